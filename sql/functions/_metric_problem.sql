@@ -1,0 +1,36 @@
+-- What is wrong with one metric value, or NULL when nothing is. Shared by every record path so the
+-- single-event functions and the batch function reject exactly the same input with the same words.
+create or replace function sms_monitor._metric_problem(
+  p_kind text,
+  p_metric_type text,
+  p_metric_value numeric,
+  p_metadata jsonb,
+  p_value_field text default 'metric_value'
+)
+returns text
+language sql
+immutable
+parallel safe
+set search_path = pg_catalog, pg_temp
+as $$
+  select case
+    when p_metric_type is null then 'metric_type: is required'
+    when p_kind is null then format('metric_type: unknown metric type %s', quote_literal(p_metric_type))
+    when p_kind = 'derived' then format(
+      'metric_type: %s is derived (delivered_count / sent_count) and cannot be recorded', p_metric_type)
+    when p_metric_value is null then p_value_field || ': is required'
+    when p_metric_value = 'NaN'::numeric then p_value_field || ': NaN is not a number'
+    when p_metric_value in ('Infinity'::numeric, '-Infinity'::numeric) then p_value_field || ': must be finite'
+    when p_metric_value < 0 then format(p_value_field || ': must not be negative (got %s)', p_metric_value)
+    when p_kind = 'counter' and p_metric_value <> trunc(p_metric_value) then format(
+      p_value_field || ': %s counts events and needs a whole number (got %s)', p_metric_type, p_metric_value)
+    when p_metric_value >= 1e15 then format(p_value_field || ': %s is implausibly large', p_metric_value)
+    when p_metadata is not null and jsonb_typeof(p_metadata) <> 'object' then
+      'metadata: must be a JSON object'
+    when octet_length(p_metadata::text) > 4096 then format(
+      'metadata: %s bytes is more than the 4096 allowed', octet_length(p_metadata::text))
+  end;
+$$;
+
+comment on function sms_monitor._metric_problem(text, text, numeric, jsonb, text) is
+  'Internal: the validation rules for one recorded value; returns "<field>: <problem>" or NULL.';

@@ -1,0 +1,51 @@
+-- The one write path for a single value: validate, then add into the bucket's single row.
+-- The bucket key is unique NULLS NOT DISTINCT, so NULL hour (daily bucket) and NULL user
+-- (system-wide) increment one row instead of inserting a new one each call.
+create or replace function sms_monitor._record_metric(
+  p_metric_date date,
+  p_metric_hour integer,
+  p_user_id uuid,
+  p_metric_type text,
+  p_metric_value numeric,
+  p_metadata jsonb,
+  p_value_field text default 'metric_value'
+)
+returns void
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_problem text;
+begin
+  v_problem := sms_monitor._metric_problem(
+    (select t.kind from sms_monitor.metric_types t where t.metric_type = p_metric_type),
+    p_metric_type, p_metric_value, p_metadata, p_value_field);
+  if v_problem is not null then
+    raise exception '%', v_problem using errcode = '22023';
+  end if;
+  if p_metric_date is null then
+    raise exception 'metric_date: is required' using errcode = '22023';
+  end if;
+  if p_metric_hour is not null and (p_metric_hour < 0 or p_metric_hour > 23) then
+    raise exception 'metric_hour: must be NULL (daily bucket) or 0-23 (got %)', p_metric_hour
+      using errcode = '22023';
+  end if;
+
+  insert into sms_monitor.sms_metrics as m
+    (metric_date, metric_hour, user_id, metric_type, metric_value, sample_count, metadata)
+  values
+    (p_metric_date, p_metric_hour, p_user_id, p_metric_type, p_metric_value, 1,
+     coalesce(p_metadata, '{}'::jsonb))
+  on conflict on constraint sms_metrics_bucket_key do update
+    set metric_value = m.metric_value + excluded.metric_value,
+        sample_count = m.sample_count + 1,
+        metadata = sms_monitor._merge_metadata(m.metadata, excluded.metadata),
+        updated_at = now();
+end;
+$$;
+
+comment on function sms_monitor._record_metric(date, integer, uuid, text, numeric, jsonb, text) is
+  'Internal: validates one value and adds it into its (date, hour, user, type) bucket.';
+revoke all on function sms_monitor._record_metric(date, integer, uuid, text, numeric, jsonb, text) from public;

@@ -1,0 +1,87 @@
+-- One row per reporting day for one user: the last p_days days including today, oldest first,
+-- never a future day. Days without traffic are present with zero counts and NULL rates/means.
+-- Readers and admins may ask for anyone; the self-only role (PostgREST) only for its own sub.
+create or replace function sms_monitor.get_user_sms_metrics(
+  p_user_id uuid,
+  p_days integer default 30
+)
+returns table (
+  metric_date date,
+  scheduled_count bigint,
+  sent_count bigint,
+  delivered_count bigint,
+  failed_count bigint,
+  cancelled_count bigint,
+  llm_success_count bigint,
+  template_fallback_count bigint,
+  opt_out_count bigint,
+  quiet_hours_skip_count bigint,
+  daily_limit_hit_count bigint,
+  llm_cost_usd numeric,
+  sms_cost_usd numeric,
+  avg_delivery_time_ms numeric,
+  avg_generation_time_ms numeric,
+  delivery_rate_percent numeric,
+  llm_success_rate_percent numeric
+)
+language plpgsql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_today date := sms_monitor.reporting_today();
+begin
+  if p_user_id is null then
+    raise exception 'user_id: is required' using errcode = '22023';
+  end if;
+  if p_days is null or p_days < 1 or p_days > 365 then
+    raise exception 'days: must be between 1 and 365 (got %)', coalesce(p_days::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  perform sms_monitor._assert_can_read_user(p_user_id);
+
+  return query
+  with agg as (
+    select m.metric_date as d,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'scheduled_count'), 0)::bigint as scheduled,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sent_count'), 0)::bigint as sent,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'delivered_count'), 0)::bigint as delivered,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'failed_count'), 0)::bigint as failed,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'cancelled_count'), 0)::bigint as cancelled,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_success_count'), 0)::bigint as llm_ok,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'template_fallback_count'), 0)::bigint as fallback,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'opt_out_count'), 0)::bigint as opt_out,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'quiet_hours_skip_count'), 0)::bigint as quiet,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'daily_limit_hit_count'), 0)::bigint as limit_hit,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_cost_usd'), 0) as llm_cost,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sms_cost_usd'), 0) as sms_cost,
+           sum(m.metric_value) filter (where m.metric_type = 'avg_delivery_time_ms')
+             / nullif(sum(m.sample_count) filter (where m.metric_type = 'avg_delivery_time_ms'), 0) as delivery_ms,
+           sum(m.metric_value) filter (where m.metric_type = 'avg_generation_time_ms')
+             / nullif(sum(m.sample_count) filter (where m.metric_type = 'avg_generation_time_ms'), 0) as generation_ms
+      from sms_monitor.sms_metrics m
+     where m.user_id = p_user_id
+       and m.metric_date between v_today - (p_days - 1) and v_today
+     group by m.metric_date
+  )
+  select g.d::date,
+         coalesce(a.scheduled, 0), coalesce(a.sent, 0), coalesce(a.delivered, 0),
+         coalesce(a.failed, 0), coalesce(a.cancelled, 0), coalesce(a.llm_ok, 0),
+         coalesce(a.fallback, 0), coalesce(a.opt_out, 0), coalesce(a.quiet, 0),
+         coalesce(a.limit_hit, 0), coalesce(a.llm_cost, 0), coalesce(a.sms_cost, 0),
+         round(a.delivery_ms, 2), round(a.generation_ms, 2),
+         round(100 * a.delivered::numeric / nullif(a.sent, 0), 2),
+         round(100 * a.llm_ok::numeric / nullif(a.llm_ok + a.fallback, 0), 2)
+    from generate_series(v_today - (p_days - 1), v_today, interval '1 day') as g(d)
+    left join agg a on a.d = g.d::date
+   order by g.d;
+end;
+$$;
+
+comment on function sms_monitor.get_user_sms_metrics(uuid, integer) is
+  'One row per reporting day for p_user_id over the last p_days days (1-365) including today. '
+  'Self-only callers may read only the user in request.jwt.claims.sub (else 42501).';
+revoke all on function sms_monitor.get_user_sms_metrics(uuid, integer) from public;
+grant execute on function sms_monitor.get_user_sms_metrics(uuid, integer)
+  to sms_monitor_reader, sms_monitor_admin, sms_monitor_self;

@@ -1,0 +1,112 @@
+-- A batch of events, all or nothing. Elements are validated first (the error names the first bad
+-- element: events[i].field), duplicates inside the batch are summed in memory, and the buckets are
+-- upserted in one statement in a fixed key order, so concurrent overlapping batches take their row
+-- locks in the same order and cannot deadlock.
+create or replace function sms_monitor.record_sms_events(p_events jsonb)
+returns integer
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_count integer;
+  v_tz text;
+  v_problem text;
+  v_now timestamptz := now();
+begin
+  if p_events is null or jsonb_typeof(p_events) <> 'array' then
+    raise exception 'events: must be a JSON array of event objects (got %)',
+      coalesce(jsonb_typeof(p_events), 'NULL') using errcode = '22023';
+  end if;
+  v_count := jsonb_array_length(p_events);
+  if v_count = 0 then
+    return 0;
+  end if;
+  if v_count > 100000 then
+    raise exception 'events: % events is more than the 100000 allowed in one batch', v_count
+      using errcode = '22023';
+  end if;
+  v_tz := sms_monitor._reporting_timezone();
+
+  select format('events[%s].%s', e.n - 1, p.problem)
+    into v_problem
+    from jsonb_array_elements(p_events) with ordinality as e(v, n)
+    cross join lateral (
+      select case
+        when jsonb_typeof(e.v) <> 'object' then
+          format('(element): must be an object (got %s)', jsonb_typeof(e.v))
+        when exists (select from jsonb_object_keys(e.v) k
+                      where k not in ('metric_type', 'user_id', 'value', 'occurred_at', 'metadata')) then
+          format('%s: unknown field (allowed: metric_type, user_id, value, occurred_at, metadata)',
+            (select k from jsonb_object_keys(e.v) k
+              where k not in ('metric_type', 'user_id', 'value', 'occurred_at', 'metadata') limit 1))
+        when jsonb_typeof(e.v -> 'metric_type') is distinct from 'string' then
+          'metric_type: is required and must be a string'
+        when coalesce(jsonb_typeof(e.v -> 'user_id'), 'null') not in ('string', 'null')
+          or (e.v ->> 'user_id') !~* '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$' then
+          'user_id: must be a UUID string or null'
+        when coalesce(jsonb_typeof(e.v -> 'value'), 'number') <> 'number' then
+          'value: must be a JSON number'
+        when coalesce(jsonb_typeof(e.v -> 'occurred_at'), 'null') not in ('string', 'null')
+          or (e.v ->> 'occurred_at') !~
+            '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|z|[+-]\d{2}(:?\d{2})?)$' then
+          'occurred_at: must be an ISO 8601 time with an offset, e.g. 2026-03-29T01:30:00Z'
+        when coalesce(jsonb_typeof(e.v -> 'metadata'), 'null') not in ('object', 'null') then
+          'metadata: must be a JSON object'
+        else sms_monitor._metric_problem(
+          (select t.kind from sms_monitor.metric_types t where t.metric_type = e.v ->> 'metric_type'),
+          e.v ->> 'metric_type', coalesce((e.v ->> 'value')::numeric, 1), e.v -> 'metadata', 'value')
+      end as problem
+    ) p
+   where p.problem is not null
+   order by e.n
+   limit 1;
+  if v_problem is not null then
+    raise exception '%', v_problem using errcode = '22023';
+  end if;
+
+  begin
+    insert into sms_monitor.sms_metrics as m
+      (metric_date, metric_hour, user_id, metric_type, metric_value, sample_count, metadata)
+    select b.metric_date, b.metric_hour, b.user_id, b.metric_type,
+           sum(b.value), count(*), sms_monitor._jsonb_merge_agg(b.metadata order by b.n)
+      from (
+        select (x.at_local)::date as metric_date,
+               extract(hour from x.at_local)::integer as metric_hour,
+               (e.v ->> 'user_id')::uuid as user_id,
+               e.v ->> 'metric_type' as metric_type,
+               coalesce((e.v ->> 'value')::numeric, 1) as value,
+               coalesce(nullif(e.v -> 'metadata', 'null'::jsonb), '{}'::jsonb) as metadata,
+               e.n
+          from jsonb_array_elements(p_events) with ordinality as e(v, n)
+          cross join lateral (
+            select coalesce((e.v ->> 'occurred_at')::timestamptz, v_now) at time zone v_tz as at_local
+          ) x
+      ) b
+     group by b.metric_date, b.metric_hour, b.user_id, b.metric_type
+     order by b.metric_date, b.metric_hour, b.user_id nulls first, b.metric_type
+    on conflict on constraint sms_metrics_bucket_key do update
+      set metric_value = m.metric_value + excluded.metric_value,
+          sample_count = m.sample_count + excluded.sample_count,
+          metadata = sms_monitor._merge_metadata(m.metadata, excluded.metadata),
+          updated_at = now();
+  exception when datetime_field_overflow or invalid_datetime_format then
+    -- The shape check passed but the calendar did not (month 13, 25 o'clock): name the element.
+    select format('events[%s].occurred_at: %s is not a valid time', e.n - 1, e.v ->> 'occurred_at')
+      into v_problem
+      from jsonb_array_elements(p_events) with ordinality as e(v, n)
+     where not sms_monitor._is_timestamptz(e.v ->> 'occurred_at')
+     order by e.n
+     limit 1;
+    raise exception '%', coalesce(v_problem, 'events: ' || sqlerrm) using errcode = '22023';
+  end;
+  return v_count;
+end;
+$$;
+
+comment on function sms_monitor.record_sms_events(jsonb) is
+  'Records a JSON array of events {metric_type, user_id?, value?, occurred_at?, metadata?} all or '
+  'nothing; returns how many were recorded. The first bad element raises 22023 naming events[i].field.';
+revoke all on function sms_monitor.record_sms_events(jsonb) from public;
+grant execute on function sms_monitor.record_sms_events(jsonb) to sms_monitor_writer, sms_monitor_admin;

@@ -1,0 +1,24 @@
+create or replace function sms_monitor.record_sms_metric(
+  p_metric_date date,
+  p_metric_hour integer,
+  p_user_id uuid,
+  p_metric_type text,
+  p_metric_value numeric,
+  p_metadata jsonb default '{}'::jsonb
+)
+returns void
+language sql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+  select sms_monitor._record_metric(
+    p_metric_date, p_metric_hour, p_user_id, p_metric_type, p_metric_value, p_metadata);
+$$;
+
+comment on function sms_monitor.record_sms_metric(date, integer, uuid, text, numeric, jsonb) is
+  'Adds a value into the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). '
+  'Timings (avg_*_ms) count one sample per call. Bad input raises 22023 and writes nothing.';
+revoke all on function sms_monitor.record_sms_metric(date, integer, uuid, text, numeric, jsonb) from public;
+grant execute on function sms_monitor.record_sms_metric(date, integer, uuid, text, numeric, jsonb)
+  to sms_monitor_writer, sms_monitor_admin;

@@ -1,0 +1,49 @@
+-- One row per reporting day (metric_date is already in the reporting timezone: rows are bucketed
+-- at record time). Sums are summed, timings are sum / samples (true means, never an average of
+-- averages), rates come from the day's summed counts and are NULL when there is nothing to divide
+-- by. numeric without a typmod: a ratio above 999 % (duplicate receipts) never overflows.
+create materialized view if not exists sms_monitor.sms_metrics_daily as
+select s.metric_date,
+       s.scheduled_count, s.sent_count, s.delivered_count, s.failed_count, s.cancelled_count,
+       s.llm_success_count, s.template_fallback_count, s.opt_out_count,
+       s.quiet_hours_skip_count, s.daily_limit_hit_count,
+       s.llm_cost_usd, s.sms_cost_usd,
+       round(s.delivery_time_sum / nullif(s.delivery_time_samples, 0), 2) as avg_delivery_time_ms,
+       round(s.generation_time_sum / nullif(s.generation_time_samples, 0), 2) as avg_generation_time_ms,
+       round(100 * s.delivered_count::numeric / nullif(s.sent_count, 0), 2) as delivery_rate_percent,
+       round(100 * s.llm_success_count::numeric
+             / nullif(s.llm_success_count + s.template_fallback_count, 0), 2) as llm_success_rate_percent,
+       s.active_users
+  from (
+    select m.metric_date,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'scheduled_count'), 0)::bigint as scheduled_count,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sent_count'), 0)::bigint as sent_count,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'delivered_count'), 0)::bigint as delivered_count,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'failed_count'), 0)::bigint as failed_count,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'cancelled_count'), 0)::bigint as cancelled_count,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_success_count'), 0)::bigint as llm_success_count,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'template_fallback_count'), 0)::bigint as template_fallback_count,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'opt_out_count'), 0)::bigint as opt_out_count,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'quiet_hours_skip_count'), 0)::bigint as quiet_hours_skip_count,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'daily_limit_hit_count'), 0)::bigint as daily_limit_hit_count,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_cost_usd'), 0) as llm_cost_usd,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sms_cost_usd'), 0) as sms_cost_usd,
+           sum(m.metric_value) filter (where m.metric_type = 'avg_delivery_time_ms') as delivery_time_sum,
+           sum(m.sample_count) filter (where m.metric_type = 'avg_delivery_time_ms') as delivery_time_samples,
+           sum(m.metric_value) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_sum,
+           sum(m.sample_count) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_samples,
+           count(distinct m.user_id) as active_users
+      from sms_monitor.sms_metrics m
+     group by m.metric_date
+  ) s
+with no data;
+
+create unique index if not exists sms_metrics_daily_metric_date_key
+  on sms_monitor.sms_metrics_daily (metric_date);
+
+comment on materialized view sms_monitor.sms_metrics_daily is
+  'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL '
+  'without traffic) and active_users (distinct users with any metric that day). Refreshed by '
+  'refresh_sms_metrics_daily() (pg_cron every few minutes).';
+revoke all on sms_monitor.sms_metrics_daily from public;
+grant select on sms_monitor.sms_metrics_daily to sms_monitor_reader, sms_monitor_admin;
