@@ -1,7 +1,7 @@
 // sms-monitor command line. Reads DATABASE_URL (or the embedded cluster's URL); see --help.
+// Each command lives in client/src/cli/<name>.ts and registers itself on the program here.
 import { Command, CommanderError } from 'commander';
-import { migrateDatabase } from './migrate.ts';
-import { resolveDatabaseUrl } from './config.ts';
+import { registerMigrate } from './cli/migrate.ts';
 
 const program = new Command()
   .name('sms-monitor')
@@ -10,16 +10,7 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-program
-  .command('migrate')
-  .description('apply the committed migrations; creates pg_cron and pgtap where available and permitted')
-  .option('--no-pgtap', 'do not create the pgTAP extension')
-  .option('--include-current', 'also run migrations/current.sql (development and tests only)')
-  .action(async (opts: { pgtap: boolean; includeCurrent?: boolean }) => {
-    const url = resolveDatabaseUrl(program.opts().databaseUrl);
-    await migrateDatabase(url, { pgtap: opts.pgtap, includeCurrent: opts.includeCurrent });
-    console.error('[migrate] done');
-  });
+registerMigrate(program);
 
 try {
   await program.parseAsync(process.argv);

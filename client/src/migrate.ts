@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import postgres from 'postgres';
 import { migrate as graphileMigrate, watch as graphileWatch } from 'graphile-migrate';
+import { Logger } from '@graphile/logger';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -39,7 +40,9 @@ export async function migrateDatabase(url: string, options: MigrateOptions = {})
     connectionString: url,
     migrationsFolder: path.join(repoRoot, 'migrations'),
     pgSettings: { search_path: 'pg_catalog' },
-    logger: undefined,
+    logger: new Logger(() => (level: string, message: string) => {
+      if (level !== 'debug') log(`[migrate] ${message}`);
+    }),
   };
   await graphileMigrate(settings);
   if (options.includeCurrent) await graphileWatch(settings, true, false);

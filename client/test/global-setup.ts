@@ -50,9 +50,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       cleanups.push(c.stop);
     } else {
       const script = path.join(repoRoot, 'scripts', 'pg.sh');
-      execFileSync('bash', [script, 'start', 'test-vitest', '--fresh'], { stdio: ['ignore', 'ignore', 'inherit'] });
-      adminUrl = execFileSync('bash', [script, 'admin-url', 'test-vitest'], { encoding: 'utf8' }).trim();
-      cleanups.push(async () => { execFileSync('bash', [script, 'stop', 'test-vitest'], { stdio: 'ignore' }); });
+      const instance = `${process.env.SMS_MONITOR_TEST_INSTANCE ?? 'test'}-vitest`;
+      execFileSync('bash', [script, 'start', instance, '--fresh'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      adminUrl = execFileSync('bash', [script, 'admin-url', instance], { encoding: 'utf8' }).trim();
+      cleanups.push(async () => { execFileSync('bash', [script, 'stop', instance], { stdio: 'ignore' }); });
     }
   }
   const templateDb = `sms_monitor_tpl_${process.pid}`;
