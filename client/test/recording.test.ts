@@ -5,6 +5,8 @@ let db: TestDatabase;
 beforeAll(async () => { db = await freshDatabase(); });
 afterAll(async () => { await db?.drop(); });
 
+const user = (n: number) => `f0000000-0000-0000-0000-${String(n).padStart(12, '0')}`;
+
 describe('concurrent recording', () => {
   it('4 connections incrementing one NULL-user key 2,000 times give the exact sum', async () => {
     const pools = Array.from({ length: 4 }, () => db.connect({ max: 1 }));
@@ -18,5 +20,57 @@ describe('concurrent recording', () => {
       where metric_date = '2026-05-01' and metric_type = 'sent_count'`;
     // 500 × (1 + 2 + 3 + 4) = 5,000 in 2,000 samples, in exactly one row.
     expect(rows).toEqual([{ v: '5000', n: 2000 }]);
+  });
+
+  it('concurrent overlapping batches finish without deadlock and add up exactly', async () => {
+    // 40 users × 3 types = 120 keys; every batch is a different shuffled subset of 80 of them (a
+    // seeded generator keeps the run repeatable), so batches overlap partially and list keys in
+    // different orders. Without one fixed lock order such transactions wait on each other (40P01).
+    const keys: Array<{ metric_type: string; user_id: string | null; occurred_at: string }> = [];
+    for (let u = 0; u < 40; u++) {
+      for (const t of ['sent_count', 'delivered_count', 'failed_count']) {
+        keys.push({ metric_type: t, user_id: u % 10 === 0 ? null : user(u), occurred_at: '2026-05-02T12:34:56Z' });
+      }
+    }
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const batchFor = () => {
+      const copy = keys.map((k, i) => ({ k, i, r: rand() })).sort((a, b) => a.r - b.r).slice(0, 80);
+      return copy.map((c) => ({ ...c.k, value: 1 + (c.i % 3) }));
+    };
+    const connections = 6;
+    const rounds = 15;
+    const batches = Array.from({ length: connections }, () => Array.from({ length: rounds }, batchFor));
+    // Expected totals, computed here: NULL users 0, 10, 20, 30 share one bucket per type.
+    const expected = new Map<string, number>();
+    for (const b of batches.flat(2)) {
+      const k = `${b.user_id}|${b.metric_type}`;
+      expected.set(k, (expected.get(k) ?? 0) + b.value);
+    }
+    const pools = Array.from({ length: connections }, () => db.connect({ max: 1 }));
+    const recorded = await Promise.all(pools.map(async (p, i) => {
+      let n = 0;
+      for (const batch of batches[i]!) {
+        const [row] = await p`select sms_monitor.record_sms_events(${JSON.stringify(batch)}::text::jsonb) as n`;
+        n += row!.n as number;
+      }
+      return n;
+    }));
+    expect(recorded).toEqual(Array(connections).fill(80 * rounds));
+    const rows = await db.sql<{ k: string; v: number }[]>`
+      select coalesce(user_id::text, 'null') || '|' || metric_type as k, metric_value::int as v
+        from sms_monitor.sms_metrics where metric_date = '2026-05-02'`;
+    expect(new Map(rows.map((r) => [r.k, r.v]))).toEqual(expected);
+  });
+
+  it('a batch with one bad element writes nothing and names the element', async () => {
+    const before = await db.sql`select count(*)::int as n from sms_monitor.sms_metrics`;
+    const err = await db.sql`select sms_monitor.record_sms_events(${JSON.stringify([
+      { metric_type: 'sent_count', user_id: user(1) },
+      { metric_type: 'sent_count', value: Number.MAX_SAFE_INTEGER * 1000 },
+    ])}::text::jsonb)`.catch((e: unknown) => e as { code: string; message: string });
+    expect(err).toMatchObject({ code: '22023', message: 'events[1].value: 9007199254740991000 is implausibly large' });
+    const after = await db.sql`select count(*)::int as n from sms_monitor.sms_metrics`;
+    expect(after).toEqual(before);
   });
 });
