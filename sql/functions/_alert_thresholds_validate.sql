@@ -1,0 +1,92 @@
+-- Trigger on sms_monitor.sms_alert_thresholds: explains what is wrong with a rule in words
+-- (SQLSTATE 22023, message starting with the column name) before the CHECK constraints, which
+-- stay as the safety net, would reject it with only a constraint name.
+create or replace function sms_monitor._alert_thresholds_validate()
+returns trigger
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_bad text;
+begin
+  if new.alert_type is null or new.alert_type !~ '^[a-z][a-z0-9_]{0,62}$' then
+    raise exception 'alert_type: % must be lower-case letters, digits and _ (1-63 characters, starting with a letter)',
+      coalesce(quote_literal(new.alert_type), 'NULL') using errcode = '22023';
+  end if;
+  if new.metric is null or not exists (select from sms_monitor.sms_alert_metrics m where m.metric = new.metric) then
+    raise exception 'metric: unknown metric % (allowed: %)', coalesce(quote_literal(new.metric), 'NULL'),
+      (select string_agg(m.metric, ', ' order by m.metric) from sms_monitor.sms_alert_metrics m)
+      using errcode = '22023';
+  end if;
+  if new.comparison is null or new.comparison not in ('<', '<=', '>', '>=') then
+    raise exception 'comparison: unknown operator % (allowed: <, <=, >, >=)',
+      coalesce(quote_literal(new.comparison), 'NULL') using errcode = '22023';
+  end if;
+  if new.threshold_value is null or new.threshold_value in ('NaN', 'Infinity', '-Infinity') then
+    raise exception 'threshold_value: must be a finite number (got %)', coalesce(new.threshold_value::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  if new.threshold_value < 0 then
+    raise exception 'threshold_value: must not be negative (got %)', new.threshold_value using errcode = '22023';
+  end if;
+  if new.recovery_value is not null then
+    if new.recovery_value in ('NaN', 'Infinity', '-Infinity') or new.recovery_value < 0 then
+      raise exception 'recovery_value: must be NULL or a finite number >= 0 (got %)', new.recovery_value
+        using errcode = '22023';
+    end if;
+    if new.comparison in ('<', '<=') and new.recovery_value < new.threshold_value then
+      raise exception 'recovery_value: % is below threshold_value %: a rule that fires when the metric is % % resolves only at or above its recovery value',
+        new.recovery_value, new.threshold_value, new.comparison, new.threshold_value using errcode = '22023';
+    end if;
+    if new.comparison in ('>', '>=') and new.recovery_value > new.threshold_value then
+      raise exception 'recovery_value: % is above threshold_value %: a rule that fires when the metric is % % resolves only at or below its recovery value',
+        new.recovery_value, new.threshold_value, new.comparison, new.threshold_value using errcode = '22023';
+    end if;
+  end if;
+  if new.window_minutes is null or new.window_minutes < 1 or new.window_minutes > 43200 then
+    raise exception 'window_minutes: must be between 1 and 43200 (30 days) (got %)',
+      coalesce(new.window_minutes::text, 'NULL') using errcode = '22023';
+  end if;
+  if new.min_sample is null or new.min_sample < 1 then
+    raise exception 'min_sample: must be at least 1 (got %)', coalesce(new.min_sample::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  if new.pending_minutes is null or new.pending_minutes < 0 or new.pending_minutes > 10080 then
+    raise exception 'pending_minutes: must be between 0 and 10080 (got %)', coalesce(new.pending_minutes::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  if new.cooldown_minutes is null or new.cooldown_minutes < 1 or new.cooldown_minutes > 10080 then
+    raise exception 'cooldown_minutes: must be between 1 and 10080 (got %)', coalesce(new.cooldown_minutes::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  if new.severity is null or new.severity not in ('critical', 'warning', 'info') then
+    raise exception 'severity: unknown severity % (allowed: critical, warning, info)',
+      coalesce(quote_literal(new.severity), 'NULL') using errcode = '22023';
+  end if;
+  if new.notification_channels is null or cardinality(new.notification_channels) = 0 then
+    raise exception 'notification_channels: needs at least one of slack, pagerduty, email, log'
+      using errcode = '22023';
+  end if;
+  select c into v_bad from unnest(new.notification_channels) c
+   where c is null or c not in ('slack', 'pagerduty', 'email', 'log') limit 1;
+  if found then
+    raise exception 'notification_channels: unknown channel % (allowed: slack, pagerduty, email, log)',
+      coalesce(quote_literal(v_bad), 'NULL') using errcode = '22023';
+  end if;
+  if cardinality(new.notification_channels) <> (select count(distinct c) from unnest(new.notification_channels) c) then
+    raise exception 'notification_channels: lists a channel twice (%)', array_to_string(new.notification_channels, ', ')
+      using errcode = '22023';
+  end if;
+  if new.description is null or btrim(new.description) = '' then
+    raise exception 'description: is required (say what the rule watches and what to do)' using errcode = '22023';
+  end if;
+  new.updated_at := now();
+  return new;
+end;
+$$;
+
+comment on function sms_monitor._alert_thresholds_validate() is
+  'Internal trigger: rejects a nonsensical alert rule with 22023 and a message naming the column.';
+revoke all on function sms_monitor._alert_thresholds_validate() from public;

@@ -1,0 +1,64 @@
+-- Records the outcome of one delivery attempt by the worker that holds the lease:
+--   sent   -> status sent, sent_at now()
+--   retry  -> pending again at coalesce(p_retry_at, now()), or dead once attempts >= max_attempts
+--   failed -> failed (permanent: the provider said the request can never succeed)
+-- p_error goes to last_error (provider text, never a secret). Returns the resulting status, or
+-- 'lost' (nothing changed) when the row is no longer pending or is leased by another worker.
+create or replace function sms_monitor.complete_sms_notification(
+  p_id bigint,
+  p_worker text,
+  p_outcome text,
+  p_error text default null,
+  p_retry_at timestamptz default null
+)
+returns text
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_row sms_monitor.sms_alert_notifications;
+  v_status text;
+begin
+  if p_outcome is null or p_outcome not in ('sent', 'retry', 'failed') then
+    raise exception 'outcome: must be sent, retry or failed (got %)', coalesce(quote_literal(p_outcome), 'NULL')
+      using errcode = '22023';
+  end if;
+  if p_retry_at is not null and not isfinite(p_retry_at) then
+    raise exception 'retry_at: must be a finite time' using errcode = '22023';
+  end if;
+  select * into v_row from sms_monitor.sms_alert_notifications n where n.id = p_id for update;
+  if not found then
+    raise exception 'id: notification % does not exist', coalesce(p_id::text, 'NULL') using errcode = 'P0002';
+  end if;
+  if v_row.status <> 'pending' or v_row.locked_by is distinct from p_worker then
+    return 'lost';
+  end if;
+
+  v_status := case
+    when p_outcome = 'sent' then 'sent'
+    when p_outcome = 'failed' then 'failed'
+    when v_row.attempts >= v_row.max_attempts then 'dead'
+    else 'pending'
+  end;
+  update sms_monitor.sms_alert_notifications n
+     set status = v_status,
+         sent_at = case when v_status = 'sent' then now() else n.sent_at end,
+         next_attempt_at = case when v_status = 'pending' then coalesce(p_retry_at, now()) else n.next_attempt_at end,
+         last_error = case when p_outcome = 'sent' then n.last_error else left(p_error, 2000) end,
+         locked_by = null,
+         locked_until = null,
+         updated_at = now()
+   where n.id = p_id;
+  perform sms_monitor._alert_sync_notification_status(v_row.alert_id);
+  return v_status;
+end;
+$$;
+
+comment on function sms_monitor.complete_sms_notification(bigint, text, text, text, timestamptz) is
+  'Notifier: records a delivery outcome (sent | retry | failed) for a row leased by p_worker; returns the new '
+  'status (sent, pending, failed, dead) or lost when the lease was lost. Unknown id: P0002.';
+revoke all on function sms_monitor.complete_sms_notification(bigint, text, text, text, timestamptz) from public;
+grant execute on function sms_monitor.complete_sms_notification(bigint, text, text, text, timestamptz)
+  to sms_monitor_admin, sms_monitor_notifier;

@@ -1,0 +1,19 @@
+-- When the next pending row becomes claimable: its next_attempt_at, or the end of its lease when
+-- a worker holds it (a crashed worker's row comes back then). NULL when nothing is pending.
+create or replace function sms_monitor.next_sms_notification_due()
+returns timestamptz
+language sql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+  select min(greatest(n.next_attempt_at, coalesce(n.locked_until, '-infinity'::timestamptz)))
+    from sms_monitor.sms_alert_notifications n
+   where n.status = 'pending';
+$$;
+
+comment on function sms_monitor.next_sms_notification_due() is
+  'Notifier: the earliest time a pending outbox row becomes claimable (next_attempt_at, or lease end when '
+  'leased), or NULL when nothing is pending.';
+revoke all on function sms_monitor.next_sms_notification_due() from public;
+grant execute on function sms_monitor.next_sms_notification_due() to sms_monitor_admin, sms_monitor_notifier;
