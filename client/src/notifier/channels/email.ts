@@ -1,0 +1,78 @@
+// E-mail over SMTP with nodemailer. SMTP replies 5xx are permanent, 4xx and connection problems
+// temporary; every stage of the conversation has a timeout.
+import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { EVENT_LABEL, eventTime, facts, headline } from '../format.ts';
+import type { Channel, DeliveryContext, NotificationPayload, OutboxRow, Outcome } from '../types.ts';
+import type { EmailConfig } from '../config.ts';
+
+export function emailMessage(p: NotificationPayload): { subject: string; text: string } {
+  const subject = `[sms-monitor] ${headline(p)}`.slice(0, 250);
+  const width = Math.max(...facts(p).map(([k]) => k.length));
+  const lines = [
+    `${EVENT_LABEL[p.event] ?? p.event}: ${p.alert_type} (${p.severity})${eventTime(p) ? ` at ${eventTime(p)}` : ''}`,
+    '',
+    ...(p.message ? [p.message, ''] : []),
+    ...facts(p).map(([k, v]) => `${k.padEnd(width)}  ${v}`),
+    ...(p.description ? ['', p.description] : []),
+    '',
+    '-- sms-monitor notifier',
+  ];
+  return { subject, text: lines.join('\n') };
+}
+
+export class EmailChannel implements Channel {
+  readonly name = 'email' as const;
+  private readonly transport: nodemailer.Transporter<SMTPTransport.SentMessageInfo>;
+  constructor(private readonly config: EmailConfig, private readonly timeoutMs: number) {
+    this.transport = nodemailer.createTransport({
+      url: config.smtpUrl,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+      dnsTimeout: timeoutMs,
+      logger: false,
+      debug: false,
+    } as SMTPTransport.Options);
+  }
+
+  async deliver(row: OutboxRow, ctx: DeliveryContext): Promise<Outcome> {
+    const { subject, text } = emailMessage(row.payload);
+    const dedup = row.payload.dedup_key ?? `sms-monitor/${row.payload.alert_type}/${row.payload.alert_id}`;
+    let timer: NodeJS.Timeout | undefined;
+    const overall = new Promise<Outcome>((resolve) => {
+      // nodemailer's per-stage timeouts bound each step; this bounds the whole conversation.
+      timer = setTimeout(() => resolve({ kind: 'retry', error: `email: no answer within ${this.timeoutMs * 2} ms (timed out)` }), this.timeoutMs * 2);
+    });
+    const aborted = new Promise<Outcome>((resolve) => {
+      ctx.abort.addEventListener('abort', () => resolve({ kind: 'retry', error: 'email: aborted (notifier shutting down)' }), { once: true });
+    });
+    const send = this.transport.sendMail({
+      from: this.config.from,
+      to: this.config.to,
+      subject,
+      text,
+      headers: { 'X-SMS-Monitor-Dedup-Key': dedup, 'X-SMS-Monitor-Event': row.payload.event },
+    }).then((info): Outcome => ({ kind: 'sent', detail: info.response ?? '' }), (error: unknown) => classifySmtpError(error));
+    try {
+      return await Promise.race([send, overall, aborted]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
+  }
+}
+
+export function classifySmtpError(error: unknown): Outcome {
+  const e = error as { code?: string; responseCode?: number; response?: string; message?: string };
+  const text = (e.response ?? e.message ?? String(error)).replace(/\s+/g, ' ').slice(0, 500);
+  if (typeof e.responseCode === 'number') {
+    const msg = `email: SMTP ${e.responseCode}: ${text}`;
+    return e.responseCode >= 500 ? { kind: 'failed', error: msg } : { kind: 'retry', error: msg };
+  }
+  if (e.code === 'EAUTH' || e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return { kind: 'failed', error: `email: ${e.code}: ${text}` };
+  return { kind: 'retry', error: `email: ${e.code ?? 'error'}: ${text}` };
+}

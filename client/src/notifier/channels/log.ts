@@ -1,0 +1,28 @@
+// The log channel: one JSON line per notification on stdout (operational logs go to stderr).
+import { dedupKey } from './pagerduty.ts';
+import { headline } from '../format.ts';
+import type { Channel, OutboxRow, Outcome } from '../types.ts';
+
+export class LogChannel implements Channel {
+  readonly name = 'log' as const;
+  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
+
+  async deliver(row: OutboxRow): Promise<Outcome> {
+    const p = row.payload;
+    const line = JSON.stringify({
+      type: 'sms_monitor_notification',
+      notification_id: row.id,
+      time: new Date().toISOString(),
+      event: p.event,
+      severity: p.severity,
+      alert_type: p.alert_type,
+      alert_id: p.alert_id,
+      dedup_key: dedupKey(p),
+      summary: headline(p),
+      payload: p,
+    });
+    return new Promise<Outcome>((resolve) => {
+      this.out.write(`${line}\n`, (error) => resolve(error ? { kind: 'retry', error: `log: ${error.message}` } : { kind: 'sent' }));
+    });
+  }
+}

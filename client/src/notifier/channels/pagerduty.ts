@@ -1,0 +1,92 @@
+// PagerDuty Events v2: trigger (and repeat) opens or updates the incident, acknowledge and resolve
+// close the loop, all with one stable dedup_key per incident.
+import { createHash } from 'node:crypto';
+import { conditionText, fmtNumber, headline } from '../format.ts';
+import { postJson } from '../http.ts';
+import type { Channel, DeliveryContext, NotificationPayload, OutboxRow, Outcome } from '../types.ts';
+import type { PagerDutyConfig } from '../config.ts';
+
+export const DEDUP_KEY_MAX = 255;
+export const SUMMARY_MAX = 1024;
+
+/** The incident's key: the payload's dedup_key, else the contract's formula; at most 255 chars. */
+export function dedupKey(p: NotificationPayload): string {
+  const key = p.dedup_key || `sms-monitor/${p.alert_type}/${p.alert_id}`;
+  if (key.length <= DEDUP_KEY_MAX) return key;
+  // Too long (a very long alert_type): a digest keeps it stable and unique.
+  return `sms-monitor/${createHash('sha256').update(key).digest('hex')}`;
+}
+
+const SEVERITY: Record<string, 'critical' | 'error' | 'warning' | 'info'> = { critical: 'critical', warning: 'warning', info: 'info' };
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export interface PagerDutyEvent {
+  routing_key: string;
+  event_action: 'trigger' | 'acknowledge' | 'resolve';
+  dedup_key: string;
+  client?: string;
+  payload?: {
+    summary: string;
+    source: string;
+    severity: 'critical' | 'error' | 'warning' | 'info';
+    timestamp?: string;
+    component?: string;
+    group?: string;
+    class?: string;
+    custom_details: Record<string, unknown>;
+  };
+}
+
+export function pagerDutyEvent(p: NotificationPayload, routingKey: string, source: string): PagerDutyEvent {
+  const dedup_key = dedupKey(p);
+  if (p.event === 'acknowledge' || p.event === 'resolve') {
+    return { routing_key: routingKey, event_action: p.event, dedup_key };
+  }
+  const summary = truncate(p.message ? `${headline(p)}. ${p.message}` : headline(p), SUMMARY_MAX);
+  const details: Record<string, unknown> = {
+    alert_id: p.alert_id,
+    rule: p.alert_type,
+    event: p.event,
+    condition: conditionText(p),
+    metric: p.metric ?? null,
+    metric_value: fmtNumber(p.metric_value),
+    comparison: p.comparison ?? null,
+    threshold_value: fmtNumber(p.threshold_value),
+    recovery_value: fmtNumber(p.recovery_value),
+    window_minutes: p.window_minutes ?? null,
+    sample_size: fmtNumber(p.sample_size),
+    description: p.description ?? null,
+    triggered_at: p.triggered_at ?? null,
+  };
+  for (const k of Object.keys(details)) if (details[k] === null || details[k] === undefined) delete details[k];
+  return {
+    routing_key: routingKey,
+    event_action: 'trigger',
+    dedup_key,
+    client: 'sms-monitor',
+    payload: {
+      summary,
+      source,
+      severity: SEVERITY[p.severity] ?? 'error',
+      ...(p.triggered_at ? { timestamp: p.triggered_at } : {}),
+      ...(p.metric ? { component: p.metric } : {}),
+      group: 'sms-monitor',
+      class: p.alert_type,
+      custom_details: details,
+    },
+  };
+}
+
+export class PagerDutyChannel implements Channel {
+  readonly name = 'pagerduty' as const;
+  constructor(private readonly config: PagerDutyConfig, private readonly timeoutMs: number) {}
+
+  async deliver(row: OutboxRow, ctx: DeliveryContext): Promise<Outcome> {
+    const event = pagerDutyEvent(row.payload, this.config.routingKey, this.config.source);
+    const r = await postJson('pagerduty', this.config.eventsUrl, event, { timeoutMs: this.timeoutMs, abort: ctx.abort });
+    return r.outcome;
+  }
+}

@@ -1,0 +1,84 @@
+// Slack incoming webhook: one readable message per event, paced to about one per second per
+// webhook (Slack's limit), 429 Retry-After pushes the whole webhook back.
+import { facts, fmtNumber, headline, conditionText, eventTime } from '../format.ts';
+import { postJson, sleep } from '../http.ts';
+import type { Channel, DeliveryContext, NotificationPayload, OutboxRow, Outcome } from '../types.ts';
+import type { SlackConfig } from '../config.ts';
+
+const ICON = { trigger: ':rotating_light:', repeat: ':repeat:', acknowledge: ':eyes:', resolve: ':white_check_mark:' } as const;
+
+export interface SlackMessage {
+  text: string;
+  blocks: unknown[];
+}
+
+/** The webhook body for one notification; resolved and acknowledged read differently from firing. */
+export function slackMessage(p: NotificationPayload): SlackMessage {
+  const icon = ICON[p.event] ?? ':bell:';
+  const cond = conditionText(p);
+  let lead: string;
+  switch (p.event) {
+    case 'resolve':
+      lead = `${icon} *RESOLVED* ${p.alert_type} (${p.severity})${p.resolved_by ? ` by ${p.resolved_by}` : ''}`
+        + `${p.resolved_at ? ` at ${p.resolved_at}` : ''}${fmtNumber(p.metric_value) !== null ? `. Last value ${fmtNumber(p.metric_value)}` : ''}`;
+      break;
+    case 'acknowledge':
+      lead = `${icon} *ACKNOWLEDGED* ${p.alert_type} (${p.severity})${p.acknowledged_by ? ` by ${p.acknowledged_by}` : ''}`
+        + `${p.acknowledged_at ? ` at ${p.acknowledged_at}` : ''}: notifications continue until it is resolved`;
+      break;
+    case 'repeat':
+      lead = `${icon} *STILL FIRING* [${p.severity.toUpperCase()}] ${p.alert_type}${cond ? `: ${cond}` : ''}`;
+      break;
+    default:
+      lead = `${icon} *[${String(p.severity).toUpperCase()}] ${p.alert_type}*${cond ? `: ${cond}` : ''}`;
+  }
+  const detail = p.message ? `\n${p.message}` : '';
+  const when = eventTime(p);
+  const text = `${lead}${detail}${when && p.event !== 'resolve' && p.event !== 'acknowledge' ? `\nTriggered at ${when}` : ''}`;
+  const fields = facts(p).slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${v}` }));
+  const blocks: unknown[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: `${lead}${detail}`.slice(0, 3000) } },
+    { type: 'section', fields },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `sms-monitor · ${headline(p)}`.slice(0, 3000) }] },
+  ];
+  return { text: text.slice(0, 3000), blocks };
+}
+
+/** Spaces messages to one webhook; a 429 moves the next slot to when Slack says. */
+export class Pacer {
+  private next = 0;
+  constructor(private readonly intervalMs: number) {}
+  /** Milliseconds until a message may go now, without reserving. */
+  peek(now = Date.now()): number {
+    return Math.max(0, this.next - now);
+  }
+  /** Reserves the next slot and returns how long to wait for it. */
+  reserve(now = Date.now()): number {
+    const at = Math.max(now, this.next);
+    this.next = at + this.intervalMs;
+    return at - now;
+  }
+  pushBack(untilEpochMs: number): void {
+    this.next = Math.max(this.next, untilEpochMs);
+  }
+}
+
+export class SlackChannel implements Channel {
+  readonly name = 'slack' as const;
+  private readonly pacer: Pacer;
+  constructor(private readonly config: SlackConfig, private readonly timeoutMs: number) {
+    this.pacer = new Pacer(config.minIntervalMs);
+  }
+
+  async deliver(row: OutboxRow, ctx: DeliveryContext): Promise<Outcome> {
+    const wait = this.pacer.peek();
+    if (wait > ctx.maxWaitMs) {
+      return { kind: 'retry', error: `slack: webhook rate limit, next slot in ${wait} ms`, retryAfterMs: wait };
+    }
+    const reserved = this.pacer.reserve();
+    if (reserved > 0 && !(await sleep(reserved, ctx.stopping))) return { kind: 'released' };
+    const r = await postJson('slack', this.config.webhookUrl, slackMessage(row.payload), { timeoutMs: this.timeoutMs, abort: ctx.abort });
+    if (r.status === 429) this.pacer.pushBack(Date.now() + (r.retryAfterMs ?? 1000));
+    return r.outcome;
+  }
+}

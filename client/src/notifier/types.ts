@@ -1,0 +1,68 @@
+// Shapes shared by the daemon and the channels. The outbox row and its payload follow
+// /work/helper-notes/OUTBOX-CONTRACT.md (table sms_monitor.sms_alert_notifications).
+
+export type ChannelName = 'slack' | 'pagerduty' | 'email' | 'log';
+export type NotificationEvent = 'trigger' | 'repeat' | 'acknowledge' | 'resolve';
+export type Severity = 'critical' | 'warning' | 'info';
+
+/** The snapshot stored with each outbox row; numbers may arrive as numbers or numeric strings. */
+export interface NotificationPayload {
+  alert_id: string;
+  alert_type: string;
+  event: NotificationEvent;
+  severity: Severity;
+  metric?: string | null;
+  comparison?: string | null;
+  metric_value?: number | string | null;
+  threshold_value?: number | string | null;
+  recovery_value?: number | string | null;
+  window_minutes?: number | null;
+  sample_size?: number | string | null;
+  message?: string | null;
+  description?: string | null;
+  triggered_at?: string | null;
+  resolved_at?: string | null;
+  resolved_by?: string | null;
+  acknowledged_at?: string | null;
+  acknowledged_by?: string | null;
+  dedup_key?: string | null;
+}
+
+export interface OutboxRow {
+  id: string; // bigint, kept as text
+  alert_id: string;
+  channel: ChannelName;
+  event: NotificationEvent;
+  attempts: number;
+  max_attempts: number;
+  payload: NotificationPayload;
+}
+
+/**
+ * What one delivery attempt came to.
+ *  sent:   the provider accepted it (2xx).
+ *  retry:  temporary (429, 5xx, timeout, network); retryAfterMs when the provider said when.
+ *  failed: permanent (400/403/404/410, other 4xx, not configured); never retried.
+ *  released: not attempted (shutdown); the row goes back to pending without counting the attempt.
+ */
+export type Outcome =
+  | { kind: 'sent'; detail?: string }
+  | { kind: 'retry'; error: string; retryAfterMs?: number }
+  | { kind: 'failed'; error: string }
+  | { kind: 'released' };
+
+export interface DeliveryContext {
+  /** Set when the notifier stops claiming: a channel still waiting (pacing) returns 'released'. */
+  stopping: AbortSignal;
+  /** Set when the shutdown grace period ends: requests still in flight are abandoned. */
+  abort: AbortSignal;
+  /** The longest a channel may wait for its rate limit before deferring the row instead. */
+  maxWaitMs: number;
+}
+
+export interface Channel {
+  readonly name: ChannelName;
+  /** Delivers one notification. Never throws: every problem becomes an Outcome. */
+  deliver(row: OutboxRow, ctx: DeliveryContext): Promise<Outcome>;
+  close?(): Promise<void>;
+}
