@@ -68,6 +68,7 @@ export function printTable(headers: string[], rows: Array<Array<string | number>
 }
 
 function fmt(n: number): string {
+  if (Number.isInteger(n) && Math.abs(n) < 100) return String(n);
   if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
   return n.toFixed(n >= 10 ? 1 : 2);
 }

@@ -14,6 +14,20 @@
 alter table sms_monitor.sms_metrics set (fillfactor = 80);
 -- (end of foundation section)
 
+-- == foundation follow-ups (issue 2) ==
+-- Recording got faster (docs/benchmarks.md): helpers lose their SET clause so the planner inlines
+-- them, record_sms_metric becomes PL/pgSQL (cached plans), batch casts move to a slow path taken
+-- only on bad input, and fillfactor 80 keeps bucket increments HOT updates.
+--!include functions/_metric_problem.sql
+--!include functions/_merge_metadata.sql
+--!include functions/_is_uuid.sql
+--!include functions/_looks_like_iso_time_with_offset.sql
+--!include functions/record_sms_events.sql
+--!include functions/_record_metric.sql
+--!include functions/record_sms_metric.sql
+alter table sms_monitor.sms_metrics set (fillfactor = 80);
+-- (end of foundation section)
+
 -- == alert engine: rules, incidents, silences, outbox, schedules (issue 3) ==
 
 -- The notifier daemon's role: claims and completes outbox rows, may run the checks.

@@ -1,12 +1,12 @@
 -- Merge metadata of repeated recordings into one bucket, keeping it bounded: keys merge (later
 -- values win); once the merged object would pass 16 KiB, the bucket keeps what it had and is
--- marked "_metadata_truncated" so nobody mistakes it for complete.
+-- marked "_metadata_truncated" so nobody mistakes it for complete. No SET clause, so it inlines
+-- into the upsert (see _metric_problem).
 create or replace function sms_monitor._merge_metadata(p_old jsonb, p_new jsonb)
 returns jsonb
 language sql
 immutable
 parallel safe
-set search_path = pg_catalog, pg_temp
 as $$
   select case
     when p_new is null or p_new = '{}'::jsonb then p_old

@@ -1,4 +1,7 @@
--- What is wrong with one metric value, or NULL when nothing is. Shared by every record path so the
+-- What is wrong with one metric value, or NULL when nothing is. No SET clause on purpose: the
+-- planner inlines it into the batch query (a SET would force a call per element, ~50x slower);
+-- it is STABLE, not IMMUTABLE, because format() is stable and an immutable function with a
+-- stable body is never inlined. It only uses pg_catalog operators and is called only from functions that pin search_path. Shared by every record path so the
 -- single-event functions and the batch function reject exactly the same input with the same words.
 create or replace function sms_monitor._metric_problem(
   p_kind text,
@@ -9,9 +12,8 @@ create or replace function sms_monitor._metric_problem(
 )
 returns text
 language sql
-immutable
+stable
 parallel safe
-set search_path = pg_catalog, pg_temp
 as $$
   select case
     when p_metric_type is null then 'metric_type: is required'

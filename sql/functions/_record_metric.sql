@@ -17,11 +17,13 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+  v_kind text;
   v_problem text;
 begin
-  v_problem := sms_monitor._metric_problem(
-    (select t.kind from sms_monitor.metric_types t where t.metric_type = p_metric_type),
-    p_metric_type, p_metric_value, p_metadata, p_value_field);
+  -- Plain variables as arguments let the planner inline _metric_problem (a subquery argument
+  -- would force a planned SQL-function call per event: measured at ~3x the cost of the upsert).
+  select t.kind into v_kind from sms_monitor.metric_types t where t.metric_type = p_metric_type;
+  v_problem := sms_monitor._metric_problem(v_kind, p_metric_type, p_metric_value, p_metadata, p_value_field);
   if v_problem is not null then
     raise exception '%', v_problem using errcode = '22023';
   end if;

@@ -1,5 +1,6 @@
 -- A batch of events, all or nothing. Elements are validated first (the error names the first bad
--- element: events[i].field), duplicates inside the batch are summed in memory, and the buckets are
+-- element: events[i].field; per-element casts that can fail, UUIDs and times, are checked on a slow
+-- path only when the insert's cast fails), duplicates inside the batch are summed in memory, and the buckets are
 -- upserted in one statement in a fixed key order, so concurrent overlapping batches take their row
 -- locks in the same order and cannot deadlock.
 create or replace function sms_monitor.record_sms_events(p_events jsonb)
@@ -32,31 +33,28 @@ begin
   select format('events[%s].%s', e.n - 1, p.problem)
     into v_problem
     from jsonb_array_elements(p_events) with ordinality as e(v, n)
+    left join sms_monitor.metric_types t on t.metric_type = e.v ->> 'metric_type'
     cross join lateral (
       select case
         when jsonb_typeof(e.v) <> 'object' then
           format('(element): must be an object (got %s)', jsonb_typeof(e.v))
-        when exists (select from jsonb_object_keys(e.v) k
-                      where k not in ('metric_type', 'user_id', 'value', 'occurred_at', 'metadata')) then
+        when e.v - array['metric_type', 'user_id', 'value', 'occurred_at', 'metadata'] <> '{}'::jsonb then
           format('%s: unknown field (allowed: metric_type, user_id, value, occurred_at, metadata)',
             (select k from jsonb_object_keys(e.v) k
               where k not in ('metric_type', 'user_id', 'value', 'occurred_at', 'metadata') limit 1))
         when jsonb_typeof(e.v -> 'metric_type') is distinct from 'string' then
           'metric_type: is required and must be a string'
-        when coalesce(jsonb_typeof(e.v -> 'user_id'), 'null') not in ('string', 'null')
-          or (e.v ->> 'user_id') !~* '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$' then
+        when coalesce(jsonb_typeof(e.v -> 'user_id'), 'null') not in ('string', 'null') then
           'user_id: must be a UUID string or null'
         when coalesce(jsonb_typeof(e.v -> 'value'), 'number') <> 'number' then
           'value: must be a JSON number'
         when coalesce(jsonb_typeof(e.v -> 'occurred_at'), 'null') not in ('string', 'null')
-          or (e.v ->> 'occurred_at') !~
-            '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|z|[+-]\d{2}(:?\d{2})?)$' then
+          or not sms_monitor._looks_like_iso_time_with_offset(e.v ->> 'occurred_at') then
           'occurred_at: must be an ISO 8601 time with an offset, e.g. 2026-03-29T01:30:00Z'
         when coalesce(jsonb_typeof(e.v -> 'metadata'), 'null') not in ('object', 'null') then
           'metadata: must be a JSON object'
         else sms_monitor._metric_problem(
-          (select t.kind from sms_monitor.metric_types t where t.metric_type = e.v ->> 'metric_type'),
-          e.v ->> 'metric_type', coalesce((e.v ->> 'value')::numeric, 1), e.v -> 'metadata', 'value')
+          t.kind, e.v ->> 'metric_type', coalesce((e.v ->> 'value')::numeric, 1), e.v -> 'metadata', 'value')
       end as problem
     ) p
    where p.problem is not null
@@ -70,7 +68,9 @@ begin
     insert into sms_monitor.sms_metrics as m
       (metric_date, metric_hour, user_id, metric_type, metric_value, sample_count, metadata)
     select b.metric_date, b.metric_hour, b.user_id, b.metric_type,
-           sum(b.value), count(*), sms_monitor._jsonb_merge_agg(b.metadata order by b.n)
+           sum(b.value), count(*),
+           coalesce(sms_monitor._jsonb_merge_agg(b.metadata order by b.n)
+                      filter (where b.metadata <> '{}'::jsonb), '{}'::jsonb)
       from (
         select (x.at_local)::date as metric_date,
                extract(hour from x.at_local)::integer as metric_hour,
@@ -91,12 +91,18 @@ begin
           sample_count = m.sample_count + excluded.sample_count,
           metadata = sms_monitor._merge_metadata(m.metadata, excluded.metadata),
           updated_at = now();
-  exception when datetime_field_overflow or invalid_datetime_format then
-    -- The shape check passed but the calendar did not (month 13, 25 o'clock): name the element.
-    select format('events[%s].occurred_at: %s is not a valid time', e.n - 1, e.v ->> 'occurred_at')
+  exception when invalid_text_representation or datetime_field_overflow or invalid_datetime_format then
+    -- The cheap checks passed but a cast did not (a malformed UUID, February 30th): the casts
+    -- run only here, on the slow path, to name the first element that fails.
+    select case
+             when not sms_monitor._is_uuid(e.v ->> 'user_id') then
+               format('events[%s].user_id: must be a UUID string or null', e.n - 1)
+             else format('events[%s].occurred_at: %s is not a valid time', e.n - 1, e.v ->> 'occurred_at')
+           end
       into v_problem
       from jsonb_array_elements(p_events) with ordinality as e(v, n)
-     where not sms_monitor._is_timestamptz(e.v ->> 'occurred_at')
+     where not sms_monitor._is_uuid(e.v ->> 'user_id')
+        or not sms_monitor._is_timestamptz(e.v ->> 'occurred_at')
      order by e.n
      limit 1;
     raise exception '%', coalesce(v_problem, 'events: ' || sqlerrm) using errcode = '22023';

@@ -7,13 +7,17 @@ create or replace function sms_monitor.record_sms_metric(
   p_metadata jsonb default '{}'::jsonb
 )
 returns void
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-  select sms_monitor._record_metric(
+begin
+  -- PL/pgSQL, not SQL: a security definer SQL function is never inlined and re-plans its body on
+  -- every call, while PL/pgSQL caches the plan for the connection.
+  perform sms_monitor._record_metric(
     p_metric_date, p_metric_hour, p_user_id, p_metric_type, p_metric_value, p_metadata);
+end;
 $$;
 
 comment on function sms_monitor.record_sms_metric(date, integer, uuid, text, numeric, jsonb) is
