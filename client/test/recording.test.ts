@@ -74,3 +74,31 @@ describe('concurrent recording', () => {
     expect(after).toEqual(before);
   });
 });
+
+describe('refresh_sms_metrics_daily', () => {
+  it('does not block readers while it runs', async () => {
+    await db.sql`select sms_monitor.record_sms_metric('2026-05-03', 1, null, 'sent_count', 4)`;
+    await db.sql`select sms_monitor.refresh_sms_metrics_daily()`;
+    const refresher = db.connect({ max: 1 });
+    const reader = db.connect({ max: 1 });
+    // Hold a refresh open (its locks stay until commit) and read meanwhile; a blocking refresh
+    // would make the read wait and hit lock_timeout (55P03) instead of answering.
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    let refreshed!: () => void;
+    const refreshedInTx = new Promise<void>((r) => { refreshed = r; });
+    const tx = refresher.begin(async (t) => {
+      await t`select sms_monitor.refresh_sms_metrics_daily()`;
+      refreshed();
+      await held;
+    });
+    await refreshedInTx;
+    const rows = await reader.begin(async (t) => {
+      await t`set local lock_timeout = '2s'`;
+      return t`select sent_count::int as sent from sms_monitor.sms_metrics_daily where metric_date = '2026-05-03'`;
+    });
+    release();
+    await tx;
+    expect(rows).toEqual([{ sent: 4 }]);
+  });
+});

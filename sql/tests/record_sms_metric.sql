@@ -1,7 +1,7 @@
 -- record_sms_metric: one row per bucket, NULL hour and NULL user included; true sums; bad input.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(14);
+select plan(18);
 
 select lives_ok($$select sms_monitor.record_sms_metric('2026-03-01', null, null, 'sent_count', 2)$$,
   'daily, system-wide bucket accepts a value');
@@ -40,6 +40,20 @@ select throws_ok($$select sms_monitor.record_sms_metric('2026-03-01', 1, null, '
   '22023', 'metric_value: must be finite', 'infinity refused');
 select is((select count(*)::int from sms_monitor.sms_metrics where metric_hour in (1, 24) or metric_hour < 0),
   0, 'nothing was written by the refused calls');
+
+-- Metadata is bounded: 4 KiB per recording, 16 KiB per bucket (then marked, not grown).
+select throws_ok(format($$select sms_monitor.record_sms_metric('2026-03-02', 1, null, 'sent_count', 1, %L)$$,
+    jsonb_build_object('blob', repeat('x', 5000))),
+  '22023', 'metadata: 5012 bytes is more than the 4096 allowed', 'huge metadata refused');
+select throws_ok($$select sms_monitor.record_sms_metric('2026-03-02', 1, null, 'sent_count', 1, '[1, 2]')$$,
+  '22023', 'metadata: must be a JSON object', 'metadata must be an object');
+select sms_monitor.record_sms_metric('2026-03-03', 1, null, 'sent_count', 1, jsonb_build_object('k' || i, repeat('y', 3000)))
+  from generate_series(1, 8) i;
+select is((select (metadata ? 'k5', metadata ? 'k6', metadata->>'_metadata_truncated')::text
+             from sms_monitor.sms_metrics where metric_date = '2026-03-03'),
+  '(t,f,true)', 'a bucket keeps merging up to 16 KiB, then stops growing and says so');
+select is((select metric_value from sms_monitor.sms_metrics where metric_date = '2026-03-03'), 8::numeric,
+  'the values still count when metadata is full');
 
 select * from finish();
 rollback;
