@@ -18,6 +18,8 @@ export interface ScriptedResponse {
   headers?: Record<string, string>;
   /** Never answer (the socket stays open until the server closes). */
   hang?: boolean;
+  /** Answer after this many milliseconds. */
+  delayMs?: number;
 }
 
 type Responder = (req: RecordedRequest) => ScriptedResponse;
@@ -66,8 +68,13 @@ export class FakeProvider {
     const answer = this.script.shift() ?? this.respond(rec);
     for (const w of ready) w.resolve();
     if (answer.hang) return;
-    res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain', ...answer.headers });
-    res.end(answer.body ?? '');
+    const send = () => {
+      if (res.destroyed) return;
+      res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain', ...answer.headers });
+      res.end(answer.body ?? '');
+    };
+    if (answer.delayMs) setTimeout(send, answer.delayMs);
+    else send();
   }
 
   async close(): Promise<void> {

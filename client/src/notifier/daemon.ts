@@ -1,0 +1,386 @@
+// The notifier daemon: LISTENs for outbox NOTIFYs (a hint only), drains the outbox on start, on every
+// NOTIFY, on a poll timer, when the next retry is due and after every reconnect; claims rows with a
+// lease (claim_sms_notifications: for update skip locked), delivers them through the channels and
+// records each outcome with complete_sms_notification. Survives the database going away; SIGTERM
+// stops claiming, lets in-flight deliveries finish (or releases their rows) and exits 0.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import pino from 'pino';
+import postgres from 'postgres';
+import { buildChannels, notConfigured } from './channels/index.ts';
+import { configSecrets, scrub, type NotifierConfig } from './config.ts';
+import { formatDuration } from './duration.ts';
+import { backoffMs, sleep } from './http.ts';
+import type { Channel, ChannelName, DeliveryContext, OutboxRow, Outcome } from './types.ts';
+
+export const NOTIFY_CHANNEL = 'sms_monitor_notifications';
+/** Advisory lock key (transaction-scoped) that lets only one replica run check_sms_alerts() at a time. */
+export const EVALUATE_LOCK_SQL = `hashtextextended('sms_monitor.check_sms_alerts', 0)`;
+
+export interface NotifierOptions {
+  logger?: pino.Logger;
+  /** Where the log channel writes (default stdout). */
+  logOut?: NodeJS.WritableStream;
+  channels?: Map<ChannelName, Channel>;
+  workerId?: string;
+}
+
+interface Unrecorded {
+  row: OutboxRow;
+  outcome: Exclude<Outcome, { kind: 'released' }>;
+  retryInMs: number | null;
+}
+
+export function makeWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+export function createLogger(level: NotifierConfig['logLevel'], dest: NodeJS.WritableStream | number = 2): pino.Logger {
+  const stream = typeof dest === 'number' ? pino.destination({ fd: dest, sync: true }) : dest;
+  return pino({ level, base: { component: 'notifier' }, timestamp: pino.stdTimeFunctions.isoTime }, stream as pino.DestinationStream);
+}
+
+export class Notifier {
+  readonly workerId: string;
+  private readonly log: pino.Logger;
+  private readonly channels: Map<ChannelName, Channel>;
+  private readonly secrets: string[];
+  private readonly sql: postgres.Sql;
+  private readonly stopping = new AbortController();
+  private readonly abort = new AbortController();
+  private readonly pingChannel = `sms_monitor_notifier_ping_${randomBytes(6).toString('hex')}`;
+  private listeners: Array<{ unlisten: () => Promise<void> }> = [];
+  private listenState: 'off' | 'starting' | 'on' = 'off';
+  private pingSentAt = 0;
+  private lastPongAt = 0;
+  private drainWanted = false;
+  private draining: Promise<void> | null = null;
+  private dbFailures = 0;
+  private dbRetryAt = 0;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private pingTimer: NodeJS.Timeout | null = null;
+  private dueTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private evalTimer: NodeJS.Timeout | null = null;
+  private evaluating: Promise<void> | null = null;
+  private unrecorded: Unrecorded[] = [];
+  private stopped: Promise<void> | null = null;
+  /** Counters, for tests and the bench. */
+  readonly stats = { claimed: 0, sent: 0, retried: 0, failed: 0, dead: 0, lost: 0, drains: 0, listens: 0 };
+
+  constructor(private readonly config: NotifierConfig, opts: NotifierOptions = {}) {
+    this.workerId = opts.workerId ?? makeWorkerId();
+    this.secrets = configSecrets(config);
+    this.log = (opts.logger ?? createLogger(config.logLevel)).child({ worker: this.workerId });
+    this.channels = opts.channels ?? buildChannels(config, opts.logOut);
+    this.sql = postgres(config.databaseUrl, {
+      max: 4,
+      onnotice: () => {},
+      connect_timeout: 10,
+      idle_timeout: 60,
+      connection: { application_name: 'sms-monitor-notifier' },
+      // Reconnect waits of the pool and of the LISTEN connection: jittered, capped.
+      backoff: (retries: number) => backoffMs(retries + 1, 250, config.reconnectMaxMs) / 1000,
+    });
+  }
+
+  /** Starts the timers and the listener and drains at once. Never throws for a database that is down. */
+  async start(): Promise<void> {
+    const configured = [...this.channels.keys()];
+    this.log.info({ channels: configured, listen: this.config.listen, poll_interval_ms: this.config.pollIntervalMs,
+      lease_seconds: this.config.leaseSeconds, evaluate_every_ms: this.config.evaluateEveryMs },
+      `notifier starting: channels ${configured.join(', ')}; ${this.config.listen ? 'listening for NOTIFY and ' : ''}polling every ${formatDuration(this.config.pollIntervalMs)}`);
+    this.pollTimer = setInterval(() => this.requestDrain('poll'), this.config.pollIntervalMs);
+    if (this.config.listen) {
+      void this.startListening();
+      const pingEvery = Math.max(this.config.pollIntervalMs, 2000);
+      this.pingTimer = setInterval(() => void this.checkListener(), pingEvery);
+    }
+    if (this.config.evaluateEveryMs) {
+      this.evalTimer = setInterval(() => void this.evaluate(), this.config.evaluateEveryMs);
+      void this.evaluate();
+    }
+    this.requestDrain('start');
+  }
+
+  // ---- listening -------------------------------------------------------------------------------
+
+  private async startListening(): Promise<void> {
+    if (this.listenState === 'starting' || this.stopping.signal.aborted) return;
+    this.listenState = 'starting';
+    try {
+      // onlisten runs after the first LISTEN and after every reconnect: NOTIFYs sent while we were
+      // disconnected are lost, so drain then.
+      const main = await this.sql.listen(NOTIFY_CHANNEL, (payload) => this.onNotify(payload), () => this.onListen());
+      const ping = await this.sql.listen(this.pingChannel, () => { this.lastPongAt = Date.now(); });
+      this.listeners = [main, ping];
+      this.listenState = 'on';
+      this.lastPongAt = Date.now();
+      this.pingSentAt = 0;
+    } catch (error) {
+      this.listenState = 'off';
+      this.log.warn({ err: this.errText(error) }, 'could not LISTEN (database down?); polling meanwhile, will LISTEN again at the next check');
+    }
+  }
+
+  private onListen(): void {
+    this.stats.listens++;
+    this.log.info({ channel: NOTIFY_CHANNEL }, 'listening for outbox NOTIFYs; draining the outbox in case any were missed');
+    this.dbRetryAt = 0;
+    this.requestDrain('listen', true);
+  }
+
+  private onNotify(payload: string): void {
+    this.log.debug({ ids: payload.slice(0, 200) }, 'outbox NOTIFY received; draining');
+    this.requestDrain('notify');
+  }
+
+  /**
+   * postgres.js re-LISTENs after a lost connection, but if the database is still down at that
+   * moment the LISTEN fails and is not retried. A NOTIFY to our own ping channel proves the
+   * listener is alive; when the previous ping got no answer, LISTEN again.
+   */
+  private async checkListener(): Promise<void> {
+    if (this.stopping.signal.aborted || this.listenState === 'starting') return;
+    if (this.listenState === 'off' || (this.pingSentAt > 0 && this.lastPongAt < this.pingSentAt)) {
+      if (this.listenState === 'on') this.log.warn('the LISTEN connection did not answer its ping; listening again');
+      const old = this.listeners;
+      this.listeners = [];
+      await Promise.all(old.map((l) => l.unlisten().catch(() => {})));
+      this.listenState = 'off';
+      await this.startListening();
+      return;
+    }
+    try {
+      this.pingSentAt = Date.now();
+      await this.sql`select pg_notify(${this.pingChannel}, ${this.workerId})`;
+    } catch {
+      // The database is down: the drain loop reports it; next check will LISTEN again.
+    }
+  }
+
+  // ---- draining --------------------------------------------------------------------------------
+
+  /** Asks for a drain; coalesced with one in progress. While the database is down, waits for the backoff. */
+  requestDrain(reason: string, force = false): void {
+    if (this.stopping.signal.aborted) return;
+    if (!force && Date.now() < this.dbRetryAt) return;
+    this.drainWanted = true;
+    if (!this.draining) {
+      this.draining = this.drainLoop(reason).finally(() => { this.draining = null; });
+    }
+  }
+
+  private async drainLoop(reason: string): Promise<void> {
+    while (this.drainWanted && !this.stopping.signal.aborted) {
+      this.drainWanted = false;
+      this.stats.drains++;
+      try {
+        await this.flushUnrecorded();
+        for (;;) {
+          if (this.stopping.signal.aborted) break;
+          const rows = await this.claim();
+          if (this.dbFailures > 0) {
+            this.log.info({ after_failures: this.dbFailures }, 'database reachable again; draining the outbox');
+            this.dbFailures = 0;
+            this.dbRetryAt = 0;
+            if (this.config.listen && this.listenState === 'off') void this.startListening();
+          }
+          if (rows.length === 0) break;
+          this.log.debug({ count: rows.length, reason }, `claimed ${rows.length} notifications; delivering`);
+          await Promise.all(rows.map((r) => this.process(r)));
+          if (rows.length < this.config.batchSize) break;
+        }
+        if (!this.stopping.signal.aborted) await this.scheduleNextDue();
+      } catch (error) {
+        this.dbFailures++;
+        const wait = backoffMs(this.dbFailures, 250, this.config.reconnectMaxMs);
+        this.dbRetryAt = Date.now() + wait;
+        this.log.warn({ err: this.errText(error), failures: this.dbFailures },
+          `database unavailable; reconnecting and draining again in ${formatDuration(wait)}`);
+        if (this.retryTimer) clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.requestDrain('reconnect', true), wait);
+        this.drainWanted = false;
+      }
+    }
+  }
+
+  private async claim(): Promise<OutboxRow[]> {
+    const rows = await this.sql<OutboxRow[]>`
+      select id::text as id, alert_id::text as alert_id, channel, event, attempts, max_attempts, payload
+        from sms_monitor.claim_sms_notifications(${this.workerId}, ${this.config.batchSize}::integer, ${this.config.leaseSeconds}::integer)`;
+    this.stats.claimed += rows.length;
+    return rows;
+  }
+
+  private async scheduleNextDue(): Promise<void> {
+    const [r] = await this.sql<Array<{ ms: number | null }>>`
+      select (extract(epoch from (sms_monitor.next_sms_notification_due() - now())) * 1000)::float8 as ms`;
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueTimer = null;
+    if (r?.ms === null || r?.ms === undefined) return;
+    const delay = Math.min(Math.max(Math.ceil(r.ms) + 5, 20), 2_000_000_000);
+    this.dueTimer = setTimeout(() => this.requestDrain('due'), delay);
+  }
+
+  private ctx(): DeliveryContext {
+    // Pacing may wait until shortly before the lease ends (the request itself needs its timeout).
+    const maxWaitMs = Math.max(0, this.config.leaseSeconds * 1000 - this.config.requestTimeoutMs - 1000);
+    return { stopping: this.stopping.signal, abort: this.abort.signal, maxWaitMs };
+  }
+
+  private async process(row: OutboxRow): Promise<void> {
+    const channel = this.channels.get(row.channel);
+    let outcome: Outcome;
+    try {
+      outcome = channel ? await channel.deliver(row, this.ctx()) : notConfigured(row.channel);
+    } catch (error) {
+      outcome = { kind: 'retry', error: `${row.channel}: unexpected error: ${this.errText(error)}` };
+    }
+    if (outcome.kind === 'released') return; // handed back by release_sms_notifications at shutdown
+    if (outcome.kind !== 'sent') outcome = { ...outcome, error: scrub(outcome.error, this.secrets) };
+    const retryInMs = outcome.kind === 'retry'
+      ? Math.min(outcome.retryAfterMs ?? backoffMs(row.attempts, this.config.retryBaseMs, this.config.retryMaxMs), 86_400_000)
+      : null;
+    try {
+      await this.record({ row, outcome, retryInMs });
+    } catch (error) {
+      // Delivered (or not) but not recorded: keep it and record it once the database answers; if
+      // the lease runs out first another worker re-sends it (at least once).
+      this.unrecorded.push({ row, outcome, retryInMs });
+      this.log.warn({ notification_id: row.id, err: this.errText(error) }, 'could not record the outcome; will record it when the database is back');
+      throw error;
+    }
+  }
+
+  private async record({ row, outcome, retryInMs }: Unrecorded): Promise<void> {
+    const error = outcome.kind === 'sent' ? null : outcome.error;
+    const [r] = await this.sql<Array<{ status: string }>>`
+      select sms_monitor.complete_sms_notification(${row.id}::bigint, ${this.workerId}, ${outcome.kind}, ${error},
+        ${retryInMs === null ? null : this.sql`now() + make_interval(secs => ${retryInMs / 1000}::float8)`}) as status`;
+    const status = r?.status ?? 'unknown';
+    const ids = { notification_id: row.id, alert_id: row.alert_id, channel: row.channel, event: row.event, attempt: row.attempts };
+    switch (status) {
+      case 'sent':
+        this.stats.sent++;
+        this.log.info(ids, `delivered ${row.event} to ${row.channel}`);
+        break;
+      case 'pending':
+        this.stats.retried++;
+        this.log.warn({ ...ids, err: error }, `delivery failed (attempt ${row.attempts} of ${row.max_attempts}); retrying in ${formatDuration(retryInMs ?? 0)}`);
+        break;
+      case 'failed':
+        this.stats.failed++;
+        this.log.error({ ...ids, err: error }, `delivery failed permanently; not retrying (see last_error in sms_alert_notifications)`);
+        break;
+      case 'dead':
+        this.stats.dead++;
+        this.log.error({ ...ids, err: error }, `delivery failed on the last allowed attempt (${row.max_attempts}); marked dead, not retrying`);
+        break;
+      case 'lost':
+        this.stats.lost++;
+        this.log.warn(ids, 'lease lost before the outcome was recorded; another worker owns the row now (it may be sent twice)');
+        break;
+      default:
+        this.log.warn({ ...ids, status }, 'unexpected status from complete_sms_notification; continuing');
+    }
+  }
+
+  private async flushUnrecorded(): Promise<void> {
+    while (this.unrecorded.length > 0) {
+      const u = this.unrecorded[0]!;
+      await this.record(u); // throws while the database is down: the drain loop backs off
+      this.unrecorded.shift();
+    }
+  }
+
+  // ---- evaluation (servers without pg_cron) ----------------------------------------------------
+
+  private async evaluate(): Promise<void> {
+    if (this.evaluating || this.stopping.signal.aborted) return;
+    this.evaluating = (async () => {
+      try {
+        const result = await this.sql.begin(async (tx) => {
+          const [l] = await tx.unsafe<Array<{ locked: boolean }>>(`select pg_try_advisory_xact_lock(${EVALUATE_LOCK_SQL}) as locked`);
+          if (!l?.locked) return null;
+          return tx<Array<Record<string, unknown>>>`select * from sms_monitor.check_sms_alerts()`;
+        });
+        if (result === null) {
+          this.log.debug('another notifier is evaluating the alert rules; skipping this round');
+          return;
+        }
+        const actions: Record<string, number> = {};
+        for (const row of result) {
+          const a = String(row.action ?? row.result ?? row.status ?? 'done');
+          actions[a] = (actions[a] ?? 0) + 1;
+        }
+        this.log.info({ actions }, `evaluated ${result.length} alert rules; next evaluation in ${formatDuration(this.config.evaluateEveryMs ?? 0)}`);
+        this.requestDrain('evaluate');
+      } catch (error) {
+        this.log.warn({ err: this.errText(error) }, `check_sms_alerts() failed; trying again in ${formatDuration(this.config.evaluateEveryMs ?? 0)}`);
+      }
+    })().finally(() => { this.evaluating = null; });
+    await this.evaluating;
+  }
+
+  // ---- shutdown --------------------------------------------------------------------------------
+
+  /** Stops claiming, waits for in-flight deliveries (up to the grace period), releases what is left, closes. */
+  stop(reason = 'stop requested'): Promise<void> {
+    this.stopped ??= this.doStop(reason);
+    return this.stopped;
+  }
+
+  private async doStop(reason: string): Promise<void> {
+    this.log.info({ reason }, `stopping: no new claims; waiting up to ${formatDuration(this.config.shutdownGraceMs)} for deliveries in flight`);
+    this.stopping.abort();
+    for (const t of [this.pollTimer, this.pingTimer, this.evalTimer]) if (t) clearInterval(t);
+    for (const t of [this.dueTimer, this.retryTimer]) if (t) clearTimeout(t);
+    const grace = setTimeout(() => this.abort.abort(), this.config.shutdownGraceMs);
+    const pending = [this.draining, this.evaluating].filter(Boolean) as Array<Promise<void>>;
+    await Promise.race([Promise.allSettled(pending), sleep(this.config.shutdownGraceMs + 5000)]);
+    clearTimeout(grace);
+    try {
+      await this.flushUnrecorded();
+    } catch (error) {
+      this.log.warn({ err: this.errText(error), rows: this.unrecorded.length }, 'could not record some outcomes; those rows will be retried when their lease ends');
+    }
+    try {
+      const [r] = await this.sql<Array<{ n: number }>>`select sms_monitor.release_sms_notifications(${this.workerId}) as n`;
+      if ((r?.n ?? 0) > 0) this.log.info({ released: r?.n }, `released ${r?.n} claimed notifications for other workers`);
+    } catch (error) {
+      this.log.warn({ err: this.errText(error) }, `could not release claimed rows; they become claimable when the lease (${this.config.leaseSeconds} s) ends`);
+    }
+    await Promise.all(this.listeners.map((l) => l.unlisten().catch(() => {})));
+    for (const c of this.channels.values()) await c.close?.().catch(() => {});
+    await this.sql.end({ timeout: 5 }).catch(() => {});
+    this.log.info({ stats: this.stats }, 'notifier stopped');
+  }
+
+  private errText(error: unknown): string {
+    const e = error as { message?: string; code?: string };
+    const text = `${e?.message ?? String(error)}${e?.code ? ` (${e.code})` : ''}`;
+    return scrub(text, this.secrets);
+  }
+}
+
+/** Runs until SIGTERM or SIGINT, then stops cleanly; resolves when stopped (exit code 0). */
+export async function runNotifier(config: NotifierConfig): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const notifier = new Notifier(config, { logger });
+  process.on('unhandledRejection', (error) => {
+    logger.error({ err: scrub(String((error as Error)?.stack ?? error), configSecrets(config)) }, 'unhandled rejection; continuing');
+  });
+  await notifier.start();
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.removeAllListeners('SIGTERM');
+      process.removeAllListeners('SIGINT');
+      process.on('SIGTERM', () => logger.warn('already stopping'));
+      process.on('SIGINT', () => logger.warn('already stopping'));
+      void notifier.stop(signal).then(resolve, resolve);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}

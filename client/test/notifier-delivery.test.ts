@@ -1,0 +1,182 @@
+// The daemon in-process against a real database and fake providers: outcomes recorded through the
+// outbox functions, retries honoured, permanent failures kept with the provider's text, and no
+// secret in logs or in the database.
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadNotifierConfig } from '../src/notifier/config.ts';
+import { createLogger, Notifier } from '../src/notifier/daemon.ts';
+import { freshDatabase, type TestDatabase } from './db.ts';
+import { fakePagerDuty, fakeSlack } from './fakes/http-provider.ts';
+import { enqueue, insertIncident, ROUTING_KEY, rowStates, waitForRows } from './fakes/outbox.ts';
+
+const SLACK_TOKEN = 'slackSecretToken0123456789';
+
+let db: TestDatabase;
+let slack: Awaited<ReturnType<typeof fakeSlack>>;
+let pd: Awaited<ReturnType<typeof fakePagerDuty>>;
+let notifier: Notifier;
+const logLines: string[] = [];
+const stdoutLines: string[] = [];
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  slack = await fakeSlack(SLACK_TOKEN);
+  pd = await fakePagerDuty();
+  const config = loadNotifierConfig(db.url, {
+    SLACK_WEBHOOK_URL: slack.webhookUrl,
+    SLACK_MIN_INTERVAL: '0ms',
+    PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY,
+    PAGERDUTY_EVENTS_URL: pd.eventsUrl,
+    NOTIFIER_POLL_INTERVAL: '200ms',
+    NOTIFIER_LEASE: '3s',
+    NOTIFIER_REQUEST_TIMEOUT: '400ms',
+    NOTIFIER_RETRY_BASE: '40ms',
+    NOTIFIER_RETRY_MAX: '200ms',
+    LOG_LEVEL: 'debug',
+  });
+  const logs = new PassThrough();
+  logs.on('data', (c: Buffer) => logLines.push(...c.toString().split('\n').filter(Boolean)));
+  const out = new PassThrough();
+  out.on('data', (c: Buffer) => stdoutLines.push(...c.toString().split('\n').filter(Boolean)));
+  notifier = new Notifier(config, { logger: createLogger('debug', logs), logOut: out });
+  await notifier.start();
+});
+
+afterAll(async () => {
+  await notifier?.stop('test done');
+  await slack?.close();
+  await pd?.close();
+  await db?.drop();
+});
+
+const since = (n: number) => pd.requests.slice(n);
+
+describe('notifier delivery (in-process daemon, real database, fake providers)', () => {
+  it('trigger then resolve reach PagerDuty with the same dedup_key', async () => {
+    const before = pd.requests.length;
+    const inc = await insertIncident(db.sql);
+    const [t] = await enqueue(db.sql, [{ incident: inc, channel: 'pagerduty', event: 'trigger' }]);
+    expect((await waitForRows(db.sql, [t!]))[0]).toMatchObject({ status: 'sent', attempts: 1, last_error: null, locked_by: null });
+    const [r] = await enqueue(db.sql, [{ incident: inc, channel: 'pagerduty', event: 'resolve' }]);
+    expect((await waitForRows(db.sql, [r!]))[0]).toMatchObject({ status: 'sent', attempts: 1 });
+    const reqs = since(before).map((q) => q.body);
+    expect(reqs.map((b) => [b.event_action, b.dedup_key])).toEqual([
+      ['trigger', `sms-monitor/delivery_rate_critical/${inc.id}`],
+      ['resolve', `sms-monitor/delivery_rate_critical/${inc.id}`],
+    ]);
+    expect(reqs[0].payload.custom_details).toMatchObject({ metric_value: '85.5', threshold_value: '90', window_minutes: 60 });
+    // the incident's history row follows the outbox
+    const [h] = await db.sql`select notification_sent, notification_error from sms_monitor.sms_alert_history where id = ${inc.id}`;
+    expect(h).toEqual({ notification_sent: true, notification_error: null });
+  });
+
+  it('acknowledge goes to PagerDuty and to Slack with its own wording', async () => {
+    const pdBefore = pd.requests.length;
+    const slackBefore = slack.requests.length;
+    const inc = await insertIncident(db.sql, 'opt_out_rate_warning', 'warning');
+    const ids = await enqueue(db.sql, [
+      { incident: inc, channel: 'pagerduty', event: 'acknowledge' },
+      { incident: inc, channel: 'slack', event: 'acknowledge' },
+    ]);
+    expect((await waitForRows(db.sql, ids)).map((r) => r.status)).toEqual(['sent', 'sent']);
+    expect(since(pdBefore).map((q) => q.body)).toEqual([
+      { routing_key: ROUTING_KEY, event_action: 'acknowledge', dedup_key: `sms-monitor/opt_out_rate_warning/${inc.id}` },
+    ]);
+    expect(slack.requests.slice(slackBefore).map((q) => q.body.text)).toEqual([
+      ':eyes: *ACKNOWLEDGED* opt_out_rate_warning (warning) by alice at 2026-05-01T10:10:00Z: notifications continue until it is resolved\n'
+      + 'Delivery rate 85.5 % is below 90 %',
+    ]);
+  });
+
+  it('429 with Retry-After: the retry waits as long as the provider asked', async () => {
+    const before = pd.requests.length;
+    pd.enqueue({ status: 429, body: '{"status":"throttle event"}', headers: { 'retry-after': '1' } });
+    const inc = await insertIncident(db.sql);
+    const [id] = await enqueue(db.sql, [{ incident: inc, channel: 'pagerduty', event: 'trigger' }]);
+    const [row] = await waitForRows(db.sql, [id!], 10_000, (r) => r.status === 'sent');
+    expect(row).toMatchObject({ status: 'sent', attempts: 2, last_error: 'pagerduty: HTTP 429: {"status":"throttle event"}' });
+    const [first, second] = since(before);
+    expect(second!.body.dedup_key).toBe(first!.body.dedup_key);
+    // backoff alone would be at most 200 ms (NOTIFIER_RETRY_MAX); Retry-After said 1 s
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950);
+  });
+
+  it('500 then success: retried with backoff', async () => {
+    const before = pd.requests.length;
+    pd.enqueue({ status: 500, body: 'internal error' }, { status: 502, body: 'bad gateway' });
+    const inc = await insertIncident(db.sql);
+    const [id] = await enqueue(db.sql, [{ incident: inc, channel: 'pagerduty', event: 'trigger' }]);
+    const [row] = await waitForRows(db.sql, [id!], 10_000, (r) => r.status === 'sent');
+    expect(row).toMatchObject({ status: 'sent', attempts: 3, last_error: 'pagerduty: HTTP 502: bad gateway' });
+    expect(since(before)).toHaveLength(3);
+  });
+
+  it('400 is permanent: failed at once with PagerDuty\'s error text', async () => {
+    const before = pd.requests.length;
+    const body = '{"status":"invalid event","message":"Event object is invalid","errors":["\'payload.summary\' is missing"]}';
+    pd.enqueue({ status: 400, body });
+    const inc = await insertIncident(db.sql);
+    const [id] = await enqueue(db.sql, [{ incident: inc, channel: 'pagerduty', event: 'trigger' }]);
+    const [row] = await waitForRows(db.sql, [id!]);
+    expect(row).toMatchObject({ status: 'failed', attempts: 1, last_error: `pagerduty: HTTP 400: ${body}` });
+    expect(since(before)).toHaveLength(1);
+    const [h] = await db.sql`select notification_sent, notification_error from sms_monitor.sms_alert_history where id = ${inc.id}`;
+    expect(h!.notification_sent).toBe(false);
+    expect(h!.notification_error).toContain('HTTP 400');
+  });
+
+  it('a provider that hangs hits the request timeout and the row is retried', async () => {
+    const before = pd.requests.length;
+    pd.enqueue({ hang: true });
+    const inc = await insertIncident(db.sql);
+    const [id] = await enqueue(db.sql, [{ incident: inc, channel: 'pagerduty', event: 'trigger' }]);
+    const [row] = await waitForRows(db.sql, [id!], 10_000, (r) => r.status === 'sent');
+    expect(row).toMatchObject({ status: 'sent', attempts: 2, last_error: 'pagerduty: no answer within 400 ms (timed out)' });
+    const [a, b] = since(before);
+    expect(b!.receivedAt - a!.receivedAt).toBeGreaterThanOrEqual(390);
+  });
+
+  it('gives up after max_attempts: dead', async () => {
+    pd.enqueue({ status: 503, body: 'unavailable' }, { status: 503, body: 'unavailable' });
+    const inc = await insertIncident(db.sql);
+    const [id] = await enqueue(db.sql, [{ incident: inc, channel: 'pagerduty', event: 'trigger', maxAttempts: 2 }]);
+    const [row] = await waitForRows(db.sql, [id!], 10_000, (r) => r.status === 'dead');
+    expect(row).toMatchObject({ status: 'dead', attempts: 2, last_error: 'pagerduty: HTTP 503: unavailable' });
+  });
+
+  it('a channel that is not configured is failed with "not configured"; log writes one JSON line', async () => {
+    const inc = await insertIncident(db.sql);
+    const ids = await enqueue(db.sql, [
+      { incident: inc, channel: 'email', event: 'trigger' },
+      { incident: inc, channel: 'log', event: 'trigger' },
+    ]);
+    const rows = await waitForRows(db.sql, ids);
+    expect(rows.map((r) => [r.status, r.last_error])).toEqual([
+      ['failed', 'email: not configured (set SMTP_URL, ALERT_EMAIL_FROM and ALERT_EMAIL_TO)'],
+      ['sent', null],
+    ]);
+    const line = stdoutLines.map((l) => JSON.parse(l)).find((j) => j.notification_id === ids[1]);
+    expect(line).toMatchObject({ type: 'sms_monitor_notification', event: 'trigger', alert_id: inc.id, severity: 'critical' });
+  });
+
+  it('a provider error that echoes the webhook secret is stored and logged redacted', async () => {
+    slack.enqueue({ status: 404, body: `no_service: /services/T0FAKE/B0FAKE/${SLACK_TOKEN}` });
+    const inc = await insertIncident(db.sql);
+    const [id] = await enqueue(db.sql, [{ incident: inc, channel: 'slack', event: 'trigger' }]);
+    const [row] = await waitForRows(db.sql, [id!]);
+    expect(row).toMatchObject({ status: 'failed', last_error: 'slack: HTTP 404: no_service: [redacted]' });
+    // Nothing anywhere holds a secret: every stored error, every log line.
+    const stored = await db.sql`select coalesce(string_agg(coalesce(last_error, '') || payload::text, ' '), '') as t from sms_monitor.sms_alert_notifications`;
+    const history = await db.sql`select coalesce(string_agg(coalesce(notification_error, '') || notification_status::text, ' '), '') as t from sms_monitor.sms_alert_history`;
+    const everything = [stored[0]!.t, history[0]!.t, ...logLines].join('\n');
+    expect(logLines.length).toBeGreaterThan(10);
+    expect(everything).toContain('[redacted]');
+    for (const secret of [SLACK_TOKEN, ROUTING_KEY, slack.webhookUrl]) expect(everything).not.toContain(secret);
+  });
+
+  it('all rows end settled and unleased; nothing is left pending', async () => {
+    const all = await db.sql<Array<{ id: string }>>`select id::text as id from sms_monitor.sms_alert_notifications`;
+    const states = await rowStates(db.sql, all.map((r) => r.id));
+    expect(states.filter((s) => s.status === 'pending' || s.locked_by !== null)).toEqual([]);
+  });
+});
