@@ -2,6 +2,7 @@
 // Each command lives in client/src/cli/<name>.ts and registers itself on the program here.
 import { Command, CommanderError } from 'commander';
 import { registerMigrate } from './cli/migrate.ts';
+import { registerNotifier } from './cli/notifier.ts';
 
 const program = new Command()
   .name('sms-monitor')
@@ -11,6 +12,7 @@ const program = new Command()
   .exitOverride();
 
 registerMigrate(program);
+registerNotifier(program);
 
 try {
   await program.parseAsync(process.argv);
