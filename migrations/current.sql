@@ -4,17 +4,6 @@
 -- migrations/committed/000002-*.sql. Each section is owned by one piece of work: edit only yours.
 
 -- == foundation follow-ups (issue 2) ==
--- Recording helpers lose their SET clause so they inline into the batch query (measured: a
--- 1,000-event batch went from ~40 ms to see docs/benchmarks.md); HOT updates for bucket increments.
---!include functions/_metric_problem.sql
---!include functions/_merge_metadata.sql
---!include functions/_is_uuid.sql
---!include functions/_looks_like_iso_time_with_offset.sql
---!include functions/record_sms_events.sql
-alter table sms_monitor.sms_metrics set (fillfactor = 80);
--- (end of foundation section)
-
--- == foundation follow-ups (issue 2) ==
 -- Recording got faster (docs/benchmarks.md): helpers lose their SET clause so the planner inlines
 -- them, record_sms_metric becomes PL/pgSQL (cached plans), batch casts move to a slow path taken
 -- only on bad input, and fillfactor 80 keeps bucket increments HOT updates.
@@ -61,28 +50,29 @@ comment on column sms_monitor.settings.job_run_retention_days is
 -- The metrics an alert rule can watch, with their formulas (see docs/alerts.md).
 create table sms_monitor.sms_alert_metrics (
   metric text primary key,
+  label text not null,
   unit text not null,
   formula text not null,
   sample text not null
 );
 comment on table sms_monitor.sms_alert_metrics is
   'The metrics alert rules can watch: unit, formula over the rule''s window, and what the minimum sample counts.';
-insert into sms_monitor.sms_alert_metrics (metric, unit, formula, sample) values
-  ('delivery_rate', 'percent',
+insert into sms_monitor.sms_alert_metrics (metric, label, unit, formula, sample) values
+  ('delivery_rate', 'SMS delivery rate', 'percent',
    '100 * sum(delivered_count) / sum(sent_count) over the window',
    'sent_count in the window'),
-  ('llm_failure_rate', 'percent',
+  ('llm_failure_rate', 'LLM template fallback rate', 'percent',
    '100 * sum(template_fallback_count) / (sum(llm_success_count) + sum(template_fallback_count)) over the window',
    'llm_success_count + template_fallback_count in the window'),
-  ('llm_cost_spike', 'ratio',
+  ('llm_cost_spike', 'LLM cost per active user vs the 30-day mean', 'ratio',
    '(sum(llm_cost_usd) / active users) in the window, divided by the baseline sum(llm_cost_usd) / sum(active_users) '
    'over the 30 reporting days before today (sms_metrics_daily: mean daily cost per active user); needs >= 7 '
    'baseline days with traffic and a non-zero baseline',
    'active users in the window'),
-  ('opt_out_rate', 'percent',
+  ('opt_out_rate', 'Opt-out rate', 'percent',
    '100 * sum(opt_out_count) / active users in the window',
    'active users in the window'),
-  ('daily_limit_hit_rate', 'percent',
+  ('daily_limit_hit_rate', 'Daily-limit hit rate', 'percent',
    '100 * (distinct users with daily_limit_hit_count > 0) / active users in the window',
    'active users in the window');
 alter table sms_monitor.sms_alert_metrics enable row level security;
@@ -310,6 +300,22 @@ create trigger sms_alert_notifications_notify after insert on sms_monitor.sms_al
 --!include functions/complete_sms_notification.sql
 --!include functions/release_sms_notifications.sql
 --!include functions/next_sms_notification_due.sql
+
+-- Evaluation: metric values, incident lifecycle, manual resolve/acknowledge, silences.
+--!include functions/_alert_compare.sql
+--!include functions/_alert_format_value.sql
+--!include functions/_alert_window_stats.sql
+--!include functions/_alert_cost_baseline.sql
+--!include functions/_alert_rule_values.sql
+--!include functions/_alert_told_channels.sql
+--!include functions/_alert_enqueue.sql
+--!include functions/_alert_lock_rule.sql
+--!include functions/check_sms_alerts.sql
+--!include functions/resolve_sms_alert.sql
+--!include functions/acknowledge_sms_alert.sql
+--!include functions/silence_sms_alerts.sql
+--!include functions/list_sms_alert_silences.sql
+--!include functions/lift_sms_alert_silence.sql
 
 -- (end of alert engine section)
 

@@ -1,0 +1,67 @@
+-- Every enabled rule's metric value and sample size at p_now, without side effects. Each window
+-- length is computed once, however many rules share it. The formulas (also in sms_alert_metrics
+-- and docs/alerts.md):
+--   delivery_rate        = 100 * delivered / sent                           sample: sent
+--   llm_failure_rate     = 100 * fallbacks / (llm successes + fallbacks)   sample: successes + fallbacks
+--   llm_cost_spike       = (llm cost / active users in the window)
+--                          / (sum of daily llm cost / sum of daily active users over the 30 days
+--                             before today)                                 sample: active users
+--                          (NULL = no_data unless >= 7 baseline days had traffic and the baseline > 0)
+--   opt_out_rate         = 100 * opt-outs / active users                    sample: active users
+--   daily_limit_hit_rate = 100 * users who hit the limit / active users     sample: active users
+-- A rate with nothing to divide by is NULL (no data), never 0.
+create or replace function sms_monitor._alert_rule_values(p_now timestamptz)
+returns table (alert_type text, metric_value numeric, sample_size bigint, detail text)
+language sql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+set jit = off
+as $$
+  with rules as materialized (
+    select t.alert_type, t.metric, t.window_minutes
+      from sms_monitor.sms_alert_thresholds t
+     where t.is_enabled
+  ), stats as materialized (
+    select w.window_minutes, s.*
+      from (select distinct r.window_minutes from rules r) w
+     cross join lateral sms_monitor._alert_window_stats(p_now, w.window_minutes) s
+  ), base as materialized (
+    select b.cost_per_user_day, b.days
+      from sms_monitor._alert_cost_baseline(sms_monitor.reporting_today(p_now)) b
+     where exists (select from rules r where r.metric = 'llm_cost_spike')
+  )
+  select r.alert_type, round(v.value, 4), v.sample,
+         format('%s; window %s to %s (%s)', v.detail, to_char(s.window_start, 'YYYY-MM-DD HH24:MI'),
+                to_char(s.window_end, 'YYYY-MM-DD HH24:MI'), sms_monitor._reporting_timezone())
+    from rules r
+    join stats s on s.window_minutes = r.window_minutes
+    left join base b on true
+   cross join lateral (
+     select case r.metric
+         when 'delivery_rate' then 100 * s.delivered / nullif(s.sent, 0)
+         when 'llm_failure_rate' then 100 * s.template_fallback / nullif(s.llm_success + s.template_fallback, 0)
+         when 'llm_cost_spike' then case when b.days >= 7 and b.cost_per_user_day > 0 then
+             (s.llm_cost / nullif(s.active_users, 0)) / b.cost_per_user_day end
+         when 'opt_out_rate' then 100 * s.opt_outs / nullif(s.active_users, 0)
+         when 'daily_limit_hit_rate' then 100 * s.limit_users / nullif(s.active_users, 0)
+       end as value,
+       case r.metric
+         when 'delivery_rate' then s.sent::bigint
+         when 'llm_failure_rate' then (s.llm_success + s.template_fallback)::bigint
+         else s.active_users
+       end as sample,
+       case r.metric
+         when 'delivery_rate' then format('%s delivered of %s sent', s.delivered, s.sent)
+         when 'llm_failure_rate' then format('%s template fallbacks, %s LLM successes', s.template_fallback, s.llm_success)
+         when 'llm_cost_spike' then format('LLM cost %s USD for %s active users; baseline %s USD per active user-day over %s days',
+             round(s.llm_cost, 4), s.active_users, coalesce(round(b.cost_per_user_day, 6)::text, 'none'), coalesce(b.days, 0))
+         when 'opt_out_rate' then format('%s opt-outs, %s active users', s.opt_outs, s.active_users)
+         when 'daily_limit_hit_rate' then format('%s users hit the daily limit, %s active users', s.limit_users, s.active_users)
+       end as detail
+   ) v;
+$$;
+
+comment on function sms_monitor._alert_rule_values(timestamptz) is
+  'Internal: every enabled rule''s metric value (formulas in sms_alert_metrics), sample size and a detail line at p_now.';
+revoke all on function sms_monitor._alert_rule_values(timestamptz) from public;

@@ -1,0 +1,21 @@
+create or replace function sms_monitor.list_sms_alert_silences(
+  p_include_ended boolean default false,
+  p_now timestamptz default now()
+)
+returns setof sms_monitor.sms_alert_silences
+language sql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+  select s.* from sms_monitor.sms_alert_silences s
+   where coalesce(p_include_ended, false)
+      or (s.ends_at > p_now and (s.lifted_at is null or s.lifted_at > p_now))
+   order by s.starts_at, s.id;
+$$;
+
+comment on function sms_monitor.list_sms_alert_silences(boolean, timestamptz) is
+  'Silences that are active or upcoming at p_now (all of them with p_include_ended), by start time.';
+revoke all on function sms_monitor.list_sms_alert_silences(boolean, timestamptz) from public;
+grant execute on function sms_monitor.list_sms_alert_silences(boolean, timestamptz)
+  to sms_monitor_reader, sms_monitor_admin;
