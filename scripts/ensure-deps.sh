@@ -7,6 +7,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/pg.sh packages
 if [[ ! -d node_modules/.bin || ! -f node_modules/.package-lock.json \
       || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "[deps] installing npm dependencies (npm ci)" >&2
-  npm ci --no-audit --no-fund >&2
+  # `npm install`, not `npm ci`: vite lists a Windows-only optional package that this registry
+  # does not serve, and `npm ci` refuses a lock file without it while `npm install` (same lock,
+  # left unchanged) skips the optional package as it should.
+  echo "[deps] installing npm dependencies (npm install from package-lock.json)" >&2
+  npm install --no-audit --no-fund >&2
 fi
