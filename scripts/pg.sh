@@ -6,6 +6,7 @@
 #   scripts/pg.sh stop  [dev|test]    stop it cleanly (fast shutdown)
 #   scripts/pg.sh url   [dev|test]    print the connection URL of the instance's main database
 #   scripts/pg.sh status [dev|test]
+#   scripts/pg.sh destroy [test]      stop and delete a throwaway cluster
 #
 # State lives in .sms-monitor/<instance>/ (git-ignored): port, password (mode 600), url (mode 600)
 # and `datadir`, a pointer to the data directory. When the script runs as root the cluster runs as
@@ -75,7 +76,8 @@ apt_install() {
 
 # Run a command as the cluster's owner: `postgres` when we are root (initdb refuses root).
 as_owner() {
-  if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /, so that postgres does not complain that it cannot enter the caller's directory.
+  if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 free_port() {
@@ -203,6 +205,12 @@ case "$cmd" in
   stop) stop_cluster ;;
   url) [[ -f "$state/url" ]] || { log "no $instance cluster yet: run scripts/pg.sh start $instance"; exit 1; }; cat "$state/url" ;;
   admin-url) cat "$state/admin-url" ;;
+  destroy)
+    # Throwaway clusters (npm test): stop and delete the data directory and the state.
+    [[ "$instance" == test* ]] || { log "destroy is for test clusters only, not '$instance'"; exit 2; }
+    stop_cluster || true
+    d=$(datadir); [[ -n "$d" && -d "$d" ]] && rm -rf "$d"
+    rm -rf "$state" ;;
   status) if running; then echo "running on port $(cat "$state/port") (data: $(datadir))"; else echo "stopped"; exit 3; fi ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -12,7 +12,7 @@ if [[ -n "${DATABASE_URL:-}" ]]; then
   tap_db="sms_monitor_tap_$$"
 else
   bash scripts/pg.sh start "$instance" --fresh >/dev/null || exit 1
-  trap 'bash scripts/pg.sh stop "$instance"' EXIT
+  trap 'bash scripts/pg.sh destroy "$instance"' EXIT
   admin_url=$(bash scripts/pg.sh admin-url "$instance")
   tap_db=sms_monitor_test   # the cron.database_name of the test cluster: pg_cron jobs are tested too
 fi

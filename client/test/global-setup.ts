@@ -53,7 +53,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const instance = `${process.env.SMS_MONITOR_TEST_INSTANCE ?? 'test'}-vitest`;
       execFileSync('bash', [script, 'start', instance, '--fresh'], { stdio: ['ignore', 'ignore', 'inherit'] });
       adminUrl = execFileSync('bash', [script, 'admin-url', instance], { encoding: 'utf8' }).trim();
-      cleanups.push(async () => { execFileSync('bash', [script, 'stop', instance], { stdio: 'ignore' }); });
+      cleanups.push(async () => { execFileSync('bash', [script, 'destroy', instance], { stdio: 'ignore' }); });
     }
   }
   const templateDb = `sms_monitor_tpl_${process.pid}`;
