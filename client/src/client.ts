@@ -1,0 +1,432 @@
+// The sms-monitor client: records SMS pipeline metrics and reads the dashboards, on postgres.js.
+//
+//   const monitor = createSmsMonitor(process.env.DATABASE_URL!, { buffered: true });
+//   monitor.recordSent(userId, messageId, providerSid);   // never throws for a database problem
+//   const today = await monitor.todayMetrics();
+//   await monitor.close();                               // drains the buffer, ends its own pool
+//
+// Writes are non-blocking by default: a failed write resolves the caller's promise, goes to the
+// onError hook and is counted (stats().writeErrors); `strict: true` makes it reject instead. Bad
+// arguments always throw a SmsMonitorValidationError synchronously, before any round trip.
+import postgres from 'postgres';
+import { MetricBuffer, type BufferOptions, type BufferStats } from './buffer.ts';
+import {
+  SmsMonitorClosedError,
+  SmsMonitorError,
+  SmsMonitorValidationError,
+  toSmsMonitorError,
+} from './errors.ts';
+import { smsMonitorFunctions, type SmsMonitorFunctions } from './generated/functions.ts';
+
+export type Sql = postgres.Sql<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The metric types that can be recorded (delivery_success_rate is derived, never recorded). */
+export const METRIC_KINDS = {
+  scheduled_count: 'counter',
+  sent_count: 'counter',
+  delivered_count: 'counter',
+  failed_count: 'counter',
+  cancelled_count: 'counter',
+  llm_success_count: 'counter',
+  template_fallback_count: 'counter',
+  opt_out_count: 'counter',
+  quiet_hours_skip_count: 'counter',
+  daily_limit_hit_count: 'counter',
+  llm_cost_usd: 'sum',
+  sms_cost_usd: 'sum',
+  avg_delivery_time_ms: 'timing',
+  avg_generation_time_ms: 'timing',
+} as const;
+export type MetricType = keyof typeof METRIC_KINDS;
+
+export interface RecordOptions {
+  /** NULL / omitted = system-wide. */
+  userId?: string | null;
+  /** Default 1. Counters: a whole number; sums: USD; timings: one sample in ms. */
+  value?: number;
+  /** When it happened (default: now). Decides the reporting day and hour. */
+  at?: Date | string | number;
+  /** Merged into the bucket's metadata (a JSON object, at most 4096 bytes). */
+  metadata?: Record<string, unknown>;
+}
+
+export interface ErrorContext {
+  /** What failed: 'record', 'flush' or 'buffer' (events dropped because the buffer was full). */
+  operation: 'record' | 'flush' | 'buffer';
+}
+
+export interface SmsMonitorOptions {
+  /** Make failed writes reject the caller's promise (default false: onError + counter). */
+  strict?: boolean;
+  /** Called with every failed write (non-strict and strict), failed flush and dropped-events report. */
+  onError?: (error: SmsMonitorError, context: ErrorContext) => void;
+  /** Aggregate writes in memory and flush them in batches. `true` = defaults. */
+  buffered?: boolean | BufferOptions;
+  /** postgres.js options when the client opens its own pool from a URL (default max 4). */
+  connection?: postgres.Options<Record<string, postgres.PostgresType>>;
+}
+
+export interface ClientStats {
+  /** Writes (direct calls or buffer flushes) that failed. */
+  writeErrors: number;
+  /** Direct (unbuffered) writes that succeeded. */
+  writes: number;
+  /** The buffer's counters, when buffered. */
+  buffer: BufferStats | null;
+}
+
+export interface AlertsQuery {
+  type?: 'unresolved' | 'history';
+  limit?: number;
+  startDate?: string;
+  endDate?: string;
+}
+
+type Fn = keyof SmsMonitorFunctions;
+type ArgsOf<F extends Fn> = SmsMonitorFunctions[F]['args'];
+type ResultOf<F extends Fn> = SmsMonitorFunctions[F]['setof'] extends true
+  ? Array<SmsMonitorFunctions[F]['returns']>
+  : SmsMonitorFunctions[F]['returns'];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+interface Event {
+  type: MetricType;
+  user: string | null;
+  value: number;
+  at: number | null;
+  metadata: Record<string, unknown> | null;
+}
+
+export class SmsMonitor {
+  private readonly sql: Sql;
+  private readonly owned: boolean;
+  private readonly strict: boolean;
+  private readonly onError: SmsMonitorOptions['onError'];
+  private readonly buffer: MetricBuffer | null;
+  private closed = false;
+  private counters = { writeErrors: 0, writes: 0 };
+
+  constructor(target: string | Sql, options: SmsMonitorOptions = {}) {
+    if (typeof target === 'string') {
+      if (!/^postgres(ql)?:\/\//.test(target)) {
+        throw new SmsMonitorValidationError('url', 'must be a postgres:// or postgresql:// connection string');
+      }
+      this.sql = postgres(target, { max: 4, onnotice: () => {}, ...options.connection });
+      this.owned = true;
+    } else if (typeof target === 'function' && typeof (target as Partial<Sql>).unsafe === 'function') {
+      this.sql = target;
+      this.owned = false;
+    } else {
+      throw new SmsMonitorValidationError('sql', 'pass a connection string or a postgres.js sql instance');
+    }
+    this.strict = options.strict ?? false;
+    this.onError = options.onError;
+    if (options.buffered) {
+      const opts = options.buffered === true ? {} : options.buffered;
+      this.buffer = new MetricBuffer(
+        (json) => this.writeBatch(json),
+        (error, operation) => this.report(toSmsMonitorError(error), operation as ErrorContext['operation']),
+        (n) => new SmsMonitorError(
+          `buffer full (maxBufferedKeys ${opts.maxBufferedKeys ?? 200_000}): ${n} events dropped since the last report`,
+          'BUFFER_FULL'),
+        opts,
+      );
+    } else {
+      this.buffer = null;
+    }
+  }
+
+  /** Counters: failed and successful writes, and the buffer's figures. */
+  stats(): ClientStats {
+    return { ...this.counters, buffer: this.buffer?.stats() ?? null };
+  }
+
+  // ---- recording (mirrors the original service) ---------------------------------------------
+
+  recordScheduled(userId: string, count: number): Promise<void> {
+    return this.write([ev('scheduled_count', userId, count, 'count')], true);
+  }
+
+  recordSent(userId: string, messageId: string, providerSid?: string): Promise<void> {
+    const metadata: Record<string, unknown> = { last_message_id: text('messageId', messageId) };
+    if (providerSid !== undefined) metadata.last_provider_sid = text('providerSid', providerSid);
+    return this.write([ev('sent_count', userId, 1, 'value', undefined, metadata)]);
+  }
+
+  /** delivered_count + 1 and, when given, one avg_delivery_time_ms sample (atomic together). */
+  recordDelivered(userId: string, messageId: string, deliveryTimeMs?: number | null): Promise<void> {
+    const metadata = { last_message_id: text('messageId', messageId) };
+    const events = [ev('delivered_count', userId, 1, 'value', undefined, metadata)];
+    if (deliveryTimeMs !== undefined && deliveryTimeMs !== null) {
+      events.push(ev('avg_delivery_time_ms', userId, deliveryTimeMs, 'deliveryTimeMs'));
+    }
+    return this.write(events);
+  }
+
+  recordFailed(userId: string, messageId: string, error: string | Error): Promise<void> {
+    const message = error instanceof Error ? error.message : text('error', error);
+    return this.write([ev('failed_count', userId, 1, 'value', undefined, {
+      last_message_id: text('messageId', messageId), last_error: message.slice(0, 500),
+    })]);
+  }
+
+  recordCancelled(userId: string, messageId: string, reason?: string): Promise<void> {
+    const metadata: Record<string, unknown> = { last_message_id: text('messageId', messageId) };
+    if (reason !== undefined) metadata.last_cancel_reason = text('reason', reason).slice(0, 500);
+    return this.write([ev('cancelled_count', userId, 1, 'value', undefined, metadata)]);
+  }
+
+  /** llm_success_count or template_fallback_count + 1, plus llm_cost_usd and one avg_generation_time_ms sample when given. */
+  recordLLMGeneration(userId: string, via: 'llm' | 'template', costUsd?: number | null,
+    generationTimeMs?: number | null): Promise<void> {
+    if (via !== 'llm' && via !== 'template') {
+      throw new SmsMonitorValidationError('via', `must be 'llm' or 'template' (got ${JSON.stringify(via)})`);
+    }
+    const events = [ev(via === 'llm' ? 'llm_success_count' : 'template_fallback_count', userId, 1, 'value')];
+    if (costUsd !== undefined && costUsd !== null) events.push(ev('llm_cost_usd', userId, costUsd, 'costUsd'));
+    if (generationTimeMs !== undefined && generationTimeMs !== null) {
+      events.push(ev('avg_generation_time_ms', userId, generationTimeMs, 'generationTimeMs'));
+    }
+    return this.write(events);
+  }
+
+  recordOptOut(userId: string): Promise<void> {
+    return this.write([ev('opt_out_count', userId, 1, 'value')]);
+  }
+
+  recordQuietHoursSkip(userId: string, count: number): Promise<void> {
+    return this.write([ev('quiet_hours_skip_count', userId, count, 'count')], true);
+  }
+
+  recordDailyLimitHit(userId: string): Promise<void> {
+    return this.write([ev('daily_limit_hit_count', userId, 1, 'value')]);
+  }
+
+  recordSmsCost(userId: string, usd: number): Promise<void> {
+    return this.write([ev('sms_cost_usd', userId, usd, 'usd')]);
+  }
+
+  /** Any recordable metric type; `userId` omitted or null = system-wide. */
+  record(type: MetricType, options: RecordOptions = {}): Promise<void> {
+    if (options === null || typeof options !== 'object') {
+      throw new SmsMonitorValidationError('options', 'must be an object { userId?, value?, at?, metadata? }');
+    }
+    return this.write([ev(type, options.userId ?? null, options.value ?? 1, 'value', options.at, options.metadata)]);
+  }
+
+  /** Writes everything buffered now. Rejects (typed) if the write fails; the data stays buffered. */
+  async flush(): Promise<void> {
+    if (!this.buffer) return;
+    try {
+      await this.buffer.flush();
+    } catch (error) {
+      throw toSmsMonitorError(error);
+    }
+  }
+
+  /** Drains the buffer, then ends the pool if this client opened it (never one it was given). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    let failure: unknown = null;
+    if (this.buffer) {
+      try {
+        await this.buffer.close();
+      } catch (error) {
+        failure = error;
+      }
+    }
+    if (this.owned) await this.sql.end({ timeout: 5 });
+    if (failure) {
+      const e = toSmsMonitorError(failure);
+      throw new SmsMonitorError(
+        `close: ${this.buffer?.stats().pending ?? 0} buffered events could not be written: ${e.message}`, e.code, e);
+    }
+  }
+
+  // ---- generic typed RPC over the generated signatures ----------------------------------------
+
+  /**
+   * Calls any public sms_monitor function with named arguments (omitted ones take their SQL
+   * default). Typed from client/src/generated/functions.ts.
+   */
+  async rpc<F extends Fn>(name: F, args: ArgsOf<F>): Promise<ResultOf<F>> {
+    this.assertOpen();
+    const meta = (smsMonitorFunctions as Record<string, {
+      args: ReadonlyArray<{ name: string; type: string }>; setof: boolean; composite: boolean;
+    }>)[name];
+    if (!meta) throw new SmsMonitorValidationError('function', `unknown sms_monitor function ${String(name)}`);
+    const given = args as Record<string, unknown>;
+    const params: unknown[] = [];
+    const named: string[] = [];
+    for (const a of meta.args) {
+      const v = given[a.name];
+      if (v === undefined) continue;
+      params.push(v instanceof Date ? v.toISOString() : (a.type === 'jsonb' || a.type === 'json') && v !== null ? JSON.stringify(v) : v);
+      named.push(`${a.name} => $${params.length}::${a.type === 'jsonb' || a.type === 'json' ? 'text::' : ''}${a.type}`);
+    }
+    for (const k of Object.keys(given)) {
+      if (given[k] !== undefined && !meta.args.some((a) => a.name === k)) {
+        throw new SmsMonitorValidationError(k, `is not an argument of sms_monitor.${String(name)}`);
+      }
+    }
+    const call = `sms_monitor.${String(name)}(${named.join(', ')})`;
+    try {
+      if (meta.setof) {
+        const rows = await this.sql.unsafe(`select * from ${call}`, params as never[]);
+        return [...rows] as ResultOf<F>;
+      }
+      if (meta.composite) {
+        const [row] = await this.sql.unsafe(`select * from ${call}`, params as never[]);
+        return (row ?? null) as ResultOf<F>;
+      }
+      const [row] = await this.sql.unsafe(`select ${call} as result`, params as never[]);
+      return (row?.result ?? null) as ResultOf<F>;
+    } catch (error) {
+      throw toSmsMonitorError(error);
+    }
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private assertOpen(): void {
+    if (this.closed) throw new SmsMonitorClosedError();
+  }
+
+  private write(events: Event[], skipZero = false): Promise<void> {
+    this.assertOpen();
+    if (skipZero && events.every((e) => e.value === 0)) return Promise.resolve();
+    if (this.buffer) {
+      const now = Date.now();
+      for (const e of events) this.buffer.add(e.type, e.user, e.value, e.at ?? now, e.metadata);
+      return Promise.resolve();
+    }
+    return this.direct(events).then(
+      () => { this.counters.writes++; },
+      (error: unknown) => {
+        const e = toSmsMonitorError(error);
+        this.report(e, 'record');
+        if (this.strict) throw e;
+      },
+    );
+  }
+
+  private async direct(events: Event[]): Promise<void> {
+    if (events.length === 1) {
+      const e = events[0]!;
+      await this.sql`select sms_monitor.record_sms_event(
+        p_metric_type => ${e.type}::text, p_user_id => ${e.user}::uuid, p_value => ${String(e.value)}::numeric,
+        p_occurred_at => coalesce(${e.at === null ? null : new Date(e.at).toISOString()}::timestamptz, now()),
+        p_metadata => ${JSON.stringify(e.metadata ?? {})}::text::jsonb)`;
+      return;
+    }
+    const batch = events.map((e) => ({
+      metric_type: e.type,
+      user_id: e.user,
+      value: e.value,
+      ...(e.at === null ? {} : { occurred_at: new Date(e.at).toISOString() }),
+      ...(e.metadata ? { metadata: e.metadata } : {}),
+    }));
+    await this.sql`select sms_monitor.record_sms_events(${JSON.stringify(batch)}::text::jsonb)`;
+  }
+
+  private async writeBatch(json: string): Promise<void> {
+    try {
+      await this.sql`select sms_monitor.record_sms_events(${json}::text::jsonb)`;
+    } catch (error) {
+      this.counters.writeErrors++;
+      throw toSmsMonitorError(error);
+    }
+  }
+
+  private report(error: SmsMonitorError, operation: ErrorContext['operation']): void {
+    if (operation === 'record') this.counters.writeErrors++;
+    if (!this.onError) return;
+    try {
+      this.onError(error, { operation });
+    } catch {
+      // A throwing hook must not turn a metrics problem into an application failure.
+    }
+  }
+}
+
+/** Creates a client from a connection string or an existing postgres.js `sql` instance. */
+export function createSmsMonitor(target: string | Sql, options: SmsMonitorOptions = {}): SmsMonitor {
+  return new SmsMonitor(target, options);
+}
+
+// ---- argument checks (the same rules as sms_monitor._metric_problem, before any round trip) ------
+
+function ev(type: MetricType, userId: string | null | undefined, value: unknown, field: string,
+  at?: Date | string | number, metadata?: Record<string, unknown>): Event {
+  const kind = (METRIC_KINDS as Record<string, string>)[type as string];
+  if (kind === undefined) {
+    if (type === ('delivery_success_rate' as string)) {
+      throw new SmsMonitorValidationError('metric_type',
+        'delivery_success_rate is derived (delivered_count / sent_count) and cannot be recorded');
+    }
+    throw new SmsMonitorValidationError('metric_type', `unknown metric type ${JSON.stringify(type)}`);
+  }
+  const user = uuid('userId', userId, false);
+  if (typeof value !== 'number') {
+    throw new SmsMonitorValidationError(field, `must be a number (got ${typeof value})`);
+  }
+  if (Number.isNaN(value)) throw new SmsMonitorValidationError(field, 'NaN is not a number');
+  if (!Number.isFinite(value)) throw new SmsMonitorValidationError(field, 'must be finite');
+  if (value < 0) throw new SmsMonitorValidationError(field, `must not be negative (got ${value})`);
+  if (kind === 'counter' && !Number.isInteger(value)) {
+    throw new SmsMonitorValidationError(field, `${type} counts events and needs a whole number (got ${value})`);
+  }
+  if (value >= 1e15) throw new SmsMonitorValidationError(field, `${value} is implausibly large`);
+  let when: number | null = null;
+  if (at !== undefined && at !== null) {
+    when = at instanceof Date ? at.getTime() : typeof at === 'number' ? at : typeof at === 'string' ? Date.parse(at) : NaN;
+    if (!Number.isFinite(when)) throw new SmsMonitorValidationError('at', `not a valid time (${String(at)})`);
+  }
+  let meta: Record<string, unknown> | null = null;
+  if (metadata !== undefined && metadata !== null) {
+    if (typeof metadata !== 'object' || Array.isArray(metadata)) {
+      throw new SmsMonitorValidationError('metadata', 'must be a JSON object');
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(metadata));
+    if (bytes > 4096) throw new SmsMonitorValidationError('metadata', `${bytes} bytes is more than the 4096 allowed`);
+    meta = metadata;
+  }
+  return { type, user, value, at: when, metadata: meta };
+}
+
+function uuid(field: string, v: unknown, required: boolean): string | null {
+  if (v === undefined || v === null) {
+    if (required) throw new SmsMonitorValidationError(field, 'is required');
+    return null;
+  }
+  if (typeof v !== 'string' || !UUID.test(v)) {
+    throw new SmsMonitorValidationError(field, `must be a UUID (got ${JSON.stringify(v)})`);
+  }
+  return v.toLowerCase();
+}
+
+function text(field: string, v: unknown): string {
+  if (typeof v !== 'string') throw new SmsMonitorValidationError(field, `must be a string (got ${typeof v})`);
+  return v;
+}
+
+function int(field: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw new SmsMonitorValidationError(field, `must be a whole number (got ${JSON.stringify(v)})`);
+  }
+  return v;
+}
+
+function isoDate(field: string, v: unknown, required: boolean): string | undefined {
+  if (v === undefined || v === null) {
+    if (required) throw new SmsMonitorValidationError(field, 'is required (YYYY-MM-DD)');
+    return undefined;
+  }
+  if (typeof v !== 'string' || !ISO_DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) {
+    throw new SmsMonitorValidationError(field, `must be a date YYYY-MM-DD (got ${JSON.stringify(v)})`);
+  }
+  return v;
+}

@@ -1,0 +1,495 @@
+// GENERATED FILE, DO NOT EDIT. Regenerate with `npm run codegen` (scripts/codegen.ts)
+// from a freshly migrated database; `npm test` fails when this file is stale.
+
+// Typed signatures of every public function in schema sms_monitor, read from pg_proc.
+// Arguments: SQL parameter name -> TypeScript type (optional = has a SQL default). Results are
+// typed as postgres.js returns them (bigint and numeric as string, date/timestamptz as Date).
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export interface SmsMonitorFunctions {
+  /** Acknowledges an open incident (stops repeats) and queues an acknowledge to the channels that were told. Unknown id: P0002. */
+  acknowledge_sms_alert: {
+    args: {
+      p_alert_id: string | null;
+      p_by?: string | null;
+      p_now?: Date | string | null;
+    };
+    returns: {
+      id: string | null;
+      alert_type: string | null;
+      severity: string | null;
+      metric: string | null;
+      comparison: string | null;
+      metric_value: string | null;
+      threshold_value: string | null;
+      recovery_value: string | null;
+      window_minutes: number | null;
+      sample_size: string | null;
+      message: string | null;
+      triggered_at: Date | null;
+      last_value: string | null;
+      last_evaluated_at: Date | null;
+      resolved_at: Date | null;
+      resolved_by: string | null;
+      resolution_value: string | null;
+      acknowledged_at: Date | null;
+      acknowledged_by: string | null;
+      silenced: boolean | null;
+      last_notified_at: Date | null;
+      repeat_count: number | null;
+      notification_sent: boolean | null;
+      notification_error: string | null;
+      notification_status: Json | null;
+      created_at: Date | null;
+    };
+    setof: false;
+  };
+  /** Evaluates every enabled alert rule at p_now (default now()), opens/repeats/resolves incidents and queues notifications; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, silenced, unsilenced, ok, no_data). Safe to run concurrently. */
+  check_sms_alerts: {
+    args: {
+      p_now?: Date | string | null;
+    };
+    returns: {
+      alert_type: string | null;
+      action: string | null;
+      metric_value: string | null;
+      threshold_value: string | null;
+      sample_size: string | null;
+      alert_id: string | null;
+      detail: string | null;
+    };
+    setof: true;
+  };
+  /** Notifier: leases up to p_limit due outbox rows to p_worker for p_lease_seconds (for update skip locked), oldest first; each claim counts one attempt. */
+  claim_sms_notifications: {
+    args: {
+      p_worker: string | null;
+      p_limit?: number | null;
+      p_lease_seconds?: number | null;
+    };
+    returns: {
+      id: string | null;
+      alert_id: string | null;
+      channel: string | null;
+      event: string | null;
+      status: string | null;
+      attempts: number | null;
+      max_attempts: number | null;
+      next_attempt_at: Date | null;
+      locked_by: string | null;
+      locked_until: Date | null;
+      last_error: string | null;
+      payload: Json | null;
+      created_at: Date | null;
+      updated_at: Date | null;
+      sent_at: Date | null;
+    };
+    setof: true;
+  };
+  /** Notifier: records a delivery outcome (sent | retry | failed) for a row leased by p_worker; returns the new status (sent, pending, failed, dead) or lost when the lease was lost. Unknown id: P0002. */
+  complete_sms_notification: {
+    args: {
+      p_id: number | string | null;
+      p_worker: string | null;
+      p_outcome: string | null;
+      p_error?: string | null;
+      p_retry_at?: Date | string | null;
+    };
+    returns: string | null;
+    setof: false;
+  };
+  /** Daily rows of sms_metrics_daily from p_start_date to p_end_date inclusive (NULL end = today in the reporting timezone), oldest first. Days without traffic have no row. */
+  get_sms_daily_metrics: {
+    args: {
+      p_start_date: string | null;
+      p_end_date?: string | null;
+    };
+    returns: {
+      metric_date: Date | null;
+      scheduled_count: string | null;
+      sent_count: string | null;
+      delivered_count: string | null;
+      failed_count: string | null;
+      cancelled_count: string | null;
+      llm_success_count: string | null;
+      template_fallback_count: string | null;
+      opt_out_count: string | null;
+      quiet_hours_skip_count: string | null;
+      daily_limit_hit_count: string | null;
+      llm_cost_usd: string | null;
+      sms_cost_usd: string | null;
+      avg_delivery_time_ms: string | null;
+      avg_generation_time_ms: string | null;
+      delivery_rate_percent: string | null;
+      llm_success_rate_percent: string | null;
+      active_users: string | null;
+    };
+    setof: true;
+  };
+  /** One row per reporting day for p_user_id over the last p_days days (1-365) including today. Self-only callers may read only the user in request.jwt.claims.sub (else 42501). */
+  get_user_sms_metrics: {
+    args: {
+      p_user_id: string | null;
+      p_days?: number | null;
+    };
+    returns: {
+      metric_date: Date | null;
+      scheduled_count: string | null;
+      sent_count: string | null;
+      delivered_count: string | null;
+      failed_count: string | null;
+      cancelled_count: string | null;
+      llm_success_count: string | null;
+      template_fallback_count: string | null;
+      opt_out_count: string | null;
+      quiet_hours_skip_count: string | null;
+      daily_limit_hit_count: string | null;
+      llm_cost_usd: string | null;
+      sms_cost_usd: string | null;
+      avg_delivery_time_ms: string | null;
+      avg_generation_time_ms: string | null;
+      delivery_rate_percent: string | null;
+      llm_success_rate_percent: string | null;
+    };
+    setof: true;
+  };
+  /** Lifts a silence at p_now (default now); held-back open incidents are announced by the next check. Unknown id: P0002. */
+  lift_sms_alert_silence: {
+    args: {
+      p_silence_id: number | string | null;
+      p_now?: Date | string | null;
+    };
+    returns: {
+      id: string | null;
+      alert_type: string | null;
+      starts_at: Date | null;
+      ends_at: Date | null;
+      reason: string | null;
+      created_by: string | null;
+      created_at: Date | null;
+      lifted_at: Date | null;
+      lifted_by: string | null;
+    };
+    setof: false;
+  };
+  /** Silences that are active or upcoming at p_now (all of them with p_include_ended), by start time. */
+  list_sms_alert_silences: {
+    args: {
+      p_include_ended?: boolean | null;
+      p_now?: Date | string | null;
+    };
+    returns: {
+      id: string | null;
+      alert_type: string | null;
+      starts_at: Date | null;
+      ends_at: Date | null;
+      reason: string | null;
+      created_by: string | null;
+      created_at: Date | null;
+      lifted_at: Date | null;
+      lifted_by: string | null;
+    };
+    setof: true;
+  };
+  /** Notifier: the earliest time a pending outbox row becomes claimable (next_attempt_at, or lease end when leased), or NULL when nothing is pending. */
+  next_sms_notification_due: {
+    args: {}
+    returns: Date | null;
+    setof: false;
+  };
+  /** Records one event, bucketed into the date and hour of p_occurred_at in the reporting timezone. */
+  record_sms_event: {
+    args: {
+      p_metric_type: string | null;
+      p_user_id?: string | null;
+      p_value?: number | string | null;
+      p_occurred_at?: Date | string | null;
+      p_metadata?: Json | null;
+    };
+    returns: null;
+    setof: false;
+  };
+  /** Records a JSON array of events {metric_type, user_id?, value?, occurred_at?, metadata?} all or nothing; returns how many were recorded. The first bad element raises 22023 naming events[i].field. */
+  record_sms_events: {
+    args: {
+      p_events: Json | null;
+    };
+    returns: number | null;
+    setof: false;
+  };
+  /** Adds a value into the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. Bad input raises 22023 and writes nothing. */
+  record_sms_metric: {
+    args: {
+      p_metric_date: string | null;
+      p_metric_hour: number | null;
+      p_user_id: string | null;
+      p_metric_type: string | null;
+      p_metric_value: number | string | null;
+      p_metadata?: Json | null;
+    };
+    returns: null;
+    setof: false;
+  };
+  /** Refreshes sms_metrics_daily without blocking readers (REFRESH ... CONCURRENTLY). */
+  refresh_sms_metrics_daily: {
+    args: {}
+    returns: null;
+    setof: false;
+  };
+  /** Notifier, graceful shutdown: rows leased by p_worker become claimable at once, the attempt not counted; returns how many were released. */
+  release_sms_notifications: {
+    args: {
+      p_worker: string | null;
+    };
+    returns: number | null;
+    setof: false;
+  };
+  /** The reporting day (in settings.reporting_timezone) that contains p_now, default now(). */
+  reporting_today: {
+    args: {
+      p_now?: Date | string | null;
+    };
+    returns: Date | null;
+    setof: false;
+  };
+  /** Resolves an open incident by hand (resolved_by defaults to the session user) and queues a resolve to the channels that were told; idempotent on a resolved incident. Unknown id: P0002. */
+  resolve_sms_alert: {
+    args: {
+      p_alert_id: string | null;
+      p_resolved_by?: string | null;
+      p_now?: Date | string | null;
+    };
+    returns: {
+      id: string | null;
+      alert_type: string | null;
+      severity: string | null;
+      metric: string | null;
+      comparison: string | null;
+      metric_value: string | null;
+      threshold_value: string | null;
+      recovery_value: string | null;
+      window_minutes: number | null;
+      sample_size: string | null;
+      message: string | null;
+      triggered_at: Date | null;
+      last_value: string | null;
+      last_evaluated_at: Date | null;
+      resolved_at: Date | null;
+      resolved_by: string | null;
+      resolution_value: string | null;
+      acknowledged_at: Date | null;
+      acknowledged_by: string | null;
+      silenced: boolean | null;
+      last_notified_at: Date | null;
+      repeat_count: number | null;
+      notification_sent: boolean | null;
+      notification_error: string | null;
+      notification_status: Json | null;
+      created_at: Date | null;
+    };
+    setof: false;
+  };
+  /** Silences a rule (NULL = all) from p_starts_at (default now) until p_until: incidents are recorded, not notified, and announced when the silence ends if still open. Returns the silence row. */
+  silence_sms_alerts: {
+    args: {
+      p_alert_type: string | null;
+      p_until: Date | string | null;
+      p_reason: string | null;
+      p_starts_at?: Date | string | null;
+    };
+    returns: {
+      id: string | null;
+      alert_type: string | null;
+      starts_at: Date | null;
+      ends_at: Date | null;
+      reason: string | null;
+      created_by: string | null;
+      created_at: Date | null;
+      lifted_at: Date | null;
+      lifted_by: string | null;
+    };
+    setof: false;
+  };
+}
+
+/** Runtime description of the same functions (argument order, SQL types, defaults). */
+export const smsMonitorFunctions = {
+  acknowledge_sms_alert: {
+    args: [
+      { name: 'p_alert_id', type: 'uuid', default: null },
+      { name: 'p_by', type: 'text', default: 'NULL::text' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'sms_monitor.sms_alert_history',
+    setof: false,
+    composite: true,
+    volatility: 'volatile',
+  },
+  check_sms_alerts: {
+    args: [
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'table',
+    setof: true,
+    composite: true,
+    volatility: 'volatile',
+  },
+  claim_sms_notifications: {
+    args: [
+      { name: 'p_worker', type: 'text', default: null },
+      { name: 'p_limit', type: 'integer', default: '10' },
+      { name: 'p_lease_seconds', type: 'integer', default: '60' },
+    ],
+    returns: 'sms_monitor.sms_alert_notifications',
+    setof: true,
+    composite: true,
+    volatility: 'volatile',
+  },
+  complete_sms_notification: {
+    args: [
+      { name: 'p_id', type: 'bigint', default: null },
+      { name: 'p_worker', type: 'text', default: null },
+      { name: 'p_outcome', type: 'text', default: null },
+      { name: 'p_error', type: 'text', default: 'NULL::text' },
+      { name: 'p_retry_at', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
+    ],
+    returns: 'text',
+    setof: false,
+    composite: false,
+    volatility: 'volatile',
+  },
+  get_sms_daily_metrics: {
+    args: [
+      { name: 'p_start_date', type: 'date', default: null },
+      { name: 'p_end_date', type: 'date', default: 'NULL::date' },
+    ],
+    returns: 'sms_monitor.sms_metrics_daily',
+    setof: true,
+    composite: true,
+    volatility: 'stable',
+  },
+  get_user_sms_metrics: {
+    args: [
+      { name: 'p_user_id', type: 'uuid', default: null },
+      { name: 'p_days', type: 'integer', default: '30' },
+    ],
+    returns: 'table',
+    setof: true,
+    composite: true,
+    volatility: 'stable',
+  },
+  lift_sms_alert_silence: {
+    args: [
+      { name: 'p_silence_id', type: 'bigint', default: null },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'sms_monitor.sms_alert_silences',
+    setof: false,
+    composite: true,
+    volatility: 'volatile',
+  },
+  list_sms_alert_silences: {
+    args: [
+      { name: 'p_include_ended', type: 'boolean', default: 'false' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'sms_monitor.sms_alert_silences',
+    setof: true,
+    composite: true,
+    volatility: 'stable',
+  },
+  next_sms_notification_due: {
+    args: [],
+    returns: 'timestamp with time zone',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  record_sms_event: {
+    args: [
+      { name: 'p_metric_type', type: 'text', default: null },
+      { name: 'p_user_id', type: 'uuid', default: 'NULL::uuid' },
+      { name: 'p_value', type: 'numeric', default: '1' },
+      { name: 'p_occurred_at', type: 'timestamp with time zone', default: 'now()' },
+      { name: 'p_metadata', type: 'jsonb', default: '\'{}\'::jsonb' },
+    ],
+    returns: 'void',
+    setof: false,
+    composite: false,
+    volatility: 'volatile',
+  },
+  record_sms_events: {
+    args: [
+      { name: 'p_events', type: 'jsonb', default: null },
+    ],
+    returns: 'integer',
+    setof: false,
+    composite: false,
+    volatility: 'volatile',
+  },
+  record_sms_metric: {
+    args: [
+      { name: 'p_metric_date', type: 'date', default: null },
+      { name: 'p_metric_hour', type: 'integer', default: null },
+      { name: 'p_user_id', type: 'uuid', default: null },
+      { name: 'p_metric_type', type: 'text', default: null },
+      { name: 'p_metric_value', type: 'numeric', default: null },
+      { name: 'p_metadata', type: 'jsonb', default: '\'{}\'::jsonb' },
+    ],
+    returns: 'void',
+    setof: false,
+    composite: false,
+    volatility: 'volatile',
+  },
+  refresh_sms_metrics_daily: {
+    args: [],
+    returns: 'void',
+    setof: false,
+    composite: false,
+    volatility: 'volatile',
+  },
+  release_sms_notifications: {
+    args: [
+      { name: 'p_worker', type: 'text', default: null },
+    ],
+    returns: 'integer',
+    setof: false,
+    composite: false,
+    volatility: 'volatile',
+  },
+  reporting_today: {
+    args: [
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'date',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  resolve_sms_alert: {
+    args: [
+      { name: 'p_alert_id', type: 'uuid', default: null },
+      { name: 'p_resolved_by', type: 'text', default: 'NULL::text' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'sms_monitor.sms_alert_history',
+    setof: false,
+    composite: true,
+    volatility: 'volatile',
+  },
+  silence_sms_alerts: {
+    args: [
+      { name: 'p_alert_type', type: 'text', default: null },
+      { name: 'p_until', type: 'timestamp with time zone', default: null },
+      { name: 'p_reason', type: 'text', default: null },
+      { name: 'p_starts_at', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
+    ],
+    returns: 'sms_monitor.sms_alert_silences',
+    setof: false,
+    composite: true,
+    volatility: 'volatile',
+  },
+} as const;
+
+export type SmsMonitorFunctionName = keyof SmsMonitorFunctions;

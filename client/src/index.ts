@@ -1,0 +1,27 @@
+// Public entry point: `import { createSmsMonitor } from 'sms-monitor'`.
+export {
+  createSmsMonitor,
+  METRIC_KINDS,
+  SmsMonitor,
+  type AlertsQuery,
+  type ClientStats,
+  type ErrorContext,
+  type MetricType,
+  type RecordOptions,
+  type SmsMonitorOptions,
+  type Sql,
+} from './client.ts';
+export type { BufferOptions, BufferStats } from './buffer.ts';
+export {
+  SmsMonitorClosedError,
+  SmsMonitorConnectionError,
+  SmsMonitorDatabaseError,
+  SmsMonitorError,
+  SmsMonitorNotFoundError,
+  SmsMonitorPermissionError,
+  SmsMonitorValidationError,
+  toSmsMonitorError,
+} from './errors.ts';
+export type { Json, SmsMonitorFunctionName, SmsMonitorFunctions } from './generated/functions.ts';
+export { smsMonitorFunctions } from './generated/functions.ts';
+export type { DB } from './generated/db.ts';

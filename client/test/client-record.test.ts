@@ -1,0 +1,191 @@
+// The client's record methods against a real database: every method's rows, fail-fast validation,
+// the non-blocking default and strict mode, and who owns the connection pool.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createSmsMonitor,
+  SmsMonitorConnectionError,
+  SmsMonitorError,
+  SmsMonitorPermissionError,
+  SmsMonitorValidationError,
+  type SmsMonitor,
+} from 'sms-monitor';
+import { freshDatabase, type TestDatabase } from './db.ts';
+import { user } from './client-helpers.ts';
+
+let db: TestDatabase;
+beforeAll(async () => { db = await freshDatabase(); });
+afterAll(async () => { await db?.drop(); });
+
+interface Row { type: string; user: string | null; value: string; samples: number; metadata: Record<string, unknown> }
+async function rows(u: string | null): Promise<Row[]> {
+  return db.sql<Row[]>`select metric_type as type, user_id::text as user, metric_value::text as value,
+      sample_count::int as samples, metadata
+    from sms_monitor.sms_metrics where user_id is not distinct from ${u}::uuid order by metric_type`;
+}
+
+describe('record methods write what the original service wrote', () => {
+  let m: SmsMonitor;
+  beforeAll(() => { m = createSmsMonitor(db.url, { strict: true }); });
+  afterAll(async () => { await m.close(); });
+
+  it('every method, values and samples checked in sms_metrics', async () => {
+    const u = user(1);
+    await m.recordScheduled(u, 3);
+    await m.recordScheduled(u, 0); // a zero count is a no-op, not a sample
+    await m.recordSent(u, 'msg-1', 'SM123');
+    await m.recordSent(u, 'msg-2');
+    await m.recordDelivered(u, 'msg-1', 1500);
+    await m.recordDelivered(u, 'msg-2', 2500);
+    await m.recordDelivered(u, 'msg-3'); // no timing: a delivery, no sample
+    await m.recordFailed(u, 'msg-4', new Error('30003 unreachable'));
+    await m.recordCancelled(u, 'msg-5', 'user cancelled');
+    await m.recordLLMGeneration(u, 'llm', 0.0012, 800);
+    await m.recordLLMGeneration(u, 'template', 0.0003, 1300);
+    await m.recordLLMGeneration(u, 'llm');
+    await m.recordOptOut(u);
+    await m.recordQuietHoursSkip(u, 4);
+    await m.recordDailyLimitHit(u);
+    await m.recordSmsCost(u, 0.0079);
+    await m.recordSmsCost(u, 0.0079);
+    const r = await rows(u);
+    const pick = (t: string) => r.find((x) => x.type === t);
+    expect(r.map((x) => [x.type, x.value, x.samples])).toEqual([
+      ['avg_delivery_time_ms', '4000', 2], // mean 2000 ms: 2 samples
+      ['avg_generation_time_ms', '2100', 2],
+      ['cancelled_count', '1', 1],
+      ['daily_limit_hit_count', '1', 1],
+      ['delivered_count', '3', 3],
+      ['failed_count', '1', 1],
+      ['llm_cost_usd', '0.0015', 2],
+      ['llm_success_count', '2', 2],
+      ['opt_out_count', '1', 1],
+      ['quiet_hours_skip_count', '4', 1],
+      ['scheduled_count', '3', 1],
+      ['sent_count', '2', 2],
+      ['sms_cost_usd', '0.0158', 2],
+      ['template_fallback_count', '1', 1],
+    ]);
+    expect(pick('sent_count')?.metadata).toEqual({ last_message_id: 'msg-2', last_provider_sid: 'SM123' });
+    expect(pick('failed_count')?.metadata).toEqual({ last_message_id: 'msg-4', last_error: '30003 unreachable' });
+    expect(pick('cancelled_count')?.metadata).toEqual({ last_message_id: 'msg-5', last_cancel_reason: 'user cancelled' });
+  });
+
+  it('record(): system-wide, explicit time bucketed in the reporting timezone, metadata', async () => {
+    await db.sql`update sms_monitor.settings set reporting_timezone = 'America/New_York'`;
+    try {
+      await m.record('sent_count', { value: 5, at: new Date('2026-03-08T06:59:00Z'), metadata: { src: 'a' } });
+      await m.record('sent_count', { value: 2, at: '2026-03-08T07:00:00Z' }); // 03:00 EDT (DST began)
+    } finally {
+      await db.sql`update sms_monitor.settings set reporting_timezone = 'UTC'`;
+    }
+    const r = await db.sql`select metric_date::text as d, metric_hour as h, metric_value::int as v, metadata
+      from sms_monitor.sms_metrics where user_id is null and metric_type = 'sent_count' order by metric_hour`;
+    expect(r).toEqual([
+      { d: '2026-03-08', h: 1, v: 5, metadata: { src: 'a' } },
+      { d: '2026-03-08', h: 3, v: 2, metadata: {} },
+    ]);
+  });
+});
+
+describe('bad arguments fail fast, before any round trip', () => {
+  // Port 1 is closed: a call that reached the network would fail with a connection error instead.
+  const m = createSmsMonitor('postgres://nobody:x@127.0.0.1:1/none', { strict: true });
+  afterAll(async () => { await m.close(); });
+  const cases: Array<[string, () => unknown, string]> = [
+    ['user id', () => m.recordSent('not-a-uuid', 'm'), 'userId: must be a UUID (got "not-a-uuid")'],
+    ['negative count', () => m.recordScheduled(user(1), -1), 'count: must not be negative (got -1)'],
+    ['fractional count', () => m.recordQuietHoursSkip(user(1), 1.5),
+      'count: quiet_hours_skip_count counts events and needs a whole number (got 1.5)'],
+    ['NaN timing', () => m.recordDelivered(user(1), 'm', Number.NaN), 'deliveryTimeMs: NaN is not a number'],
+    ['infinite cost', () => m.recordLLMGeneration(user(1), 'llm', Infinity), 'costUsd: must be finite'],
+    ['via', () => m.recordLLMGeneration(user(1), 'gpt' as 'llm'), "via: must be 'llm' or 'template' (got \"gpt\")"],
+    ['derived type', () => m.record('delivery_success_rate' as 'sent_count'),
+      'metric_type: delivery_success_rate is derived (delivered_count / sent_count) and cannot be recorded'],
+    ['unknown type', () => m.record('sent' as 'sent_count'), 'metric_type: unknown metric type "sent"'],
+    ['huge value', () => m.recordSmsCost(user(1), 1e15), 'usd: 1000000000000000 is implausibly large'],
+    ['bad time', () => m.record('sent_count', { at: 'yesterday' }), 'at: not a valid time (yesterday)'],
+    ['metadata array', () => m.record('sent_count', { metadata: [] as unknown as Record<string, unknown> }),
+      'metadata: must be a JSON object'],
+    ['messageId', () => m.recordSent(user(1), 42 as unknown as string), 'messageId: must be a string (got number)'],
+  ];
+  for (const [name, call, message] of cases) {
+    it(`${name}: throws SmsMonitorValidationError synchronously`, () => {
+      let thrown: unknown;
+      try { call(); } catch (e) { thrown = e; }
+      expect(thrown).toBeInstanceOf(SmsMonitorValidationError);
+      expect(thrown).toMatchObject({ code: '22023', message });
+    });
+  }
+  it('the client accepts only a URL or a postgres.js instance', () => {
+    expect(() => createSmsMonitor('mysql://x')).toThrow('url: must be a postgres:// or postgresql:// connection string');
+    expect(() => createSmsMonitor({} as never)).toThrow('sql: pass a connection string or a postgres.js sql instance');
+  });
+});
+
+describe('non-blocking by default, strict on request', () => {
+  it('an unreachable database: the promise resolves, onError and the counter see it', async () => {
+    const seen: Array<[SmsMonitorError, string]> = [];
+    const m = createSmsMonitor('postgres://nobody:x@127.0.0.1:1/none', {
+      onError: (e, ctx) => seen.push([e, ctx.operation]),
+    });
+    await expect(m.recordSent(user(2), 'm1')).resolves.toBeUndefined();
+    await expect(m.recordOptOut(user(2))).resolves.toBeUndefined();
+    expect(m.stats().writeErrors).toBe(2);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]![0]).toBeInstanceOf(SmsMonitorConnectionError);
+    expect(seen[0]![0].code).toBe('CONNECTION');
+    expect(seen[0]![1]).toBe('record');
+    await m.close();
+  });
+
+  it('a database refusal (42501) surfaces typed with its SQLSTATE; strict rejects', async () => {
+    // A login role without any sms-monitor grant: the record function refuses it.
+    await db.sql.unsafe(`drop role if exists smsmon_nobody; create role smsmon_nobody login password 'pw'`);
+    await db.sql.unsafe(`grant usage on schema sms_monitor to smsmon_nobody`);
+    const u = new URL(db.url);
+    u.username = 'smsmon_nobody';
+    u.password = 'pw';
+    const seen: SmsMonitorError[] = [];
+    const lax = createSmsMonitor(u.toString(), { onError: (e) => seen.push(e) });
+    await expect(lax.recordOptOut(user(3))).resolves.toBeUndefined();
+    expect(seen[0]).toBeInstanceOf(SmsMonitorPermissionError);
+    expect(seen[0]).toMatchObject({ code: '42501' });
+    expect(lax.stats()).toMatchObject({ writeErrors: 1, writes: 0 });
+    await lax.close();
+
+    const strict = createSmsMonitor(u.toString(), { strict: true, onError: (e) => seen.push(e) });
+    await expect(strict.recordOptOut(user(3))).rejects.toBeInstanceOf(SmsMonitorPermissionError);
+    expect(seen).toHaveLength(2); // the hook hears about strict failures too
+    await strict.close();
+    expect(await rows(user(3))).toEqual([]);
+    await db.sql.unsafe('drop owned by smsmon_nobody; drop role smsmon_nobody');
+  });
+
+  it('a throwing onError hook does not break the caller', async () => {
+    const m = createSmsMonitor('postgres://nobody:x@127.0.0.1:1/none', { onError: () => { throw new Error('hook bug'); } });
+    await expect(m.recordOptOut(user(4))).resolves.toBeUndefined();
+    await m.close();
+  });
+});
+
+describe('connections', () => {
+  it('a given sql instance is used and left open; a URL pool is ended by close()', async () => {
+    const shared = db.connect({ max: 1 });
+    const m = createSmsMonitor(shared, { strict: true });
+    await m.recordOptOut(user(5));
+    await m.close();
+    const [r] = await shared`select count(*)::int as n from sms_monitor.sms_metrics where user_id = ${user(5)}::uuid`;
+    expect(r).toEqual({ n: 1 }); // still usable after close()
+
+    const app = `smsmon-close-${process.pid}`;
+    const own = createSmsMonitor(db.url, { strict: true, connection: { connection: { application_name: app } } });
+    await own.recordOptOut(user(5));
+    const count = async () => (await db.sql`select count(*)::int as n from pg_stat_activity where application_name = ${app}`)[0]!.n;
+    expect(await count()).toBe(1);
+    await own.close();
+    // pg_stat_activity drops the backend once it has seen the Terminate message.
+    for (let i = 0; i < 100 && (await count()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await count()).toBe(0);
+    expect(() => own.recordOptOut(user(5))).toThrow('the sms-monitor client is closed');
+  });
+});

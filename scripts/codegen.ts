@@ -1,0 +1,221 @@
+// npm run codegen: migrate a fresh database (committed migrations + current.sql), then regenerate
+//   client/src/generated/db.ts         tables and views of schema sms_monitor (kysely-codegen)
+//   client/src/generated/functions.ts  every public sms_monitor function from pg_proc (ours)
+// The fresh database is created on DATABASE_URL's server when set (and dropped afterwards), else on
+// the embedded cluster `test-codegen` (scripts/pg.sh). `--check` compares instead of writing and
+// exits 1 when the committed files are stale. client/test/codegen.test.ts runs the same generator.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { migrateDatabase, repoRoot } from '../client/src/migrate.ts';
+
+export const generatedDir = path.join(repoRoot, 'client', 'src', 'generated');
+
+const BANNER = `// GENERATED FILE, DO NOT EDIT. Regenerate with \`npm run codegen\` (scripts/codegen.ts)
+// from a freshly migrated database; \`npm test\` fails when this file is stale.
+`;
+
+interface ProcRow {
+  name: string;
+  comment: string | null;
+  volatility: string;
+  setof: boolean;
+  result_type: string;
+  result_kind: string; // 'c' composite, 'p' pseudo (void, record), 'b' base, ...
+  args: Array<{ name: string; type: string; mode: string; default: string | null }>;
+  columns: Array<{ name: string; type: string }> | null;
+}
+
+/** Generates both files from the database at `url`; returns their contents by file name. */
+export async function generate(url: string): Promise<Record<'db.ts' | 'functions.ts', string>> {
+  return { 'db.ts': kyselyTypes(url), 'functions.ts': await functionTypes(url) };
+}
+
+function kyselyTypes(url: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sms-monitor-codegen-'));
+  const out = path.join(dir, 'db.ts');
+  try {
+    execFileSync(path.join(repoRoot, 'node_modules', '.bin', 'kysely-codegen'), [
+      '--dialect', 'postgres', '--url', url, '--default-schema', 'sms_monitor',
+      '--include-pattern', 'sms_monitor.*', '--log-level', 'error', '--out-file', out,
+    ], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DATABASE_URL: url } });
+    return BANNER + readFileSync(out, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function functionTypes(url: string): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  let rows: ProcRow[];
+  try {
+    rows = await sql<ProcRow[]>`
+      select p.proname as name,
+             obj_description(p.oid, 'pg_proc') as comment,
+             case p.provolatile when 'i' then 'immutable' when 's' then 'stable' else 'volatile' end as volatility,
+             p.proretset as setof,
+             format_type(p.prorettype, null) as result_type,
+             case when rt.typtype = 'c' then 'c' when rt.typtype = 'p' then 'p' else 'b' end as result_kind,
+             coalesce((
+               select json_agg(json_build_object(
+                        'name', coalesce(p.proargnames[a.n::int], '$' || a.n),
+                        'type', format_type(a.t, null),
+                        'mode', coalesce(p.proargmodes[a.n::int], 'i'),
+                        'default', case when coalesce(p.proargmodes[a.n::int], 'i') in ('i', 'b', 'v')
+                                        then pg_get_function_arg_default(p.oid, a.n::int) end)
+                        order by a.n)
+                 from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality as a(t, n)
+             ), '[]'::json) as args,
+             (select json_agg(json_build_object('name', att.attname, 'type', format_type(att.atttypid, att.atttypmod))
+                              order by att.attnum)
+                from pg_attribute att
+               where rt.typtype = 'c' and att.attrelid = rt.typrelid and att.attnum > 0 and not att.attisdropped
+             ) as columns
+        from pg_proc p
+        join pg_namespace n on n.oid = p.pronamespace
+        join pg_type rt on rt.oid = p.prorettype
+       where n.nspname = 'sms_monitor'
+         and p.prokind = 'f'
+         and p.proname !~ '^_'
+         and p.prorettype <> 'trigger'::regtype
+       order by p.proname`;
+  } finally {
+    await sql.end();
+  }
+  return render(rows);
+}
+
+const SCALARS_OUT: Record<string, string> = {
+  boolean: 'boolean', smallint: 'number', integer: 'number', real: 'number', 'double precision': 'number',
+  bigint: 'string', numeric: 'string', text: 'string', 'character varying': 'string', uuid: 'string',
+  name: 'string', interval: 'string', date: 'Date', 'timestamp with time zone': 'Date',
+  'timestamp without time zone': 'Date', json: 'Json', jsonb: 'Json', void: 'null',
+};
+const SCALARS_IN: Record<string, string> = {
+  ...SCALARS_OUT, bigint: 'number | string', numeric: 'number | string', date: 'string',
+  'timestamp with time zone': 'Date | string', 'timestamp without time zone': 'Date | string',
+};
+
+function tsType(pg: string, map: Record<string, string>): string {
+  if (pg.endsWith('[]')) {
+    const inner = tsType(pg.slice(0, -2), map);
+    return inner.includes('|') ? `Array<${inner}>` : `${inner}[]`;
+  }
+  const bare = pg.replace(/\(.*\)$/, '');
+  return map[bare] ?? 'unknown';
+}
+
+function render(rows: ProcRow[]): string {
+  const out: string[] = [BANNER,
+    '// Typed signatures of every public function in schema sms_monitor, read from pg_proc.',
+    '// Arguments: SQL parameter name -> TypeScript type (optional = has a SQL default). Results are',
+    '// typed as postgres.js returns them (bigint and numeric as string, date/timestamptz as Date).',
+    '',
+    'export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };',
+    '',
+    'export interface SmsMonitorFunctions {'];
+  for (const r of rows) {
+    const inArgs = r.args.filter((a) => a.mode === 'i' || a.mode === 'b' || a.mode === 'v');
+    const outCols = r.args.filter((a) => a.mode === 't' || a.mode === 'o' || a.mode === 'b');
+    if (r.comment) out.push(`  /** ${r.comment.replace(/\*\//g, '* /').replace(/\s+/g, ' ').trim()} */`);
+    out.push(`  ${r.name}: {`);
+    out.push(`    args: {${inArgs.length ? '' : '}'}`);
+    for (const a of inArgs) {
+      out.push(`      ${a.name}${a.default !== null ? '?' : ''}: ${tsType(a.type, SCALARS_IN)} | null;`);
+    }
+    if (inArgs.length) out.push('    };');
+    let returns: string;
+    const cols = outCols.length ? outCols : r.result_kind === 'c' ? r.columns ?? [] : [];
+    if (cols.length) {
+      returns = `{\n${cols.map((c) => `      ${c.name}: ${tsType(c.type, SCALARS_OUT)} | null;`).join('\n')}\n    }`;
+    } else {
+      returns = tsType(r.result_type, SCALARS_OUT) + (r.result_type === 'void' ? '' : ' | null');
+    }
+    out.push(`    returns: ${returns};`);
+    out.push(`    setof: ${r.setof};`);
+    out.push('  };');
+  }
+  out.push('}', '');
+  out.push('/** Runtime description of the same functions (argument order, SQL types, defaults). */');
+  out.push('export const smsMonitorFunctions = {');
+  for (const r of rows) {
+    const inArgs = r.args.filter((a) => a.mode === 'i' || a.mode === 'b' || a.mode === 'v');
+    const outCols = r.args.filter((a) => a.mode === 't' || a.mode === 'o' || a.mode === 'b');
+    out.push(`  ${r.name}: {`);
+    out.push(`    args: [${inArgs.length ? '' : '],'}`);
+    for (const a of inArgs) {
+      out.push(`      { name: ${q(a.name)}, type: ${q(a.type)}, default: ${a.default === null ? 'null' : q(a.default)} },`);
+    }
+    if (inArgs.length) out.push('    ],');
+    out.push(`    returns: ${q(outCols.length ? 'table' : r.result_type)},`);
+    out.push(`    setof: ${r.setof},`);
+    out.push(`    composite: ${outCols.length > 0 || r.result_kind === 'c'},`);
+    out.push(`    volatility: ${q(r.volatility)},`);
+    out.push('  },');
+  }
+  out.push('} as const;', '');
+  out.push('export type SmsMonitorFunctionName = keyof SmsMonitorFunctions;', '');
+  return out.join('\n');
+}
+
+function q(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** A fresh, migrated database; returns its URL and how to drop it. */
+async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const script = path.join(repoRoot, 'scripts', 'pg.sh');
+    execFileSync('bash', [script, 'start', 'test-codegen'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    adminUrl = execFileSync('bash', [script, 'admin-url', 'test-codegen'], { encoding: 'utf8' }).trim();
+  }
+  const name = `sms_monitor_codegen_${process.pid}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name}`);
+  await admin.unsafe(`create database ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  await migrateDatabase(url, { includeCurrent: true, pgtap: false, log: () => {} });
+  return {
+    url,
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const check = process.argv.includes('--check');
+  const db = await freshDatabase();
+  try {
+    const files = await generate(db.url);
+    let stale = 0;
+    for (const [file, content] of Object.entries(files)) {
+      const target = path.join(generatedDir, file);
+      let current = '';
+      try { current = readFileSync(target, 'utf8'); } catch { /* new file */ }
+      if (current === content) {
+        console.error(`[codegen] ${path.relative(repoRoot, target)}: up to date`);
+      } else if (check) {
+        stale++;
+        console.error(`[codegen] ${path.relative(repoRoot, target)}: STALE (run npm run codegen)`);
+      } else {
+        writeFileSync(target, content);
+        console.error(`[codegen] ${path.relative(repoRoot, target)}: written`);
+      }
+    }
+    if (stale) process.exitCode = 1;
+  } finally {
+    await db.drop();
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main();
+}
