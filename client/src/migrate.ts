@@ -6,6 +6,9 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { migrate as graphileMigrate, watch as graphileWatch } from 'graphile-migrate';
 import { Logger } from '@graphile/logger';
+// graphile-migrate keeps its pg pools alive 200 ms after use and calls process.exit(1) if a pooled
+// connection then dies (a test dropping its database, a server restart): close them right away.
+import { clearAllPools } from 'graphile-migrate/dist/pgReal.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -28,6 +31,7 @@ export async function migrateDatabase(url: string, options: MigrateOptions = {})
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const outcomes: ExtensionOutcome[] = [];
   try {
+    await assertCanCreateRoles(sql);
     outcomes.push(await ensurePgCron(sql));
     if (options.pgtap !== false) outcomes.push(await ensurePgTap(sql));
   } finally {
@@ -44,12 +48,34 @@ export async function migrateDatabase(url: string, options: MigrateOptions = {})
       if (level !== 'debug') log(`[migrate] ${message}`);
     }),
   };
-  await graphileMigrate(settings);
-  if (options.includeCurrent) await graphileWatch(settings, true, false);
+  try {
+    await graphileMigrate(settings);
+    if (options.includeCurrent) await graphileWatch(settings, true, false);
+  } finally {
+    clearAllPools();
+  }
   return outcomes;
 }
 
 type Sql = postgres.Sql<Record<string, never>>;
+
+export const ROLES = ['sms_monitor_writer', 'sms_monitor_reader', 'sms_monitor_admin', 'sms_monitor_self',
+  'sms_monitor_notifier'] as const;
+
+/**
+ * The migrations create the sms_monitor_* roles when missing and grant among them, which needs
+ * CREATEROLE (managed services give it to their admin user). Say so up front, with what to do,
+ * instead of failing halfway through with a bare permission error.
+ */
+async function assertCanCreateRoles(sql: Sql): Promise<void> {
+  const rows = await sql<{ user: string; can: boolean }[]>`
+    select current_user as user, (select rolsuper or rolcreaterole from pg_roles where rolname = current_user) as can`;
+  const { user, can } = rows[0]!;
+  if (!can) {
+    throw new Error(`user "${user}" may not create roles; the migrations create and grant the roles `
+      + `${ROLES.join(', ')}: run them as a user with CREATEROLE (for example: alter role ${user} createrole)`);
+  }
+}
 
 async function installed(sql: Sql, name: string): Promise<boolean> {
   const [row] = await sql`select exists (select from pg_extension where extname = ${name}) as ok`;
@@ -81,10 +107,17 @@ async function ensurePgCron(sql: Sql): Promise<ExtensionOutcome> {
     return { name, status: 'skipped', reason: 'not installed on this server (Debian: postgresql-<major>-cron); '
       + 'run the evaluation with `sms-monitor notifier --evaluate-every 60s` instead' };
   }
-  const [row] = await sql`select current_database() as db, current_setting('cron.database_name', true) as cron_db,
-    current_setting('shared_preload_libraries') as preload`;
-  if (!String(row?.preload ?? '').split(',').map((s) => s.trim()).includes('pg_cron')) {
-    return { name, status: 'skipped', reason: "not in shared_preload_libraries (add 'pg_cron' and restart)" };
+  let row: { db: string; cron_db: string | null; preload: string } | undefined;
+  try {
+    [row] = await sql<{ db: string; cron_db: string | null; preload: string }[]>`
+      select current_database() as db, current_setting('cron.database_name', true) as cron_db,
+             current_setting('shared_preload_libraries') as preload`;
+  } catch (error) {
+    if ((error as { code?: string }).code === '42501') {
+      return { name, status: 'skipped', reason: 'only a superuser may create pg_cron (or read its settings); '
+        + 'ask one to run `create extension pg_cron` in cron.database_name, then `select sms_monitor.install_sms_monitor_schedule()`' };
+    }
+    throw error;
   }
   const cronDb = row?.cron_db ?? 'postgres';
   if (cronDb !== row?.db) {
