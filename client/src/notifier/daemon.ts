@@ -53,6 +53,8 @@ export class Notifier {
   private listenState: 'off' | 'starting' | 'on' = 'off';
   private pingSentAt = 0;
   private lastPongAt = 0;
+  private missedPings = 0;
+  private lastListenLogAt = 0;
   private drainWanted = false;
   private draining: Promise<void> | null = null;
   private dbFailures = 0;
@@ -125,7 +127,10 @@ export class Notifier {
 
   private onListen(): void {
     this.stats.listens++;
-    this.log.info({ channel: NOTIFY_CHANNEL }, 'listening for outbox NOTIFYs; draining the outbox in case any were missed');
+    // After an outage postgres.js may complete several queued LISTENs at once: log the first.
+    const level = Date.now() - this.lastListenLogAt > 200 ? 'info' : 'debug';
+    this.lastListenLogAt = Date.now();
+    this.log[level]({ channel: NOTIFY_CHANNEL }, 'listening for outbox NOTIFYs; draining the outbox in case any were missed');
     this.dbRetryAt = 0;
     this.requestDrain('listen', true);
   }
@@ -136,26 +141,33 @@ export class Notifier {
   }
 
   /**
-   * postgres.js re-LISTENs after a lost connection, but if the database is still down at that
-   * moment the LISTEN fails and is not retried. A NOTIFY to our own ping channel proves the
-   * listener is alive; when the previous ping got no answer, LISTEN again.
+   * postgres.js re-LISTENs after a lost connection (retrying while the database is down), but a
+   * LISTEN that fails outright is not retried. A NOTIFY to our own ping channel proves the listener
+   * is alive; when two pings in a row were sent (the database answered) but never came back,
+   * LISTEN again.
    */
   private async checkListener(): Promise<void> {
     if (this.stopping.signal.aborted || this.listenState === 'starting') return;
-    if (this.listenState === 'off' || (this.pingSentAt > 0 && this.lastPongAt < this.pingSentAt)) {
-      if (this.listenState === 'on') this.log.warn('the LISTEN connection did not answer its ping; listening again');
+    if (this.pingSentAt > 0 && this.lastPongAt < this.pingSentAt) this.missedPings++;
+    else this.missedPings = 0;
+    if (this.listenState === 'off' || this.missedPings >= 2) {
+      if (this.listenState === 'on') this.log.warn('the LISTEN connection did not answer two pings; listening again');
       const old = this.listeners;
       this.listeners = [];
       await Promise.all(old.map((l) => l.unlisten().catch(() => {})));
       this.listenState = 'off';
+      this.missedPings = 0;
+      this.pingSentAt = 0;
       await this.startListening();
       return;
     }
     try {
-      this.pingSentAt = Date.now();
+      const sentAt = Date.now();
       await this.sql`select pg_notify(${this.pingChannel}, ${this.workerId})`;
+      this.pingSentAt = sentAt;
     } catch {
-      // The database is down: the drain loop reports it; next check will LISTEN again.
+      // The database is down: not the listener's fault; the drain loop reports and retries.
+      this.pingSentAt = 0;
     }
   }
 
