@@ -1,0 +1,66 @@
+// `notifier --evaluate-every`: the notifier runs check_sms_alerts() itself (servers without
+// pg_cron), guarded by an advisory lock so one replica evaluates at a time; a breach found that way
+// goes out to PagerDuty and its automatic resolve follows with the same dedup_key.
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadNotifierConfig } from '../src/notifier/config.ts';
+import { createLogger, EVALUATE_LOCK_SQL, Notifier } from '../src/notifier/daemon.ts';
+import { freshDatabase, type TestDatabase } from './db.ts';
+import { fakePagerDuty } from './fakes/http-provider.ts';
+import { ROUTING_KEY, waitUntil } from './fakes/outbox.ts';
+
+let db: TestDatabase;
+let pd: Awaited<ReturnType<typeof fakePagerDuty>>;
+let notifier: Notifier | undefined;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  pd = await fakePagerDuty();
+});
+afterAll(async () => {
+  await notifier?.stop();
+  await pd?.close();
+  await db?.drop();
+});
+
+describe('notifier --evaluate-every', () => {
+  it('evaluates only while it holds the advisory lock; fires and resolves through PagerDuty', async () => {
+    const holder = await db.sql.reserve();
+    await holder.unsafe(`select pg_advisory_lock(${EVALUATE_LOCK_SQL})`); // "another replica" is evaluating
+    await db.sql`select sms_monitor.record_sms_event('sent_count', null, 100)`;
+    await db.sql`select sms_monitor.record_sms_event('delivered_count', null, 50)`; // 50 % < 90 %
+
+    const config = loadNotifierConfig(db.url, {
+      PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: pd.eventsUrl,
+      NOTIFIER_EVALUATE_EVERY: '1s', NOTIFIER_POLL_INTERVAL: '5s', NOTIFIER_LEASE: '5s', NOTIFIER_REQUEST_TIMEOUT: '1s',
+    });
+    const logs = new PassThrough();
+    logs.on('data', (c: Buffer) => logLines.push(...c.toString().split('\n').filter(Boolean)));
+    notifier = new Notifier({ ...config, evaluateEveryMs: 200 }, { logger: createLogger('debug', logs) });
+    await notifier.start();
+
+    await waitUntil('two skipped evaluations', () => logLines.filter((l) => l.includes('another notifier is evaluating')).length >= 2);
+    expect(await db.sql`select id from sms_monitor.sms_alert_history`).toEqual([]);
+    expect(pd.requests).toEqual([]);
+
+    await holder.unsafe(`select pg_advisory_unlock(${EVALUATE_LOCK_SQL})`);
+    holder.release();
+    const [trigger] = await pd.waitForRequests(1);
+    const [incident] = await db.sql<Array<{ id: string }>>`select id::text as id from sms_monitor.sms_alert_history where resolved_at is null`;
+    expect(trigger!.body).toMatchObject({
+      event_action: 'trigger',
+      dedup_key: `sms-monitor/delivery_rate_critical/${incident!.id}`,
+      payload: { severity: 'critical', class: 'delivery_rate_critical', custom_details: { metric_value: '50', threshold_value: '90', sample_size: '100' } },
+    });
+    expect(trigger!.body.payload.summary).toMatch(/^\[CRITICAL\] FIRING delivery_rate_critical: delivery_rate 50 < 90\. SMS delivery rate is 50\.00 %/);
+    await waitUntil('notification_sent', async () => (await db.sql`select 1 from sms_monitor.sms_alert_history where id = ${incident!.id} and notification_sent`).length === 1);
+
+    await db.sql`select sms_monitor.record_sms_event('delivered_count', null, 50)`; // 100 %: recovered
+    const [, resolve] = await pd.waitForRequests(2);
+    expect(resolve!.body).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: `sms-monitor/delivery_rate_critical/${incident!.id}` });
+    const [h] = await db.sql`select resolved_by from sms_monitor.sms_alert_history where id = ${incident!.id}`;
+    expect(h!.resolved_by).toBe('auto');
+    expect(logLines.some((l) => l.includes('"actions":{') && l.includes('"fired":1'))).toBe(true);
+  });
+});
