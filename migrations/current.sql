@@ -33,11 +33,11 @@ grant usage on schema sms_monitor to sms_monitor_notifier;
 
 -- Retention settings (used by apply_sms_retention, the daily pg_cron job).
 alter table sms_monitor.settings
-  add column metric_retention_days integer not null default 400
+  add column if not exists metric_retention_days integer not null default 400
     constraint settings_metric_retention_days_check check (metric_retention_days between 32 and 36500),
-  add column notification_retention_days integer not null default 30
+  add column if not exists notification_retention_days integer not null default 30
     constraint settings_notification_retention_days_check check (notification_retention_days between 1 and 36500),
-  add column job_run_retention_days integer not null default 14
+  add column if not exists job_run_retention_days integer not null default 14
     constraint settings_job_run_retention_days_check check (job_run_retention_days between 1 and 36500);
 comment on column sms_monitor.settings.metric_retention_days is
   'sms_metrics buckets older than this many reporting days are deleted by apply_sms_retention() (>= 32: '
@@ -48,7 +48,7 @@ comment on column sms_monitor.settings.job_run_retention_days is
   'pg_cron''s cron.job_run_details rows older than this many days are deleted by apply_sms_retention().';
 
 -- The metrics an alert rule can watch, with their formulas (see docs/alerts.md).
-create table sms_monitor.sms_alert_metrics (
+create table if not exists sms_monitor.sms_alert_metrics (
   metric text primary key,
   label text not null,
   unit text not null,
@@ -74,13 +74,16 @@ insert into sms_monitor.sms_alert_metrics (metric, label, unit, formula, sample)
    'active users in the window'),
   ('daily_limit_hit_rate', 'Daily-limit hit rate', 'percent',
    '100 * (distinct users with daily_limit_hit_count > 0) / active users in the window',
-   'active users in the window');
+   'active users in the window')
+on conflict (metric) do update
+  set label = excluded.label, unit = excluded.unit, formula = excluded.formula, sample = excluded.sample;
 alter table sms_monitor.sms_alert_metrics enable row level security;
 grant select on sms_monitor.sms_alert_metrics to sms_monitor_reader;
+drop policy if exists sms_alert_metrics_read on sms_monitor.sms_alert_metrics;
 create policy sms_alert_metrics_read on sms_monitor.sms_alert_metrics
   for select to sms_monitor_reader using (true);
 
-create table sms_monitor.sms_alert_thresholds (
+create table if not exists sms_monitor.sms_alert_thresholds (
   alert_type text primary key
     constraint sms_alert_thresholds_alert_type_check check (alert_type ~ '^[a-z][a-z0-9_]{0,62}$'),
   metric text not null constraint sms_alert_thresholds_metric_fkey
@@ -136,7 +139,7 @@ comment on column sms_monitor.sms_alert_thresholds.cooldown_minutes is
   'While an unacknowledged incident stays breached, a repeat notification goes out each time this long '
   'has passed since the last one.';
 --!include functions/_alert_thresholds_validate.sql
-create trigger sms_alert_thresholds_validate before insert or update on sms_monitor.sms_alert_thresholds
+create or replace trigger sms_alert_thresholds_validate before insert or update on sms_monitor.sms_alert_thresholds
   for each row execute function sms_monitor._alert_thresholds_validate();
 insert into sms_monitor.sms_alert_thresholds
   (alert_type, metric, comparison, threshold_value, recovery_value, window_minutes, min_sample,
@@ -153,17 +156,20 @@ values
   ('opt_out_rate_warning', 'opt_out_rate', '>', 10, null, 60, 20, 0, 240, 'warning', '{slack}',
    'More than 10 % of the active users opted out over the last hour.'),
   ('daily_limit_hit_warning', 'daily_limit_hit_rate', '>', 20, null, 60, 20, 0, 180, 'warning', '{slack}',
-   'More than 20 % of the active users hit their daily SMS limit over the last hour (users, not events).');
+   'More than 20 % of the active users hit their daily SMS limit over the last hour (users, not events).')
+on conflict (alert_type) do nothing;
 alter table sms_monitor.sms_alert_thresholds enable row level security;
 grant select on sms_monitor.sms_alert_thresholds to sms_monitor_reader;
 grant insert, update, delete on sms_monitor.sms_alert_thresholds to sms_monitor_admin;
+drop policy if exists sms_alert_thresholds_read on sms_monitor.sms_alert_thresholds;
 create policy sms_alert_thresholds_read on sms_monitor.sms_alert_thresholds
   for select to sms_monitor_reader using (true);
+drop policy if exists sms_alert_thresholds_admin_write on sms_monitor.sms_alert_thresholds;
 create policy sms_alert_thresholds_admin_write on sms_monitor.sms_alert_thresholds
   for all to sms_monitor_admin using (true) with check (true);
 
 -- One row per incident: open (resolved_at is null) until resolved automatically or by hand.
-create table sms_monitor.sms_alert_history (
+create table if not exists sms_monitor.sms_alert_history (
   id uuid primary key default gen_random_uuid(),
   alert_type text not null constraint sms_alert_history_alert_type_fkey
     references sms_monitor.sms_alert_thresholds (alert_type) on update cascade,
@@ -194,9 +200,9 @@ create table sms_monitor.sms_alert_history (
   created_at timestamptz not null default now(),
   constraint sms_alert_history_resolved_check check ((resolved_at is null) = (resolved_by is null))
 );
-create unique index sms_alert_history_one_open_per_rule
+create unique index if not exists sms_alert_history_one_open_per_rule
   on sms_monitor.sms_alert_history (alert_type) where resolved_at is null;
-create index sms_alert_history_triggered_idx on sms_monitor.sms_alert_history (triggered_at desc);
+create index if not exists sms_alert_history_triggered_idx on sms_monitor.sms_alert_history (triggered_at desc);
 comment on table sms_monitor.sms_alert_history is
   'One row per incident; at most one open (resolved_at is null) per rule. metric_value is the value that '
   'opened it, last_value the latest evaluated; silenced = held back by a silence and not announced yet; '
@@ -207,13 +213,14 @@ comment on column sms_monitor.sms_alert_history.last_notified_at is
   'When the last trigger or repeat was queued (NULL = never announced, e.g. silenced): cooldowns count from it.';
 alter table sms_monitor.sms_alert_history enable row level security;
 grant select on sms_monitor.sms_alert_history to sms_monitor_reader, sms_monitor_notifier;
+drop policy if exists sms_alert_history_read on sms_monitor.sms_alert_history;
 create policy sms_alert_history_read on sms_monitor.sms_alert_history
   for select to sms_monitor_reader, sms_monitor_notifier using (true);
 
 -- Per-rule evaluation state (pending timer, last result). Its row is also the rule's lock: every
 -- evaluation and every resolve/acknowledge takes it FOR UPDATE first, so concurrent checks serialise
 -- per rule and a breach opens one incident.
-create table sms_monitor.sms_alert_rule_state (
+create table if not exists sms_monitor.sms_alert_rule_state (
   alert_type text primary key constraint sms_alert_rule_state_alert_type_fkey
     references sms_monitor.sms_alert_thresholds (alert_type) on update cascade on delete cascade,
   pending_since timestamptz,
@@ -226,10 +233,11 @@ comment on table sms_monitor.sms_alert_rule_state is
   'Internal per-rule state: since when the condition is pending, and the last evaluation; its row is the rule''s lock.';
 alter table sms_monitor.sms_alert_rule_state enable row level security;
 grant select on sms_monitor.sms_alert_rule_state to sms_monitor_reader;
+drop policy if exists sms_alert_rule_state_read on sms_monitor.sms_alert_rule_state;
 create policy sms_alert_rule_state_read on sms_monitor.sms_alert_rule_state
   for select to sms_monitor_reader using (true);
 
-create table sms_monitor.sms_alert_silences (
+create table if not exists sms_monitor.sms_alert_silences (
   id bigint generated always as identity primary key,
   alert_type text constraint sms_alert_silences_alert_type_fkey
     references sms_monitor.sms_alert_thresholds (alert_type) on update cascade on delete cascade,
@@ -242,17 +250,18 @@ create table sms_monitor.sms_alert_silences (
   lifted_by text,
   constraint sms_alert_silences_period_check check (ends_at > starts_at)
 );
-create index sms_alert_silences_active_idx on sms_monitor.sms_alert_silences (ends_at) where lifted_at is null;
+create index if not exists sms_alert_silences_active_idx on sms_monitor.sms_alert_silences (ends_at) where lifted_at is null;
 comment on table sms_monitor.sms_alert_silences is
   'Silences: alert_type NULL = every rule. Active at t when starts_at <= t < ends_at and not lifted before t. '
   'Incidents open during a silence are recorded (silenced) and announced when it ends, if still open.';
 alter table sms_monitor.sms_alert_silences enable row level security;
 grant select on sms_monitor.sms_alert_silences to sms_monitor_reader;
+drop policy if exists sms_alert_silences_read on sms_monitor.sms_alert_silences;
 create policy sms_alert_silences_read on sms_monitor.sms_alert_silences
   for select to sms_monitor_reader using (true);
 
 -- The outbox (docs: OUTBOX-CONTRACT): one row per incident x channel x event occurrence.
-create table sms_monitor.sms_alert_notifications (
+create table if not exists sms_monitor.sms_alert_notifications (
   id bigint generated always as identity primary key,
   alert_id uuid not null constraint sms_alert_notifications_alert_id_fkey
     references sms_monitor.sms_alert_history (id),
@@ -275,12 +284,12 @@ create table sms_monitor.sms_alert_notifications (
   sent_at timestamptz
 );
 -- trigger, acknowledge and resolve happen once per incident and channel; repeats may recur.
-create unique index sms_alert_notifications_once
+create unique index if not exists sms_alert_notifications_once
   on sms_monitor.sms_alert_notifications (alert_id, channel, event) where event <> 'repeat';
-create index sms_alert_notifications_due_idx
+create index if not exists sms_alert_notifications_due_idx
   on sms_monitor.sms_alert_notifications (next_attempt_at, id) where status = 'pending';
-create index sms_alert_notifications_alert_idx on sms_monitor.sms_alert_notifications (alert_id);
-create index sms_alert_notifications_sent_idx
+create index if not exists sms_alert_notifications_alert_idx on sms_monitor.sms_alert_notifications (alert_id);
+create index if not exists sms_alert_notifications_sent_idx
   on sms_monitor.sms_alert_notifications (sent_at) where status = 'sent';
 comment on table sms_monitor.sms_alert_notifications is
   'Outbox: one row per (incident, channel, event occurrence). Inserting NOTIFYs sms_monitor_notifications '
@@ -288,11 +297,12 @@ comment on table sms_monitor.sms_alert_notifications is
   'complete_sms_notification(). The table, not the NOTIFY, is the truth.';
 alter table sms_monitor.sms_alert_notifications enable row level security;
 grant select on sms_monitor.sms_alert_notifications to sms_monitor_reader, sms_monitor_notifier;
+drop policy if exists sms_alert_notifications_read on sms_monitor.sms_alert_notifications;
 create policy sms_alert_notifications_read on sms_monitor.sms_alert_notifications
   for select to sms_monitor_reader, sms_monitor_notifier using (true);
 
 --!include functions/_notify_sms_notifications.sql
-create trigger sms_alert_notifications_notify after insert on sms_monitor.sms_alert_notifications
+create or replace trigger sms_alert_notifications_notify after insert on sms_monitor.sms_alert_notifications
   referencing new table as new_rows
   for each statement execute function sms_monitor._notify_sms_notifications();
 --!include functions/_alert_sync_notification_status.sql
@@ -320,4 +330,11 @@ create trigger sms_alert_notifications_notify after insert on sms_monitor.sms_al
 -- (end of alert engine section)
 
 -- == dashboard functions (issue 5) ==
+-- The original's six dashboard endpoints as functions returning their jsonb bodies (docs/client.md).
+--!include functions/api_daily_metrics.sql
+--!include functions/api_user_metrics.sql
+--!include functions/api_today_metrics.sql
+--!include functions/api_metrics_summary.sql
+--!include functions/api_alerts.sql
+--!include functions/api_resolve_alert.sql
 -- (end of dashboard section)

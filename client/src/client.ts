@@ -75,6 +75,99 @@ export interface ClientStats {
   buffer: BufferStats | null;
 }
 
+// ---- dashboard bodies (the jsonb the api_* functions return; see docs/client.md) ----------------
+
+/** A day of sms_metrics_daily / get_user_sms_metrics as JSON (numbers, dates as YYYY-MM-DD). */
+export interface DailyMetrics {
+  metric_date: string;
+  scheduled_count: number; sent_count: number; delivered_count: number; failed_count: number;
+  cancelled_count: number; llm_success_count: number; template_fallback_count: number; opt_out_count: number;
+  quiet_hours_skip_count: number; daily_limit_hit_count: number;
+  llm_cost_usd: number; sms_cost_usd: number;
+  avg_delivery_time_ms: number | null; avg_generation_time_ms: number | null;
+  delivery_rate_percent: number | null; llm_success_rate_percent: number | null;
+  /** Present in sms_metrics_daily rows (system-wide days), absent from one user's rows. */
+  active_users?: number;
+}
+export interface DailyMetricsResponse {
+  success: true;
+  data: DailyMetrics[];
+  date_range: { start: string; end: string };
+}
+export interface UserMetricsResponse {
+  success: true;
+  data: {
+    metrics: DailyMetrics[];
+    summary: {
+      total_scheduled: number; total_sent: number; total_delivered: number; total_failed: number;
+      total_cancelled: number; delivery_rate_percent: number | null;
+      /** 4 decimals, as a string like the original. */
+      total_llm_cost_usd: string; total_sms_cost_usd: string; days: number;
+    };
+  };
+  user_id: string;
+}
+export interface Health {
+  /** delivered >= 90 % of sent; null = nothing sent today. */
+  delivery_healthy: boolean | null;
+  /** LLM successes >= 50 % of generated texts; null = none today. */
+  llm_healthy: boolean | null;
+  /** false if either is false; null if both are null. */
+  overall_healthy: boolean | null;
+}
+export interface TodayMetrics extends DailyMetrics {
+  active_users: number;
+  health: Health;
+}
+export interface TodayMetricsResponse {
+  success: true;
+  data: TodayMetrics;
+}
+export interface AlertSummary {
+  id: string; alert_type: string; severity: 'critical' | 'warning' | 'info'; message: string;
+  metric_value: number | null; threshold_value: number; triggered_at: string; acknowledged_at: string | null;
+}
+export interface MetricsSummaryResponse {
+  success: true;
+  data: {
+    today: TodayMetrics;
+    week: {
+      start_date: string; end_date: string; days: 7;
+      totals: {
+        scheduled: number; sent: number; delivered: number; failed: number; cancelled: number;
+        llm_success: number; template_fallback: number; opt_out: number; llm_cost_usd: number; sms_cost_usd: number;
+      };
+      delivery_rate_percent: number | null; llm_success_rate_percent: number | null;
+      /** (LLM + SMS cost) / 7, 4 decimals, as a string like the original. */
+      avg_daily_cost_usd: string;
+    };
+    alerts: { unresolved_count: number; has_critical: boolean; recent: AlertSummary[] };
+    health: { overall_healthy: boolean; status: 'healthy' | 'degraded' | 'critical'; reasons: string[] };
+  };
+}
+/** An incident as JSON: every column of sms_alert_history (numbers as numbers, times ISO 8601). */
+export type AlertJson = { [K in keyof SmsMonitorFunctions['resolve_sms_alert']['returns']]: unknown } & {
+  id: string; alert_type: string; severity: 'critical' | 'warning' | 'info'; message: string;
+  triggered_at: string; resolved_at: string | null; resolved_by: string | null;
+  acknowledged_at: string | null; acknowledged_by: string | null;
+};
+export interface AlertsResponse {
+  success: true;
+  type: 'unresolved' | 'history';
+  data: AlertJson[];
+  date_range?: { start: string; end: string };
+}
+export interface ResolveAlertResponse {
+  success: boolean;
+  message: string;
+  alert_id: string;
+  resolved_at: string;
+  resolved_by: string;
+}
+export type AlertRow = SmsMonitorFunctions['resolve_sms_alert']['returns'];
+export type CheckResult = SmsMonitorFunctions['check_sms_alerts']['returns'];
+export type SilenceRow = SmsMonitorFunctions['silence_sms_alerts']['returns'];
+
 export interface AlertsQuery {
   type?: 'unresolved' | 'history';
   limit?: number;
@@ -246,6 +339,84 @@ export class SmsMonitor {
     }
   }
 
+  // ---- dashboards (jsonb bodies of the original endpoints) -----------------------------------
+
+  /** Daily rows from startDate to endDate inclusive (YYYY-MM-DD; end default today, at most 366 days). */
+  dailyMetrics(startDate: string, endDate?: string): Promise<DailyMetricsResponse> {
+    return this.body<DailyMetricsResponse>('api_daily_metrics', {
+      p_start_date: isoDate('start_date', startDate, true)!,
+      p_end_date: isoDate('end_date', endDate, false),
+    });
+  }
+
+  /** One user's last `days` days (1-365, default 30) and a summary recomputed from the totals. */
+  userMetrics(userId: string, days?: number): Promise<UserMetricsResponse> {
+    uuid('user_id', userId, true);
+    if (days !== undefined) int('days', days);
+    return this.body<UserMetricsResponse>('api_user_metrics', { p_user_id: userId, p_days: days });
+  }
+
+  /** Today's figures with health (delivery >= 90 %, LLM success >= 50 %; null = no traffic yet). */
+  todayMetrics(): Promise<TodayMetricsResponse> {
+    return this.body<TodayMetricsResponse>('api_today_metrics', {});
+  }
+
+  /** Today, the last 7 days including today, open alerts and status (healthy | degraded | critical). */
+  metricsSummary(): Promise<MetricsSummaryResponse> {
+    return this.body<MetricsSummaryResponse>('api_metrics_summary', {});
+  }
+
+  /** Open incidents (default) or the history of a date range (startDate required, endDate inclusive). */
+  alerts(query: AlertsQuery = {}): Promise<AlertsResponse> {
+    const type = query.type ?? 'unresolved';
+    if (type !== 'unresolved' && type !== 'history') {
+      throw new SmsMonitorValidationError('type', `must be unresolved or history (got ${JSON.stringify(type)})`);
+    }
+    if (query.limit !== undefined && (int('limit', query.limit) < 1 || query.limit > 200)) {
+      throw new SmsMonitorValidationError('limit', `must be between 1 and 200 (got ${query.limit})`);
+    }
+    return this.body<AlertsResponse>('api_alerts', {
+      p_type: type,
+      p_limit: query.limit,
+      p_start_date: isoDate('start_date', query.startDate, false),
+      p_end_date: isoDate('end_date', query.endDate, false),
+    });
+  }
+
+  /** The dashboard's resolve: success false (not an error) when it was already resolved; unknown id: NotFound. */
+  resolveAlert(alertId: string, resolvedBy?: string): Promise<ResolveAlertResponse> {
+    uuid('alert_id', alertId, true);
+    return this.body<ResolveAlertResponse>('api_resolve_alert', { p_alert_id: alertId, p_resolved_by: resolvedBy });
+  }
+
+  // ---- alert operations (admin role) ----------------------------------------------------------
+
+  /** resolve_sms_alert: the incident row after resolving (unchanged if it was resolved). */
+  resolve(alertId: string, resolvedBy?: string): Promise<AlertRow> {
+    uuid('alert_id', alertId, true);
+    return this.rpc('resolve_sms_alert', { p_alert_id: alertId, p_resolved_by: resolvedBy });
+  }
+
+  /** acknowledge_sms_alert: stops repeats of an open incident. */
+  acknowledge(alertId: string, by?: string): Promise<AlertRow> {
+    uuid('alert_id', alertId, true);
+    return this.rpc('acknowledge_sms_alert', { p_alert_id: alertId, p_by: by });
+  }
+
+  /** silence_sms_alerts: null alert type = every rule; incidents are still recorded, not notified. */
+  silence(alertType: string | null, until: Date, reason: string): Promise<SilenceRow> {
+    if (!(until instanceof Date) || Number.isNaN(until.getTime())) {
+      throw new SmsMonitorValidationError('until', 'must be a valid Date');
+    }
+    text('reason', reason);
+    return this.rpc('silence_sms_alerts', { p_alert_type: alertType, p_until: until, p_reason: reason });
+  }
+
+  /** check_sms_alerts: evaluates every enabled rule once; one row per rule with what it did. */
+  check(now?: Date): Promise<CheckResult[]> {
+    return this.rpc('check_sms_alerts', now ? { p_now: now } : {});
+  }
+
   // ---- generic typed RPC over the generated signatures ----------------------------------------
 
   /**
@@ -290,6 +461,12 @@ export class SmsMonitor {
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  /** An api_* call: its jsonb body, typed by the documented shape. */
+  private async body<T>(name: 'api_daily_metrics' | 'api_user_metrics' | 'api_today_metrics' | 'api_metrics_summary'
+    | 'api_alerts' | 'api_resolve_alert', args: ArgsOf<typeof name>): Promise<T> {
+    return (await this.rpc(name, args as never)) as unknown as T;
+  }
 
   private assertOpen(): void {
     if (this.closed) throw new SmsMonitorClosedError();

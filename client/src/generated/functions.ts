@@ -45,6 +45,60 @@ export interface SmsMonitorFunctions {
     };
     setof: false;
   };
+  /** Dashboard (GET /alerts): {success, data: [incidents, newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023. */
+  api_alerts: {
+    args: {
+      p_type?: string | null;
+      p_limit?: number | null;
+      p_start_date?: string | null;
+      p_end_date?: string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
+  /** Dashboard (GET /daily): {success, data: [sms_metrics_daily rows], date_range: {start, end}} for start..end inclusive (end default today, at most 366 days). Bad parameters: 22023. */
+  api_daily_metrics: {
+    args: {
+      p_start_date: string | null;
+      p_end_date?: string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
+  /** Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}. */
+  api_metrics_summary: {
+    args: {
+      p_now?: Date | string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
+  /** Dashboard (POST /alerts): resolves an open incident: {success true, message, alert_id, resolved_at, resolved_by}; already resolved: success false saying when and by whom; unknown id: P0002. */
+  api_resolve_alert: {
+    args: {
+      p_alert_id: string | null;
+      p_resolved_by?: string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
+  /** Dashboard (GET /today): {success, data: today's figures (live) + health {delivery_healthy (>= 90 % delivered), llm_healthy (>= 50 % LLM), overall_healthy}}; NULL health = no traffic yet, not unhealthy. */
+  api_today_metrics: {
+    args: {
+      p_now?: Date | string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
+  /** Dashboard (GET /user): {success, data: {metrics: [daily rows], summary}, user_id} for the last p_days days (1-365, default 30) including today; NULL user = the caller (request.jwt.claims.sub). Self-only callers get 42501 for anyone else. */
+  api_user_metrics: {
+    args: {
+      p_user_id?: string | null;
+      p_days?: number | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
   /** Evaluates every enabled alert rule at p_now (default now()), opens/repeats/resolves incidents and queues notifications; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, silenced, unsilenced, ok, no_data). Safe to run concurrently. */
   check_sms_alerts: {
     args: {
@@ -325,6 +379,66 @@ export const smsMonitorFunctions = {
     setof: false,
     composite: true,
     volatility: 'volatile',
+  },
+  api_alerts: {
+    args: [
+      { name: 'p_type', type: 'text', default: '\'unresolved\'::text' },
+      { name: 'p_limit', type: 'integer', default: '50' },
+      { name: 'p_start_date', type: 'date', default: 'NULL::date' },
+      { name: 'p_end_date', type: 'date', default: 'NULL::date' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_daily_metrics: {
+    args: [
+      { name: 'p_start_date', type: 'date', default: null },
+      { name: 'p_end_date', type: 'date', default: 'NULL::date' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_metrics_summary: {
+    args: [
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_resolve_alert: {
+    args: [
+      { name: 'p_alert_id', type: 'uuid', default: null },
+      { name: 'p_resolved_by', type: 'text', default: 'NULL::text' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'volatile',
+  },
+  api_today_metrics: {
+    args: [
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_user_metrics: {
+    args: [
+      { name: 'p_user_id', type: 'uuid', default: 'NULL::uuid' },
+      { name: 'p_days', type: 'integer', default: '30' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
   },
   check_sms_alerts: {
     args: [

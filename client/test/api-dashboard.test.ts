@@ -1,0 +1,149 @@
+// The client's dashboard and alert methods against a real database: bodies recorded through the
+// client itself, typed errors carrying the SQLSTATE (22023 / P0002 / 42501), the typed rpc.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createSmsMonitor,
+  SmsMonitorNotFoundError,
+  SmsMonitorPermissionError,
+  SmsMonitorValidationError,
+  type SmsMonitor,
+} from 'sms-monitor';
+import { freshDatabase, type TestDatabase } from './db.ts';
+import { user } from './client-helpers.ts';
+
+let db: TestDatabase;
+let m: SmsMonitor;
+beforeAll(async () => {
+  db = await freshDatabase();
+  m = createSmsMonitor(db.url, { strict: true });
+});
+afterAll(async () => {
+  await m?.close();
+  await db?.drop();
+});
+
+describe('dashboards', () => {
+  it('today, recorded through the client, read through the typed rpc with a fixed now', async () => {
+    const at = '2026-05-10T09:00:00Z';
+    for (let i = 0; i < 20; i++) await m.record('sent_count', { userId: user(1), at });
+    for (let i = 0; i < 19; i++) await m.record('delivered_count', { userId: user(1), at });
+    await m.record('avg_delivery_time_ms', { userId: user(1), value: 900, at });
+    await m.record('avg_delivery_time_ms', { userId: user(1), value: 1200, at });
+    await m.record('llm_success_count', { userId: user(2), at });
+    await m.record('template_fallback_count', { userId: user(2), value: 3, at });
+    const body = await m.rpc('api_today_metrics', { p_now: new Date('2026-05-10T23:59:59Z') });
+    expect(body).toEqual({
+      success: true,
+      data: {
+        metric_date: '2026-05-10', scheduled_count: 0, sent_count: 20, delivered_count: 19, failed_count: 0,
+        cancelled_count: 0, llm_success_count: 1, template_fallback_count: 3, opt_out_count: 0,
+        quiet_hours_skip_count: 0, daily_limit_hit_count: 0, llm_cost_usd: 0, sms_cost_usd: 0,
+        avg_delivery_time_ms: 1050, avg_generation_time_ms: null, delivery_rate_percent: 95,
+        llm_success_rate_percent: 25, active_users: 2,
+        health: { delivery_healthy: true, llm_healthy: false, overall_healthy: false },
+      },
+    });
+  });
+
+  it('todayMetrics() and metricsSummary() for the real today', async () => {
+    await m.recordSent(user(3), 'm1');
+    const today = await m.todayMetrics();
+    expect(today.data.sent_count).toBe(1);
+    expect(today.data.health).toEqual({ delivery_healthy: false, llm_healthy: null, overall_healthy: false });
+    const summary = await m.metricsSummary();
+    expect(summary.data.today).toEqual(today.data);
+    expect(summary.data.week.totals.sent).toBe(1);
+    expect(summary.data.health).toEqual({
+      overall_healthy: false, status: 'degraded', reasons: ['delivery rate today 0.00 % is below 90 %'],
+    });
+  });
+
+  it('userMetrics(): summary from totals; dailyMetrics(): the view after a refresh', async () => {
+    const u = await m.userMetrics(user(3), 1);
+    expect(u.user_id).toBe(user(3));
+    expect(u.data.summary).toEqual({
+      total_scheduled: 0, total_sent: 1, total_delivered: 0, total_failed: 0, total_cancelled: 0,
+      delivery_rate_percent: 0, total_llm_cost_usd: '0.0000', total_sms_cost_usd: '0.0000', days: 1,
+    });
+    expect(u.data.metrics).toHaveLength(1);
+    await db.sql`select sms_monitor.refresh_sms_metrics_daily()`;
+    const d = await m.dailyMetrics('2026-05-10', '2026-05-10');
+    expect(d.date_range).toEqual({ start: '2026-05-10', end: '2026-05-10' });
+    expect(d.data.map((r) => [r.metric_date, r.sent_count, r.delivered_count, r.active_users]))
+      .toEqual([['2026-05-10', 20, 19, 2]]);
+  });
+
+  it('bad parameters: checked in the client when it can, by the database otherwise, always 22023', async () => {
+    expect(() => m.dailyMetrics('10/05/2026')).toThrow(SmsMonitorValidationError);
+    expect(() => m.alerts({ limit: 500 })).toThrow('limit: must be between 1 and 200 (got 500)');
+    // The database's own checks, as typed errors naming the field.
+    const e1 = await m.dailyMetrics('2025-01-01', '2026-05-10').catch((e: unknown) => e);
+    expect(e1).toBeInstanceOf(SmsMonitorValidationError);
+    expect(e1).toMatchObject({ code: '22023', field: 'end_date',
+      message: 'end_date: the range may span at most 366 days (got 495 days)' });
+    const e2 = await m.userMetrics(user(3), 400).catch((e: unknown) => e);
+    expect(e2).toMatchObject({ code: '22023', field: 'days', message: 'days: must be between 1 and 365 (got 400)' });
+    const e3 = await m.alerts({ type: 'history' }).catch((e: unknown) => e);
+    expect(e3).toMatchObject({ code: '22023', field: 'start_date' });
+    const e4 = await m.rpc('api_alerts', { p_type: 'open' }).catch((e: unknown) => e);
+    expect(e4).toMatchObject({ code: '22023', message: "type: must be unresolved or history (got 'open')" });
+  });
+
+  it('a self-only caller reads itself and gets 42501 for anyone else', async () => {
+    await db.sql.unsafe(`drop role if exists smsmon_self_login; create role smsmon_self_login login password 'pw' in role sms_monitor_self`);
+    const u = new URL(db.url);
+    u.username = 'smsmon_self_login';
+    u.password = 'pw';
+    const self = createSmsMonitor(u.toString(), {
+      strict: true,
+      connection: { connection: { 'request.jwt.claims': JSON.stringify({ sub: user(3) }) } },
+    });
+    try {
+      expect((await self.userMetrics(user(3), 1)).data.summary.total_sent).toBe(1);
+      const denied = await self.userMetrics(user(1), 1).catch((e: unknown) => e);
+      expect(denied).toBeInstanceOf(SmsMonitorPermissionError);
+      expect(denied).toMatchObject({ code: '42501', message: `user_id: permission denied to read metrics of user ${user(1)}` });
+      await expect(self.todayMetrics()).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await self.close();
+      await db.sql.unsafe('drop role smsmon_self_login');
+    }
+  });
+});
+
+describe('alerts', () => {
+  const id = '33333333-0000-0000-0000-000000000001';
+  beforeAll(async () => {
+    await db.sql`insert into sms_monitor.sms_alert_history
+      (id, alert_type, severity, metric, comparison, metric_value, threshold_value, window_minutes, message, triggered_at)
+      values (${id}, 'delivery_rate_critical', 'critical', 'delivery_rate', '<', 80, 90, 60, 'delivery 80 %', now())`;
+  });
+
+  it('alerts(), acknowledge(), resolveAlert() twice, unknown ids', async () => {
+    const open = await m.alerts();
+    expect(open.data.map((a) => [a.id, a.alert_type, a.severity])).toEqual([[id, 'delivery_rate_critical', 'critical']]);
+    const acked = await m.acknowledge(id, 'alice');
+    expect(acked).toMatchObject({ id, acknowledged_by: 'alice' });
+    expect(acked.acknowledged_at).toBeInstanceOf(Date);
+    const r1 = await m.resolveAlert(id, 'bob');
+    expect(r1).toMatchObject({ success: true, message: 'Alert resolved successfully', alert_id: id, resolved_by: 'bob' });
+    const r2 = await m.resolveAlert(id, 'carol');
+    expect(r2).toMatchObject({ success: false, alert_id: id, resolved_by: 'bob' });
+    expect(r2.message).toMatch(/^Alert already resolved at .* by bob$/);
+    const missing = await m.resolveAlert('00000000-0000-0000-0000-000000000000').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(SmsMonitorNotFoundError);
+    expect(missing).toMatchObject({ code: 'P0002' });
+    await expect(m.resolve('00000000-0000-0000-0000-000000000000')).rejects.toBeInstanceOf(SmsMonitorNotFoundError);
+    expect((await m.alerts()).data).toEqual([]);
+  });
+
+  it('silence() and check() are typed from the generated signatures', async () => {
+    const until = new Date(Date.now() + 2 * 3600_000);
+    const s = await m.silence('delivery_rate_critical', until, 'maintenance');
+    expect(s).toMatchObject({ alert_type: 'delivery_rate_critical', reason: 'maintenance' });
+    const rows = await m.check();
+    const rules = await db.sql`select alert_type from sms_monitor.sms_alert_thresholds where is_enabled order by 1`;
+    expect(rows.map((r) => r.alert_type).sort()).toEqual(rules.map((r) => r.alert_type));
+    expect(rows.every((r) => typeof r.action === 'string')).toBe(true);
+  });
+});

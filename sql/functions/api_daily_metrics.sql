@@ -1,0 +1,48 @@
+-- GET /api/sms/metrics/daily as a function: the daily rows of sms_metrics_daily from start to end
+-- inclusive. Fixed from the original: end defaults to today in the reporting timezone (not the
+-- server's), end before start and ranges over 366 days are refused, date_range.end is never null.
+create or replace function sms_monitor.api_daily_metrics(
+  p_start_date date,
+  p_end_date date default null
+)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_end date;
+  v_data jsonb;
+begin
+  if p_start_date is null then
+    raise exception 'start_date: is required (YYYY-MM-DD)' using errcode = '22023';
+  end if;
+  v_end := coalesce(p_end_date, sms_monitor.reporting_today());
+  if v_end < p_start_date then
+    raise exception 'end_date: % is before start_date %', v_end, p_start_date using errcode = '22023';
+  end if;
+  if v_end - p_start_date + 1 > 366 then
+    raise exception 'end_date: the range may span at most 366 days (got % days)', v_end - p_start_date + 1
+      using errcode = '22023';
+  end if;
+  -- A view that was never refreshed (a brand-new database) has no days yet rather than an error.
+  if (select c.relispopulated from pg_catalog.pg_class c where c.oid = 'sms_monitor.sms_metrics_daily'::regclass) then
+    select coalesce(jsonb_agg(to_jsonb(d) order by d.metric_date), '[]'::jsonb)
+      into v_data
+      from sms_monitor.get_sms_daily_metrics(p_start_date, v_end) d;
+  else
+    v_data := '[]'::jsonb;
+  end if;
+  return jsonb_build_object(
+    'success', true,
+    'data', v_data,
+    'date_range', jsonb_build_object('start', p_start_date, 'end', v_end));
+end;
+$$;
+
+comment on function sms_monitor.api_daily_metrics(date, date) is
+  'Dashboard (GET /daily): {success, data: [sms_metrics_daily rows], date_range: {start, end}} for start..end '
+  'inclusive (end default today, at most 366 days). Bad parameters: 22023.';
+revoke all on function sms_monitor.api_daily_metrics(date, date) from public;
+grant execute on function sms_monitor.api_daily_metrics(date, date) to sms_monitor_reader, sms_monitor_admin;

@@ -1,0 +1,127 @@
+-- GET /api/sms/metrics/summary as a function: today, the last 7 reporting days, open alerts and an
+-- overall status. Fixed from the original: the week is 7 days including today (the original took
+-- 8), unresolved_count counts every open incident (not the length of a limited list), and the
+-- status follows written rules:
+--   critical  an unresolved critical incident exists (acknowledged or not: it is still open)
+--   degraded  otherwise, an unresolved warning incident exists, or today's delivery or LLM health
+--             is false (api_today_metrics)
+--   healthy   otherwise; no traffic (health unknown) and info incidents do not degrade
+-- overall_healthy = (status = 'healthy'); reasons lists what decided the status.
+-- The week reads the six previous days from sms_metrics_daily (refreshed every few minutes; not yet
+-- populated = no rows) and today live, like api_today_metrics.
+create or replace function sms_monitor.api_metrics_summary(p_now timestamptz default now())
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_today_body jsonb;
+  v_today jsonb;
+  v_date date;
+  v_week jsonb;
+  v_prior jsonb;
+  v_alerts jsonb;
+  v_open_critical bigint;
+  v_open_warning bigint;
+  v_reasons text[] := '{}';
+  v_status text;
+begin
+  v_today_body := sms_monitor.api_today_metrics(p_now);
+  v_today := v_today_body -> 'data';
+  v_date := (v_today ->> 'metric_date')::date;
+
+  -- Scanning a never-refreshed view raises an error, so it is read only once populated.
+  if (select c.relispopulated from pg_catalog.pg_class c where c.oid = 'sms_monitor.sms_metrics_daily'::regclass) then
+    select jsonb_build_object(
+             'scheduled', coalesce(sum(d.scheduled_count), 0), 'sent', coalesce(sum(d.sent_count), 0),
+             'delivered', coalesce(sum(d.delivered_count), 0), 'failed', coalesce(sum(d.failed_count), 0),
+             'cancelled', coalesce(sum(d.cancelled_count), 0), 'llm_success', coalesce(sum(d.llm_success_count), 0),
+             'template_fallback', coalesce(sum(d.template_fallback_count), 0),
+             'opt_out', coalesce(sum(d.opt_out_count), 0), 'llm_cost_usd', coalesce(sum(d.llm_cost_usd), 0),
+             'sms_cost_usd', coalesce(sum(d.sms_cost_usd), 0))
+      into v_prior
+      from sms_monitor.sms_metrics_daily d
+     where d.metric_date between v_date - 6 and v_date - 1;
+  else
+    v_prior := '{}'::jsonb;
+  end if;
+  with t as (
+    select coalesce((v_prior ->> 'scheduled')::bigint, 0) + (v_today ->> 'scheduled_count')::bigint as scheduled,
+           coalesce((v_prior ->> 'sent')::bigint, 0) + (v_today ->> 'sent_count')::bigint as sent,
+           coalesce((v_prior ->> 'delivered')::bigint, 0) + (v_today ->> 'delivered_count')::bigint as delivered,
+           coalesce((v_prior ->> 'failed')::bigint, 0) + (v_today ->> 'failed_count')::bigint as failed,
+           coalesce((v_prior ->> 'cancelled')::bigint, 0) + (v_today ->> 'cancelled_count')::bigint as cancelled,
+           coalesce((v_prior ->> 'llm_success')::bigint, 0) + (v_today ->> 'llm_success_count')::bigint as llm_ok,
+           coalesce((v_prior ->> 'template_fallback')::bigint, 0) + (v_today ->> 'template_fallback_count')::bigint as fallback,
+           coalesce((v_prior ->> 'opt_out')::bigint, 0) + (v_today ->> 'opt_out_count')::bigint as opt_out,
+           coalesce((v_prior ->> 'llm_cost_usd')::numeric, 0) + (v_today ->> 'llm_cost_usd')::numeric as llm_cost,
+           coalesce((v_prior ->> 'sms_cost_usd')::numeric, 0) + (v_today ->> 'sms_cost_usd')::numeric as sms_cost
+  )
+  select jsonb_build_object(
+           'start_date', v_date - 6,
+           'end_date', v_date,
+           'days', 7,
+           'totals', jsonb_build_object(
+             'scheduled', t.scheduled, 'sent', t.sent, 'delivered', t.delivered, 'failed', t.failed,
+             'cancelled', t.cancelled, 'llm_success', t.llm_ok, 'template_fallback', t.fallback,
+             'opt_out', t.opt_out, 'llm_cost_usd', t.llm_cost, 'sms_cost_usd', t.sms_cost),
+           'delivery_rate_percent', round(100 * t.delivered::numeric / nullif(t.sent, 0), 2),
+           'llm_success_rate_percent', round(100 * t.llm_ok::numeric / nullif(t.llm_ok + t.fallback, 0), 2),
+           'avg_daily_cost_usd', round((t.llm_cost + t.sms_cost) / 7, 4)::text)
+    into v_week
+    from t;
+
+  select count(*) filter (where h.severity = 'critical'), count(*) filter (where h.severity = 'warning')
+    into v_open_critical, v_open_warning
+    from sms_monitor.sms_alert_history h
+   where h.resolved_at is null;
+  select jsonb_build_object(
+           'unresolved_count', (select count(*) from sms_monitor.sms_alert_history h where h.resolved_at is null),
+           'has_critical', v_open_critical > 0,
+           'recent', coalesce(jsonb_agg(jsonb_build_object(
+               'id', r.id, 'alert_type', r.alert_type, 'severity', r.severity, 'message', r.message,
+               'metric_value', r.metric_value, 'threshold_value', r.threshold_value,
+               'triggered_at', r.triggered_at, 'acknowledged_at', r.acknowledged_at)
+             order by r.triggered_at desc, r.id), '[]'::jsonb))
+    into v_alerts
+    from (select * from sms_monitor.sms_alert_history h
+           where h.resolved_at is null
+           order by h.triggered_at desc, h.id
+           limit 5) r;
+
+  if v_open_critical > 0 then
+    v_reasons := v_reasons || format('%s unresolved critical alert(s)', v_open_critical);
+  end if;
+  if v_open_warning > 0 then
+    v_reasons := v_reasons || format('%s unresolved warning alert(s)', v_open_warning);
+  end if;
+  if (v_today #>> '{health,delivery_healthy}')::boolean is false then
+    v_reasons := v_reasons || format('delivery rate today %s %% is below 90 %%', v_today ->> 'delivery_rate_percent');
+  end if;
+  if (v_today #>> '{health,llm_healthy}')::boolean is false then
+    v_reasons := v_reasons || format('LLM success rate today %s %% is below 50 %%', v_today ->> 'llm_success_rate_percent');
+  end if;
+  v_status := case when v_open_critical > 0 then 'critical'
+                   when cardinality(v_reasons) > 0 then 'degraded'
+                   else 'healthy' end;
+
+  return jsonb_build_object(
+    'success', true,
+    'data', jsonb_build_object(
+      'today', v_today,
+      'week', v_week,
+      'alerts', v_alerts,
+      'health', jsonb_build_object(
+        'overall_healthy', v_status = 'healthy',
+        'status', v_status,
+        'reasons', to_jsonb(v_reasons))));
+end;
+$$;
+
+comment on function sms_monitor.api_metrics_summary(timestamptz) is
+  'Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, '
+  'has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}.';
+revoke all on function sms_monitor.api_metrics_summary(timestamptz) from public;
+grant execute on function sms_monitor.api_metrics_summary(timestamptz) to sms_monitor_reader, sms_monitor_admin;

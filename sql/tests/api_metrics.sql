@@ -1,0 +1,239 @@
+-- api_daily_metrics, api_user_metrics, api_today_metrics, api_metrics_summary: exact bodies for
+-- seeded data, every validation error (22023 with the endpoint's message), self-only refusals.
+begin;
+set local search_path = pgtap, sms_monitor, pg_catalog;
+select plan(30);
+
+create function pg_temp.sqlstate_as(p_role text, p_sub text, p_sql text) returns text language plpgsql as $$
+begin
+  perform set_config('request.jwt.claims', coalesce(json_build_object('sub', p_sub)::text, ''), true);
+  execute format('set local role %I', p_role);
+  begin
+    execute p_sql;
+  exception when others then
+    reset role;
+    return sqlstate || ' ' || sqlerrm;
+  end;
+  reset role;
+  return '00000';
+end $$;
+create function pg_temp.as_self(p_sub text, p_sql text) returns jsonb language plpgsql as $$
+declare v jsonb;
+begin
+  perform set_config('request.jwt.claims', json_build_object('sub', p_sub)::text, true);
+  set local role sms_monitor_self;
+  execute p_sql into v;
+  reset role;
+  return v;
+end $$;
+
+-- "Today" is 2026-05-10 (p_now = 12:00 UTC); the week is 05-04..05-10.
+select sms_monitor.record_sms_events(jsonb_build_array(
+  -- user A today
+  jsonb_build_object('metric_type', 'scheduled_count', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 12, 'occurred_at', '2026-05-10T08:00:00Z'),
+  jsonb_build_object('metric_type', 'sent_count', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 10, 'occurred_at', '2026-05-10T08:00:00Z'),
+  jsonb_build_object('metric_type', 'delivered_count', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 9, 'occurred_at', '2026-05-10T09:00:00Z'),
+  jsonb_build_object('metric_type', 'failed_count', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 1, 'occurred_at', '2026-05-10T09:00:00Z'),
+  jsonb_build_object('metric_type', 'llm_success_count', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 3, 'occurred_at', '2026-05-10T07:00:00Z'),
+  jsonb_build_object('metric_type', 'template_fallback_count', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 1, 'occurred_at', '2026-05-10T07:00:00Z'),
+  jsonb_build_object('metric_type', 'llm_cost_usd', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 0.0036, 'occurred_at', '2026-05-10T07:00:00Z'),
+  jsonb_build_object('metric_type', 'avg_delivery_time_ms', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 1000, 'occurred_at', '2026-05-10T09:00:00Z'),
+  jsonb_build_object('metric_type', 'avg_delivery_time_ms', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 2000, 'occurred_at', '2026-05-10T10:00:00Z'),
+  -- user B today, system-wide SMS cost today
+  jsonb_build_object('metric_type', 'sent_count', 'user_id', 'b0000000-0000-0000-0000-00000000000b', 'value', 10, 'occurred_at', '2026-05-10T08:00:00Z'),
+  jsonb_build_object('metric_type', 'delivered_count', 'user_id', 'b0000000-0000-0000-0000-00000000000b', 'value', 8, 'occurred_at', '2026-05-10T09:00:00Z'),
+  jsonb_build_object('metric_type', 'opt_out_count', 'user_id', 'b0000000-0000-0000-0000-00000000000b', 'value', 1, 'occurred_at', '2026-05-10T09:00:00Z'),
+  jsonb_build_object('metric_type', 'sms_cost_usd', 'value', 0.50, 'occurred_at', '2026-05-10T11:00:00Z'),
+  -- earlier days: 05-09 and 05-04 are in the week, 05-03 is the 8th day (the original counted it)
+  jsonb_build_object('metric_type', 'sent_count', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 100, 'occurred_at', '2026-05-09T12:00:00Z'),
+  jsonb_build_object('metric_type', 'delivered_count', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 99, 'occurred_at', '2026-05-09T12:00:00Z'),
+  jsonb_build_object('metric_type', 'llm_cost_usd', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 0.0100, 'occurred_at', '2026-05-09T12:00:00Z'),
+  jsonb_build_object('metric_type', 'sent_count', 'value', 5, 'occurred_at', '2026-05-04T00:00:00Z'),
+  jsonb_build_object('metric_type', 'delivered_count', 'value', 5, 'occurred_at', '2026-05-04T23:59:59Z'),
+  jsonb_build_object('metric_type', 'sent_count', 'value', 1000, 'occurred_at', '2026-05-03T23:59:59Z')
+));
+select sms_monitor.refresh_sms_metrics_daily();
+-- Recorded after the refresh: today is read live, so it counts; the view's day rows do not have it.
+select sms_monitor.record_sms_event('sent_count', 'b0000000-0000-0000-0000-00000000000b', 1, '2026-05-10T11:30:00Z');
+
+-- api_daily_metrics
+select is(sms_monitor.api_daily_metrics('2026-05-03', '2026-05-04'), jsonb_build_object(
+  'success', true,
+  'data', jsonb_build_array(
+    '{"metric_date": "2026-05-03", "scheduled_count": 0, "sent_count": 1000, "delivered_count": 0, "failed_count": 0,
+      "cancelled_count": 0, "llm_success_count": 0, "template_fallback_count": 0, "opt_out_count": 0,
+      "quiet_hours_skip_count": 0, "daily_limit_hit_count": 0, "llm_cost_usd": 0, "sms_cost_usd": 0,
+      "avg_delivery_time_ms": null, "avg_generation_time_ms": null, "delivery_rate_percent": 0.00,
+      "llm_success_rate_percent": null, "active_users": 0}'::jsonb,
+    '{"metric_date": "2026-05-04", "scheduled_count": 0, "sent_count": 5, "delivered_count": 5, "failed_count": 0,
+      "cancelled_count": 0, "llm_success_count": 0, "template_fallback_count": 0, "opt_out_count": 0,
+      "quiet_hours_skip_count": 0, "daily_limit_hit_count": 0, "llm_cost_usd": 0, "sms_cost_usd": 0,
+      "avg_delivery_time_ms": null, "avg_generation_time_ms": null, "delivery_rate_percent": 100.00,
+      "llm_success_rate_percent": null, "active_users": 0}'::jsonb),
+  'date_range', '{"start": "2026-05-03", "end": "2026-05-04"}'::jsonb),
+  'api_daily_metrics: the view''s rows for the inclusive range, in the original envelope');
+select is(sms_monitor.api_daily_metrics('2026-05-05', '2026-05-08'),
+  '{"success": true, "data": [], "date_range": {"start": "2026-05-05", "end": "2026-05-08"}}'::jsonb,
+  'a range without traffic: an empty list, not an error');
+select is(sms_monitor.api_daily_metrics(sms_monitor.reporting_today()) -> 'date_range',
+  jsonb_build_object('start', sms_monitor.reporting_today(), 'end', sms_monitor.reporting_today()),
+  'end_date omitted: today in the reporting timezone (the original answered null)');
+select is(jsonb_array_length(sms_monitor.api_daily_metrics('2025-05-10', '2026-05-10') -> 'data'), 4,
+  '366 days is the longest range allowed (4 days with traffic in it)');
+select throws_ok($$select sms_monitor.api_daily_metrics(null)$$, '22023', 'start_date: is required (YYYY-MM-DD)',
+  'start_date is required');
+select throws_ok($$select sms_monitor.api_daily_metrics('2026-05-10', '2026-05-09')$$, '22023',
+  'end_date: 2026-05-09 is before start_date 2026-05-10', 'end before start refused');
+select throws_ok($$select sms_monitor.api_daily_metrics('2025-05-09', '2026-05-10')$$, '22023',
+  'end_date: the range may span at most 366 days (got 367 days)', 'more than 366 days refused');
+
+-- api_today_metrics
+select is(sms_monitor.api_today_metrics('2026-05-10T12:00:00Z'), '{"success": true, "data": {
+    "metric_date": "2026-05-10", "scheduled_count": 12, "sent_count": 21, "delivered_count": 17, "failed_count": 1,
+    "cancelled_count": 0, "llm_success_count": 3, "template_fallback_count": 1, "opt_out_count": 1,
+    "quiet_hours_skip_count": 0, "daily_limit_hit_count": 0, "llm_cost_usd": 0.0036, "sms_cost_usd": 0.50,
+    "avg_delivery_time_ms": 1500.00, "avg_generation_time_ms": null, "delivery_rate_percent": 80.95,
+    "llm_success_rate_percent": 75.00, "active_users": 2,
+    "health": {"delivery_healthy": false, "llm_healthy": true, "overall_healthy": false}}}'::jsonb,
+  'api_today_metrics: live figures (21 sent includes the one after the refresh), true mean, health');
+select is(sms_monitor.api_today_metrics('2030-01-01T00:00:00Z'), '{"success": true, "data": {
+    "metric_date": "2030-01-01", "scheduled_count": 0, "sent_count": 0, "delivered_count": 0, "failed_count": 0,
+    "cancelled_count": 0, "llm_success_count": 0, "template_fallback_count": 0, "opt_out_count": 0,
+    "quiet_hours_skip_count": 0, "daily_limit_hit_count": 0, "llm_cost_usd": 0, "sms_cost_usd": 0,
+    "avg_delivery_time_ms": null, "avg_generation_time_ms": null, "delivery_rate_percent": null,
+    "llm_success_rate_percent": null, "active_users": 0,
+    "health": {"delivery_healthy": null, "llm_healthy": null, "overall_healthy": null}}}'::jsonb,
+  'no traffic yet: health unknown (null), not unhealthy');
+select is(sms_monitor.api_today_metrics('2026-05-09T12:00:00Z') -> 'data' -> 'health',
+  '{"delivery_healthy": true, "llm_healthy": null, "overall_healthy": true}'::jsonb,
+  '99 of 100 delivered and no LLM traffic: healthy, LLM unknown');
+select is(sms_monitor.api_today_metrics('2026-05-04T12:00:00Z') -> 'data' -> 'health' -> 'delivery_healthy',
+  'true'::jsonb, 'exactly 100 % counts as healthy (>= 90)');
+select throws_ok($$select sms_monitor.api_today_metrics('infinity')$$, '22023', 'now: must be a finite time',
+  'an infinite now refused');
+-- The boundary: 9 of 10 delivered is exactly 90 % and healthy; 8 of 10 is not.
+select sms_monitor.record_sms_event('sent_count', null, 10, '2026-06-01T01:00:00Z');
+select sms_monitor.record_sms_event('delivered_count', null, 9, '2026-06-01T01:00:00Z');
+select is(sms_monitor.api_today_metrics('2026-06-01T12:00:00Z') #> '{data,health,delivery_healthy}',
+  'true'::jsonb, '90 % exactly is healthy');
+select sms_monitor.record_sms_event('sent_count', null, 10, '2026-06-02T01:00:00Z');
+select sms_monitor.record_sms_event('delivered_count', null, 8, '2026-06-02T01:00:00Z');
+select sms_monitor.record_sms_event('llm_success_count', null, 1, '2026-06-02T01:00:00Z');
+select sms_monitor.record_sms_event('template_fallback_count', null, 1, '2026-06-02T01:00:00Z');
+select is(sms_monitor.api_today_metrics('2026-06-02T12:00:00Z') #> '{data,health}',
+  '{"delivery_healthy": false, "llm_healthy": true, "overall_healthy": false}'::jsonb,
+  '80 % delivered is unhealthy; 1 of 2 by LLM (50 % exactly) is healthy');
+
+-- api_metrics_summary (no incidents yet)
+select is(sms_monitor.api_metrics_summary('2026-05-10T12:00:00Z') - 'success' #- '{data,today}', '{"data": {
+    "week": {"start_date": "2026-05-04", "end_date": "2026-05-10", "days": 7,
+             "totals": {"scheduled": 12, "sent": 126, "delivered": 121, "failed": 1, "cancelled": 0,
+                        "llm_success": 3, "template_fallback": 1, "opt_out": 1,
+                        "llm_cost_usd": 0.0136, "sms_cost_usd": 0.50},
+             "delivery_rate_percent": 96.03, "llm_success_rate_percent": 75.00, "avg_daily_cost_usd": "0.0734"},
+    "alerts": {"unresolved_count": 0, "has_critical": false, "recent": []},
+    "health": {"overall_healthy": false, "status": "degraded",
+               "reasons": ["delivery rate today 80.95 % is below 90 %"]}}}'::jsonb,
+  'summary: 7 days including today (05-03''s 1,000 sends excluded), rates from totals, degraded by today''s delivery');
+select is(sms_monitor.api_metrics_summary('2026-05-10T12:00:00Z') -> 'data' -> 'today',
+  sms_monitor.api_today_metrics('2026-05-10T12:00:00Z') -> 'data', 'summary.today is api_today_metrics');
+select is(sms_monitor.api_metrics_summary('2030-01-01T00:00:00Z') #> '{data,health}',
+  '{"overall_healthy": true, "status": "healthy", "reasons": []}'::jsonb,
+  'no traffic and no incident: healthy (unknown health does not degrade)');
+
+-- Incidents: one critical and one warning open, one warning resolved, four info rules open.
+insert into sms_monitor.sms_alert_thresholds
+  (alert_type, metric, comparison, threshold_value, severity, notification_channels, description)
+select 'test_info_' || g, 'delivery_rate', '<', 10, 'info', '{log}', 'test rule' from generate_series(1, 4) g;
+insert into sms_monitor.sms_alert_history
+  (id, alert_type, severity, metric, comparison, metric_value, threshold_value, window_minutes, message,
+   triggered_at, resolved_at, resolved_by)
+values
+  ('11111111-0000-0000-0000-000000000001', 'delivery_rate_critical', 'critical', 'delivery_rate', '<', 80.95, 90, 60,
+   'delivery rate 80.95 % < 90 %', '2026-05-10T10:00:00Z', null, null),
+  ('11111111-0000-0000-0000-000000000002', 'opt_out_rate_warning', 'warning', 'opt_out_rate', '>', 50, 10, 60,
+   'opt-out rate 50 % > 10 %', '2026-05-10T11:00:00Z', null, null),
+  ('11111111-0000-0000-0000-000000000003', 'llm_cost_spike_warning', 'warning', 'llm_cost_spike', '>', 3, 2, 60,
+   'cost spike 3x', '2026-05-09T08:00:00Z', '2026-05-09T09:00:00Z', 'ops');
+insert into sms_monitor.sms_alert_history
+  (id, alert_type, severity, metric, comparison, metric_value, threshold_value, window_minutes, message, triggered_at)
+select ('11111111-0000-0000-0000-00000000001' || g)::uuid, 'test_info_' || g, 'info', 'delivery_rate', '<', 5, 10, 60,
+       'info ' || g, '2026-05-10T05:00:00Z'::timestamptz + g * interval '1 minute'
+  from generate_series(1, 4) g;
+
+select is(sms_monitor.api_metrics_summary('2026-05-10T12:00:00Z') #> '{data,alerts}', '{
+    "unresolved_count": 6, "has_critical": true, "recent": [
+      {"id": "11111111-0000-0000-0000-000000000002", "alert_type": "opt_out_rate_warning", "severity": "warning",
+       "message": "opt-out rate 50 % > 10 %", "metric_value": 50, "threshold_value": 10,
+       "triggered_at": "2026-05-10T11:00:00+00:00", "acknowledged_at": null},
+      {"id": "11111111-0000-0000-0000-000000000001", "alert_type": "delivery_rate_critical", "severity": "critical",
+       "message": "delivery rate 80.95 % < 90 %", "metric_value": 80.95, "threshold_value": 90,
+       "triggered_at": "2026-05-10T10:00:00+00:00", "acknowledged_at": null},
+      {"id": "11111111-0000-0000-0000-000000000014", "alert_type": "test_info_4", "severity": "info",
+       "message": "info 4", "metric_value": 5, "threshold_value": 10,
+       "triggered_at": "2026-05-10T05:04:00+00:00", "acknowledged_at": null},
+      {"id": "11111111-0000-0000-0000-000000000013", "alert_type": "test_info_3", "severity": "info",
+       "message": "info 3", "metric_value": 5, "threshold_value": 10,
+       "triggered_at": "2026-05-10T05:03:00+00:00", "acknowledged_at": null},
+      {"id": "11111111-0000-0000-0000-000000000012", "alert_type": "test_info_2", "severity": "info",
+       "message": "info 2", "metric_value": 5, "threshold_value": 10,
+       "triggered_at": "2026-05-10T05:02:00+00:00", "acknowledged_at": null}]}'::jsonb,
+  'alerts: a true count of 6 open (the original counted its limited list), has_critical, the 5 most recent');
+select is(sms_monitor.api_metrics_summary('2026-05-10T12:00:00Z') #> '{data,health}', '{
+    "overall_healthy": false, "status": "critical", "reasons": ["1 unresolved critical alert(s)",
+    "1 unresolved warning alert(s)", "delivery rate today 80.95 % is below 90 %"]}'::jsonb,
+  'an open critical incident makes the status critical, with the reasons listed');
+update sms_monitor.sms_alert_history set resolved_at = '2026-05-10T11:30:00Z', resolved_by = 'ops'
+ where id = '11111111-0000-0000-0000-000000000001';
+select is(sms_monitor.api_metrics_summary('2030-01-01T00:00:00Z') #> '{data,health}', '{
+    "overall_healthy": false, "status": "degraded", "reasons": ["1 unresolved warning alert(s)"]}'::jsonb,
+  'an open warning alone degrades; open info incidents do not count');
+
+-- api_user_metrics: relative to the real today (get_user_sms_metrics has no p_now).
+select sms_monitor.record_sms_metric(sms_monitor.reporting_today(), 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 4);
+select sms_monitor.record_sms_metric(sms_monitor.reporting_today(), 9, 'c0000000-0000-0000-0000-00000000000c', 'delivered_count', 3);
+select sms_monitor.record_sms_metric(sms_monitor.reporting_today() - 1, 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 6);
+select sms_monitor.record_sms_metric(sms_monitor.reporting_today() - 1, 9, 'c0000000-0000-0000-0000-00000000000c', 'delivered_count', 6);
+select sms_monitor.record_sms_metric(sms_monitor.reporting_today() - 1, 9, 'c0000000-0000-0000-0000-00000000000c', 'llm_cost_usd', 0.00125);
+select is(sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 2) #> '{data,summary}', '{
+    "total_scheduled": 0, "total_sent": 10, "total_delivered": 9, "total_failed": 0, "total_cancelled": 0,
+    "delivery_rate_percent": 90.00, "total_llm_cost_usd": "0.0013", "total_sms_cost_usd": "0.0000", "days": 2}'::jsonb,
+  'user summary: rate from the totals, 9 / 10 = 90.00 (the mean of the daily rates would be 87.50)');
+select is(sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 2) - 'data',
+  '{"success": true, "user_id": "c0000000-0000-0000-0000-00000000000c"}'::jsonb, 'envelope and user_id');
+select is(sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 2) #> '{data,metrics}',
+  jsonb_build_array(
+    jsonb_build_object('metric_date', sms_monitor.reporting_today() - 1, 'scheduled_count', 0, 'sent_count', 6,
+      'delivered_count', 6, 'failed_count', 0, 'cancelled_count', 0, 'llm_success_count', 0,
+      'template_fallback_count', 0, 'opt_out_count', 0, 'quiet_hours_skip_count', 0, 'daily_limit_hit_count', 0,
+      'llm_cost_usd', 0.00125, 'sms_cost_usd', 0, 'avg_delivery_time_ms', null, 'avg_generation_time_ms', null,
+      'delivery_rate_percent', 100.00, 'llm_success_rate_percent', null),
+    jsonb_build_object('metric_date', sms_monitor.reporting_today(), 'scheduled_count', 0, 'sent_count', 4,
+      'delivered_count', 3, 'failed_count', 0, 'cancelled_count', 0, 'llm_success_count', 0,
+      'template_fallback_count', 0, 'opt_out_count', 0, 'quiet_hours_skip_count', 0, 'daily_limit_hit_count', 0,
+      'llm_cost_usd', 0, 'sms_cost_usd', 0, 'avg_delivery_time_ms', null, 'avg_generation_time_ms', null,
+      'delivery_rate_percent', 75.00, 'llm_success_rate_percent', null)),
+  'user metrics: one row per day, oldest first');
+select throws_ok($$select sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 0)$$, '22023',
+  'days: must be between 1 and 365 (got 0)', 'days 0 refused');
+select throws_ok($$select sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 366)$$, '22023',
+  'days: must be between 1 and 365 (got 366)', 'days 366 refused');
+select throws_ok($$select sms_monitor.api_user_metrics(null, 30)$$, '22023',
+  'user_id: is required (or call as a signed-in user: request.jwt.claims.sub)', 'no user and no caller identity');
+
+-- The self-only role: its own figures (user omitted = itself), 42501 for anyone else's.
+select is(pg_temp.as_self('c0000000-0000-0000-0000-00000000000c',
+    $$select sms_monitor.api_user_metrics(null, 2) #> '{data,summary,total_sent}'$$),
+  '10'::jsonb, 'self-only caller, user omitted: its own figures');
+select is(pg_temp.sqlstate_as('sms_monitor_self', 'c0000000-0000-0000-0000-00000000000c',
+    $$select sms_monitor.api_user_metrics('a0000000-0000-0000-0000-00000000000a', 2)$$),
+  '42501 user_id: permission denied to read metrics of user a0000000-0000-0000-0000-00000000000a',
+  'self-only caller reading another user: 42501 (the original was an IDOR)');
+select is(pg_temp.sqlstate_as('sms_monitor_self', 'c0000000-0000-0000-0000-00000000000c',
+    $$select sms_monitor.api_today_metrics()$$),
+  '42501 permission denied for function api_today_metrics', 'self-only caller gets no system-wide dashboard');
+select is(pg_temp.sqlstate_as('sms_monitor_writer', null, $$select sms_monitor.api_metrics_summary()$$),
+  '42501 permission denied for function api_metrics_summary', 'a writer reads no dashboard');
+
+select * from finish();
+rollback;
