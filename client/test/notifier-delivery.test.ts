@@ -3,10 +3,11 @@
 // secret in logs or in the database.
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNotifierConfig } from '../src/notifier/config.ts';
+import { loadNotifierConfig, type NotifierConfig } from '../src/notifier/config.ts';
 import { createLogger, Notifier } from '../src/notifier/daemon.ts';
 import { freshDatabase, type TestDatabase } from './db.ts';
 import { fakePagerDuty, fakeSlack } from './fakes/http-provider.ts';
+import { FakeSmtp } from './fakes/smtp.ts';
 import { enqueue, insertIncident, ROUTING_KEY, rowStates, waitForRows } from './fakes/outbox.ts';
 
 const SLACK_TOKEN = 'slackSecretToken0123456789';
@@ -14,15 +15,20 @@ const SLACK_TOKEN = 'slackSecretToken0123456789';
 let db: TestDatabase;
 let slack: Awaited<ReturnType<typeof fakeSlack>>;
 let pd: Awaited<ReturnType<typeof fakePagerDuty>>;
+let smtp: FakeSmtp;
 let notifier: Notifier;
 const logLines: string[] = [];
 const stdoutLines: string[] = [];
+let out: PassThrough;
+let logs: PassThrough;
+let config: NotifierConfig;
 
 beforeAll(async () => {
   db = await freshDatabase();
   slack = await fakeSlack(SLACK_TOKEN);
   pd = await fakePagerDuty();
-  const config = loadNotifierConfig(db.url, {
+  smtp = await FakeSmtp.start('alerts', 'smtpSecretPassw0rd');
+  config = loadNotifierConfig(db.url, {
     SLACK_WEBHOOK_URL: slack.webhookUrl,
     SLACK_MIN_INTERVAL: '0ms',
     PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY,
@@ -32,11 +38,14 @@ beforeAll(async () => {
     NOTIFIER_REQUEST_TIMEOUT: '400ms',
     NOTIFIER_RETRY_BASE: '40ms',
     NOTIFIER_RETRY_MAX: '200ms',
+    SMTP_URL: smtp.url,
+    ALERT_EMAIL_FROM: 'sms-monitor@example.com',
+    ALERT_EMAIL_TO: 'oncall@example.com',
     LOG_LEVEL: 'debug',
   });
-  const logs = new PassThrough();
+  logs = new PassThrough();
   logs.on('data', (c: Buffer) => logLines.push(...c.toString().split('\n').filter(Boolean)));
-  const out = new PassThrough();
+  out = new PassThrough();
   out.on('data', (c: Buffer) => stdoutLines.push(...c.toString().split('\n').filter(Boolean)));
   notifier = new Notifier(config, { logger: createLogger('debug', logs), logOut: out });
   await notifier.start();
@@ -46,6 +55,7 @@ afterAll(async () => {
   await notifier?.stop('test done');
   await slack?.close();
   await pd?.close();
+  await smtp?.close();
   await db?.drop();
 });
 
@@ -144,22 +154,46 @@ describe('notifier delivery (in-process daemon, real database, fake providers)',
     expect(row).toMatchObject({ status: 'dead', attempts: 2, last_error: 'pagerduty: HTTP 503: unavailable' });
   });
 
+  it('e-mail goes out over SMTP; a permanent SMTP refusal is failed with its text', async () => {
+    const inc = await insertIncident(db.sql);
+    const [ok] = await enqueue(db.sql, [{ incident: inc, channel: 'email', event: 'trigger' }]);
+    expect((await waitForRows(db.sql, [ok!]))[0]).toMatchObject({ status: 'sent', attempts: 1 });
+    const [mail] = await smtp.waitForMessages(1);
+    expect(mail!.to).toEqual(['oncall@example.com']);
+    expect(mail!.raw.replace(/\r\n[ \t]+/g, ' ')).toContain('Subject: [sms-monitor] [CRITICAL] FIRING delivery_rate_critical: delivery_rate 85.5 < 90');
+    smtp.rejections.push({ code: 554, message: 'transaction failed' });
+    const [bad] = await enqueue(db.sql, [{ incident: inc, channel: 'email', event: 'resolve' }]);
+    expect((await waitForRows(db.sql, [bad!]))[0]).toMatchObject({ status: 'failed', last_error: 'email: SMTP 554: 554 transaction failed' });
+  });
+
   it('a channel that is not configured is failed with "not configured"; log writes one JSON line', async () => {
+    // A second notifier with only the log channel; the first one is stopped meanwhile so this one claims.
+    await notifier.stop('swap');
+    const bare = new Notifier(loadNotifierConfig(db.url, { NOTIFIER_POLL_INTERVAL: '200ms' }), { logger: createLogger('silent'), logOut: out });
+    await bare.start();
+    notifier = bare;
     const inc = await insertIncident(db.sql);
     const ids = await enqueue(db.sql, [
       { incident: inc, channel: 'email', event: 'trigger' },
+      { incident: inc, channel: 'slack', event: 'trigger' },
+      { incident: inc, channel: 'pagerduty', event: 'trigger' },
       { incident: inc, channel: 'log', event: 'trigger' },
     ]);
     const rows = await waitForRows(db.sql, ids);
     expect(rows.map((r) => [r.status, r.last_error])).toEqual([
       ['failed', 'email: not configured (set SMTP_URL, ALERT_EMAIL_FROM and ALERT_EMAIL_TO)'],
+      ['failed', 'slack: not configured (set SLACK_WEBHOOK_URL)'],
+      ['failed', 'pagerduty: not configured (set PAGERDUTY_INTEGRATION_KEY)'],
       ['sent', null],
     ]);
-    const line = stdoutLines.map((l) => JSON.parse(l)).find((j) => j.notification_id === ids[1]);
+    const line = stdoutLines.map((l) => JSON.parse(l)).find((j) => j.notification_id === ids[3]);
     expect(line).toMatchObject({ type: 'sms_monitor_notification', event: 'trigger', alert_id: inc.id, severity: 'critical' });
   });
 
   it('a provider error that echoes the webhook secret is stored and logged redacted', async () => {
+    await notifier.stop('swap back');
+    notifier = new Notifier(config, { logger: createLogger('debug', logs), logOut: out });
+    await notifier.start();
     slack.enqueue({ status: 404, body: `no_service: /services/T0FAKE/B0FAKE/${SLACK_TOKEN}` });
     const inc = await insertIncident(db.sql);
     const [id] = await enqueue(db.sql, [{ incident: inc, channel: 'slack', event: 'trigger' }]);
@@ -171,7 +205,7 @@ describe('notifier delivery (in-process daemon, real database, fake providers)',
     const everything = [stored[0]!.t, history[0]!.t, ...logLines].join('\n');
     expect(logLines.length).toBeGreaterThan(10);
     expect(everything).toContain('[redacted]');
-    for (const secret of [SLACK_TOKEN, ROUTING_KEY, slack.webhookUrl]) expect(everything).not.toContain(secret);
+    for (const secret of [SLACK_TOKEN, ROUTING_KEY, slack.webhookUrl, 'smtpSecretPassw0rd', smtp.url]) expect(everything).not.toContain(secret);
   });
 
   it('all rows end settled and unleased; nothing is left pending', async () => {

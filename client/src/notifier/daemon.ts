@@ -257,6 +257,10 @@ export class Notifier {
     try {
       await this.record({ row, outcome, retryInMs });
     } catch (error) {
+      if (!isConnectionError(error)) {
+        this.log.error({ notification_id: row.id, err: this.errText(error) }, 'complete_sms_notification refused the outcome; leaving the row to its lease');
+        return;
+      }
       // Delivered (or not) but not recorded: keep it and record it once the database answers; if
       // the lease runs out first another worker re-sends it (at least once).
       this.unrecorded.push({ row, outcome, retryInMs });
@@ -301,7 +305,12 @@ export class Notifier {
   private async flushUnrecorded(): Promise<void> {
     while (this.unrecorded.length > 0) {
       const u = this.unrecorded[0]!;
-      await this.record(u); // throws while the database is down: the drain loop backs off
+      try {
+        await this.record(u);
+      } catch (error) {
+        if (isConnectionError(error)) throw error; // still down: the drain loop backs off
+        this.log.error({ notification_id: u.row.id, err: this.errText(error) }, 'complete_sms_notification refused a late outcome; dropping it (the row follows its lease)');
+      }
       this.unrecorded.shift();
     }
   }
@@ -350,7 +359,9 @@ export class Notifier {
     for (const t of [this.dueTimer, this.retryTimer]) if (t) clearTimeout(t);
     const grace = setTimeout(() => this.abort.abort(), this.config.shutdownGraceMs);
     const pending = [this.draining, this.evaluating].filter(Boolean) as Array<Promise<void>>;
-    await Promise.race([Promise.allSettled(pending), sleep(this.config.shutdownGraceMs + 5000)]);
+    const giveUp = new AbortController();
+    await Promise.race([Promise.allSettled(pending), sleep(this.config.shutdownGraceMs + 5000, giveUp.signal)]);
+    giveUp.abort();
     clearTimeout(grace);
     try {
       await this.flushUnrecorded();
@@ -374,6 +385,16 @@ export class Notifier {
     const text = `${e?.message ?? String(error)}${e?.code ? ` (${e.code})` : ''}`;
     return scrub(text, this.secrets);
   }
+}
+
+/**
+ * True for errors that mean "the database is unreachable right now" (retry later): socket-level
+ * errors of postgres.js (no SQLSTATE) and SQLSTATE classes 08 (connection), 57 (operator
+ * intervention, e.g. shutdown), 53 (insufficient resources) and 40 (serialization/deadlock).
+ */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof postgres.PostgresError)) return true;
+  return ['08', '57', '53', '40'].includes(String(error.code).slice(0, 2));
 }
 
 /** Runs until SIGTERM or SIGINT, then stops cleanly; resolves when stopped (exit code 0). */
