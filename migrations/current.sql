@@ -327,6 +327,25 @@ create or replace trigger sms_alert_notifications_notify after insert on sms_mon
 --!include functions/list_sms_alert_silences.sql
 --!include functions/lift_sms_alert_silence.sql
 
+-- Schedules: retention, and the pg_cron jobs, registered only where pg_cron is installed (it can
+-- only live in cron.database_name); elsewhere a superuser who adds pg_cron later runs
+-- select * from sms_monitor.install_sms_monitor_schedule();
+--!include functions/apply_sms_retention.sql
+--!include functions/install_sms_monitor_schedule.sql
+--!include functions/uninstall_sms_monitor_schedule.sql
+do $$
+begin
+  if exists (select from pg_extension where extname = 'pg_cron') then
+    perform sms_monitor.install_sms_monitor_schedule();
+    raise notice 'sms-monitor: pg_cron jobs registered (sms-monitor-check-alerts, sms-monitor-refresh-daily, sms-monitor-retention)';
+  else
+    raise notice 'sms-monitor: pg_cron is not installed in database %: no jobs registered. Run check_sms_alerts() '
+      'from another scheduler (notifier --evaluate-every), or add pg_cron and run '
+      'select * from sms_monitor.install_sms_monitor_schedule();', current_database();
+  end if;
+end;
+$$;
+
 -- (end of alert engine section)
 
 -- == dashboard functions (issue 5) ==

@@ -1,0 +1,98 @@
+-- Schedules and retention: the pg_cron jobs (asserted where pg_cron is installed: the npm test
+-- database is cron.database_name), the install function, and apply_sms_retention's cut-offs.
+begin;
+set local search_path = pgtap, sms_monitor, pg_catalog;
+select plan(16);
+
+create function pg_temp.cron_tests() returns setof text language plpgsql as $f$
+begin
+  if not exists (select from pg_extension where extname = 'pg_cron') then
+    return next skip('pg_cron is not installed in this database (only in cron.database_name)', 5);
+    return;
+  end if;
+  return next is(
+    (select array_agg(format('%s | %s | %s', jobname, schedule, command) order by jobname collate "C")
+       from cron.job where jobname like 'sms-monitor-%'),
+    array['sms-monitor-check-alerts | * * * * * | select sms_monitor.check_sms_alerts()',
+          'sms-monitor-refresh-daily | */5 * * * * | select sms_monitor.refresh_sms_metrics_daily()',
+          'sms-monitor-retention | 17 3 * * * | select sms_monitor.apply_sms_retention()'],
+    'the migration registered the three named jobs');
+  return next is((select count(*)::int from sms_monitor.install_sms_monitor_schedule()), 3, 'install returns the three jobs');
+  return next is((select count(*)::int from cron.job where jobname like 'sms-monitor-%'), 3,
+    'installing again updates the jobs by name (no duplicates)');
+  return next is(sms_monitor.uninstall_sms_monitor_schedule(), 3, 'uninstall removes them');
+  return next is((select count(*)::int from cron.job where jobname like 'sms-monitor-%'), 0, '... all of them');
+end $f$;
+select * from pg_temp.cron_tests();
+
+create function pg_temp.no_cron_tests() returns setof text language plpgsql as $f$
+begin
+  if exists (select from pg_extension where extname = 'pg_cron') then
+    return next skip('pg_cron is installed here', 1);
+    return;
+  end if;
+  return next throws_ok('select * from sms_monitor.install_sms_monitor_schedule()', '55000', null,
+    'install without pg_cron says so (55000)');
+end $f$;
+select * from pg_temp.no_cron_tests();
+
+-- retention
+select is((select array[metric_retention_days, notification_retention_days, job_run_retention_days] from sms_monitor.settings),
+  array[400, 30, 14], 'retention defaults: 400 days of metrics, 30 of sent notifications, 14 of job runs');
+select throws_ok($$update sms_monitor.settings set metric_retention_days = 31$$, '23514', null,
+  'metric retention below 32 days is refused (the cost baseline needs 30 days)');
+select sms_monitor.record_sms_metric('2030-06-01'::date - 401, 10, null, 'sent_count', 1);
+select sms_monitor.record_sms_metric('2030-06-01'::date - 401, null, null, 'sent_count', 1);
+select sms_monitor.record_sms_metric('2030-06-01'::date - 400, 10, null, 'sent_count', 1);
+select sms_monitor.record_sms_metric('2030-06-01', 10, null, 'sent_count', 1);
+insert into sms_monitor.sms_alert_history (id, alert_type, severity, metric, comparison, threshold_value, window_minutes,
+  message, triggered_at) values ('00000000-0000-0000-0000-0000000000b1', 'delivery_rate_critical', 'critical',
+  'delivery_rate', '<', 90, 60, 'old', '2030-04-01Z');
+insert into sms_monitor.sms_alert_notifications (alert_id, channel, event, payload, status, sent_at) values
+  ('00000000-0000-0000-0000-0000000000b1', 'slack', 'trigger', '{"k": "old sent"}', 'sent', '2030-05-02 11:59Z'),
+  ('00000000-0000-0000-0000-0000000000b1', 'pagerduty', 'trigger', '{"k": "recent sent"}', 'sent', '2030-05-02 12:01Z'),
+  ('00000000-0000-0000-0000-0000000000b1', 'email', 'trigger', '{"k": "old failed"}', 'failed', null),
+  ('00000000-0000-0000-0000-0000000000b1', 'log', 'trigger', '{"k": "old pending"}', 'pending', null);
+update sms_monitor.sms_alert_notifications set created_at = '2030-04-01Z' where alert_id = '00000000-0000-0000-0000-0000000000b1';
+
+create function pg_temp.job_runs() returns setof text language plpgsql as $f$
+begin
+  if to_regclass('cron.job_run_details') is null then
+    return next skip('no cron.job_run_details here', 1);
+    return;
+  end if;
+  execute $q$insert into cron.job_run_details (jobid, job_pid, database, username, command, status, return_message, start_time, end_time)
+    values (1, 1, 'x', 'x', 'select 1', 'succeeded', 'old', '2030-05-17 11:00Z', '2030-05-17 11:59Z'),
+           (1, 1, 'x', 'x', 'select 1', 'succeeded', 'new', '2030-05-18 12:00Z', '2030-05-18 12:01Z')$q$;
+  return next ok(true, 'fake job runs inserted');
+end $f$;
+select * from pg_temp.job_runs();
+
+create temp table ret as select * from sms_monitor.apply_sms_retention('2030-06-01 12:00Z');
+select is((select deleted from ret where target = 'sms_monitor.sms_metrics'), 2::bigint,
+  'metrics: the hourly and the daily bucket of day 401 go, day 400 stays');
+select is((select array_agg(metric_date order by metric_date) from sms_monitor.sms_metrics),
+  array['2030-06-01'::date - 400, '2030-06-01'], 'what is left');
+select is((select deleted from ret where target = 'sms_monitor.sms_alert_notifications'), 1::bigint,
+  'notifications: only the one sent more than 30 days ago');
+select is((select array_agg(payload ->> 'k' order by id) from sms_monitor.sms_alert_notifications),
+  array['recent sent', 'old failed', 'old pending'], 'failed and pending rows are kept, whatever their age');
+
+create function pg_temp.job_runs_after() returns setof text language plpgsql as $f$
+begin
+  if to_regclass('cron.job_run_details') is null then
+    return next ok(not exists (select from ret where target = 'cron.job_run_details'), 'no cron.job_run_details: not a target');
+    return;
+  end if;
+  return next is((select deleted from ret where target = 'cron.job_run_details'), 1::bigint,
+    'cron.job_run_details: the run that ended more than 14 days ago goes');
+end $f$;
+select * from pg_temp.job_runs_after();
+
+update sms_monitor.settings set metric_retention_days = 32;
+select is((select deleted from sms_monitor.apply_sms_retention('2030-06-01 12:00Z') where target = 'sms_monitor.sms_metrics'),
+  1::bigint, 'a shorter metric retention setting takes effect');
+select is((select array_agg(metric_date) from sms_monitor.sms_metrics), array['2030-06-01'::date], 'only the recent day is left');
+
+select * from finish();
+rollback;
