@@ -7,7 +7,8 @@ import { loadNotifierConfig } from '../src/notifier/config.ts';
 import { createLogger, EVALUATE_LOCK_SQL, Notifier } from '../src/notifier/daemon.ts';
 import { freshDatabase, type TestDatabase } from './db.ts';
 import { fakePagerDuty } from './fakes/http-provider.ts';
-import { ROUTING_KEY, waitUntil } from './fakes/outbox.ts';
+import { randomBytes } from 'node:crypto';
+import { enqueue, insertIncident, ROUTING_KEY, waitForRows, waitUntil } from './fakes/outbox.ts';
 
 let db: TestDatabase;
 let pd: Awaited<ReturnType<typeof fakePagerDuty>>;
@@ -62,5 +63,46 @@ describe('notifier --evaluate-every', () => {
     const [h] = await db.sql`select resolved_by from sms_monitor.sms_alert_history where id = ${incident!.id}`;
     expect(h!.resolved_by).toBe('auto');
     expect(logLines.some((l) => l.includes('"actions":{') && l.includes('"fired":1'))).toBe(true);
+  });
+
+  it('runs with least privilege: a login role that is only a member of sms_monitor_notifier', async () => {
+    await notifier?.stop();
+    notifier = undefined;
+    const role = `notifier_t_${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    await db.sql.unsafe(`create role ${role} login password '${password}' in role sms_monitor_notifier`);
+    try {
+      const u = new URL(db.url);
+      u.username = role;
+      u.password = password;
+      const lines: string[] = [];
+      const logs = new PassThrough();
+      logs.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
+      const config = loadNotifierConfig(u.toString(), {
+        PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: pd.eventsUrl,
+        NOTIFIER_POLL_INTERVAL: '200ms', NOTIFIER_LEASE: '5s', NOTIFIER_REQUEST_TIMEOUT: '1s', NOTIFIER_RETRY_BASE: '20ms',
+      });
+      const n = new Notifier({ ...config, evaluateEveryMs: 200 }, { logger: createLogger('debug', logs) });
+      await n.start();
+      try {
+        const before = pd.requests.length;
+        pd.enqueue({ status: 500, body: 'once' }); // exercises the retry path (complete with p_retry_at) too
+        const inc = await insertIncident(db.sql);
+        const ids = await enqueue(db.sql, [
+          { incident: inc, channel: 'pagerduty', event: 'trigger' },
+          { incident: inc, channel: 'slack', event: 'trigger' },
+        ]);
+        const rows = await waitForRows(db.sql, ids, 10_000);
+        expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 2], ['failed', 1]]);
+        expect(pd.requests.length - before).toBe(2);
+        await waitUntil('an evaluation as the notifier role', () => lines.some((l) => l.includes('evaluated 5 alert rules')));
+        expect(lines.filter((l) => /permission denied|42501/.test(l))).toEqual([]);
+      } finally {
+        await n.stop();
+      }
+    } finally {
+      await db.sql.unsafe(`drop owned by ${role}`);
+      await db.sql.unsafe(`drop role ${role}`);
+    }
   });
 });
