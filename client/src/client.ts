@@ -13,9 +13,12 @@ import { MetricBuffer, type BufferOptions, type BufferStats } from './buffer.ts'
 import {
   SmsMonitorClosedError,
   SmsMonitorError,
+  SmsMonitorNotFoundError,
   SmsMonitorValidationError,
   toSmsMonitorError,
 } from './errors.ts';
+import type { Selectable } from 'kysely';
+import type { DB } from './generated/db.ts';
 import { smsMonitorFunctions, type SmsMonitorFunctions } from './generated/functions.ts';
 
 export type Sql = postgres.Sql<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -167,6 +170,29 @@ export interface ResolveAlertResponse {
 export type AlertRow = SmsMonitorFunctions['resolve_sms_alert']['returns'];
 export type CheckResult = SmsMonitorFunctions['check_sms_alerts']['returns'];
 export type SilenceRow = SmsMonitorFunctions['silence_sms_alerts']['returns'];
+
+/** A row of sms_alert_thresholds, typed from the generated table types. */
+export type ThresholdRow = Selectable<DB['sms_alert_thresholds']>;
+/** The tunable columns of a rule (plain SQL UPDATE works too; the table's trigger validates either way). */
+export interface ThresholdChanges {
+  comparison?: '<' | '<=' | '>' | '>=';
+  threshold_value?: number;
+  recovery_value?: number | null;
+  window_minutes?: number;
+  min_sample?: number;
+  pending_minutes?: number;
+  cooldown_minutes?: number;
+  severity?: 'critical' | 'warning' | 'info';
+  notification_channels?: Array<'slack' | 'pagerduty' | 'email' | 'log'>;
+  is_enabled?: boolean;
+  description?: string;
+}
+const THRESHOLD_COLUMNS: Record<keyof ThresholdChanges, string> = {
+  comparison: 'text', threshold_value: 'numeric', recovery_value: 'numeric', window_minutes: 'integer',
+  min_sample: 'integer', pending_minutes: 'integer', cooldown_minutes: 'integer', severity: 'text',
+  notification_channels: 'text[]', is_enabled: 'boolean', description: 'text',
+};
+export const THRESHOLD_KEYS = Object.keys(THRESHOLD_COLUMNS) as Array<keyof ThresholdChanges>;
 
 export interface AlertsQuery {
   type?: 'unresolved' | 'history';
@@ -415,6 +441,43 @@ export class SmsMonitor {
   /** check_sms_alerts: evaluates every enabled rule once; one row per rule with what it did. */
   check(now?: Date): Promise<CheckResult[]> {
     return this.rpc('check_sms_alerts', now ? { p_now: now } : {});
+  }
+
+  /** Every alert rule, by alert_type. */
+  async thresholds(): Promise<ThresholdRow[]> {
+    this.assertOpen();
+    try {
+      return [...await this.sql<ThresholdRow[]>`select * from sms_monitor.sms_alert_thresholds order by alert_type`];
+    } catch (error) {
+      throw toSmsMonitorError(error);
+    }
+  }
+
+  /** Changes some columns of one rule; unknown rule: SmsMonitorNotFoundError; nonsense: 22023 from the table's checks. */
+  async updateThreshold(alertType: string, changes: ThresholdChanges): Promise<ThresholdRow> {
+    this.assertOpen();
+    text('alert_type', alertType);
+    const keys = Object.keys(changes) as Array<keyof ThresholdChanges>;
+    if (keys.length === 0) throw new SmsMonitorValidationError('changes', 'name at least one column to change');
+    const bad = keys.find((k) => !(k in THRESHOLD_COLUMNS));
+    if (bad) throw new SmsMonitorValidationError(bad, `is not a tunable column (${THRESHOLD_KEYS.join(', ')})`);
+    const params: unknown[] = [];
+    const sets = keys.map((k) => {
+      params.push(changes[k] ?? null);
+      return `${k} = $${params.length}::${THRESHOLD_COLUMNS[k]}`;
+    });
+    params.push(alertType);
+    try {
+      const [row] = await this.sql.unsafe<ThresholdRow[]>(
+        `update sms_monitor.sms_alert_thresholds set ${sets.join(', ')} where alert_type = $${params.length} returning *`,
+        params as never[]);
+      if (!row) {
+        throw new SmsMonitorNotFoundError(`alert_type: no alert rule named ${JSON.stringify(alertType)}`);
+      }
+      return row;
+    } catch (error) {
+      throw toSmsMonitorError(error);
+    }
   }
 
   // ---- generic typed RPC over the generated signatures ----------------------------------------

@@ -1,16 +1,5 @@
 // Public entry point: `import { createSmsMonitor } from 'sms-monitor'`.
-export {
-  createSmsMonitor,
-  METRIC_KINDS,
-  SmsMonitor,
-  type AlertsQuery,
-  type ClientStats,
-  type ErrorContext,
-  type MetricType,
-  type RecordOptions,
-  type SmsMonitorOptions,
-  type Sql,
-} from './client.ts';
+export * from './client.ts';
 export type { BufferOptions, BufferStats } from './buffer.ts';
 export {
   SmsMonitorClosedError,

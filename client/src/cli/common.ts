@@ -1,0 +1,91 @@
+// Shared by the operator commands: one strict client per invocation, --json or a human table,
+// and exit codes 0 ok / 1 failure / 2 usage (bad arguments, or input the database refused as
+// invalid: SQLSTATE 22023). Errors print what was wrong, and the SQLSTATE when there is one.
+import { Command, InvalidArgumentError } from 'commander';
+import { createSmsMonitor, type SmsMonitor } from '../client.ts';
+import { resolveDatabaseUrl } from '../config.ts';
+import { SmsMonitorError, SmsMonitorValidationError, toSmsMonitorError } from '../errors.ts';
+
+/** A mistake in what the operator typed: exit code 2. */
+export class UsageError extends Error {}
+
+/** Runs a command body with a client, prints failures, sets the exit code. */
+export function withClient<A extends unknown[]>(
+  program: Command,
+  name: string,
+  body: (client: SmsMonitor, ...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    let client: SmsMonitor | null = null;
+    try {
+      client = createSmsMonitor(resolveDatabaseUrl(program.opts().databaseUrl as string | undefined), {
+        strict: true,
+        connection: { max: 1, connect_timeout: 10 },
+      });
+      await body(client, ...args);
+    } catch (error) {
+      process.exitCode = report(name, error);
+    } finally {
+      await client?.close().catch(() => {});
+    }
+  };
+}
+
+function report(name: string, error: unknown): number {
+  if (error instanceof UsageError || error instanceof InvalidArgumentError) {
+    console.error(`sms-monitor ${name}: ${error.message}`);
+    return 2;
+  }
+  const e: SmsMonitorError = error instanceof SmsMonitorError ? error
+    : (error as { name?: string }).name === 'PostgresError' || (error as { code?: unknown }).code !== undefined
+      ? toSmsMonitorError(error) : new SmsMonitorError((error as Error).message ?? String(error), 'ERROR');
+  const state = /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : '';
+  console.error(`sms-monitor ${name}: ${e.message}${state}`);
+  return e instanceof SmsMonitorValidationError || e.code === '22023' ? 2 : 1;
+}
+
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}
+
+/** A plain text table; null/undefined print as "-". */
+export function printTable(headers: string[], rows: unknown[][]): void {
+  const cells = [headers, ...rows.map((r) => r.map(cell))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  for (const [n, r] of cells.entries()) {
+    console.log(r.map((c, i) => (c ?? '').padEnd(widths[i]!)).join('  ').trimEnd());
+    if (n === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+export function cell(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (v instanceof Date) return v.toISOString().replace('.000Z', 'Z');
+  if (Array.isArray(v)) return v.join(',');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** "2h", "90m", "1h30m", "1d", "45s" -> milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  if (!m || text.trim() === '') {
+    throw new InvalidArgumentError(`"${text}" is not a duration (e.g. 30m, 2h, 1h30m, 1d)`);
+  }
+  const [, d = '0', h = '0', mi = '0', s = '0'] = m;
+  const ms = ((Number(d) * 24 + Number(h)) * 60 + Number(mi)) * 60_000 + Number(s) * 1000;
+  if (ms <= 0) throw new InvalidArgumentError(`"${text}" must be longer than zero`);
+  return ms;
+}
+
+export function parsePositiveInt(text: string): number {
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`"${text}" is not a whole number`);
+  return Number(text);
+}
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function parseUuid(text: string): string {
+  if (!UUID_RE.test(text)) throw new InvalidArgumentError(`"${text}" is not an alert id (a UUID)`);
+  return text;
+}

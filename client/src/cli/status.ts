@@ -1,0 +1,28 @@
+// sms-monitor status: today's health, the week, and open incidents (api_metrics_summary).
+import type { Command } from 'commander';
+import { printJson, printTable, withClient } from './common.ts';
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description("today's health and the open incidents (exit 0 whatever the status; see --json)")
+    .option('--json', 'print the api_metrics_summary body as JSON')
+    .action(withClient(program, 'status', async (client, opts: { json?: boolean }) => {
+      const body = await client.metricsSummary();
+      if (opts.json) return printJson(body);
+      const { today, week, alerts, health } = body.data;
+      const pct = (v: number | null) => (v === null ? 'no data' : `${v} %`);
+      console.log(`status: ${health.status}${health.reasons.length ? ` (${health.reasons.join('; ')})` : ''}`);
+      console.log(`today ${today.metric_date}: sent ${today.sent_count}, delivered ${today.delivered_count} `
+        + `(${pct(today.delivery_rate_percent)}), failed ${today.failed_count}, LLM success `
+        + `${pct(today.llm_success_rate_percent)}, active users ${today.active_users}`);
+      console.log(`week ${week.start_date}..${week.end_date}: sent ${week.totals.sent}, delivery `
+        + `${pct(week.delivery_rate_percent)}, avg daily cost $${week.avg_daily_cost_usd}`);
+      console.log(`open incidents: ${alerts.unresolved_count}${alerts.unresolved_count > alerts.recent.length ? ` (newest ${alerts.recent.length} below)` : ''}`);
+      if (alerts.recent.length) {
+        printTable(['id', 'alert_type', 'severity', 'value', 'threshold', 'triggered_at', 'acknowledged'],
+          alerts.recent.map((a) => [a.id, a.alert_type, a.severity, a.metric_value, a.threshold_value, a.triggered_at,
+            a.acknowledged_at ? 'yes' : 'no']));
+      }
+    }));
+}
