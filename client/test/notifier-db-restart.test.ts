@@ -17,6 +17,7 @@ let url: string;
 let sql: postgres.Sql;
 let pd: Awaited<ReturnType<typeof fakePagerDuty>>;
 let proc: NotifierProcess | undefined;
+let late: NotifierProcess | undefined;
 
 beforeAll(async () => {
   pg('start', INSTANCE);
@@ -33,6 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (proc) await proc.stop();
+  if (late) await late.stop();
   await sql?.end({ timeout: 1 });
   await pd?.close();
   pg('stop', INSTANCE);
@@ -73,5 +75,25 @@ describe('database stopped and started', () => {
     const printed = [...proc.stdout, ...proc.stderr].join('\n');
     expect(printed).not.toContain(ROUTING_KEY);
     expect(printed).not.toContain(new URL(url).password);
+  });
+
+  it('started while the database is down: waits, then LISTENs and delivers within 5 s although polling is every 60 s', async () => {
+    pg('stop', INSTANCE);
+    late = new NotifierProcess({
+      DATABASE_URL: url,
+      PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY,
+      PAGERDUTY_EVENTS_URL: pd.eventsUrl,
+      NOTIFIER_POLL_INTERVAL: '60s',
+      NOTIFIER_RECONNECT_MAX: '500ms',
+    });
+    await late.waitForLog(/database unavailable; reconnecting/, 20_000);
+    pg('start', INSTANCE);
+    await late.waitForLog(/listening for outbox NOTIFYs/, 20_000);
+    const before = pd.requests.length;
+    const i3 = await waitUntil('the database back', async () => insertIncident(sql).catch(() => null), 20_000);
+    const [r3] = await enqueue(sql, [{ incident: i3, channel: 'pagerduty', event: 'trigger' }]);
+    expect((await waitForRows(sql, [r3!], 5000))[0]!.status).toBe('sent');
+    expect(pd.requests.slice(before).map((r) => r.body.dedup_key)).toEqual([`sms-monitor/delivery_rate_critical/${i3.id}`]);
+    expect(await late.stop()).toBe(0);
   });
 });
