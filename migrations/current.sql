@@ -326,6 +326,7 @@ create or replace trigger sms_alert_notifications_notify after insert on sms_mon
 --!include functions/silence_sms_alerts.sql
 --!include functions/list_sms_alert_silences.sql
 --!include functions/lift_sms_alert_silence.sql
+--!include views/sms_alert_status.sql
 
 -- Schedules: retention, and the pg_cron jobs, registered only where pg_cron is installed (it can
 -- only live in cron.database_name); elsewhere a superuser who adds pg_cron later runs

@@ -63,5 +63,11 @@ as $$
 $$;
 
 comment on function sms_monitor._alert_rule_values(timestamptz) is
-  'Internal: every enabled rule''s metric value (formulas in sms_alert_metrics), sample size and a detail line at p_now.';
+  'Internal: every enabled rule''s metric value, sample size and a detail line at p_now, over the hourly buckets '
+  'overlapping the rule''s window (daily buckets only when their whole day is inside). delivery_rate = 100 * '
+  'delivered / sent (sample: sent); llm_failure_rate = 100 * fallbacks / (llm successes + fallbacks) (sample: '
+  'both); llm_cost_spike = (llm cost / active users) / (sum daily llm cost / sum daily active users over the 30 '
+  'days before today, >= 7 days with traffic) (sample: active users); opt_out_rate = 100 * opt-outs / active '
+  'users; daily_limit_hit_rate = 100 * users with a daily-limit hit / active users. Active user = a user_id with '
+  'any bucket in the window. Nothing to divide by = NULL (no_data).';
 revoke all on function sms_monitor._alert_rule_values(timestamptz) from public;

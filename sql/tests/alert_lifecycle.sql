@@ -2,7 +2,7 @@
 -- Each scenario uses its own day (rules watch the last 60 minutes, rounded out to whole hours).
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(82);
+select plan(83);
 
 create temp table res as select * from sms_monitor.check_sms_alerts('2029-01-01 00:00Z') limit 0;
 create function pg_temp.act(p_now timestamptz, p_type text default 'delivery_rate_critical') returns text
@@ -195,6 +195,10 @@ select pg_temp.deliv('2030-01-10', 10, 100, 93);
 select is(pg_temp.act('2030-01-10 10:30Z', 'delivery_rate_warning'), 'fired', '93 %: the custom warning (< 95) fires');
 select is((select action from res where alert_type = 'delivery_rate_critical'), 'ok', '... and the default (< 90) does not');
 select is(pg_temp.outbox(pg_temp.open_id('delivery_rate_warning')), 'log/trigger,slack/trigger', 'on each of its channels');
+select is((select array[last_action, open_alert_id::text, notification_status::text] from sms_monitor.sms_alert_status
+            where alert_type = 'delivery_rate_warning'),
+  array['fired', pg_temp.open_id('delivery_rate_warning')::text, '{"log/trigger": "pending", "slack/trigger": "pending"}'],
+  'sms_alert_status shows the rule''s last action and open incident');
 update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = 'delivery_rate_warning';
 select is((select count(*)::int from sms_monitor.check_sms_alerts('2030-01-10 10:40Z') where alert_type = 'delivery_rate_warning'),
   0, 'a disabled rule is not evaluated');
