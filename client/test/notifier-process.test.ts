@@ -108,8 +108,9 @@ describe('notifier process', () => {
   });
 
   it('two notifiers at once: every notification delivered exactly once', async () => {
-    const a = notifier({ NOTIFIER_BATCH_SIZE: '5' });
-    const b = notifier({ NOTIFIER_BATCH_SIZE: '5' });
+    // A long lease: under load a slow answer must not let the other notifier reclaim a row.
+    const a = notifier({ NOTIFIER_BATCH_SIZE: '5', NOTIFIER_LEASE: '30s' });
+    const b = notifier({ NOTIFIER_BATCH_SIZE: '5', NOTIFIER_LEASE: '30s' });
     await Promise.all([a, b].map((p) => p.waitForLog(/listening for outbox NOTIFYs/, 20_000)));
     const list = await incidents(60);
     const ids: string[] = [];
@@ -131,7 +132,7 @@ describe('notifier process', () => {
     pd.enqueue(...list.map(() => ({ status: 202, body: '{"status":"success"}', delayMs: 300 })));
     const before = pd.requests.length;
     const ids = await enqueue(db.sql, list.map((incident) => ({ incident, channel: 'pagerduty', event: 'trigger' as const })));
-    const a = notifier({ NOTIFIER_BATCH_SIZE: '4' });
+    const a = notifier({ NOTIFIER_BATCH_SIZE: '4', NOTIFIER_LEASE: '30s' });
     await pd.waitForRequests(before + 1, 20_000);
     a.kill('SIGTERM');
     expect((await a.exited).code).toBe(0);
