@@ -3,7 +3,7 @@
 // notifiers side by side, SIGTERM. Waits on observable events only (requests, row states, log lines).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type TestDatabase } from './db.ts';
-import { fakePagerDuty } from './fakes/http-provider.ts';
+import { fakePagerDuty, fakeSlack } from './fakes/http-provider.ts';
 import { enqueue, insertIncident, NotifierProcess, ROUTING_KEY, rowStates, waitForRows, waitUntil, type Incident } from './fakes/outbox.ts';
 
 let db: TestDatabase;
@@ -147,5 +147,33 @@ describe('notifier process', () => {
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
     expect(requestsPerIncident(list)).toEqual(list.map(() => 1));
     expect(await b.stop()).toBe(0);
+  });
+
+  it('SIGTERM while claimed rows wait for the Slack rate limit: released at once, attempt not counted', async () => {
+    const slack = await fakeSlack('processSlackToken42abc');
+    try {
+      const list = await incidents(5);
+      const ids = await enqueue(db.sql, list.map((incident) => ({ incident, channel: 'slack', event: 'trigger' as const })));
+      // One message every 2 s: after the first, the other four claimed rows sit in the pacer.
+      const a = notifier({ SLACK_WEBHOOK_URL: slack.webhookUrl, SLACK_MIN_INTERVAL: '2s', NOTIFIER_BATCH_SIZE: '5', NOTIFIER_LEASE: '30s' });
+      await slack.waitForRequests(1, 20_000);
+      await waitForRows(db.sql, ids.slice(0, 1), 5000);
+      a.kill('SIGTERM');
+      expect((await a.exited).code).toBe(0);
+      const after = await rowStates(db.sql, ids);
+      expect(after.map((r) => [r.status, r.attempts, r.locked_by])).toEqual([
+        ['sent', 1, null], ['pending', 0, null], ['pending', 0, null], ['pending', 0, null], ['pending', 0, null],
+      ]);
+      expect(a.stderr.some((l) => l.includes('"msg":"released 4 claimed notifications for other workers"'))).toBe(true);
+      expect(slack.requests).toHaveLength(1);
+      const b = notifier({ SLACK_WEBHOOK_URL: slack.webhookUrl, SLACK_MIN_INTERVAL: '10ms' });
+      const rows = await waitForRows(db.sql, ids, 20_000);
+      expect(rows.map((r) => [r.status, r.attempts])).toEqual(list.map(() => ['sent', 1]));
+      expect(slack.requests).toHaveLength(5);
+      expect(await b.stop()).toBe(0);
+      expect([...a.stderr, ...b.stderr].join('\n')).not.toContain('processSlackToken42abc');
+    } finally {
+      await slack.close();
+    }
   });
 });

@@ -236,8 +236,9 @@ export class Notifier {
   }
 
   private ctx(): DeliveryContext {
-    // Pacing may wait until shortly before the lease ends (the request itself needs its timeout).
-    const maxWaitMs = Math.max(0, this.config.leaseSeconds * 1000 - this.config.requestTimeoutMs - 1000);
+    // Pacing may use most of what the lease leaves after the request's own timeout; a row that
+    // would wait longer is handed back as a retry at its slot (which counts as an attempt).
+    const maxWaitMs = Math.max(0, Math.floor((this.config.leaseSeconds * 1000 - this.config.requestTimeoutMs) * 0.8));
     return { stopping: this.stopping.signal, abort: this.abort.signal, maxWaitMs };
   }
 
