@@ -11,7 +11,20 @@ import { buildChannels, notConfigured } from './channels/index.ts';
 import { configSecrets, scrub, type NotifierConfig } from './config.ts';
 import { formatDuration } from './duration.ts';
 import { backoffMs, sleep } from './http.ts';
+import type { SmsMonitorFunctions } from '../generated/functions.ts';
 import type { Channel, ChannelName, DeliveryContext, OutboxRow, Outcome } from './types.ts';
+
+// Compile-time guard against drift between this daemon and the SQL contract: the functions it
+// calls, the columns it reads and the argument names it relies on, checked against the signatures
+// generated from pg_proc (client/src/generated/functions.ts).
+type Fn = SmsMonitorFunctions;
+export const OUTBOX_FUNCTIONS = ['claim_sms_notifications', 'complete_sms_notification', 'release_sms_notifications',
+  'next_sms_notification_due', 'check_sms_alerts'] as const satisfies ReadonlyArray<keyof Fn>;
+export const CLAIMED_COLUMNS = ['id', 'alert_id', 'channel', 'event', 'attempts', 'max_attempts', 'payload'] as const satisfies
+  ReadonlyArray<keyof Fn['claim_sms_notifications']['returns']>;
+export const COMPLETE_ARGS = ['p_id', 'p_worker', 'p_outcome', 'p_error', 'p_retry_at'] as const satisfies
+  ReadonlyArray<keyof Fn['complete_sms_notification']['args']>;
+export const CHECK_COLUMNS = ['alert_type', 'action'] as const satisfies ReadonlyArray<keyof Fn['check_sms_alerts']['returns']>;
 
 export const NOTIFY_CHANNEL = 'sms_monitor_notifications';
 /** Advisory lock key (transaction-scoped) that lets only one replica run check_sms_alerts() at a time. */
@@ -333,7 +346,7 @@ export class Notifier {
         }
         const actions: Record<string, number> = {};
         for (const row of result) {
-          const a = String(row.action ?? row.result ?? row.status ?? 'done');
+          const a = String(row.action ?? 'unknown');
           actions[a] = (actions[a] ?? 0) + 1;
         }
         this.log.info({ actions }, `evaluated ${result.length} alert rules; next evaluation in ${formatDuration(this.config.evaluateEveryMs ?? 0)}`);
