@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('notifier --evaluate-every', () => {
-  it('evaluates only while it holds the advisory lock; fires and resolves through PagerDuty', async () => {
+  it('evaluates only while it holds the advisory lock; trigger, acknowledge, auto-resolve reach PagerDuty with one dedup_key', async () => {
     const holder = await db.sql.reserve();
     await holder.unsafe(`select pg_advisory_lock(${EVALUATE_LOCK_SQL})`); // "another replica" is evaluating
     await db.sql`select sms_monitor.record_sms_event('sent_count', null, 100)`;
@@ -57,8 +57,12 @@ describe('notifier --evaluate-every', () => {
     expect(trigger!.body.payload.summary).toMatch(/^\[CRITICAL\] FIRING delivery_rate_critical: delivery_rate 50 < 90\. SMS delivery rate is 50\.00 %/);
     await waitUntil('notification_sent', async () => (await db.sql`select 1 from sms_monitor.sms_alert_history where id = ${incident!.id} and notification_sent`).length === 1);
 
+    await db.sql`select 1 from sms_monitor.acknowledge_sms_alert(${incident!.id}::uuid, 'alice')`;
+    const [, ack] = await pd.waitForRequests(2);
+    expect(ack!.body).toEqual({ routing_key: ROUTING_KEY, event_action: 'acknowledge', dedup_key: `sms-monitor/delivery_rate_critical/${incident!.id}` });
+
     await db.sql`select sms_monitor.record_sms_event('delivered_count', null, 50)`; // 100 %: recovered
-    const [, resolve] = await pd.waitForRequests(2);
+    const [, , resolve] = await pd.waitForRequests(3);
     expect(resolve!.body).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: `sms-monitor/delivery_rate_critical/${incident!.id}` });
     const [h] = await db.sql`select resolved_by from sms_monitor.sms_alert_history where id = ${incident!.id}`;
     expect(h!.resolved_by).toBe('auto');
