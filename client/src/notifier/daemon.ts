@@ -108,7 +108,7 @@ export class Notifier {
     this.pollTimer = setInterval(() => this.requestDrain('poll'), this.config.pollIntervalMs);
     if (this.config.listen) {
       void this.startListening();
-      const pingEvery = Math.max(this.config.pollIntervalMs, 2000);
+      const pingEvery = Math.min(Math.max(this.config.pollIntervalMs, 2000), 10_000);
       this.pingTimer = setInterval(() => void this.checkListener(), pingEvery);
     }
     if (this.config.evaluateEveryMs) {
