@@ -26,6 +26,8 @@ stable
 rows 1
 security invoker
 set search_path = pg_catalog, pg_temp
+-- the window bounds decide the plan (an hour or a month of buckets): plan with the real values
+set plan_cache_mode = force_custom_plan
 as $$
 declare
   v_tz text := sms_monitor._reporting_timezone();
@@ -39,7 +41,36 @@ declare
   v_first_day date := case when v_from = v_from::date then v_from::date else v_from::date + 1 end;
   v_last_day date := (v_to + interval '1 hour')::date - 1;
 begin
+  -- The hourly range is split per day (first day from its hour, whole days between, last day up to
+  -- its hour) so every branch is an equality or plain range on the bucket key's leading columns:
+  -- the planner estimates those well and reads the index range (a row comparison
+  -- (metric_date, metric_hour) >= (...) is estimated so badly that long windows got seq scans).
   return query
+  with b as (
+    select m.metric_type, m.metric_value, m.user_id
+      from sms_monitor.sms_metrics m
+     where v_from_date = v_to_date
+       and m.metric_date = v_from_date and m.metric_hour between v_from_hour and v_to_hour
+    union all
+    select m.metric_type, m.metric_value, m.user_id
+      from sms_monitor.sms_metrics m
+     where v_from_date < v_to_date
+       and m.metric_date = v_from_date and m.metric_hour >= v_from_hour
+    union all
+    select m.metric_type, m.metric_value, m.user_id
+      from sms_monitor.sms_metrics m
+     where m.metric_date > v_from_date and m.metric_date < v_to_date and m.metric_hour is not null
+    union all
+    select m.metric_type, m.metric_value, m.user_id
+      from sms_monitor.sms_metrics m
+     where v_from_date < v_to_date
+       and m.metric_date = v_to_date and m.metric_hour <= v_to_hour
+    union all
+    select m.metric_type, m.metric_value, m.user_id
+      from sms_monitor.sms_metrics m
+     where m.metric_date between v_first_day and v_last_day
+       and m.metric_hour is null
+  )
   select v_from, v_to + interval '1 hour',
          coalesce(sum(b.metric_value) filter (where b.metric_type = 'sent_count'), 0),
          coalesce(sum(b.metric_value) filter (where b.metric_type = 'delivered_count'), 0),
@@ -49,18 +80,7 @@ begin
          coalesce(sum(b.metric_value) filter (where b.metric_type = 'opt_out_count'), 0),
          count(distinct b.user_id),
          count(distinct b.user_id) filter (where b.metric_type = 'daily_limit_hit_count' and b.metric_value > 0)
-    from (
-      select m.metric_type, m.metric_value, m.user_id
-        from sms_monitor.sms_metrics m
-       where (m.metric_date, m.metric_hour) >= (v_from_date, v_from_hour)
-         and (m.metric_date, m.metric_hour) <= (v_to_date, v_to_hour)
-         and m.metric_hour is not null
-      union all
-      select m.metric_type, m.metric_value, m.user_id
-        from sms_monitor.sms_metrics m
-       where m.metric_date between v_first_day and v_last_day
-         and m.metric_hour is null
-    ) b;
+    from b;
 end;
 $$;
 

@@ -3,7 +3,7 @@
 -- run checks, resolve, acknowledge and silence.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(29);
+select plan(30);
 
 create temp table res as select * from sms_monitor.check_sms_alerts('2029-01-01 00:00Z') limit 0;
 create function pg_temp.chk(p_now timestamptz, p_type text) returns text language plpgsql as $f$
@@ -65,6 +65,21 @@ select is(pg_temp.chk('2030-02-06 00:30Z', 'delivery_rate_day'), 'fired 50.0000 
 select is(pg_temp.chk('2030-02-06 23:30Z', 'delivery_rate_day'), 'no_data NULL n=0',
   'once the window starts after midnight of Feb 5, the bucket is out');
 update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = 'delivery_rate_day';
+
+-- a window over several days: the first day from its hour, whole days between, the last day up to its hour
+select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-18 00:00Z') from sms_monitor.sms_alert_history where resolved_at is null;
+update sms_monitor.sms_alert_thresholds set window_minutes = 2940, is_enabled = true where alert_type = 'delivery_rate_day';
+select sms_monitor.record_sms_metric(d::date, h, null, t, v) from (values
+  ('2030-02-18', 8, 'sent_count', 100), ('2030-02-18', 8, 'delivered_count', 0),     -- before the window
+  ('2030-02-18', 9, 'sent_count', 100), ('2030-02-18', 9, 'delivered_count', 100),   -- first hour
+  ('2030-02-19', 15, 'sent_count', 100), ('2030-02-19', 15, 'delivered_count', 70),  -- a day in between
+  ('2030-02-20', 10, 'sent_count', 100), ('2030-02-20', 10, 'delivered_count', 80),  -- the current hour
+  ('2030-02-20', 11, 'sent_count', 100), ('2030-02-20', 11, 'delivered_count', 0)    -- after p_now
+) x(d, h, t, v);
+select is(pg_temp.chk('2030-02-20 10:30Z', 'delivery_rate_day'), 'fired 83.3333 n=300',
+  '49 hours back from 10:30 Feb 20 = from 09:00 Feb 18: (100 + 70 + 80) / 300');
+update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = 'delivery_rate_day';
+select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-20 10:40Z') from sms_monitor.sms_alert_history where resolved_at is null;
 
 -- the reporting timezone decides which buckets an instant falls in
 select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-07 00:00Z') from sms_monitor.sms_alert_history where resolved_at is null;
