@@ -353,6 +353,9 @@ $$;
 -- The original's six dashboard endpoints as functions returning their jsonb bodies (docs/client.md).
 --!include functions/api_daily_metrics.sql
 --!include functions/api_user_metrics.sql
+-- (p_live added after the first version: drop the one-argument forms where an earlier run made them)
+drop function if exists sms_monitor.api_metrics_summary(timestamptz);
+drop function if exists sms_monitor.api_today_metrics(timestamptz);
 --!include functions/api_today_metrics.sql
 --!include functions/api_metrics_summary.sql
 --!include functions/api_alerts.sql

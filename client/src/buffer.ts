@@ -133,7 +133,11 @@ export class MetricBuffer {
     }
     e.samples++;
     this.pendingEvents++;
-    if (metadata !== null) e.metadata = mergeMetadata(e.metadata, metadata);
+    if (metadata !== null) {
+      // Merged into the key's own object (later keys win); bounded when the batch is built.
+      if (e.metadata === null) e.metadata = { ...metadata };
+      else Object.assign(e.metadata, metadata);
+    }
     return true;
   }
 
@@ -234,7 +238,7 @@ export class MetricBuffer {
         cur.nanos -= NANO;
       }
       cur.samples += old.samples;
-      cur.metadata = old.metadata && cur.metadata ? mergeMetadata(old.metadata, cur.metadata)
+      cur.metadata = old.metadata && cur.metadata ? Object.assign(old.metadata, cur.metadata)
         : (cur.metadata ?? old.metadata);
     }
     this.pendingEvents += old.samples;
@@ -256,7 +260,7 @@ export class MetricBuffer {
     };
     const add = (e: Entry, n: number) => {
       const head = `{"metric_type":"${e.type}","occurred_at":"${this.sliceIso(e.slice)}"${e.user === null ? '' : `,"user_id":"${e.user}"`}`;
-      parts.push(`${head},"value":${decimal(e.whole, e.nanos)}${e.metadata ? `,"metadata":${JSON.stringify(e.metadata)}` : ''}}`);
+      parts.push(`${head},"value":${decimal(e.whole, e.nanos)}${e.metadata ? `,"metadata":${boundedJson(e.metadata)}` : ''}}`);
       // One element per further timing sample: record_sms_events counts elements as samples.
       if (n > 1) parts.push(Array(n - 1).fill(`${head},"value":0}`).join(','));
       entries.push(e);
@@ -304,12 +308,22 @@ function decimal(whole: number, nanos: number): string {
   return `${whole}.${String(nanos).padStart(9, '0').replace(/0+$/, '')}`;
 }
 
-/** Shallow merge (later keys win), bounded like the database's: past 4096 bytes keep the old and mark it. */
-function mergeMetadata(old: Record<string, unknown> | null, add: Record<string, unknown>): Record<string, unknown> {
-  if (old === null) return add;
-  const merged = { ...old, ...add };
-  if (Buffer.byteLength(JSON.stringify(merged)) <= 4000) return merged;
-  return { ...old, _metadata_truncated: true };
+/**
+ * A key's merged metadata as JSON, bounded like the database's (an element may carry at most 4096
+ * bytes): past 4000 bytes, the keys that fit are kept and the object is marked _metadata_truncated.
+ */
+function boundedJson(metadata: Record<string, unknown>): string {
+  const json = JSON.stringify(metadata);
+  if (Buffer.byteLength(json) <= 4000) return json;
+  const kept: Record<string, unknown> = { _metadata_truncated: true };
+  for (const [k, v] of Object.entries(metadata)) {
+    kept[k] = v;
+    if (Buffer.byteLength(JSON.stringify(kept)) > 4000) {
+      delete kept[k];
+      break;
+    }
+  }
+  return JSON.stringify(kept);
 }
 
 function positive(name: string, value: number): number {

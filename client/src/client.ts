@@ -122,8 +122,11 @@ export interface TodayMetrics extends DailyMetrics {
   active_users: number;
   health: Health;
 }
+/** Where today's figures came from: the materialized view (default) or sms_metrics itself. */
+export type TodaySource = 'sms_metrics_daily' | 'live';
 export interface TodayMetricsResponse {
   success: true;
+  source: TodaySource;
   data: TodayMetrics;
 }
 export interface AlertSummary {
@@ -132,6 +135,7 @@ export interface AlertSummary {
 }
 export interface MetricsSummaryResponse {
   success: true;
+  source: TodaySource;
   data: {
     today: TodayMetrics;
     week: {
@@ -269,14 +273,14 @@ export class SmsMonitor {
   }
 
   recordSent(userId: string, messageId: string, providerSid?: string): Promise<void> {
-    const metadata: Record<string, unknown> = { last_message_id: text('messageId', messageId) };
-    if (providerSid !== undefined) metadata.last_provider_sid = text('providerSid', providerSid);
+    const metadata: Record<string, unknown> = { last_message_id: id('messageId', messageId) };
+    if (providerSid !== undefined) metadata.last_provider_sid = id('providerSid', providerSid);
     return this.write([ev('sent_count', userId, 1, 'value', undefined, metadata)]);
   }
 
   /** delivered_count + 1 and, when given, one avg_delivery_time_ms sample (atomic together). */
   recordDelivered(userId: string, messageId: string, deliveryTimeMs?: number | null): Promise<void> {
-    const metadata = { last_message_id: text('messageId', messageId) };
+    const metadata = { last_message_id: id('messageId', messageId) };
     const events = [ev('delivered_count', userId, 1, 'value', undefined, metadata)];
     if (deliveryTimeMs !== undefined && deliveryTimeMs !== null) {
       events.push(ev('avg_delivery_time_ms', userId, deliveryTimeMs, 'deliveryTimeMs'));
@@ -287,12 +291,12 @@ export class SmsMonitor {
   recordFailed(userId: string, messageId: string, error: string | Error): Promise<void> {
     const message = error instanceof Error ? error.message : text('error', error);
     return this.write([ev('failed_count', userId, 1, 'value', undefined, {
-      last_message_id: text('messageId', messageId), last_error: message.slice(0, 500),
+      last_message_id: id('messageId', messageId), last_error: message.slice(0, 500),
     })]);
   }
 
   recordCancelled(userId: string, messageId: string, reason?: string): Promise<void> {
-    const metadata: Record<string, unknown> = { last_message_id: text('messageId', messageId) };
+    const metadata: Record<string, unknown> = { last_message_id: id('messageId', messageId) };
     if (reason !== undefined) metadata.last_cancel_reason = text('reason', reason).slice(0, 500);
     return this.write([ev('cancelled_count', userId, 1, 'value', undefined, metadata)]);
   }
@@ -332,7 +336,7 @@ export class SmsMonitor {
     if (options === null || typeof options !== 'object') {
       throw new SmsMonitorValidationError('options', 'must be an object { userId?, value?, at?, metadata? }');
     }
-    return this.write([ev(type, options.userId ?? null, options.value ?? 1, 'value', options.at, options.metadata)]);
+    return this.write([ev(type, options.userId ?? null, options.value ?? 1, 'value', options.at, options.metadata, true)]);
   }
 
   /** Writes everything buffered now. Rejects (typed) if the write fails; the data stays buffered. */
@@ -382,14 +386,17 @@ export class SmsMonitor {
     return this.body<UserMetricsResponse>('api_user_metrics', { p_user_id: userId, p_days: days });
   }
 
-  /** Today's figures with health (delivery >= 90 %, LLM success >= 50 %; null = no traffic yet). */
-  todayMetrics(): Promise<TodayMetricsResponse> {
-    return this.body<TodayMetricsResponse>('api_today_metrics', {});
+  /**
+   * Today's figures with health (delivery >= 90 %, LLM success >= 50 %; null = no traffic yet).
+   * From sms_metrics_daily (refreshed every 5 minutes) unless `live`: exact, but it reads every bucket of the day.
+   */
+  todayMetrics(options: { live?: boolean } = {}): Promise<TodayMetricsResponse> {
+    return this.body<TodayMetricsResponse>('api_today_metrics', options.live ? { p_live: true } : {});
   }
 
   /** Today, the last 7 days including today, open alerts and status (healthy | degraded | critical). */
-  metricsSummary(): Promise<MetricsSummaryResponse> {
-    return this.body<MetricsSummaryResponse>('api_metrics_summary', {});
+  metricsSummary(options: { live?: boolean } = {}): Promise<MetricsSummaryResponse> {
+    return this.body<MetricsSummaryResponse>('api_metrics_summary', options.live ? { p_live: true } : {});
   }
 
   /** Open incidents (default) or the history of a date range (startDate required, endDate inclusive). */
@@ -600,7 +607,7 @@ export function createSmsMonitor(target: string | Sql, options: SmsMonitorOption
 // ---- argument checks (the same rules as sms_monitor._metric_problem, before any round trip) ------
 
 function ev(type: MetricType, userId: string | null | undefined, value: unknown, field: string,
-  at?: Date | string | number, metadata?: Record<string, unknown>): Event {
+  at?: Date | string | number, metadata?: Record<string, unknown>, checkMetadata = false): Event {
   const kind = (METRIC_KINDS as Record<string, string>)[type as string];
   if (kind === undefined) {
     if (type === ('delivery_success_rate' as string)) {
@@ -630,8 +637,10 @@ function ev(type: MetricType, userId: string | null | undefined, value: unknown,
     if (typeof metadata !== 'object' || Array.isArray(metadata)) {
       throw new SmsMonitorValidationError('metadata', 'must be a JSON object');
     }
-    const bytes = Buffer.byteLength(JSON.stringify(metadata));
-    if (bytes > 4096) throw new SmsMonitorValidationError('metadata', `${bytes} bytes is more than the 4096 allowed`);
+    if (checkMetadata) {
+      const bytes = Buffer.byteLength(JSON.stringify(metadata));
+      if (bytes > 4096) throw new SmsMonitorValidationError('metadata', `${bytes} bytes is more than the 4096 allowed`);
+    }
     meta = metadata;
   }
   return { type, user, value, at: when, metadata: meta };
@@ -651,6 +660,11 @@ function uuid(field: string, v: unknown, required: boolean): string | null {
 function text(field: string, v: unknown): string {
   if (typeof v !== 'string') throw new SmsMonitorValidationError(field, `must be a string (got ${typeof v})`);
   return v;
+}
+
+/** An id kept in metadata: a string, at most 200 characters kept. */
+function id(field: string, v: unknown): string {
+  return text(field, v).slice(0, 200);
 }
 
 function int(field: string, v: unknown): number {

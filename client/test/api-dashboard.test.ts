@@ -31,9 +31,10 @@ describe('dashboards', () => {
     await m.record('avg_delivery_time_ms', { userId: user(1), value: 1200, at });
     await m.record('llm_success_count', { userId: user(2), at });
     await m.record('template_fallback_count', { userId: user(2), value: 3, at });
-    const body = await m.rpc('api_today_metrics', { p_now: new Date('2026-05-10T23:59:59Z') });
+    const body = await m.rpc('api_today_metrics', { p_now: new Date('2026-05-10T23:59:59Z'), p_live: true });
     expect(body).toEqual({
       success: true,
+      source: 'live',
       data: {
         metric_date: '2026-05-10', scheduled_count: 0, sent_count: 20, delivered_count: 19, failed_count: 0,
         cancelled_count: 0, llm_success_count: 1, template_fallback_count: 3, opt_out_count: 0,
@@ -47,10 +48,11 @@ describe('dashboards', () => {
 
   it('todayMetrics() and metricsSummary() for the real today', async () => {
     await m.recordSent(user(3), 'm1');
-    const today = await m.todayMetrics();
+    const today = await m.todayMetrics({ live: true });
+    expect(today.source).toBe('live');
     expect(today.data.sent_count).toBe(1);
     expect(today.data.health).toEqual({ delivery_healthy: false, llm_healthy: null, overall_healthy: false });
-    const summary = await m.metricsSummary();
+    const summary = await m.metricsSummary({ live: true });
     expect(summary.data.today).toEqual(today.data);
     expect(summary.data.week.totals.sent).toBe(1);
     expect(summary.data.health).toEqual({
@@ -71,6 +73,10 @@ describe('dashboards', () => {
     expect(d.date_range).toEqual({ start: '2026-05-10', end: '2026-05-10' });
     expect(d.data.map((r) => [r.metric_date, r.sent_count, r.delivered_count, r.active_users]))
       .toEqual([['2026-05-10', 20, 19, 2]]);
+    // Today from the view: what the refresh saw; a send after it shows only live.
+    await m.recordSent(user(3), 'm2');
+    expect((await m.todayMetrics()).data.sent_count).toBe(1);
+    expect((await m.todayMetrics({ live: true })).data.sent_count).toBe(2);
   });
 
   it('bad parameters: checked in the client when it can, by the database otherwise, always 22023', async () => {
@@ -99,7 +105,7 @@ describe('dashboards', () => {
       connection: { connection: { 'request.jwt.claims': JSON.stringify({ sub: user(3) }) } },
     });
     try {
-      expect((await self.userMetrics(user(3), 1)).data.summary.total_sent).toBe(1);
+      expect((await self.userMetrics(user(3), 1)).data.summary.total_sent).toBe(2);
       const denied = await self.userMetrics(user(1), 1).catch((e: unknown) => e);
       expect(denied).toBeInstanceOf(SmsMonitorPermissionError);
       expect(denied).toMatchObject({ code: '42501', message: `user_id: permission denied to read metrics of user ${user(1)}` });

@@ -7,9 +7,12 @@
 --             is false (api_today_metrics)
 --   healthy   otherwise; no traffic (health unknown) and info incidents do not degrade
 -- overall_healthy = (status = 'healthy'); reasons lists what decided the status.
--- The week reads the six previous days from sms_metrics_daily (refreshed every few minutes; not yet
--- populated = no rows) and today live, like api_today_metrics.
-create or replace function sms_monitor.api_metrics_summary(p_now timestamptz default now())
+-- The week reads the six previous days from sms_metrics_daily (refreshed every 5 minutes; not yet
+-- populated = no rows) and today as api_today_metrics(p_now, p_live) does.
+create or replace function sms_monitor.api_metrics_summary(
+  p_now timestamptz default now(),
+  p_live boolean default false
+)
 returns jsonb
 language plpgsql
 stable
@@ -28,7 +31,7 @@ declare
   v_reasons text[] := '{}';
   v_status text;
 begin
-  v_today_body := sms_monitor.api_today_metrics(p_now);
+  v_today_body := sms_monitor.api_today_metrics(p_now, p_live);
   v_today := v_today_body -> 'data';
   v_date := (v_today ->> 'metric_date')::date;
 
@@ -109,6 +112,7 @@ begin
 
   return jsonb_build_object(
     'success', true,
+    'source', v_today_body -> 'source',
     'data', jsonb_build_object(
       'today', v_today,
       'week', v_week,
@@ -120,8 +124,8 @@ begin
 end;
 $$;
 
-comment on function sms_monitor.api_metrics_summary(timestamptz) is
+comment on function sms_monitor.api_metrics_summary(timestamptz, boolean) is
   'Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, '
   'has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}.';
-revoke all on function sms_monitor.api_metrics_summary(timestamptz) from public;
-grant execute on function sms_monitor.api_metrics_summary(timestamptz) to sms_monitor_reader, sms_monitor_admin;
+revoke all on function sms_monitor.api_metrics_summary(timestamptz, boolean) from public;
+grant execute on function sms_monitor.api_metrics_summary(timestamptz, boolean) to sms_monitor_reader, sms_monitor_admin;

@@ -2,7 +2,7 @@
 -- seeded data, every validation error (22023 with the endpoint's message), self-only refusals.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(30);
+select plan(32);
 
 create function pg_temp.sqlstate_as(p_role text, p_sub text, p_sql text) returns text language plpgsql as $$
 begin
@@ -88,7 +88,7 @@ select throws_ok($$select sms_monitor.api_daily_metrics('2025-05-09', '2026-05-1
   'end_date: the range may span at most 366 days (got 367 days)', 'more than 366 days refused');
 
 -- api_today_metrics
-select is(sms_monitor.api_today_metrics('2026-05-10T12:00:00Z'), '{"success": true, "data": {
+select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-10T12:00:00Z'), '{"success": true, "source": "live", "data": {
     "metric_date": "2026-05-10", "scheduled_count": 12, "sent_count": 21, "delivered_count": 17, "failed_count": 1,
     "cancelled_count": 0, "llm_success_count": 3, "template_fallback_count": 1, "opt_out_count": 1,
     "quiet_hours_skip_count": 0, "daily_limit_hit_count": 0, "llm_cost_usd": 0.0036, "sms_cost_usd": 0.50,
@@ -96,7 +96,14 @@ select is(sms_monitor.api_today_metrics('2026-05-10T12:00:00Z'), '{"success": tr
     "llm_success_rate_percent": 75.00, "active_users": 2,
     "health": {"delivery_healthy": false, "llm_healthy": true, "overall_healthy": false}}}'::jsonb,
   'api_today_metrics: live figures (21 sent includes the one after the refresh), true mean, health');
-select is(sms_monitor.api_today_metrics('2030-01-01T00:00:00Z'), '{"success": true, "data": {
+select is((select string_agg(k, ',' order by k) from jsonb_object_keys(sms_monitor.api_today_metrics('2026-05-10T12:00:00Z')) k)
+           || ' ' || (sms_monitor.api_today_metrics('2026-05-10T12:00:00Z') ->> 'source'),
+  'data,source,success sms_metrics_daily', 'by default today comes from the view and says so');
+select is((sms_monitor.api_today_metrics('2026-05-10T12:00:00Z') -> 'data') - 'health',
+  ((sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-10T12:00:00Z') -> 'data') - 'health')
+    || '{"sent_count": 20, "delivery_rate_percent": 85.00}'::jsonb,
+  'the view as of its refresh: the send recorded after it is not there yet');
+select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2030-01-01T00:00:00Z'), '{"success": true, "source": "live", "data": {
     "metric_date": "2030-01-01", "scheduled_count": 0, "sent_count": 0, "delivered_count": 0, "failed_count": 0,
     "cancelled_count": 0, "llm_success_count": 0, "template_fallback_count": 0, "opt_out_count": 0,
     "quiet_hours_skip_count": 0, "daily_limit_hit_count": 0, "llm_cost_usd": 0, "sms_cost_usd": 0,
@@ -104,28 +111,28 @@ select is(sms_monitor.api_today_metrics('2030-01-01T00:00:00Z'), '{"success": tr
     "llm_success_rate_percent": null, "active_users": 0,
     "health": {"delivery_healthy": null, "llm_healthy": null, "overall_healthy": null}}}'::jsonb,
   'no traffic yet: health unknown (null), not unhealthy');
-select is(sms_monitor.api_today_metrics('2026-05-09T12:00:00Z') -> 'data' -> 'health',
+select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-09T12:00:00Z') -> 'data' -> 'health',
   '{"delivery_healthy": true, "llm_healthy": null, "overall_healthy": true}'::jsonb,
   '99 of 100 delivered and no LLM traffic: healthy, LLM unknown');
-select is(sms_monitor.api_today_metrics('2026-05-04T12:00:00Z') -> 'data' -> 'health' -> 'delivery_healthy',
+select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-04T12:00:00Z') -> 'data' -> 'health' -> 'delivery_healthy',
   'true'::jsonb, 'exactly 100 % counts as healthy (>= 90)');
-select throws_ok($$select sms_monitor.api_today_metrics('infinity')$$, '22023', 'now: must be a finite time',
+select throws_ok($$select sms_monitor.api_today_metrics(p_live => true, p_now => 'infinity')$$, '22023', 'now: must be a finite time',
   'an infinite now refused');
 -- The boundary: 9 of 10 delivered is exactly 90 % and healthy; 8 of 10 is not.
 select sms_monitor.record_sms_event('sent_count', null, 10, '2026-06-01T01:00:00Z');
 select sms_monitor.record_sms_event('delivered_count', null, 9, '2026-06-01T01:00:00Z');
-select is(sms_monitor.api_today_metrics('2026-06-01T12:00:00Z') #> '{data,health,delivery_healthy}',
+select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-06-01T12:00:00Z') #> '{data,health,delivery_healthy}',
   'true'::jsonb, '90 % exactly is healthy');
 select sms_monitor.record_sms_event('sent_count', null, 10, '2026-06-02T01:00:00Z');
 select sms_monitor.record_sms_event('delivered_count', null, 8, '2026-06-02T01:00:00Z');
 select sms_monitor.record_sms_event('llm_success_count', null, 1, '2026-06-02T01:00:00Z');
 select sms_monitor.record_sms_event('template_fallback_count', null, 1, '2026-06-02T01:00:00Z');
-select is(sms_monitor.api_today_metrics('2026-06-02T12:00:00Z') #> '{data,health}',
+select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-06-02T12:00:00Z') #> '{data,health}',
   '{"delivery_healthy": false, "llm_healthy": true, "overall_healthy": false}'::jsonb,
   '80 % delivered is unhealthy; 1 of 2 by LLM (50 % exactly) is healthy');
 
 -- api_metrics_summary (no incidents yet)
-select is(sms_monitor.api_metrics_summary('2026-05-10T12:00:00Z') - 'success' #- '{data,today}', '{"data": {
+select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') - 'success' #- '{data,today}', '{"source": "live", "data": {
     "week": {"start_date": "2026-05-04", "end_date": "2026-05-10", "days": 7,
              "totals": {"scheduled": 12, "sent": 126, "delivered": 121, "failed": 1, "cancelled": 0,
                         "llm_success": 3, "template_fallback": 1, "opt_out": 1,
@@ -135,9 +142,9 @@ select is(sms_monitor.api_metrics_summary('2026-05-10T12:00:00Z') - 'success' #-
     "health": {"overall_healthy": false, "status": "degraded",
                "reasons": ["delivery rate today 80.95 % is below 90 %"]}}}'::jsonb,
   'summary: 7 days including today (05-03''s 1,000 sends excluded), rates from totals, degraded by today''s delivery');
-select is(sms_monitor.api_metrics_summary('2026-05-10T12:00:00Z') -> 'data' -> 'today',
-  sms_monitor.api_today_metrics('2026-05-10T12:00:00Z') -> 'data', 'summary.today is api_today_metrics');
-select is(sms_monitor.api_metrics_summary('2030-01-01T00:00:00Z') #> '{data,health}',
+select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') -> 'data' -> 'today',
+  sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-10T12:00:00Z') -> 'data', 'summary.today is api_today_metrics');
+select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2030-01-01T00:00:00Z') #> '{data,health}',
   '{"overall_healthy": true, "status": "healthy", "reasons": []}'::jsonb,
   'no traffic and no incident: healthy (unknown health does not degrade)');
 
@@ -161,7 +168,7 @@ select ('11111111-0000-0000-0000-00000000001' || g)::uuid, 'test_info_' || g, 'i
        'info ' || g, '2026-05-10T05:00:00Z'::timestamptz + g * interval '1 minute'
   from generate_series(1, 4) g;
 
-select is(sms_monitor.api_metrics_summary('2026-05-10T12:00:00Z') #> '{data,alerts}', '{
+select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') #> '{data,alerts}', '{
     "unresolved_count": 6, "has_critical": true, "recent": [
       {"id": "11111111-0000-0000-0000-000000000002", "alert_type": "opt_out_rate_warning", "severity": "warning",
        "message": "opt-out rate 50 % > 10 %", "metric_value": 50, "threshold_value": 10,
@@ -179,13 +186,13 @@ select is(sms_monitor.api_metrics_summary('2026-05-10T12:00:00Z') #> '{data,aler
        "message": "info 2", "metric_value": 5, "threshold_value": 10,
        "triggered_at": "2026-05-10T05:02:00+00:00", "acknowledged_at": null}]}'::jsonb,
   'alerts: a true count of 6 open (the original counted its limited list), has_critical, the 5 most recent');
-select is(sms_monitor.api_metrics_summary('2026-05-10T12:00:00Z') #> '{data,health}', '{
+select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') #> '{data,health}', '{
     "overall_healthy": false, "status": "critical", "reasons": ["1 unresolved critical alert(s)",
     "1 unresolved warning alert(s)", "delivery rate today 80.95 % is below 90 %"]}'::jsonb,
   'an open critical incident makes the status critical, with the reasons listed');
 update sms_monitor.sms_alert_history set resolved_at = '2026-05-10T11:30:00Z', resolved_by = 'ops'
  where id = '11111111-0000-0000-0000-000000000001';
-select is(sms_monitor.api_metrics_summary('2030-01-01T00:00:00Z') #> '{data,health}', '{
+select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2030-01-01T00:00:00Z') #> '{data,health}', '{
     "overall_healthy": false, "status": "degraded", "reasons": ["1 unresolved warning alert(s)"]}'::jsonb,
   'an open warning alone degrades; open info incidents do not count');
 

@@ -7,8 +7,10 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description("today's health and the open incidents (exit 0 whatever the status; see --json)")
     .option('--json', 'print the api_metrics_summary body as JSON')
-    .action(withClient(program, 'status', async (client, opts: { json?: boolean }) => {
-      const body = await client.metricsSummary();
+    .option('--from-view', "today's figures from sms_metrics_daily (refreshed every 5 minutes) instead of live")
+    .action(withClient(program, 'status', async (client, opts: { json?: boolean; fromView?: boolean }) => {
+      // Live: one call, so exactness beats the view's speed (the view may be 5 minutes old).
+      const body = await client.metricsSummary({ live: !opts.fromView });
       if (opts.json) return printJson(body);
       const { today, week, alerts, health } = body.data;
       const pct = (v: number | null) => (v === null ? 'no data' : `${v} %`);

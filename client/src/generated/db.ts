@@ -136,6 +136,28 @@ export interface SmsAlertSilences {
   starts_at: Timestamp;
 }
 
+export interface SmsAlertStatus {
+  acknowledged_at: Timestamp | null;
+  alert_type: string | null;
+  comparison: string | null;
+  is_enabled: boolean | null;
+  last_action: string | null;
+  last_evaluated_at: Timestamp | null;
+  last_sample_size: Int8 | null;
+  last_value: Numeric | null;
+  metric: string | null;
+  notification_status: Json | null;
+  open_alert_id: string | null;
+  pending_since: Timestamp | null;
+  recovery_value: Numeric | null;
+  severity: string | null;
+  silenced: boolean | null;
+  silenced_until: Timestamp | null;
+  threshold_value: Numeric | null;
+  triggered_at: Timestamp | null;
+  window_minutes: number | null;
+}
+
 export interface SmsAlertThresholds {
   alert_type: string;
   /**
@@ -220,6 +242,7 @@ export interface DB {
   sms_alert_notifications: SmsAlertNotifications;
   sms_alert_rule_state: SmsAlertRuleState;
   sms_alert_silences: SmsAlertSilences;
+  sms_alert_status: SmsAlertStatus;
   sms_alert_thresholds: SmsAlertThresholds;
   sms_metrics: SmsMetrics;
   sms_metrics_daily: SmsMetricsDaily;

@@ -69,6 +69,7 @@ export interface SmsMonitorFunctions {
   api_metrics_summary: {
     args: {
       p_now?: Date | string | null;
+      p_live?: boolean | null;
     };
     returns: Json | null;
     setof: false;
@@ -82,10 +83,11 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /today): {success, data: today's figures (live) + health {delivery_healthy (>= 90 % delivered), llm_healthy (>= 50 % LLM), overall_healthy}}; NULL health = no traffic yet, not unhealthy. */
+  /** Dashboard (GET /today): {success, source, data: today's figures + health {delivery_healthy (>= 90 % delivered), llm_healthy (>= 50 % LLM), overall_healthy}}; NULL health = no traffic yet, not unhealthy. From sms_metrics_daily (refreshed every 5 minutes) unless p_live. */
   api_today_metrics: {
     args: {
       p_now?: Date | string | null;
+      p_live?: boolean | null;
     };
     returns: Json | null;
     setof: false;
@@ -98,6 +100,17 @@ export interface SmsMonitorFunctions {
     };
     returns: Json | null;
     setof: false;
+  };
+  /** Daily retention: deletes metric buckets older than settings.metric_retention_days (400), sent notifications older than notification_retention_days (30) and cron.job_run_details older than job_run_retention_days (14). */
+  apply_sms_retention: {
+    args: {
+      p_now?: Date | string | null;
+    };
+    returns: {
+      target: string | null;
+      deleted: string | null;
+    };
+    setof: true;
   };
   /** Evaluates every enabled alert rule at p_now (default now()), opens/repeats/resolves incidents and queues notifications; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, silenced, unsilenced, ok, no_data). Safe to run concurrently. */
   check_sms_alerts: {
@@ -205,6 +218,17 @@ export interface SmsMonitorFunctions {
       avg_generation_time_ms: string | null;
       delivery_rate_percent: string | null;
       llm_success_rate_percent: string | null;
+    };
+    setof: true;
+  };
+  /** Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-refresh-daily (every 5 minutes), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise). */
+  install_sms_monitor_schedule: {
+    args: {}
+    returns: {
+      jobname: string | null;
+      schedule: string | null;
+      command: string | null;
+      jobid: string | null;
     };
     setof: true;
   };
@@ -365,6 +389,12 @@ export interface SmsMonitorFunctions {
     };
     setof: false;
   };
+  /** Removes the sms-monitor-* pg_cron jobs (e.g. where an external scheduler or notifier --evaluate-every runs the checks instead); returns how many were removed. */
+  uninstall_sms_monitor_schedule: {
+    args: {}
+    returns: number | null;
+    setof: false;
+  };
 }
 
 /** Runtime description of the same functions (argument order, SQL types, defaults). */
@@ -405,6 +435,7 @@ export const smsMonitorFunctions = {
   api_metrics_summary: {
     args: [
       { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+      { name: 'p_live', type: 'boolean', default: 'false' },
     ],
     returns: 'jsonb',
     setof: false,
@@ -424,6 +455,7 @@ export const smsMonitorFunctions = {
   api_today_metrics: {
     args: [
       { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+      { name: 'p_live', type: 'boolean', default: 'false' },
     ],
     returns: 'jsonb',
     setof: false,
@@ -439,6 +471,15 @@ export const smsMonitorFunctions = {
     setof: false,
     composite: false,
     volatility: 'stable',
+  },
+  apply_sms_retention: {
+    args: [
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'table',
+    setof: true,
+    composite: true,
+    volatility: 'volatile',
   },
   check_sms_alerts: {
     args: [
@@ -492,6 +533,13 @@ export const smsMonitorFunctions = {
     setof: true,
     composite: true,
     volatility: 'stable',
+  },
+  install_sms_monitor_schedule: {
+    args: [],
+    returns: 'table',
+    setof: true,
+    composite: true,
+    volatility: 'volatile',
   },
   lift_sms_alert_silence: {
     args: [
@@ -602,6 +650,13 @@ export const smsMonitorFunctions = {
     returns: 'sms_monitor.sms_alert_silences',
     setof: false,
     composite: true,
+    volatility: 'volatile',
+  },
+  uninstall_sms_monitor_schedule: {
+    args: [],
+    returns: 'integer',
+    setof: false,
+    composite: false,
     volatility: 'volatile',
   },
 } as const;
