@@ -7,9 +7,9 @@ set search_path = pg_catalog, pg_temp
 as $$
   select coalesce(array_agg(distinct n.channel order by n.channel), '{}')
     from sms_monitor.sms_alert_notifications n
-   where n.alert_id = p_alert_id and n.event = 'trigger';
+   where n.alert_id = p_alert_id and n.event in ('trigger', 'repeat');
 $$;
 
 comment on function sms_monitor._alert_told_channels(uuid) is
-  'Internal: the channels an incident was announced on (they get its acknowledge and resolve).';
+  'Internal: the channels an incident was announced on, by a trigger or a repeat (they get its acknowledge and resolve).';
 revoke all on function sms_monitor._alert_told_channels(uuid) from public;

@@ -126,6 +126,10 @@ begin
           -- opened (or kept) under a silence that has ended: announce it now
           update sms_monitor.sms_alert_history h set last_notified_at = p_now where h.id = v_open.id;
           perform sms_monitor._alert_enqueue(v_open.id, 'trigger', v_rule.notification_channels);
+          if v_open.acknowledged_at is not null then
+            -- acknowledged while nobody had been told: tell them both now
+            perform sms_monitor._alert_enqueue(v_open.id, 'acknowledge', v_rule.notification_channels);
+          end if;
           v_action := 'unsilenced';
         elsif not v_breached then
           v_action := 'recovering';

@@ -2,7 +2,7 @@
 -- Each scenario uses its own day (rules watch the last 60 minutes, rounded out to whole hours).
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(83);
+select plan(92);
 
 create temp table res as select * from sms_monitor.check_sms_alerts('2029-01-01 00:00Z') limit 0;
 create function pg_temp.act(p_now timestamptz, p_type text default 'delivery_rate_critical') returns text
@@ -187,6 +187,34 @@ create temp table inc9 as select pg_temp.open_id() as id;
 select pg_temp.deliv('2030-01-09', 11, 100, 100);
 select is(pg_temp.act('2030-01-09 12:30Z'), 'resolved', 'recovers during the silence: resolved');
 select is(pg_temp.outbox((select id from inc9)), '', 'never announced, so no resolve either');
+
+-- 8b. a channel added while an incident is open hears of it through the repeat, and so of its resolve
+select pg_temp.deliv('2030-01-11', 10, 100, 80);
+select is(pg_temp.act('2030-01-11 10:30Z'), 'fired', 'day 11: fired on pagerduty');
+create temp table inc11 as select pg_temp.open_id() as id;
+update sms_monitor.sms_alert_thresholds set notification_channels = '{pagerduty,slack}' where alert_type = 'delivery_rate_critical';
+select pg_temp.deliv('2030-01-11', 11, 100, 80);
+select is(pg_temp.act('2030-01-11 11:30Z'), 'repeated', 'repeat after the cooldown');
+select pg_temp.deliv('2030-01-11', 12, 300, 300);
+select is(pg_temp.act('2030-01-11 12:30Z'), 'resolved', '(80 + 300) / 400 = 95 %: resolved');
+select is(pg_temp.outbox((select id from inc11)),
+  'pagerduty/trigger,pagerduty/repeat,slack/repeat,pagerduty/resolve,slack/resolve',
+  'slack was told by the repeat, so it is told of the resolve too');
+update sms_monitor.sms_alert_thresholds set notification_channels = '{pagerduty}' where alert_type = 'delivery_rate_critical';
+
+-- 8c. acknowledged while silenced and never announced: when the silence ends, trigger and acknowledge go out
+select sms_monitor.silence_sms_alerts('delivery_rate_critical', '2030-01-12 11:00Z', 'quiet', '2030-01-12 09:00Z');
+select pg_temp.deliv('2030-01-12', 10, 100, 80);
+select is(pg_temp.act('2030-01-12 10:30Z'), 'silenced', 'day 12: silenced');
+create temp table inc12 as select pg_temp.open_id() as id;
+select sms_monitor.acknowledge_sms_alert((select id from inc12), 'dave', '2030-01-12 10:40Z');
+select is(pg_temp.outbox((select id from inc12)), '', 'acknowledged during the silence: nobody had been told, nothing queued');
+select is(pg_temp.act('2030-01-12 11:00Z'), 'unsilenced', 'the silence ends');
+select is(pg_temp.outbox((select id from inc12)), 'pagerduty/trigger,pagerduty/acknowledge',
+  'the trigger and the acknowledge go out together');
+select pg_temp.deliv('2030-01-12', 11, 100, 80);
+select is(pg_temp.act('2030-01-12 12:10Z'), 'acknowledged', 'and no repeats follow');
+select sms_monitor.resolve_sms_alert((select id from inc12), 'dave', '2030-01-12 12:20Z');
 
 -- 9. a custom rule beside the default one on the same metric
 insert into sms_monitor.sms_alert_thresholds (alert_type, metric, comparison, threshold_value, severity,
