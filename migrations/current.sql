@@ -289,6 +289,9 @@ create unique index if not exists sms_alert_notifications_once
 create index if not exists sms_alert_notifications_due_idx
   on sms_monitor.sms_alert_notifications (next_attempt_at, id) where status = 'pending';
 create index if not exists sms_alert_notifications_alert_idx on sms_monitor.sms_alert_notifications (alert_id);
+-- In-order delivery per incident and channel: the claim looks for an earlier pending row.
+create index if not exists sms_alert_notifications_pending_order_idx
+  on sms_monitor.sms_alert_notifications (alert_id, channel, id) where status = 'pending';
 create index if not exists sms_alert_notifications_sent_idx
   on sms_monitor.sms_alert_notifications (sent_at) where status = 'sent';
 comment on table sms_monitor.sms_alert_notifications is

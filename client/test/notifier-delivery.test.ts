@@ -121,6 +121,21 @@ describe('notifier delivery (in-process daemon, real database, fake providers)',
     expect(since(before)).toHaveLength(3);
   });
 
+  it('trigger and resolve queued together, trigger answered 500: the resolve still reaches PagerDuty last', async () => {
+    const before = pd.requests.length;
+    pd.enqueue({ status: 500, body: 'internal error' });
+    const inc = await insertIncident(db.sql);
+    const ids = await enqueue(db.sql, [
+      { incident: inc, channel: 'pagerduty', event: 'trigger' },
+      { incident: inc, channel: 'pagerduty', event: 'resolve' },
+    ]);
+    const rows = await waitForRows(db.sql, ids, 10_000, (r) => r.status === 'sent');
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 2], ['sent', 1]]);
+    // Retried trigger first, then the resolve: an incident opened after its resolve would stay open.
+    expect(since(before).map((q) => q.body.event_action)).toEqual(['trigger', 'trigger', 'resolve']);
+    expect(since(before).at(-1)!.body).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: `sms-monitor/delivery_rate_critical/${inc.id}` });
+  });
+
   it('400 is permanent: failed at once with PagerDuty\'s error text', async () => {
     const before = pd.requests.length;
     const body = '{"status":"invalid event","message":"Event object is invalid","errors":["\'payload.summary\' is missing"]}';

@@ -3,6 +3,9 @@
 -- and leases the row to p_worker for p_lease_seconds; a crashed worker's rows come back when the
 -- lease runs out. A row whose lease ran out on its last allowed attempt is marked dead instead of
 -- being claimed again (a message that crashes the worker must not loop forever).
+-- One incident's notifications to one channel go out in order: a row is due only when no earlier
+-- row (lower id) of the same (alert_id, channel) is still pending, leased or waiting for a retry,
+-- so a retried trigger can never reach the provider after its resolve.
 create or replace function sms_monitor.claim_sms_notifications(
   p_worker text,
   p_limit integer default 10,
@@ -53,6 +56,9 @@ begin
      where n.status = 'pending'
        and n.next_attempt_at <= now()
        and (n.locked_until is null or n.locked_until <= now())
+       and not exists (
+         select from sms_monitor.sms_alert_notifications p
+          where p.alert_id = n.alert_id and p.channel = n.channel and p.status = 'pending' and p.id < n.id)
      order by n.next_attempt_at, n.id
      limit p_limit
      for update skip locked
@@ -72,7 +78,8 @@ $$;
 
 comment on function sms_monitor.claim_sms_notifications(text, integer, integer) is
   'Notifier: leases up to p_limit due outbox rows to p_worker for p_lease_seconds (for update skip locked), '
-  'oldest first; each claim counts one attempt.';
+  'oldest first; each claim counts one attempt. A row waits while an earlier row of the same incident and '
+  'channel is pending (in-order delivery: trigger, acknowledge, resolve).';
 revoke all on function sms_monitor.claim_sms_notifications(text, integer, integer) from public;
 grant execute on function sms_monitor.claim_sms_notifications(text, integer, integer)
   to sms_monitor_admin, sms_monitor_notifier;

@@ -1,5 +1,7 @@
 -- When the next pending row becomes claimable: its next_attempt_at, or the end of its lease when
--- a worker holds it (a crashed worker's row comes back then). NULL when nothing is pending.
+-- a worker holds it (a crashed worker's row comes back then). NULL when nothing is pending. Rows
+-- queued behind an earlier pending row of the same incident and channel are left out (they wait for
+-- that row, not for a time; see claim_sms_notifications).
 create or replace function sms_monitor.next_sms_notification_due()
 returns timestamptz
 language sql
@@ -9,11 +11,15 @@ set search_path = pg_catalog, pg_temp
 as $$
   select min(greatest(n.next_attempt_at, coalesce(n.locked_until, '-infinity'::timestamptz)))
     from sms_monitor.sms_alert_notifications n
-   where n.status = 'pending';
+   where n.status = 'pending'
+     and not exists (
+       select from sms_monitor.sms_alert_notifications p
+        where p.alert_id = n.alert_id and p.channel = n.channel and p.status = 'pending' and p.id < n.id);
 $$;
 
 comment on function sms_monitor.next_sms_notification_due() is
   'Notifier: the earliest time a pending outbox row becomes claimable (next_attempt_at, or lease end when '
-  'leased), or NULL when nothing is pending.';
+  'leased), or NULL when nothing is pending; rows queued behind an earlier pending row of their incident '
+  'and channel are not counted.';
 revoke all on function sms_monitor.next_sms_notification_due() from public;
 grant execute on function sms_monitor.next_sms_notification_due() to sms_monitor_admin, sms_monitor_notifier;
