@@ -14,7 +14,20 @@
 --!include functions/record_sms_events.sql
 --!include functions/_record_metric.sql
 --!include functions/record_sms_metric.sql
+--!include functions/_jsonb_merge_agg.sql
+--!include functions/get_sms_daily_metrics.sql
 alter table sms_monitor.sms_metrics set (fillfactor = 80);
+-- Unused since 000001 (every check raises its own 22023).
+drop function if exists sms_monitor._raise_invalid(text, text);
+-- Populated from the start, so get_sms_daily_metrics answers (empty) before pg_cron's first
+-- refresh instead of raising 55000 "has not been populated".
+do $$
+begin
+  if not (select c.relispopulated from pg_class c where c.oid = 'sms_monitor.sms_metrics_daily'::regclass) then
+    refresh materialized view sms_monitor.sms_metrics_daily;
+  end if;
+end;
+$$;
 -- (end of foundation section)
 
 -- == alert engine: rules, incidents, silences, outbox, schedules (issue 3) ==

@@ -18,8 +18,11 @@ set -euo pipefail
 cmd=${1:-}
 instance=${2:-dev}
 fresh=false
-[[ "${3:-}" == "--fresh" || "${2:-}" == "--fresh" ]] && fresh=true
-[[ "$instance" == "--fresh" ]] && instance=dev
+[[ "${3:-}" == "--fresh" ]] && fresh=true
+if [[ "$instance" == "--fresh" ]]; then
+  echo "pg.sh: --fresh wipes a cluster: name the test instance (e.g. pg.sh start test --fresh)" >&2
+  exit 2
+fi
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 state="$root/.sms-monitor/$instance"
@@ -165,6 +168,9 @@ write_url() {
 start() {
   ensure_packages
   mkdir -p "$state"
+  if $fresh && [[ "$instance" != test* ]]; then
+    log "--fresh is for test clusters only; '$instance' keeps its data"; exit 2
+  fi
   if $fresh && [[ -f "$state/datadir" ]]; then
     stop_cluster || true
     local old; old=$(datadir)
@@ -185,9 +191,11 @@ start() {
       log "PostgreSQL failed to start; last lines of $logf:"; as_owner tail -n 20 "$logf" >&2; exit 1; }
   fi
   write_url
-  local admin; admin=$(cat "$state/admin-url")
-  if [[ $(psql "$admin" -XAtqc "select count(*) from pg_database where datname = '$dbname'") == 0 ]]; then
-    psql "$admin" -Xqc "create database $dbname" >/dev/null
+  # The password goes through the environment: `ps` shows command lines to every local user.
+  local admin="postgres://postgres@127.0.0.1:$(cat "$state/port")/postgres"
+  local pw; pw=$(cat "$state/password")
+  if [[ $(PGPASSWORD=$pw psql "$admin" -XAtqc "select count(*) from pg_database where datname = '$dbname'") == 0 ]]; then
+    PGPASSWORD=$pw psql "$admin" -Xqc "create database $dbname" >/dev/null
   fi
   cat "$state/url"
 }

@@ -5,6 +5,7 @@
 # when it stops the daemon and the embedded database cleanly.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib.sh
 bash scripts/ensure-deps.sh
 
 embedded=false
@@ -18,8 +19,8 @@ $embedded && url_hint='"$(cat .sms-monitor/dev/url)"'
 
 npx sms-monitor migrate
 
-redacted=$(node -e 'const u=new URL(process.argv[1]); if (u.password) u.password="***"; console.log(u.toString())' "$DATABASE_URL")
-has_cron=$(psql "$DATABASE_URL" -XAtqc "select exists (select from pg_extension where extname = 'pg_cron')")
+redacted=$(redact_url "$DATABASE_URL")
+has_cron=$(psql_url "$DATABASE_URL" -XAtqc "select exists (select from pg_extension where extname = 'pg_cron')")
 cat <<INFO
 
 sms-monitor is running.
@@ -34,6 +35,7 @@ Press Ctrl-C to stop.
 INFO
 
 child=
+status=0
 shutdown() {
   trap - INT TERM
   if [[ -n "$child" ]] && kill -0 "$child" 2>/dev/null; then
@@ -41,7 +43,7 @@ shutdown() {
     wait "$child" 2>/dev/null || true
   fi
   if $embedded; then bash scripts/pg.sh stop dev; fi
-  exit 0
+  exit "$status"
 }
 trap shutdown INT TERM
 
@@ -54,5 +56,8 @@ else
   sleep infinity &
 fi
 child=$!
-wait "$child" || true
+# The notifier ending on its own (a bad SLACK_WEBHOOK_URL, say) is a failure of npm start: keep
+# its exit status; Ctrl-C goes through the trap above and exits 0.
+wait "$child" || status=$?
+[[ $status -ne 0 ]] && echo "[start] the notifier exited with status $status; stopping" >&2
 shutdown

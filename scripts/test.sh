@@ -4,6 +4,7 @@
 # type check, the pgTAP suite (pg_prove) and the vitest suite. Fails if any of them fails.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib.sh
 bash scripts/ensure-deps.sh || exit 1
 
 instance=${SMS_MONITOR_TEST_INSTANCE:-test}
@@ -11,13 +12,13 @@ if [[ -n "${DATABASE_URL:-}" ]]; then
   admin_url=$DATABASE_URL
   tap_db="sms_monitor_tap_$$"
 else
-  bash scripts/pg.sh start "$instance" --fresh >/dev/null || exit 1
   trap 'bash scripts/pg.sh destroy "$instance"' EXIT
+  bash scripts/pg.sh start "$instance" --fresh >/dev/null || exit 1
   admin_url=$(bash scripts/pg.sh admin-url "$instance")
   tap_db=sms_monitor_test   # the cron.database_name of the test cluster: pg_cron jobs are tested too
 fi
 export TEST_ADMIN_URL=$admin_url
-tap_url=$(node -e 'const u=new URL(process.argv[1]);u.pathname="/"+process.argv[2];console.log(u.toString())' "$admin_url" "$tap_db")
+tap_url=$(url_with_db "$admin_url" "$tap_db")
 
 status=0
 step() { echo; echo "== $*"; }
@@ -26,20 +27,20 @@ step "type check (tsc --noEmit)"
 npx tsc -p tsconfig.json --noEmit || status=1
 
 step "pgTAP: sql/tests (pg_prove) on $tap_db"
-psql "$admin_url" -Xqc "select 1" >/dev/null || exit 1
+psql_url "$admin_url" -Xqc "select 1" >/dev/null || exit 1
 if [[ -n "${DATABASE_URL:-}" ]]; then
-  psql "$admin_url" -Xqc "drop database if exists $tap_db" -c "create database $tap_db" || exit 1
+  psql_url "$admin_url" -Xqc "drop database if exists $tap_db" -c "create database $tap_db" || exit 1
 fi
 DATABASE_URL=$tap_url npx sms-monitor migrate --include-current || exit 1
 tap_log=$(mktemp)
-node -e '
-  const u = new URL(process.argv[1]);
+SMS_URL=$tap_url node -e '
+  const u = new URL(process.env.SMS_URL);
   console.log(`export PGHOST=${u.hostname} PGPORT=${u.port || 5432} PGUSER=${decodeURIComponent(u.username)} PGPASSWORD=${decodeURIComponent(u.password)} PGDATABASE=${u.pathname.slice(1)}`);
-' "$tap_url" > "$tap_log.env"
+' > "$tap_log.env"
 ( source "$tap_log.env"; pg_prove --ext .sql -r --failures sql/tests ) 2>&1 | tee "$tap_log"
 [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
 rm -f "$tap_log.env"
-if [[ -n "${DATABASE_URL:-}" ]]; then psql "$admin_url" -Xqc "drop database if exists $tap_db" || true; fi
+if [[ -n "${DATABASE_URL:-}" ]]; then psql_url "$admin_url" -Xqc "drop database if exists $tap_db" || true; fi
 
 step "vitest: client/test"
 vitest_json=$(mktemp)

@@ -42,30 +42,37 @@ async function startTestcontainer(): Promise<{ url: string; stop: () => Promise<
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cleanups: Array<() => Promise<void>> = [];
-  let adminUrl = process.env.TEST_ADMIN_URL ?? process.env.DATABASE_URL;
-  if (!adminUrl) {
-    if (await dockerReachable()) {
-      const c = await startTestcontainer();
-      adminUrl = c.url;
-      cleanups.push(c.stop);
-    } else {
-      const script = path.join(repoRoot, 'scripts', 'pg.sh');
-      const instance = `${process.env.SMS_MONITOR_TEST_INSTANCE ?? 'test'}-vitest`;
-      execFileSync('bash', [script, 'start', instance, '--fresh'], { stdio: ['ignore', 'ignore', 'inherit'] });
-      adminUrl = execFileSync('bash', [script, 'admin-url', instance], { encoding: 'utf8' }).trim();
-      cleanups.push(async () => { execFileSync('bash', [script, 'destroy', instance], { stdio: 'ignore' }); });
-    }
-  }
-  const templateDb = `sms_monitor_tpl_${process.pid}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${templateDb}`);
-  await admin.unsafe(`create database ${templateDb}`);
-  await migrateDatabase(withDatabase(adminUrl, templateDb), { includeCurrent: true, pgtap: false, log: () => {} });
-  project.provide('adminUrl', adminUrl);
-  project.provide('templateDb', templateDb);
-  return async () => {
-    await admin.unsafe(`drop database if exists ${templateDb} with (force)`);
-    await admin.end();
-    for (const c of cleanups.reverse()) await c();
+  const teardown = async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
   };
+  try {
+    let adminUrl = process.env.TEST_ADMIN_URL ?? process.env.DATABASE_URL;
+    if (!adminUrl) {
+      if (await dockerReachable()) {
+        const c = await startTestcontainer();
+        adminUrl = c.url;
+        cleanups.push(c.stop);
+      } else {
+        const script = path.join(repoRoot, 'scripts', 'pg.sh');
+        const instance = `${process.env.SMS_MONITOR_TEST_INSTANCE ?? 'test'}-vitest`;
+        cleanups.push(async () => { execFileSync('bash', [script, 'destroy', instance], { stdio: 'ignore' }); });
+        execFileSync('bash', [script, 'start', instance, '--fresh'], { stdio: ['ignore', 'ignore', 'inherit'] });
+        adminUrl = execFileSync('bash', [script, 'admin-url', instance], { encoding: 'utf8' }).trim();
+      }
+    }
+    const templateDb = `sms_monitor_tpl_${process.pid}`;
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    cleanups.push(async () => { await admin.end(); });
+    await admin.unsafe(`drop database if exists ${templateDb}`);
+    await admin.unsafe(`create database ${templateDb}`);
+    cleanups.push(async () => { await admin.unsafe(`drop database if exists ${templateDb} with (force)`); });
+    await migrateDatabase(withDatabase(adminUrl, templateDb), { includeCurrent: true, pgtap: false, log: () => {} });
+    project.provide('adminUrl', adminUrl);
+    project.provide('templateDb', templateDb);
+  } catch (error) {
+    // A failed setup (say, a migration error) must not leave the cluster or the template behind.
+    await teardown();
+    throw error;
+  }
+  return teardown;
 }

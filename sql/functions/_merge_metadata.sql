@@ -18,3 +18,4 @@ $$;
 
 comment on function sms_monitor._merge_metadata(jsonb, jsonb) is
   'Internal: merges bucket metadata, bounded to 16 KiB (then marks the bucket _metadata_truncated).';
+revoke all on function sms_monitor._merge_metadata(jsonb, jsonb) from public;

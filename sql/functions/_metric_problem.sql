@@ -36,3 +36,4 @@ $$;
 
 comment on function sms_monitor._metric_problem(text, text, numeric, jsonb, text) is
   'Internal: the validation rules for one recorded value; returns "<field>: <problem>" or NULL.';
+revoke all on function sms_monitor._metric_problem(text, text, numeric, jsonb, text) from public;

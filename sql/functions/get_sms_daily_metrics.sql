@@ -14,6 +14,10 @@ begin
   if p_start_date is null then
     raise exception 'start_date: is required' using errcode = '22023';
   end if;
+  if p_end_date is null and p_start_date > v_end then
+    raise exception 'start_date: % is after today (%) in the reporting timezone', p_start_date, v_end
+      using errcode = '22023';
+  end if;
   if v_end < p_start_date then
     raise exception 'end_date: % is before start_date %', v_end, p_start_date using errcode = '22023';
   end if;

@@ -54,7 +54,7 @@ begin
         when coalesce(jsonb_typeof(e.v -> 'metadata'), 'null') not in ('object', 'null') then
           'metadata: must be a JSON object'
         else sms_monitor._metric_problem(
-          t.kind, e.v ->> 'metric_type', coalesce((e.v ->> 'value')::numeric, 1), e.v -> 'metadata', 'value')
+          t.kind, e.v ->> 'metric_type', coalesce((e.v ->> 'value')::numeric, 1), nullif(e.v -> 'metadata', 'null'::jsonb), 'value')
       end as problem
     ) p
    where p.problem is not null

@@ -1,7 +1,7 @@
 -- record_sms_events: batches are all or nothing, duplicates add up, errors name the element.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(16);
+select plan(17);
 
 select is(sms_monitor.record_sms_events($$[
   {"metric_type": "sent_count", "user_id": "c0000000-0000-0000-0000-000000000001", "occurred_at": "2026-04-01T10:15:00Z"},
@@ -24,6 +24,8 @@ select is((select metric_value::text || '/' || sample_count from sms_monitor.sms
 select is((select metadata from sms_monitor.sms_metrics where metric_type = 'avg_delivery_time_ms'),
   '{"a": 1, "b": 2}'::jsonb, 'metadata of the batch merges');
 select is(sms_monitor.record_sms_events('[]'), 0, 'an empty batch records nothing');
+select is(sms_monitor.record_sms_events('[{"metric_type": "cancelled_count", "metadata": null, "user_id": null, "occurred_at": null}]'),
+  1, 'explicit JSON nulls mean "not given" (metadata, user, time)');
 
 -- A second batch adds into the same buckets.
 select sms_monitor.record_sms_events($$[{"metric_type": "sent_count", "occurred_at": "2026-04-01T10:30:00Z", "value": 5}]$$);

@@ -2,7 +2,12 @@
 -- rates from summed counts (wide enough for duplicate receipts), NULL without traffic.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(15);
+select plan(18);
+
+select is((select c.relispopulated from pg_class c where c.oid = 'sms_monitor.sms_metrics_daily'::regclass),
+  true, 'the view is populated by the migration: readable before the first scheduled refresh');
+select is((select count(*)::int from sms_monitor.get_sms_daily_metrics('2026-02-01')), 0,
+  'and answers an empty range instead of raising 55000');
 
 -- Day 1: two users. Timings are samples: user A 3 deliveries of 100, 200, 300 ms; user B one of 1,000 ms.
 -- The true mean is (100 + 200 + 300 + 1000) / 4 = 400; the original's average of per-row averages
@@ -55,6 +60,10 @@ select results_eq(
 select results_eq(
   $$select count(*)::int from sms_monitor.get_sms_daily_metrics('2026-02-01')$$,
   $$values (3)$$, 'NULL end date means through today');
+select throws_ok($$select * from sms_monitor.get_sms_daily_metrics(sms_monitor.reporting_today() + 1)$$,
+  '22023', format('start_date: %s is after today (%s) in the reporting timezone',
+                  sms_monitor.reporting_today() + 1, sms_monitor.reporting_today()),
+  'a future start without an end date names start_date');
 select throws_ok($$select * from sms_monitor.get_sms_daily_metrics('2026-02-03', '2026-02-01')$$,
   '22023', 'end_date: 2026-02-01 is before start_date 2026-02-03', 'end before start refused');
 

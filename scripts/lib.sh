@@ -1,0 +1,32 @@
+# Shared shell helpers for scripts/*.sh (sourced, not run).
+
+# psql on a connection URL without its password on the command line, where `ps` would show it
+# to every local user: the password travels in PGPASSWORD, the URL goes without it.
+psql_url() {
+  local url=$1 parts
+  shift
+  parts=$(SMS_URL="$url" node -e '
+    const u = new URL(process.env.SMS_URL);
+    const p = decodeURIComponent(u.password);
+    u.password = "";
+    console.log(u.toString());
+    console.log(p);')
+  PGPASSWORD=$(sed -n 2p <<<"$parts") psql "$(sed -n 1p <<<"$parts")" "$@"
+}
+
+# The same server and credentials, another database (the URL comes and goes through the
+# environment, not argv).
+url_with_db() {
+  SMS_URL="$1" SMS_DB="$2" node -e '
+    const u = new URL(process.env.SMS_URL);
+    u.pathname = "/" + process.env.SMS_DB;
+    console.log(u.toString());'
+}
+
+# A URL with its password replaced, safe to print.
+redact_url() {
+  SMS_URL="$1" node -e '
+    const u = new URL(process.env.SMS_URL);
+    if (u.password) u.password = "***";
+    console.log(u.toString());'
+}
