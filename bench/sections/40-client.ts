@@ -131,8 +131,9 @@ async function dashboards(db: BenchDatabase): Promise<void> {
   const yearAgo = new Date(Date.now() - 365 * 86400_000).toISOString().slice(0, 10);
   const calls: Array<[string, () => Promise<unknown>]> = [
     ['select 1 (baseline)', () => db.sql`select 1`],
-    ['api_today_metrics()', () => m.todayMetrics()],
-    ['api_metrics_summary()', () => m.metricsSummary()],
+    ['api_today_metrics() (from the view)', () => m.todayMetrics()],
+    ['api_today_metrics(p_live => true)', () => m.todayMetrics({ live: true })],
+    ['api_metrics_summary() (from the view)', () => m.metricsSummary()],
     ['api_user_metrics(user, 30)', () => m.userMetrics('b2000000-0000-0000-0000-000000000042', 30)],
     ['api_user_metrics(user, 365)', () => m.userMetrics('b2000000-0000-0000-0000-000000000042', 365)],
     ['api_daily_metrics(366 days)', () => m.dailyMetrics(yearAgo, today)],

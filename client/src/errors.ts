@@ -51,7 +51,8 @@ export class SmsMonitorDatabaseError extends SmsMonitorError {
   }
 }
 
-/** The database could not be reached (refused, reset, timed out): code 'CONNECTION'. */
+/** The database could not be reached (refused, reset, timed out): code 'CONNECTION'. Other failures
+ * that never reached SQL are plain SmsMonitorErrors with their own code (or 'CLIENT'). */
 export class SmsMonitorConnectionError extends SmsMonitorError {
   constructor(message: string, cause?: unknown) {
     super(message, 'CONNECTION', cause);
@@ -86,5 +87,13 @@ export function toSmsMonitorError(error: unknown): SmsMonitorError {
     if (code.startsWith('08') || code.startsWith('57P')) return new SmsMonitorConnectionError(message, error);
     return new SmsMonitorDatabaseError(message, code, error);
   }
-  return new SmsMonitorConnectionError(`database unreachable: ${message}${code ? ` (${code})` : ''}`, error);
+  if (NETWORK_CODES.has(code) || /^E[A-Z]+$/.test(code)) {
+    return new SmsMonitorConnectionError(`database unreachable: ${message || code}${code ? ` (${code})` : ''}`, error);
+  }
+  // Not from the server and not the network (e.g. a value postgres.js could not serialize).
+  return new SmsMonitorError(message, code || 'CLIENT', error);
 }
+
+/** postgres.js and Node codes for a connection that could not be made or was lost. */
+const NETWORK_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
