@@ -27,6 +27,8 @@ export const COMPLETE_ARGS = ['p_id', 'p_worker', 'p_outcome', 'p_error', 'p_ret
 export const CHECK_COLUMNS = ['alert_type', 'action'] as const satisfies ReadonlyArray<keyof Fn['check_sms_alerts']['returns']>;
 
 export const NOTIFY_CHANNEL = 'sms_monitor_notifications';
+/** Payload prefix of the listener's own liveness pings on NOTIFY_CHANNEL (outbox NOTIFYs are JSON arrays). */
+export const PING_PREFIX = 'sms-monitor-notifier-ping:';
 /** Advisory lock key (transaction-scoped) that lets only one replica run check_sms_alerts() at a time. */
 export const EVALUATE_LOCK_SQL = `hashtextextended('sms_monitor.check_sms_alerts', 0)`;
 
@@ -36,6 +38,8 @@ export interface NotifierOptions {
   logOut?: NodeJS.WritableStream;
   channels?: Map<ChannelName, Channel>;
   workerId?: string;
+  /** How often the listener is pinged (default: the poll interval clamped to 2-10 s). */
+  pingIntervalMs?: number;
 }
 
 interface Unrecorded {
@@ -61,8 +65,10 @@ export class Notifier {
   private readonly sql: postgres.Sql;
   private readonly stopping = new AbortController();
   private readonly abort = new AbortController();
-  private readonly pingChannel = `sms_monitor_notifier_ping_${randomBytes(6).toString('hex')}`;
-  private listeners: Array<{ unlisten: () => Promise<void> }> = [];
+  private readonly pingPayload: string;
+  /** The LISTEN connection: its own postgres.js instance, replaced (end + new) when it stops answering. */
+  private listenSql: postgres.Sql | null = null;
+  private listenGen = 0;
   private listenState: 'off' | 'starting' | 'on' = 'off';
   private pingSentAt = 0;
   private lastPongAt = 0;
@@ -83,20 +89,26 @@ export class Notifier {
   /** Counters, for tests and the bench. */
   readonly stats = { claimed: 0, sent: 0, retried: 0, failed: 0, dead: 0, lost: 0, drains: 0, listens: 0 };
 
+  private readonly pingIntervalMs: number;
+
   constructor(private readonly config: NotifierConfig, opts: NotifierOptions = {}) {
+    this.pingIntervalMs = opts.pingIntervalMs ?? Math.min(Math.max(config.pollIntervalMs, 2000), 10_000);
     this.workerId = opts.workerId ?? makeWorkerId();
+    this.pingPayload = `${PING_PREFIX}${this.workerId}`;
     this.secrets = configSecrets(config);
     this.log = (opts.logger ?? createLogger(config.logLevel)).child({ worker: this.workerId });
     this.channels = opts.channels ?? buildChannels(config, opts.logOut);
-    this.sql = postgres(config.databaseUrl, {
-      max: 4,
+    this.sql = postgres(config.databaseUrl, { ...this.pgOptions(), max: 4, idle_timeout: 60 });
+  }
+
+  private pgOptions(): postgres.Options<Record<string, postgres.PostgresType>> {
+    return {
       onnotice: () => {},
       connect_timeout: 10,
-      idle_timeout: 60,
       connection: { application_name: 'sms-monitor-notifier' },
       // Reconnect waits of the pool and of the LISTEN connection: jittered, capped.
-      backoff: (retries: number) => backoffMs(retries + 1, 250, config.reconnectMaxMs) / 1000,
-    });
+      backoff: (retries: number) => backoffMs(retries + 1, 250, this.config.reconnectMaxMs) / 1000,
+    };
   }
 
   /** Starts the timers and the listener and drains at once. Never throws for a database that is down. */
@@ -108,8 +120,7 @@ export class Notifier {
     this.pollTimer = setInterval(() => this.requestDrain('poll'), this.config.pollIntervalMs);
     if (this.config.listen) {
       void this.startListening();
-      const pingEvery = Math.min(Math.max(this.config.pollIntervalMs, 2000), 10_000);
-      this.pingTimer = setInterval(() => void this.checkListener(), pingEvery);
+      this.pingTimer = setInterval(() => void this.checkListener(), this.pingIntervalMs);
     }
     if (this.config.evaluateEveryMs) {
       this.evalTimer = setInterval(() => void this.evaluate(), this.config.evaluateEveryMs);
@@ -120,22 +131,43 @@ export class Notifier {
 
   // ---- listening -------------------------------------------------------------------------------
 
+  /**
+   * LISTENs on a fresh postgres.js instance of its own (one connection). postgres.js remembers a
+   * failed LISTEN per channel name for the life of an instance, so a listener that failed or went
+   * quiet is never retried through the same instance: it is ended and replaced.
+   */
   private async startListening(): Promise<void> {
     if (this.listenState === 'starting' || this.stopping.signal.aborted) return;
     this.listenState = 'starting';
+    await this.dropListener();
+    const gen = ++this.listenGen;
+    const sql = postgres(this.config.databaseUrl, { ...this.pgOptions(), max: 1 });
+    this.listenSql = sql;
     try {
       // onlisten runs after the first LISTEN and after every reconnect: NOTIFYs sent while we were
       // disconnected are lost, so drain then.
-      const main = await this.sql.listen(NOTIFY_CHANNEL, (payload) => this.onNotify(payload), () => this.onListen());
-      const ping = await this.sql.listen(this.pingChannel, () => { this.lastPongAt = Date.now(); });
-      this.listeners = [main, ping];
+      await sql.listen(NOTIFY_CHANNEL,
+        (payload) => { if (gen === this.listenGen) this.onNotify(payload); },
+        () => { if (gen === this.listenGen) this.onListen(); });
+      if (gen !== this.listenGen) return;
       this.listenState = 'on';
       this.lastPongAt = Date.now();
       this.pingSentAt = 0;
+      this.missedPings = 0;
     } catch (error) {
+      if (gen !== this.listenGen) return;
       this.listenState = 'off';
-      this.log.warn({ err: this.errText(error) }, 'could not LISTEN (database down?); polling meanwhile, will LISTEN again at the next check');
+      await this.dropListener();
+      this.log.warn({ err: this.errText(error) }, 'could not LISTEN (database down?); polling meanwhile, will LISTEN again on a new connection at the next check');
     }
+  }
+
+  /** Ends the LISTEN instance (its connection is terminated at once); callbacks of older instances are ignored. */
+  private async dropListener(): Promise<void> {
+    const old = this.listenSql;
+    this.listenSql = null;
+    this.listenGen++;
+    if (old) await old.end({ timeout: 0 }).catch(() => {});
   }
 
   private onListen(): void {
@@ -149,25 +181,28 @@ export class Notifier {
   }
 
   private onNotify(payload: string): void {
+    if (payload.startsWith(PING_PREFIX)) {
+      // A liveness ping, ours or another notifier's: not an outbox change.
+      if (payload === this.pingPayload) this.lastPongAt = Date.now();
+      return;
+    }
     this.log.debug({ ids: payload.slice(0, 200) }, 'outbox NOTIFY received; draining');
     this.requestDrain('notify');
   }
 
   /**
    * postgres.js re-LISTENs after a lost connection (retrying while the database is down), but a
-   * LISTEN that fails outright is not retried. A NOTIFY to our own ping channel proves the listener
-   * is alive; when two pings in a row were sent (the database answered) but never came back,
-   * LISTEN again.
+   * LISTEN that fails outright is not retried, and a connection can go quiet without closing. A
+   * NOTIFY on the outbox channel with our ping payload proves the listener is alive; when two pings
+   * in a row were sent (the database answered) but never came back, the LISTEN instance is ended
+   * and a new one LISTENs (and drains).
    */
   private async checkListener(): Promise<void> {
     if (this.stopping.signal.aborted || this.listenState === 'starting') return;
     if (this.pingSentAt > 0 && this.lastPongAt < this.pingSentAt) this.missedPings++;
     else this.missedPings = 0;
     if (this.listenState === 'off' || this.missedPings >= 2) {
-      if (this.listenState === 'on') this.log.warn('the LISTEN connection did not answer two pings; listening again');
-      const old = this.listeners;
-      this.listeners = [];
-      await Promise.all(old.map((l) => l.unlisten().catch(() => {})));
+      if (this.listenState === 'on') this.log.warn('the LISTEN connection did not answer two pings; replacing it and listening again');
       this.listenState = 'off';
       this.missedPings = 0;
       this.pingSentAt = 0;
@@ -176,7 +211,7 @@ export class Notifier {
     }
     try {
       const sentAt = Date.now();
-      await this.sql`select pg_notify(${this.pingChannel}, ${this.workerId})`;
+      await this.sql`select pg_notify(${NOTIFY_CHANNEL}, ${this.pingPayload})`;
       this.pingSentAt = sentAt;
     } catch {
       // The database is down: not the listener's fault; the drain loop reports and retries.
@@ -388,7 +423,7 @@ export class Notifier {
     } catch (error) {
       this.log.warn({ err: this.errText(error) }, `could not release claimed rows; they become claimable when the lease (${this.config.leaseSeconds} s) ends`);
     }
-    await Promise.all(this.listeners.map((l) => l.unlisten().catch(() => {})));
+    await this.dropListener();
     for (const c of this.channels.values()) await c.close?.().catch(() => {});
     await this.sql.end({ timeout: 5 }).catch(() => {});
     this.log.info({ stats: this.stats }, 'notifier stopped');
