@@ -248,11 +248,23 @@ export class Notifier {
           }
           if (rows.length === 0) break;
           this.log.debug({ count: rows.length, reason }, `claimed ${rows.length} notifications; delivering`);
-          await Promise.all(rows.map((r) => this.process(r)));
+          // Every delivery of the batch runs to its end (and its outcome is recorded) before a
+          // database error ends the drain: stop() waits for the drain, so nothing in flight is released.
+          const settled = await Promise.allSettled(rows.map((r) => this.process(r)));
+          const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failure) throw failure.reason;
           if (rows.length < this.config.batchSize) break;
         }
         if (!this.stopping.signal.aborted) await this.scheduleNextDue();
       } catch (error) {
+        if (!isConnectionError(error)) {
+          // Not an outage (missing function, permission, a bug): say what to check; the poll timer
+          // tries again, without the reconnect backoff and without blocking anything else.
+          this.log.error({ err: this.errText(error), sqlstate: sqlState(error) },
+            `draining the outbox failed: ${problemHint(error)}; trying again at the next poll (${formatDuration(this.config.pollIntervalMs)})`);
+          this.drainWanted = false;
+          continue;
+        }
         this.dbFailures++;
         const wait = backoffMs(this.dbFailures, 250, this.config.reconnectMaxMs);
         this.dbRetryAt = Date.now() + wait;
@@ -307,7 +319,8 @@ export class Notifier {
       await this.record({ row, outcome, retryInMs });
     } catch (error) {
       if (!isConnectionError(error)) {
-        this.log.error({ notification_id: row.id, err: this.errText(error) }, 'complete_sms_notification refused the outcome; leaving the row to its lease');
+        this.log.error({ notification_id: row.id, err: this.errText(error), sqlstate: sqlState(error) },
+          `could not record the outcome: ${problemHint(error)}; leaving the row to its lease (${this.config.leaseSeconds} s), after which it is retried`);
         return;
       }
       // Delivered (or not) but not recorded: keep it and record it once the database answers; if
@@ -358,7 +371,8 @@ export class Notifier {
         await this.record(u);
       } catch (error) {
         if (isConnectionError(error)) throw error; // still down: the drain loop backs off
-        this.log.error({ notification_id: u.row.id, err: this.errText(error) }, 'complete_sms_notification refused a late outcome; dropping it (the row follows its lease)');
+        this.log.error({ notification_id: u.row.id, err: this.errText(error), sqlstate: sqlState(error) },
+          `could not record a late outcome: ${problemHint(error)}; dropping it (the row follows its lease)`);
       }
       this.unrecorded.shift();
     }
@@ -387,7 +401,9 @@ export class Notifier {
         this.log.info({ actions }, `evaluated ${result.length} alert rules; next evaluation in ${formatDuration(this.config.evaluateEveryMs ?? 0)}`);
         this.requestDrain('evaluate');
       } catch (error) {
-        this.log.warn({ err: this.errText(error) }, `check_sms_alerts() failed; trying again in ${formatDuration(this.config.evaluateEveryMs ?? 0)}`);
+        const how = isConnectionError(error) ? 'database unavailable' : problemHint(error);
+        this.log[isConnectionError(error) ? 'warn' : 'error']({ err: this.errText(error), sqlstate: sqlState(error) },
+          `check_sms_alerts() failed (${how}); trying again in ${formatDuration(this.config.evaluateEveryMs ?? 0)}`);
       }
     })().finally(() => { this.evaluating = null; });
     await this.evaluating;
@@ -437,13 +453,39 @@ export class Notifier {
 }
 
 /**
- * True for errors that mean "the database is unreachable right now" (retry later): socket-level
- * errors of postgres.js (no SQLSTATE) and SQLSTATE classes 08 (connection), 57 (operator
- * intervention, e.g. shutdown), 53 (insufficient resources) and 40 (serialization/deadlock).
+ * True only for errors that mean "the database is unreachable right now" (reconnect with backoff):
+ * postgres.js connection errors (CONNECTION_CLOSED/ENDED/DESTROYED, CONNECT_TIMEOUT), socket errors
+ * (ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...) and SQLSTATE classes 08 (connection exception), 57
+ * (operator intervention, e.g. admin shutdown) and 53 (insufficient resources, e.g. too many
+ * connections). Anything else (a missing function, a permission, a bug) is not an outage.
  */
 export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof postgres.PostgresError)) return true;
-  return ['08', '57', '53', '40'].includes(String(error.code).slice(0, 2));
+  const code = errorCode(error);
+  if (error instanceof postgres.PostgresError) return ['08', '57', '53'].includes(code.slice(0, 2));
+  return /^CONNECTION_/.test(code) || code === 'CONNECT_TIMEOUT' || /^ECONN/.test(code)
+    || ['ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(code);
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+/** The SQLSTATE of a server error, else undefined. */
+export function sqlState(error: unknown): string | undefined {
+  return error instanceof postgres.PostgresError ? errorCode(error) : undefined;
+}
+
+/** What an operator should check for an error that is not an outage. */
+export function problemHint(error: unknown): string {
+  const state = sqlState(error);
+  if (state === undefined) return 'unexpected error in the notifier (not a database outage); please report it with this log line';
+  if (state === '42501') return `permission denied (SQLSTATE 42501): grant sms_monitor_notifier to the notifier's login role`;
+  if (['42883', '42P01', '42703', '3F000'].includes(state)) {
+    return `SQLSTATE ${state}: the sms_monitor schema is missing or older than this notifier; run \`sms-monitor migrate\``;
+  }
+  if (state.startsWith('28') || state === '3D000') return `SQLSTATE ${state}: check DATABASE_URL (role, password, database name)`;
+  return `SQLSTATE ${state}: the database refused the request (not an outage); check the message`;
 }
 
 /** Runs until SIGTERM or SIGINT, then stops cleanly; resolves when stopped (exit code 0). */
