@@ -128,7 +128,7 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Notifier: leases up to p_limit due outbox rows to p_worker for p_lease_seconds (for update skip locked), oldest first; each claim counts one attempt. */
+  /** Notifier: leases up to p_limit due outbox rows to p_worker for p_lease_seconds (for update skip locked), oldest first; each claim counts one attempt. A row waits while an earlier row of the same incident and channel is pending (in-order delivery: trigger, acknowledge, resolve). */
   claim_sms_notifications: {
     args: {
       p_worker: string | null;
@@ -154,7 +154,7 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Notifier: records a delivery outcome (sent | retry | failed) for a row leased by p_worker; returns the new status (sent, pending, failed, dead) or lost when the lease was lost. Unknown id: P0002. */
+  /** Notifier: records a delivery outcome (sent | retry | failed | defer) for a row leased by p_worker; returns the new status (sent, pending, failed, dead) or lost when the lease was lost. defer: pending again at p_retry_at (default now) with the attempt not counted (the notifier's own rate limit kept it from trying). NULL id or bad outcome: 22023; unknown id: P0002. */
   complete_sms_notification: {
     args: {
       p_id: number | string | null;
@@ -270,7 +270,7 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Notifier: the earliest time a pending outbox row becomes claimable (next_attempt_at, or lease end when leased), or NULL when nothing is pending. */
+  /** Notifier: the earliest time a pending outbox row becomes claimable (next_attempt_at, or lease end when leased), or NULL when nothing is pending; rows queued behind an earlier pending row of their incident and channel are not counted. */
   next_sms_notification_due: {
     args: {}
     returns: Date | null;
@@ -315,7 +315,7 @@ export interface SmsMonitorFunctions {
     returns: null;
     setof: false;
   };
-  /** Notifier, graceful shutdown: rows leased by p_worker become claimable at once, the attempt not counted; returns how many were released. */
+  /** Notifier, graceful shutdown: rows leased by p_worker become claimable at once, the attempt not counted; returns how many were released and NOTIFYs sms_monitor_notifications with their ids. */
   release_sms_notifications: {
     args: {
       p_worker: string | null;
