@@ -123,10 +123,11 @@ describe('buffered writes', () => {
   });
 });
 
-// A cluster of its own, stopped and started by this test (scripts/pg.sh, instance test-client-stop).
+// A cluster of its own, stopped and started by this test (scripts/pg.sh, instance <test instance>-stop,
+// e.g. test-stop under `npm test`), destroyed afterwards.
 describe('the database goes away and comes back', () => {
   const script = path.join(repoRoot, 'scripts', 'pg.sh');
-  const instance = 'test-client-stop';
+  const instance = `${process.env.SMS_MONITOR_TEST_INSTANCE ?? 'test'}-stop`;
   const pg = (...args: string[]) => execFileSync('bash', [script, ...args, instance], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   let url: string;
 
@@ -143,7 +144,7 @@ describe('the database goes away and comes back', () => {
     execFileSync('node', [path.join(repoRoot, 'bin', 'sms-monitor.js'), 'migrate', '--include-current', '--no-pgtap'],
       { env: { ...process.env, DATABASE_URL: url }, stdio: 'ignore' });
   }, 120_000);
-  afterAll(() => { pg('stop'); });
+  afterAll(() => { pg('destroy'); });
 
   it('stop the database, record, start it: the retry writes everything, nothing lost or doubled', async () => {
     const errors: Array<[string, string]> = [];
@@ -176,4 +177,14 @@ describe('the database goes away and comes back', () => {
     ]);
     expect(m.stats().buffer).toMatchObject({ accepted: 177, flushed: 177, dropped: 0 });
   }, 120_000);
+
+  it('close() with the database down rejects and says how many events were not written', async () => {
+    const m = createSmsMonitor(url, { buffered: { flushIntervalMs: NEVER } });
+    m.recordOptOut(user(21));
+    m.recordOptOut(user(22));
+    pg('stop');
+    const e = await m.close().then(() => null, (error: unknown) => error);
+    expect(e).toMatchObject({ code: 'CONNECTION' });
+    expect((e as Error).message).toMatch(/^close: 2 buffered events could not be written: database unreachable/);
+  }, 60_000);
 });
