@@ -138,7 +138,7 @@ describe('slack channel', () => {
     expect(await c.deliver(row(payload('trigger')), ctx())).toEqual({ kind: 'retry', error: 'slack: HTTP 429: rate_limited', retryAfterMs: 7000 });
     // The 429 also holds back the next message to this webhook: it is deferred, not sent.
     const deferred = await c.deliver(row(payload('trigger')), ctx({ maxWaitMs: 1000 }));
-    expect(deferred.kind).toBe('retry');
+    expect(deferred.kind).toBe('defer');
     expect((deferred as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(5000);
     const c2 = channel();
     slack.enqueue({ status: 503, body: 'service unavailable' });
@@ -152,6 +152,18 @@ describe('slack channel', () => {
     const hung = await new SlackChannel({ webhookUrl: slack.webhookUrl, minIntervalMs: 0 }, 300).deliver(row(payload('trigger')), ctx());
     expect(hung).toEqual({ kind: 'retry', error: 'slack: no answer within 300 ms (timed out)' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('a 429 while other messages wait for their slot holds them until its Retry-After', async () => {
+    const c = new SlackChannel({ webhookUrl: slack.webhookUrl, minIntervalMs: 300 }, 2000);
+    const before = slack.requests.length;
+    slack.enqueue({ status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } });
+    const [first, second] = await Promise.all([c.deliver(row(payload('trigger')), ctx()), c.deliver(row(payload('repeat')), ctx())]);
+    expect(first).toEqual({ kind: 'retry', error: 'slack: HTTP 429: rate_limited', retryAfterMs: 1000 });
+    expect(second).toEqual({ kind: 'sent', detail: 'ok' });
+    const [a, b] = slack.requests.slice(before);
+    // its slot was 300 ms after the first; the 429 said 1 s
+    expect(b!.receivedAt - a!.receivedAt).toBeGreaterThanOrEqual(990);
   });
 
   it('paces messages to one webhook', async () => {

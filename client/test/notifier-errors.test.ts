@@ -118,3 +118,24 @@ describe('notifier error handling', () => {
     expect(pd.requests.length).toBe(before + 2);
   });
 });
+
+describe('release_sms_notifications', () => {
+  it('NOTIFYs the released ids so other notifiers take them at once', async () => {
+    const inc = await insertIncident(db.sql);
+    const ids = await enqueue(db.sql, [
+      { incident: inc, channel: 'log', event: 'trigger' },
+      { incident: inc, channel: 'email', event: 'trigger' },
+    ]);
+    const claimed = await db.sql<Array<{ id: string }>>`select id::text as id from sms_monitor.claim_sms_notifications('leaving', 10, 60) order by id`;
+    expect(claimed.map((r) => r.id)).toEqual(ids);
+    const listener = db.connect({ max: 1 });
+    const payloads: string[] = [];
+    await listener.listen('sms_monitor_notifications', (p) => { payloads.push(p); });
+    const [r] = await db.sql<Array<{ n: number }>>`select sms_monitor.release_sms_notifications('leaving') as n`;
+    expect(r!.n).toBe(2);
+    await waitUntil('the NOTIFY of the release', () => payloads.length >= 1);
+    expect(payloads.map((p) => JSON.parse(p))).toEqual([ids.map(Number)]);
+    const [none] = await db.sql<Array<{ n: number }>>`select sms_monitor.release_sms_notifications('leaving') as n`;
+    expect(none!.n).toBe(0);
+  });
+});

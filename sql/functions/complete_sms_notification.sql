@@ -2,6 +2,9 @@
 --   sent   -> status sent, sent_at now()
 --   retry  -> pending again at coalesce(p_retry_at, now()), or dead once attempts >= max_attempts
 --   failed -> failed (permanent: the provider said the request can never succeed)
+--   defer  -> pending again at coalesce(p_retry_at, now()) WITHOUT counting the attempt (attempts - 1):
+--             the notifier's own pacing (Slack's one message per second) kept it from trying; never
+--             dead, last_error unchanged
 -- p_error goes to last_error (provider text, never a secret). Returns the resulting status, or
 -- 'lost' (nothing changed) when the row is no longer pending or is leased by another worker.
 create or replace function sms_monitor.complete_sms_notification(
@@ -21,8 +24,11 @@ declare
   v_row sms_monitor.sms_alert_notifications;
   v_status text;
 begin
-  if p_outcome is null or p_outcome not in ('sent', 'retry', 'failed') then
-    raise exception 'outcome: must be sent, retry or failed (got %)', coalesce(quote_literal(p_outcome), 'NULL')
+  if p_id is null then
+    raise exception 'id: is required' using errcode = '22023';
+  end if;
+  if p_outcome is null or p_outcome not in ('sent', 'retry', 'failed', 'defer') then
+    raise exception 'outcome: must be sent, retry, failed or defer (got %)', coalesce(quote_literal(p_outcome), 'NULL')
       using errcode = '22023';
   end if;
   if p_retry_at is not null and not isfinite(p_retry_at) then
@@ -30,7 +36,7 @@ begin
   end if;
   select * into v_row from sms_monitor.sms_alert_notifications n where n.id = p_id for update;
   if not found then
-    raise exception 'id: notification % does not exist', coalesce(p_id::text, 'NULL') using errcode = 'P0002';
+    raise exception 'id: notification % does not exist', p_id using errcode = 'P0002';
   end if;
   if v_row.status <> 'pending' or v_row.locked_by is distinct from p_worker then
     return 'lost';
@@ -39,6 +45,7 @@ begin
   v_status := case
     when p_outcome = 'sent' then 'sent'
     when p_outcome = 'failed' then 'failed'
+    when p_outcome = 'defer' then 'pending'
     when v_row.attempts >= v_row.max_attempts then 'dead'
     else 'pending'
   end;
@@ -46,7 +53,8 @@ begin
      set status = v_status,
          sent_at = case when v_status = 'sent' then now() else n.sent_at end,
          next_attempt_at = case when v_status = 'pending' then coalesce(p_retry_at, now()) else n.next_attempt_at end,
-         last_error = case when p_outcome = 'sent' then n.last_error else left(p_error, 2000) end,
+         last_error = case when p_outcome in ('sent', 'defer') then n.last_error else left(p_error, 2000) end,
+         attempts = case when p_outcome = 'defer' then greatest(n.attempts - 1, 0) else n.attempts end,
          locked_by = null,
          locked_until = null,
          updated_at = now()
@@ -57,8 +65,10 @@ end;
 $$;
 
 comment on function sms_monitor.complete_sms_notification(bigint, text, text, text, timestamptz) is
-  'Notifier: records a delivery outcome (sent | retry | failed) for a row leased by p_worker; returns the new '
-  'status (sent, pending, failed, dead) or lost when the lease was lost. Unknown id: P0002.';
+  'Notifier: records a delivery outcome (sent | retry | failed | defer) for a row leased by p_worker; returns the new '
+  'status (sent, pending, failed, dead) or lost when the lease was lost. defer: pending again at p_retry_at '
+  '(default now) with the attempt not counted (the notifier''s own rate limit kept it from trying). '
+  'NULL id or bad outcome: 22023; unknown id: P0002.';
 revoke all on function sms_monitor.complete_sms_notification(bigint, text, text, text, timestamptz) from public;
 grant execute on function sms_monitor.complete_sms_notification(bigint, text, text, text, timestamptz)
   to sms_monitor_admin, sms_monitor_notifier;

@@ -2,7 +2,7 @@
 -- release, next due time, NOTIFY trigger, history kept true to the outbox, and who may call what.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(46);
+select plan(52);
 
 select has_table('sms_monitor', 'sms_alert_notifications', 'outbox table exists');
 select columns_are('sms_monitor', 'sms_alert_notifications', array['id', 'alert_id', 'channel', 'event', 'status',
@@ -91,7 +91,7 @@ select is((select notification_error from sms_monitor.sms_alert_history where id
 select throws_ok($$select sms_monitor.complete_sms_notification(-1, 'w1', 'sent')$$, 'P0002',
   'id: notification -1 does not exist', 'unknown id: P0002');
 select throws_ok($$select sms_monitor.complete_sms_notification(1, 'w1', 'delivered')$$, '22023',
-  'outcome: must be sent, retry or failed (got ''delivered'')', 'bad outcome: 22023');
+  'outcome: must be sent, retry, failed or defer (got ''delivered'')', 'bad outcome: 22023');
 select throws_ok($$select * from sms_monitor.claim_sms_notifications('')$$, '22023', null, 'empty worker: 22023');
 select throws_ok($$select * from sms_monitor.claim_sms_notifications('w', 0)$$, '22023',
   'limit: must be between 1 and 1000 (got 0)', 'limit 0: 22023');
@@ -122,6 +122,25 @@ select is((select count(*)::int from sms_monitor.claim_sms_notifications('w6', 5
 select is((select status from sms_monitor.sms_alert_notifications where id = (select id from ids where n = '4')),
   'dead', '... it is dead');
 select is(sms_monitor.next_sms_notification_due(), null, 'nothing pending: next due is NULL');
+
+-- defer: the notifier's own rate limit (Slack pacing) kept it from trying: pending again at p_retry_at,
+-- the attempt not counted (even on what would be the last attempt), last_error kept
+insert into sms_monitor.sms_alert_notifications (alert_id, channel, event, payload, next_attempt_at, max_attempts, last_error)
+values ('00000000-0000-0000-0000-0000000000a1', 'slack', 'repeat', '{"n": 5}', now() - interval '1 second', 1, 'earlier');
+insert into ids select '5', id from sms_monitor.sms_alert_notifications where payload ->> 'n' = '5';
+select is((select array[payload ->> 'n', attempts::text] from sms_monitor.claim_sms_notifications('w7', 5, 30)),
+  array['5', '1'], 'w7 claims the slack row (attempt 1 of 1)');
+select is(sms_monitor.complete_sms_notification((select id from ids where n = '5'), 'w7', 'defer', null,
+  now() + interval '10 seconds'), 'pending', 'defer -> pending (not dead, although attempts = max_attempts)');
+select is((select array[attempts::text, next_attempt_at::text, last_error, coalesce(locked_by, 'none')]
+             from sms_monitor.sms_alert_notifications where id = (select id from ids where n = '5')),
+  array['0', (now() + interval '10 seconds')::text, 'earlier', 'none'],
+  'deferred: attempt not counted, due at p_retry_at, last_error kept, lease cleared');
+select is(sms_monitor.complete_sms_notification((select id from ids where n = '5'), 'w7', 'defer'), 'lost',
+  'a second defer without the lease: lost');
+select is(sms_monitor.next_sms_notification_due(), now() + interval '10 seconds', 'next due: the deferred row');
+select throws_ok($$select sms_monitor.complete_sms_notification(null, 'w1', 'sent')$$, '22023',
+  'id: is required', 'NULL id: 22023');
 
 -- roles (pgTAP itself must be callable by them; rolled back with the rest)
 grant usage on schema pgtap to sms_monitor_notifier, sms_monitor_writer, sms_monitor_reader;

@@ -87,7 +87,7 @@ export class Notifier {
   private unrecorded: Unrecorded[] = [];
   private stopped: Promise<void> | null = null;
   /** Counters, for tests and the bench. */
-  readonly stats = { claimed: 0, sent: 0, retried: 0, failed: 0, dead: 0, lost: 0, drains: 0, listens: 0 };
+  readonly stats = { claimed: 0, sent: 0, retried: 0, deferred: 0, failed: 0, dead: 0, lost: 0, drains: 0, listens: 0 };
 
   private readonly pingIntervalMs: number;
 
@@ -297,7 +297,7 @@ export class Notifier {
 
   private ctx(): DeliveryContext {
     // Pacing may use most of what the lease leaves after the request's own timeout; a row that
-    // would wait longer is handed back as a retry at its slot (which counts as an attempt).
+    // would wait longer is deferred to its slot (complete_sms_notification 'defer': not an attempt).
     const maxWaitMs = Math.max(0, Math.floor((this.config.leaseSeconds * 1000 - this.config.requestTimeoutMs) * 0.8));
     return { stopping: this.stopping.signal, abort: this.abort.signal, maxWaitMs };
   }
@@ -311,10 +311,10 @@ export class Notifier {
       outcome = { kind: 'retry', error: `${row.channel}: unexpected error: ${this.errText(error)}` };
     }
     if (outcome.kind === 'released') return; // handed back by release_sms_notifications at shutdown
-    if (outcome.kind !== 'sent') outcome = { ...outcome, error: scrub(outcome.error, this.secrets) };
+    if (outcome.kind === 'retry' || outcome.kind === 'failed') outcome = { ...outcome, error: scrub(outcome.error, this.secrets) };
     const retryInMs = outcome.kind === 'retry'
       ? Math.min(outcome.retryAfterMs ?? backoffMs(row.attempts, this.config.retryBaseMs, this.config.retryMaxMs), 86_400_000)
-      : null;
+      : outcome.kind === 'defer' ? Math.min(outcome.retryAfterMs, 86_400_000) : null;
     try {
       await this.record({ row, outcome, retryInMs });
     } catch (error) {
@@ -332,12 +332,17 @@ export class Notifier {
   }
 
   private async record({ row, outcome, retryInMs }: Unrecorded): Promise<void> {
-    const error = outcome.kind === 'sent' ? null : outcome.error;
+    const error = outcome.kind === 'retry' || outcome.kind === 'failed' ? outcome.error : null;
     const [r] = await this.sql<Array<{ status: string }>>`
       select sms_monitor.complete_sms_notification(${row.id}::bigint, ${this.workerId}, ${outcome.kind}, ${error},
         ${retryInMs === null ? null : this.sql`now() + make_interval(secs => ${retryInMs / 1000}::float8)`}) as status`;
     const status = r?.status ?? 'unknown';
     const ids = { notification_id: row.id, alert_id: row.alert_id, channel: row.channel, event: row.event, attempt: row.attempts };
+    if (outcome.kind === 'defer' && status === 'pending') {
+      this.stats.deferred++;
+      this.log.info({ ...ids, reason: outcome.reason }, `not sent yet (${outcome.reason}); deferred ${formatDuration(retryInMs ?? 0)}, the attempt not counted`);
+      return;
+    }
     switch (status) {
       case 'sent':
         this.stats.sent++;

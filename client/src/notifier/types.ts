@@ -43,12 +43,15 @@ export interface OutboxRow {
  *  sent:   the provider accepted it (2xx).
  *  retry:  temporary (429, 5xx, timeout, network); retryAfterMs when the provider said when.
  *  failed: permanent (400/403/404/410, other 4xx, not configured); never retried.
+ *  defer:  not attempted because of the notifier's own pacing (Slack's rate limit); pending again
+ *          after retryAfterMs, the attempt not counted (complete_sms_notification 'defer').
  *  released: not attempted (shutdown); the row goes back to pending without counting the attempt.
  */
 export type Outcome =
   | { kind: 'sent'; detail?: string }
   | { kind: 'retry'; error: string; retryAfterMs?: number }
   | { kind: 'failed'; error: string }
+  | { kind: 'defer'; reason: string; retryAfterMs: number }
   | { kind: 'released' };
 
 export interface DeliveryContext {

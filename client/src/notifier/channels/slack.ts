@@ -47,6 +47,7 @@ export function slackMessage(p: NotificationPayload): SlackMessage {
 /** Spaces messages to one webhook; a 429 moves the next slot to when Slack says. */
 export class Pacer {
   private next = 0;
+  private heldUntil = 0;
   constructor(private readonly intervalMs: number) {}
   /** Milliseconds until a message may go now, without reserving. */
   peek(now = Date.now()): number {
@@ -60,6 +61,11 @@ export class Pacer {
   }
   pushBack(untilEpochMs: number): void {
     this.next = Math.max(this.next, untilEpochMs);
+    this.heldUntil = Math.max(this.heldUntil, untilEpochMs);
+  }
+  /** True while a 429's Retry-After holds the webhook back (slots reserved before it are void). */
+  held(now = Date.now()): boolean {
+    return now < this.heldUntil;
   }
 }
 
@@ -71,12 +77,19 @@ export class SlackChannel implements Channel {
   }
 
   async deliver(row: OutboxRow, ctx: DeliveryContext): Promise<Outcome> {
-    const wait = this.pacer.peek();
-    if (wait > ctx.maxWaitMs) {
-      return { kind: 'retry', error: `slack: webhook rate limit, next slot in ${wait} ms`, retryAfterMs: wait };
+    const deadline = Date.now() + ctx.maxWaitMs;
+    for (;;) {
+      // Waiting for our own pacing is not a delivery attempt: a row whose slot is too far off for
+      // its lease is deferred (pending again at its slot, the attempt not counted).
+      const wait = this.pacer.peek();
+      if (Date.now() + wait > deadline) {
+        return { kind: 'defer', reason: `slack: webhook rate limit, next slot in ${wait} ms`, retryAfterMs: wait };
+      }
+      const reserved = this.pacer.reserve();
+      if (reserved > 0 && !(await sleep(reserved, ctx.stopping))) return { kind: 'released' };
+      // A 429 that came back while we waited voids the slot: queue again behind its Retry-After.
+      if (!this.pacer.held()) break;
     }
-    const reserved = this.pacer.reserve();
-    if (reserved > 0 && !(await sleep(reserved, ctx.stopping))) return { kind: 'released' };
     const r = await postJson('slack', this.config.webhookUrl, slackMessage(row.payload), { timeoutMs: this.timeoutMs, abort: ctx.abort });
     if (r.status === 429) this.pacer.pushBack(Date.now() + (r.retryAfterMs ?? 1000));
     return r.outcome;
