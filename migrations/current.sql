@@ -348,6 +348,9 @@ create or replace trigger sms_alert_notifications_notify after insert on sms_mon
 -- only live in cron.database_name); elsewhere a superuser who adds pg_cron later runs
 -- select * from sms_monitor.install_sms_monitor_schedule();
 --!include functions/apply_sms_retention.sql
+-- `notifier --evaluate-every` runs the pg_cron jobs itself where pg_cron is missing.
+grant execute on function sms_monitor.refresh_sms_metrics_daily() to sms_monitor_notifier;
+grant execute on function sms_monitor.apply_sms_retention(timestamptz) to sms_monitor_notifier;
 --!include functions/install_sms_monitor_schedule.sql
 --!include functions/uninstall_sms_monitor_schedule.sql
 do $$

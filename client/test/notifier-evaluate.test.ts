@@ -109,4 +109,55 @@ describe('notifier --evaluate-every', () => {
       await db.sql.unsafe(`drop role ${role}`);
     }
   });
+
+  it('also refreshes sms_metrics_daily every round and applies retention once a day (as the notifier role)', async () => {
+    const role = `notifier_r_${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    await db.sql.unsafe(`create role ${role} login password '${password}' in role sms_monitor_notifier`);
+    try {
+      await db.sql`select sms_monitor.refresh_sms_metrics_daily()`;
+      const today = async () => {
+        const [r] = await db.sql<Array<{ n: string | null }>>`
+          select sent_count::text as n from sms_monitor.sms_metrics_daily where metric_date = sms_monitor.reporting_today()`;
+        return Number(r?.n ?? 0);
+      };
+      const baseline = await today();
+      await db.sql`select sms_monitor.record_sms_event('sent_count', null, 7)`;
+      expect(await today()).toBe(baseline); // stale until refreshed
+      // Past retention: a metric bucket 500 days old (limit 400) and a notification sent 40 days ago (limit 30).
+      const [old] = await db.sql<Array<{ id: string }>>`
+        insert into sms_monitor.sms_metrics (metric_date, metric_type, metric_value, sample_count)
+        values (sms_monitor.reporting_today() - 500, 'sent_count', 3, 3) returning id::text as id`;
+      const inc = await insertIncident(db.sql);
+      const [sentOld] = await enqueue(db.sql, [{ incident: inc, channel: 'log', event: 'trigger' }]);
+      await db.sql`update sms_monitor.sms_alert_notifications set status = 'sent', sent_at = now() - interval '40 days' where id = ${sentOld!}`;
+
+      const u = new URL(db.url);
+      u.username = role;
+      u.password = password;
+      const lines: string[] = [];
+      const logs = new PassThrough();
+      logs.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
+      const config = loadNotifierConfig(u.toString(), { NOTIFIER_POLL_INTERVAL: '5s', NOTIFIER_LEASE: '5s', NOTIFIER_REQUEST_TIMEOUT: '1s' });
+      const n = new Notifier({ ...config, evaluateEveryMs: 200 }, { logger: createLogger('debug', logs) });
+      await n.start();
+      try {
+        await waitUntil('three evaluations', () => lines.filter((l) => l.includes('and refreshed sms_metrics_daily')).length >= 3);
+        expect(await today()).toBe(baseline + 7);
+        expect(await db.sql`select id from sms_monitor.sms_metrics where id = ${old!.id}`).toEqual([]);
+        expect(await db.sql`select id from sms_monitor.sms_alert_notifications where id = ${sentOld!}`).toEqual([]);
+        // Retention once (a day), not every round.
+        expect(lines.filter((l) => l.includes('applied retention'))).toHaveLength(1);
+        expect(JSON.parse(lines.find((l) => l.includes('applied retention'))!).deleted).toMatchObject({
+          'sms_monitor.sms_metrics': 1, 'sms_monitor.sms_alert_notifications': 1,
+        });
+        expect(lines.filter((l) => /permission denied|42501|"level":50/.test(l))).toEqual([]);
+      } finally {
+        await n.stop();
+      }
+    } finally {
+      await db.sql.unsafe(`drop owned by ${role}`);
+      await db.sql.unsafe(`drop role ${role}`);
+    }
+  });
 });

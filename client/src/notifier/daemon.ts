@@ -84,6 +84,8 @@ export class Notifier {
   private retryTimer: NodeJS.Timeout | null = null;
   private evalTimer: NodeJS.Timeout | null = null;
   private evaluating: Promise<void> | null = null;
+  /** When this notifier last ran apply_sms_retention() (--evaluate-every runs it once a day). */
+  private lastRetentionAt = 0;
   private unrecorded: Unrecorded[] = [];
   private stopped: Promise<void> | null = null;
   /** Counters, for tests and the bench. */
@@ -385,25 +387,53 @@ export class Notifier {
 
   // ---- evaluation (servers without pg_cron) ----------------------------------------------------
 
+  /**
+   * One round of the jobs pg_cron would run: check_sms_alerts(), refresh_sms_metrics_daily() and,
+   * once a day, apply_sms_retention(), in one transaction holding the advisory lock (replicas that
+   * do not get it skip the round). The refresh and the retention run in savepoints: their failure
+   * is logged and does not undo the alert evaluation.
+   */
   private async evaluate(): Promise<void> {
     if (this.evaluating || this.stopping.signal.aborted) return;
     this.evaluating = (async () => {
       try {
-        const result = await this.sql.begin(async (tx) => {
+        const retentionDue = Date.now() - this.lastRetentionAt >= 86_400_000;
+        const outcome = await this.sql.begin(async (tx) => {
           const [l] = await tx.unsafe<Array<{ locked: boolean }>>(`select pg_try_advisory_xact_lock(${EVALUATE_LOCK_SQL}) as locked`);
           if (!l?.locked) return null;
-          return tx<Array<Record<string, unknown>>>`select * from sms_monitor.check_sms_alerts()`;
+          const checks = await tx<Array<Record<string, unknown>>>`select * from sms_monitor.check_sms_alerts()`;
+          const job = async (name: string, run: (sp: postgres.TransactionSql) => Promise<unknown>) => {
+            try {
+              return await tx.savepoint(run);
+            } catch (error) {
+              if (isConnectionError(error)) throw error;
+              this.log.error({ err: this.errText(error), sqlstate: sqlState(error) },
+                `${name} failed: ${problemHint(error)}; the alert evaluation stands; trying again at the next round`);
+              return undefined;
+            }
+          };
+          const refreshed = (await job('refresh_sms_metrics_daily()', (sp) => sp`select sms_monitor.refresh_sms_metrics_daily()`)) !== undefined;
+          const retention = retentionDue
+            ? await job('apply_sms_retention()', (sp) => sp<Array<{ target: string; deleted: string }>>`select * from sms_monitor.apply_sms_retention()`)
+            : undefined;
+          return { checks, refreshed, retention: retention as Array<{ target: string; deleted: string }> | undefined };
         });
-        if (result === null) {
+        if (outcome === null) {
           this.log.debug('another notifier is evaluating the alert rules; skipping this round');
           return;
         }
+        if (outcome.retention) {
+          this.lastRetentionAt = Date.now();
+          const deleted = Object.fromEntries(outcome.retention.map((r) => [r.target, Number(r.deleted)]));
+          this.log.info({ deleted }, 'applied retention (apply_sms_retention); next run in 24 h');
+        }
+        const result = outcome.checks;
         const actions: Record<string, number> = {};
         for (const row of result) {
           const a = String(row.action ?? 'unknown');
           actions[a] = (actions[a] ?? 0) + 1;
         }
-        this.log.info({ actions }, `evaluated ${result.length} alert rules; next evaluation in ${formatDuration(this.config.evaluateEveryMs ?? 0)}`);
+        this.log.info({ actions }, `evaluated ${result.length} alert rules${outcome.refreshed ? ' and refreshed sms_metrics_daily' : ''}; next evaluation in ${formatDuration(this.config.evaluateEveryMs ?? 0)}`);
         this.requestDrain('evaluate');
       } catch (error) {
         const how = isConnectionError(error) ? 'database unavailable' : problemHint(error);
