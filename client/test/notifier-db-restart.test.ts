@@ -1,5 +1,5 @@
 // The database stopped and started under a running notifier (its own embedded instance,
-// test-notifier-stop, so nothing else is disturbed): it keeps running, reconnects with backoff,
+// <SMS_MONITOR_TEST_INSTANCE>-notifier-stop, destroyed afterwards, so nothing else is disturbed): it keeps running, reconnects with backoff,
 // LISTENs again and delivers what was queued.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { withDatabase } from './db-url.ts';
 import { fakePagerDuty } from './fakes/http-provider.ts';
 import { enqueue, insertIncident, NotifierProcess, ROUTING_KEY, waitForRows, waitUntil } from './fakes/outbox.ts';
 
-const INSTANCE = 'test-notifier-stop';
+const INSTANCE = `${process.env.SMS_MONITOR_TEST_INSTANCE ?? 'test'}-notifier-stop`;
 const pg = (...args: string[]) => execFileSync('bash', [path.join(repoRoot, 'scripts', 'pg.sh'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
 
 let url: string;
@@ -37,7 +37,7 @@ afterAll(async () => {
   if (late) await late.stop();
   await sql?.end({ timeout: 1 });
   await pd?.close();
-  pg('stop', INSTANCE);
+  pg('destroy', INSTANCE);
 });
 
 describe('database stopped and started', () => {

@@ -1,7 +1,7 @@
 // The notifier as a real child process (`node bin/sms-monitor.js notifier`) against a real database
 // and a fake PagerDuty: crash mid-delivery, breach while down, a killed LISTEN connection, two
 // notifiers side by side, SIGTERM. Waits on observable events only (requests, row states, log lines).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type TestDatabase } from './db.ts';
 import { fakePagerDuty, fakeSlack } from './fakes/http-provider.ts';
 import { enqueue, insertIncident, NotifierProcess, ROUTING_KEY, rowStates, waitForRows, waitUntil, type Incident } from './fakes/outbox.ts';
@@ -13,6 +13,10 @@ const procs: NotifierProcess[] = [];
 beforeAll(async () => {
   db = await freshDatabase();
   pd = await fakePagerDuty();
+});
+// A failed assertion must not leave notifiers running: they would claim the next tests' rows.
+afterEach(async () => {
+  await Promise.all(procs.map((p) => p.stop()));
 });
 afterAll(async () => {
   await Promise.all(procs.map((p) => p.stop()));
@@ -46,6 +50,9 @@ async function incidents(n: number): Promise<Incident[]> {
   return out;
 }
 
+/** This child's own "claimed N notifications" (debug) log line: it, not some other process, is delivering. */
+const CLAIMED = /"msg":"claimed \d+ notifications; delivering"/;
+
 /** Requests the fake received per dedup_key (for the given incidents). */
 function requestsPerIncident(list: Incident[]): number[] {
   return list.map((i) => pd.requests.filter((r) => r.body?.dedup_key === `sms-monitor/${i.alertType}/${i.id}`).length);
@@ -68,8 +75,9 @@ describe('notifier process', () => {
     pd.enqueue({ hang: true }); // the first attempt never gets an answer
     const [inc] = await incidents(1);
     const [id] = await enqueue(db.sql, [{ incident: inc!, channel: 'pagerduty', event: 'trigger' }]);
-    const a = notifier();
-    await pd.waitForRequests(before + 1, 20_000); // mid-delivery now
+    const a = notifier({ LOG_LEVEL: 'debug' });
+    await a.waitForLog(CLAIMED, 20_000);
+    await pd.waitForRequests(before + 1, 20_000); // a's request (no other notifier runs): mid-delivery now
     a.kill('SIGKILL');
     expect((await a.exited).signal).toBe('SIGKILL');
     const [held] = await rowStates(db.sql, [id!]);
@@ -132,7 +140,8 @@ describe('notifier process', () => {
     pd.enqueue(...list.map(() => ({ status: 202, body: '{"status":"success"}', delayMs: 300 })));
     const before = pd.requests.length;
     const ids = await enqueue(db.sql, list.map((incident) => ({ incident, channel: 'pagerduty', event: 'trigger' as const })));
-    const a = notifier({ NOTIFIER_BATCH_SIZE: '4', NOTIFIER_LEASE: '30s' });
+    const a = notifier({ NOTIFIER_BATCH_SIZE: '4', NOTIFIER_LEASE: '30s', LOG_LEVEL: 'debug' });
+    await a.waitForLog(CLAIMED, 20_000);
     await pd.waitForRequests(before + 1, 20_000);
     a.kill('SIGTERM');
     expect((await a.exited).code).toBe(0);
@@ -155,7 +164,8 @@ describe('notifier process', () => {
       const list = await incidents(5);
       const ids = await enqueue(db.sql, list.map((incident) => ({ incident, channel: 'slack', event: 'trigger' as const })));
       // One message every 2 s: after the first, the other four claimed rows sit in the pacer.
-      const a = notifier({ SLACK_WEBHOOK_URL: slack.webhookUrl, SLACK_MIN_INTERVAL: '2s', NOTIFIER_BATCH_SIZE: '5', NOTIFIER_LEASE: '30s' });
+      const a = notifier({ SLACK_WEBHOOK_URL: slack.webhookUrl, SLACK_MIN_INTERVAL: '2s', NOTIFIER_BATCH_SIZE: '5', NOTIFIER_LEASE: '30s', LOG_LEVEL: 'debug' });
+      await a.waitForLog(/"msg":"claimed 5 notifications; delivering"/, 20_000);
       await slack.waitForRequests(1, 20_000);
       await waitForRows(db.sql, ids.slice(0, 1), 5000);
       a.kill('SIGTERM');
