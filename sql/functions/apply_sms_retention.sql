@@ -1,8 +1,9 @@
 -- The daily retention job (pg_cron 'sms-monitor-retention'). Deletes, per sms_monitor.settings:
 --   sms_metrics buckets whose reporting day is more than metric_retention_days (default 400) before
 --     the reporting day of p_now;
---   outbox rows delivered (status sent) more than notification_retention_days (default 30) ago
---     (failed and dead rows stay as evidence until an operator looks at them);
+--   outbox rows delivered (status sent) more than notification_retention_days (default 30) ago, of
+--     incidents resolved before that too (an open incident keeps them: they say whom to tell when it
+--     is resolved); failed and dead rows stay as evidence until an operator looks at them;
 --   pg_cron's cron.job_run_details rows that ended more than job_run_retention_days (default 14)
 --     ago, when pg_cron is installed here (that table grows by a row per job run, forever).
 -- Returns one row per target with how many rows went.
@@ -27,8 +28,13 @@ begin
   get diagnostics v_count = row_count;
   target := 'sms_monitor.sms_metrics'; deleted := v_count; return next;
 
+  -- only of incidents resolved before the cut-off: an open incident's sent trigger is how its
+  -- acknowledge and resolve find the channels that were told (_alert_told_channels)
   delete from sms_monitor.sms_alert_notifications n
-   where n.status = 'sent' and n.sent_at < p_now - make_interval(days => v_settings.notification_retention_days);
+   using sms_monitor.sms_alert_history h
+   where h.id = n.alert_id
+     and n.status = 'sent' and n.sent_at < p_now - make_interval(days => v_settings.notification_retention_days)
+     and h.resolved_at < p_now - make_interval(days => v_settings.notification_retention_days);
   get diagnostics v_count = row_count;
   target := 'sms_monitor.sms_alert_notifications'; deleted := v_count; return next;
 
@@ -43,6 +49,6 @@ $$;
 
 comment on function sms_monitor.apply_sms_retention(timestamptz) is
   'Daily retention: deletes metric buckets older than settings.metric_retention_days (400), sent notifications '
-  'older than notification_retention_days (30) and cron.job_run_details older than job_run_retention_days (14).';
+  'older than notification_retention_days (30) of incidents resolved before then, and cron.job_run_details older than job_run_retention_days (14).';
 revoke all on function sms_monitor.apply_sms_retention(timestamptz) from public;
 grant execute on function sms_monitor.apply_sms_retention(timestamptz) to sms_monitor_admin;

@@ -2,7 +2,7 @@
 -- database is cron.database_name), the install function, and apply_sms_retention's cut-offs.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(16);
+select plan(17);
 
 create function pg_temp.cron_tests() returns setof text language plpgsql as $f$
 begin
@@ -45,9 +45,19 @@ select sms_monitor.record_sms_metric('2030-06-01'::date - 401, 10, null, 'sent_c
 select sms_monitor.record_sms_metric('2030-06-01'::date - 401, null, null, 'sent_count', 1);
 select sms_monitor.record_sms_metric('2030-06-01'::date - 400, 10, null, 'sent_count', 1);
 select sms_monitor.record_sms_metric('2030-06-01', 10, null, 'sent_count', 1);
+-- b1: resolved long ago; b2: still open (its sent trigger is how a resolve finds its channels);
+-- b3: resolved after the cut-off (2030-05-02 12:00)
 insert into sms_monitor.sms_alert_history (id, alert_type, severity, metric, comparison, threshold_value, window_minutes,
-  message, triggered_at) values ('00000000-0000-0000-0000-0000000000b1', 'delivery_rate_critical', 'critical',
-  'delivery_rate', '<', 90, 60, 'old', '2030-04-01Z');
+  message, triggered_at, resolved_at, resolved_by) values
+  ('00000000-0000-0000-0000-0000000000b1', 'delivery_rate_critical', 'critical', 'delivery_rate', '<', 90, 60, 'old',
+   '2030-04-01Z', '2030-04-02Z', 'auto'),
+  ('00000000-0000-0000-0000-0000000000b2', 'llm_failure_critical', 'critical', 'llm_failure_rate', '>', 50, 60, 'open',
+   '2030-04-01Z', null, null),
+  ('00000000-0000-0000-0000-0000000000b3', 'opt_out_rate_warning', 'warning', 'opt_out_rate', '>', 10, 60, 'late',
+   '2030-04-01Z', '2030-05-02 12:01Z', 'auto');
+insert into sms_monitor.sms_alert_notifications (alert_id, channel, event, payload, status, sent_at) values
+  ('00000000-0000-0000-0000-0000000000b2', 'pagerduty', 'trigger', '{"k": "open incident"}', 'sent', '2030-04-01 00:01Z'),
+  ('00000000-0000-0000-0000-0000000000b3', 'slack', 'trigger', '{"k": "resolved after the cut-off"}', 'sent', '2030-04-01 00:01Z');
 insert into sms_monitor.sms_alert_notifications (alert_id, channel, event, payload, status, sent_at) values
   ('00000000-0000-0000-0000-0000000000b1', 'slack', 'trigger', '{"k": "old sent"}', 'sent', '2030-05-02 11:59Z'),
   ('00000000-0000-0000-0000-0000000000b1', 'pagerduty', 'trigger', '{"k": "recent sent"}', 'sent', '2030-05-02 12:01Z'),
@@ -74,9 +84,12 @@ select is((select deleted from ret where target = 'sms_monitor.sms_metrics'), 2:
 select is((select array_agg(metric_date order by metric_date) from sms_monitor.sms_metrics),
   array['2030-06-01'::date - 400, '2030-06-01'], 'what is left');
 select is((select deleted from ret where target = 'sms_monitor.sms_alert_notifications'), 1::bigint,
-  'notifications: only the one sent more than 30 days ago');
+  'notifications: only the one sent more than 30 days ago, of an incident resolved before then');
 select is((select array_agg(payload ->> 'k' order by id) from sms_monitor.sms_alert_notifications),
-  array['recent sent', 'old failed', 'old pending'], 'failed and pending rows are kept, whatever their age');
+  array['open incident', 'resolved after the cut-off', 'recent sent', 'old failed', 'old pending'],
+  'failed and pending rows are kept, whatever their age, and so are the sent rows of incidents open at the cut-off');
+select is(sms_monitor._alert_told_channels('00000000-0000-0000-0000-0000000000b2'), '{pagerduty}',
+  'so the open incident''s resolve still finds the channel it was announced on');
 
 create function pg_temp.job_runs_after() returns setof text language plpgsql as $f$
 begin
