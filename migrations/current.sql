@@ -371,6 +371,10 @@ $$;
 -- == dashboard functions (issue 5) ==
 -- The original's six dashboard endpoints as functions returning their jsonb bodies (docs/client.md).
 --!include functions/api_daily_metrics.sql
+-- (p_now added to get_user_sms_metrics and api_user_metrics: drop the two-argument forms, no overloads)
+drop function if exists sms_monitor.api_user_metrics(uuid, integer);
+drop function if exists sms_monitor.get_user_sms_metrics(uuid, integer);
+--!include functions/get_user_sms_metrics.sql
 --!include functions/api_user_metrics.sql
 -- (p_live added after the first version: drop the one-argument forms where an earlier run made them)
 drop function if exists sms_monitor.api_metrics_summary(timestamptz);

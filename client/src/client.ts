@@ -379,24 +379,31 @@ export class SmsMonitor {
     });
   }
 
-  /** One user's last `days` days (1-365, default 30) and a summary recomputed from the totals. */
-  userMetrics(userId: string, days?: number): Promise<UserMetricsResponse> {
+  /**
+   * One user's last `days` days (1-365, default 30) up to the reporting day of `now` (default the
+   * database's now()) and a summary recomputed from the totals.
+   */
+  userMetrics(userId: string, days?: number, options: { now?: Date } = {}): Promise<UserMetricsResponse> {
     uuid('user_id', userId, true);
     if (days !== undefined) int('days', days);
-    return this.body<UserMetricsResponse>('api_user_metrics', { p_user_id: userId, p_days: days });
+    return this.body<UserMetricsResponse>('api_user_metrics',
+      { p_user_id: userId, p_days: days, p_now: nowArg(options.now) });
   }
 
   /**
    * Today's figures with health (delivery >= 90 %, LLM success >= 50 %; null = no traffic yet).
    * From sms_metrics_daily (refreshed every 5 minutes) unless `live`: exact, but it reads every bucket of the day.
+   * `now` picks the day (default the database's now()).
    */
-  todayMetrics(options: { live?: boolean } = {}): Promise<TodayMetricsResponse> {
-    return this.body<TodayMetricsResponse>('api_today_metrics', options.live ? { p_live: true } : {});
+  todayMetrics(options: { live?: boolean; now?: Date } = {}): Promise<TodayMetricsResponse> {
+    return this.body<TodayMetricsResponse>('api_today_metrics',
+      { p_live: options.live ? true : undefined, p_now: nowArg(options.now) });
   }
 
-  /** Today, the last 7 days including today, open alerts and status (healthy | degraded | critical). */
-  metricsSummary(options: { live?: boolean } = {}): Promise<MetricsSummaryResponse> {
-    return this.body<MetricsSummaryResponse>('api_metrics_summary', options.live ? { p_live: true } : {});
+  /** Today, the last 7 days including today, open alerts and status (healthy | degraded | critical); `now` as above. */
+  metricsSummary(options: { live?: boolean; now?: Date } = {}): Promise<MetricsSummaryResponse> {
+    return this.body<MetricsSummaryResponse>('api_metrics_summary',
+      { p_live: options.live ? true : undefined, p_now: nowArg(options.now) });
   }
 
   /** Open incidents (default) or the history of a date range (startDate required, endDate inclusive). */
@@ -671,6 +678,13 @@ function int(field: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) {
     throw new SmsMonitorValidationError(field, `must be a whole number (got ${JSON.stringify(v)})`);
   }
+  return v;
+}
+
+/** An optional `now` for the dashboards: a valid Date or undefined (the database's now()). */
+function nowArg(v: unknown): Date | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!(v instanceof Date) || Number.isNaN(v.getTime())) throw new SmsMonitorValidationError('now', 'must be a valid Date');
   return v;
 }
 

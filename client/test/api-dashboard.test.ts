@@ -46,14 +46,22 @@ describe('dashboards', () => {
     });
   });
 
-  it('todayMetrics() and metricsSummary() for the real today', async () => {
-    await m.recordSent(user(3), 'm1');
-    const today = await m.todayMetrics({ live: true });
+  // A fixed day of their own (no other test records in 2026-05-26..2026-06-01), recorded and read
+  // with the same `now`: nothing depends on the wall clock or on midnight UTC.
+  const day = '2026-06-01';
+  const at = new Date(`${day}T12:00:00Z`);
+  const now = new Date(`${day}T23:59:59Z`);
+
+  it('todayMetrics() and metricsSummary() for a fixed now', async () => {
+    await m.record('sent_count', { userId: user(3), at, metadata: { last_message_id: 'm1' } });
+    const today = await m.todayMetrics({ live: true, now });
     expect(today.source).toBe('live');
+    expect(today.data.metric_date).toBe(day);
     expect(today.data.sent_count).toBe(1);
     expect(today.data.health).toEqual({ delivery_healthy: false, llm_healthy: null, overall_healthy: false });
-    const summary = await m.metricsSummary({ live: true });
+    const summary = await m.metricsSummary({ live: true, now });
     expect(summary.data.today).toEqual(today.data);
+    expect(summary.data.week).toMatchObject({ start_date: '2026-05-26', end_date: day });
     expect(summary.data.week.totals.sent).toBe(1);
     expect(summary.data.health).toEqual({
       overall_healthy: false, status: 'degraded', reasons: ['delivery rate today 0.00 % is below 90 %'],
@@ -61,22 +69,25 @@ describe('dashboards', () => {
   });
 
   it('userMetrics(): summary from totals; dailyMetrics(): the view after a refresh', async () => {
-    const u = await m.userMetrics(user(3), 1);
+    await m.record('sent_count', { userId: user(3), at: new Date('2026-06-02T00:00:00Z') }); // the day after `now`
+    const u = await m.userMetrics(user(3), 1, { now });
     expect(u.user_id).toBe(user(3));
     expect(u.data.summary).toEqual({
       total_scheduled: 0, total_sent: 1, total_delivered: 0, total_failed: 0, total_cancelled: 0,
       delivery_rate_percent: 0, total_llm_cost_usd: '0.0000', total_sms_cost_usd: '0.0000', days: 1,
     });
-    expect(u.data.metrics).toHaveLength(1);
+    expect(u.data.metrics.map((r) => [r.metric_date, r.sent_count])).toEqual([[day, 1]]);
+    expect((await m.userMetrics(user(3), 1, { now: new Date('2026-06-02T00:00:00Z') })).data.summary.total_sent).toBe(1);
     await db.sql`select sms_monitor.refresh_sms_metrics_daily()`;
     const d = await m.dailyMetrics('2026-05-10', '2026-05-10');
     expect(d.date_range).toEqual({ start: '2026-05-10', end: '2026-05-10' });
     expect(d.data.map((r) => [r.metric_date, r.sent_count, r.delivered_count, r.active_users]))
       .toEqual([['2026-05-10', 20, 19, 2]]);
-    // Today from the view: what the refresh saw; a send after it shows only live.
-    await m.recordSent(user(3), 'm2');
-    expect((await m.todayMetrics()).data.sent_count).toBe(1);
-    expect((await m.todayMetrics({ live: true })).data.sent_count).toBe(2);
+    // That day from the view: what the refresh saw; a send after it shows only live.
+    await m.record('sent_count', { userId: user(3), at, metadata: { last_message_id: 'm2' } });
+    expect((await m.todayMetrics({ now })).data.sent_count).toBe(1);
+    expect((await m.todayMetrics({ live: true, now })).data.sent_count).toBe(2);
+    expect(() => m.todayMetrics({ now: new Date(Number.NaN) })).toThrow('now: must be a valid Date');
   });
 
   it('bad parameters: checked in the client when it can, by the database otherwise, always 22023', async () => {
@@ -105,7 +116,7 @@ describe('dashboards', () => {
       connection: { connection: { 'request.jwt.claims': JSON.stringify({ sub: user(3) }) } },
     });
     try {
-      expect((await self.userMetrics(user(3), 1)).data.summary.total_sent).toBe(2);
+      expect((await self.userMetrics(user(3), 1, { now })).data.summary.total_sent).toBe(2);
       const denied = await self.userMetrics(user(1), 1).catch((e: unknown) => e);
       expect(denied).toBeInstanceOf(SmsMonitorPermissionError);
       expect(denied).toMatchObject({ code: '42501', message: `user_id: permission denied to read metrics of user ${user(1)}` });

@@ -35,17 +35,22 @@ describe('sms-monitor CLI', () => {
   });
 
   it('record, then status shows it; --json is the api_metrics_summary body', async () => {
-    const rec = await cli('record', 'sent_count', '--user', U, '--value', '4');
+    // A fixed time, recorded and read with the same --now: independent of the wall clock.
+    const at = '2026-06-01T12:00:00Z';
+    const rec = await cli('record', 'sent_count', '--user', U, '--value', '4', '--at', at);
     expect(rec).toMatchObject({ code: 0, stdout: `recorded sent_count 4 for ${U}\n` });
-    expect((await cli('record', 'delivered_count', '--user', U, '--value', '3')).code).toBe(0);
+    expect((await cli('record', 'delivered_count', '--user', U, '--value', '3', '--at', at)).code).toBe(0);
     const [row] = await db.sql`select sum(metric_value)::int as v from sms_monitor.sms_metrics
       where user_id = ${U}::uuid and metric_type = 'sent_count'`;
     expect(row).toEqual({ v: 4 });
-    const human = await cli('status');
+    const human = await cli('status', '--now', '2026-06-01T23:59:59Z');
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('status: degraded (delivery rate today 75.00 % is below 90 %)');
-    expect(human.stdout).toMatch(/today \d{4}-\d{2}-\d{2}: sent 4, delivered 3 \(75 %\)/);
-    const json = await cli('status', '--json');
+    expect(human.stdout).toContain('today 2026-06-01: sent 4, delivered 3 (75 %)');
+    expect(human.stdout).toContain('week 2026-05-26..2026-06-01: sent 4,');
+    expect((await cli('status', '--now', '2026-06-02T00:00:00Z')).stdout).toContain('today 2026-06-02: sent 0,');
+    expect(await cli('status', '--now', 'noon')).toMatchObject({ code: 2 });
+    const json = await cli('status', '--json', '--now', '2026-06-01T23:59:59Z');
     const body = JSON.parse(json.stdout);
     expect(body.success).toBe(true);
     expect(body.data.today).toMatchObject({ sent_count: 4, delivered_count: 3, delivery_rate_percent: 75 });

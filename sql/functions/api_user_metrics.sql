@@ -4,7 +4,8 @@
 -- IDOR) and omitting the user means "me", like the original's "defaults to current user".
 create or replace function sms_monitor.api_user_metrics(
   p_user_id uuid default null,
-  p_days integer default 30
+  p_days integer default 30,
+  p_now timestamptz default now()
 )
 returns jsonb
 language plpgsql
@@ -25,6 +26,9 @@ begin
     raise exception 'days: must be between 1 and 365 (got %)', coalesce(p_days::text, 'NULL')
       using errcode = '22023';
   end if;
+  if p_now is null or not isfinite(p_now) then
+    raise exception 'now: must be a finite time' using errcode = '22023';
+  end if;
   perform sms_monitor._assert_can_read_user(v_user);
 
   select coalesce(jsonb_agg(to_jsonb(r) order by r.metric_date), '[]'::jsonb),
@@ -39,7 +43,7 @@ begin
            'total_sms_cost_usd', round(coalesce(sum(r.sms_cost_usd), 0), 4)::text,
            'days', p_days)
     into v_metrics, v_summary
-    from sms_monitor.get_user_sms_metrics(v_user, p_days) r;
+    from sms_monitor.get_user_sms_metrics(v_user, p_days, p_now) r;
   return jsonb_build_object(
     'success', true,
     'data', jsonb_build_object('metrics', v_metrics, 'summary', v_summary),
@@ -47,10 +51,10 @@ begin
 end;
 $$;
 
-comment on function sms_monitor.api_user_metrics(uuid, integer) is
+comment on function sms_monitor.api_user_metrics(uuid, integer, timestamptz) is
   'Dashboard (GET /user): {success, data: {metrics: [daily rows], summary}, user_id} for the last p_days days '
-  '(1-365, default 30) including today; NULL user = the caller (request.jwt.claims.sub). Self-only callers '
-  'get 42501 for anyone else.';
-revoke all on function sms_monitor.api_user_metrics(uuid, integer) from public;
-grant execute on function sms_monitor.api_user_metrics(uuid, integer)
+  '(1-365, default 30) up to and including the reporting day of p_now (default now()); NULL user = the '
+  'caller (request.jwt.claims.sub). Self-only callers get 42501 for anyone else.';
+revoke all on function sms_monitor.api_user_metrics(uuid, integer, timestamptz) from public;
+grant execute on function sms_monitor.api_user_metrics(uuid, integer, timestamptz)
   to sms_monitor_reader, sms_monitor_admin, sms_monitor_self;

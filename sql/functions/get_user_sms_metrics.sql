@@ -1,9 +1,11 @@
--- One row per reporting day for one user: the last p_days days including today, oldest first,
--- never a future day. Days without traffic are present with zero counts and NULL rates/means.
+-- One row per reporting day for one user: the last p_days days including today (the reporting day
+-- that contains p_now, default now()), oldest first, never a day after it. Days without traffic
+-- are present with zero counts and NULL rates/means.
 -- Readers and admins may ask for anyone; the self-only role (PostgREST) only for its own sub.
 create or replace function sms_monitor.get_user_sms_metrics(
   p_user_id uuid,
-  p_days integer default 30
+  p_days integer default 30,
+  p_now timestamptz default now()
 )
 returns table (
   metric_date date,
@@ -30,7 +32,7 @@ security invoker
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_today date := sms_monitor.reporting_today();
+  v_today date;
 begin
   if p_user_id is null then
     raise exception 'user_id: is required' using errcode = '22023';
@@ -39,6 +41,10 @@ begin
     raise exception 'days: must be between 1 and 365 (got %)', coalesce(p_days::text, 'NULL')
       using errcode = '22023';
   end if;
+  if p_now is null or not isfinite(p_now) then
+    raise exception 'now: must be a finite time' using errcode = '22023';
+  end if;
+  v_today := sms_monitor.reporting_today(p_now);
   perform sms_monitor._assert_can_read_user(p_user_id);
 
   return query
@@ -79,9 +85,10 @@ begin
 end;
 $$;
 
-comment on function sms_monitor.get_user_sms_metrics(uuid, integer) is
-  'One row per reporting day for p_user_id over the last p_days days (1-365) including today. '
+comment on function sms_monitor.get_user_sms_metrics(uuid, integer, timestamptz) is
+  'One row per reporting day for p_user_id over the last p_days days (1-365) up to and including '
+  'the reporting day of p_now (default now()). '
   'Self-only callers may read only the user in request.jwt.claims.sub (else 42501).';
-revoke all on function sms_monitor.get_user_sms_metrics(uuid, integer) from public;
-grant execute on function sms_monitor.get_user_sms_metrics(uuid, integer)
+revoke all on function sms_monitor.get_user_sms_metrics(uuid, integer, timestamptz) from public;
+grant execute on function sms_monitor.get_user_sms_metrics(uuid, integer, timestamptz)
   to sms_monitor_reader, sms_monitor_admin, sms_monitor_self;

@@ -196,26 +196,27 @@ select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2030-01-01T0
     "overall_healthy": false, "status": "degraded", "reasons": ["1 unresolved warning alert(s)"]}'::jsonb,
   'an open warning alone degrades; open info incidents do not count');
 
--- api_user_metrics: relative to the real today (get_user_sms_metrics has no p_now).
-select sms_monitor.record_sms_metric(sms_monitor.reporting_today(), 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 4);
-select sms_monitor.record_sms_metric(sms_monitor.reporting_today(), 9, 'c0000000-0000-0000-0000-00000000000c', 'delivered_count', 3);
-select sms_monitor.record_sms_metric(sms_monitor.reporting_today() - 1, 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 6);
-select sms_monitor.record_sms_metric(sms_monitor.reporting_today() - 1, 9, 'c0000000-0000-0000-0000-00000000000c', 'delivered_count', 6);
-select sms_monitor.record_sms_metric(sms_monitor.reporting_today() - 1, 9, 'c0000000-0000-0000-0000-00000000000c', 'llm_cost_usd', 0.00125);
-select is(sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 2) #> '{data,summary}', '{
+-- api_user_metrics: a fixed p_now (2026-05-10 is today, 2026-05-09 yesterday; the 11th never counts).
+select sms_monitor.record_sms_metric('2026-05-10'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 4);
+select sms_monitor.record_sms_metric('2026-05-10'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'delivered_count', 3);
+select sms_monitor.record_sms_metric('2026-05-09'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 6);
+select sms_monitor.record_sms_metric('2026-05-09'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'delivered_count', 6);
+select sms_monitor.record_sms_metric('2026-05-09'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'llm_cost_usd', 0.00125);
+select sms_monitor.record_sms_metric('2026-05-11'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 7);
+select is(sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 2, '2026-05-10T23:00:00Z') #> '{data,summary}', '{
     "total_scheduled": 0, "total_sent": 10, "total_delivered": 9, "total_failed": 0, "total_cancelled": 0,
     "delivery_rate_percent": 90.00, "total_llm_cost_usd": "0.0013", "total_sms_cost_usd": "0.0000", "days": 2}'::jsonb,
   'user summary: rate from the totals, 9 / 10 = 90.00 (the mean of the daily rates would be 87.50)');
-select is(sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 2) - 'data',
+select is(sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 2, '2026-05-10T23:00:00Z') - 'data',
   '{"success": true, "user_id": "c0000000-0000-0000-0000-00000000000c"}'::jsonb, 'envelope and user_id');
-select is(sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 2) #> '{data,metrics}',
+select is(sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 2, '2026-05-10T23:00:00Z') #> '{data,metrics}',
   jsonb_build_array(
-    jsonb_build_object('metric_date', sms_monitor.reporting_today() - 1, 'scheduled_count', 0, 'sent_count', 6,
+    jsonb_build_object('metric_date', '2026-05-09'::date, 'scheduled_count', 0, 'sent_count', 6,
       'delivered_count', 6, 'failed_count', 0, 'cancelled_count', 0, 'llm_success_count', 0,
       'template_fallback_count', 0, 'opt_out_count', 0, 'quiet_hours_skip_count', 0, 'daily_limit_hit_count', 0,
       'llm_cost_usd', 0.00125, 'sms_cost_usd', 0, 'avg_delivery_time_ms', null, 'avg_generation_time_ms', null,
       'delivery_rate_percent', 100.00, 'llm_success_rate_percent', null),
-    jsonb_build_object('metric_date', sms_monitor.reporting_today(), 'scheduled_count', 0, 'sent_count', 4,
+    jsonb_build_object('metric_date', '2026-05-10'::date, 'scheduled_count', 0, 'sent_count', 4,
       'delivered_count', 3, 'failed_count', 0, 'cancelled_count', 0, 'llm_success_count', 0,
       'template_fallback_count', 0, 'opt_out_count', 0, 'quiet_hours_skip_count', 0, 'daily_limit_hit_count', 0,
       'llm_cost_usd', 0, 'sms_cost_usd', 0, 'avg_delivery_time_ms', null, 'avg_generation_time_ms', null,
@@ -230,7 +231,7 @@ select throws_ok($$select sms_monitor.api_user_metrics(null, 30)$$, '22023',
 
 -- The self-only role: its own figures (user omitted = itself), 42501 for anyone else's.
 select is(pg_temp.as_self('c0000000-0000-0000-0000-00000000000c',
-    $$select sms_monitor.api_user_metrics(null, 2) #> '{data,summary,total_sent}'$$),
+    $$select sms_monitor.api_user_metrics(null, 2, '2026-05-10T23:00:00Z') #> '{data,summary,total_sent}'$$),
   '10'::jsonb, 'self-only caller, user omitted: its own figures');
 select is(pg_temp.sqlstate_as('sms_monitor_self', 'c0000000-0000-0000-0000-00000000000c',
     $$select sms_monitor.api_user_metrics('a0000000-0000-0000-0000-00000000000a', 2)$$),

@@ -1,7 +1,7 @@
 -- get_user_sms_metrics: one row per day for the last p_days days including today; self-only reads.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(12);
+select plan(15);
 
 -- now() is fixed inside this transaction, so "today" is stable for the whole test.
 select sms_monitor.record_sms_metric(sms_monitor.reporting_today(), 8, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 4);
@@ -33,6 +33,20 @@ select throws_ok($$select * from sms_monitor.get_user_sms_metrics('e0000000-0000
   '22023', 'days: must be between 1 and 365 (got 0)', 'days 0 refused');
 select throws_ok($$select * from sms_monitor.get_user_sms_metrics(null, 3)$$,
   '22023', 'user_id: is required', 'NULL user refused');
+
+-- p_now fixes "today": a past day read back exactly, whatever the wall clock says.
+select sms_monitor.record_sms_metric('2026-01-15', 23, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 11);
+select sms_monitor.record_sms_metric('2026-01-16', 0, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 5);
+select is((select string_agg(metric_date || '=' || sent_count, ',' order by metric_date)
+             from sms_monitor.get_user_sms_metrics('e0000000-0000-0000-0000-000000000001', 2,
+                                                   '2026-01-15T23:59:59.999Z')),
+  '2026-01-14=0,2026-01-15=11', 'p_now: the two days up to its reporting day, not the next');
+select is((select string_agg(metric_date || '=' || sent_count, ',' order by metric_date)
+             from sms_monitor.get_user_sms_metrics('e0000000-0000-0000-0000-000000000001', 1,
+                                                   p_now => '2026-01-16T00:00:00Z')),
+  '2026-01-16=5', 'p_now at midnight: its own day');
+select throws_ok($$select * from sms_monitor.get_user_sms_metrics('e0000000-0000-0000-0000-000000000001', 3, 'infinity')$$,
+  '22023', 'now: must be a finite time', 'an infinite p_now refused');
 
 -- The self-only role (PostgREST style): its own figures only.
 create function pg_temp.as_self(p_sub text, p_user uuid) returns text language plpgsql as $$

@@ -1,5 +1,5 @@
 // sms-monitor status: today's health, the week, and open incidents (api_metrics_summary).
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { printJson, printTable, withClient } from './common.ts';
 
 export function registerStatus(program: Command): void {
@@ -8,9 +8,14 @@ export function registerStatus(program: Command): void {
     .description("today's health and the open incidents (exit 0 whatever the status; see --json)")
     .option('--json', 'print the api_metrics_summary body as JSON')
     .option('--from-view', "today's figures from sms_metrics_daily (refreshed every 5 minutes) instead of live")
-    .action(withClient(program, 'status', async (client, opts: { json?: boolean; fromView?: boolean }) => {
+    .option('--now <time>', 'as of this time, ISO 8601 (default now): picks "today" and the week', (v: string) => {
+      const t = new Date(v);
+      if (Number.isNaN(t.getTime())) throw new InvalidArgumentError(`"${v}" is not a time (ISO 8601)`);
+      return t;
+    })
+    .action(withClient(program, 'status', async (client, opts: { json?: boolean; fromView?: boolean; now?: Date }) => {
       // Live: one call, so exactness beats the view's speed (the view may be 5 minutes old).
-      const body = await client.metricsSummary({ live: !opts.fromView });
+      const body = await client.metricsSummary({ live: !opts.fromView, now: opts.now });
       if (opts.json) return printJson(body);
       const { today, week, alerts, health } = body.data;
       const pct = (v: number | null) => (v === null ? 'no data' : `${v} %`);

@@ -92,16 +92,17 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /user): {success, data: {metrics: [daily rows], summary}, user_id} for the last p_days days (1-365, default 30) including today; NULL user = the caller (request.jwt.claims.sub). Self-only callers get 42501 for anyone else. */
+  /** Dashboard (GET /user): {success, data: {metrics: [daily rows], summary}, user_id} for the last p_days days (1-365, default 30) up to and including the reporting day of p_now (default now()); NULL user = the caller (request.jwt.claims.sub). Self-only callers get 42501 for anyone else. */
   api_user_metrics: {
     args: {
       p_user_id?: string | null;
       p_days?: number | null;
+      p_now?: Date | string | null;
     };
     returns: Json | null;
     setof: false;
   };
-  /** Daily retention: deletes metric buckets older than settings.metric_retention_days (400), sent notifications older than notification_retention_days (30) and cron.job_run_details older than job_run_retention_days (14). */
+  /** Daily retention: deletes metric buckets older than settings.metric_retention_days (400), sent notifications older than notification_retention_days (30) of incidents resolved before then, and cron.job_run_details older than job_run_retention_days (14). */
   apply_sms_retention: {
     args: {
       p_now?: Date | string | null;
@@ -194,11 +195,12 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** One row per reporting day for p_user_id over the last p_days days (1-365) including today. Self-only callers may read only the user in request.jwt.claims.sub (else 42501). */
+  /** One row per reporting day for p_user_id over the last p_days days (1-365) up to and including the reporting day of p_now (default now()). Self-only callers may read only the user in request.jwt.claims.sub (else 42501). */
   get_user_sms_metrics: {
     args: {
       p_user_id: string | null;
       p_days?: number | null;
+      p_now?: Date | string | null;
     };
     returns: {
       metric_date: Date | null;
@@ -466,6 +468,7 @@ export const smsMonitorFunctions = {
     args: [
       { name: 'p_user_id', type: 'uuid', default: 'NULL::uuid' },
       { name: 'p_days', type: 'integer', default: '30' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
     ],
     returns: 'jsonb',
     setof: false,
@@ -528,6 +531,7 @@ export const smsMonitorFunctions = {
     args: [
       { name: 'p_user_id', type: 'uuid', default: null },
       { name: 'p_days', type: 'integer', default: '30' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
     ],
     returns: 'table',
     setof: true,
