@@ -473,7 +473,7 @@ export class SmsMonitor {
     text('alert_type', alertType);
     const keys = Object.keys(changes) as Array<keyof ThresholdChanges>;
     if (keys.length === 0) throw new SmsMonitorValidationError('changes', 'name at least one column to change');
-    const bad = keys.find((k) => !(k in THRESHOLD_COLUMNS));
+    const bad = keys.find((k) => !Object.hasOwn(THRESHOLD_COLUMNS, k)); // not `in`: constructor, __proto__...
     if (bad) throw new SmsMonitorValidationError(bad, `is not a tunable column (${THRESHOLD_KEYS.join(', ')})`);
     const params: unknown[] = [];
     const sets = keys.map((k) => {

@@ -7,6 +7,7 @@ import {
   SmsMonitorPermissionError,
   SmsMonitorValidationError,
   type SmsMonitor,
+  type ThresholdChanges,
 } from 'sms-monitor';
 import { freshDatabase, type TestDatabase } from './db.ts';
 import { user } from './client-helpers.ts';
@@ -152,6 +153,18 @@ describe('alerts', () => {
     expect(missing).toMatchObject({ code: 'P0002' });
     await expect(m.resolve('00000000-0000-0000-0000-000000000000')).rejects.toBeInstanceOf(SmsMonitorNotFoundError);
     expect((await m.alerts()).data).toEqual([]);
+  });
+
+  it('updateThreshold(): only the tunable columns, never inherited names like constructor or __proto__', async () => {
+    const row = await m.updateThreshold('delivery_rate_critical', { cooldown_minutes: 45 });
+    expect(row).toMatchObject({ alert_type: 'delivery_rate_critical', cooldown_minutes: 45 });
+    for (const key of ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'colour']) {
+      const changes = JSON.parse(`{"${key}": 1}`) as ThresholdChanges; // an own key, even for __proto__
+      const e = await m.updateThreshold('delivery_rate_critical', changes).catch((error: unknown) => error);
+      expect(e).toBeInstanceOf(SmsMonitorValidationError);
+      expect(e).toMatchObject({ code: '22023', field: key });
+      expect((e as Error).message).toMatch(new RegExp(`^${key}: is not a tunable column \\(comparison, `));
+    }
   });
 
   it('silence() and check() are typed from the generated signatures', async () => {
