@@ -45,8 +45,10 @@ async function outbox(): Promise<string[]> {
 describe('concurrent check_sms_alerts', () => {
   it('8 checks released at the same instant: one incident, one trigger per channel', async () => {
     await delivery('2030-05-01', 10, 100, 80);
-    // A blocker holds the rule's lock so all 8 checks compute their values and queue on it; once
-    // pg_locks shows 8 waiters, the blocker lets go and they race for the incident.
+    // A blocker holds the rule's lock so all 8 checks queue on the rule locks (each takes every
+    // rule's lock, in name order, before computing anything); once pg_stat_activity shows 8
+    // waiters, the blocker lets go and they race for the incident. The first evaluates; the others
+    // find the rule already evaluated at that instant and skip it.
     const blocker = db.connect({ max: 1 });
     const pools = Array.from({ length: 8 }, () => db.connect({ max: 1 }));
     const released = blocker.begin(async (tx) => {
@@ -61,7 +63,7 @@ describe('concurrent check_sms_alerts', () => {
       return [running] as const; // not awaited here: the checks finish only after this commits
     });
     const actions = await (await released)[0];
-    expect(actions).toEqual(['cooldown', 'cooldown', 'cooldown', 'cooldown', 'cooldown', 'cooldown', 'cooldown', 'fired']);
+    expect(actions).toEqual(['fired', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
     const incidents = await db.sql`select count(*)::int as n from sms_monitor.sms_alert_history where alert_type = 'delivery_rate_critical'`;
     expect(incidents[0]!.n).toBe(1);
     expect(await outbox()).toEqual([
@@ -75,14 +77,21 @@ describe('concurrent check_sms_alerts', () => {
     // still breached at 11:30 (cooldown 60 since 10:30): exactly one repeat however many run
     await delivery('2030-05-01', 11, 100, 80);
     expect(await checkAll(pools, '2030-05-01 11:30Z')).toEqual(
-      ['cooldown', 'cooldown', 'cooldown', 'cooldown', 'cooldown', 'repeated']);
+      ['repeated', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
     // recovered at 13:10 (hours 12-13 at 100 %): exactly one resolve per channel
     await delivery('2030-05-01', 12, 100, 100);
-    expect(await checkAll(pools, '2030-05-01 13:10Z')).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'resolved']);
-    // more rounds change nothing
+    expect(await checkAll(pools, '2030-05-01 13:10Z')).toEqual(['resolved', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+    // more rounds change nothing: one of each round evaluates, the rest skip
     for (let round = 0; round < 3; round++) {
-      expect(await checkAll(pools, '2030-05-01 13:20Z')).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(await checkAll(pools, `2030-05-01 13:2${round}Z`)).toEqual(['ok', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
     }
+    // runs for different instants at once: whichever order they get the locks in, an older one
+    // that comes after a newer one skips, so the rule state ends at the newest instant
+    const instants = pools.map((_, i) => `2030-05-01 13:3${i}Z`);
+    await Promise.all(pools.map((p, i) => p`select * from sms_monitor.check_sms_alerts(${instants[i]!}::timestamptz)`));
+    const [state] = await db.sql<{ t: string }[]>`select last_evaluated_at::text as t from sms_monitor.sms_alert_rule_state
+      where alert_type = 'delivery_rate_critical'`;
+    expect(state!.t).toBe('2030-05-01 13:35:00+00');
     expect(await outbox()).toEqual([
       '2030-05-01 10:30:00+00 pagerduty/trigger',
       '2030-05-01 10:30:00+00 slack/trigger',

@@ -1,5 +1,5 @@
--- Evaluates every enabled rule at p_now and moves its incident along; returns one row per rule
--- with what it did:
+-- Evaluates every enabled rule at p_now and moves its incident along (and resolves the open
+-- incident of a rule that was disabled); returns one row per rule with what it did:
 --   no_data      too little data (value NULL or sample < min_sample): never a breach; an open
 --                incident stays open, a pending timer restarts
 --   ok           not breached, nothing open
@@ -14,10 +14,15 @@
 --   recovering   open, no longer breached but not yet past the recovery value (hysteresis)
 --   resolved     past the recovery value (or the threshold): resolved automatically, a resolve
 --                queued to the channels that were told
--- Concurrency: the metric values are computed first (no locks); then each rule, in alert_type
--- order, is locked (_alert_lock_rule) before its incident is read and changed, so concurrent runs
--- serialise per rule and see each other's committed incidents (READ COMMITTED: every statement
--- takes a fresh snapshot). The partial unique index on open incidents is the last guard.
+--   disabled_resolved  the rule was disabled while its incident was open: resolved with
+--                resolved_by 'rule disabled', a resolve queued to the channels that were told
+--   skipped      the rule was already evaluated at p_now or later (a concurrent or newer run):
+--                nothing changed, so an older run can never undo a newer one
+-- Concurrency: first every rule to evaluate (enabled, or disabled with an open incident) is locked
+-- (_alert_lock_rule), in alert_type order; only then are the metric values computed, in a
+-- statement whose snapshot sees everything committed before the locks were granted. Concurrent
+-- runs serialise, and each sees the previous one's incidents and rule state (READ COMMITTED: every
+-- statement takes a fresh snapshot). The partial unique index on open incidents is the last guard.
 create or replace function sms_monitor.check_sms_alerts(p_now timestamptz default now())
 returns table (
   alert_type text,
@@ -45,24 +50,75 @@ declare
   v_silenced boolean;
   v_action text;
   v_alert uuid;
+  v_types text[];
+  v_type text;
 begin
   if p_now is null or not isfinite(p_now) then
     raise exception 'now: must be a finite time' using errcode = '22023';
   end if;
 
+  -- Lock first, compute after: values computed before the locks could be older than what a run
+  -- that held them meanwhile saw and acted on.
+  v_types := array(
+    select t.alert_type from sms_monitor.sms_alert_thresholds t
+     where t.is_enabled
+        or exists (select from sms_monitor.sms_alert_history h where h.alert_type = t.alert_type and h.resolved_at is null)
+     order by t.alert_type);
+  foreach v_type in array v_types loop
+    perform sms_monitor._alert_lock_rule(v_type);
+  end loop;
+
   for v_rule in
     select t.alert_type, t.metric, t.comparison, t.threshold_value, t.recovery_value, t.window_minutes,
            t.min_sample, t.pending_minutes, t.cooldown_minutes, t.severity, t.notification_channels,
-           m.label, m.unit, v.metric_value as value, v.sample_size as sample, v.detail
-      from sms_monitor._alert_rule_values(p_now) v
-      join sms_monitor.sms_alert_thresholds t on t.alert_type = v.alert_type
+           t.is_enabled, m.label, m.unit, v.metric_value as value, v.sample_size as sample, v.detail
+      from unnest(v_types) l(alert_type)
+      join sms_monitor.sms_alert_thresholds t on t.alert_type = l.alert_type
       join sms_monitor.sms_alert_metrics m on m.metric = t.metric
+      left join sms_monitor._alert_rule_values(p_now) v on v.alert_type = t.alert_type
      order by t.alert_type
   loop
-    v_state := sms_monitor._alert_lock_rule(v_rule.alert_type);
+    select * into v_state from sms_monitor.sms_alert_rule_state s where s.alert_type = v_rule.alert_type;
     select * into v_open from sms_monitor.sms_alert_history h
      where h.alert_type = v_rule.alert_type and h.resolved_at is null;
     v_alert := v_open.id;
+
+    if v_state.last_evaluated_at >= p_now then
+      -- a newer (or concurrent, same-instant) run got here first: acting on p_now could undo it
+      alert_type := v_rule.alert_type;
+      action := 'skipped';
+      metric_value := v_rule.value;
+      threshold_value := v_rule.threshold_value;
+      sample_size := v_rule.sample;
+      alert_id := v_alert;
+      detail := format('already evaluated at %s (%s): nothing changed',
+        to_char(v_state.last_evaluated_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US "UTC"'), v_state.last_action);
+      return next;
+      continue;
+    end if;
+
+    if not v_rule.is_enabled then
+      if v_open.id is null then
+        continue;  -- resolved meanwhile (by hand or by a concurrent run)
+      end if;
+      update sms_monitor.sms_alert_history h
+         set resolved_at = p_now, resolved_by = 'rule disabled', silenced = false
+       where h.id = v_open.id;
+      perform sms_monitor._alert_enqueue(v_open.id, 'resolve', sms_monitor._alert_told_channels(v_open.id));
+      update sms_monitor.sms_alert_rule_state s
+         set pending_since = null, last_evaluated_at = p_now, last_action = 'disabled_resolved',
+             last_value = null, last_sample_size = null
+       where s.alert_type = v_rule.alert_type;
+      alert_type := v_rule.alert_type;
+      action := 'disabled_resolved';
+      metric_value := null;
+      threshold_value := v_rule.threshold_value;
+      sample_size := null;
+      alert_id := v_open.id;
+      detail := 'the rule is disabled: its open incident is resolved';
+      return next;
+      continue;
+    end if;
 
     v_no_data := v_rule.value is null or coalesce(v_rule.sample, 0) < v_rule.min_sample;
     v_breached := not v_no_data and sms_monitor._alert_compare(v_rule.value, v_rule.comparison, v_rule.threshold_value);
@@ -117,14 +173,16 @@ begin
         perform sms_monitor._alert_enqueue(v_open.id, 'resolve', sms_monitor._alert_told_channels(v_open.id));
         v_action := 'resolved';
       else
+        -- (silenced is left alone: it says "opened under a silence and not announced yet")
         update sms_monitor.sms_alert_history h
-           set last_value = v_rule.value, last_evaluated_at = p_now, silenced = v_silenced
+           set last_value = v_rule.value, last_evaluated_at = p_now
          where h.id = v_open.id;
         if v_silenced then
           v_action := 'silenced';
-        elsif v_open.last_notified_at is null then
-          -- opened (or kept) under a silence that has ended: announce it now
-          update sms_monitor.sms_alert_history h set last_notified_at = p_now where h.id = v_open.id;
+        elsif v_open.last_notified_at is null and v_breached then
+          -- opened under a silence that has ended, and still breached: announce it now (in the
+          -- hysteresis band it waits: it either breaches again or resolves without a word)
+          update sms_monitor.sms_alert_history h set last_notified_at = p_now, silenced = false where h.id = v_open.id;
           perform sms_monitor._alert_enqueue(v_open.id, 'trigger', v_rule.notification_channels);
           if v_open.acknowledged_at is not null then
             -- acknowledged while nobody had been told: tell them both now
@@ -166,7 +224,8 @@ $$;
 
 comment on function sms_monitor.check_sms_alerts(timestamptz) is
   'Evaluates every enabled alert rule at p_now (default now()), opens/repeats/resolves incidents and queues '
-  'notifications; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, '
-  'recovering, resolved, silenced, unsilenced, ok, no_data). Safe to run concurrently.';
+  'notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, '
+  'pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, '
+  'no_data, skipped = already evaluated at p_now or later). Safe to run concurrently.';
 revoke all on function sms_monitor.check_sms_alerts(timestamptz) from public;
 grant execute on function sms_monitor.check_sms_alerts(timestamptz) to sms_monitor_admin, sms_monitor_notifier;

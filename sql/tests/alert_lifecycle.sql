@@ -2,7 +2,7 @@
 -- Each scenario uses its own day (rules watch the last 60 minutes, rounded out to whole hours).
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(92);
+select plan(117);
 
 create temp table res as select * from sms_monitor.check_sms_alerts('2029-01-01 00:00Z') limit 0;
 create function pg_temp.act(p_now timestamptz, p_type text default 'delivery_rate_critical') returns text
@@ -174,6 +174,8 @@ select is((select array_agg(id order by id) from sms_monitor.list_sms_alert_sile
   array[(select id from sil2)], 'list: the active silence (the ended one only with p_include_ended)');
 select pg_temp.deliv('2030-01-08', 11, 100, 80);
 select is(pg_temp.act('2030-01-08 12:10Z'), 'silenced', 'a silence for all rules holds back the repeat');
+select is((select silenced from sms_monitor.sms_alert_history where id = pg_temp.open_id()), false,
+  'an incident announced before the silence is not marked silenced (silenced = held back, not announced yet)');
 select is((select lifted_at from sms_monitor.lift_sms_alert_silence((select id from sil2), '2030-01-08 12:15Z')),
   '2030-01-08 12:15Z'::timestamptz, 'lifted early');
 select is((select count(*)::int from sms_monitor.list_sms_alert_silences(false, '2030-01-08 12:16Z')), 0, 'no active silence');
@@ -216,20 +218,80 @@ select pg_temp.deliv('2030-01-12', 11, 100, 80);
 select is(pg_temp.act('2030-01-12 12:10Z'), 'acknowledged', 'and no repeats follow');
 select sms_monitor.resolve_sms_alert((select id from inc12), 'dave', '2030-01-12 12:20Z');
 
+-- 8d. the silence ends while the incident is in the hysteresis band: not announced until it breaches again
+select sms_monitor.silence_sms_alerts('delivery_rate_critical', '2030-01-12 23:00Z', 'quiet', '2030-01-12 22:00Z');
+select pg_temp.deliv('2030-01-12', 22, 100, 80);
+select is(pg_temp.act('2030-01-12 22:30Z'), 'silenced', 'day 12, 22:30: opened under a silence');
+create temp table inc12d as select pg_temp.open_id() as id;
+select pg_temp.deliv('2030-01-12', 23, 300, 283);
+select is(pg_temp.act('2030-01-12 23:05Z'), 'recovering',
+  'silence over, (80 + 283) / 400 = 90.75 %: no longer breached, not yet recovered: recovering, not announced');
+select is(pg_temp.outbox((select id from inc12d)), '', 'nobody is told of an incident that is no longer breached');
+select is((select silenced from sms_monitor.sms_alert_history where id = (select id from inc12d)), true,
+  'still marked silenced: held back and never announced');
+select pg_temp.deliv('2030-01-13', 0, 100, 100);
+select is(pg_temp.act('2030-01-13 00:05Z'), 'resolved', '(283 + 100) / 400 = 95.75 %: resolved');
+select is(pg_temp.outbox((select id from inc12d)), '', '... without a word');
+
 -- 9. a custom rule beside the default one on the same metric
 insert into sms_monitor.sms_alert_thresholds (alert_type, metric, comparison, threshold_value, severity,
   notification_channels, description) values ('delivery_rate_warning', 'delivery_rate', '<', 95, 'warning', '{slack,log}', 'early');
-select pg_temp.deliv('2030-01-10', 10, 100, 93);
-select is(pg_temp.act('2030-01-10 10:30Z', 'delivery_rate_warning'), 'fired', '93 %: the custom warning (< 95) fires');
+select pg_temp.deliv('2030-01-13', 10, 100, 93);
+select is(pg_temp.act('2030-01-13 10:30Z', 'delivery_rate_warning'), 'fired', '93 %: the custom warning (< 95) fires');
 select is((select action from res where alert_type = 'delivery_rate_critical'), 'ok', '... and the default (< 90) does not');
 select is(pg_temp.outbox(pg_temp.open_id('delivery_rate_warning')), 'log/trigger,slack/trigger', 'on each of its channels');
 select is((select array[last_action, open_alert_id::text, notification_status::text] from sms_monitor.sms_alert_status
             where alert_type = 'delivery_rate_warning'),
   array['fired', pg_temp.open_id('delivery_rate_warning')::text, '{"log/trigger": "pending", "slack/trigger": "pending"}'],
   'sms_alert_status shows the rule''s last action and open incident');
+
+-- 10. disabling a rule resolves its open incident (nothing would ever look at it again) and tells
+-- the channels that were told
+create temp table inc13 as select pg_temp.open_id('delivery_rate_warning') as id;
 update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = 'delivery_rate_warning';
-select is((select count(*)::int from sms_monitor.check_sms_alerts('2030-01-10 10:40Z') where alert_type = 'delivery_rate_warning'),
-  0, 'a disabled rule is not evaluated');
+select is(pg_temp.act('2030-01-13 10:40Z', 'delivery_rate_warning'), 'disabled_resolved',
+  'the next check resolves the open incident of a disabled rule');
+select is((select array[alert_id::text, metric_value::text] from res where alert_type = 'delivery_rate_warning'),
+  array[(select id from inc13)::text, null], '... naming it, without evaluating the metric');
+select is((select array[resolved_at::text, resolved_by] from sms_monitor.sms_alert_history where id = (select id from inc13)),
+  array['2030-01-13 10:40:00+00', 'rule disabled'], 'resolved_by = ''rule disabled''');
+select is(pg_temp.outbox((select id from inc13)), 'log/trigger,slack/trigger,log/resolve,slack/resolve',
+  'a resolve goes to each channel that was told');
+select is((select payload ->> 'message' from sms_monitor.sms_alert_notifications
+            where alert_id = (select id from inc13) and channel = 'slack' and event = 'resolve'),
+  'Resolved by rule disabled: SMS delivery rate is 93.00 % (threshold: < 95.00 %) over the last 60 min: 93 delivered of 100 sent; window 2030-01-13 09:00 to 2030-01-13 11:00 (UTC).',
+  'the resolve message says why');
+select is((select last_action from sms_monitor.sms_alert_status where alert_type = 'delivery_rate_warning'),
+  'disabled_resolved', 'sms_alert_status shows it');
+select is((select count(*)::int from sms_monitor.check_sms_alerts('2030-01-13 10:50Z') where alert_type = 'delivery_rate_warning'),
+  0, 'a disabled rule with nothing open is not evaluated');
+-- a disabled rule whose incident was never announced (opened under a silence) is resolved silently
+update sms_monitor.sms_alert_thresholds set is_enabled = true where alert_type = 'delivery_rate_warning';
+select sms_monitor.silence_sms_alerts('delivery_rate_warning', '2030-01-13 23:00Z', 'quiet', '2030-01-13 11:00Z');
+select is(pg_temp.act('2030-01-13 11:05Z', 'delivery_rate_warning'), 'silenced', 'silenced incident of the warning');
+create temp table inc13b as select pg_temp.open_id('delivery_rate_warning') as id;
+update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = 'delivery_rate_warning';
+select is(pg_temp.act('2030-01-13 11:10Z', 'delivery_rate_warning'), 'disabled_resolved', 'disabled: resolved');
+select is(pg_temp.outbox((select id from inc13b)), '', 'never announced, so nobody is told');
+
+-- 11. an older run (older p_now) that gets the rule lock after a newer one changes nothing
+select pg_temp.deliv('2030-01-14', 10, 100, 80);
+select is(pg_temp.act('2030-01-14 10:30Z'), 'fired', 'day 14: fired at 10:30');
+create temp table inc14 as select pg_temp.open_id() as id;
+select pg_temp.deliv('2030-01-14', 11, 900, 900);
+select is(pg_temp.act('2030-01-14 11:30Z'), 'resolved', '(80 + 900) / 1000 = 98 % at 11:30: resolved');
+select is(pg_temp.act('2030-01-14 10:45Z'), 'skipped',
+  'a run for 10:45 (hours 9-10: still 80 %) coming after the 11:30 one: skipped, it does not re-page');
+select is((select count(*)::int from res where action = 'skipped'), 5, '... for every rule');
+select is((select count(*)::int from sms_monitor.sms_alert_history where alert_type = 'delivery_rate_critical'
+            and triggered_at >= '2030-01-14'), 1, 'no new incident');
+select is((select array[last_evaluated_at::text, last_action] from sms_monitor.sms_alert_rule_state
+            where alert_type = 'delivery_rate_critical'), array['2030-01-14 11:30:00+00', 'resolved'],
+  'the rule state still says what the newer run did');
+select is(pg_temp.act('2030-01-14 11:30Z'), 'skipped', 'a second run for the same instant is skipped too');
+select is(pg_temp.act('2030-01-14 11:31Z'), 'ok', 'a newer run evaluates');
+select is(pg_temp.outbox((select id from inc14)), 'pagerduty/trigger,pagerduty/resolve', 'told once of each');
+
 
 select * from finish();
 rollback;

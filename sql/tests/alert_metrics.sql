@@ -50,7 +50,7 @@ select sms_monitor.record_sms_metric('2030-02-04', 8, pg_temp.u(n), 'opt_out_cou
 select is(pg_temp.chk('2030-02-04 09:59Z', 'opt_out_rate_warning'), 'fired 20.0000 n=30', 'at 09:59 the 60-minute window still covers hour 8');
 select is(pg_temp.chk('2030-02-04 10:00Z', 'opt_out_rate_warning'), 'no_data NULL n=0', 'at 10:00 it covers hours 9 and 10 only');
 update sms_monitor.sms_alert_thresholds set window_minutes = 120 where alert_type = 'opt_out_rate_warning';
-select is(pg_temp.chk('2030-02-04 10:00Z', 'opt_out_rate_warning'), 'cooldown 20.0000 n=30', 'a 120-minute window covers hour 8 again');
+select is(pg_temp.chk('2030-02-04 10:01Z', 'opt_out_rate_warning'), 'cooldown 20.0000 n=30', 'a 120-minute window covers hour 8 again');
 update sms_monitor.sms_alert_thresholds set window_minutes = 60 where alert_type = 'opt_out_rate_warning';
 
 -- daily buckets (NULL hour) count only when the window covers their whole day
@@ -66,6 +66,18 @@ select is(pg_temp.chk('2030-02-06 23:30Z', 'delivery_rate_day'), 'no_data NULL n
   'once the window starts after midnight of Feb 5, the bucket is out');
 update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = 'delivery_rate_day';
 
+-- the reporting timezone decides which buckets an instant falls in
+select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-07 00:00Z') from sms_monitor.sms_alert_history where resolved_at is null;
+update sms_monitor.settings set reporting_timezone = 'Asia/Tokyo';
+select sms_monitor.record_sms_metric('2030-02-07', 19, null, 'sent_count', 100);
+select sms_monitor.record_sms_metric('2030-02-07', 19, null, 'delivered_count', 70);
+select is(pg_temp.chk('2030-02-07 10:30Z', 'delivery_rate_critical'), 'fired 70.0000 n=100',
+  '10:30 UTC is 19:30 in Tokyo: the bucket of local hour 19 is in the window');
+select matches((select detail from res where alert_type = 'delivery_rate_critical'),
+  'window 2030-02-07 18:00 to 2030-02-07 20:00 \(Asia/Tokyo\)$', 'the detail names the local window');
+update sms_monitor.settings set reporting_timezone = 'UTC';
+select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-07 10:40Z') from sms_monitor.sms_alert_history where resolved_at is null;
+
 -- a window over several days: the first day from its hour, whole days between, the last day up to its hour
 select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-18 00:00Z') from sms_monitor.sms_alert_history where resolved_at is null;
 update sms_monitor.sms_alert_thresholds set window_minutes = 2940, is_enabled = true where alert_type = 'delivery_rate_day';
@@ -80,18 +92,6 @@ select is(pg_temp.chk('2030-02-20 10:30Z', 'delivery_rate_day'), 'fired 83.3333 
   '49 hours back from 10:30 Feb 20 = from 09:00 Feb 18: (100 + 70 + 80) / 300');
 update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = 'delivery_rate_day';
 select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-20 10:40Z') from sms_monitor.sms_alert_history where resolved_at is null;
-
--- the reporting timezone decides which buckets an instant falls in
-select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-07 00:00Z') from sms_monitor.sms_alert_history where resolved_at is null;
-update sms_monitor.settings set reporting_timezone = 'Asia/Tokyo';
-select sms_monitor.record_sms_metric('2030-02-07', 19, null, 'sent_count', 100);
-select sms_monitor.record_sms_metric('2030-02-07', 19, null, 'delivered_count', 70);
-select is(pg_temp.chk('2030-02-07 10:30Z', 'delivery_rate_critical'), 'fired 70.0000 n=100',
-  '10:30 UTC is 19:30 in Tokyo: the bucket of local hour 19 is in the window');
-select matches((select detail from res where alert_type = 'delivery_rate_critical'),
-  'window 2030-02-07 18:00 to 2030-02-07 20:00 \(Asia/Tokyo\)$', 'the detail names the local window');
-update sms_monitor.settings set reporting_timezone = 'UTC';
-select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-07 10:40Z') from sms_monitor.sms_alert_history where resolved_at is null;
 
 -- LLM cost spike: window cost per active user / (sum daily cost / sum daily active users, 30 days before today)
 -- baseline days Mar 1-6: 20 users a day, 0.01 USD each -> 0.01 per active user-day
