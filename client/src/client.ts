@@ -7,7 +7,8 @@
 //
 // Writes are non-blocking by default: a failed write resolves the caller's promise, goes to the
 // onError hook and is counted (stats().writeErrors); `strict: true` makes it reject instead. Bad
-// arguments always throw a SmsMonitorValidationError synchronously, before any round trip.
+// arguments give a promise rejected with a SmsMonitorValidationError, before any round trip (never
+// a synchronous throw); when not strict they also go to onError and the counter.
 import postgres from 'postgres';
 import { MetricBuffer, type BufferOptions, type BufferStats } from './buffer.ts';
 import {
@@ -268,75 +269,90 @@ export class SmsMonitor {
 
   // ---- recording (mirrors the original service) ---------------------------------------------
 
+  // Each method validates inside write(): bad arguments (and a closed client) give a rejected
+  // promise, never a synchronous throw into the caller's SMS code (see write()).
+
   recordScheduled(userId: string, count: number): Promise<void> {
-    return this.write([ev('scheduled_count', userId, count, 'count')], true);
+    return this.write(() => [ev('scheduled_count', userId, count, 'count')], true);
   }
 
   recordSent(userId: string, messageId: string, providerSid?: string): Promise<void> {
-    const metadata: Record<string, unknown> = { last_message_id: id('messageId', messageId) };
-    if (providerSid !== undefined) metadata.last_provider_sid = id('providerSid', providerSid);
-    return this.write([ev('sent_count', userId, 1, 'value', undefined, metadata)]);
+    return this.write(() => {
+      const metadata: Record<string, unknown> = { last_message_id: id('messageId', messageId) };
+      if (providerSid !== undefined) metadata.last_provider_sid = id('providerSid', providerSid);
+      return [ev('sent_count', userId, 1, 'value', undefined, metadata)];
+    });
   }
 
   /** delivered_count + 1 and, when given, one avg_delivery_time_ms sample (atomic together). */
   recordDelivered(userId: string, messageId: string, deliveryTimeMs?: number | null): Promise<void> {
-    const metadata = { last_message_id: id('messageId', messageId) };
-    const events = [ev('delivered_count', userId, 1, 'value', undefined, metadata)];
-    if (deliveryTimeMs !== undefined && deliveryTimeMs !== null) {
-      events.push(ev('avg_delivery_time_ms', userId, deliveryTimeMs, 'deliveryTimeMs'));
-    }
-    return this.write(events);
+    return this.write(() => {
+      const metadata = { last_message_id: id('messageId', messageId) };
+      const events = [ev('delivered_count', userId, 1, 'value', undefined, metadata)];
+      if (deliveryTimeMs !== undefined && deliveryTimeMs !== null) {
+        events.push(ev('avg_delivery_time_ms', userId, deliveryTimeMs, 'deliveryTimeMs'));
+      }
+      return events;
+    });
   }
 
   recordFailed(userId: string, messageId: string, error: string | Error): Promise<void> {
-    const message = error instanceof Error ? error.message : text('error', error);
-    return this.write([ev('failed_count', userId, 1, 'value', undefined, {
-      last_message_id: id('messageId', messageId), last_error: message.slice(0, 500),
-    })]);
+    return this.write(() => {
+      const message = error instanceof Error ? error.message : text('error', error);
+      return [ev('failed_count', userId, 1, 'value', undefined, {
+        last_message_id: id('messageId', messageId), last_error: message.slice(0, 500),
+      })];
+    });
   }
 
   recordCancelled(userId: string, messageId: string, reason?: string): Promise<void> {
-    const metadata: Record<string, unknown> = { last_message_id: id('messageId', messageId) };
-    if (reason !== undefined) metadata.last_cancel_reason = text('reason', reason).slice(0, 500);
-    return this.write([ev('cancelled_count', userId, 1, 'value', undefined, metadata)]);
+    return this.write(() => {
+      const metadata: Record<string, unknown> = { last_message_id: id('messageId', messageId) };
+      if (reason !== undefined) metadata.last_cancel_reason = text('reason', reason).slice(0, 500);
+      return [ev('cancelled_count', userId, 1, 'value', undefined, metadata)];
+    });
   }
 
   /** llm_success_count or template_fallback_count + 1, plus llm_cost_usd and one avg_generation_time_ms sample when given. */
   recordLLMGeneration(userId: string, via: 'llm' | 'template', costUsd?: number | null,
     generationTimeMs?: number | null): Promise<void> {
-    if (via !== 'llm' && via !== 'template') {
-      throw new SmsMonitorValidationError('via', `must be 'llm' or 'template' (got ${JSON.stringify(via)})`);
-    }
-    const events = [ev(via === 'llm' ? 'llm_success_count' : 'template_fallback_count', userId, 1, 'value')];
-    if (costUsd !== undefined && costUsd !== null) events.push(ev('llm_cost_usd', userId, costUsd, 'costUsd'));
-    if (generationTimeMs !== undefined && generationTimeMs !== null) {
-      events.push(ev('avg_generation_time_ms', userId, generationTimeMs, 'generationTimeMs'));
-    }
-    return this.write(events);
+    return this.write(() => {
+      if (via !== 'llm' && via !== 'template') {
+        throw new SmsMonitorValidationError('via', `must be 'llm' or 'template' (got ${JSON.stringify(via)})`);
+      }
+      const events = [ev(via === 'llm' ? 'llm_success_count' : 'template_fallback_count', userId, 1, 'value')];
+      if (costUsd !== undefined && costUsd !== null) events.push(ev('llm_cost_usd', userId, costUsd, 'costUsd'));
+      if (generationTimeMs !== undefined && generationTimeMs !== null) {
+        events.push(ev('avg_generation_time_ms', userId, generationTimeMs, 'generationTimeMs'));
+      }
+      return events;
+    });
   }
 
   recordOptOut(userId: string): Promise<void> {
-    return this.write([ev('opt_out_count', userId, 1, 'value')]);
+    return this.write(() => [ev('opt_out_count', userId, 1, 'value')]);
   }
 
   recordQuietHoursSkip(userId: string, count: number): Promise<void> {
-    return this.write([ev('quiet_hours_skip_count', userId, count, 'count')], true);
+    return this.write(() => [ev('quiet_hours_skip_count', userId, count, 'count')], true);
   }
 
   recordDailyLimitHit(userId: string): Promise<void> {
-    return this.write([ev('daily_limit_hit_count', userId, 1, 'value')]);
+    return this.write(() => [ev('daily_limit_hit_count', userId, 1, 'value')]);
   }
 
   recordSmsCost(userId: string, usd: number): Promise<void> {
-    return this.write([ev('sms_cost_usd', userId, usd, 'usd')]);
+    return this.write(() => [ev('sms_cost_usd', userId, usd, 'usd')]);
   }
 
   /** Any recordable metric type; `userId` omitted or null = system-wide. */
   record(type: MetricType, options: RecordOptions = {}): Promise<void> {
-    if (options === null || typeof options !== 'object') {
-      throw new SmsMonitorValidationError('options', 'must be an object { userId?, value?, at?, metadata? }');
-    }
-    return this.write([ev(type, options.userId ?? null, options.value ?? 1, 'value', options.at, options.metadata, true)]);
+    return this.write(() => {
+      if (options === null || typeof options !== 'object') {
+        throw new SmsMonitorValidationError('options', 'must be an object { userId?, value?, at?, metadata? }');
+      }
+      return [ev(type, options.userId ?? null, options.value ?? 1, 'value', options.at, options.metadata, true)];
+    });
   }
 
   /** Writes everything buffered now. Rejects (typed) if the write fails; the data stays buffered. */
@@ -549,8 +565,27 @@ export class SmsMonitor {
     if (this.closed) throw new SmsMonitorClosedError();
   }
 
-  private write(events: Event[], skipZero = false): Promise<void> {
-    this.assertOpen();
+  /**
+   * A record call: builds (validates) its events, then writes or buffers them. Bad arguments and a
+   * closed client never throw synchronously: they give a rejected promise, before any round trip.
+   * Not strict: the error also goes to onError and writeErrors, and the promise is marked handled,
+   * so a fire-and-forget call cannot become an unhandledRejection that ends the process (a caller's
+   * .catch() or await still sees the rejection). Strict: only the rejection.
+   */
+  private write(build: () => Event[], skipZero = false): Promise<void> {
+    let events: Event[];
+    try {
+      this.assertOpen();
+      events = build();
+    } catch (error) {
+      const e = toSmsMonitorError(error);
+      const rejected = Promise.reject(e);
+      if (!this.strict) {
+        this.report(e, 'record');
+        rejected.catch(() => {});
+      }
+      return rejected;
+    }
     if (skipZero && events.every((e) => e.value === 0)) return Promise.resolve();
     if (this.buffer) {
       const now = Date.now();

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSmsMonitor,
+  SmsMonitorClosedError,
   SmsMonitorConnectionError,
   SmsMonitorError,
   SmsMonitorPermissionError,
@@ -109,13 +110,40 @@ describe('bad arguments fail fast, before any round trip', () => {
     ['messageId', () => m.recordSent(user(1), 42 as unknown as string), 'messageId: must be a string (got number)'],
   ];
   for (const [name, call, message] of cases) {
-    it(`${name}: throws SmsMonitorValidationError synchronously`, () => {
-      let thrown: unknown;
-      try { call(); } catch (e) { thrown = e; }
-      expect(thrown).toBeInstanceOf(SmsMonitorValidationError);
-      expect(thrown).toMatchObject({ code: '22023', message });
+    it(`${name}: a rejected promise (SmsMonitorValidationError), never a synchronous throw`, async () => {
+      let result: unknown;
+      expect(() => { result = call(); }).not.toThrow();
+      expect(result).toBeInstanceOf(Promise);
+      const e = await (result as Promise<void>).catch((error: unknown) => error);
+      expect(e).toBeInstanceOf(SmsMonitorValidationError);
+      expect(e).toMatchObject({ code: '22023', message });
     });
   }
+  it('not strict: also reported to onError and counted; an unawaited call is not an unhandled rejection', async () => {
+    const seen: Array<[string, string]> = [];
+    const lax = createSmsMonitor('postgres://nobody:x@127.0.0.1:1/none', {
+      onError: (e, ctx) => seen.push([ctx.operation, e.message]),
+    });
+    // The original's pattern: the caller's .catch() sees the typed error.
+    const caught = await lax.recordSent('not-a-uuid', 'm').catch((e: unknown) => e);
+    expect(caught).toMatchObject({ code: '22023', field: 'userId' });
+    // Fire and forget: no throw into the caller and no unhandledRejection (vitest fails the run on one).
+    lax.recordScheduled(user(1), -1);
+    lax.record('sent' as 'sent_count');
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([
+      ['record', 'userId: must be a UUID (got "not-a-uuid")'],
+      ['record', 'count: must not be negative (got -1)'],
+      ['record', 'metric_type: unknown metric type "sent"'],
+    ]);
+    expect(lax.stats()).toMatchObject({ writeErrors: 3, writes: 0 });
+    await lax.close();
+    // After close(): a rejected promise with SmsMonitorClosedError, reported the same way.
+    expect(() => lax.recordOptOut(user(1))).not.toThrow();
+    await expect(lax.recordOptOut(user(1))).rejects.toBeInstanceOf(SmsMonitorClosedError);
+    expect(seen.at(-1)).toEqual(['record', 'the sms-monitor client is closed']);
+    expect(lax.stats().writeErrors).toBe(5);
+  });
   it('the client accepts only a URL or a postgres.js instance', () => {
     expect(() => createSmsMonitor('mysql://x')).toThrow('url: must be a postgres:// or postgresql:// connection string');
     expect(() => createSmsMonitor({} as never)).toThrow('sql: pass a connection string or a postgres.js sql instance');
@@ -186,6 +214,6 @@ describe('connections', () => {
     // pg_stat_activity drops the backend once it has seen the Terminate message.
     for (let i = 0; i < 100 && (await count()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await count()).toBe(0);
-    expect(() => own.recordOptOut(user(5))).toThrow('the sms-monitor client is closed');
+    await expect(own.recordOptOut(user(5))).rejects.toThrow('the sms-monitor client is closed');
   });
 });
