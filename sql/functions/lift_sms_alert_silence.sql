@@ -1,5 +1,5 @@
 -- Ends a silence early (at p_now). Open incidents it held back are announced by the next check.
--- A silence already lifted or over is returned unchanged. Unknown id: P0002.
+-- A silence already lifted or over is returned unchanged. Unknown id: P0002; NULL id or time: 22023.
 create or replace function sms_monitor.lift_sms_alert_silence(
   p_silence_id bigint,
   p_now timestamptz default now()
@@ -13,9 +13,15 @@ as $$
 declare
   v_row sms_monitor.sms_alert_silences;
 begin
+  if p_silence_id is null then
+    raise exception 'silence_id: is required' using errcode = '22023';
+  end if;
+  if p_now is null or not isfinite(p_now) then
+    raise exception 'now: must be a finite time' using errcode = '22023';
+  end if;
   select * into v_row from sms_monitor.sms_alert_silences s where s.id = p_silence_id for update;
   if not found then
-    raise exception 'silence_id: silence % does not exist', coalesce(p_silence_id::text, 'NULL') using errcode = 'P0002';
+    raise exception 'silence_id: silence % does not exist', p_silence_id using errcode = 'P0002';
   end if;
   if v_row.lifted_at is not null or v_row.ends_at <= p_now then
     return v_row;
@@ -29,6 +35,6 @@ end;
 $$;
 
 comment on function sms_monitor.lift_sms_alert_silence(bigint, timestamptz) is
-  'Lifts a silence at p_now (default now); held-back open incidents are announced by the next check. Unknown id: P0002.';
+  'Lifts a silence at p_now (default now); held-back open incidents are announced by the next check. Unknown id: P0002; NULL id or time: 22023.';
 revoke all on function sms_monitor.lift_sms_alert_silence(bigint, timestamptz) from public;
 grant execute on function sms_monitor.lift_sms_alert_silence(bigint, timestamptz) to sms_monitor_admin;

@@ -19,9 +19,12 @@ begin
   if p_now is null or not isfinite(p_now) then
     raise exception 'now: must be a finite time' using errcode = '22023';
   end if;
+  if p_alert_id is null then
+    raise exception 'alert_id: is required' using errcode = '22023';
+  end if;
   select h.alert_type into v_type from sms_monitor.sms_alert_history h where h.id = p_alert_id;
   if not found then
-    raise exception 'alert_id: alert % does not exist', coalesce(p_alert_id::text, 'NULL') using errcode = 'P0002';
+    raise exception 'alert_id: alert % does not exist', p_alert_id using errcode = 'P0002';
   end if;
   perform sms_monitor._alert_lock_rule(v_type);
   select * into v_row from sms_monitor.sms_alert_history h where h.id = p_alert_id;
@@ -41,6 +44,6 @@ $$;
 
 comment on function sms_monitor.resolve_sms_alert(uuid, text, timestamptz) is
   'Resolves an open incident by hand (resolved_by defaults to the session user) and queues a resolve to the '
-  'channels that were told; idempotent on a resolved incident. Unknown id: P0002.';
+  'channels that were told; idempotent on a resolved incident. Unknown id: P0002; NULL id or time: 22023.';
 revoke all on function sms_monitor.resolve_sms_alert(uuid, text, timestamptz) from public;
 grant execute on function sms_monitor.resolve_sms_alert(uuid, text, timestamptz) to sms_monitor_admin;

@@ -2,7 +2,7 @@
 -- Each scenario uses its own day (rules watch the last 60 minutes, rounded out to whole hours).
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(117);
+select plan(124);
 
 create temp table res as select * from sms_monitor.check_sms_alerts('2029-01-01 00:00Z') limit 0;
 create function pg_temp.act(p_now timestamptz, p_type text default 'delivery_rate_critical') returns text
@@ -146,6 +146,10 @@ select throws_ok($$select sms_monitor.resolve_sms_alert('00000000-0000-0000-0000
   'alert_id: alert 00000000-0000-0000-0000-000000000000 does not exist', 'resolving an unknown id: P0002');
 select throws_ok($$select sms_monitor.acknowledge_sms_alert('00000000-0000-0000-0000-000000000000')$$, 'P0002', null,
   'acknowledging an unknown id: P0002');
+select throws_ok($$select sms_monitor.resolve_sms_alert(null)$$, '22023', 'alert_id: is required',
+  'resolving NULL: 22023, not "does not exist"');
+select throws_ok($$select sms_monitor.acknowledge_sms_alert(null)$$, '22023', 'alert_id: is required',
+  'acknowledging NULL: 22023');
 select is(pg_temp.act('2030-01-07 11:01Z'), 'fired', 'still breached after a manual resolve: a new incident');
 select isnt(pg_temp.open_id(), (select id from inc7), '... with a new id');
 select sms_monitor.resolve_sms_alert(pg_temp.open_id(), 'alice', '2030-01-07 11:02Z');
@@ -157,6 +161,12 @@ select throws_ok($$select sms_monitor.silence_sms_alerts(null, '2030-02-01 10:00
   'until before start: 22023');
 select throws_ok($$select sms_monitor.silence_sms_alerts(null, '2030-02-01Z', ' ')$$, '22023', null, 'blank reason: 22023');
 select throws_ok($$select sms_monitor.lift_sms_alert_silence(-1)$$, 'P0002', null, 'lifting an unknown silence: P0002');
+select throws_ok($$select sms_monitor.lift_sms_alert_silence(null)$$, '22023', 'silence_id: is required',
+  'lifting NULL: 22023');
+select throws_ok($$select sms_monitor.list_sms_alert_silences(false, null)$$, '22023', 'now: must be a finite time',
+  'listing at a NULL time: 22023, not an empty list');
+select throws_ok($$select sms_monitor.list_sms_alert_silences(true, 'infinity')$$, '22023', 'now: must be a finite time',
+  'listing at an infinite time: 22023');
 create temp table sil as
   select * from sms_monitor.silence_sms_alerts('delivery_rate_critical', '2030-01-08 11:00Z', 'provider maintenance',
                                                '2030-01-08 09:00Z');
@@ -176,6 +186,10 @@ select pg_temp.deliv('2030-01-08', 11, 100, 80);
 select is(pg_temp.act('2030-01-08 12:10Z'), 'silenced', 'a silence for all rules holds back the repeat');
 select is((select silenced from sms_monitor.sms_alert_history where id = pg_temp.open_id()), false,
   'an incident announced before the silence is not marked silenced (silenced = held back, not announced yet)');
+select throws_ok(format('select sms_monitor.lift_sms_alert_silence(%s, null)', (select id from sil2)), '22023',
+  'now: must be a finite time', 'lifting at a NULL time: 22023 (it would leave lifted_at NULL)');
+select throws_ok(format('select sms_monitor.lift_sms_alert_silence(%s, ''-infinity'')', (select id from sil2)), '22023',
+  'now: must be a finite time', 'lifting at an infinite time: 22023');
 select is((select lifted_at from sms_monitor.lift_sms_alert_silence((select id from sil2), '2030-01-08 12:15Z')),
   '2030-01-08 12:15Z'::timestamptz, 'lifted early');
 select is((select count(*)::int from sms_monitor.list_sms_alert_silences(false, '2030-01-08 12:16Z')), 0, 'no active silence');
