@@ -154,6 +154,9 @@ comment on column sms_monitor.sms_alert_thresholds.cooldown_minutes is
 --!include functions/_alert_thresholds_validate.sql
 create or replace trigger sms_alert_thresholds_validate before insert or update on sms_monitor.sms_alert_thresholds
   for each row execute function sms_monitor._alert_thresholds_validate();
+--!include functions/_alert_thresholds_before_delete.sql
+create or replace trigger sms_alert_thresholds_before_delete before delete on sms_monitor.sms_alert_thresholds
+  for each row execute function sms_monitor._alert_thresholds_before_delete();
 insert into sms_monitor.sms_alert_thresholds
   (alert_type, metric, comparison, threshold_value, recovery_value, window_minutes, min_sample,
    pending_minutes, cooldown_minutes, severity, notification_channels, description)

@@ -2,7 +2,7 @@
 -- constraint behind it (23514), and who may tune rules.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(44);
+select plan(47);
 
 select results_eq(
   $$select alert_type, metric, comparison, threshold_value, recovery_value, window_minutes, min_sample,
@@ -131,6 +131,27 @@ select is((select threshold_value from sms_monitor.sms_alert_thresholds where al
   85::numeric, 'the admin''s change is stored');
 select is((select updated_at from sms_monitor.sms_alert_thresholds where alert_type = 'delivery_rate_critical'),
   now(), 'updated_at is maintained');
+
+-- Deleting a rule: fine while it never fired (its state and silences go with it); once it has
+-- incidents, a clear error says to disable it instead.
+insert into sms_monitor.sms_alert_thresholds (alert_type, metric, comparison, threshold_value, severity,
+  notification_channels, description) values ('doomed_rule', 'delivery_rate', '<', 50, 'info', '{log}', 'to delete');
+select sms_monitor.silence_sms_alerts('doomed_rule', now() + interval '1 hour', 'x');
+set local role sms_monitor_admin;
+select lives_ok($$delete from sms_monitor.sms_alert_thresholds where alert_type = 'delivery_rate_warning'$$,
+  'an admin deletes a rule that never fired');
+reset role;
+insert into sms_monitor.sms_alert_history (alert_type, severity, metric, comparison, threshold_value, window_minutes,
+  message, triggered_at, resolved_at, resolved_by)
+values ('doomed_rule', 'info', 'delivery_rate', '<', 50, 60, 'fired once', '2030-01-01Z', '2030-01-01 01:00Z', 'auto');
+set local role sms_monitor_admin;
+select throws_ok($$delete from sms_monitor.sms_alert_thresholds where alert_type = 'doomed_rule'$$, '23503',
+  'alert_type: rule ''doomed_rule'' has 1 incident(s) in sms_alert_history, which keep a reference to it: '
+  'disable it instead: update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = ''doomed_rule''',
+  'deleting a rule that fired: 23503 with a message that says to disable it instead');
+reset role;
+select is((select count(*)::int from sms_monitor.sms_alert_thresholds where alert_type in ('doomed_rule', 'delivery_rate_warning')),
+  1, 'the rule that fired is still there');
 
 select * from finish();
 rollback;
