@@ -3,7 +3,7 @@
 -- run checks, resolve, acknowledge and silence.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(30);
+select plan(41);
 
 create temp table res as select * from sms_monitor.check_sms_alerts('2029-01-01 00:00Z') limit 0;
 create function pg_temp.chk(p_now timestamptz, p_type text) returns text language plpgsql as $f$
@@ -93,6 +93,22 @@ select is(pg_temp.chk('2030-02-20 10:30Z', 'delivery_rate_day'), 'fired 83.3333 
 update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = 'delivery_rate_day';
 select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-20 10:40Z') from sms_monitor.sms_alert_history where resolved_at is null;
 
+-- DST (America/New_York): buckets are local hours, the window is [hour of p_now - W, hour of p_now].
+-- Spring forward, 2030-03-10: 02:00 EST (07:00 UTC) becomes 03:00 EDT, so local hour 2 never happens.
+-- Sent (= delivered) per local hour 0..4: 20, 40, 80, 160, 320, so the sample names the buckets read.
+update sms_monitor.settings set reporting_timezone = 'America/New_York';
+select sms_monitor.record_sms_metric('2030-03-10', h, null, t, (20 * 2 ^ h)::numeric)
+  from generate_series(0, 4) h, unnest(array['sent_count', 'delivered_count']) t;
+select is(pg_temp.chk('2030-03-10 06:59Z', 'delivery_rate_critical'), 'ok 100.0000 n=60',
+  'spring forward, 01:59 EST: local hours 0 and 1 (20 + 40)');
+select is(pg_temp.chk('2030-03-10 07:00Z', 'delivery_rate_critical'), 'ok 100.0000 n=280',
+  '03:00 EDT (an hour of real time after 01:00 EST): hours 1 to 3, i.e. 1, the missing 2 (only a hand-filed bucket) and 3');
+select matches((select detail from res where alert_type = 'delivery_rate_critical'),
+  'window 2030-03-10 01:00 to 2030-03-10 04:00 \(America/New_York\)$', 'the detail names the local hours');
+select is(pg_temp.chk('2030-03-10 07:59Z', 'delivery_rate_critical'), 'ok 100.0000 n=280', '03:59 EDT: still hours 1 to 3');
+select is(pg_temp.chk('2030-03-10 08:00Z', 'delivery_rate_critical'), 'ok 100.0000 n=480', '04:00 EDT: hours 3 and 4 (160 + 320)');
+update sms_monitor.settings set reporting_timezone = 'UTC';
+
 -- LLM cost spike: window cost per active user / (sum daily cost / sum daily active users, 30 days before today)
 -- baseline days Mar 1-6: 20 users a day, 0.01 USD each -> 0.01 per active user-day
 select sms_monitor.record_sms_metric(d::date, 10, pg_temp.u(n), 'llm_cost_usd', 0.01)
@@ -119,6 +135,24 @@ select is(pg_temp.chk('2030-03-31 10:30Z', 'llm_cost_spike_warning'), 'no_data N
 select is((select count(*)::int from res where action = 'no_data' and metric_value is null), 5,
   'a quiet hour: every rule no_data');
 
+-- Fall back (America/New_York), 2030-11-03: 02:00 EDT (06:00 UTC) becomes 01:00 EST, so local hour
+-- 1 happens twice (05:00-07:00 UTC) and its bucket holds two real hours. Sent (= delivered) per
+-- local hour 0..3: 20, 40, 80, 160.
+update sms_monitor.settings set reporting_timezone = 'America/New_York';
+select sms_monitor.record_sms_metric('2030-11-03', h, null, t, (20 * 2 ^ h)::numeric)
+  from generate_series(0, 3) h, unnest(array['sent_count', 'delivered_count']) t;
+select is(pg_temp.chk('2030-11-03 05:59Z', 'delivery_rate_critical'), 'ok 100.0000 n=60',
+  'fall back, 01:59 EDT: local hours 0 and 1 (20 + 40)');
+select is(pg_temp.chk('2030-11-03 06:00Z', 'delivery_rate_critical'), 'ok 100.0000 n=40',
+  '01:00 EST (the second 01:00): 60 minutes back is 01:00 EDT, so only local hour 1 (two real hours: 05:00-07:00 UTC)');
+select matches((select detail from res where alert_type = 'delivery_rate_critical'),
+  'window 2030-11-03 01:00 to 2030-11-03 02:00 \(America/New_York\)$', 'the detail names one local hour');
+select is(pg_temp.chk('2030-11-03 06:59Z', 'delivery_rate_critical'), 'ok 100.0000 n=40', '01:59 EST: still only hour 1');
+select is(pg_temp.chk('2030-11-03 07:00Z', 'delivery_rate_critical'), 'ok 100.0000 n=120',
+  '02:00 EST: hours 1 and 2 (40 + 80): three real hours, 05:00-08:00 UTC');
+select is(pg_temp.chk('2030-11-03 08:00Z', 'delivery_rate_critical'), 'ok 100.0000 n=240', '03:00 EST: hours 2 and 3 (80 + 160)');
+update sms_monitor.settings set reporting_timezone = 'UTC';
+
 -- roles
 grant usage on schema pgtap to sms_monitor_writer, sms_monitor_reader, sms_monitor_admin, sms_monitor_notifier;
 create temp table ids as select id from sms_monitor.sms_alert_history limit 1;
@@ -141,7 +175,7 @@ set local role sms_monitor_admin;
 select lives_ok($$select sms_monitor.silence_sms_alerts(null, now() + interval '1 hour', 'admin silences')$$, 'an admin silences');
 reset role;
 set local role sms_monitor_notifier;
-select lives_ok($$select count(*) from sms_monitor.check_sms_alerts('2030-04-01 00:00Z')$$,
+select lives_ok($$select count(*) from sms_monitor.check_sms_alerts('2030-12-01 00:00Z')$$,
   'the notifier may run checks (notifier --evaluate-every)');
 reset role;
 
