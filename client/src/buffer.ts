@@ -1,7 +1,9 @@
 // The buffered recorder: increments aggregate in memory per (time slice, user, metric type) and are
 // written with record_sms_events on an interval, when the buffer reaches its key limit, and on
 // flush()/close(). A failed write puts its data back and retries with exponential backoff; memory
-// is bounded by maxBufferedKeys (new keys past it are dropped, counted and reported).
+// is bounded by maxBufferedKeys, counted in wire elements: one per counter/sum key, one per timing
+// sample (what is past it is dropped, counted and reported). A flush builds and sends one batch
+// (at most maxBatchEvents elements) at a time, never the whole buffer's JSON at once.
 //
 // Time slices are 15 minutes long, taken at record time. Every IANA zone in use today has an
 // offset that is a whole multiple of 15 minutes, so a slice lies inside exactly one hour of the
@@ -22,9 +24,12 @@ const NANO = 1_000_000_000;
 export interface BufferOptions {
   /** Write what is buffered this often (ms). Default 1000. */
   flushIntervalMs?: number;
-  /** Start a write as soon as this many keys are buffered. Default 10,000. */
+  /** Start a write as soon as this many elements (keys, plus timing samples) are buffered. Default 10,000. */
   maxKeys?: number;
-  /** Hard memory bound: keys held (including data waiting for a retry). Default 200,000. */
+  /**
+   * Hard memory bound, in elements: each counter or sum key is one, each timing sample is one (a
+   * timing key is sent as one element per sample). Includes data waiting for a retry. Default 200,000.
+   */
   maxBufferedKeys?: number;
   /** Elements per record_sms_events call (the function accepts at most 100,000). Default 20,000. */
   maxBatchEvents?: number;
@@ -39,7 +44,7 @@ export interface BufferStats {
   accepted: number;
   /** Events durably written (their batch committed). */
   flushed: number;
-  /** Events dropped because the buffer was full (maxBufferedKeys). */
+  /** Events dropped because the buffer was full (maxBufferedKeys elements). */
   dropped: number;
   /** Events in memory, waiting to be written. */
   pending: number;
@@ -63,6 +68,11 @@ interface Entry {
 
 export type WriteBatch = (json: string, events: number) => Promise<void>;
 
+interface Batch { json: string; elements: number; events: number; entries: Entry[] }
+
+/** What a flush has not yet put into a batch: the rest of a split timing key, then the taken keys. */
+interface Cursor { carry: Entry | null; rest: Iterator<Entry> }
+
 export class MetricBuffer {
   readonly flushIntervalMs: number;
   readonly maxKeys: number;
@@ -73,6 +83,8 @@ export class MetricBuffer {
 
   private entries = new Map<string, Entry>();
   private pendingEvents = 0;
+  /** Wire elements held: one per counter/sum key, one per timing sample (bounded by maxBufferedKeys). */
+  private elements = 0;
   private stats_ = { accepted: 0, flushed: 0, dropped: 0, failedFlushes: 0, batches: 0 };
   private droppedReported = 0;
   private consecutiveFailures = 0;
@@ -110,14 +122,18 @@ export class MetricBuffer {
     const key = `${slice}|${user ?? ''}|${type}`;
     let e = this.entries.get(key);
     this.stats_.accepted++;
-    if (e === undefined) {
-      if (this.entries.size >= this.maxBufferedKeys) {
+    // A new key is one more element; so is every sample of a timing key (one element each on the wire).
+    if (e === undefined || isTiming(type)) {
+      if (this.elements >= this.maxBufferedKeys) {
         this.stats_.dropped++;
         return false;
       }
+      this.elements++;
+      if (this.elements >= this.maxKeys) this.queueSizeFlush();
+    }
+    if (e === undefined) {
       e = { type, user, slice, whole: 0, nanos: 0, samples: 0, metadata: null };
       this.entries.set(key, e);
-      if (this.entries.size >= this.maxKeys) this.queueSizeFlush();
     }
     if (Number.isInteger(value)) {
       e.whole += value;
@@ -191,22 +207,25 @@ export class MetricBuffer {
     const taken = this.entries;
     this.entries = new Map();
     this.pendingEvents = 0;
-    const batches = this.toBatches(taken);
-    let done = 0;
+    this.elements = 0;
+    // One batch is built, sent and released before the next is built: at most maxBatchEvents
+    // elements of JSON exist at a time, whatever the buffer holds.
+    const cursor: Cursor = { carry: null, rest: taken.values() };
+    let batch: Batch | null = null;
     try {
-      for (; done < batches.length; done++) {
-        const b = batches[done]!;
-        await this.write(b.json, b.elements);
-        this.stats_.flushed += b.events;
+      while ((batch = this.nextBatch(cursor)) !== null) {
+        await this.write(batch.json, batch.elements);
+        this.stats_.flushed += batch.events;
         this.stats_.batches++;
       }
       this.consecutiveFailures = 0;
       this.retryAt = 0;
     } catch (error) {
-      // Put back what was not written; keys recorded meanwhile merge with it.
-      for (const b of batches.slice(done)) {
-        for (const e of b.entries) this.restore(e);
-      }
+      // Put back what was not written (the failed batch, then what no batch took yet); keys
+      // recorded meanwhile merge with it.
+      for (const e of batch?.entries ?? []) this.restore(e);
+      if (cursor.carry) this.restore(cursor.carry);
+      for (let r = cursor.rest.next(); !r.done; r = cursor.rest.next()) this.restore(r.value);
       this.stats_.failedFlushes++;
       this.consecutiveFailures++;
       const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (this.consecutiveFailures - 1));
@@ -224,11 +243,13 @@ export class MetricBuffer {
   private restore(old: Entry): void {
     const key = `${old.slice}|${old.user ?? ''}|${old.type}`;
     const cur = this.entries.get(key);
+    const need = cur === undefined ? elementsOf(old) : isTiming(old.type) ? old.samples : 0;
+    if (this.elements + need > this.maxBufferedKeys) {
+      this.stats_.dropped += old.samples;
+      return;
+    }
+    this.elements += need;
     if (cur === undefined) {
-      if (this.entries.size >= this.maxBufferedKeys) {
-        this.stats_.dropped += old.samples;
-        return;
-      }
       this.entries.set(key, old);
     } else {
       cur.whole += old.whole;
@@ -244,20 +265,12 @@ export class MetricBuffer {
     this.pendingEvents += old.samples;
   }
 
-  private toBatches(taken: Map<string, Entry>): Array<{ json: string; elements: number; events: number; entries: Entry[] }> {
-    const out: Array<{ json: string; elements: number; events: number; entries: Entry[] }> = [];
-    let parts: string[] = [];
-    let entries: Entry[] = [];
+  /** The next batch (at most maxBatchEvents elements) from the cursor, or null when it is exhausted. */
+  private nextBatch(cursor: Cursor): Batch | null {
+    const parts: string[] = [];
+    const entries: Entry[] = [];
     let elements = 0;
     let events = 0;
-    const close = () => {
-      if (entries.length === 0) return;
-      out.push({ json: `[${parts.join(',')}]`, elements, events, entries });
-      parts = [];
-      entries = [];
-      elements = 0;
-      events = 0;
-    };
     const add = (e: Entry, n: number) => {
       const head = `{"metric_type":"${e.type}","occurred_at":"${this.sliceIso(e.slice)}"${e.user === null ? '' : `,"user_id":"${e.user}"`}`;
       parts.push(`${head},"value":${decimal(e.whole, e.nanos)}${e.metadata ? `,"metadata":${boundedJson(e.metadata)}` : ''}}`);
@@ -267,27 +280,31 @@ export class MetricBuffer {
       elements += n;
       events += e.samples;
     };
-    for (const e of taken.values()) {
-      if (!isTiming(e.type)) {
-        if (elements + 1 > this.maxBatchEvents) close();
-        add(e, 1);
+    while (elements < this.maxBatchEvents) {
+      let e = cursor.carry;
+      cursor.carry = null;
+      if (e === null) {
+        const r = cursor.rest.next();
+        if (r.done) break;
+        e = r.value;
+      }
+      const n = elementsOf(e);
+      if (elements + n <= this.maxBatchEvents) {
+        add(e, n);
         continue;
       }
-      // A timing key may hold more samples than one batch takes: split it into parts that
+      // A timing key with more samples than this batch has room for: split it into parts that
       // partition its samples (the sum rides in the first part, the others add zeros).
-      let rest: Entry = e;
-      while (elements + rest.samples > this.maxBatchEvents) {
-        const room = this.maxBatchEvents - elements;
-        if (room === 0) { close(); continue; }
-        const part: Entry = { ...rest, samples: room };
-        rest = { ...rest, whole: 0, nanos: 0, samples: rest.samples - room, metadata: null };
-        add(part, room);
-        close();
+      const room = this.maxBatchEvents - elements;
+      if (room > 0 && isTiming(e.type)) {
+        cursor.carry = { ...e, whole: 0, nanos: 0, samples: e.samples - room, metadata: null };
+        add({ ...e, samples: room }, room);
+      } else {
+        cursor.carry = e;
       }
-      if (rest.samples > 0) add(rest, rest.samples);
+      break;
     }
-    close();
-    return out;
+    return entries.length === 0 ? null : { json: `[${parts.join(',')}]`, elements, events, entries };
   }
 
   private sliceIso(slice: number): string {
@@ -301,6 +318,11 @@ export class MetricBuffer {
 
 function isTiming(type: string): boolean {
   return type === 'avg_delivery_time_ms' || type === 'avg_generation_time_ms';
+}
+
+/** Elements an entry costs on the wire (and against maxBufferedKeys): one, or one per timing sample. */
+function elementsOf(e: Entry): number {
+  return isTiming(e.type) ? e.samples : 1;
 }
 
 function decimal(whole: number, nanos: number): string {

@@ -113,6 +113,57 @@ describe('buffered writes', () => {
     expect(r).toEqual({ keys: 5, v: 6 });
   });
 
+  it('timing samples count against maxBufferedKeys (one element each on the wire): past it, dropped and counted', async () => {
+    const reports: string[] = [];
+    const m = createSmsMonitor(db.url, {
+      buffered: { flushIntervalMs: NEVER, maxKeys: 10, maxBufferedKeys: 10 },
+      onError: (e, ctx) => { if (ctx.operation === 'buffer') reports.push(e.message); },
+    });
+    // One synchronous burst: one timing key, 15 samples; only 10 elements fit.
+    for (let i = 0; i < 15; i++) m.record('avg_delivery_time_ms', { userId: user(30), value: 5 });
+    m.recordOptOut(user(30)); // a new key: no room either
+    expect(m.stats().buffer).toMatchObject({ accepted: 16, dropped: 6, pending: 10, pendingKeys: 1 });
+    await m.close();
+    expect(reports).toEqual(['buffer full (maxBufferedKeys 10): 6 events dropped since the last report']);
+    expect(await total('avg_delivery_time_ms', user(30))).toEqual({ value: '50', samples: 10 });
+    expect(await total('opt_out_count', user(30))).toBeUndefined();
+  });
+
+  it('a batch that fails mid-flush: earlier batches stay written, the failed one and the unbuilt rest are kept', async () => {
+    const poisoned = user(999);
+    await db.sql.unsafe(`
+      create function public.refuse_poisoned() returns trigger language plpgsql as $$
+      begin
+        if new.user_id = '${poisoned}' then raise exception 'refused for the test'; end if;
+        return new;
+      end $$;
+      create trigger refuse_poisoned before insert or update on sms_monitor.sms_metrics
+        for each row execute function public.refuse_poisoned()`);
+    try {
+      const m = createSmsMonitor(db.url, { buffered: { flushIntervalMs: NEVER, maxBatchEvents: 100 } });
+      for (let u = 0; u < 150; u++) m.recordOptOut(user(300 + u));
+      m.recordOptOut(poisoned);
+      for (let i = 0; i < 120; i++) m.record('avg_generation_time_ms', { userId: user(998), value: 7 });
+      // Batch 1: 100 keys. Batch 2: the other 50 keys, the poisoned one, 49 of the 120 samples
+      // (fails). The other 71 samples were never put into a batch.
+      const e = await m.flush().then(() => null, (error: unknown) => error);
+      expect(e).toMatchObject({ code: 'P0001', message: 'refused for the test' });
+      expect(m.stats().buffer).toMatchObject({ flushed: 100, batches: 1, failedFlushes: 1, pending: 171, pendingKeys: 52 });
+      const [written] = await db.sql`select count(*)::int as n from sms_monitor.sms_metrics
+        where metric_type = 'opt_out_count' and user_id >= ${user(300)}::uuid and user_id <= ${user(999)}::uuid`;
+      expect(written).toEqual({ n: 100 });
+      await db.sql.unsafe('drop trigger refuse_poisoned on sms_monitor.sms_metrics');
+      await m.close();
+      expect(m.stats().buffer).toMatchObject({ accepted: 271, flushed: 271, dropped: 0, pending: 0 });
+      const [all] = await db.sql`select count(*)::int as n, sum(metric_value)::int as v from sms_monitor.sms_metrics
+        where metric_type = 'opt_out_count' and user_id >= ${user(300)}::uuid and user_id <= ${user(999)}::uuid`;
+      expect(all).toEqual({ n: 151, v: 151 });
+      expect(await total('avg_generation_time_ms', user(998))).toEqual({ value: '840', samples: 120 });
+    } finally {
+      await db.sql.unsafe('drop trigger if exists refuse_poisoned on sms_monitor.sms_metrics; drop function public.refuse_poisoned()');
+    }
+  });
+
   it('batches larger than maxBatchEvents are split (timing samples count as elements)', async () => {
     const m = createSmsMonitor(db.url, { buffered: { flushIntervalMs: NEVER, maxBatchEvents: 100 } });
     for (let i = 0; i < 250; i++) m.recordDelivered(user(13), `m${i}`, 2);
