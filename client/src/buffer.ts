@@ -16,7 +16,8 @@
 // zero-valued element per further sample (sum and sample_count land exactly; see docs/client.md).
 //
 // Sums are kept exactly to 9 decimal places (whole part + integer billionths), never as a float
-// sum, so 1,000 x 0.0012 USD is 1.2 in the database, not 1.2000000000000002.
+// sum, so 1,000 x 0.0012 USD is 1.2 in the database, not 1.2000000000000002. Each value is rounded
+// to 9 decimal places when added (documented; unbuffered writes store the value as given).
 
 const SLICE_MS = 15 * 60 * 1000;
 const NANO = 1_000_000_000;

@@ -60,7 +60,11 @@ export interface ErrorContext {
 }
 
 export interface SmsMonitorOptions {
-  /** Make failed writes reject the caller's promise (default false: onError + counter). */
+  /**
+   * Make failed writes reject the caller's promise (default false: onError + counter). Buffered
+   * record calls never wait for the database, so for them it only affects bad arguments; flush()
+   * and close() reject on a failed write in every mode (docs/client.md, "strict in buffered mode").
+   */
   strict?: boolean;
   /** Called with every failed write (non-strict and strict), failed flush and dropped-events report. */
   onError?: (error: SmsMonitorError, context: ErrorContext) => void;

@@ -164,6 +164,35 @@ describe('buffered writes', () => {
     }
   });
 
+  it('buffered values are kept to 9 decimal places (documented); unbuffered writes store them as given', async () => {
+    const b = createSmsMonitor(db.url, { buffered: { flushIntervalMs: NEVER } });
+    b.recordSmsCost(user(40), 0.1234567894); // 10 decimal places: rounded to 0.123456789
+    b.recordSmsCost(user(41), 0.1 + 0.2); // 0.30000000000000004: the float noise is rounded away
+    b.record('avg_delivery_time_ms', { userId: user(41), value: 1.0000000004 });
+    await b.close();
+    const d = createSmsMonitor(db.url, { strict: true });
+    await d.recordSmsCost(user(42), 0.1 + 0.2);
+    await d.close();
+    expect((await total('sms_cost_usd', user(40)))?.value).toBe('0.123456789');
+    expect((await total('sms_cost_usd', user(41)))?.value).toBe('0.3');
+    expect(await total('avg_delivery_time_ms', user(41))).toEqual({ value: '1', samples: 1 });
+    expect((await total('sms_cost_usd', user(42)))?.value).toBe('0.30000000000000004');
+  });
+
+  it('strict changes nothing for buffered record calls; flush() and close() reject in every mode', async () => {
+    const errors: string[] = [];
+    const m = createSmsMonitor('postgres://nobody:x@127.0.0.1:1/none', {
+      strict: true, buffered: { flushIntervalMs: NEVER },
+      onError: (e, ctx) => errors.push(`${ctx.operation} ${e.code}`),
+    });
+    await expect(m.recordOptOut(user(43))).resolves.toBeUndefined(); // buffered: no round trip to fail
+    await expect(m.recordOptOut('nope')).rejects.toMatchObject({ code: '22023' }); // bad arguments still reject
+    await expect(m.flush()).rejects.toBeInstanceOf(SmsMonitorConnectionError);
+    expect(m.stats()).toMatchObject({ writeErrors: 1, buffer: { pending: 1, failedFlushes: 1 } });
+    await expect(m.close()).rejects.toThrow(/^close: 1 buffered events could not be written: database unreachable/);
+    expect(errors).toEqual([]); // flush()/close() failures reach the caller, not the hook
+  });
+
   it('batches larger than maxBatchEvents are split (timing samples count as elements)', async () => {
     const m = createSmsMonitor(db.url, { buffered: { flushIntervalMs: NEVER, maxBatchEvents: 100 } });
     for (let i = 0; i < 250; i++) m.recordDelivered(user(13), `m${i}`, 2);
