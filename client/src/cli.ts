@@ -13,7 +13,8 @@ import { registerThresholds } from './cli/thresholds.ts';
 const program = new Command()
   .name('sms-monitor')
   .description('Metrics, alerting and notifications for an SMS pipeline (PostgreSQL-first).')
-  .option('--database-url <url>', 'PostgreSQL connection string (default: $DATABASE_URL, else the embedded cluster)')
+  .option('--database-url <url>', 'PostgreSQL connection string (default: $DATABASE_URL, else the embedded cluster). '
+    + 'A password in it is visible to other users of this machine (ps, /proc): prefer DATABASE_URL')
   .showHelpAfterError()
   .exitOverride();
 

@@ -30,6 +30,9 @@ describe('sms-monitor CLI', () => {
       cli('alerts', 'list', '--help'), cli('silence', '--help'), cli('record', '--help'), cli('check', '--help')]);
     for (const r of runs) expect(r.code).toBe(0);
     expect(runs[0]!.stdout).toMatch(/status \[options\]/);
+    // The password in --database-url is visible in ps: the help says so and points at DATABASE_URL.
+    expect(runs[0]!.stdout.replace(/\s+/g, ' ')).toContain(
+      'A password in it is visible to other users of this machine (ps, /proc): prefer DATABASE_URL');
     expect(runs[2]!.stdout).toContain('<alert_type> <key=value...>');
     expect(runs[4]!.stdout).toContain('--for <duration>');
   });
