@@ -1,7 +1,9 @@
--- (Re)registers the pg_cron jobs of sms-monitor by name; cron.schedule updates a job of the same
--- name, so running it again is harmless. For the migration (when pg_cron is present) and for a
--- superuser who adds pg_cron later: `select * from sms_monitor.install_sms_monitor_schedule();`.
--- pg_cron 1.4: five-field schedules, UTC, jobs run in cron.database_name as the installing role.
+-- (Re)registers the pg_cron jobs of sms-monitor by name: an existing job of the same name is
+-- updated in place (whichever role it runs as), so running it again is harmless. For the migration
+-- (when pg_cron is present) and for a superuser who adds pg_cron later:
+-- `select * from sms_monitor.install_sms_monitor_schedule();`.
+-- pg_cron 1.4: five-field schedules, UTC, jobs run in cron.database_name as the installing role
+-- unless an operator moves them to a LOGIN role (docs/alerts.md).
 -- Called through dynamic SQL so this function exists even where the cron schema does not.
 create or replace function sms_monitor.install_sms_monitor_schedule()
 returns table (jobname text, schedule text, command text, jobid bigint)
@@ -27,7 +29,15 @@ begin
     jobname := v_job.jobname;
     schedule := v_job.schedule;
     command := v_job.command;
-    execute 'select cron.schedule($1, $2, $3)' into jobid using v_job.jobname, v_job.schedule, v_job.command;
+    -- a job of that name (visible to us: any, for a superuser) is updated in place, keeping the role
+    -- it runs as (an operator may have moved it with cron.alter_job(jobid, username => ...));
+    -- cron.schedule would add a second job under our name instead
+    execute 'select min(j.jobid) from cron.job j where j.jobname = $1' into jobid using v_job.jobname;
+    if jobid is null then
+      execute 'select cron.schedule($1, $2, $3)' into jobid using v_job.jobname, v_job.schedule, v_job.command;
+    else
+      execute 'select cron.alter_job($1, $2, $3)' using jobid, v_job.schedule, v_job.command;
+    end if;
     return next;
   end loop;
 end;

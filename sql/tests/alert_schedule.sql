@@ -2,12 +2,12 @@
 -- database is cron.database_name), the install function, and apply_sms_retention's cut-offs.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(17);
+select plan(19);
 
 create function pg_temp.cron_tests() returns setof text language plpgsql as $f$
 begin
   if not exists (select from pg_extension where extname = 'pg_cron') then
-    return next skip('pg_cron is not installed in this database (only in cron.database_name)', 5);
+    return next skip('pg_cron is not installed in this database (only in cron.database_name)', 7);
     return;
   end if;
   return next is(
@@ -20,6 +20,14 @@ begin
   return next is((select count(*)::int from sms_monitor.install_sms_monitor_schedule()), 3, 'install returns the three jobs');
   return next is((select count(*)::int from cron.job where jobname like 'sms-monitor-%'), 3,
     'installing again updates the jobs by name (no duplicates)');
+  -- an operator moves a job to a dedicated LOGIN role (docs/alerts.md); installing again keeps it there
+  create role sms_monitor_cron_test login in role sms_monitor_admin;
+  perform cron.alter_job(j.jobid, username => 'sms_monitor_cron_test') from cron.job j where j.jobname = 'sms-monitor-check-alerts';
+  perform sms_monitor.install_sms_monitor_schedule();
+  return next is((select count(*)::int from cron.job where jobname like 'sms-monitor-%'), 3,
+    'installing again after a job was moved to another role adds no second set');
+  return next is((select array_agg(username::text) from cron.job where jobname = 'sms-monitor-check-alerts'), '{sms_monitor_cron_test}',
+    '... and leaves the job with the role it was moved to');
   return next is(sms_monitor.uninstall_sms_monitor_schedule(), 3, 'uninstall removes them');
   return next is((select count(*)::int from cron.job where jobname like 'sms-monitor-%'), 0, '... all of them');
 end $f$;
