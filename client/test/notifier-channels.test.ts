@@ -1,5 +1,7 @@
 // Channels against fake Slack, PagerDuty and SMTP servers (real servers on 127.0.0.1), and the
 // configuration loader. No database here; the daemon tests cover the outbox.
+import { getEventListeners } from 'node:events';
+import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, configSecrets, loadNotifierConfig, PAGERDUTY_DEFAULT_EVENTS_URL, scrub } from '../src/notifier/config.ts';
@@ -247,10 +249,75 @@ describe('pagerduty channel', () => {
   });
 });
 
+/**
+ * An SMTP server that answers every step correctly but only after delayMs: each stage is slow, none
+ * stalls forever. Records the commands it received and whether a message was accepted.
+ */
+async function slowSmtp(delayMs: number) {
+  const state = { commands: [] as string[], accepted: 0, closed: [] as Array<Promise<void>> };
+  const server = net.createServer((socket) => {
+    state.closed.push(new Promise((resolve) => socket.on('close', () => resolve())));
+    const later = (line: string) => setTimeout(() => { if (!socket.destroyed) socket.write(`${line}\r\n`); }, delayMs);
+    let inData = false;
+    let buf = '';
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      let i: number;
+      while ((i = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (inData) {
+          if (line === '.') { inData = false; state.accepted++; later('250 queued'); }
+          continue;
+        }
+        const cmd = line.split(' ')[0]!.toUpperCase();
+        state.commands.push(cmd);
+        if (cmd === 'DATA') { inData = true; later('354 go ahead'); } else if (cmd === 'QUIT') later('221 bye');
+        else later(cmd === 'EHLO' ? '250 slow.example' : '250 ok');
+      }
+    });
+    later('220 slow.example ESMTP');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return { url: `smtp://127.0.0.1:${port}`, state, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 describe('email channel', () => {
   let smtp: FakeSmtp;
   beforeAll(async () => { smtp = await FakeSmtp.start(); });
   afterAll(async () => { await smtp.close(); });
+
+  it('a server slow at every stage: the send is abandoned (connection closed, nothing accepted), not left running behind a retry', async () => {
+    const slow = await slowSmtp(250);
+    try {
+      // Request timeout 500 ms: each stage may take 200 ms (40 %), the whole conversation 500 ms.
+      const c = new EmailChannel({ smtpUrl: slow.url, from: 'a@example.com', to: ['b@example.com'] }, 500);
+      const started = Date.now();
+      const out = await c.deliver(row(payload('trigger'), 'email'), ctx());
+      expect(out.kind).toBe('retry');
+      expect(Date.now() - started).toBeLessThan(500);
+      // nodemailer itself gave up: the connection is closed and no message can arrive later.
+      await Promise.all(slow.state.closed);
+      expect(slow.state.accepted).toBe(0);
+      expect(slow.state.commands).not.toContain('DATA');
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('leaves no listener on the shared shutdown signal', async () => {
+    const own = await FakeSmtp.start();
+    try {
+      const c = new EmailChannel({ smtpUrl: own.url, from: 'alerts@example.com', to: ['ops@example.com'] }, 3000);
+      const shutdown = new AbortController();
+      for (let i = 0; i < 3; i++) expect((await c.deliver(row(payload('repeat'), 'email'), ctx({ abort: shutdown.signal }))).kind).toBe('sent');
+      expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+    } finally {
+      await own.close();
+    }
+  });
 
   it('sends a readable message with the figures; 550 permanent, 451 temporary', async () => {
     const c = new EmailChannel({ smtpUrl: smtp.url, from: 'alerts@example.com', to: ['ops@example.com', 'oncall@example.com'] }, 3000);

@@ -31,7 +31,7 @@ export interface NotifierConfig {
   batchSize: number;
   /** Every provider request is abandoned after this long (and retried later). */
   requestTimeoutMs: number;
-  /** Exponential retry backoff: base * 2^(attempt-1), full jitter, capped at retryMaxMs. */
+  /** Exponential retry backoff: base * 2^(attempt-1) capped at retryMaxMs, equal jitter (between half and all of it). */
   retryBaseMs: number;
   retryMaxMs: number;
   /** Cap of the (jittered, exponential) wait between attempts to reach a database that is down. */

@@ -1,7 +1,10 @@
 // E-mail over SMTP with nodemailer. SMTP replies 5xx are permanent, 4xx and connection problems
-// temporary; every stage of the conversation has a timeout.
+// temporary. Every stage of the conversation (connect, greeting, each reply) has a timeout of 40 %
+// of the request timeout, so a stalled server makes nodemailer itself give up and close the
+// connection; the whole conversation is bounded by the request timeout (a backstop: a server that
+// answers every stage in time but too slowly overall is left to finish, and may send a duplicate).
 import nodemailer from 'nodemailer';
-import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { EVENT_LABEL, eventTime, facts, headline } from '../format.ts';
 import type { Channel, DeliveryContext, NotificationPayload, OutboxRow, Outcome } from '../types.ts';
 import type { EmailConfig } from '../config.ts';
@@ -25,15 +28,18 @@ export class EmailChannel implements Channel {
   readonly name = 'email' as const;
   private readonly transport: nodemailer.Transporter<SMTPTransport.SentMessageInfo>;
   constructor(private readonly config: EmailConfig, private readonly timeoutMs: number) {
-    this.transport = nodemailer.createTransport({
+    const stageMs = Math.max(1, Math.floor(timeoutMs * 0.4));
+    // The SMTP transport is built directly: nodemailer.createTransport({ url, ... }) keeps only what
+    // the URL says and silently drops every other option (the timeouts among them).
+    this.transport = nodemailer.createTransport(new SMTPTransport({
       url: config.smtpUrl,
-      connectionTimeout: timeoutMs,
-      greetingTimeout: timeoutMs,
-      socketTimeout: timeoutMs,
-      dnsTimeout: timeoutMs,
+      connectionTimeout: stageMs,
+      greetingTimeout: stageMs,
+      socketTimeout: stageMs,
+      dnsTimeout: stageMs,
       logger: false,
       debug: false,
-    } as SMTPTransport.Options);
+    } as SMTPTransport.Options));
   }
 
   async deliver(row: OutboxRow, ctx: DeliveryContext): Promise<Outcome> {
@@ -41,11 +47,13 @@ export class EmailChannel implements Channel {
     const dedup = row.payload.dedup_key ?? `sms-monitor/${row.payload.alert_type}/${row.payload.alert_id}`;
     let timer: NodeJS.Timeout | undefined;
     const overall = new Promise<Outcome>((resolve) => {
-      // nodemailer's per-stage timeouts bound each step; this bounds the whole conversation.
-      timer = setTimeout(() => resolve({ kind: 'retry', error: `email: no answer within ${this.timeoutMs * 2} ms (timed out)` }), this.timeoutMs * 2);
+      // nodemailer's per-stage timeouts (shorter) bound each step; this bounds the whole conversation.
+      timer = setTimeout(() => resolve({ kind: 'retry', error: `email: no answer within ${this.timeoutMs} ms (timed out)` }), this.timeoutMs);
     });
+    let onAbort: (() => void) | undefined;
     const aborted = new Promise<Outcome>((resolve) => {
-      ctx.abort.addEventListener('abort', () => resolve({ kind: 'retry', error: 'email: aborted (notifier shutting down)' }), { once: true });
+      onAbort = () => resolve({ kind: 'retry', error: 'email: aborted (notifier shutting down)' });
+      ctx.abort.addEventListener('abort', onAbort, { once: true });
     });
     const send = this.transport.sendMail({
       from: this.config.from,
@@ -58,6 +66,8 @@ export class EmailChannel implements Channel {
       return await Promise.race([send, overall, aborted]);
     } finally {
       clearTimeout(timer);
+      // ctx.abort is the notifier's one shutdown signal: do not leave a listener per e-mail on it.
+      if (onAbort) ctx.abort.removeEventListener('abort', onAbort);
     }
   }
 
