@@ -8,7 +8,7 @@
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 export interface SmsMonitorFunctions {
-  /** Acknowledges an open incident (stops repeats) and queues an acknowledge to the channels that were told. Unknown id: P0002. */
+  /** Acknowledges an open incident (stops repeats) and queues an acknowledge to the channels that were told. Unknown id: P0002; NULL id or time: 22023. */
   acknowledge_sms_alert: {
     args: {
       p_alert_id: string | null;
@@ -113,7 +113,7 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Evaluates every enabled alert rule at p_now (default now()), opens/repeats/resolves incidents and queues notifications; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, silenced, unsilenced, ok, no_data). Safe to run concurrently. */
+  /** Evaluates every enabled alert rule at p_now (default now()), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, no_data, skipped = already evaluated at p_now or later). Safe to run concurrently. */
   check_sms_alerts: {
     args: {
       p_now?: Date | string | null;
@@ -234,7 +234,7 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Lifts a silence at p_now (default now); held-back open incidents are announced by the next check. Unknown id: P0002. */
+  /** Lifts a silence at p_now (default now); held-back open incidents are announced by the next check. Unknown id: P0002; NULL id or time: 22023. */
   lift_sms_alert_silence: {
     args: {
       p_silence_id: number | string | null;
@@ -253,7 +253,7 @@ export interface SmsMonitorFunctions {
     };
     setof: false;
   };
-  /** Silences that are active or upcoming at p_now (all of them with p_include_ended), by start time. */
+  /** Silences that are active or upcoming at p_now (all of them with p_include_ended), by start time. NULL or infinite p_now: 22023. */
   list_sms_alert_silences: {
     args: {
       p_include_ended?: boolean | null;
@@ -333,7 +333,7 @@ export interface SmsMonitorFunctions {
     returns: Date | null;
     setof: false;
   };
-  /** Resolves an open incident by hand (resolved_by defaults to the session user) and queues a resolve to the channels that were told; idempotent on a resolved incident. Unknown id: P0002. */
+  /** Resolves an open incident by hand (resolved_by defaults to the session user) and queues a resolve to the channels that were told; idempotent on a resolved incident. Unknown id: P0002; NULL id or time: 22023. */
   resolve_sms_alert: {
     args: {
       p_alert_id: string | null;
