@@ -137,6 +137,10 @@ init_cluster() {
     echo "unix_socket_directories = ''"
     echo "shared_preload_libraries = 'pg_cron'"
     echo "cron.database_name = '$dbname'"
+    # pg_cron's default connects over libpq to localhost without a password, which this cluster's
+    # scram-sha-256 refuses ("connection failed" on every run): run jobs in background workers.
+    echo "cron.use_background_workers = on"
+    echo "max_worker_processes = 16"
     echo "max_connections = 200"
     echo "timezone = 'UTC'"
     echo "log_min_messages = warning"
@@ -149,6 +153,15 @@ init_cluster() {
     fi
   } | as_owner tee -a "$conf" >/dev/null
   umask 022
+}
+
+# Append "key = value" to postgresql.conf unless the key is set there already.
+ensure_conf() {
+  local conf; conf="$(datadir)/postgresql.conf"
+  if ! as_owner grep -q "^$1 *=" "$conf"; then
+    echo "$1 = $2" | as_owner tee -a "$conf" >/dev/null
+    if running; then log "$1 changed: restarting PostgreSQL ($instance)"; stop_cluster; fi
+  fi
 }
 
 running() {
@@ -180,6 +193,9 @@ start() {
   if [[ ! -f "$state/datadir" || ! -f "$(datadir)/PG_VERSION" ]]; then
     init_cluster
   fi
+  # Clusters made before a setting was added get it on their next start.
+  ensure_conf cron.use_background_workers on
+  ensure_conf max_worker_processes 16
   if ! running; then
     local port
     port=$(cat "$state/port" 2>/dev/null || true)
