@@ -106,7 +106,8 @@ describe('notifier process', () => {
     expect(killed.length).toBeGreaterThanOrEqual(1);
     // Queued while the listener is gone: its NOTIFY is lost; the drain after re-LISTEN delivers it.
     const [r2] = await enqueue(db.sql, [{ incident: i2!, channel: 'pagerduty', event: 'trigger' }]);
-    await waitUntil('a second LISTEN', () => p.stderr.filter((l) => l.includes('listening for outbox NOTIFYs')).length >= 2, 10_000);
+    await waitUntil('a second LISTEN', () => p.stderr.filter((l) => l.includes('listening for outbox NOTIFYs')).length >= 2, 10_000)
+      .catch((e: Error) => { throw new Error(`${e.message}; killed ${JSON.stringify(killed)}; notifier log:\n${p.stderr.slice(-15).join('\n')}`); });
     expect((await waitForRows(db.sql, [r2!], 5000))[0]!.status).toBe('sent');
     // And NOTIFY works again on the new connection.
     const [r3] = await enqueue(db.sql, [{ incident: i3!, channel: 'pagerduty', event: 'trigger' }]);
