@@ -168,9 +168,10 @@ function q(s: string): string {
 /** A fresh, migrated database; returns its URL and how to drop it. */
 async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   let adminUrl = process.env.DATABASE_URL;
+  const script = path.join(repoRoot, 'scripts', 'pg.sh');
+  const embedded = !adminUrl;
   if (!adminUrl) {
-    const script = path.join(repoRoot, 'scripts', 'pg.sh');
-    execFileSync('bash', [script, 'start', 'test-codegen'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('bash', [script, 'start', 'test-codegen', '--fresh'], { stdio: ['ignore', 'ignore', 'inherit'] });
     adminUrl = execFileSync('bash', [script, 'admin-url', 'test-codegen'], { encoding: 'utf8' }).trim();
   }
   const name = `sms_monitor_codegen_${process.pid}`;
@@ -186,6 +187,8 @@ async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void>
     drop: async () => {
       await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end();
+      // A throwaway cluster of our own leaves nothing running or on disk.
+      if (embedded) execFileSync('bash', [script, 'destroy', 'test-codegen'], { stdio: 'ignore' });
     },
   };
 }
