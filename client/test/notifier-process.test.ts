@@ -106,7 +106,10 @@ describe('notifier process', () => {
     expect(killed.length).toBeGreaterThanOrEqual(1);
     // Queued while the listener is gone: its NOTIFY is lost; the drain after re-LISTEN delivers it.
     const [r2] = await enqueue(db.sql, [{ incident: i2!, channel: 'pagerduty', event: 'trigger' }]);
-    await waitUntil('a second LISTEN', () => p.stderr.filter((l) => l.includes('listening for outbox NOTIFYs')).length >= 2, 10_000)
+    // postgres.js LISTENs again at once; if that attempt itself fails, the daemon's ping check
+    // (every 10 s with this poll interval, two misses) starts a new listener: within ~30 s. Either
+    // way it is LISTEN, not the 60 s poll, that must bring the notifier back.
+    await waitUntil('a second LISTEN', () => p.stderr.filter((l) => l.includes('listening for outbox NOTIFYs')).length >= 2, 45_000)
       .catch((e: Error) => { throw new Error(`${e.message}; killed ${JSON.stringify(killed)}; notifier log:\n${p.stderr.slice(-15).join('\n')}`); });
     expect((await waitForRows(db.sql, [r2!], 5000))[0]!.status).toBe('sent');
     // And NOTIFY works again on the new connection.
@@ -114,7 +117,7 @@ describe('notifier process', () => {
     expect((await waitForRows(db.sql, [r3!], 5000))[0]!.status).toBe('sent');
     expect(requestsPerIncident([i1!, i2!, i3!])).toEqual([1, 1, 1]);
     expect(await p.stop()).toBe(0);
-  });
+  }, 120_000);
 
   it('two notifiers at once: every notification delivered exactly once', async () => {
     // A long lease: under load a slow answer must not let the other notifier reclaim a row.
