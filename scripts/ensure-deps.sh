@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what `npm start`, `npm test` and `npm run bench` need on a fresh Debian machine:
-# PostgreSQL with pg_cron and pgTAP plus pg_prove (Debian packages, when missing), and the npm
+# PostgreSQL with pg_cron, pgTAP and its runner (Debian packages, when missing), and the npm
 # dependencies (when node_modules is missing or older than package-lock.json).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Embedded PostgreSQL for sms-monitor: one script used by `npm start`, `npm test` and CI.
 #
-#   scripts/pg.sh packages            install PostgreSQL, pg_cron, pgTAP and pg_prove when missing
+#   scripts/pg.sh packages            install PostgreSQL, pg_cron, pgTAP and its runner when missing
 #   scripts/pg.sh start [dev|test]       create (first run) or reuse the cluster, start it, print its URL
 #   scripts/pg.sh stop  [dev|test]    stop it cleanly (fast shutdown)
 #   scripts/pg.sh url   [dev|test]    print the connection URL of the instance's main database
@@ -54,7 +54,7 @@ ensure_packages() {
   v=$(pg_major)
   [[ -f "/usr/share/postgresql/$v/extension/pg_cron.control" ]] || missing+=("postgresql-$v-cron")
   [[ -f "/usr/share/postgresql/$v/extension/pgtap.control" ]] || missing+=("postgresql-$v-pgtap")
-  command -v pg_prove >/dev/null || missing+=(libtap-parser-sourcehandler-pgtap-perl)
+  command -v pg_prove >/dev/null || missing+=(libtap-parser-sourcehandler-pgtap-perl)  # test.sh: pg_prove --ext .sql -r
   command -v psql >/dev/null || missing+=("postgresql-client-$v")
   if [[ ${#missing[@]} -gt 0 ]]; then apt_install "${missing[@]}"; fi
 }

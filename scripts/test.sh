@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm test: everything, from a fresh clone. Installs what is missing, starts a throwaway embedded
 # PostgreSQL (unless DATABASE_URL names a server where we may create databases), then runs the
-# type check, the pgTAP suite (pg_prove) and the vitest suite. Fails if any of them fails.
+# type check, the pgTAP suite (pg_prove --ext .sql -r) and the vitest suite. Fails if any of them fails.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
@@ -26,7 +26,7 @@ step() { echo; echo "== $*"; }
 step "type check (tsc --noEmit)"
 npx tsc -p tsconfig.json --noEmit || status=1
 
-step "pgTAP: sql/tests (pg_prove) on $tap_db"
+step "pgTAP: sql/tests (pg_prove --ext .sql -r) on $tap_db"
 psql_url "$admin_url" -Xqc "select 1" >/dev/null || exit 1
 if [[ -n "${DATABASE_URL:-}" ]]; then
   psql_url "$admin_url" -Xqc "drop database if exists $tap_db" -c "create database $tap_db" || exit 1

@@ -25,7 +25,7 @@ beforeAll(async () => {
   }
   if (!cronDb) return;
   const url = withDatabase(adminUrl, cronDb);
-  // npm test migrates this database before pg_prove; a standalone vitest run may find it empty.
+  // npm test migrates this database before the pgTAP run; a standalone vitest run may find it empty.
   await migrateDatabase(url, { includeCurrent: true, log: () => {} });
   sql = postgres(url, { max: 1, onnotice: () => {} });
 }, 120_000);
