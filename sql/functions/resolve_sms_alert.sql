@@ -13,21 +13,9 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_type text;
   v_row sms_monitor.sms_alert_history;
 begin
-  if p_now is null or not isfinite(p_now) then
-    raise exception 'now: must be a finite time' using errcode = '22023';
-  end if;
-  if p_alert_id is null then
-    raise exception 'alert_id: is required' using errcode = '22023';
-  end if;
-  select h.alert_type into v_type from sms_monitor.sms_alert_history h where h.id = p_alert_id;
-  if not found then
-    raise exception 'alert_id: alert % does not exist', p_alert_id using errcode = 'P0002';
-  end if;
-  perform sms_monitor._alert_lock_rule(v_type);
-  select * into v_row from sms_monitor.sms_alert_history h where h.id = p_alert_id;
+  v_row := sms_monitor._alert_lock_incident(p_alert_id, p_now);
   if v_row.resolved_at is not null then
     return v_row;
   end if;
