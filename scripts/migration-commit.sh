@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
+trap 'bash scripts/pg.sh stop test' EXIT
 admin=$(bash scripts/pg.sh start test >/dev/null && bash scripts/pg.sh admin-url test)
 base=${admin%/postgres}
 export ROOT_DATABASE_URL="$admin"
