@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // `import ... from 'sms-monitor'` in tests resolves to the TypeScript sources (package.json's
+  // "sms-monitor-source" export condition), not to the built dist/.
+  resolve: { conditions: ['sms-monitor-source'] },
   test: {
-    include: ['client/test/**/*.test.ts'],
-    globalSetup: ['client/test/global-setup.ts'],
+    include: ['client/test/**/*.test.ts', 'notifier/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'server/test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Each test file gets its own databases; files run in parallel on the two cores.

@@ -1,6 +1,6 @@
 // Shared bench helpers: fresh migrated databases, timing, medians and table printing.
 import postgres from 'postgres';
-import { migrateDatabase } from '../client/src/migrate.ts';
+import { migrateDatabase } from '../client/migrate.ts';
 
 export interface BenchDatabase {
   url: string;

@@ -1,6 +1,6 @@
 // npm run codegen: migrate a fresh database (committed migrations + current.sql), then regenerate
-//   client/src/generated/db.ts         tables and views of schema sms_monitor (kysely-codegen)
-//   client/src/generated/functions.ts  every public sms_monitor function from pg_proc (ours)
+//   client/generated/db.ts         tables and views of schema sms_monitor (kysely-codegen)
+//   client/generated/functions.ts  every public sms_monitor function from pg_proc (ours)
 // The fresh database is created on DATABASE_URL's server when set (and dropped afterwards), else on
 // the embedded cluster `test-codegen` (scripts/pg.sh). `--check` compares instead of writing and
 // exits 1 when the committed files are stale. client/test/codegen.test.ts runs the same generator.
@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { migrateDatabase, repoRoot } from '../client/src/migrate.ts';
+import { migrateDatabase, repoRoot } from '../client/migrate.ts';
 
-export const generatedDir = path.join(repoRoot, 'client', 'src', 'generated');
+export const generatedDir = path.join(repoRoot, 'client', 'generated');
 
 const BANNER = `// GENERATED FILE, DO NOT EDIT. Regenerate with \`npm run codegen\` (scripts/codegen.ts)
 // from a freshly migrated database; \`npm test\` fails when this file is stale.

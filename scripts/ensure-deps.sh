@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what `npm start`, `npm test` and `npm run bench` need on a fresh Debian machine:
 # PostgreSQL with pg_cron, pgTAP and its runner (Debian packages, when missing), and the npm
-# dependencies (when node_modules is missing or older than package-lock.json).
+# dependencies (when node_modules is missing or older than package-lock.json), then builds dist/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/pg.sh packages
@@ -12,4 +12,13 @@ if [[ ! -d node_modules/.bin || ! -f node_modules/.package-lock.json \
   # left unchanged) skips the optional package as it should.
   echo "[deps] installing npm dependencies (npm install from package-lock.json)" >&2
   npm install --no-audit --no-fund >&2
+fi
+# The compiled JavaScript the CLI runs (dist/): rebuilt when any TypeScript source is newer.
+stamp=dist/.build-stamp
+if [[ ! -f $stamp ]] || [[ -n $(find client notifier cli server package.json tsconfig.json tsconfig.build.json \
+      -name '*.ts' -newer "$stamp" -not -path '*/test/*' -print -quit 2>/dev/null) ]]; then
+  echo "[deps] building dist/ (tsc -p tsconfig.build.json)" >&2
+  rm -rf dist
+  npx tsc -p tsconfig.build.json
+  touch "$stamp"
 fi

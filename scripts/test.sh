@@ -42,7 +42,7 @@ SMS_URL=$tap_url node -e '
 rm -f "$tap_log.env"
 if [[ -n "${DATABASE_URL:-}" ]]; then psql_url "$admin_url" -Xqc "drop database if exists $tap_db" || true; fi
 
-step "vitest: client/test"
+step "vitest: client/test, notifier/test, cli/test, server/test"
 vitest_json=$(mktemp)
 npx vitest run --reporter=default --reporter=json --outputFile.json="$vitest_json" || status=1
 

@@ -3,10 +3,10 @@
 // throughput to a provider without a rate limit. Baselines measured in the same run: one plain
 // HTTP POST to the same fake (the floor of the latency), and plain concurrent POSTs without any
 // database (the ceiling of the throughput).
-import { fakePagerDuty } from '../../client/test/fakes/http-provider.ts';
-import { ROUTING_KEY } from '../../client/test/fakes/outbox.ts';
-import { loadNotifierConfig } from '../../client/src/notifier/config.ts';
-import { createLogger, Notifier } from '../../client/src/notifier/daemon.ts';
+import { fakePagerDuty } from '../../test/fakes/http-provider.ts';
+import { ROUTING_KEY } from '../../test/fakes/outbox.ts';
+import { loadNotifierConfig } from '../../notifier/config.ts';
+import { createLogger, Notifier } from '../../notifier/daemon.ts';
 import { median, percentile, printTable, type BenchDatabase, type BenchSection } from '../lib.ts';
 
 const CYCLES = 60; // each cycle: one breach (trigger) and one recovery (resolve) = 120 alerts

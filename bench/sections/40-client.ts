@@ -6,7 +6,7 @@
 //     of unbuffered record_sms_event calls on 4 connections.
 // (3) Dashboard functions p50/p95 on ~10 million sms_metrics rows (365 days x 24 hours x 100 users
 //     x 12 types, generated set-based in SQL), baseline `select 1`.
-import { createSmsMonitor } from '../../client/src/index.ts';
+import { createSmsMonitor } from '../../client/index.ts';
 import { median, percentile, printTable, type BenchDatabase, type BenchSection } from '../lib.ts';
 
 const ROUNDS = 5;

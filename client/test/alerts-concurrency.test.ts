@@ -3,7 +3,7 @@
 // connections, time controlled through p_now.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type postgres from 'postgres';
-import { freshDatabase, type TestDatabase } from './db.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {

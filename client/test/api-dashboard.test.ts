@@ -9,8 +9,8 @@ import {
   type SmsMonitor,
   type ThresholdChanges,
 } from 'sms-monitor';
-import { freshDatabase, type TestDatabase } from './db.ts';
-import { user } from './client-helpers.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { user } from '../../test/client-helpers.ts';
 
 let db: TestDatabase;
 let m: SmsMonitor;

@@ -6,10 +6,10 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmsMonitor, SmsMonitorConnectionError, type SmsMonitorError } from 'sms-monitor';
-import { repoRoot } from '../src/migrate.ts';
-import { freshDatabase, type TestDatabase } from './db.ts';
-import { withDatabase } from './db-url.ts';
-import { user, waitFor } from './client-helpers.ts';
+import { repoRoot } from '../migrate.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { withDatabase } from '../../test/db-url.ts';
+import { user, waitFor } from '../../test/client-helpers.ts';
 
 let db: TestDatabase;
 beforeAll(async () => { db = await freshDatabase(); });

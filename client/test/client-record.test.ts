@@ -10,8 +10,8 @@ import {
   SmsMonitorValidationError,
   type SmsMonitor,
 } from 'sms-monitor';
-import { freshDatabase, type TestDatabase } from './db.ts';
-import { user } from './client-helpers.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { user } from '../../test/client-helpers.ts';
 
 let db: TestDatabase;
 beforeAll(async () => { db = await freshDatabase(); });

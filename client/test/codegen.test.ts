@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, generatedDir } from '../../scripts/codegen.ts';
-import { freshDatabase, type TestDatabase } from './db.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
 
 let db: TestDatabase;
 let files: Record<string, string>;
@@ -16,7 +16,7 @@ afterAll(async () => { await db?.drop(); });
 
 describe('generated types are up to date (run `npm run codegen` when this fails)', () => {
   for (const file of ['db.ts', 'functions.ts']) {
-    it(`client/src/generated/${file}`, () => {
+    it(`client/generated/${file}`, () => {
       const committed = readFileSync(path.join(generatedDir, file), 'utf8');
       expect(committed.startsWith('// GENERATED FILE, DO NOT EDIT.')).toBe(true);
       expect(committed).toBe(files[file]);

@@ -4,8 +4,8 @@
 // it waits on the observable run record, not on a fixed sleep.
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { migrateDatabase } from '../src/migrate.ts';
-import { withDatabase } from './db-url.ts';
+import { migrateDatabase } from '../migrate.ts';
+import { withDatabase } from '../../test/db-url.ts';
 
 let sql: postgres.Sql | undefined;
 let cronDb: string | null = null;

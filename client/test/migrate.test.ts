@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { migrateDatabase } from '../src/migrate.ts';
-import { withDatabase } from './db-url.ts';
+import { migrateDatabase } from '../migrate.ts';
+import { withDatabase } from '../../test/db-url.ts';
 
 const suffix = randomBytes(4).toString('hex');
 const role = `sms_limited_${suffix}`;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, type TestDatabase } from './db.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
 
 let db: TestDatabase;
 beforeAll(async () => { db = await freshDatabase(); });

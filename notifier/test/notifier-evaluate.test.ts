@@ -3,12 +3,12 @@
 // goes out to PagerDuty and its automatic resolve follows with the same dedup_key.
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNotifierConfig } from '../src/notifier/config.ts';
-import { createLogger, EVALUATE_LOCK_SQL, Notifier } from '../src/notifier/daemon.ts';
-import { freshDatabase, type TestDatabase } from './db.ts';
-import { fakePagerDuty } from './fakes/http-provider.ts';
+import { loadNotifierConfig } from '../config.ts';
+import { createLogger, EVALUATE_LOCK_SQL, Notifier } from '../daemon.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { fakePagerDuty } from '../../test/fakes/http-provider.ts';
 import { randomBytes } from 'node:crypto';
-import { enqueue, insertIncident, ROUTING_KEY, waitForRows, waitUntil } from './fakes/outbox.ts';
+import { enqueue, insertIncident, ROUTING_KEY, waitForRows, waitUntil } from '../../test/fakes/outbox.ts';
 
 let db: TestDatabase;
 let pd: Awaited<ReturnType<typeof fakePagerDuty>>;

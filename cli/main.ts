@@ -1,14 +1,14 @@
 // sms-monitor command line. Reads DATABASE_URL (or the embedded cluster's URL); see --help.
-// Each command lives in client/src/cli/<name>.ts and registers itself on the program here.
+// Each command lives in cli/<name>.ts and registers itself on the program here.
 import { Command, CommanderError } from 'commander';
-import { registerAlerts } from './cli/alerts.ts';
-import { registerCheck } from './cli/check.ts';
-import { registerMigrate } from './cli/migrate.ts';
-import { registerNotifier } from './cli/notifier.ts';
-import { registerRecord } from './cli/record.ts';
-import { registerSilence } from './cli/silence.ts';
-import { registerStatus } from './cli/status.ts';
-import { registerThresholds } from './cli/thresholds.ts';
+import { registerAlerts } from './alerts.ts';
+import { registerCheck } from './check.ts';
+import { registerMigrate } from './migrate.ts';
+import { registerNotifier } from './notifier.ts';
+import { registerRecord } from './record.ts';
+import { registerSilence } from './silence.ts';
+import { registerStatus } from './status.ts';
+import { registerThresholds } from './thresholds.ts';
 
 const program = new Command()
   .name('sms-monitor')

@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNotifierConfig } from '../src/notifier/config.ts';
-import { createLogger, isConnectionError, Notifier, problemHint } from '../src/notifier/daemon.ts';
-import { freshDatabase, type TestDatabase } from './db.ts';
-import { fakePagerDuty } from './fakes/http-provider.ts';
-import { enqueue, insertIncident, ROUTING_KEY, rowStates, waitUntil } from './fakes/outbox.ts';
+import { loadNotifierConfig } from '../config.ts';
+import { createLogger, isConnectionError, Notifier, problemHint } from '../daemon.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { fakePagerDuty } from '../../test/fakes/http-provider.ts';
+import { enqueue, insertIncident, ROUTING_KEY, rowStates, waitUntil } from '../../test/fakes/outbox.ts';
 
 let db: TestDatabase;
 let pd: Awaited<ReturnType<typeof fakePagerDuty>>;

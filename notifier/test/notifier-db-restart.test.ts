@@ -5,10 +5,10 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase, repoRoot } from '../src/migrate.ts';
-import { withDatabase } from './db-url.ts';
-import { fakePagerDuty } from './fakes/http-provider.ts';
-import { enqueue, insertIncident, NotifierProcess, ROUTING_KEY, waitForRows, waitUntil } from './fakes/outbox.ts';
+import { migrateDatabase, repoRoot } from '../../client/migrate.ts';
+import { withDatabase } from '../../test/db-url.ts';
+import { fakePagerDuty } from '../../test/fakes/http-provider.ts';
+import { enqueue, insertIncident, NotifierProcess, ROUTING_KEY, waitForRows, waitUntil } from '../../test/fakes/outbox.ts';
 
 const INSTANCE = `${process.env.SMS_MONITOR_TEST_INSTANCE ?? 'test'}-notifier-stop`;
 const pg = (...args: string[]) => execFileSync('bash', [path.join(repoRoot, 'scripts', 'pg.sh'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();

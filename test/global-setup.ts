@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
-import { migrateDatabase, repoRoot } from '../src/migrate.ts';
+import { migrateDatabase, repoRoot } from '../client/migrate.ts';
 import { withDatabase } from './db-url.ts';
 
 declare module 'vitest' {

@@ -2,11 +2,11 @@
 // a failed delivery: a backlog longer than the lease allows is deferred (complete_sms_notification
 // 'defer'), so it does not use up max_attempts and no row dies without a failed request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNotifierConfig } from '../src/notifier/config.ts';
-import { createLogger, Notifier } from '../src/notifier/daemon.ts';
-import { freshDatabase, type TestDatabase } from './db.ts';
-import { fakeSlack } from './fakes/http-provider.ts';
-import { enqueue, insertIncident, waitForRows } from './fakes/outbox.ts';
+import { loadNotifierConfig } from '../config.ts';
+import { createLogger, Notifier } from '../daemon.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { fakeSlack } from '../../test/fakes/http-provider.ts';
+import { enqueue, insertIncident, waitForRows } from '../../test/fakes/outbox.ts';
 
 let db: TestDatabase;
 let slack: Awaited<ReturnType<typeof fakeSlack>>;

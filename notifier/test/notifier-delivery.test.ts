@@ -3,12 +3,12 @@
 // secret in logs or in the database.
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNotifierConfig, type NotifierConfig } from '../src/notifier/config.ts';
-import { createLogger, Notifier } from '../src/notifier/daemon.ts';
-import { freshDatabase, type TestDatabase } from './db.ts';
-import { fakePagerDuty, fakeSlack } from './fakes/http-provider.ts';
-import { FakeSmtp } from './fakes/smtp.ts';
-import { enqueue, insertIncident, ROUTING_KEY, rowStates, waitForRows } from './fakes/outbox.ts';
+import { loadNotifierConfig, type NotifierConfig } from '../config.ts';
+import { createLogger, Notifier } from '../daemon.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { fakePagerDuty, fakeSlack } from '../../test/fakes/http-provider.ts';
+import { FakeSmtp } from '../../test/fakes/smtp.ts';
+import { enqueue, insertIncident, ROUTING_KEY, rowStates, waitForRows } from '../../test/fakes/outbox.ts';
 
 const SLACK_TOKEN = 'slackSecretToken0123456789';
 

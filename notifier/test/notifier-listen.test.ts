@@ -5,11 +5,11 @@
 // server's backends (root, or the same user as the cluster); skipped otherwise.
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNotifierConfig } from '../src/notifier/config.ts';
-import { createLogger, Notifier, PING_PREFIX } from '../src/notifier/daemon.ts';
-import { freshDatabase, type TestDatabase } from './db.ts';
-import { fakePagerDuty } from './fakes/http-provider.ts';
-import { enqueue, insertIncident, ROUTING_KEY, waitForRows, waitUntil } from './fakes/outbox.ts';
+import { loadNotifierConfig } from '../config.ts';
+import { createLogger, Notifier, PING_PREFIX } from '../daemon.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { fakePagerDuty } from '../../test/fakes/http-provider.ts';
+import { enqueue, insertIncident, ROUTING_KEY, waitForRows, waitUntil } from '../../test/fakes/outbox.ts';
 
 let db: TestDatabase;
 let pd: Awaited<ReturnType<typeof fakePagerDuty>>;

@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type postgres from 'postgres';
-import { repoRoot } from '../../src/migrate.ts';
-import type { NotificationEvent, NotificationPayload, Severity } from '../../src/notifier/types.ts';
+import { repoRoot } from '../../client/migrate.ts';
+import type { NotificationEvent, NotificationPayload, Severity } from '../../notifier/types.ts';
 
 export const ROUTING_KEY = 'R0UT1NGKEYabcdefghijklmnopqrstuv';
 

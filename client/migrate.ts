@@ -1,6 +1,7 @@
 // Apply the committed migrations (graphile-migrate) to a database, creating the optional
 // extensions first where the server has them and the caller may create them. Everything that is
 // skipped is said, with the reason, so an operator on a managed database knows what is missing.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -10,7 +11,18 @@ import { Logger } from '@graphile/logger';
 // connection then dies (a test dropping its database, a server restart): close them right away.
 import { clearAllPools } from 'graphile-migrate/dist/pgReal.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/**
+ * The package's root (where package.json, sql/ and migrations/ are): found by walking up from this
+ * file, so it is the same from the TypeScript sources (client/) and the built JavaScript (dist/client/).
+ */
+export const repoRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'migrations'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`sms-monitor: no package root (package.json beside migrations/) above ${start}`);
+  }
+}
 
 export interface MigrateOptions {
   /** Create the pgTAP extension (schema pgtap) where available. Default true. */

@@ -11,12 +11,12 @@ import { buildChannels, notConfigured } from './channels/index.ts';
 import { configSecrets, scrub, type NotifierConfig } from './config.ts';
 import { formatDuration } from './duration.ts';
 import { backoffMs, sleep } from './http.ts';
-import type { SmsMonitorFunctions } from '../generated/functions.ts';
+import type { SmsMonitorFunctions } from '../client/generated/functions.ts';
 import type { Channel, ChannelName, DeliveryContext, OutboxRow, Outcome } from './types.ts';
 
 // Compile-time guard against drift between this daemon and the SQL contract: the functions it
 // calls, the columns it reads and the argument names it relies on, checked against the signatures
-// generated from pg_proc (client/src/generated/functions.ts).
+// generated from pg_proc (client/generated/functions.ts).
 type Fn = SmsMonitorFunctions;
 export const OUTBOX_FUNCTIONS = ['claim_sms_notifications', 'complete_sms_notification', 'release_sms_notifications',
   'next_sms_notification_due', 'check_sms_alerts'] as const satisfies ReadonlyArray<keyof Fn>;

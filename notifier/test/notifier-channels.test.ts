@@ -4,15 +4,15 @@ import { getEventListeners } from 'node:events';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, configSecrets, loadNotifierConfig, PAGERDUTY_DEFAULT_EVENTS_URL, scrub } from '../src/notifier/config.ts';
-import { EmailChannel } from '../src/notifier/channels/email.ts';
-import { LogChannel } from '../src/notifier/channels/log.ts';
-import { PagerDutyChannel, dedupKey } from '../src/notifier/channels/pagerduty.ts';
-import { SlackChannel } from '../src/notifier/channels/slack.ts';
-import { backoffMs, parseRetryAfter } from '../src/notifier/http.ts';
-import type { DeliveryContext, NotificationEvent, NotificationPayload, OutboxRow } from '../src/notifier/types.ts';
-import { fakePagerDuty, fakeSlack, FakeProvider } from './fakes/http-provider.ts';
-import { FakeSmtp } from './fakes/smtp.ts';
+import { ConfigError, configSecrets, loadNotifierConfig, PAGERDUTY_DEFAULT_EVENTS_URL, scrub } from '../config.ts';
+import { EmailChannel } from '../channels/email.ts';
+import { LogChannel } from '../channels/log.ts';
+import { PagerDutyChannel, dedupKey } from '../channels/pagerduty.ts';
+import { SlackChannel } from '../channels/slack.ts';
+import { backoffMs, parseRetryAfter } from '../http.ts';
+import type { DeliveryContext, NotificationEvent, NotificationPayload, OutboxRow } from '../types.ts';
+import { fakePagerDuty, fakeSlack, FakeProvider } from '../../test/fakes/http-provider.ts';
+import { FakeSmtp } from '../../test/fakes/smtp.ts';
 
 const ALERT_ID = '6f1c2a4e-0b7d-4c1e-9a3b-2d5e8f7a9c01';
 const ROUTING_KEY = 'R0UT1NGKEYabcdefghijklmnopqrstuv'; // 32 characters

@@ -3,8 +3,8 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../src/migrate.ts';
-import { freshDatabase, type TestDatabase } from './db.ts';
+import { repoRoot } from '../../client/migrate.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
 
 let db: TestDatabase;
 beforeAll(async () => { db = await freshDatabase(); });

@@ -2,9 +2,9 @@
 // and a fake PagerDuty: crash mid-delivery, breach while down, a killed LISTEN connection, two
 // notifiers side by side, SIGTERM. Waits on observable events only (requests, row states, log lines).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, type TestDatabase } from './db.ts';
-import { fakePagerDuty, fakeSlack } from './fakes/http-provider.ts';
-import { enqueue, insertIncident, NotifierProcess, ROUTING_KEY, rowStates, waitForRows, waitUntil, type Incident } from './fakes/outbox.ts';
+import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { fakePagerDuty, fakeSlack } from '../../test/fakes/http-provider.ts';
+import { enqueue, insertIncident, NotifierProcess, ROUTING_KEY, rowStates, waitForRows, waitUntil, type Incident } from '../../test/fakes/outbox.ts';
 
 let db: TestDatabase;
 let pd: Awaited<ReturnType<typeof fakePagerDuty>>;

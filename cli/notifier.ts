@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveDatabaseUrl } from '../config.ts';
+import { resolveDatabaseUrl } from '../client/config.ts';
 import { loadNotifierConfig, type NotifierFlags } from '../notifier/config.ts';
 import { runNotifier } from '../notifier/daemon.ts';
 

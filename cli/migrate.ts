@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { resolveDatabaseUrl } from '../config.ts';
-import { migrateDatabase } from '../migrate.ts';
+import { resolveDatabaseUrl } from '../client/config.ts';
+import { migrateDatabase } from '../client/migrate.ts';
 
 export function registerMigrate(program: Command): void {
   program

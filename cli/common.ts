@@ -2,9 +2,9 @@
 // and exit codes 0 ok / 1 failure / 2 usage (bad arguments, or input the database refused as
 // invalid: SQLSTATE 22023). Errors print what was wrong, and the SQLSTATE when there is one.
 import { Command, InvalidArgumentError } from 'commander';
-import { createSmsMonitor, type SmsMonitor } from '../client.ts';
-import { resolveDatabaseUrl } from '../config.ts';
-import { SmsMonitorError, SmsMonitorValidationError, toSmsMonitorError } from '../errors.ts';
+import { createSmsMonitor, type SmsMonitor } from '../client/client.ts';
+import { resolveDatabaseUrl } from '../client/config.ts';
+import { SmsMonitorError, SmsMonitorValidationError, toSmsMonitorError } from '../client/errors.ts';
 
 /** A mistake in what the operator typed: exit code 2. */
 export class UsageError extends Error {}

@@ -1,0 +1,85 @@
+// The client's foundation: the connection (its own pool from a URL, or a postgres.js instance it
+// was given) and the typed RPC over the generated function signatures. The recording, dashboard
+// and alert methods are layered on top of it (recording.ts, dashboards.ts, alerts.ts).
+import postgres from 'postgres';
+import { SmsMonitorClosedError, SmsMonitorValidationError, toSmsMonitorError } from './errors.ts';
+import { smsMonitorFunctions } from './generated/functions.ts';
+import type { ArgsOf, Fn, ResultOf, SmsMonitorOptions, Sql } from './types.ts';
+
+export class SmsMonitorCore {
+  protected readonly sql: Sql;
+  protected readonly owned: boolean;
+  protected closed = false;
+
+  constructor(target: string | Sql, options: SmsMonitorOptions = {}) {
+    if (typeof target === 'string') {
+      if (!/^postgres(ql)?:\/\//.test(target)) {
+        throw new SmsMonitorValidationError('url', 'must be a postgres:// or postgresql:// connection string');
+      }
+      this.sql = postgres(target, { max: 4, onnotice: () => {}, ...options.connection });
+      this.owned = true;
+    } else if (typeof target === 'function' && typeof (target as Partial<Sql>).unsafe === 'function') {
+      this.sql = target;
+      this.owned = false;
+    } else {
+      throw new SmsMonitorValidationError('sql', 'pass a connection string or a postgres.js sql instance');
+    }
+  }
+
+  // ---- generic typed RPC over the generated signatures ----------------------------------------
+
+  /**
+   * Calls any public sms_monitor function with named arguments (omitted ones take their SQL
+   * default). Typed from client/generated/functions.ts.
+   */
+  async rpc<F extends Fn>(name: F, args: ArgsOf<F>): Promise<ResultOf<F>> {
+    this.assertOpen();
+    const meta = (smsMonitorFunctions as Record<string, {
+      args: ReadonlyArray<{ name: string; type: string }>; setof: boolean; composite: boolean;
+    }>)[name];
+    if (!meta) throw new SmsMonitorValidationError('function', `unknown sms_monitor function ${String(name)}`);
+    const given = args as Record<string, unknown>;
+    const params: unknown[] = [];
+    const named: string[] = [];
+    for (const a of meta.args) {
+      const v = given[a.name];
+      if (v === undefined) continue;
+      params.push(v instanceof Date ? v.toISOString() : (a.type === 'jsonb' || a.type === 'json') && v !== null ? JSON.stringify(v) : v);
+      named.push(`${a.name} => $${params.length}::${a.type === 'jsonb' || a.type === 'json' ? 'text::' : ''}${a.type}`);
+    }
+    for (const k of Object.keys(given)) {
+      if (given[k] !== undefined && !meta.args.some((a) => a.name === k)) {
+        throw new SmsMonitorValidationError(k, `is not an argument of sms_monitor.${String(name)}`);
+      }
+    }
+    const call = `sms_monitor.${String(name)}(${named.join(', ')})`;
+    try {
+      if (meta.setof) {
+        const rows = await this.sql.unsafe(`select * from ${call}`, params as never[]);
+        return [...rows] as ResultOf<F>;
+      }
+      if (meta.composite) {
+        const [row] = await this.sql.unsafe(`select * from ${call}`, params as never[]);
+        return (row ?? null) as ResultOf<F>;
+      }
+      const [row] = await this.sql.unsafe(`select ${call} as result`, params as never[]);
+      return (row?.result ?? null) as ResultOf<F>;
+    } catch (error) {
+      throw toSmsMonitorError(error);
+    }
+  }
+
+  /** An api_* call: its jsonb body, typed by the documented shape. */
+  protected async body<T, F extends Fn & `api_${string}` = Fn & `api_${string}`>(name: F, args: ArgsOf<F>): Promise<T> {
+    return (await this.rpc(name, args as never)) as unknown as T;
+  }
+
+  protected assertOpen(): void {
+    if (this.closed) throw new SmsMonitorClosedError();
+  }
+
+  /** Ends the pool if this client opened it (never one it was given). */
+  protected async endPool(): Promise<void> {
+    if (this.owned) await this.sql.end({ timeout: 5 });
+  }
+}

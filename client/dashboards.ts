@@ -1,0 +1,68 @@
+// Dashboards: the jsonb bodies of the original's endpoints (the api_* functions), typed.
+import { SmsMonitorValidationError } from './errors.ts';
+import { SmsMonitorRecorder } from './recording.ts';
+import type {
+  AlertsQuery, AlertsResponse, DailyMetricsResponse, MetricsSummaryResponse, ResolveAlertResponse,
+  TodayMetricsResponse, UserMetricsResponse,
+} from './types.ts';
+import { int, isoDate, nowArg, uuid } from './validate.ts';
+
+export class SmsMonitorDashboards extends SmsMonitorRecorder {
+  /** Daily rows from startDate to endDate inclusive (YYYY-MM-DD; end default today, at most 366 days). */
+  dailyMetrics(startDate: string, endDate?: string): Promise<DailyMetricsResponse> {
+    return this.body<DailyMetricsResponse>('api_daily_metrics', {
+      p_start_date: isoDate('start_date', startDate, true)!,
+      p_end_date: isoDate('end_date', endDate, false),
+    });
+  }
+
+  /**
+   * One user's last `days` days (1-365, default 30) up to the reporting day of `now` (default the
+   * database's now()) and a summary recomputed from the totals.
+   */
+  userMetrics(userId: string, days?: number, options: { now?: Date } = {}): Promise<UserMetricsResponse> {
+    uuid('user_id', userId, true);
+    if (days !== undefined) int('days', days);
+    return this.body<UserMetricsResponse>('api_user_metrics',
+      { p_user_id: userId, p_days: days, p_now: nowArg(options.now) });
+  }
+
+  /**
+   * Today's figures with health (delivery >= 90 %, LLM success >= 50 %; null = no traffic yet).
+   * From sms_metrics_daily (refreshed every 5 minutes) unless `live`: exact, but it reads every bucket of the day.
+   * `now` picks the day (default the database's now()).
+   */
+  todayMetrics(options: { live?: boolean; now?: Date } = {}): Promise<TodayMetricsResponse> {
+    return this.body<TodayMetricsResponse>('api_today_metrics',
+      { p_live: options.live ? true : undefined, p_now: nowArg(options.now) });
+  }
+
+  /** Today, the last 7 days including today, open alerts and status (healthy | degraded | critical); `now` as above. */
+  metricsSummary(options: { live?: boolean; now?: Date } = {}): Promise<MetricsSummaryResponse> {
+    return this.body<MetricsSummaryResponse>('api_metrics_summary',
+      { p_live: options.live ? true : undefined, p_now: nowArg(options.now) });
+  }
+
+  /** Open incidents (default) or the history of a date range (startDate required, endDate inclusive). */
+  alerts(query: AlertsQuery = {}): Promise<AlertsResponse> {
+    const type = query.type ?? 'unresolved';
+    if (type !== 'unresolved' && type !== 'history') {
+      throw new SmsMonitorValidationError('type', `must be unresolved or history (got ${JSON.stringify(type)})`);
+    }
+    if (query.limit !== undefined && (int('limit', query.limit) < 1 || query.limit > 200)) {
+      throw new SmsMonitorValidationError('limit', `must be between 1 and 200 (got ${query.limit})`);
+    }
+    return this.body<AlertsResponse>('api_alerts', {
+      p_type: type,
+      p_limit: query.limit,
+      p_start_date: isoDate('start_date', query.startDate, false),
+      p_end_date: isoDate('end_date', query.endDate, false),
+    });
+  }
+
+  /** The dashboard's resolve: success false (not an error) when it was already resolved; unknown id: NotFound. */
+  resolveAlert(alertId: string, resolvedBy?: string): Promise<ResolveAlertResponse> {
+    uuid('alert_id', alertId, true);
+    return this.body<ResolveAlertResponse>('api_resolve_alert', { p_alert_id: alertId, p_resolved_by: resolvedBy });
+  }
+}

@@ -1,0 +1,202 @@
+// The client's public types: options, counters, the dashboard bodies (the jsonb the api_*
+// functions return; see docs/client.md) and the alert rows, typed from the generated files.
+import type postgres from 'postgres';
+import type { Selectable } from 'kysely';
+import type { SmsMonitorError } from './errors.ts';
+import type { BufferOptions, BufferStats } from './buffer.ts';
+import type { DB } from './generated/db.ts';
+import type { SmsMonitorFunctions } from './generated/functions.ts';
+
+export type Sql = postgres.Sql<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The metric types that can be recorded (delivery_success_rate is derived, never recorded). */
+export const METRIC_KINDS = {
+  scheduled_count: 'counter',
+  sent_count: 'counter',
+  delivered_count: 'counter',
+  failed_count: 'counter',
+  cancelled_count: 'counter',
+  llm_success_count: 'counter',
+  template_fallback_count: 'counter',
+  opt_out_count: 'counter',
+  quiet_hours_skip_count: 'counter',
+  daily_limit_hit_count: 'counter',
+  llm_cost_usd: 'sum',
+  sms_cost_usd: 'sum',
+  avg_delivery_time_ms: 'timing',
+  avg_generation_time_ms: 'timing',
+} as const;
+export type MetricType = keyof typeof METRIC_KINDS;
+
+export interface RecordOptions {
+  /** NULL / omitted = system-wide. */
+  userId?: string | null;
+  /** Default 1. Counters: a whole number; sums: USD; timings: one sample in ms. */
+  value?: number;
+  /** When it happened (default: now). Decides the reporting day and hour. */
+  at?: Date | string | number;
+  /** Merged into the bucket's metadata (a JSON object, at most 4096 bytes). */
+  metadata?: Record<string, unknown>;
+}
+
+export interface ErrorContext {
+  /** What failed: 'record', 'flush' or 'buffer' (events dropped because the buffer was full). */
+  operation: 'record' | 'flush' | 'buffer';
+}
+
+export interface SmsMonitorOptions {
+  /**
+   * Make failed writes reject the caller's promise (default false: onError + counter). Buffered
+   * record calls never wait for the database, so for them it only affects bad arguments; flush()
+   * and close() reject on a failed write in every mode (docs/client.md, "strict in buffered mode").
+   */
+  strict?: boolean;
+  /** Called with every failed write (non-strict and strict), failed flush and dropped-events report. */
+  onError?: (error: SmsMonitorError, context: ErrorContext) => void;
+  /** Aggregate writes in memory and flush them in batches. `true` = defaults. */
+  buffered?: boolean | BufferOptions;
+  /** postgres.js options when the client opens its own pool from a URL (default max 4). */
+  connection?: postgres.Options<Record<string, postgres.PostgresType>>;
+}
+
+export interface ClientStats {
+  /** Writes (direct calls or buffer flushes) that failed. */
+  writeErrors: number;
+  /** Direct (unbuffered) writes that succeeded. */
+  writes: number;
+  /** The buffer's counters, when buffered. */
+  buffer: BufferStats | null;
+}
+
+// ---- dashboard bodies (the jsonb the api_* functions return; see docs/client.md) ----------------
+
+/** A day of sms_metrics_daily / get_user_sms_metrics as JSON (numbers, dates as YYYY-MM-DD). */
+export interface DailyMetrics {
+  metric_date: string;
+  scheduled_count: number; sent_count: number; delivered_count: number; failed_count: number;
+  cancelled_count: number; llm_success_count: number; template_fallback_count: number; opt_out_count: number;
+  quiet_hours_skip_count: number; daily_limit_hit_count: number;
+  llm_cost_usd: number; sms_cost_usd: number;
+  avg_delivery_time_ms: number | null; avg_generation_time_ms: number | null;
+  delivery_rate_percent: number | null; llm_success_rate_percent: number | null;
+  /** Present in sms_metrics_daily rows (system-wide days), absent from one user's rows. */
+  active_users?: number;
+}
+export interface DailyMetricsResponse {
+  success: true;
+  data: DailyMetrics[];
+  date_range: { start: string; end: string };
+}
+export interface UserMetricsResponse {
+  success: true;
+  data: {
+    metrics: DailyMetrics[];
+    summary: {
+      total_scheduled: number; total_sent: number; total_delivered: number; total_failed: number;
+      total_cancelled: number; delivery_rate_percent: number | null;
+      /** 4 decimals, as a string like the original. */
+      total_llm_cost_usd: string; total_sms_cost_usd: string; days: number;
+    };
+  };
+  user_id: string;
+}
+export interface Health {
+  /** delivered >= 90 % of sent; null = nothing sent today. */
+  delivery_healthy: boolean | null;
+  /** LLM successes >= 50 % of generated texts; null = none today. */
+  llm_healthy: boolean | null;
+  /** false if either is false; null if both are null. */
+  overall_healthy: boolean | null;
+}
+export interface TodayMetrics extends DailyMetrics {
+  active_users: number;
+  health: Health;
+}
+/** Where today's figures came from: the materialized view (default) or sms_metrics itself. */
+export type TodaySource = 'sms_metrics_daily' | 'live';
+export interface TodayMetricsResponse {
+  success: true;
+  source: TodaySource;
+  data: TodayMetrics;
+}
+export interface AlertSummary {
+  id: string; alert_type: string; severity: 'critical' | 'warning' | 'info'; message: string;
+  metric_value: number | null; threshold_value: number; triggered_at: string; acknowledged_at: string | null;
+}
+export interface MetricsSummaryResponse {
+  success: true;
+  source: TodaySource;
+  data: {
+    today: TodayMetrics;
+    week: {
+      start_date: string; end_date: string; days: 7;
+      totals: {
+        scheduled: number; sent: number; delivered: number; failed: number; cancelled: number;
+        llm_success: number; template_fallback: number; opt_out: number; llm_cost_usd: number; sms_cost_usd: number;
+      };
+      delivery_rate_percent: number | null; llm_success_rate_percent: number | null;
+      /** (LLM + SMS cost) / 7, 4 decimals, as a string like the original. */
+      avg_daily_cost_usd: string;
+    };
+    alerts: { unresolved_count: number; has_critical: boolean; recent: AlertSummary[] };
+    health: { overall_healthy: boolean; status: 'healthy' | 'degraded' | 'critical'; reasons: string[] };
+  };
+}
+/** An incident as JSON: every column of sms_alert_history (numbers as numbers, times ISO 8601). */
+export type AlertJson = { [K in keyof SmsMonitorFunctions['resolve_sms_alert']['returns']]: unknown } & {
+  id: string; alert_type: string; severity: 'critical' | 'warning' | 'info'; message: string;
+  triggered_at: string; resolved_at: string | null; resolved_by: string | null;
+  acknowledged_at: string | null; acknowledged_by: string | null;
+};
+export interface AlertsResponse {
+  success: true;
+  type: 'unresolved' | 'history';
+  data: AlertJson[];
+  date_range?: { start: string; end: string };
+}
+export interface ResolveAlertResponse {
+  success: boolean;
+  message: string;
+  alert_id: string;
+  resolved_at: string;
+  resolved_by: string;
+}
+export type AlertRow = SmsMonitorFunctions['resolve_sms_alert']['returns'];
+export type CheckResult = SmsMonitorFunctions['check_sms_alerts']['returns'];
+export type SilenceRow = SmsMonitorFunctions['silence_sms_alerts']['returns'];
+
+/** A row of sms_alert_thresholds, typed from the generated table types. */
+export type ThresholdRow = Selectable<DB['sms_alert_thresholds']>;
+/** The tunable columns of a rule (plain SQL UPDATE works too; the table's trigger validates either way). */
+export interface ThresholdChanges {
+  comparison?: '<' | '<=' | '>' | '>=';
+  threshold_value?: number;
+  recovery_value?: number | null;
+  window_minutes?: number;
+  min_sample?: number;
+  pending_minutes?: number;
+  cooldown_minutes?: number;
+  severity?: 'critical' | 'warning' | 'info';
+  notification_channels?: Array<'slack' | 'pagerduty' | 'email' | 'log'>;
+  is_enabled?: boolean;
+  description?: string;
+}
+export const THRESHOLD_COLUMNS: Record<keyof ThresholdChanges, string> = {
+  comparison: 'text', threshold_value: 'numeric', recovery_value: 'numeric', window_minutes: 'integer',
+  min_sample: 'integer', pending_minutes: 'integer', cooldown_minutes: 'integer', severity: 'text',
+  notification_channels: 'text[]', is_enabled: 'boolean', description: 'text',
+};
+export const THRESHOLD_KEYS = Object.keys(THRESHOLD_COLUMNS) as Array<keyof ThresholdChanges>;
+
+export interface AlertsQuery {
+  type?: 'unresolved' | 'history';
+  limit?: number;
+  startDate?: string;
+  endDate?: string;
+}
+
+export type Fn = keyof SmsMonitorFunctions;
+export type ArgsOf<F extends Fn> = SmsMonitorFunctions[F]['args'];
+export type ResultOf<F extends Fn> = SmsMonitorFunctions[F]['setof'] extends true
+  ? Array<SmsMonitorFunctions[F]['returns']>
+  : SmsMonitorFunctions[F]['returns'];
