@@ -40,6 +40,10 @@ export interface ExtensionOutcome {
 
 export async function migrateDatabase(url: string, options: MigrateOptions = {}): Promise<ExtensionOutcome[]> {
   const log = options.log ?? ((m: string) => console.error(m));
+  if (options.includeCurrent && !existsSync(path.join(repoRoot, 'migrations', 'current.sql'))) {
+    // An installed package ships only the committed migrations (package.json "files").
+    throw new Error(`--include-current: there is no migrations/current.sql in ${repoRoot} (only a development checkout has one)`);
+  }
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const outcomes: ExtensionOutcome[] = [];
   try {
