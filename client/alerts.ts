@@ -5,6 +5,7 @@ import {
   THRESHOLD_COLUMNS, THRESHOLD_KEYS, type AlertRow, type CheckResult, type SilenceRow, type ThresholdChanges,
   type ThresholdRow,
 } from './types.ts';
+import { withNumbers } from './numbers.ts';
 import { text, uuid } from './validate.ts';
 
 export class SmsMonitorAlerts extends SmsMonitorDashboards {
@@ -38,7 +39,7 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
   async thresholds(): Promise<ThresholdRow[]> {
     this.assertOpen();
     try {
-      return [...await this.sql<ThresholdRow[]>`select * from sms_monitor.sms_alert_thresholds order by alert_type`];
+      return withNumbers<ThresholdRow>(await this.sql`select * from sms_monitor.sms_alert_thresholds order by alert_type`);
     } catch (error) {
       throw toSmsMonitorError(error);
     }
@@ -59,9 +60,9 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
     });
     params.push(alertType);
     try {
-      const [row] = await this.sql.unsafe<ThresholdRow[]>(
+      const [row] = withNumbers<ThresholdRow>(await this.sql.unsafe(
         `update sms_monitor.sms_alert_thresholds set ${sets.join(', ')} where alert_type = $${params.length} returning *`,
-        params as never[]);
+        params as never[]));
       if (!row) {
         throw new SmsMonitorNotFoundError(`alert_type: no alert rule named ${JSON.stringify(alertType)}`);
       }

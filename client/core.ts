@@ -4,6 +4,7 @@
 import postgres from 'postgres';
 import { SmsMonitorClosedError, SmsMonitorValidationError, toSmsMonitorError } from './errors.ts';
 import { smsMonitorFunctions } from './generated/functions.ts';
+import { withNumbers } from './numbers.ts';
 import type { ArgsOf, Fn, ResultOf, SmsMonitorOptions, Sql } from './types.ts';
 
 export class SmsMonitorCore {
@@ -54,15 +55,15 @@ export class SmsMonitorCore {
     }
     const call = `sms_monitor.${String(name)}(${named.join(', ')})`;
     try {
+      // bigint and numeric columns come back as numbers (numbers.ts has the rule).
       if (meta.setof) {
-        const rows = await this.sql.unsafe(`select * from ${call}`, params as never[]);
-        return [...rows] as ResultOf<F>;
+        return withNumbers(await this.sql.unsafe(`select * from ${call}`, params as never[])) as ResultOf<F>;
       }
       if (meta.composite) {
-        const [row] = await this.sql.unsafe(`select * from ${call}`, params as never[]);
+        const [row] = withNumbers(await this.sql.unsafe(`select * from ${call}`, params as never[]));
         return (row ?? null) as ResultOf<F>;
       }
-      const [row] = await this.sql.unsafe(`select ${call} as result`, params as never[]);
+      const [row] = withNumbers<{ result: unknown }>(await this.sql.unsafe(`select ${call} as result`, params as never[]));
       return (row?.result ?? null) as ResultOf<F>;
     } catch (error) {
       throw toSmsMonitorError(error);

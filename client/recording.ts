@@ -34,7 +34,8 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
 
   /** Counters: failed and successful writes, and the buffer's figures. */
   stats(): ClientStats {
-    return { ...this.counters, buffer: this.buffer?.stats() ?? null };
+    const buffer = this.buffer?.stats() ?? null;
+    return { writeErrors: this.counters.writeErrors, writes: this.counters.writes + (buffer?.flushed ?? 0), buffer };
   }
 
   // ---- recording (mirrors the original service) ---------------------------------------------
@@ -183,7 +184,7 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
       return Promise.resolve();
     }
     return this.direct(events).then(
-      () => { this.counters.writes++; },
+      () => { this.counters.writes += events.length; },
       (error: unknown) => {
         const e = toSmsMonitorError(error);
         this.report(e, 'record');

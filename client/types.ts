@@ -7,25 +7,16 @@ import type { BufferOptions, BufferStats } from './buffer.ts';
 import type { DB } from './generated/db.ts';
 import type { SmsMonitorFunctions } from './generated/functions.ts';
 
+import { METRIC_KINDS } from './generated/metric-types.ts';
+
 export type Sql = postgres.Sql<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** The metric types that can be recorded (delivery_success_rate is derived, never recorded). */
-export const METRIC_KINDS = {
-  scheduled_count: 'counter',
-  sent_count: 'counter',
-  delivered_count: 'counter',
-  failed_count: 'counter',
-  cancelled_count: 'counter',
-  llm_success_count: 'counter',
-  template_fallback_count: 'counter',
-  opt_out_count: 'counter',
-  quiet_hours_skip_count: 'counter',
-  daily_limit_hit_count: 'counter',
-  llm_cost_usd: 'sum',
-  sms_cost_usd: 'sum',
-  avg_delivery_time_ms: 'timing',
-  avg_generation_time_ms: 'timing',
-} as const;
+/**
+ * The metric types (generated from sms_monitor.metric_types by `npm run codegen`): METRIC_TYPES has
+ * every row with kind, unit and description; METRIC_KINDS the recordable ones (not the derived
+ * delivery_success_rate) by kind.
+ */
+export { METRIC_KINDS, METRIC_TYPES } from './generated/metric-types.ts';
 export type MetricType = keyof typeof METRIC_KINDS;
 
 export interface RecordOptions {
@@ -62,7 +53,11 @@ export interface SmsMonitorOptions {
 export interface ClientStats {
   /** Writes (direct calls or buffer flushes) that failed. */
   writeErrors: number;
-  /** Direct (unbuffered) writes that succeeded. */
+  /**
+   * Events written to the database, direct or buffered: one per recorded value once its write
+   * committed (recordDelivered with a delivery time is two: delivered_count and the timing). For a
+   * buffered client it is buffer.flushed plus any direct writes; batches are in buffer.batches.
+   */
   writes: number;
   /** The buffer's counters, when buffered. */
   buffer: BufferStats | null;

@@ -1,6 +1,7 @@
 // npm run codegen: migrate a fresh database (committed migrations + current.sql), then regenerate
 //   client/generated/db.ts         tables and views of schema sms_monitor (kysely-codegen)
 //   client/generated/functions.ts  every public sms_monitor function from pg_proc (ours)
+//   client/generated/metric-types.ts  the rows of sms_monitor.metric_types (METRIC_TYPES, METRIC_KINDS)
 // The fresh database is created on DATABASE_URL's server when set (and dropped afterwards), else on
 // the embedded cluster `test-codegen` (scripts/pg.sh). `--check` compares instead of writing and
 // exits 1 when the committed files are stale. client/test/codegen.test.ts runs the same generator.
@@ -29,9 +30,39 @@ interface ProcRow {
   columns: Array<{ name: string; type: string }> | null;
 }
 
-/** Generates both files from the database at `url`; returns their contents by file name. */
-export async function generate(url: string): Promise<Record<'db.ts' | 'functions.ts', string>> {
-  return { 'db.ts': kyselyTypes(url), 'functions.ts': await functionTypes(url) };
+export const GENERATED_FILES = ['db.ts', 'functions.ts', 'metric-types.ts'] as const;
+export type GeneratedFile = typeof GENERATED_FILES[number];
+
+/** Generates every file from the database at `url`; returns their contents by file name. */
+export async function generate(url: string): Promise<Record<GeneratedFile, string>> {
+  return { 'db.ts': kyselyTypes(url), 'functions.ts': await functionTypes(url), 'metric-types.ts': await metricTypes(url) };
+}
+
+/** sms_monitor.metric_types as constants: the TypeScript list of metric types comes from the database. */
+async function metricTypes(url: string): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  let rows: Array<{ metric_type: string; kind: string; unit: string; description: string }>;
+  try {
+    rows = await sql`
+      select metric_type, kind, unit, description from sms_monitor.metric_types
+       order by array_position(array['counter', 'sum', 'timing', 'derived'], kind), metric_type`;
+  } finally {
+    await sql.end();
+  }
+  const out = [BANNER,
+    '// The rows of sms_monitor.metric_types, the authoritative list of metric types.',
+    '',
+    '/** Every metric type with its kind, unit and description (delivery_success_rate is derived, never recorded). */',
+    'export const METRIC_TYPES = {'];
+  for (const r of rows) {
+    out.push(`  ${r.metric_type}: { kind: ${q(r.kind)}, unit: ${q(r.unit)}, description: ${q(r.description)} },`);
+  }
+  out.push('} as const;', '',
+    '/** The metric types that can be recorded, by kind (every row of metric_types except the derived ones). */',
+    'export const METRIC_KINDS = {');
+  for (const r of rows.filter((x) => x.kind !== 'derived')) out.push(`  ${r.metric_type}: ${q(r.kind)},`);
+  out.push('} as const;', '');
+  return out.join('\n');
 }
 
 function kyselyTypes(url: string): string {
@@ -41,6 +72,8 @@ function kyselyTypes(url: string): string {
     execFileSync(path.join(repoRoot, 'node_modules', '.bin', 'kysely-codegen'), [
       '--dialect', 'postgres', '--url', url, '--default-schema', 'sms_monitor',
       '--include-pattern', 'sms_monitor.*', '--log-level', 'error', '--out-file', out,
+      // As the client returns them (client/numbers.ts): numeric and bigint as JavaScript numbers.
+      '--numeric-parser', 'number', '--type-mapping', JSON.stringify({ int8: 'number' }),
     ], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DATABASE_URL: url } });
     return BANNER + readFileSync(out, 'utf8');
   } finally {
@@ -90,7 +123,7 @@ async function functionTypes(url: string): Promise<string> {
 
 const SCALARS_OUT: Record<string, string> = {
   boolean: 'boolean', smallint: 'number', integer: 'number', real: 'number', 'double precision': 'number',
-  bigint: 'string', numeric: 'string', text: 'string', 'character varying': 'string', uuid: 'string',
+  bigint: 'number', numeric: 'number', text: 'string', 'character varying': 'string', uuid: 'string',
   name: 'string', interval: 'string', date: 'Date', 'timestamp with time zone': 'Date',
   'timestamp without time zone': 'Date', json: 'Json', jsonb: 'Json', void: 'null',
 };
@@ -112,7 +145,8 @@ function render(rows: ProcRow[]): string {
   const out: string[] = [BANNER,
     '// Typed signatures of every public function in schema sms_monitor, read from pg_proc.',
     '// Arguments: SQL parameter name -> TypeScript type (optional = has a SQL default). Results are',
-    '// typed as postgres.js returns them (bigint and numeric as string, date/timestamptz as Date).',
+    '// typed as the client returns them: bigint and numeric as number (client/numbers.ts has the rule),',
+    '// date/timestamptz as Date.',
     '',
     'export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };',
     '',

@@ -11,8 +11,6 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   ? ColumnType<S, I | undefined, U>
   : ColumnType<T, T | undefined, T>;
 
-export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;
-
 export type Json = JsonValue;
 
 export type JsonArray = JsonValue[];
@@ -25,7 +23,7 @@ export type JsonPrimitive = boolean | number | string | null;
 
 export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
-export type Numeric = ColumnType<string, number | string, number | string>;
+export type Numeric = ColumnType<number, number | string, number | string>;
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
@@ -81,7 +79,7 @@ export interface SmsAlertHistory {
   resolution_value: Numeric | null;
   resolved_at: Timestamp | null;
   resolved_by: string | null;
-  sample_size: Int8 | null;
+  sample_size: number | null;
   severity: string;
   silenced: Generated<boolean>;
   threshold_value: Numeric;
@@ -103,7 +101,7 @@ export interface SmsAlertNotifications {
   channel: string;
   created_at: Generated<Timestamp>;
   event: string;
-  id: Generated<Int8>;
+  id: Generated<number>;
   last_error: string | null;
   locked_by: string | null;
   locked_until: Timestamp | null;
@@ -119,7 +117,7 @@ export interface SmsAlertRuleState {
   alert_type: string;
   last_action: string | null;
   last_evaluated_at: Timestamp | null;
-  last_sample_size: Int8 | null;
+  last_sample_size: number | null;
   last_value: Numeric | null;
   pending_since: Timestamp | null;
 }
@@ -129,7 +127,7 @@ export interface SmsAlertSilences {
   created_at: Generated<Timestamp>;
   created_by: string;
   ends_at: Timestamp;
-  id: Generated<Int8>;
+  id: Generated<number>;
   lifted_at: Timestamp | null;
   lifted_by: string | null;
   reason: string;
@@ -143,7 +141,7 @@ export interface SmsAlertStatus {
   is_enabled: boolean | null;
   last_action: string | null;
   last_evaluated_at: Timestamp | null;
-  last_sample_size: Int8 | null;
+  last_sample_size: number | null;
   last_value: Numeric | null;
   metric: string | null;
   notification_status: Json | null;
@@ -199,7 +197,7 @@ export interface SmsAlertThresholds {
 
 export interface SmsMetrics {
   created_at: Generated<Timestamp>;
-  id: Generated<Int8>;
+  id: Generated<number>;
   metadata: Generated<Json>;
   metric_date: Timestamp;
   metric_hour: number | null;
@@ -208,30 +206,30 @@ export interface SmsMetrics {
   /**
    * How many values were added into metric_value; a timing's mean is metric_value / sample_count.
    */
-  sample_count: Generated<Int8>;
+  sample_count: Generated<number>;
   updated_at: Generated<Timestamp>;
   user_id: string | null;
 }
 
 export interface SmsMetricsDaily {
-  active_users: Int8 | null;
+  active_users: number | null;
   avg_delivery_time_ms: Numeric | null;
   avg_generation_time_ms: Numeric | null;
-  cancelled_count: Int8 | null;
-  daily_limit_hit_count: Int8 | null;
-  delivered_count: Int8 | null;
+  cancelled_count: number | null;
+  daily_limit_hit_count: number | null;
+  delivered_count: number | null;
   delivery_rate_percent: Numeric | null;
-  failed_count: Int8 | null;
+  failed_count: number | null;
   llm_cost_usd: Numeric | null;
-  llm_success_count: Int8 | null;
+  llm_success_count: number | null;
   llm_success_rate_percent: Numeric | null;
   metric_date: Timestamp | null;
-  opt_out_count: Int8 | null;
-  quiet_hours_skip_count: Int8 | null;
-  scheduled_count: Int8 | null;
-  sent_count: Int8 | null;
+  opt_out_count: number | null;
+  quiet_hours_skip_count: number | null;
+  scheduled_count: number | null;
+  sent_count: number | null;
   sms_cost_usd: Numeric | null;
-  template_fallback_count: Int8 | null;
+  template_fallback_count: number | null;
 }
 
 export interface DB {

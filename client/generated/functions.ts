@@ -3,7 +3,8 @@
 
 // Typed signatures of every public function in schema sms_monitor, read from pg_proc.
 // Arguments: SQL parameter name -> TypeScript type (optional = has a SQL default). Results are
-// typed as postgres.js returns them (bigint and numeric as string, date/timestamptz as Date).
+// typed as the client returns them: bigint and numeric as number (client/numbers.ts has the rule),
+// date/timestamptz as Date.
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -21,18 +22,18 @@ export interface SmsMonitorFunctions {
       severity: string | null;
       metric: string | null;
       comparison: string | null;
-      metric_value: string | null;
-      threshold_value: string | null;
-      recovery_value: string | null;
+      metric_value: number | null;
+      threshold_value: number | null;
+      recovery_value: number | null;
       window_minutes: number | null;
-      sample_size: string | null;
+      sample_size: number | null;
       message: string | null;
       triggered_at: Date | null;
-      last_value: string | null;
+      last_value: number | null;
       last_evaluated_at: Date | null;
       resolved_at: Date | null;
       resolved_by: string | null;
-      resolution_value: string | null;
+      resolution_value: number | null;
       acknowledged_at: Date | null;
       acknowledged_by: string | null;
       silenced: boolean | null;
@@ -109,7 +110,7 @@ export interface SmsMonitorFunctions {
     };
     returns: {
       target: string | null;
-      deleted: string | null;
+      deleted: number | null;
     };
     setof: true;
   };
@@ -121,9 +122,9 @@ export interface SmsMonitorFunctions {
     returns: {
       alert_type: string | null;
       action: string | null;
-      metric_value: string | null;
-      threshold_value: string | null;
-      sample_size: string | null;
+      metric_value: number | null;
+      threshold_value: number | null;
+      sample_size: number | null;
       alert_id: string | null;
       detail: string | null;
     };
@@ -137,7 +138,7 @@ export interface SmsMonitorFunctions {
       p_lease_seconds?: number | null;
     };
     returns: {
-      id: string | null;
+      id: number | null;
       alert_id: string | null;
       channel: string | null;
       event: string | null;
@@ -175,23 +176,23 @@ export interface SmsMonitorFunctions {
     };
     returns: {
       metric_date: Date | null;
-      scheduled_count: string | null;
-      sent_count: string | null;
-      delivered_count: string | null;
-      failed_count: string | null;
-      cancelled_count: string | null;
-      llm_success_count: string | null;
-      template_fallback_count: string | null;
-      opt_out_count: string | null;
-      quiet_hours_skip_count: string | null;
-      daily_limit_hit_count: string | null;
-      llm_cost_usd: string | null;
-      sms_cost_usd: string | null;
-      avg_delivery_time_ms: string | null;
-      avg_generation_time_ms: string | null;
-      delivery_rate_percent: string | null;
-      llm_success_rate_percent: string | null;
-      active_users: string | null;
+      scheduled_count: number | null;
+      sent_count: number | null;
+      delivered_count: number | null;
+      failed_count: number | null;
+      cancelled_count: number | null;
+      llm_success_count: number | null;
+      template_fallback_count: number | null;
+      opt_out_count: number | null;
+      quiet_hours_skip_count: number | null;
+      daily_limit_hit_count: number | null;
+      llm_cost_usd: number | null;
+      sms_cost_usd: number | null;
+      avg_delivery_time_ms: number | null;
+      avg_generation_time_ms: number | null;
+      delivery_rate_percent: number | null;
+      llm_success_rate_percent: number | null;
+      active_users: number | null;
     };
     setof: true;
   };
@@ -204,22 +205,22 @@ export interface SmsMonitorFunctions {
     };
     returns: {
       metric_date: Date | null;
-      scheduled_count: string | null;
-      sent_count: string | null;
-      delivered_count: string | null;
-      failed_count: string | null;
-      cancelled_count: string | null;
-      llm_success_count: string | null;
-      template_fallback_count: string | null;
-      opt_out_count: string | null;
-      quiet_hours_skip_count: string | null;
-      daily_limit_hit_count: string | null;
-      llm_cost_usd: string | null;
-      sms_cost_usd: string | null;
-      avg_delivery_time_ms: string | null;
-      avg_generation_time_ms: string | null;
-      delivery_rate_percent: string | null;
-      llm_success_rate_percent: string | null;
+      scheduled_count: number | null;
+      sent_count: number | null;
+      delivered_count: number | null;
+      failed_count: number | null;
+      cancelled_count: number | null;
+      llm_success_count: number | null;
+      template_fallback_count: number | null;
+      opt_out_count: number | null;
+      quiet_hours_skip_count: number | null;
+      daily_limit_hit_count: number | null;
+      llm_cost_usd: number | null;
+      sms_cost_usd: number | null;
+      avg_delivery_time_ms: number | null;
+      avg_generation_time_ms: number | null;
+      delivery_rate_percent: number | null;
+      llm_success_rate_percent: number | null;
     };
     setof: true;
   };
@@ -230,7 +231,7 @@ export interface SmsMonitorFunctions {
       jobname: string | null;
       schedule: string | null;
       command: string | null;
-      jobid: string | null;
+      jobid: number | null;
     };
     setof: true;
   };
@@ -241,7 +242,7 @@ export interface SmsMonitorFunctions {
       p_now?: Date | string | null;
     };
     returns: {
-      id: string | null;
+      id: number | null;
       alert_type: string | null;
       starts_at: Date | null;
       ends_at: Date | null;
@@ -260,7 +261,7 @@ export interface SmsMonitorFunctions {
       p_now?: Date | string | null;
     };
     returns: {
-      id: string | null;
+      id: number | null;
       alert_type: string | null;
       starts_at: Date | null;
       ends_at: Date | null;
@@ -346,18 +347,18 @@ export interface SmsMonitorFunctions {
       severity: string | null;
       metric: string | null;
       comparison: string | null;
-      metric_value: string | null;
-      threshold_value: string | null;
-      recovery_value: string | null;
+      metric_value: number | null;
+      threshold_value: number | null;
+      recovery_value: number | null;
       window_minutes: number | null;
-      sample_size: string | null;
+      sample_size: number | null;
       message: string | null;
       triggered_at: Date | null;
-      last_value: string | null;
+      last_value: number | null;
       last_evaluated_at: Date | null;
       resolved_at: Date | null;
       resolved_by: string | null;
-      resolution_value: string | null;
+      resolution_value: number | null;
       acknowledged_at: Date | null;
       acknowledged_by: string | null;
       silenced: boolean | null;
@@ -379,7 +380,7 @@ export interface SmsMonitorFunctions {
       p_starts_at?: Date | string | null;
     };
     returns: {
-      id: string | null;
+      id: number | null;
       alert_type: string | null;
       starts_at: Date | null;
       ends_at: Date | null;

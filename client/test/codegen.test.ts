@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate, generatedDir } from '../../scripts/codegen.ts';
+import { METRIC_KINDS, METRIC_TYPES } from 'sms-monitor';
+import { GENERATED_FILES, generate, generatedDir } from '../../scripts/codegen.ts';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
 
 let db: TestDatabase;
@@ -15,7 +16,7 @@ beforeAll(async () => {
 afterAll(async () => { await db?.drop(); });
 
 describe('generated types are up to date (run `npm run codegen` when this fails)', () => {
-  for (const file of ['db.ts', 'functions.ts']) {
+  for (const file of GENERATED_FILES) {
     it(`client/generated/${file}`, () => {
       const committed = readFileSync(path.join(generatedDir, file), 'utf8');
       expect(committed.startsWith('// GENERATED FILE, DO NOT EDIT.')).toBe(true);
@@ -36,5 +37,15 @@ describe('generated types are up to date (run `npm run codegen` when this fails)
     const declared = [...files['functions.ts']!.matchAll(/^ {2}([a-z][a-z0-9_]*): \{$/gm)].map((m) => m[1]);
     expect(declared).toEqual([...names, ...names]); // the interface, then the runtime table
     expect(files['functions.ts']).not.toMatch(/^ {2}_/m);
+  });
+
+  it('METRIC_KINDS and METRIC_TYPES are the rows of sms_monitor.metric_types', async () => {
+    const rows = await db.sql<Array<{ metric_type: string; kind: string; unit: string; description: string }>>`
+      select metric_type, kind, unit, description from sms_monitor.metric_types order by metric_type collate "C"`;
+    expect(rows.length).toBe(15);
+    expect(Object.entries(METRIC_TYPES).map(([metric_type, t]) => ({ metric_type, ...t }))
+      .sort((a, b) => (a.metric_type < b.metric_type ? -1 : 1))).toEqual(rows);
+    expect(Object.entries(METRIC_KINDS).sort()).toEqual(
+      rows.filter((r) => r.kind !== 'derived').map((r) => [r.metric_type, r.kind]));
   });
 });
