@@ -7,11 +7,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/pg.sh packages
 if [[ ! -d node_modules/.bin || ! -f node_modules/.package-lock.json \
       || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  # `npm install`, not `npm ci`: vite lists a Windows-only optional package that this registry
-  # does not serve, and `npm ci` refuses a lock file without it while `npm install` (same lock,
-  # left unchanged) skips the optional package as it should.
-  echo "[deps] installing npm dependencies (npm install from package-lock.json)" >&2
-  npm install --no-audit --no-fund >&2
+  # `npm ci`: exactly the committed lock file, never rewriting it (client/test/lockfile.test.ts
+  # checks that the lock is in sync with package.json, optional platform entries included).
+  echo "[deps] installing npm dependencies (npm ci from package-lock.json)" >&2
+  npm ci --no-audit --no-fund >&2
 fi
 # The compiled JavaScript the CLI runs (dist/): rebuilt when any TypeScript source is newer.
 stamp=dist/.build-stamp
