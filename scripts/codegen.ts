@@ -2,11 +2,12 @@
 //   client/generated/db.ts         tables and views of schema sms_monitor (kysely-codegen)
 //   client/generated/functions.ts  every public sms_monitor function from pg_proc (ours)
 //   client/generated/metric-types.ts  the rows of sms_monitor.metric_types (METRIC_TYPES, METRIC_KINDS)
+//   sql/schema.sql                 the current schema as one readable file (pg_dump, normalised)
 // The fresh database is created on DATABASE_URL's server when set (and dropped afterwards), else on
 // the embedded cluster `test-codegen` (scripts/pg.sh). `--check` compares instead of writing and
 // exits 1 when the committed files are stale. client/test/codegen.test.ts runs the same generator.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,12 +31,86 @@ interface ProcRow {
   columns: Array<{ name: string; type: string }> | null;
 }
 
-export const GENERATED_FILES = ['db.ts', 'functions.ts', 'metric-types.ts'] as const;
+/** Every generated file, by its path in the repository. */
+export const GENERATED_FILES = ['client/generated/db.ts', 'client/generated/functions.ts',
+  'client/generated/metric-types.ts', 'sql/schema.sql'] as const;
 export type GeneratedFile = typeof GENERATED_FILES[number];
 
-/** Generates every file from the database at `url`; returns their contents by file name. */
+/** Generates every file from the database at `url`; returns their contents by repository path. */
 export async function generate(url: string): Promise<Record<GeneratedFile, string>> {
-  return { 'db.ts': kyselyTypes(url), 'functions.ts': await functionTypes(url), 'metric-types.ts': await metricTypes(url) };
+  return {
+    'client/generated/db.ts': kyselyTypes(url),
+    'client/generated/functions.ts': await functionTypes(url),
+    'client/generated/metric-types.ts': await metricTypes(url),
+    'sql/schema.sql': await schemaSql(url),
+  };
+}
+
+const SQL_BANNER = `-- GENERATED FILE, DO NOT EDIT. Regenerate with \`npm run codegen\` (scripts/codegen.ts)
+-- from a freshly migrated database; \`npm test\` fails when this file is stale.
+--
+-- The current shape of schema sms_monitor (committed migrations + migrations/current.sql) as one
+-- file to read: tables, columns, constraints, indexes, views, triggers, row-level security
+-- policies, grants and comments, in pg_dump's order (--schema-only --no-owner). Function bodies
+-- are left out: each function's signature and attributes are here, its body is in the file named
+-- below it (sql/functions/<name>.sql). For reading, not for loading: databases get their schema
+-- from \`sms-monitor migrate\`.
+`;
+
+/** pg_dump of the server's own major version when installed (Debian layout), else the one on PATH. */
+async function pgDumpBinary(url: string): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<Array<{ major: number }>>`select current_setting('server_version_num')::int / 10000 as major`;
+    const debian = `/usr/lib/postgresql/${row!.major}/bin/pg_dump`;
+    return existsSync(debian) ? debian : 'pg_dump';
+  } finally {
+    await sql.end();
+  }
+}
+
+async function schemaSql(url: string): Promise<string> {
+  const u = new URL(url);
+  // Connection by environment, so the password never appears in a process list.
+  const dump = execFileSync(await pgDumpBinary(url),
+    ['--schema-only', '--schema=sms_monitor', '--no-owner', '--no-tablespaces'], {
+      encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, PGHOST: u.hostname, PGPORT: u.port || '5432', PGUSER: decodeURIComponent(u.username),
+        PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: decodeURIComponent(u.pathname.slice(1)) },
+    });
+  return normaliseDump(dump);
+}
+
+/**
+ * pg_dump's output without what varies between runs and versions (the header with versions, the
+ * per-run \restrict key, SET lines, the trailer) and with function bodies replaced by the file
+ * that holds them.
+ */
+export function normaliseDump(dump: string): string {
+  const blocks = dump.replace(/\r\n/g, '\n').split(/\n--\n-- Name: /).slice(1);
+  const objects: string[] = [];
+  const functions: string[] = [];
+  for (const raw of blocks) {
+    const block = raw.replace(/\n--\n-- PostgreSQL database dump complete\n--\n[\s\S]*$/, '');
+    const nl = block.indexOf('\n');
+    const header = block.slice(0, nl).replace(/; Owner: -$/, '');
+    // pg_dump's session settings (SET default_table_access_method before the first table) are not schema.
+    let body = block.slice(nl + 1).replace(/^--\n/, '').replace(/^SET [a-z_]+ = .*;$/gm, '').trim();
+    const type = /; Type: ([A-Z ]+);/.exec(header)?.[1];
+    if (type === 'FUNCTION') {
+      const name = header.slice(0, header.indexOf('('));
+      const lines = body.split('\n');
+      const at = lines.findIndex((l) => /^ {4}(AS |BEGIN ATOMIC|RETURN )/.test(l));
+      const file = `sql/functions/${name}.sql`;
+      const where = existsSync(path.join(repoRoot, file)) ? file : 'migrations/committed/';
+      body = [...lines.slice(0, at < 0 ? lines.length : at), `    -- body: ${where}`].join('\n');
+    }
+    // Functions (with their comments and grants) after the tables, views and the rest.
+    const isFunction = type === 'FUNCTION' || type === 'AGGREGATE' || /^(FUNCTION|AGGREGATE) /.test(header);
+    (isFunction ? functions : objects).push(`--\n-- Name: ${header}\n--\n\n${body}\n`);
+  }
+  return [SQL_BANNER, '-- ==== tables, views, sequences, indexes, constraints, triggers, policies, grants ====\n',
+    ...objects, '-- ==== functions (bodies in sql/functions/) ====\n', ...functions].join('\n');
 }
 
 /** sms_monitor.metric_types as constants: the TypeScript list of metric types comes from the database. */
@@ -234,7 +309,7 @@ async function main(): Promise<void> {
     const files = await generate(db.url);
     let stale = 0;
     for (const [file, content] of Object.entries(files)) {
-      const target = path.join(generatedDir, file);
+      const target = path.join(repoRoot, file);
       let current = '';
       try { current = readFileSync(target, 'utf8'); } catch { /* new file */ }
       if (current === content) {
@@ -243,6 +318,7 @@ async function main(): Promise<void> {
         stale++;
         console.error(`[codegen] ${path.relative(repoRoot, target)}: STALE (run npm run codegen)`);
       } else {
+        mkdirSync(path.dirname(target), { recursive: true });
         writeFileSync(target, content);
         console.error(`[codegen] ${path.relative(repoRoot, target)}: written`);
       }

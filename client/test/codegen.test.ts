@@ -1,10 +1,11 @@
 // The committed generated files must be exactly what `npm run codegen` produces from the current
 // schema (committed migrations + current.sql), so SQL and TypeScript cannot drift apart.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_KINDS, METRIC_TYPES } from 'sms-monitor';
-import { GENERATED_FILES, generate, generatedDir } from '../../scripts/codegen.ts';
+import { GENERATED_FILES, generate, normaliseDump } from '../../scripts/codegen.ts';
+import { repoRoot } from '../migrate.ts';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
 
 let db: TestDatabase;
@@ -17,16 +18,16 @@ afterAll(async () => { await db?.drop(); });
 
 describe('generated types are up to date (run `npm run codegen` when this fails)', () => {
   for (const file of GENERATED_FILES) {
-    it(`client/generated/${file}`, () => {
-      const committed = readFileSync(path.join(generatedDir, file), 'utf8');
-      expect(committed.startsWith('// GENERATED FILE, DO NOT EDIT.')).toBe(true);
+    it(file, () => {
+      const committed = readFileSync(path.join(repoRoot, file), 'utf8');
+      expect(committed).toMatch(/^(\/\/|--) GENERATED FILE, DO NOT EDIT\./);
       expect(committed).toBe(files[file]);
     });
   }
 
   it('covers schema sms_monitor only, and every public function but no internal one', async () => {
-    expect(files['db.ts']).toContain('sms_metrics_daily: SmsMetricsDaily;');
-    const tables = [...files['db.ts']!.matchAll(/^ {2}(\S+): \w+;$/gm)].map((m) => m[1]);
+    expect(files['client/generated/db.ts']).toContain('sms_metrics_daily: SmsMetricsDaily;');
+    const tables = [...files['client/generated/db.ts']!.matchAll(/^ {2}(\S+): \w+;$/gm)].map((m) => m[1]);
     expect(tables.length).toBeGreaterThan(3);
     expect(tables.filter((t) => t!.includes('.'))).toEqual([]); // no cron.job, graphile_migrate.*
     const names = (await db.sql<Array<{ proname: string }>>`
@@ -34,9 +35,9 @@ describe('generated types are up to date (run `npm run codegen` when this fails)
        where n.nspname = 'sms_monitor' and p.prokind = 'f' and p.proname !~ '^_'
          and p.prorettype <> 'trigger'::regtype order by 1`).map((r) => r.proname);
     expect(names).toContain('record_sms_events');
-    const declared = [...files['functions.ts']!.matchAll(/^ {2}([a-z][a-z0-9_]*): \{$/gm)].map((m) => m[1]);
+    const declared = [...files['client/generated/functions.ts']!.matchAll(/^ {2}([a-z][a-z0-9_]*): \{$/gm)].map((m) => m[1]);
     expect(declared).toEqual([...names, ...names]); // the interface, then the runtime table
-    expect(files['functions.ts']).not.toMatch(/^ {2}_/m);
+    expect(files['client/generated/functions.ts']).not.toMatch(/^ {2}_/m);
   });
 
   it('METRIC_KINDS and METRIC_TYPES are the rows of sms_monitor.metric_types', async () => {
@@ -47,5 +48,42 @@ describe('generated types are up to date (run `npm run codegen` when this fails)
       .sort((a, b) => (a.metric_type < b.metric_type ? -1 : 1))).toEqual(rows);
     expect(Object.entries(METRIC_KINDS).sort()).toEqual(
       rows.filter((r) => r.kind !== 'derived').map((r) => [r.metric_type, r.kind]));
+  });
+
+  it('sql/schema.sql: every table, view and index of sms_monitor, no run- or version-specific lines', async () => {
+    const schema = files['sql/schema.sql']!;
+    const relations = await db.sql<Array<{ name: string; kind: string }>>`
+      select c.relname as name, c.relkind::text as kind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'sms_monitor' and c.relkind in ('r', 'v', 'm', 'i') order by 1`;
+    expect(relations.length).toBeGreaterThan(20);
+    const statement = { r: 'CREATE TABLE', v: 'CREATE VIEW', m: 'CREATE MATERIALIZED VIEW', i: 'INDEX' } as const;
+    for (const r of relations) {
+      // Primary keys and unique constraints are written as constraints, their indexes implied.
+      const isConstraintIndex = r.kind === 'i' && schema.includes(`ADD CONSTRAINT ${r.name} `);
+      if (r.kind === 'i' && isConstraintIndex) continue;
+      const prefix = statement[r.kind as keyof typeof statement];
+      expect(schema, r.name).toMatch(new RegExp(`${prefix} (IF NOT EXISTS )?sms_monitor\\.${r.name}\\b|${prefix} ${r.name} ON sms_monitor\\.`));
+    }
+    expect(schema).not.toMatch(/\\(un)?restrict|Dumped (from|by)|^SET |set_config|Owner: /m);
+    // Function bodies are referenced, not copied: each points at its file, which exists.
+    const bodies = [...schema.matchAll(/^ {4}-- body: (\S+)$/gm)].map((m) => m[1]!);
+    expect(bodies.length).toBeGreaterThan(40);
+    for (const b of bodies) expect(existsSync(path.join(repoRoot, b)), b).toBe(true);
+  });
+
+  it('normaliseDump strips what differs between runs and pg_dump versions', () => {
+    const dump = ['--', '-- PostgreSQL database dump', '--', '', '\\restrict abc123', '',
+      '-- Dumped from database version 15.18', '-- Dumped by pg_dump version 15.18', '', 'SET lock_timeout = 0;',
+      "SELECT pg_catalog.set_config('search_path', '', false);", '', '--',
+      '-- Name: t; Type: TABLE; Schema: sms_monitor; Owner: -', '--', '', 'SET default_table_access_method = heap;', '',
+      'CREATE TABLE sms_monitor.t (', '    id integer', ');', '', '', '--', '-- PostgreSQL database dump complete', '--', '',
+      '\\unrestrict abc123', ''].join('\n');
+    const out = normaliseDump(dump);
+    expect(out.endsWith([
+      '-- ==== tables, views, sequences, indexes, constraints, triggers, policies, grants ====', '',
+      '--', '-- Name: t; Type: TABLE; Schema: sms_monitor', '--', '', 'CREATE TABLE sms_monitor.t (', '    id integer', ');', '',
+      '-- ==== functions (bodies in sql/functions/) ====', ''].join('\n'))).toBe(true);
+    expect(out).not.toMatch(/abc123|Dumped|SET |set_config/);
+    expect(normaliseDump(dump.replace(/abc123/g, 'zzz999').replace(/15\.18/g, '16.4'))).toBe(out);
   });
 });

@@ -1,0 +1,1992 @@
+-- GENERATED FILE, DO NOT EDIT. Regenerate with `npm run codegen` (scripts/codegen.ts)
+-- from a freshly migrated database; `npm test` fails when this file is stale.
+--
+-- The current shape of schema sms_monitor (committed migrations + migrations/current.sql) as one
+-- file to read: tables, columns, constraints, indexes, views, triggers, row-level security
+-- policies, grants and comments, in pg_dump's order (--schema-only --no-owner). Function bodies
+-- are left out: each function's signature and attributes are here, its body is in the file named
+-- below it (sql/functions/<name>.sql). For reading, not for loading: databases get their schema
+-- from `sms-monitor migrate`.
+
+-- ==== tables, views, sequences, indexes, constraints, triggers, policies, grants ====
+
+--
+-- Name: sms_monitor; Type: SCHEMA; Schema: -
+--
+
+CREATE SCHEMA sms_monitor;
+
+--
+-- Name: SCHEMA sms_monitor; Type: COMMENT; Schema: -
+--
+
+COMMENT ON SCHEMA sms_monitor IS 'sms-monitor: SMS pipeline metrics, alerting and notifications.';
+
+--
+-- Name: sms_alert_history; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_alert_history (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    alert_type text NOT NULL,
+    severity text NOT NULL,
+    metric text NOT NULL,
+    comparison text NOT NULL,
+    metric_value numeric,
+    threshold_value numeric NOT NULL,
+    recovery_value numeric,
+    window_minutes integer NOT NULL,
+    sample_size bigint,
+    message text NOT NULL,
+    triggered_at timestamp with time zone NOT NULL,
+    last_value numeric,
+    last_evaluated_at timestamp with time zone,
+    resolved_at timestamp with time zone,
+    resolved_by text,
+    resolution_value numeric,
+    acknowledged_at timestamp with time zone,
+    acknowledged_by text,
+    silenced boolean DEFAULT false NOT NULL,
+    last_notified_at timestamp with time zone,
+    repeat_count integer DEFAULT 0 NOT NULL,
+    notification_sent boolean DEFAULT false NOT NULL,
+    notification_error text,
+    notification_status jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sms_alert_history_resolved_check CHECK (((resolved_at IS NULL) = (resolved_by IS NULL))),
+    CONSTRAINT sms_alert_history_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'warning'::text, 'info'::text])))
+);
+
+--
+-- Name: TABLE sms_alert_history; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_alert_history IS 'One row per incident; at most one open (resolved_at is null) per rule. metric_value is the value that opened it, last_value the latest evaluated; silenced = held back by a silence and not announced yet; notification_sent / notification_error / notification_status come from the outbox rows.';
+
+--
+-- Name: COLUMN sms_alert_history.last_notified_at; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_history.last_notified_at IS 'When the last trigger or repeat was queued (NULL = never announced, e.g. silenced): cooldowns count from it.';
+
+--
+-- Name: COLUMN sms_alert_history.notification_status; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_history.notification_status IS 'Latest outbox status per "channel/event", e.g. {"pagerduty/trigger": "sent"}.';
+
+--
+-- Name: sms_alert_rule_state; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_alert_rule_state (
+    alert_type text NOT NULL,
+    pending_since timestamp with time zone,
+    last_evaluated_at timestamp with time zone,
+    last_action text,
+    last_value numeric,
+    last_sample_size bigint
+);
+
+--
+-- Name: TABLE sms_alert_rule_state; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_alert_rule_state IS 'Internal per-rule state: since when the condition is pending, and the last evaluation; its row is the rule''s lock.';
+
+--
+-- Name: sms_alert_notifications; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_alert_notifications (
+    id bigint NOT NULL,
+    alert_id uuid NOT NULL,
+    channel text NOT NULL,
+    event text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 10 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    locked_by text,
+    locked_until timestamp with time zone,
+    last_error text,
+    payload jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    CONSTRAINT sms_alert_notifications_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT sms_alert_notifications_channel_check CHECK ((channel = ANY (ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text]))),
+    CONSTRAINT sms_alert_notifications_event_check CHECK ((event = ANY (ARRAY['trigger'::text, 'repeat'::text, 'acknowledge'::text, 'resolve'::text]))),
+    CONSTRAINT sms_alert_notifications_max_attempts_check CHECK ((max_attempts >= 1)),
+    CONSTRAINT sms_alert_notifications_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT sms_alert_notifications_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'dead'::text])))
+);
+
+--
+-- Name: TABLE sms_alert_notifications; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_alert_notifications IS 'Outbox: one row per (incident, channel, event occurrence). Inserting NOTIFYs sms_monitor_notifications with the new ids; the notifier claims rows with claim_sms_notifications() and records outcomes with complete_sms_notification(). The table, not the NOTIFY, is the truth.';
+
+--
+-- Name: sms_metrics; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metrics (
+    id bigint NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    user_id uuid,
+    metric_type text NOT NULL,
+    metric_value numeric DEFAULT 0 NOT NULL,
+    sample_count bigint DEFAULT 0 NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sms_metrics_hour_check CHECK (((metric_hour >= 0) AND (metric_hour <= 23))),
+    CONSTRAINT sms_metrics_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT sms_metrics_sample_count_check CHECK ((sample_count >= 0)),
+    CONSTRAINT sms_metrics_value_check CHECK (((metric_value >= (0)::numeric) AND (metric_value < 'Infinity'::numeric)))
+)
+WITH (fillfactor='80');
+
+--
+-- Name: TABLE sms_metrics; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_metrics IS 'One row per bucket (metric_date, metric_hour or NULL = the day, user_id or NULL = system-wide, metric_type) in the reporting timezone: metric_value is the sum of what was recorded, sample_count how many values were added. Written only through the record_* functions.';
+
+--
+-- Name: COLUMN sms_metrics.sample_count; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_metrics.sample_count IS 'How many values were added into metric_value; a timing''s mean is metric_value / sample_count.';
+
+--
+-- Name: sms_metrics_daily; Type: MATERIALIZED VIEW; Schema: sms_monitor
+--
+
+CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_daily AS
+ SELECT s.metric_date,
+    s.scheduled_count,
+    s.sent_count,
+    s.delivered_count,
+    s.failed_count,
+    s.cancelled_count,
+    s.llm_success_count,
+    s.template_fallback_count,
+    s.opt_out_count,
+    s.quiet_hours_skip_count,
+    s.daily_limit_hit_count,
+    s.llm_cost_usd,
+    s.sms_cost_usd,
+    round((s.delivery_time_sum / NULLIF(s.delivery_time_samples, (0)::numeric)), 2) AS avg_delivery_time_ms,
+    round((s.generation_time_sum / NULLIF(s.generation_time_samples, (0)::numeric)), 2) AS avg_generation_time_ms,
+    round((((100)::numeric * (s.delivered_count)::numeric) / (NULLIF(s.sent_count, 0))::numeric), 2) AS delivery_rate_percent,
+    round((((100)::numeric * (s.llm_success_count)::numeric) / (NULLIF((s.llm_success_count + s.template_fallback_count), 0))::numeric), 2) AS llm_success_rate_percent,
+    s.active_users
+   FROM ( SELECT m.metric_date,
+            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'scheduled_count'::text)), (0)::numeric))::bigint AS scheduled_count,
+            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sent_count'::text)), (0)::numeric))::bigint AS sent_count,
+            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'delivered_count'::text)), (0)::numeric))::bigint AS delivered_count,
+            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'failed_count'::text)), (0)::numeric))::bigint AS failed_count,
+            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'cancelled_count'::text)), (0)::numeric))::bigint AS cancelled_count,
+            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'llm_success_count'::text)), (0)::numeric))::bigint AS llm_success_count,
+            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'template_fallback_count'::text)), (0)::numeric))::bigint AS template_fallback_count,
+            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'opt_out_count'::text)), (0)::numeric))::bigint AS opt_out_count,
+            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'quiet_hours_skip_count'::text)), (0)::numeric))::bigint AS quiet_hours_skip_count,
+            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'daily_limit_hit_count'::text)), (0)::numeric))::bigint AS daily_limit_hit_count,
+            COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'llm_cost_usd'::text)), (0)::numeric) AS llm_cost_usd,
+            COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sms_cost_usd'::text)), (0)::numeric) AS sms_cost_usd,
+            sum(m.metric_value) FILTER (WHERE (m.metric_type = 'avg_delivery_time_ms'::text)) AS delivery_time_sum,
+            sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_delivery_time_ms'::text)) AS delivery_time_samples,
+            sum(m.metric_value) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_sum,
+            sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_samples,
+            count(DISTINCT m.user_id) AS active_users
+           FROM sms_monitor.sms_metrics m
+          GROUP BY m.metric_date) s
+  WITH NO DATA;
+
+--
+-- Name: MATERIALIZED VIEW sms_metrics_daily; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON MATERIALIZED VIEW sms_monitor.sms_metrics_daily IS 'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL without traffic) and active_users (distinct users with any metric that day). Refreshed by refresh_sms_metrics_daily() (pg_cron every few minutes).';
+
+--
+-- Name: sms_alert_silences; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_alert_silences (
+    id bigint NOT NULL,
+    alert_type text,
+    starts_at timestamp with time zone NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    reason text NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    lifted_at timestamp with time zone,
+    lifted_by text,
+    CONSTRAINT sms_alert_silences_period_check CHECK ((ends_at > starts_at)),
+    CONSTRAINT sms_alert_silences_reason_check CHECK ((btrim(reason) <> ''::text))
+);
+
+--
+-- Name: TABLE sms_alert_silences; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_alert_silences IS 'Silences: alert_type NULL = every rule. Active at t when starts_at <= t < ends_at and not lifted before t. Incidents open during a silence are recorded (silenced) and announced when it ends, if still open.';
+
+--
+-- Name: metric_types; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.metric_types (
+    metric_type text NOT NULL,
+    kind text NOT NULL,
+    unit text NOT NULL,
+    description text NOT NULL,
+    CONSTRAINT metric_types_kind_check CHECK ((kind = ANY (ARRAY['counter'::text, 'sum'::text, 'timing'::text, 'derived'::text])))
+);
+
+--
+-- Name: TABLE metric_types; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.metric_types IS 'The 15 metric types: counters (whole events), sums (USD), timings (one sample per value, reported as the true mean) and the derived delivery_success_rate, which is never recorded.';
+
+--
+-- Name: settings; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.settings (
+    id boolean DEFAULT true NOT NULL,
+    reporting_timezone text DEFAULT 'UTC'::text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    metric_retention_days integer DEFAULT 400 NOT NULL,
+    notification_retention_days integer DEFAULT 30 NOT NULL,
+    job_run_retention_days integer DEFAULT 14 NOT NULL,
+    CONSTRAINT settings_job_run_retention_days_check CHECK (((job_run_retention_days >= 1) AND (job_run_retention_days <= 36500))),
+    CONSTRAINT settings_metric_retention_days_check CHECK (((metric_retention_days >= 32) AND (metric_retention_days <= 36500))),
+    CONSTRAINT settings_notification_retention_days_check CHECK (((notification_retention_days >= 1) AND (notification_retention_days <= 36500))),
+    CONSTRAINT settings_single_row CHECK (id)
+);
+
+--
+-- Name: TABLE settings; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.settings IS 'One row of system settings. reporting_timezone (IANA name) decides what a day and an hour are for every metric and alert; changing it affects new recordings, not buckets already written.';
+
+--
+-- Name: COLUMN settings.metric_retention_days; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.settings.metric_retention_days IS 'sms_metrics buckets older than this many reporting days are deleted by apply_sms_retention() (>= 32: the cost-spike baseline needs the previous 30 days).';
+
+--
+-- Name: COLUMN settings.notification_retention_days; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.settings.notification_retention_days IS 'Sent outbox rows (sms_alert_notifications) older than this many days are deleted by apply_sms_retention().';
+
+--
+-- Name: COLUMN settings.job_run_retention_days; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.settings.job_run_retention_days IS 'pg_cron''s cron.job_run_details rows older than this many days are deleted by apply_sms_retention().';
+
+--
+-- Name: sms_alert_metrics; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_alert_metrics (
+    metric text NOT NULL,
+    label text NOT NULL,
+    unit text NOT NULL,
+    formula text NOT NULL,
+    sample text NOT NULL
+);
+
+--
+-- Name: TABLE sms_alert_metrics; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_alert_metrics IS 'The metrics alert rules can watch: unit, formula over the rule''s window, and what the minimum sample counts.';
+
+--
+-- Name: sms_alert_notifications_id_seq; Type: SEQUENCE; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_alert_notifications ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME sms_monitor.sms_alert_notifications_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: sms_alert_silences_id_seq; Type: SEQUENCE; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_alert_silences ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME sms_monitor.sms_alert_silences_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: sms_alert_thresholds; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_alert_thresholds (
+    alert_type text NOT NULL,
+    metric text NOT NULL,
+    comparison text NOT NULL,
+    threshold_value numeric NOT NULL,
+    recovery_value numeric,
+    window_minutes integer DEFAULT 60 NOT NULL,
+    min_sample integer DEFAULT 20 NOT NULL,
+    pending_minutes integer DEFAULT 0 NOT NULL,
+    cooldown_minutes integer DEFAULT 60 NOT NULL,
+    severity text NOT NULL,
+    notification_channels text[] NOT NULL,
+    is_enabled boolean DEFAULT true NOT NULL,
+    description text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sms_alert_thresholds_alert_type_check CHECK ((alert_type ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
+    CONSTRAINT sms_alert_thresholds_channels_check CHECK (((cardinality(notification_channels) >= 1) AND (notification_channels <@ ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text]) AND (array_position(notification_channels, NULL::text) IS NULL))),
+    CONSTRAINT sms_alert_thresholds_comparison_check CHECK ((comparison = ANY (ARRAY['<'::text, '<='::text, '>'::text, '>='::text]))),
+    CONSTRAINT sms_alert_thresholds_cooldown_check CHECK (((cooldown_minutes >= 1) AND (cooldown_minutes <= 10080))),
+    CONSTRAINT sms_alert_thresholds_description_check CHECK ((btrim(description) <> ''::text)),
+    CONSTRAINT sms_alert_thresholds_min_sample_check CHECK ((min_sample >= 1)),
+    CONSTRAINT sms_alert_thresholds_pending_check CHECK (((pending_minutes >= 0) AND (pending_minutes <= 10080))),
+    CONSTRAINT sms_alert_thresholds_recovery_check CHECK (((recovery_value >= (0)::numeric) AND (recovery_value < 'Infinity'::numeric) AND
+CASE
+    WHEN (comparison = ANY (ARRAY['<'::text, '<='::text])) THEN (recovery_value >= threshold_value)
+    ELSE (recovery_value <= threshold_value)
+END)),
+    CONSTRAINT sms_alert_thresholds_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'warning'::text, 'info'::text]))),
+    CONSTRAINT sms_alert_thresholds_threshold_check CHECK (((threshold_value >= (0)::numeric) AND (threshold_value < 'Infinity'::numeric))),
+    CONSTRAINT sms_alert_thresholds_window_check CHECK (((window_minutes >= 1) AND (window_minutes <= 43200)))
+);
+
+--
+-- Name: TABLE sms_alert_thresholds; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_alert_thresholds IS 'One row per alert rule, tuned with plain SQL by sms_monitor_admin. A rule fires when "<metric over the last window_minutes> <comparison> threshold_value" holds on min_sample or more (for pending_minutes, if set); it resolves when the metric is no longer on the firing side of coalesce(recovery_value, threshold_value). See docs/alerts.md.';
+
+--
+-- Name: COLUMN sms_alert_thresholds.metric; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.metric IS 'What the rule watches: a row of sms_alert_metrics.';
+
+--
+-- Name: COLUMN sms_alert_thresholds.comparison; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.comparison IS 'Fires when metric <comparison> threshold_value.';
+
+--
+-- Name: COLUMN sms_alert_thresholds.recovery_value; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.recovery_value IS 'Hysteresis: an open incident resolves only once the metric is not <comparison> recovery_value (e.g. fire below 90, resolve at 92 or more). NULL = threshold_value.';
+
+--
+-- Name: COLUMN sms_alert_thresholds.window_minutes; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.window_minutes IS 'The metric is computed over the hourly buckets overlapping the last window_minutes (rounded out to whole hours in the reporting timezone); a daily bucket (NULL hour) counts only when its whole day is covered.';
+
+--
+-- Name: COLUMN sms_alert_thresholds.min_sample; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.min_sample IS 'Below this many samples (see sms_alert_metrics.sample) the evaluation is no_data, never a breach.';
+
+--
+-- Name: COLUMN sms_alert_thresholds.pending_minutes; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.pending_minutes IS 'The condition must hold on every evaluation for this long before an incident opens (0 = at once).';
+
+--
+-- Name: COLUMN sms_alert_thresholds.cooldown_minutes; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.cooldown_minutes IS 'While an unacknowledged incident stays breached, a repeat notification goes out each time this long has passed since the last one.';
+
+--
+-- Name: sms_alert_status; Type: VIEW; Schema: sms_monitor
+--
+
+CREATE VIEW sms_monitor.sms_alert_status WITH (security_invoker='true') AS
+ SELECT t.alert_type,
+    t.is_enabled,
+    t.severity,
+    t.metric,
+    t.comparison,
+    t.threshold_value,
+    t.recovery_value,
+    t.window_minutes,
+    s.last_evaluated_at,
+    s.last_action,
+    s.last_value,
+    s.last_sample_size,
+    s.pending_since,
+    h.id AS open_alert_id,
+    h.triggered_at,
+    h.acknowledged_at,
+    h.silenced,
+    h.notification_status,
+    ( SELECT max(x.ends_at) AS max
+           FROM sms_monitor.sms_alert_silences x
+          WHERE (((x.alert_type IS NULL) OR (x.alert_type = t.alert_type)) AND (x.starts_at <= now()) AND (x.ends_at > now()) AND (x.lifted_at IS NULL))) AS silenced_until
+   FROM ((sms_monitor.sms_alert_thresholds t
+     LEFT JOIN sms_monitor.sms_alert_rule_state s ON ((s.alert_type = t.alert_type)))
+     LEFT JOIN sms_monitor.sms_alert_history h ON (((h.alert_type = t.alert_type) AND (h.resolved_at IS NULL))));
+
+--
+-- Name: VIEW sms_alert_status; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON VIEW sms_monitor.sms_alert_status IS 'One row per alert rule: settings, the last check''s action and value, the open incident and the end of an active silence (silenced_until).';
+
+--
+-- Name: sms_metrics_id_seq; Type: SEQUENCE; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metrics ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME sms_monitor.sms_metrics_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: metric_types metric_types_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.metric_types
+    ADD CONSTRAINT metric_types_pkey PRIMARY KEY (metric_type);
+
+--
+-- Name: settings settings_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.settings
+    ADD CONSTRAINT settings_pkey PRIMARY KEY (id);
+
+--
+-- Name: sms_alert_history sms_alert_history_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_alert_history
+    ADD CONSTRAINT sms_alert_history_pkey PRIMARY KEY (id);
+
+--
+-- Name: sms_alert_metrics sms_alert_metrics_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_alert_metrics
+    ADD CONSTRAINT sms_alert_metrics_pkey PRIMARY KEY (metric);
+
+--
+-- Name: sms_alert_notifications sms_alert_notifications_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_alert_notifications
+    ADD CONSTRAINT sms_alert_notifications_pkey PRIMARY KEY (id);
+
+--
+-- Name: sms_alert_rule_state sms_alert_rule_state_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_alert_rule_state
+    ADD CONSTRAINT sms_alert_rule_state_pkey PRIMARY KEY (alert_type);
+
+--
+-- Name: sms_alert_silences sms_alert_silences_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_alert_silences
+    ADD CONSTRAINT sms_alert_silences_pkey PRIMARY KEY (id);
+
+--
+-- Name: sms_alert_thresholds sms_alert_thresholds_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_alert_thresholds
+    ADD CONSTRAINT sms_alert_thresholds_pkey PRIMARY KEY (alert_type);
+
+--
+-- Name: sms_metrics sms_metrics_bucket_key; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metrics
+    ADD CONSTRAINT sms_metrics_bucket_key UNIQUE NULLS NOT DISTINCT (metric_date, metric_hour, user_id, metric_type);
+
+--
+-- Name: sms_metrics sms_metrics_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metrics
+    ADD CONSTRAINT sms_metrics_pkey PRIMARY KEY (id);
+
+--
+-- Name: sms_alert_history_one_open_per_rule; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE UNIQUE INDEX sms_alert_history_one_open_per_rule ON sms_monitor.sms_alert_history USING btree (alert_type) WHERE (resolved_at IS NULL);
+
+--
+-- Name: sms_alert_history_triggered_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_alert_history_triggered_idx ON sms_monitor.sms_alert_history USING btree (triggered_at DESC);
+
+--
+-- Name: sms_alert_notifications_alert_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_alert_notifications_alert_idx ON sms_monitor.sms_alert_notifications USING btree (alert_id);
+
+--
+-- Name: sms_alert_notifications_due_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_alert_notifications_due_idx ON sms_monitor.sms_alert_notifications USING btree (next_attempt_at, id) WHERE (status = 'pending'::text);
+
+--
+-- Name: sms_alert_notifications_once; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE UNIQUE INDEX sms_alert_notifications_once ON sms_monitor.sms_alert_notifications USING btree (alert_id, channel, event) WHERE (event <> 'repeat'::text);
+
+--
+-- Name: sms_alert_notifications_pending_order_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_alert_notifications_pending_order_idx ON sms_monitor.sms_alert_notifications USING btree (alert_id, channel, id) WHERE (status = 'pending'::text);
+
+--
+-- Name: sms_alert_notifications_sent_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_alert_notifications_sent_idx ON sms_monitor.sms_alert_notifications USING btree (sent_at) WHERE (status = 'sent'::text);
+
+--
+-- Name: sms_alert_silences_active_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_alert_silences_active_idx ON sms_monitor.sms_alert_silences USING btree (ends_at) WHERE (lifted_at IS NULL);
+
+--
+-- Name: sms_metrics_daily_metric_date_key; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE UNIQUE INDEX sms_metrics_daily_metric_date_key ON sms_monitor.sms_metrics_daily USING btree (metric_date);
+
+--
+-- Name: sms_metrics_user_date_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metrics_user_date_idx ON sms_monitor.sms_metrics USING btree (user_id, metric_date) WHERE (user_id IS NOT NULL);
+
+--
+-- Name: settings settings_validate; Type: TRIGGER; Schema: sms_monitor
+--
+
+CREATE TRIGGER settings_validate BEFORE INSERT OR UPDATE ON sms_monitor.settings FOR EACH ROW EXECUTE FUNCTION sms_monitor._settings_validate();
+
+--
+-- Name: sms_alert_notifications sms_alert_notifications_notify; Type: TRIGGER; Schema: sms_monitor
+--
+
+CREATE TRIGGER sms_alert_notifications_notify AFTER INSERT ON sms_monitor.sms_alert_notifications REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sms_monitor._notify_sms_notifications();
+
+--
+-- Name: sms_alert_thresholds sms_alert_thresholds_before_delete; Type: TRIGGER; Schema: sms_monitor
+--
+
+CREATE TRIGGER sms_alert_thresholds_before_delete BEFORE DELETE ON sms_monitor.sms_alert_thresholds FOR EACH ROW EXECUTE FUNCTION sms_monitor._alert_thresholds_before_delete();
+
+--
+-- Name: sms_alert_thresholds sms_alert_thresholds_validate; Type: TRIGGER; Schema: sms_monitor
+--
+
+CREATE TRIGGER sms_alert_thresholds_validate BEFORE INSERT OR UPDATE ON sms_monitor.sms_alert_thresholds FOR EACH ROW EXECUTE FUNCTION sms_monitor._alert_thresholds_validate();
+
+--
+-- Name: sms_alert_history sms_alert_history_alert_type_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_alert_history
+    ADD CONSTRAINT sms_alert_history_alert_type_fkey FOREIGN KEY (alert_type) REFERENCES sms_monitor.sms_alert_thresholds(alert_type) ON UPDATE CASCADE;
+
+--
+-- Name: sms_alert_notifications sms_alert_notifications_alert_id_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_alert_notifications
+    ADD CONSTRAINT sms_alert_notifications_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES sms_monitor.sms_alert_history(id);
+
+--
+-- Name: sms_alert_rule_state sms_alert_rule_state_alert_type_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_alert_rule_state
+    ADD CONSTRAINT sms_alert_rule_state_alert_type_fkey FOREIGN KEY (alert_type) REFERENCES sms_monitor.sms_alert_thresholds(alert_type) ON UPDATE CASCADE ON DELETE CASCADE;
+
+--
+-- Name: sms_alert_silences sms_alert_silences_alert_type_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_alert_silences
+    ADD CONSTRAINT sms_alert_silences_alert_type_fkey FOREIGN KEY (alert_type) REFERENCES sms_monitor.sms_alert_thresholds(alert_type) ON UPDATE CASCADE ON DELETE CASCADE;
+
+--
+-- Name: sms_alert_thresholds sms_alert_thresholds_metric_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_alert_thresholds
+    ADD CONSTRAINT sms_alert_thresholds_metric_fkey FOREIGN KEY (metric) REFERENCES sms_monitor.sms_alert_metrics(metric);
+
+--
+-- Name: sms_metrics sms_metrics_metric_type_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metrics
+    ADD CONSTRAINT sms_metrics_metric_type_fkey FOREIGN KEY (metric_type) REFERENCES sms_monitor.metric_types(metric_type);
+
+--
+-- Name: metric_types; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.metric_types ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: metric_types metric_types_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY metric_types_read ON sms_monitor.metric_types FOR SELECT TO sms_monitor_writer, sms_monitor_reader, sms_monitor_self USING (true);
+
+--
+-- Name: settings; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.settings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: settings settings_admin_update; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY settings_admin_update ON sms_monitor.settings FOR UPDATE TO sms_monitor_admin USING (true) WITH CHECK (true);
+
+--
+-- Name: settings settings_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY settings_read ON sms_monitor.settings FOR SELECT TO sms_monitor_writer, sms_monitor_reader USING (true);
+
+--
+-- Name: sms_alert_history; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_alert_history ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_alert_history sms_alert_history_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_alert_history_read ON sms_monitor.sms_alert_history FOR SELECT TO sms_monitor_reader, sms_monitor_notifier USING (true);
+
+--
+-- Name: sms_alert_metrics; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_alert_metrics ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_alert_metrics sms_alert_metrics_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_alert_metrics_read ON sms_monitor.sms_alert_metrics FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_alert_notifications; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_alert_notifications ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_alert_notifications sms_alert_notifications_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_alert_notifications_read ON sms_monitor.sms_alert_notifications FOR SELECT TO sms_monitor_reader, sms_monitor_notifier USING (true);
+
+--
+-- Name: sms_alert_rule_state; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_alert_rule_state ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_alert_rule_state sms_alert_rule_state_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_alert_rule_state_read ON sms_monitor.sms_alert_rule_state FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_alert_silences; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_alert_silences ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_alert_silences sms_alert_silences_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_alert_silences_read ON sms_monitor.sms_alert_silences FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_alert_thresholds; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_alert_thresholds ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_alert_thresholds sms_alert_thresholds_admin_write; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_alert_thresholds_admin_write ON sms_monitor.sms_alert_thresholds TO sms_monitor_admin USING (true) WITH CHECK (true);
+
+--
+-- Name: sms_alert_thresholds sms_alert_thresholds_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_alert_thresholds_read ON sms_monitor.sms_alert_thresholds FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_metrics; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metrics ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metrics sms_metrics_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metrics_reader_all ON sms_monitor.sms_metrics FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_metrics sms_metrics_self_own; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metrics_self_own ON sms_monitor.sms_metrics FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
+
+--
+-- Name: SCHEMA sms_monitor; Type: ACL; Schema: -
+--
+
+GRANT USAGE ON SCHEMA sms_monitor TO sms_monitor_writer;
+GRANT USAGE ON SCHEMA sms_monitor TO sms_monitor_reader;
+GRANT USAGE ON SCHEMA sms_monitor TO sms_monitor_admin;
+GRANT USAGE ON SCHEMA sms_monitor TO sms_monitor_self;
+GRANT USAGE ON SCHEMA sms_monitor TO sms_monitor_notifier;
+
+--
+-- Name: TABLE sms_alert_history; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_alert_history TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_alert_history TO sms_monitor_notifier;
+
+--
+-- Name: TABLE sms_alert_rule_state; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_alert_rule_state TO sms_monitor_reader;
+
+--
+-- Name: TABLE sms_alert_notifications; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_alert_notifications TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_alert_notifications TO sms_monitor_notifier;
+
+--
+-- Name: TABLE sms_metrics; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_metrics_daily; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metrics_daily TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metrics_daily TO sms_monitor_admin;
+
+--
+-- Name: TABLE sms_alert_silences; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_alert_silences TO sms_monitor_reader;
+
+--
+-- Name: TABLE metric_types; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.metric_types TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.metric_types TO sms_monitor_writer;
+GRANT SELECT ON TABLE sms_monitor.metric_types TO sms_monitor_self;
+
+--
+-- Name: TABLE settings; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.settings TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.settings TO sms_monitor_writer;
+GRANT UPDATE ON TABLE sms_monitor.settings TO sms_monitor_admin;
+
+--
+-- Name: TABLE sms_alert_metrics; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_alert_metrics TO sms_monitor_reader;
+
+--
+-- Name: TABLE sms_alert_thresholds; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_alert_thresholds TO sms_monitor_reader;
+GRANT INSERT,DELETE,UPDATE ON TABLE sms_monitor.sms_alert_thresholds TO sms_monitor_admin;
+
+--
+-- Name: TABLE sms_alert_status; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_alert_status TO sms_monitor_reader;
+
+-- ==== functions (bodies in sql/functions/) ====
+
+--
+-- Name: _alert_compare(numeric, text, numeric); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_compare(p_value numeric, p_comparison text, p_threshold numeric) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_compare.sql
+
+--
+-- Name: FUNCTION _alert_compare(p_value numeric, p_comparison text, p_threshold numeric); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_compare(p_value numeric, p_comparison text, p_threshold numeric) IS 'Internal: p_value <p_comparison> p_threshold (comparison one of <, <=, >, >=); NULL when the value is NULL.';
+
+--
+-- Name: _alert_cost_baseline(date); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_cost_baseline(p_today date) RETURNS TABLE(cost_per_user_day numeric, days integer)
+    LANGUAGE plpgsql STABLE ROWS 1
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_cost_baseline.sql
+
+--
+-- Name: FUNCTION _alert_cost_baseline(p_today date); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_cost_baseline(p_today date) IS 'Internal: sum(llm_cost_usd) / sum(active_users) over the 30 reporting days before p_today (sms_metrics_daily), and how many of them had active users.';
+
+--
+-- Name: _alert_enqueue(uuid, text, text[]); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_enqueue(p_alert_id uuid, p_event text, p_channels text[]) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_enqueue.sql
+
+--
+-- Name: FUNCTION _alert_enqueue(p_alert_id uuid, p_event text, p_channels text[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_enqueue(p_alert_id uuid, p_event text, p_channels text[]) IS 'Internal: queues an outbox row per channel for an incident event (trigger, repeat, acknowledge, resolve).';
+
+--
+-- Name: _alert_format_value(numeric, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_format_value(p_value numeric, p_unit text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_format_value.sql
+
+--
+-- Name: FUNCTION _alert_format_value(p_value numeric, p_unit text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_format_value(p_value numeric, p_unit text) IS 'Internal: a metric value for a message: 85.30 % (percent), 2.50x (ratio).';
+
+--
+-- Name: _alert_lock_incident(uuid, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_lock_incident(p_alert_id uuid, p_now timestamp with time zone) RETURNS sms_monitor.sms_alert_history
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_lock_incident.sql
+
+--
+-- Name: FUNCTION _alert_lock_incident(p_alert_id uuid, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_lock_incident(p_alert_id uuid, p_now timestamp with time zone) IS 'Internal: validates an incident id and time, locks the incident''s rule and returns the incident.';
+
+--
+-- Name: _alert_lock_rule(text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_lock_rule(p_alert_type text) RETURNS sms_monitor.sms_alert_rule_state
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_lock_rule.sql
+
+--
+-- Name: FUNCTION _alert_lock_rule(p_alert_type text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_lock_rule(p_alert_type text) IS 'Internal: locks a rule (its sms_alert_rule_state row, FOR UPDATE) until the end of the transaction.';
+
+--
+-- Name: _alert_rule_values(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone) RETURNS TABLE(alert_type text, metric_value numeric, sample_size bigint, detail text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
+    -- body: sql/functions/_alert_rule_values.sql
+
+--
+-- Name: FUNCTION _alert_rule_values(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone) IS 'Internal: every enabled rule''s metric value, sample size and a detail line at p_now, over the hourly buckets overlapping the rule''s window (daily buckets only when their whole day is inside). delivery_rate = 100 * delivered / sent (sample: sent); llm_failure_rate = 100 * fallbacks / (llm successes + fallbacks) (sample: both); llm_cost_spike = (llm cost / active users) / (sum daily llm cost / sum daily active users over the 30 days before today, >= 7 days with traffic) (sample: active users); opt_out_rate = 100 * opt-outs / active users; daily_limit_hit_rate = 100 * users with a daily-limit hit / active users. Active user = a user_id with any bucket in the window. Nothing to divide by = NULL (no_data).';
+
+--
+-- Name: _alert_sync_notification_status(uuid); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_sync_notification_status(p_alert_id uuid) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_sync_notification_status.sql
+
+--
+-- Name: FUNCTION _alert_sync_notification_status(p_alert_id uuid); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_sync_notification_status(p_alert_id uuid) IS 'Internal: recomputes notification_sent / notification_error / notification_status of an incident from the outbox.';
+
+--
+-- Name: _alert_thresholds_before_delete(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_thresholds_before_delete() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_thresholds_before_delete.sql
+
+--
+-- Name: FUNCTION _alert_thresholds_before_delete(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_thresholds_before_delete() IS 'Trigger: refuses to delete a rule that has incidents (23503, saying to set is_enabled = false instead).';
+
+--
+-- Name: _alert_thresholds_validate(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_thresholds_validate() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_thresholds_validate.sql
+
+--
+-- Name: FUNCTION _alert_thresholds_validate(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_thresholds_validate() IS 'Internal trigger: rejects a nonsensical alert rule with 22023 and a message naming the column.';
+
+--
+-- Name: _alert_told_channels(uuid); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_told_channels(p_alert_id uuid) RETURNS text[]
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_told_channels.sql
+
+--
+-- Name: FUNCTION _alert_told_channels(p_alert_id uuid); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_told_channels(p_alert_id uuid) IS 'Internal: the channels an incident was announced on, by a trigger or a repeat (they get its acknowledge and resolve).';
+
+--
+-- Name: _alert_window_stats(timestamp with time zone, integer); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) RETURNS TABLE(window_start timestamp without time zone, window_end timestamp without time zone, sent numeric, delivered numeric, llm_success numeric, template_fallback numeric, llm_cost numeric, opt_outs numeric, active_users bigint, limit_users bigint)
+    LANGUAGE plpgsql STABLE ROWS 1
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_custom_plan'
+    -- body: sql/functions/_alert_window_stats.sql
+
+--
+-- Name: FUNCTION _alert_window_stats(p_now timestamp with time zone, p_window_minutes integer); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) IS 'Internal: sums, active users and users who hit the daily limit over the hourly buckets overlapping the last p_window_minutes before p_now (reporting timezone); daily buckets count only when their whole day is inside.';
+
+--
+-- Name: _assert_can_read_user(uuid); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_assert_can_read_user.sql
+
+--
+-- Name: FUNCTION _assert_can_read_user(p_user_id uuid); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) IS 'Internal: raises 42501 unless the caller is a reader/admin or the self-only caller asking for itself.';
+
+--
+-- Name: _caller_user_id(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._caller_user_id() RETURNS uuid
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_caller_user_id.sql
+
+--
+-- Name: FUNCTION _caller_user_id(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._caller_user_id() IS 'Internal: the uuid in request.jwt.claims.sub (PostgREST), or NULL when absent or malformed.';
+
+--
+-- Name: _is_timestamptz(text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._is_timestamptz(p_text text) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_is_timestamptz.sql
+
+--
+-- Name: FUNCTION _is_timestamptz(p_text text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._is_timestamptz(p_text text) IS 'Internal: whether a string casts to timestamptz (used to name the bad element of a batch).';
+
+--
+-- Name: _is_uuid(text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._is_uuid(p_text text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_is_uuid.sql
+
+--
+-- Name: FUNCTION _is_uuid(p_text text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._is_uuid(p_text text) IS 'Internal: whether a string casts to uuid (NULL counts as valid: no user).';
+
+--
+-- Name: _looks_like_iso_time_with_offset(text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_looks_like_iso_time_with_offset.sql
+
+--
+-- Name: FUNCTION _looks_like_iso_time_with_offset(p_text text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text) IS 'Internal: whether an event time has a date, a time and an explicit UTC offset (cheap, no regex).';
+
+--
+-- Name: _merge_metadata(jsonb, jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_merge_metadata.sql
+
+--
+-- Name: FUNCTION _merge_metadata(p_old jsonb, p_new jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) IS 'Internal: merges bucket metadata, bounded to 16 KiB (then marks the bucket _metadata_truncated).';
+
+--
+-- Name: _metric_problem(text, text, numeric, jsonb, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text DEFAULT 'metric_value'::text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_metric_problem.sql
+
+--
+-- Name: FUNCTION _metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) IS 'Internal: the validation rules for one recorded value; returns "<field>: <problem>" or NULL.';
+
+--
+-- Name: _notify_sms_notifications(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._notify_sms_notifications() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_notify_sms_notifications.sql
+
+--
+-- Name: FUNCTION _notify_sms_notifications(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._notify_sms_notifications() IS 'Internal trigger: NOTIFY sms_monitor_notifications with a JSON array of the inserted ids (<= 7000 bytes).';
+
+--
+-- Name: _record_metric(date, integer, uuid, text, numeric, jsonb, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text DEFAULT 'metric_value'::text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_record_metric.sql
+
+--
+-- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) IS 'Internal: validates one value and adds it into its (date, hour, user, type) bucket.';
+
+--
+-- Name: _reporting_timezone(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._reporting_timezone() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_reporting_timezone.sql
+
+--
+-- Name: FUNCTION _reporting_timezone(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._reporting_timezone() IS 'Internal: the IANA zone that decides what a day and an hour are (sms_monitor.settings).';
+
+--
+-- Name: _settings_validate(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._settings_validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_settings_validate.sql
+
+--
+-- Name: FUNCTION _settings_validate(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._settings_validate() IS 'Internal trigger: rejects an unknown reporting_timezone with 22023.';
+
+--
+-- Name: acknowledge_sms_alert(uuid, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.acknowledge_sms_alert(p_alert_id uuid, p_by text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT now()) RETURNS sms_monitor.sms_alert_history
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/acknowledge_sms_alert.sql
+
+--
+-- Name: FUNCTION acknowledge_sms_alert(p_alert_id uuid, p_by text, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.acknowledge_sms_alert(p_alert_id uuid, p_by text, p_now timestamp with time zone) IS 'Acknowledges an open incident (stops repeats) and queues an acknowledge to the channels that were told. Unknown id: P0002; NULL id or time: 22023.';
+
+--
+-- Name: api_alerts(text, integer, date, date); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_alerts(p_type text DEFAULT 'unresolved'::text, p_limit integer DEFAULT 50, p_start_date date DEFAULT NULL::date, p_end_date date DEFAULT NULL::date) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_alerts.sql
+
+--
+-- Name: FUNCTION api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date) IS 'Dashboard (GET /alerts): {success, data: [incidents, newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023.';
+
+--
+-- Name: api_daily_metrics(date, date); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_daily_metrics(p_start_date date, p_end_date date DEFAULT NULL::date) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_daily_metrics.sql
+
+--
+-- Name: FUNCTION api_daily_metrics(p_start_date date, p_end_date date); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_daily_metrics(p_start_date date, p_end_date date) IS 'Dashboard (GET /daily): {success, data: [sms_metrics_daily rows], date_range: {start, end}} for start..end inclusive (end default today, at most 366 days). Bad parameters: 22023.';
+
+--
+-- Name: api_metrics_summary(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone DEFAULT now(), p_live boolean DEFAULT false) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_metrics_summary.sql
+
+--
+-- Name: FUNCTION api_metrics_summary(p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}.';
+
+--
+-- Name: api_resolve_alert(uuid, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_resolve_alert(p_alert_id uuid, p_resolved_by text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_resolve_alert.sql
+
+--
+-- Name: FUNCTION api_resolve_alert(p_alert_id uuid, p_resolved_by text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_resolve_alert(p_alert_id uuid, p_resolved_by text) IS 'Dashboard (POST /alerts): resolves an open incident: {success true, message, alert_id, resolved_at, resolved_by}; already resolved: success false saying when and by whom; unknown id: P0002.';
+
+--
+-- Name: api_today_metrics(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone DEFAULT now(), p_live boolean DEFAULT false) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_today_metrics.sql
+
+--
+-- Name: FUNCTION api_today_metrics(p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, data: today''s figures + health {delivery_healthy (>= 90 % delivered), llm_healthy (>= 50 % LLM), overall_healthy}}; NULL health = no traffic yet, not unhealthy. From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
+
+--
+-- Name: api_user_metrics(uuid, integer, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_user_metrics(p_user_id uuid DEFAULT NULL::uuid, p_days integer DEFAULT 30, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_user_metrics.sql
+
+--
+-- Name: FUNCTION api_user_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_user_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone) IS 'Dashboard (GET /user): {success, data: {metrics: [daily rows], summary}, user_id} for the last p_days days (1-365, default 30) up to and including the reporting day of p_now (default now()); NULL user = the caller (request.jwt.claims.sub). Self-only callers get 42501 for anyone else.';
+
+--
+-- Name: apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.apply_sms_retention(p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(target text, deleted bigint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/apply_sms_retention.sql
+
+--
+-- Name: FUNCTION apply_sms_retention(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.apply_sms_retention(p_now timestamp with time zone) IS 'Daily retention: deletes metric buckets older than settings.metric_retention_days (400), sent notifications older than notification_retention_days (30) of incidents resolved before then, and cron.job_run_details older than job_run_retention_days (14).';
+
+--
+-- Name: check_sms_alerts(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(alert_type text, action text, metric_value numeric, threshold_value numeric, sample_size bigint, alert_id uuid, detail text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
+    -- body: sql/functions/check_sms_alerts.sql
+
+--
+-- Name: FUNCTION check_sms_alerts(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) IS 'Evaluates every enabled alert rule at p_now (default now()), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, no_data, skipped = already evaluated at p_now or later). Safe to run concurrently.';
+
+--
+-- Name: claim_sms_notifications(text, integer, integer); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer DEFAULT 10, p_lease_seconds integer DEFAULT 60) RETURNS SETOF sms_monitor.sms_alert_notifications
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/claim_sms_notifications.sql
+
+--
+-- Name: FUNCTION claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer) IS 'Notifier: leases up to p_limit due outbox rows to p_worker for p_lease_seconds (for update skip locked), oldest first; each claim counts one attempt. A row waits while an earlier row of the same incident and channel is pending (in-order delivery: trigger, acknowledge, resolve).';
+
+--
+-- Name: complete_sms_notification(bigint, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.complete_sms_notification(p_id bigint, p_worker text, p_outcome text, p_error text DEFAULT NULL::text, p_retry_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/complete_sms_notification.sql
+
+--
+-- Name: FUNCTION complete_sms_notification(p_id bigint, p_worker text, p_outcome text, p_error text, p_retry_at timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.complete_sms_notification(p_id bigint, p_worker text, p_outcome text, p_error text, p_retry_at timestamp with time zone) IS 'Notifier: records a delivery outcome (sent | retry | failed | defer) for a row leased by p_worker; returns the new status (sent, pending, failed, dead) or lost when the lease was lost. defer: pending again at p_retry_at (default now) with the attempt not counted (the notifier''s own rate limit kept it from trying). NULL id or bad outcome: 22023; unknown id: P0002.';
+
+--
+-- Name: get_sms_daily_metrics(date, date); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.get_sms_daily_metrics(p_start_date date, p_end_date date DEFAULT NULL::date) RETURNS SETOF sms_monitor.sms_metrics_daily
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/get_sms_daily_metrics.sql
+
+--
+-- Name: FUNCTION get_sms_daily_metrics(p_start_date date, p_end_date date); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.get_sms_daily_metrics(p_start_date date, p_end_date date) IS 'Daily rows of sms_metrics_daily from p_start_date to p_end_date inclusive (NULL end = today in the reporting timezone), oldest first. Days without traffic have no row.';
+
+--
+-- Name: get_user_sms_metrics(uuid, integer, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.get_user_sms_metrics(p_user_id uuid, p_days integer DEFAULT 30, p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(metric_date date, scheduled_count bigint, sent_count bigint, delivered_count bigint, failed_count bigint, cancelled_count bigint, llm_success_count bigint, template_fallback_count bigint, opt_out_count bigint, quiet_hours_skip_count bigint, daily_limit_hit_count bigint, llm_cost_usd numeric, sms_cost_usd numeric, avg_delivery_time_ms numeric, avg_generation_time_ms numeric, delivery_rate_percent numeric, llm_success_rate_percent numeric)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/get_user_sms_metrics.sql
+
+--
+-- Name: FUNCTION get_user_sms_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.get_user_sms_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone) IS 'One row per reporting day for p_user_id over the last p_days days (1-365) up to and including the reporting day of p_now (default now()). Self-only callers may read only the user in request.jwt.claims.sub (else 42501).';
+
+--
+-- Name: install_sms_monitor_schedule(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.install_sms_monitor_schedule() RETURNS TABLE(jobname text, schedule text, command text, jobid bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/install_sms_monitor_schedule.sql
+
+--
+-- Name: FUNCTION install_sms_monitor_schedule(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.install_sms_monitor_schedule() IS 'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-refresh-daily (every 5 minutes), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
+
+--
+-- Name: lift_sms_alert_silence(bigint, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.lift_sms_alert_silence(p_silence_id bigint, p_now timestamp with time zone DEFAULT now()) RETURNS sms_monitor.sms_alert_silences
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/lift_sms_alert_silence.sql
+
+--
+-- Name: FUNCTION lift_sms_alert_silence(p_silence_id bigint, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.lift_sms_alert_silence(p_silence_id bigint, p_now timestamp with time zone) IS 'Lifts a silence at p_now (default now); held-back open incidents are announced by the next check. Unknown id: P0002; NULL id or time: 22023.';
+
+--
+-- Name: list_sms_alert_silences(boolean, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.list_sms_alert_silences(p_include_ended boolean DEFAULT false, p_now timestamp with time zone DEFAULT now()) RETURNS SETOF sms_monitor.sms_alert_silences
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/list_sms_alert_silences.sql
+
+--
+-- Name: FUNCTION list_sms_alert_silences(p_include_ended boolean, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.list_sms_alert_silences(p_include_ended boolean, p_now timestamp with time zone) IS 'Silences that are active or upcoming at p_now (all of them with p_include_ended), by start time. NULL or infinite p_now: 22023.';
+
+--
+-- Name: next_sms_notification_due(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.next_sms_notification_due() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/next_sms_notification_due.sql
+
+--
+-- Name: FUNCTION next_sms_notification_due(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.next_sms_notification_due() IS 'Notifier: the earliest time a pending outbox row becomes claimable (next_attempt_at, or lease end when leased), or NULL when nothing is pending; rows queued behind an earlier pending row of their incident and channel are not counted.';
+
+--
+-- Name: record_sms_event(text, uuid, numeric, timestamp with time zone, jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid DEFAULT NULL::uuid, p_value numeric DEFAULT 1, p_occurred_at timestamp with time zone DEFAULT now(), p_metadata jsonb DEFAULT '{}'::jsonb) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/record_sms_event.sql
+
+--
+-- Name: FUNCTION record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb) IS 'Records one event, bucketed into the date and hour of p_occurred_at in the reporting timezone.';
+
+--
+-- Name: record_sms_events(jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.record_sms_events(p_events jsonb) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/record_sms_events.sql
+
+--
+-- Name: FUNCTION record_sms_events(p_events jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.record_sms_events(p_events jsonb) IS 'Records a JSON array of events {metric_type, user_id?, value?, occurred_at?, metadata?} all or nothing; returns how many were recorded. The first bad element raises 22023 naming events[i].field.';
+
+--
+-- Name: record_sms_metric(date, integer, uuid, text, numeric, jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb DEFAULT '{}'::jsonb) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/record_sms_metric.sql
+
+--
+-- Name: FUNCTION record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb) IS 'Adds a value into the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. Bad input raises 22023 and writes nothing.';
+
+--
+-- Name: refresh_sms_metrics_daily(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.refresh_sms_metrics_daily() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/refresh_sms_metrics_daily.sql
+
+--
+-- Name: FUNCTION refresh_sms_metrics_daily(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.refresh_sms_metrics_daily() IS 'Refreshes sms_metrics_daily without blocking readers (REFRESH ... CONCURRENTLY).';
+
+--
+-- Name: release_sms_notifications(text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.release_sms_notifications(p_worker text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/release_sms_notifications.sql
+
+--
+-- Name: FUNCTION release_sms_notifications(p_worker text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.release_sms_notifications(p_worker text) IS 'Notifier, graceful shutdown: rows leased by p_worker become claimable at once, the attempt not counted; returns how many were released and NOTIFYs sms_monitor_notifications with their ids.';
+
+--
+-- Name: reporting_today(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.reporting_today(p_now timestamp with time zone DEFAULT now()) RETURNS date
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/reporting_today.sql
+
+--
+-- Name: FUNCTION reporting_today(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.reporting_today(p_now timestamp with time zone) IS 'The reporting day (in settings.reporting_timezone) that contains p_now, default now().';
+
+--
+-- Name: resolve_sms_alert(uuid, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.resolve_sms_alert(p_alert_id uuid, p_resolved_by text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT now()) RETURNS sms_monitor.sms_alert_history
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/resolve_sms_alert.sql
+
+--
+-- Name: FUNCTION resolve_sms_alert(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.resolve_sms_alert(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone) IS 'Resolves an open incident by hand (resolved_by defaults to the session user) and queues a resolve to the channels that were told; idempotent on a resolved incident. Unknown id: P0002; NULL id or time: 22023.';
+
+--
+-- Name: silence_sms_alerts(text, timestamp with time zone, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS sms_monitor.sms_alert_silences
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/silence_sms_alerts.sql
+
+--
+-- Name: FUNCTION silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone) IS 'Silences a rule (NULL = all) from p_starts_at (default now) until p_until: incidents are recorded, not notified, and announced when the silence ends if still open. Returns the silence row.';
+
+--
+-- Name: uninstall_sms_monitor_schedule(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.uninstall_sms_monitor_schedule() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/uninstall_sms_monitor_schedule.sql
+
+--
+-- Name: FUNCTION uninstall_sms_monitor_schedule(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.uninstall_sms_monitor_schedule() IS 'Removes the sms-monitor-* pg_cron jobs (e.g. where an external scheduler or notifier --evaluate-every runs the checks instead); returns how many were removed.';
+
+--
+-- Name: _jsonb_merge_agg(jsonb); Type: AGGREGATE; Schema: sms_monitor
+--
+
+CREATE AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) (
+    SFUNC = sms_monitor._merge_metadata,
+    STYPE = jsonb,
+    INITCOND = '{}'
+);
+
+--
+-- Name: AGGREGATE _jsonb_merge_agg(jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) IS 'Internal: merges the metadata of several events into one bucket, bounded like _merge_metadata.';
+
+--
+-- Name: FUNCTION _alert_compare(p_value numeric, p_comparison text, p_threshold numeric); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_compare(p_value numeric, p_comparison text, p_threshold numeric) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_cost_baseline(p_today date); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_cost_baseline(p_today date) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_enqueue(p_alert_id uuid, p_event text, p_channels text[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_enqueue(p_alert_id uuid, p_event text, p_channels text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_format_value(p_value numeric, p_unit text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_format_value(p_value numeric, p_unit text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_lock_incident(p_alert_id uuid, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_lock_incident(p_alert_id uuid, p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_lock_rule(p_alert_type text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_lock_rule(p_alert_type text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_rule_values(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_sync_notification_status(p_alert_id uuid); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_sync_notification_status(p_alert_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_thresholds_before_delete(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_thresholds_before_delete() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_thresholds_validate(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_thresholds_validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_told_channels(p_alert_id uuid); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_told_channels(p_alert_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_window_stats(p_now timestamp with time zone, p_window_minutes integer); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _assert_can_read_user(p_user_id uuid); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) TO sms_monitor_self;
+
+--
+-- Name: FUNCTION _caller_user_id(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._caller_user_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_self;
+
+--
+-- Name: FUNCTION _is_timestamptz(p_text text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._is_timestamptz(p_text text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _is_uuid(p_text text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._is_uuid(p_text text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _looks_like_iso_time_with_offset(p_text text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _merge_metadata(p_old jsonb, p_new jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _notify_sms_notifications(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._notify_sms_notifications() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _reporting_timezone(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._reporting_timezone() FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._reporting_timezone() TO sms_monitor_writer;
+GRANT ALL ON FUNCTION sms_monitor._reporting_timezone() TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._reporting_timezone() TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor._reporting_timezone() TO sms_monitor_self;
+
+--
+-- Name: FUNCTION _settings_validate(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._settings_validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION acknowledge_sms_alert(p_alert_id uuid, p_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.acknowledge_sms_alert(p_alert_id uuid, p_by text, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.acknowledge_sms_alert(p_alert_id uuid, p_by text, p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_daily_metrics(p_start_date date, p_end_date date); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_daily_metrics(p_start_date date, p_end_date date) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_daily_metrics(p_start_date date, p_end_date date) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_daily_metrics(p_start_date date, p_end_date date) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_metrics_summary(p_now timestamp with time zone, p_live boolean); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_resolve_alert(p_alert_id uuid, p_resolved_by text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_resolve_alert(p_alert_id uuid, p_resolved_by text) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_resolve_alert(p_alert_id uuid, p_resolved_by text) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_today_metrics(p_now timestamp with time zone, p_live boolean); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_user_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_user_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_user_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_user_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.api_user_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone) TO sms_monitor_self;
+
+--
+-- Name: FUNCTION apply_sms_retention(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.apply_sms_retention(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.apply_sms_retention(p_now timestamp with time zone) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.apply_sms_retention(p_now timestamp with time zone) TO sms_monitor_notifier;
+
+--
+-- Name: FUNCTION check_sms_alerts(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) TO sms_monitor_notifier;
+
+--
+-- Name: FUNCTION claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer) TO sms_monitor_notifier;
+
+--
+-- Name: FUNCTION complete_sms_notification(p_id bigint, p_worker text, p_outcome text, p_error text, p_retry_at timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.complete_sms_notification(p_id bigint, p_worker text, p_outcome text, p_error text, p_retry_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.complete_sms_notification(p_id bigint, p_worker text, p_outcome text, p_error text, p_retry_at timestamp with time zone) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.complete_sms_notification(p_id bigint, p_worker text, p_outcome text, p_error text, p_retry_at timestamp with time zone) TO sms_monitor_notifier;
+
+--
+-- Name: FUNCTION get_sms_daily_metrics(p_start_date date, p_end_date date); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.get_sms_daily_metrics(p_start_date date, p_end_date date) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.get_sms_daily_metrics(p_start_date date, p_end_date date) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.get_sms_daily_metrics(p_start_date date, p_end_date date) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION get_user_sms_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.get_user_sms_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.get_user_sms_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.get_user_sms_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.get_user_sms_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone) TO sms_monitor_self;
+
+--
+-- Name: FUNCTION install_sms_monitor_schedule(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.install_sms_monitor_schedule() FROM PUBLIC;
+
+--
+-- Name: FUNCTION lift_sms_alert_silence(p_silence_id bigint, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.lift_sms_alert_silence(p_silence_id bigint, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.lift_sms_alert_silence(p_silence_id bigint, p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION list_sms_alert_silences(p_include_ended boolean, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.list_sms_alert_silences(p_include_ended boolean, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.list_sms_alert_silences(p_include_ended boolean, p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.list_sms_alert_silences(p_include_ended boolean, p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION next_sms_notification_due(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.next_sms_notification_due() FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.next_sms_notification_due() TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.next_sms_notification_due() TO sms_monitor_notifier;
+
+--
+-- Name: FUNCTION record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb) TO sms_monitor_writer;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION record_sms_events(p_events jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb) TO sms_monitor_writer;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb) TO sms_monitor_writer;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION refresh_sms_metrics_daily(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.refresh_sms_metrics_daily() FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.refresh_sms_metrics_daily() TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.refresh_sms_metrics_daily() TO sms_monitor_notifier;
+
+--
+-- Name: FUNCTION release_sms_notifications(p_worker text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.release_sms_notifications(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.release_sms_notifications(p_worker text) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.release_sms_notifications(p_worker text) TO sms_monitor_notifier;
+
+--
+-- Name: FUNCTION reporting_today(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.reporting_today(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.reporting_today(p_now timestamp with time zone) TO sms_monitor_writer;
+GRANT ALL ON FUNCTION sms_monitor.reporting_today(p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.reporting_today(p_now timestamp with time zone) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.reporting_today(p_now timestamp with time zone) TO sms_monitor_self;
+
+--
+-- Name: FUNCTION resolve_sms_alert(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.resolve_sms_alert(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.resolve_sms_alert(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION uninstall_sms_monitor_schedule(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.uninstall_sms_monitor_schedule() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _jsonb_merge_agg(jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) FROM PUBLIC;
