@@ -86,4 +86,15 @@ describe('generated types are up to date (run `npm run codegen` when this fails)
     expect(out).not.toMatch(/abc123|Dumped|SET |set_config/);
     expect(normaliseDump(dump.replace(/abc123/g, 'zzz999').replace(/15\.18/g, '16.4'))).toBe(out);
   });
+
+  it('docs/reference.md documents every public function, and only functions that exist', async () => {
+    const reference = readFileSync(path.join(repoRoot, 'docs', 'reference.md'), 'utf8');
+    const names = (await db.sql<Array<{ proname: string }>>`
+      select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+       where n.nspname = 'sms_monitor' and p.prokind = 'f' and p.proname !~ '^_'
+         and p.prorettype <> 'trigger'::regtype`).map((r) => r.proname).sort();
+    const documented = [...new Set([...reference.matchAll(/`sms_monitor\.([a-z][a-z0-9_]*)\(/g)].map((m) => m[1]!))].sort();
+    expect(documented).toEqual(names);
+    expect(reference).toContain('PostgreSQL 15 or newer');
+  });
 });
