@@ -5,7 +5,8 @@ export default defineConfig({
   // "sms-monitor-source" export condition), not to the built dist/.
   resolve: { conditions: ['sms-monitor-source'] },
   test: {
-    include: ['client/test/**/*.test.ts', 'notifier/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'server/test/**/*.test.ts'],
+    include: ['client/test/**/*.test.ts', 'notifier/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'server/test/**/*.test.ts',
+      'docker/test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
