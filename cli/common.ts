@@ -1,8 +1,12 @@
 // Shared by the operator commands: one strict client per invocation, --json or a human table,
 // and exit codes 0 ok / 1 failure / 2 usage (bad arguments, or input the database refused as
 // invalid: SQLSTATE 22023). Errors print what was wrong, and the SQLSTATE when there is one.
-import { Command, InvalidArgumentError } from 'commander';
-import { createSmsMonitor, type SmsMonitor } from '../client/client.ts';
+//
+// Start-up cost: this file and every cli/<command>.ts load only commander and small local modules
+// at start; the client (postgres.js), graphile-migrate, the notifier (pino, nodemailer, zod) are
+// imported inside the action that needs them, so `sms-monitor --help` costs about a Node start.
+import { type Command, InvalidArgumentError } from 'commander';
+import type { SmsMonitor } from '../client/client.ts';
 import { resolveDatabaseUrl } from '../client/config.ts';
 import { SmsMonitorError, SmsMonitorValidationError, toSmsMonitorError } from '../client/errors.ts';
 
@@ -18,6 +22,7 @@ export function withClient<A extends unknown[]>(
   return async (...args: A) => {
     let client: SmsMonitor | null = null;
     try {
+      const { createSmsMonitor } = await import('../client/client.ts');
       client = createSmsMonitor(resolveDatabaseUrl(program.opts().databaseUrl as string | undefined), {
         strict: true,
         connection: { max: 1, connect_timeout: 10 },

@@ -1,6 +1,6 @@
 // sms-monitor record <type> [--user <uuid>] [--value <n>] [--at <time>]: one event, written at once.
 import { Command, InvalidArgumentError } from 'commander';
-import { METRIC_KINDS, type MetricType } from '../client/client.ts';
+import { METRIC_KINDS, type MetricType } from '../client/types.ts';
 import { withClient } from './common.ts';
 
 export function registerRecord(program: Command): void {
