@@ -94,3 +94,20 @@ export function parseUuid(text: string): string {
   if (!UUID_RE.test(text)) throw new InvalidArgumentError(`"${text}" is not an alert id (a UUID)`);
   return text;
 }
+
+/** An outbox status as operators read it: pending is "waiting" (queued, or between retries). */
+export function statusWord(status: unknown): string {
+  return status === 'pending' ? 'waiting' : String(status);
+}
+
+/**
+ * An incident's notification_status ({"slack/trigger": "sent", ...}) in a few words: "sent" when
+ * every notification went out, else the ones that did not ("pagerduty/trigger failed, slack/trigger
+ * waiting"); "-" when there is none (silenced, or no channel).
+ */
+export function notificationSummary(status: unknown): string {
+  const entries = Object.entries((status ?? {}) as Record<string, string>).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return '-';
+  const open = entries.filter(([, s]) => s !== 'sent');
+  return open.length === 0 ? 'sent' : open.map(([k, s]) => `${k} ${statusWord(s)}`).join(', ');
+}
