@@ -45,8 +45,22 @@ function report(name: string, error: unknown): number {
     : (error as { name?: string }).name === 'PostgresError' || (error as { code?: unknown }).code !== undefined
       ? toSmsMonitorError(error) : new SmsMonitorError((error as Error).message ?? String(error), 'ERROR');
   const state = /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : '';
+  if (schemaMissing(e)) {
+    console.error(`sms-monitor ${name}: this database has no sms-monitor schema, or an older one (${e.message}): `
+      + 'run `sms-monitor migrate` first');
+    return 1;
+  }
   console.error(`sms-monitor ${name}: ${e.message}${state}`);
   return e instanceof SmsMonitorValidationError || e.code === '22023' ? 2 : 1;
+}
+
+/**
+ * The schema is absent (3F000 schema "sms_monitor" does not exist) or older than this CLI (42883
+ * no such function, 42P01 no such table, 42703 no such column in sms_monitor): migrate fixes both.
+ */
+export function schemaMissing(e: { code?: string; message?: string }): boolean {
+  if (e.code === '3F000') return /sms_monitor/.test(e.message ?? '');
+  return ['42883', '42P01', '42703'].includes(e.code ?? '') && /sms_monitor/.test(e.message ?? '');
 }
 
 export function printJson(value: unknown): void {

@@ -31,6 +31,9 @@ export async function migrateDatabase(url: string, options: MigrateOptions = {})
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const outcomes: ExtensionOutcome[] = [];
   try {
+    const [v] = await sql<Array<{ num: string; version: string }>>`
+      select current_setting('server_version_num') as num, current_setting('server_version') as version`;
+    assertServerVersion(Number(v!.num), v!.version);
     await assertCanCreateRoles(sql);
     outcomes.push(await ensurePgCron(sql));
     if (options.pgtap !== false) outcomes.push(await ensurePgTap(sql));
@@ -58,6 +61,17 @@ export async function migrateDatabase(url: string, options: MigrateOptions = {})
 }
 
 type Sql = postgres.Sql<Record<string, never>>;
+
+/** The oldest PostgreSQL the schema runs on: unique constraints use NULLS NOT DISTINCT (15). */
+export const MIN_SERVER_VERSION_NUM = 150000;
+
+/** Stops before any migration on a server older than PostgreSQL 15, saying why. */
+export function assertServerVersion(versionNum: number, version: string): void {
+  if (!Number.isFinite(versionNum) || versionNum < MIN_SERVER_VERSION_NUM) {
+    throw new Error(`PostgreSQL 15 or newer is required, this server is ${version}: the schema's unique `
+      + 'constraints use NULLS NOT DISTINCT (PostgreSQL 15). Nothing was changed.');
+  }
+}
 
 export const ROLES = ['sms_monitor_writer', 'sms_monitor_reader', 'sms_monitor_admin', 'sms_monitor_self',
   'sms_monitor_notifier'] as const;
