@@ -10,8 +10,13 @@ if [[ ! -d node_modules/.bin || ! -f node_modules/.package-lock.json \
   # `npm install`, not `npm ci`: vite lists a Windows-only optional package that this registry
   # does not serve, and `npm ci` refuses a lock file without it while `npm install` (same lock,
   # left unchanged) skips the optional package as it should.
-  echo "[deps] installing npm dependencies (npm install from package-lock.json)" >&2
+  count=$(node -e 'const l = require("./package-lock.json");
+    console.log(Object.keys(l.packages ?? {}).filter((k) => k.startsWith("node_modules/")).length)' 2>/dev/null || echo "the")
+  echo "[deps] installing $count npm packages from package-lock.json (npm install): about 1-2 minutes" \
+    "the first time; npm prints a summary when it is done" >&2
+  t0=$SECONDS
   npm install --no-audit --no-fund >&2
+  echo "[deps] npm packages installed in $((SECONDS - t0)) s" >&2
 fi
 # The compiled JavaScript the CLI runs (dist/): rebuilt when any TypeScript source is newer.
 stamp=dist/.build-stamp
