@@ -39,7 +39,7 @@ async function sums(): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((r) => [r.t, r.v]));
 }
 
-describe('record --stdin', () => {
+describe('record --stdin', { timeout: 180_000 }, () => {
   it('records JSON lines in chunks, skipping blank lines', async () => {
     const input = [
       line({ metric_type: 'sent_count', user_id: U, occurred_at: '2026-04-01T10:00:00Z' }),
@@ -87,7 +87,7 @@ describe('record --stdin', () => {
   });
 });
 
-describe('a database without the schema', () => {
+describe('a database without the schema', { timeout: 180_000 }, () => {
   let bare: string;
   beforeAll(async () => {
     const admin = postgres(inject('adminUrl'), { max: 1, onnotice: () => {} });
@@ -113,7 +113,7 @@ describe('a database without the schema', () => {
   });
 });
 
-describe('migrate: PostgreSQL 15 or newer', () => {
+describe('migrate: PostgreSQL 15 or newer', { timeout: 180_000 }, () => {
   it('an older server is refused before anything is changed, newer ones pass', () => {
     expect(() => assertServerVersion(140011, '14.11 (Debian 14.11-1)')).toThrow(
       'PostgreSQL 15 or newer is required, this server is 14.11 (Debian 14.11-1): the schema\'s unique constraints use '
@@ -124,7 +124,7 @@ describe('migrate: PostgreSQL 15 or newer', () => {
   });
 });
 
-describe('colour', () => {
+describe('colour', { timeout: 180_000 }, () => {
   // vitest colours through tinyrainbow, which ignores whether stdout is a terminal.
   const paint = (env: NodeJS.ProcessEnv, prelude = ''): Promise<string> => new Promise((resolve, reject) => {
     execFile('bash', ['-c', `source scripts/lib.sh; ${prelude} node --input-type=module -e "import c from 'tinyrainbow'; process.stdout.write(c.red('x'))"`],

@@ -46,7 +46,7 @@ async function outbox(alertId: string, rows: Array<[string, string, string, numb
   return ids;
 }
 
-describe('silence list | lift', () => {
+describe('silence list | lift', { timeout: 180_000 }, () => {
   it('list shows what is in force, lift ends it once, the second lift says so', async () => {
     expect(await cli('silence', 'list')).toMatchObject({ code: 0, stdout: 'no silences in force or upcoming\n' });
     const made = await cli('silence', 'opt_out_rate_warning', '--for', '2h', '--reason', 'carrier migration', '--json');
@@ -90,7 +90,7 @@ describe('silence list | lift', () => {
   });
 });
 
-describe('alerts show | ack twice | notification state', () => {
+describe('alerts show | ack twice | notification state', { timeout: 180_000 }, () => {
   let ids: Record<string, string>;
   beforeAll(async () => {
     await incident(A1, 'delivery_rate_critical', '2026-05-10T10:00:00Z');
@@ -156,7 +156,7 @@ describe('alerts show | ack twice | notification state', () => {
   });
 });
 
-describe('notifications list | retry', () => {
+describe('notifications list | retry', { timeout: 180_000 }, () => {
   const A3 = '55555555-0000-0000-0000-000000000003';
   let ids: Record<string, string>;
   beforeAll(async () => {

@@ -31,7 +31,7 @@ function loadedBy(...args: string[]): Promise<{ code: number; modules: string[];
 const HEAVY = ['postgres', 'graphile-migrate', '@graphile/logger', 'pg', 'pino', 'nodemailer', 'zod'];
 const heavy = (modules: string[]) => modules.filter((m) => HEAVY.some((h) => m.includes(`/node_modules/${h}/`)));
 
-describe('CLI start-up', () => {
+describe('CLI start-up', { timeout: 180_000 }, () => {
   it('--help loads commander and the command files only, none of the heavy modules', async () => {
     const r = await loadedBy('--help');
     expect(r.code).toBe(0);
