@@ -1,8 +1,12 @@
 // Shared by the operator commands: one strict client per invocation, --json or a human table,
 // and exit codes 0 ok / 1 failure / 2 usage (bad arguments, or input the database refused as
 // invalid: SQLSTATE 22023). Errors print what was wrong, and the SQLSTATE when there is one.
-import { Command, InvalidArgumentError } from 'commander';
-import { createSmsMonitor, type SmsMonitor } from '../client/client.ts';
+//
+// Start-up cost: this file and every cli/<command>.ts load only commander and small local modules
+// at start; the client (postgres.js), graphile-migrate, the notifier (pino, nodemailer, zod) are
+// imported inside the action that needs them, so `sms-monitor --help` costs about a Node start.
+import { type Command, InvalidArgumentError } from 'commander';
+import type { SmsMonitor } from '../client/client.ts';
 import { resolveDatabaseUrl } from '../client/config.ts';
 import { SmsMonitorError, SmsMonitorValidationError, toSmsMonitorError } from '../client/errors.ts';
 
@@ -18,6 +22,7 @@ export function withClient<A extends unknown[]>(
   return async (...args: A) => {
     let client: SmsMonitor | null = null;
     try {
+      const { createSmsMonitor } = await import('../client/client.ts');
       client = createSmsMonitor(resolveDatabaseUrl(program.opts().databaseUrl as string | undefined), {
         strict: true,
         connection: { max: 1, connect_timeout: 10 },
@@ -40,8 +45,22 @@ function report(name: string, error: unknown): number {
     : (error as { name?: string }).name === 'PostgresError' || (error as { code?: unknown }).code !== undefined
       ? toSmsMonitorError(error) : new SmsMonitorError((error as Error).message ?? String(error), 'ERROR');
   const state = /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : '';
+  if (schemaMissing(e)) {
+    console.error(`sms-monitor ${name}: this database has no sms-monitor schema, or an older one (${e.message}): `
+      + 'run `sms-monitor migrate` first');
+    return 1;
+  }
   console.error(`sms-monitor ${name}: ${e.message}${state}`);
   return e instanceof SmsMonitorValidationError || e.code === '22023' ? 2 : 1;
+}
+
+/**
+ * The schema is absent (3F000 schema "sms_monitor" does not exist) or older than this CLI (42883
+ * no such function, 42P01 no such table, 42703 no such column in sms_monitor): migrate fixes both.
+ */
+export function schemaMissing(e: { code?: string; message?: string }): boolean {
+  if (e.code === '3F000') return /sms_monitor/.test(e.message ?? '');
+  return ['42883', '42P01', '42703'].includes(e.code ?? '') && /sms_monitor/.test(e.message ?? '');
 }
 
 export function printJson(value: unknown): void {
@@ -88,4 +107,21 @@ export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 export function parseUuid(text: string): string {
   if (!UUID_RE.test(text)) throw new InvalidArgumentError(`"${text}" is not an alert id (a UUID)`);
   return text;
+}
+
+/** An outbox status as operators read it: pending is "waiting" (queued, or between retries). */
+export function statusWord(status: unknown): string {
+  return status === 'pending' ? 'waiting' : String(status);
+}
+
+/**
+ * An incident's notification_status ({"slack/trigger": "sent", ...}) in a few words: "sent" when
+ * every notification went out, else the ones that did not ("pagerduty/trigger failed, slack/trigger
+ * waiting"); "-" when there is none (silenced, or no channel).
+ */
+export function notificationSummary(status: unknown): string {
+  const entries = Object.entries((status ?? {}) as Record<string, string>).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return '-';
+  const open = entries.filter(([, s]) => s !== 'sent');
+  return open.length === 0 ? 'sent' : open.map(([k, s]) => `${k} ${statusWord(s)}`).join(', ');
 }

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAlerts } from './alerts.ts';
 import { registerCheck } from './check.ts';
 import { registerMigrate } from './migrate.ts';
+import { registerNotifications } from './notifications.ts';
 import { registerNotifier } from './notifier.ts';
 import { registerRecord } from './record.ts';
 import { registerSilence } from './silence.ts';
@@ -25,6 +26,7 @@ registerCheck(program);
 registerThresholds(program);
 registerAlerts(program);
 registerSilence(program);
+registerNotifications(program);
 registerRecord(program);
 
 try {

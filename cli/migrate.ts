@@ -1,6 +1,6 @@
+// sms-monitor migrate: apply the committed migrations (client/migrate.ts, loaded on use).
 import type { Command } from 'commander';
 import { resolveDatabaseUrl } from '../client/config.ts';
-import { migrateDatabase } from '../client/migrate.ts';
 
 export function registerMigrate(program: Command): void {
   program
@@ -10,6 +10,7 @@ export function registerMigrate(program: Command): void {
     .option('--include-current', 'also run migrations/current.sql (development and tests only)')
     .action(async (opts: { pgtap: boolean; includeCurrent?: boolean }) => {
       const url = resolveDatabaseUrl(program.opts().databaseUrl);
+      const { migrateDatabase } = await import('../client/migrate.ts');
       await migrateDatabase(url, { pgtap: opts.pgtap, includeCurrent: opts.includeCurrent });
       console.error('[migrate] done');
     });

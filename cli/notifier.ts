@@ -1,7 +1,7 @@
+// sms-monitor notifier: the daemon (notifier/, with pino, postgres, zod and nodemailer: loaded on use).
 import type { Command } from 'commander';
 import { resolveDatabaseUrl } from '../client/config.ts';
-import { loadNotifierConfig, type NotifierFlags } from '../notifier/config.ts';
-import { runNotifier } from '../notifier/daemon.ts';
+import type { NotifierFlags } from '../notifier/config.ts';
 
 export function registerNotifier(program: Command): void {
   program
@@ -28,6 +28,8 @@ export function registerNotifier(program: Command): void {
       // Secrets (webhook URL, routing key, SMTP URL) come from the environment only: flags show in `ps`.
       const flags: NotifierFlags = { ...opts, slackWebhookUrl: undefined, pagerdutyIntegrationKey: undefined, smtpUrl: undefined };
       const url = resolveDatabaseUrl(program.opts().databaseUrl);
+      const [{ loadNotifierConfig }, { runNotifier }] = await Promise.all([
+        import('../notifier/config.ts'), import('../notifier/daemon.ts')]);
       const config = loadNotifierConfig(url, process.env, flags);
       await runNotifier(config);
       process.exit(0);

@@ -1,6 +1,7 @@
 // sms-monitor status: today's health, the week, and open incidents (api_metrics_summary).
 import { type Command, InvalidArgumentError } from 'commander';
-import { printJson, printTable, withClient } from './common.ts';
+import { printNotificationErrors } from './alerts.ts';
+import { notificationSummary, printJson, printTable, withClient } from './common.ts';
 
 export function registerStatus(program: Command): void {
   program
@@ -27,9 +28,13 @@ export function registerStatus(program: Command): void {
         + `${pct(week.delivery_rate_percent)}, avg daily cost $${week.avg_daily_cost_usd}`);
       console.log(`open incidents: ${alerts.unresolved_count}${alerts.unresolved_count > alerts.recent.length ? ` (newest ${alerts.recent.length} below)` : ''}`);
       if (alerts.recent.length) {
-        printTable(['id', 'alert_type', 'severity', 'value', 'threshold', 'triggered_at', 'acknowledged'],
+        // The summary carries no notification state: read it from api_alerts for these incidents.
+        const open = await client.alerts({ type: 'unresolved', limit: 200 });
+        const byId = new Map(open.data.map((a) => [a.id, a]));
+        printTable(['id', 'alert_type', 'severity', 'value', 'threshold', 'triggered_at', 'acknowledged', 'notifications'],
           alerts.recent.map((a) => [a.id, a.alert_type, a.severity, a.metric_value, a.threshold_value, a.triggered_at,
-            a.acknowledged_at ? 'yes' : 'no']));
+            a.acknowledged_at ? 'yes' : 'no', notificationSummary(byId.get(a.id)?.notification_status)]));
+        printNotificationErrors(alerts.recent.map((a) => byId.get(a.id) ?? { id: a.id }));
       }
     }));
 }

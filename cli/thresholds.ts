@@ -1,6 +1,6 @@
 // sms-monitor thresholds list | set <alert_type> key=value...: read and tune the alert rules.
 import { Command, InvalidArgumentError } from 'commander';
-import { THRESHOLD_KEYS, type ThresholdChanges } from '../client/client.ts';
+import { THRESHOLD_KEYS, type ThresholdChanges } from '../client/types.ts';
 import { printJson, printTable, UsageError, withClient } from './common.ts';
 
 export function registerThresholds(program: Command): void {

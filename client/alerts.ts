@@ -2,11 +2,16 @@
 import { SmsMonitorNotFoundError, SmsMonitorValidationError, toSmsMonitorError } from './errors.ts';
 import { SmsMonitorDashboards } from './dashboards.ts';
 import {
-  THRESHOLD_COLUMNS, THRESHOLD_KEYS, type AlertRow, type CheckResult, type SilenceRow, type ThresholdChanges,
-  type ThresholdRow,
+  THRESHOLD_COLUMNS, THRESHOLD_KEYS, type AcknowledgeResult, type AlertDetail, type AlertRow, type CheckResult,
+  type NotificationRow, type NotificationsQuery, type SilenceRow, type ThresholdChanges, type ThresholdRow,
 } from './types.ts';
 import { withNumbers } from './numbers.ts';
-import { text, uuid } from './validate.ts';
+import { int, text, uuid } from './validate.ts';
+
+const NOTIFICATION_STATUSES: Record<string, string[]> = {
+  failed: ['failed'], dead: ['dead'], waiting: ['pending'], sent: ['sent'],
+  unsent: ['pending', 'failed', 'dead'], all: ['pending', 'sent', 'failed', 'dead'],
+};
 
 export class SmsMonitorAlerts extends SmsMonitorDashboards {
   /** resolve_sms_alert: the incident row after resolving (unchanged if it was resolved). */
@@ -21,6 +26,76 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
     return this.rpc('acknowledge_sms_alert', { p_alert_id: alertId, p_by: by });
   }
 
+  /**
+   * acknowledge_sms_alert, saying whether this call did it: `acknowledged` is false when the
+   * incident was acknowledged or resolved before (nothing changed; the row says when and by whom).
+   */
+  async acknowledgeAlert(alertId: string, by?: string): Promise<AcknowledgeResult> {
+    this.assertOpen();
+    uuid('alert_id', alertId, true);
+    try {
+      // acknowledge_sms_alert stamps p_now (default now(), the transaction's start): equal to this
+      // statement's now() exactly when this call acknowledged it, even against a concurrent ack.
+      const [row] = await this.sql<Array<AlertRow & { acknowledged_now: boolean | null }>>`
+        select a.*, a.acknowledged_at = now() as acknowledged_now
+          from sms_monitor.acknowledge_sms_alert(${alertId}::uuid, ${by ?? null}::text) a`;
+      const { acknowledged_now, ...alert } = row!;
+      return { acknowledged: acknowledged_now === true, alert: alert as AlertRow };
+    } catch (error) {
+      throw toSmsMonitorError(error);
+    }
+  }
+
+  /** One incident and each of its notifications (channel, event, status, attempts, last error); unknown id: P0002. */
+  async alert(alertId: string): Promise<AlertDetail> {
+    this.assertOpen();
+    uuid('alert_id', alertId, true);
+    try {
+      const [alert] = await this.sql<AlertRow[]>`select * from sms_monitor.sms_alert_history where id = ${alertId}::uuid`;
+      if (!alert) throw new SmsMonitorNotFoundError(`alert_id: alert ${alertId} does not exist`);
+      const notifications = await this.sql<NotificationRow[]>`
+        select * from sms_monitor.sms_alert_notifications where alert_id = ${alertId}::uuid order by id`;
+      return { alert, notifications: [...notifications] };
+    } catch (error) {
+      throw toSmsMonitorError(error);
+    }
+  }
+
+  /** Outbox rows, newest first: by default every one not yet sent (failed, dead, waiting). */
+  async notifications(query: NotificationsQuery = {}): Promise<NotificationRow[]> {
+    this.assertOpen();
+    const status = query.status ?? 'unsent';
+    const statuses = NOTIFICATION_STATUSES[status];
+    if (!statuses || !Object.hasOwn(NOTIFICATION_STATUSES, status)) {
+      throw new SmsMonitorValidationError('status', `must be one of ${Object.keys(NOTIFICATION_STATUSES).join(', ')} (got ${JSON.stringify(status)})`);
+    }
+    const alertId = uuid('alert_id', query.alertId, false);
+    const limit = query.limit ?? 100;
+    int('limit', limit);
+    if (limit < 1 || limit > 1000) throw new SmsMonitorValidationError('limit', `must be between 1 and 1000 (got ${limit})`);
+    try {
+      return [...await this.sql<NotificationRow[]>`
+        select * from sms_monitor.sms_alert_notifications
+         where status = any (${statuses}::text[]) and (${alertId}::uuid is null or alert_id = ${alertId}::uuid)
+         order by id desc limit ${limit}`];
+    } catch (error) {
+      throw toSmsMonitorError(error);
+    }
+  }
+
+  /**
+   * retry_sms_notifications: failed and dead notifications pending again (attempts 0, due now,
+   * the notifier told by NOTIFY): one by `id`, one incident's by `alertId`, or all with neither.
+   * Returns the rows reset.
+   */
+  retryNotifications(target: { id?: number | string; alertId?: string } = {}): Promise<NotificationRow[]> {
+    if (target.id !== undefined && !/^[1-9]\d{0,17}$/.test(String(target.id))) {
+      throw new SmsMonitorValidationError('id', `must be a positive notification id (got ${JSON.stringify(target.id)})`);
+    }
+    uuid('alert_id', target.alertId, false);
+    return this.rpc('retry_sms_notifications', { p_id: target.id, p_alert_id: target.alertId });
+  }
+
   /** silence_sms_alerts: null alert type = every rule; incidents are still recorded, not notified. */
   silence(alertType: string | null, until: Date, reason: string): Promise<SilenceRow> {
     if (!(until instanceof Date) || Number.isNaN(until.getTime())) {
@@ -28,6 +103,29 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
     }
     text('reason', reason);
     return this.rpc('silence_sms_alerts', { p_alert_type: alertType, p_until: until, p_reason: reason });
+  }
+
+  /** list_sms_alert_silences: silences in force or upcoming (includeEnded: all of them), by start time. */
+  silences(options: { includeEnded?: boolean } = {}): Promise<SilenceRow[]> {
+    return this.rpc('list_sms_alert_silences', { p_include_ended: options.includeEnded ?? false });
+  }
+
+  /**
+   * lift_sms_alert_silence, saying whether this call lifted it (`lifted` false: it was lifted or
+   * had ended before; the row says when). Unknown id: SmsMonitorNotFoundError.
+   */
+  async liftSilence(silenceId: number): Promise<{ lifted: boolean; silence: SilenceRow }> {
+    this.assertOpen();
+    int('silence_id', silenceId);
+    try {
+      // lifted_at is lift_sms_alert_silence's p_now (default now()): equal to now() only if this call lifted it.
+      const [row] = await this.sql<Array<SilenceRow & { lifted_now: boolean | null }>>`
+        select s.*, s.lifted_at = now() as lifted_now from sms_monitor.lift_sms_alert_silence(${silenceId}::bigint) s`;
+      const { lifted_now, ...silence } = row!;
+      return { lifted: lifted_now === true, silence: silence as SilenceRow };
+    } catch (error) {
+      throw toSmsMonitorError(error);
+    }
   }
 
   /** check_sms_alerts: evaluates every enabled rule once; one row per rule with what it did. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from './migrate.ts';
+import { repoRoot } from './paths.ts';
 
 /** Precedence: explicit flag > DATABASE_URL > the embedded dev cluster started by `npm start`. */
 export function resolveDatabaseUrl(flag?: string): string {

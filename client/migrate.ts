@@ -1,8 +1,6 @@
 // Apply the committed migrations (graphile-migrate) to a database, creating the optional
 // extensions first where the server has them and the caller may create them. Everything that is
 // skipped is said, with the reason, so an operator on a managed database knows what is missing.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import postgres from 'postgres';
 import { migrate as graphileMigrate, watch as graphileWatch } from 'graphile-migrate';
@@ -10,19 +8,9 @@ import { Logger } from '@graphile/logger';
 // graphile-migrate keeps its pg pools alive 200 ms after use and calls process.exit(1) if a pooled
 // connection then dies (a test dropping its database, a server restart): close them right away.
 import { clearAllPools } from 'graphile-migrate/dist/pgReal.js';
+import { repoRoot } from './paths.ts';
 
-/**
- * The package's root (where package.json, sql/ and migrations/ are): found by walking up from this
- * file, so it is the same from the TypeScript sources (client/) and the built JavaScript (dist/client/).
- */
-export const repoRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
-
-function findPackageRoot(start: string): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'migrations'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`sms-monitor: no package root (package.json beside migrations/) above ${start}`);
-  }
-}
+export { repoRoot } from './paths.ts';
 
 export interface MigrateOptions {
   /** Create the pgTAP extension (schema pgtap) where available. Default true. */
@@ -47,6 +35,9 @@ export async function migrateDatabase(url: string, options: MigrateOptions = {})
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const outcomes: ExtensionOutcome[] = [];
   try {
+    const [v] = await sql<Array<{ num: string; version: string }>>`
+      select current_setting('server_version_num') as num, current_setting('server_version') as version`;
+    assertServerVersion(Number(v!.num), v!.version);
     await assertCanCreateRoles(sql);
     outcomes.push(await ensurePgCron(sql));
     if (options.pgtap !== false) outcomes.push(await ensurePgTap(sql));
@@ -74,6 +65,17 @@ export async function migrateDatabase(url: string, options: MigrateOptions = {})
 }
 
 type Sql = postgres.Sql<Record<string, never>>;
+
+/** The oldest PostgreSQL the schema runs on: unique constraints use NULLS NOT DISTINCT (15). */
+export const MIN_SERVER_VERSION_NUM = 150000;
+
+/** Stops before any migration on a server older than PostgreSQL 15, saying why. */
+export function assertServerVersion(versionNum: number, version: string): void {
+  if (!Number.isFinite(versionNum) || versionNum < MIN_SERVER_VERSION_NUM) {
+    throw new Error(`PostgreSQL 15 or newer is required, this server is ${version}: the schema's unique `
+      + 'constraints use NULLS NOT DISTINCT (PostgreSQL 15). Nothing was changed.');
+  }
+}
 
 export const ROLES = ['sms_monitor_writer', 'sms_monitor_reader', 'sms_monitor_admin', 'sms_monitor_self',
   'sms_monitor_notifier'] as const;

@@ -160,6 +160,28 @@ export type AlertRow = SmsMonitorFunctions['resolve_sms_alert']['returns'];
 export type CheckResult = SmsMonitorFunctions['check_sms_alerts']['returns'];
 export type SilenceRow = SmsMonitorFunctions['silence_sms_alerts']['returns'];
 
+/** A row of the outbox sms_alert_notifications (id as the driver returns a bigint: a string). */
+export type NotificationRow = SmsMonitorFunctions['retry_sms_notifications']['returns'];
+/** Which notifications: waiting = pending (queued or between retries); unsent = every status but sent. */
+export type NotificationStatusFilter = 'failed' | 'dead' | 'waiting' | 'sent' | 'unsent' | 'all';
+export interface NotificationsQuery {
+  /** Default 'unsent' (failed, dead and waiting). */
+  status?: NotificationStatusFilter;
+  /** One incident's notifications only. */
+  alertId?: string;
+  /** At most this many, newest first: 1-1000, default 100. */
+  limit?: number;
+}
+/** An incident with every notification of it, oldest first. */
+export interface AlertDetail {
+  alert: AlertRow;
+  notifications: NotificationRow[];
+}
+/** acknowledgeAlert: whether this call acknowledged it (false: it was acknowledged or resolved before). */
+export interface AcknowledgeResult {
+  acknowledged: boolean;
+  alert: AlertRow;
+}
 /** A row of sms_alert_thresholds, typed from the generated table types. */
 export type ThresholdRow = Selectable<DB['sms_alert_thresholds']>;
 /** The tunable columns of a rule (plain SQL UPDATE works too; the table's trigger validates either way). */

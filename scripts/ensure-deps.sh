@@ -9,8 +9,13 @@ if [[ ! -d node_modules/.bin || ! -f node_modules/.package-lock.json \
       || package-lock.json -nt node_modules/.package-lock.json ]]; then
   # `npm ci`: exactly the committed lock file, never rewriting it (client/test/lockfile.test.ts
   # checks that the lock is in sync with package.json, optional platform entries included).
-  echo "[deps] installing npm dependencies (npm ci from package-lock.json)" >&2
+  count=$(node -e 'const l = require("./package-lock.json");
+    console.log(Object.keys(l.packages ?? {}).filter((k) => k.startsWith("node_modules/")).length)' 2>/dev/null || echo "the")
+  echo "[deps] installing $count npm packages from package-lock.json (npm ci): about 1-2 minutes" \
+    "the first time; npm prints a summary when it is done" >&2
+  t0=$SECONDS
   npm ci --no-audit --no-fund >&2
+  echo "[deps] npm packages installed in $((SECONDS - t0)) s" >&2
 fi
 # The compiled JavaScript the CLI runs (dist/): rebuilt when any TypeScript source is newer.
 stamp=dist/.build-stamp

@@ -30,3 +30,9 @@ redact_url() {
     if (u.password) u.password = "***";
     console.log(u.toString());'
 }
+
+# vitest (through tinyrainbow) colours its output whenever TERM is not "dumb", even into a pipe or
+# a log file. Plain text unless stdout is a terminal or the caller asked for colour (FORCE_COLOR).
+plain_output_unless_tty() {
+  if [[ ! -t 1 && -z "${FORCE_COLOR:-}" ]]; then export NO_COLOR=1; fi
+}

@@ -1,31 +1,92 @@
 #!/usr/bin/env bash
 # npm start: the whole system, locally. Installs what is missing, starts the embedded PostgreSQL
-# (with pg_cron) in .sms-monitor/ unless DATABASE_URL is set, applies the migrations, prints how
-# to connect, then runs the notifier daemon in the foreground until Ctrl-C (SIGINT/SIGTERM),
-# when it stops the daemon and the embedded database cleanly.
+# (with pg_cron) in .sms-monitor/<instance>/ unless DATABASE_URL is set, applies the migrations,
+# prints how to connect and what can deliver, then runs the notifier daemon until stopped.
+#
+# A service: SIGTERM or SIGINT to `npm start` (npm forwards both to this script), or Ctrl-C, stops
+# every child this script started (TERM, then waits for it) and the embedded PostgreSQL, and exits
+# 0. A child that ends on its own stops the rest and npm start fails with its status.
+# SMS_MONITOR_INSTANCE picks the embedded instance (default dev; tests use test-<name>).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
+
+instance=${SMS_MONITOR_INSTANCE:-dev}
+embedded=false
+pg_started=false
+children=()
+stopping=false
+status=0
+
+log() { echo "[start] $*" >&2; }
+
+stop_all() {
+  trap - INT TERM
+  $stopping && return
+  stopping=true
+  local pid
+  for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${children[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if $pg_started; then bash scripts/pg.sh stop "$instance" || true; fi
+}
+on_signal() {
+  log "$1: stopping"
+  stop_all
+  exit 0
+}
+# From the first line: a signal during set-up (npm install, initdb, migrations) stops what was
+# started so far once the step in progress returns.
+trap 'on_signal SIGTERM' TERM
+trap 'on_signal SIGINT' INT
+trap 'stop_all' EXIT   # a failing step (set -e) does not leave the embedded PostgreSQL running
+
+# Runs a long-lived child in the background and remembers it, so that stop_all stops it.
+# (The dashboard's HTTP server is started the same way, below.)
+start_child() {
+  "$@" &
+  children+=("$!")
+  log "started $* (pid $!)"
+}
+
 bash scripts/ensure-deps.sh
 
-embedded=false
 if [[ -z "${DATABASE_URL:-}" ]]; then
-  DATABASE_URL=$(bash scripts/pg.sh start dev)
   embedded=true
+  pg_started=true   # set first: a signal while pg.sh starts it still stops it
+  DATABASE_URL=$(bash scripts/pg.sh start "$instance")
 fi
 export DATABASE_URL
 url_hint='"$DATABASE_URL"'
-$embedded && url_hint='"$(cat .sms-monitor/dev/url)"'
+$embedded && url_hint="\"\$(cat .sms-monitor/$instance/url)\""
 
-npx sms-monitor migrate
+node bin/sms-monitor.js migrate
 
 redacted=$(redact_url "$DATABASE_URL")
 has_cron=$(psql_url "$DATABASE_URL" -XAtqc "select exists (select from pg_extension where extname = 'pg_cron')")
+
+# Which channels can deliver here (the notifier reads the same variables; see docs/notifier.md),
+# and which enabled rules would have every notification fail as "not configured".
+configured=(log)
+missing=()
+if [[ -n "${SLACK_WEBHOOK_URL:-}" ]]; then configured+=(slack); else missing+=("slack (set SLACK_WEBHOOK_URL)"); fi
+if [[ -n "${PAGERDUTY_INTEGRATION_KEY:-}" ]]; then configured+=(pagerduty); else missing+=("pagerduty (set PAGERDUTY_INTEGRATION_KEY)"); fi
+if [[ -n "${SMTP_URL:-}" && -n "${ALERT_EMAIL_FROM:-}" && -n "${ALERT_EMAIL_TO:-}" ]]; then configured+=(email)
+else missing+=("email (set SMTP_URL, ALERT_EMAIL_FROM and ALERT_EMAIL_TO)"); fi
+channel_list=$(IFS=,; echo "${configured[*]}")
+unreached=$(psql_url "$DATABASE_URL" -XAtq -v channels="{$channel_list}" <<'SQL'
+select coalesce(string_agg(format('%s (%s)', alert_type, array_to_string(notification_channels, ', ')), '; ' order by alert_type), '')
+  from sms_monitor.sms_alert_thresholds
+ where is_enabled and not (notification_channels && :'channels'::text[]);
+SQL
+)
+
 cat <<INFO
 
 sms-monitor is running.
-  database:   $redacted$($embedded && echo "  (embedded; full URL with password in .sms-monitor/dev/url)")
+  database:   $redacted$($embedded && echo "  (embedded; full URL with password in .sms-monitor/$instance/url)")
   evaluation: $([[ $has_cron == t ]] && echo "pg_cron runs sms_monitor.check_sms_alerts() every minute" || echo "no pg_cron here: the notifier evaluates every 60 s")
+  channels:   can deliver: $(IFS=' '; echo "${configured[*]}")$([[ ${#missing[@]} -gt 0 ]] && printf '; not configured: %s' "$(printf '%s, ' "${missing[@]}" | sed 's/, $//')")
+  rules with no configured channel: ${unreached:-none}
   record a metric from psql:
     psql $url_hint -c "select sms_monitor.record_sms_event('sent_count', gen_random_uuid())"
   read today's figures:
@@ -34,30 +95,16 @@ Press Ctrl-C to stop.
 
 INFO
 
-child=
-status=0
-shutdown() {
-  trap - INT TERM
-  if [[ -n "$child" ]] && kill -0 "$child" 2>/dev/null; then
-    kill -TERM "$child" 2>/dev/null || true
-    wait "$child" 2>/dev/null || true
-  fi
-  if $embedded; then bash scripts/pg.sh stop dev; fi
-  exit "$status"
-}
-trap shutdown INT TERM
+args=()
+[[ $has_cron == t ]] || args+=(--evaluate-every 60s)
+start_child node bin/sms-monitor.js notifier "${args[@]}"
 
-if node bin/sms-monitor.js --help 2>/dev/null | grep -q "^  notifier"; then
-  args=()
-  [[ $has_cron == t ]] || args+=(--evaluate-every 60s)
-  node bin/sms-monitor.js notifier "${args[@]}" &
-else
-  echo "[start] (the notifier daemon is not part of this build yet; the database stays up)" >&2
-  sleep infinity &
-fi
-child=$!
-# The notifier ending on its own (a bad SLACK_WEBHOOK_URL, say) is a failure of npm start: keep
-# its exit status; Ctrl-C goes through the trap above and exits 0.
-wait "$child" || status=$?
-[[ $status -ne 0 ]] && echo "[start] the notifier exited with status $status; stopping" >&2
-shutdown
+# --- further services (e.g. the HTTP server: start_child node bin/sms-monitor.js serve) go here ---
+
+# Until a child ends on its own (a bad SLACK_WEBHOOK_URL, say): that is a failure of npm start.
+# A signal interrupts this wait and goes through on_signal, which exits 0.
+wait -n "${children[@]}" || status=$?
+log "a child exited on its own (status $status); stopping the rest"
+stop_all
+[[ $status -eq 0 ]] && status=1
+exit "$status"

@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
+plain_output_unless_tty   # no ANSI colour codes in logs written to a file (NO_COLOR)
 bash scripts/ensure-deps.sh || exit 1
 
 instance=${SMS_MONITOR_TEST_INSTANCE:-test}

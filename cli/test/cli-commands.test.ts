@@ -1,5 +1,6 @@
 // The operator commands as child processes (node bin/sms-monitor.js) against a fresh database:
-// output, --json and exit codes (0 ok, 1 failure, 2 usage).
+// output, --json and exit codes (0 ok, 1 failure, 2 usage). Each CLI run is a Node start: on a
+// loaded machine a test of a dozen runs needs more than the default 60 s (a deadline, not a timing).
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ function cli(...args: string[]): Promise<Run> {
 
 const U = 'c2000000-0000-0000-0000-000000000001';
 
-describe('sms-monitor CLI', () => {
+describe('sms-monitor CLI', { timeout: 180_000 }, () => {
   it('--help everywhere, exit 0', async () => {
     const runs = await Promise.all([cli('--help'), cli('status', '--help'), cli('thresholds', 'set', '--help'),
       cli('alerts', 'list', '--help'), cli('silence', '--help'), cli('record', '--help'), cli('check', '--help')]);

@@ -371,6 +371,31 @@ export interface SmsMonitorFunctions {
     };
     setof: false;
   };
+  /** Admin: re-sends failed and dead notifications (one by p_id, one incident's by p_alert_id, or all): pending, due now, attempts 0, NOTIFY sms_monitor_notifications. Rows followed by a delivered notification of the same incident and channel are skipped (out of order). Returns the rows reset. Not failed/dead, out of order, bad id: 22023; unknown id: P0002. */
+  retry_sms_notifications: {
+    args: {
+      p_id?: number | string | null;
+      p_alert_id?: string | null;
+    };
+    returns: {
+      id: string | null;
+      alert_id: string | null;
+      channel: string | null;
+      event: string | null;
+      status: string | null;
+      attempts: number | null;
+      max_attempts: number | null;
+      next_attempt_at: Date | null;
+      locked_by: string | null;
+      locked_until: Date | null;
+      last_error: string | null;
+      payload: Json | null;
+      created_at: Date | null;
+      updated_at: Date | null;
+      sent_at: Date | null;
+    };
+    setof: true;
+  };
   /** Silences a rule (NULL = all) from p_starts_at (default now) until p_until: incidents are recorded, not notified, and announced when the silence ends if still open. Returns the silence row. */
   silence_sms_alerts: {
     args: {
@@ -642,6 +667,16 @@ export const smsMonitorFunctions = {
     ],
     returns: 'sms_monitor.sms_alert_history',
     setof: false,
+    composite: true,
+    volatility: 'volatile',
+  },
+  retry_sms_notifications: {
+    args: [
+      { name: 'p_id', type: 'bigint', default: 'NULL::bigint' },
+      { name: 'p_alert_id', type: 'uuid', default: 'NULL::uuid' },
+    ],
+    returns: 'sms_monitor.sms_alert_notifications',
+    setof: true,
     composite: true,
     volatility: 'volatile',
   },
