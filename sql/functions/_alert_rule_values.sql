@@ -47,8 +47,9 @@ as $$
          when 'daily_limit_hit_rate' then 100 * s.limit_users / nullif(s.active_users, 0)
        end as value,
        case r.metric
-         when 'delivery_rate' then s.sent::bigint
-         when 'llm_failure_rate' then (s.llm_success + s.template_fallback)::bigint
+         -- saturating: a sample past bigint is as "enough" as any other (the sums stay numeric)
+         when 'delivery_rate' then least(s.sent, 9223372036854775807)::bigint
+         when 'llm_failure_rate' then least(s.llm_success + s.template_fallback, 9223372036854775807)::bigint
          else s.active_users
        end as sample,
        case r.metric

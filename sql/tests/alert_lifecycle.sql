@@ -14,8 +14,8 @@ begin
 end $f$;
 create function pg_temp.deliv(p_date date, p_hour int, p_sent int, p_delivered int) returns void
 language sql as $f$
-  select sms_monitor.record_sms_metric(p_date, p_hour, null, 'sent_count', p_sent);
-  select sms_monitor.record_sms_metric(p_date, p_hour, null, 'delivered_count', p_delivered);
+  select sms_monitor._record_metric(p_date, p_hour, null, 'sent_count', p_sent);
+  select sms_monitor._record_metric(p_date, p_hour, null, 'delivered_count', p_delivered);
 $f$;
 create function pg_temp.open_id(p_type text default 'delivery_rate_critical') returns uuid language sql as $f$
   select id from sms_monitor.sms_alert_history where alert_type = p_type and resolved_at is null
@@ -104,12 +104,12 @@ select pg_temp.deliv('2030-01-04', 12, 100, 93);
 select is(pg_temp.act('2030-01-04 12:10Z'), 'resolved', '(91 + 93) / 200 = 92 %: resolved at the recovery value');
 
 -- 5. auto-resolve without hysteresis (llm_failure_critical: > 50 %, no recovery value)
-select sms_monitor.record_sms_metric('2030-01-05', 10, null, 'llm_success_count', 10);
-select sms_monitor.record_sms_metric('2030-01-05', 10, null, 'template_fallback_count', 30);
+select sms_monitor._record_metric('2030-01-05', 10, null, 'llm_success_count', 10);
+select sms_monitor._record_metric('2030-01-05', 10, null, 'template_fallback_count', 30);
 select is(pg_temp.act('2030-01-05 10:30Z', 'llm_failure_critical'), 'fired', '30 / 40 = 75 % fallbacks > 50 %: fired');
 select is((select metric_value from res where alert_type = 'llm_failure_critical'), 75.0000, 'value 75');
-select sms_monitor.record_sms_metric('2030-01-05', 11, null, 'llm_success_count', 40);
-select sms_monitor.record_sms_metric('2030-01-05', 11, null, 'template_fallback_count', 10);
+select sms_monitor._record_metric('2030-01-05', 11, null, 'llm_success_count', 40);
+select sms_monitor._record_metric('2030-01-05', 11, null, 'template_fallback_count', 10);
 select is(pg_temp.act('2030-01-05 11:30Z', 'llm_failure_critical'), 'resolved', '40 / 90 = 44 %: resolved at once');
 select is((select metric_value from res where alert_type = 'llm_failure_critical'), 44.4444, 'value 44.4444');
 

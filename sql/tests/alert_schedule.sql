@@ -49,10 +49,10 @@ select is((select array[metric_retention_days, notification_retention_days, job_
   array[400, 30, 14], 'retention defaults: 400 days of metrics, 30 of sent notifications, 14 of job runs');
 select throws_ok($$update sms_monitor.settings set metric_retention_days = 31$$, '23514', null,
   'metric retention below 32 days is refused (the cost baseline needs 30 days)');
-select sms_monitor.record_sms_metric('2030-06-01'::date - 401, 10, null, 'sent_count', 1);
-select sms_monitor.record_sms_metric('2030-06-01'::date - 401, null, null, 'sent_count', 1);
-select sms_monitor.record_sms_metric('2030-06-01'::date - 400, 10, null, 'sent_count', 1);
-select sms_monitor.record_sms_metric('2030-06-01', 10, null, 'sent_count', 1);
+select sms_monitor._record_metric('2030-06-01'::date - 401, 10, null, 'sent_count', 1);
+select sms_monitor._record_metric('2030-06-01'::date - 401, null, null, 'sent_count', 1);
+select sms_monitor._record_metric('2030-06-01'::date - 400, 10, null, 'sent_count', 1);
+select sms_monitor._record_metric('2030-06-01', 10, null, 'sent_count', 1);
 -- b1: resolved long ago; b2: still open (its sent trigger is how a resolve finds its channels);
 -- b3: resolved after the cut-off (2030-05-02 12:00)
 insert into sms_monitor.sms_alert_history (id, alert_type, severity, metric, comparison, threshold_value, window_minutes,
