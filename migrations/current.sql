@@ -61,3 +61,49 @@ drop function if exists sms_monitor.get_user_sms_metrics(uuid, integer, timestam
 --!include functions/api_today_metrics.sql
 --!include functions/api_metrics_summary.sql
 --!include functions/_alert_rule_values.sql
+
+-- Per-rule isolation: a rule whose evaluation fails reports 'error'; its last error is kept.
+alter table sms_monitor.sms_alert_rule_state add column if not exists last_error text;
+comment on column sms_monitor.sms_alert_rule_state.last_error is
+  'When the last evaluation of the rule failed (last_action = ''error''): "SQLSTATE: message"; NULL otherwise.';
+-- The incident's PagerDuty dedup_key, fixed when it opens (a renamed rule keeps its incidents' keys).
+alter table sms_monitor.sms_alert_history add column if not exists dedup_key text;
+update sms_monitor.sms_alert_history h
+   set dedup_key = left('sms-monitor/' || h.alert_type || '/' || h.id::text, 255)
+ where h.dedup_key is null;
+alter table sms_monitor.sms_alert_history alter column dedup_key set not null;
+comment on column sms_monitor.sms_alert_history.dedup_key is
+  'PagerDuty dedup_key of the incident (sms-monitor/<alert_type at open>/<id>), fixed at open, used by every event.';
+--!include functions/_alert_history_dedup_key.sql
+create or replace trigger sms_alert_history_dedup_key before insert or update on sms_monitor.sms_alert_history
+  for each row execute function sms_monitor._alert_history_dedup_key();
+-- An incident is never resolved before it began or before it was acknowledged (NOT VALID: rows
+-- written before are not re-checked).
+alter table sms_monitor.sms_alert_history drop constraint if exists sms_alert_history_resolved_order_check;
+alter table sms_monitor.sms_alert_history add constraint sms_alert_history_resolved_order_check
+  check (resolved_at >= triggered_at and resolved_at >= acknowledged_at) not valid;
+
+--!include functions/_alert_enqueue.sql
+drop function if exists sms_monitor._alert_rule_values(timestamptz);
+--!include functions/_alert_rule_values.sql
+--!include functions/_alert_evaluate.sql
+--!include functions/check_sms_alerts.sql
+--!include functions/preview_sms_alerts.sql
+--!include views/sms_alert_status.sql
+--!include functions/_alert_operator_problem.sql
+--!include functions/_alert_resolve.sql
+--!include functions/_alert_acknowledge.sql
+--!include functions/resolve_sms_alert.sql
+--!include functions/acknowledge_sms_alert.sql
+--!include functions/_alert_thresholds_validate.sql
+--!include functions/silence_sms_alerts.sql
+-- Retention at the server's clock for everyone; the p_now form is internal (owner only).
+drop function if exists sms_monitor.apply_sms_retention(timestamptz);
+--!include functions/_apply_sms_retention.sql
+--!include functions/apply_sms_retention.sql
+-- Reader arguments: times and dates given, finite and within 2000-01-01 .. 2199-12-31 (22023, not 22008).
+--!include functions/api_alerts.sql
+--!include functions/api_daily_metrics.sql
+--!include functions/api_user_metrics.sql
+--!include functions/list_sms_alert_silences.sql
+--!include functions/lift_sms_alert_silence.sql

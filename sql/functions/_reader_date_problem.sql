@@ -16,3 +16,5 @@ $$;
 comment on function sms_monitor._reader_date_problem(text, date) is
   'Internal: "<field>: <problem>" when a date argument is NULL, infinite or outside 2000-01-01 .. 2199-12-31; else NULL.';
 revoke all on function sms_monitor._reader_date_problem(text, date) from public;
+grant execute on function sms_monitor._reader_date_problem(text, date)
+  to sms_monitor_reader, sms_monitor_admin, sms_monitor_self, sms_monitor_notifier;

@@ -24,8 +24,9 @@ declare
   v_delivery_healthy boolean;
   v_llm_healthy boolean;
 begin
-  if p_now is null or not isfinite(p_now) then
-    raise exception 'now: must be a finite time' using errcode = '22023';
+  -- given, finite, 2000-01-01 .. 2199-12-31: a year of days back never leaves the date range (no 22008)
+  if sms_monitor._reader_time_problem('now', p_now) is not null then
+    raise exception '%', sms_monitor._reader_time_problem('now', p_now) using errcode = '22023';
   end if;
   v_today := sms_monitor.reporting_today(p_now);
   v_live := coalesce(p_live, false) or not (select c.relispopulated from pg_catalog.pg_class c

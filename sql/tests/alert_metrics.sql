@@ -5,11 +5,11 @@ begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
 select plan(41);
 
-create temp table res as select * from sms_monitor.check_sms_alerts('2029-01-01 00:00Z') limit 0;
+create temp table res as select * from sms_monitor._alert_evaluate('2029-01-01 00:00Z') limit 0;
 create function pg_temp.chk(p_now timestamptz, p_type text) returns text language plpgsql as $f$
 begin
   truncate res;
-  insert into res select * from sms_monitor.check_sms_alerts(p_now);
+  insert into res select * from sms_monitor._alert_evaluate(p_now);
   return (select r.action || ' ' || coalesce(r.metric_value::text, 'NULL') || ' n=' || r.sample_size from res r where r.alert_type = p_type);
 end $f$;
 create function pg_temp.u(p_n int) returns uuid language sql immutable as $f$
@@ -67,7 +67,7 @@ select is(pg_temp.chk('2030-02-06 23:30Z', 'delivery_rate_day'), 'no_data NULL n
 update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = 'delivery_rate_day';
 
 -- the reporting timezone decides which buckets an instant falls in
-select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-07 00:00Z') from sms_monitor.sms_alert_history where resolved_at is null;
+select sms_monitor._alert_resolve(id, 'test', '2030-02-07 00:00Z') from sms_monitor.sms_alert_history where resolved_at is null;
 update sms_monitor.settings set reporting_timezone = 'Asia/Tokyo';
 select sms_monitor._record_metric('2030-02-07', 19, null, 'sent_count', 100);
 select sms_monitor._record_metric('2030-02-07', 19, null, 'delivered_count', 70);
@@ -76,10 +76,10 @@ select is(pg_temp.chk('2030-02-07 10:30Z', 'delivery_rate_critical'), 'fired 70.
 select matches((select detail from res where alert_type = 'delivery_rate_critical'),
   'window 2030-02-07 18:00 to 2030-02-07 20:00 \(Asia/Tokyo\)$', 'the detail names the local window');
 update sms_monitor.settings set reporting_timezone = 'UTC';
-select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-07 10:40Z') from sms_monitor.sms_alert_history where resolved_at is null;
+select sms_monitor._alert_resolve(id, 'test', '2030-02-07 10:40Z') from sms_monitor.sms_alert_history where resolved_at is null;
 
 -- a window over several days: the first day from its hour, whole days between, the last day up to its hour
-select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-18 00:00Z') from sms_monitor.sms_alert_history where resolved_at is null;
+select sms_monitor._alert_resolve(id, 'test', '2030-02-18 00:00Z') from sms_monitor.sms_alert_history where resolved_at is null;
 update sms_monitor.sms_alert_thresholds set window_minutes = 2940, is_enabled = true where alert_type = 'delivery_rate_day';
 select sms_monitor._record_metric(d::date, h, null, t, v) from (values
   ('2030-02-18', 8, 'sent_count', 100), ('2030-02-18', 8, 'delivered_count', 0),     -- before the window
@@ -91,7 +91,7 @@ select sms_monitor._record_metric(d::date, h, null, t, v) from (values
 select is(pg_temp.chk('2030-02-20 10:30Z', 'delivery_rate_day'), 'fired 83.3333 n=300',
   '49 hours back from 10:30 Feb 20 = from 09:00 Feb 18: (100 + 70 + 80) / 300');
 update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = 'delivery_rate_day';
-select sms_monitor.resolve_sms_alert(id, 'test', '2030-02-20 10:40Z') from sms_monitor.sms_alert_history where resolved_at is null;
+select sms_monitor._alert_resolve(id, 'test', '2030-02-20 10:40Z') from sms_monitor.sms_alert_history where resolved_at is null;
 
 -- DST (America/New_York): buckets are local hours, the window is [hour of p_now - W, hour of p_now].
 -- Spring forward, 2030-03-10: 02:00 EST (07:00 UTC) becomes 03:00 EDT, so local hour 2 never happens.
@@ -175,7 +175,7 @@ set local role sms_monitor_admin;
 select lives_ok($$select sms_monitor.silence_sms_alerts(null, now() + interval '1 hour', 'admin silences')$$, 'an admin silences');
 reset role;
 set local role sms_monitor_notifier;
-select lives_ok($$select count(*) from sms_monitor.check_sms_alerts('2030-12-01 00:00Z')$$,
+select lives_ok($$select count(*) from sms_monitor.check_sms_alerts()$$,
   'the notifier may run checks (notifier --evaluate-every)');
 reset role;
 

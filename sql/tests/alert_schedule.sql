@@ -86,7 +86,7 @@ begin
 end $f$;
 select * from pg_temp.job_runs();
 
-create temp table ret as select * from sms_monitor.apply_sms_retention('2030-06-01 12:00Z');
+create temp table ret as select * from sms_monitor._apply_sms_retention('2030-06-01 12:00Z');
 select is((select deleted from ret where target = 'sms_monitor.sms_metrics'), 2::bigint,
   'metrics: the hourly and the daily bucket of day 401 go, day 400 stays');
 select is((select array_agg(metric_date order by metric_date) from sms_monitor.sms_metrics),
@@ -111,7 +111,7 @@ end $f$;
 select * from pg_temp.job_runs_after();
 
 update sms_monitor.settings set metric_retention_days = 32;
-select is((select deleted from sms_monitor.apply_sms_retention('2030-06-01 12:00Z') where target = 'sms_monitor.sms_metrics'),
+select is((select deleted from sms_monitor._apply_sms_retention('2030-06-01 12:00Z') where target = 'sms_monitor.sms_metrics'),
   1::bigint, 'a shorter metric retention setting takes effect');
 select is((select array_agg(metric_date) from sms_monitor.sms_metrics), array['2030-06-01'::date], 'only the recent day is left');
 
