@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { METRIC_KINDS, type MetricType } from '../client/client.ts';
 import { withClient } from './common.ts';
+import { hasUtcOffset } from '../client/validate.ts';
 
 export function registerRecord(program: Command): void {
   program
@@ -13,7 +14,10 @@ export function registerRecord(program: Command): void {
       if (!/^\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError(`"${v}" is not a non-negative number`);
       return Number(v);
     })
-    .option('--at <time>', 'when it happened, ISO 8601 (default now)')
+    .option('--at <time>', 'when it happened, ISO 8601 with a UTC offset, e.g. 2026-03-29T01:30:00Z (default now)', (v: string) => {
+      if (!hasUtcOffset(v)) throw new InvalidArgumentError(`"${v}" has no UTC offset (say Z or +hh:mm, e.g. 2026-03-29T01:30:00Z)`);
+      return v;
+    })
     .option('--json', 'print what was recorded as JSON')
     .action(withClient(program, 'record', async (client, type: string,
       opts: { user?: string; value?: number; at?: string; json?: boolean }) => {

@@ -60,6 +60,10 @@ export interface SmsAlertHistory {
   alert_type: string;
   comparison: string;
   created_at: Generated<Timestamp>;
+  /**
+   * PagerDuty dedup_key of the incident (sms-monitor/<alert_type at open>/<id>), fixed at open, used by every event.
+   */
+  dedup_key: string;
   id: Generated<string>;
   last_evaluated_at: Timestamp | null;
   /**
@@ -118,6 +122,10 @@ export interface SmsAlertNotifications {
 export interface SmsAlertRuleState {
   alert_type: string;
   last_action: string | null;
+  /**
+   * When the last evaluation of the rule failed (last_action = 'error'): "SQLSTATE: message"; NULL otherwise.
+   */
+  last_error: string | null;
   last_evaluated_at: Timestamp | null;
   last_sample_size: Int8 | null;
   last_value: Numeric | null;
@@ -142,6 +150,7 @@ export interface SmsAlertStatus {
   comparison: string | null;
   is_enabled: boolean | null;
   last_action: string | null;
+  last_error: string | null;
   last_evaluated_at: Timestamp | null;
   last_sample_size: Int8 | null;
   last_value: Numeric | null;
@@ -197,6 +206,12 @@ export interface SmsAlertThresholds {
   window_minutes: Generated<number>;
 }
 
+export interface SmsIngestBatches {
+  batch_id: string;
+  created_at: Generated<Timestamp>;
+  recorded: number;
+}
+
 export interface SmsMetrics {
   created_at: Generated<Timestamp>;
   id: Generated<Int8>;
@@ -217,21 +232,21 @@ export interface SmsMetricsDaily {
   active_users: Int8 | null;
   avg_delivery_time_ms: Numeric | null;
   avg_generation_time_ms: Numeric | null;
-  cancelled_count: Int8 | null;
-  daily_limit_hit_count: Int8 | null;
-  delivered_count: Int8 | null;
+  cancelled_count: Numeric | null;
+  daily_limit_hit_count: Numeric | null;
+  delivered_count: Numeric | null;
   delivery_rate_percent: Numeric | null;
-  failed_count: Int8 | null;
+  failed_count: Numeric | null;
   llm_cost_usd: Numeric | null;
-  llm_success_count: Int8 | null;
+  llm_success_count: Numeric | null;
   llm_success_rate_percent: Numeric | null;
   metric_date: Timestamp | null;
-  opt_out_count: Int8 | null;
-  quiet_hours_skip_count: Int8 | null;
-  scheduled_count: Int8 | null;
-  sent_count: Int8 | null;
+  opt_out_count: Numeric | null;
+  quiet_hours_skip_count: Numeric | null;
+  scheduled_count: Numeric | null;
+  sent_count: Numeric | null;
   sms_cost_usd: Numeric | null;
-  template_fallback_count: Int8 | null;
+  template_fallback_count: Numeric | null;
 }
 
 export interface DB {
@@ -244,6 +259,7 @@ export interface DB {
   sms_alert_silences: SmsAlertSilences;
   sms_alert_status: SmsAlertStatus;
   sms_alert_thresholds: SmsAlertThresholds;
+  sms_ingest_batches: SmsIngestBatches;
   sms_metrics: SmsMetrics;
   sms_metrics_daily: SmsMetricsDaily;
 }
