@@ -125,7 +125,10 @@ export class MetricBuffer {
   }
 
   stats(): BufferStats {
-    return { ...this.stats_, pending: this.pendingEvents, pendingKeys: this.entries.size };
+    // keys of a batch held for its retry count too (once, if the map has the same key again)
+    let held = 0;
+    for (const e of this.retryBatch?.entries ?? []) if (!this.entries.has(keyOf(e))) held++;
+    return { ...this.stats_, pending: this.pendingEvents, pendingKeys: this.entries.size + held };
   }
 
   /** Adds one already-validated value. `at` in epoch ms. Returns false when it was dropped. */
@@ -350,6 +353,10 @@ export class MetricBuffer {
     }
     return this.lastSliceIso;
   }
+}
+
+function keyOf(e: Entry): string {
+  return `${e.slice}|${e.user ?? ''}|${e.type}`;
 }
 
 function isTiming(type: string): boolean {

@@ -15,8 +15,8 @@ beforeAll(async () => {
 afterAll(async () => { await db?.drop(); });
 
 async function delivery(date: string, hour: number, sent: number, delivered: number): Promise<void> {
-  await db.sql`select sms_monitor.record_sms_metric(${date}::date, ${hour}, null, 'sent_count', ${sent})`;
-  await db.sql`select sms_monitor.record_sms_metric(${date}::date, ${hour}, null, 'delivered_count', ${delivered})`;
+  await db.sql`select sms_monitor._record_metric(${date}::date, ${hour}, null, 'sent_count', ${sent})`;
+  await db.sql`select sms_monitor._record_metric(${date}::date, ${hour}, null, 'delivered_count', ${delivered})`;
 }
 
 /** Runs check_sms_alerts(p_now) on each pool at once; returns the delivery rule's action per run. */
