@@ -34,11 +34,11 @@ begin
   end if;
   if p_date < v_today - v_days then
     return format('%s: %s is older than the %s days retention keeps (earliest: %s)',
-      p_date_field, to_char(p_date, 'YYYY-MM-DD BC'), v_days, v_today - v_days);
+      p_date_field, p_date::text, v_days, v_today - v_days);
   end if;
   if p_date > v_latest_day then
     return format('%s: %s is in the future (today is %s in %s; allowed clock skew: %s)',
-      p_date_field, to_char(p_date, 'YYYY-MM-DD BC'), v_today, v_tz, sms_monitor._max_clock_skew());
+      p_date_field, p_date::text, v_today, v_tz, sms_monitor._max_clock_skew());
   end if;
   if p_hour is not null and p_hour between 0 and 23
      and ((p_date + make_interval(hours => p_hour)) at time zone v_tz) > v_latest then

@@ -9,7 +9,7 @@ as $$
     when p_value is null then p_field || ': is required (YYYY-MM-DD)'
     when not isfinite(p_value) then p_field || ': must be a finite date'
     when p_value < '2000-01-01'::date or p_value > '2199-12-31'::date then
-      p_field || ': must lie between 2000-01-01 and 2199-12-31 (got ' || to_char(p_value, 'YYYY-MM-DD BC') || ')'
+      p_field || ': must lie between 2000-01-01 and 2199-12-31 (got ' || p_value::text || ')'
   end;
 $$;
 

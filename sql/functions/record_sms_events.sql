@@ -62,9 +62,13 @@ begin
         when jsonb_typeof(e.v) <> 'object' then
           format('(element): must be an object (got %s)', jsonb_typeof(e.v))
         when e.v - array['metric_type', 'user_id', 'value', 'occurred_at', 'metadata'] <> '{}'::jsonb then
-          format('%s: unknown field (allowed: metric_type, user_id, value, occurred_at, metadata)',
-            (select k from jsonb_object_keys(e.v) k
-              where k not in ('metric_type', 'user_id', 'value', 'occurred_at', 'metadata') limit 1))
+          (select case when k ~ '^[a-z_][a-z0-9_]{0,62}$'
+                       then format('%s: unknown field (allowed: metric_type, user_id, value, occurred_at, metadata)', k)
+                       -- a key that is no name (empty, punctuation, huge): quoted, cut, after "(element)"
+                       else format('(element): unknown field %s (allowed: metric_type, user_id, value, occurred_at, metadata)',
+                                   to_json(left(k, 40))::text) end
+             from jsonb_object_keys(e.v) k
+            where k not in ('metric_type', 'user_id', 'value', 'occurred_at', 'metadata') limit 1)
         when jsonb_typeof(e.v -> 'metric_type') is distinct from 'string' then
           'metric_type: is required and must be a string'
         when coalesce(jsonb_typeof(e.v -> 'user_id'), 'null') not in ('string', 'null') then
