@@ -60,7 +60,6 @@ drop function if exists sms_monitor.get_user_sms_metrics(uuid, integer, timestam
 --!include functions/get_user_sms_metrics.sql
 --!include functions/api_today_metrics.sql
 --!include functions/api_metrics_summary.sql
---!include functions/_alert_rule_values.sql
 
 -- Per-rule isolation: a rule whose evaluation fails reports 'error'; its last error is kept.
 alter table sms_monitor.sms_alert_rule_state add column if not exists last_error text;
