@@ -7,6 +7,8 @@ import type { SmsMonitor } from '../client/client.ts';
 import { METRIC_KINDS, type MetricType } from '../client/types.ts';
 import { parsePositiveInt, UsageError, withClient } from './common.ts';
 
+import { hasUtcOffset } from '../client/validate.ts';
+
 interface RecordOptions { user?: string; value?: number; at?: string; json?: boolean; stdin?: boolean; chunkSize: number }
 
 export function registerRecord(program: Command): void {
@@ -19,7 +21,10 @@ export function registerRecord(program: Command): void {
       if (!/^\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError(`"${v}" is not a non-negative number`);
       return Number(v);
     })
-    .option('--at <time>', 'when it happened, ISO 8601 (default now)')
+    .option('--at <time>', 'when it happened, ISO 8601 with a UTC offset, e.g. 2026-03-29T01:30:00Z (default now)', (v: string) => {
+      if (!hasUtcOffset(v)) throw new InvalidArgumentError(`"${v}" has no UTC offset (say Z or +hh:mm, e.g. 2026-03-29T01:30:00Z)`);
+      return v;
+    })
     .option('--stdin', 'read events from stdin, one JSON object per line: {"metric_type", "user_id", "value", "occurred_at", "metadata"} '
       + '(the record_sms_events element; only metric_type is required); blank lines are skipped')
     .addOption(new Option('--chunk-size <n>', 'with --stdin: lines per round trip (1-100000), each chunk all or nothing')

@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { printNotificationErrors } from './alerts.ts';
 import { notificationSummary, printJson, printTable, withClient } from './common.ts';
+import { hasUtcOffset } from '../client/validate.ts';
 
 export function registerStatus(program: Command): void {
   program
@@ -9,7 +10,8 @@ export function registerStatus(program: Command): void {
     .description("today's health and the open incidents (exit 0 whatever the status; see --json)")
     .option('--json', 'print the api_metrics_summary body as JSON')
     .option('--from-view', "today's figures from sms_metrics_daily (refreshed every 5 minutes) instead of live")
-    .option('--now <time>', 'as of this time, ISO 8601 (default now): picks "today" and the week', (v: string) => {
+    .option('--now <time>', 'as of this time, ISO 8601 with a UTC offset, e.g. 2026-03-29T12:00:00Z (default now): picks "today" and the week', (v: string) => {
+      if (!hasUtcOffset(v)) throw new InvalidArgumentError(`"${v}" has no UTC offset (say Z or +hh:mm, e.g. 2026-03-29T12:00:00Z)`);
       const t = new Date(v);
       if (Number.isNaN(t.getTime())) throw new InvalidArgumentError(`"${v}" is not a time (ISO 8601)`);
       return t;

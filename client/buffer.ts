@@ -15,9 +15,18 @@
 // counts one sample per element, so the flush sends the sum in the first element and one
 // zero-valued element per further sample (sum and sample_count land exactly; see docs/client.md).
 //
+// Exactly once: every batch gets a random batch id (record_sms_events' p_batch_id). A batch whose
+// write fails is kept as it is, JSON and id, and is the first thing the next flush sends, so a batch
+// the database committed but whose reply was lost (a cut connection) is not recorded twice: the
+// database answers the repeated id with the first result. Only the keys no batch took yet go back
+// into the map. A batch the database refuses for its content (SQLSTATE 22023: it would never be
+// accepted) is dropped and counted in `dropped` instead of blocking every later batch.
+//
 // Sums are kept exactly to 9 decimal places (whole part + integer billionths), never as a float
 // sum, so 1,000 x 0.0012 USD is 1.2 in the database, not 1.2000000000000002. Each value is rounded
 // to 9 decimal places when added (documented; unbuffered writes store the value as given).
+
+import { randomUUID } from 'node:crypto';
 
 const SLICE_MS = 15 * 60 * 1000;
 const NANO = 1_000_000_000;
@@ -45,7 +54,7 @@ export interface BufferStats {
   accepted: number;
   /** Events durably written (their batch committed). */
   flushed: number;
-  /** Events dropped because the buffer was full (maxBufferedKeys elements). */
+  /** Events dropped: the buffer was full (maxBufferedKeys elements), or the database refused their batch's content (22023). */
   dropped: number;
   /** Events in memory, waiting to be written. */
   pending: number;
@@ -67,9 +76,9 @@ interface Entry {
   metadata: Record<string, unknown> | null;
 }
 
-export type WriteBatch = (json: string, events: number) => Promise<void>;
+export type WriteBatch = (json: string, events: number, batchId: string) => Promise<void>;
 
-interface Batch { json: string; elements: number; events: number; entries: Entry[] }
+interface Batch { json: string; elements: number; events: number; entries: Entry[]; id: string }
 
 /** What a flush has not yet put into a batch: the rest of a split timing key, then the taken keys. */
 interface Cursor { carry: Entry | null; rest: Iterator<Entry> }
@@ -95,6 +104,8 @@ export class MetricBuffer {
   private sizeFlushQueued = false;
   private lastSlice = -1;
   private lastSliceIso = '';
+  /** A batch whose write failed: resent first, unchanged and with the same id. */
+  private retryBatch: Batch | null = null;
 
   constructor(
     private readonly write: WriteBatch,
@@ -114,7 +125,10 @@ export class MetricBuffer {
   }
 
   stats(): BufferStats {
-    return { ...this.stats_, pending: this.pendingEvents, pendingKeys: this.entries.size };
+    // keys of a batch held for its retry count too (once, if the map has the same key again)
+    let held = 0;
+    for (const e of this.retryBatch?.entries ?? []) if (!this.entries.has(keyOf(e))) held++;
+    return { ...this.stats_, pending: this.pendingEvents, pendingKeys: this.entries.size + held };
   }
 
   /** Adds one already-validated value. `at` in epoch ms. Returns false when it was dropped. */
@@ -161,7 +175,7 @@ export class MetricBuffer {
   /** Writes everything buffered now (waits for a write in progress first). Rejects if a write fails. */
   async flush(): Promise<void> {
     while (this.running) await this.running.catch(() => {});
-    if (this.entries.size === 0) return;
+    if (this.entries.size === 0 && this.retryBatch === null) return;
     await this.runOnce();
   }
 
@@ -178,7 +192,7 @@ export class MetricBuffer {
     this.sizeFlushQueued = true;
     setImmediate(() => {
       this.sizeFlushQueued = false;
-      if (!this.running && Date.now() >= this.retryAt && this.entries.size > 0) {
+      if (!this.running && Date.now() >= this.retryAt && (this.entries.size > 0 || this.retryBatch !== null)) {
         this.runOnce().catch((error) => this.report(error, 'flush'));
       }
     });
@@ -186,7 +200,7 @@ export class MetricBuffer {
 
   private tick(): void {
     this.reportDropped();
-    if (this.running || this.entries.size === 0 || Date.now() < this.retryAt) return;
+    if (this.running || (this.entries.size === 0 && this.retryBatch === null) || Date.now() < this.retryAt) return;
     this.runOnce().catch((error) => this.report(error, 'flush'));
   }
 
@@ -209,22 +223,39 @@ export class MetricBuffer {
     this.entries = new Map();
     this.pendingEvents = 0;
     this.elements = 0;
+    // The batch that failed last time goes first, as it was: same JSON, same id.
+    const retry = this.retryBatch;
+    this.retryBatch = null;
     // One batch is built, sent and released before the next is built: at most maxBatchEvents
     // elements of JSON exist at a time, whatever the buffer holds.
     const cursor: Cursor = { carry: null, rest: taken.values() };
-    let batch: Batch | null = null;
+    let batch: Batch | null = retry;
     try {
-      while ((batch = this.nextBatch(cursor)) !== null) {
-        await this.write(batch.json, batch.elements);
-        this.stats_.flushed += batch.events;
-        this.stats_.batches++;
+      if (batch === null) batch = this.nextBatch(cursor);
+      while (batch !== null) {
+        let written = true;
+        try {
+          await this.write(batch.json, batch.elements, batch.id);
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== '22023') throw error;
+          // refused for its content: it would be refused forever; drop it, keep the rest going
+          written = false;
+          this.stats_.dropped += batch.events;
+          this.report(error, 'flush');
+        }
+        if (written) {
+          this.stats_.flushed += batch.events;
+          this.stats_.batches++;
+        }
+        batch = this.nextBatch(cursor);
       }
       this.consecutiveFailures = 0;
       this.retryAt = 0;
     } catch (error) {
-      // Put back what was not written (the failed batch, then what no batch took yet); keys
-      // recorded meanwhile merge with it.
-      for (const e of batch?.entries ?? []) this.restore(e);
+      // Keep the failed batch whole for the retry (it may have been committed: its id makes the
+      // resend a no-op then); put back the keys no batch took yet; keys recorded meanwhile merge
+      // with those.
+      if (batch !== null) this.hold(batch);
       if (cursor.carry) this.restore(cursor.carry);
       for (let r = cursor.rest.next(); !r.done; r = cursor.rest.next()) this.restore(r.value);
       this.stats_.failedFlushes++;
@@ -238,6 +269,13 @@ export class MetricBuffer {
       } catch { /* frozen error object */ }
       throw error;
     }
+  }
+
+  /** Keeps a failed batch for the next flush; it counts against maxBufferedKeys like its keys did. */
+  private hold(batch: Batch): void {
+    this.retryBatch = batch;
+    this.elements += batch.elements;
+    this.pendingEvents += batch.events;
   }
 
   /** Merges an entry back after a failed write (dropped and counted if there is no room). */
@@ -305,7 +343,7 @@ export class MetricBuffer {
       }
       break;
     }
-    return entries.length === 0 ? null : { json: `[${parts.join(',')}]`, elements, events, entries };
+    return entries.length === 0 ? null : { json: `[${parts.join(',')}]`, elements, events, entries, id: randomUUID() };
   }
 
   private sliceIso(slice: number): string {
@@ -315,6 +353,10 @@ export class MetricBuffer {
     }
     return this.lastSliceIso;
   }
+}
+
+function keyOf(e: Entry): string {
+  return `${e.slice}|${e.user ?? ''}|${e.type}`;
 }
 
 function isTiming(type: string): boolean {

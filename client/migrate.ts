@@ -1,6 +1,7 @@
 // Apply the committed migrations (graphile-migrate) to a database, creating the optional
 // extensions first where the server has them and the caller may create them. Everything that is
 // skipped is said, with the reason, so an operator on a managed database knows what is missing.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { migrate as graphileMigrate, watch as graphileWatch } from 'graphile-migrate';

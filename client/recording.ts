@@ -20,7 +20,7 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
     if (options.buffered) {
       const opts = options.buffered === true ? {} : options.buffered;
       this.buffer = new MetricBuffer(
-        (json) => this.writeBatch(json),
+        (json, _events, batchId) => this.writeBatch(json, batchId),
         (error, operation) => this.report(toSmsMonitorError(error), operation as ErrorContext['operation']),
         (n) => new SmsMonitorError(
           `buffer full (maxBufferedKeys ${opts.maxBufferedKeys ?? 200_000}): ${n} events dropped since the last report`,
@@ -212,9 +212,10 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
     await this.sql`select sms_monitor.record_sms_events(${JSON.stringify(batch)}::text::jsonb)`;
   }
 
-  private async writeBatch(json: string): Promise<void> {
+  /** One buffered batch; the same batchId on every retry makes it count once (record_sms_events p_batch_id). */
+  private async writeBatch(json: string, batchId: string): Promise<void> {
     try {
-      await this.sql`select sms_monitor.record_sms_events(${json}::text::jsonb)`;
+      await this.sql`select sms_monitor.record_sms_events(${json}::text::jsonb, ${batchId}::uuid)`;
     } catch (error) {
       this.counters.writeErrors++;
       throw toSmsMonitorError(error);

@@ -5,6 +5,14 @@ import { METRIC_KINDS, type MetricType } from './types.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A time as text must say its offset (Z or ±hh:mm / ±hhmm / ±hh): an offset-less string would be read in this process's zone. */
+const ISO_TIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)$/;
+/** Whether a time given as text carries its UTC offset (Z, ±hh:mm, ±hhmm or ±hh). */
+export function hasUtcOffset(text: string): boolean {
+  return ISO_TIME_WITH_OFFSET.test(text);
+}
+/** The database's bound on one value (_metric_problem): larger is refused. */
+export const MAX_VALUE = 1e12;
 
 export interface Event {
   type: MetricType;
@@ -34,9 +42,13 @@ export function ev(type: MetricType, userId: string | null | undefined, value: u
   if (kind === 'counter' && !Number.isInteger(value)) {
     throw new SmsMonitorValidationError(field, `${type} counts events and needs a whole number (got ${value})`);
   }
-  if (value >= 1e15) throw new SmsMonitorValidationError(field, `${value} is implausibly large`);
+  if (value > MAX_VALUE) throw new SmsMonitorValidationError(field, `${value} is more than the 1000000000000 one value may add`);
   let when: number | null = null;
   if (at !== undefined && at !== null) {
+    if (typeof at === 'string' && !ISO_TIME_WITH_OFFSET.test(at)) {
+      throw new SmsMonitorValidationError('at',
+        `must be an ISO 8601 time with a UTC offset, e.g. 2026-03-29T01:30:00Z (got ${JSON.stringify(at.slice(0, 40))})`);
+    }
     when = at instanceof Date ? at.getTime() : typeof at === 'number' ? at : typeof at === 'string' ? Date.parse(at) : NaN;
     if (!Number.isFinite(when)) throw new SmsMonitorValidationError('at', `not a valid time (${String(at)})`);
   }

@@ -1,5 +1,6 @@
 // Ingest throughput (issue 2): (a) raw single-row INSERT into a plain table, the baseline;
-// (b) record_sms_metric, one event per call; (c) record_sms_events in batches of 1,000.
+// (b) record_sms_metric, one event per call; (c) record_sms_events in batches of 1,000; (d) the same
+// with a batch id (exactly-once ingest: one more row per batch).
 // Each with 1 and 4 connections, each call its own transaction (autocommit), durable settings.
 // Keys are spread over 1,000 users x 3 types x one hour, like real traffic; each connection
 // writes its own quarter of the users (a hot key shared by all writers serializes on its row
@@ -45,7 +46,8 @@ async function run(db: BenchDatabase): Promise<void> {
     });
     await measure('(b) record_sms_metric, 1 event per call', CALLS_PER_ROUND, async (p, c) => {
       for (let i = 0; i < CALLS_PER_ROUND; i++) {
-        await p`select sms_monitor.record_sms_metric(current_date, 1, ${user((i % 250) + c * 250)}::uuid, ${TYPES[i % 3]!}, 1)`;
+        // hour 0 of today: a bucket that has begun whatever the time of day (later hours are refused until they begin)
+        await p`select sms_monitor.record_sms_metric(sms_monitor.reporting_today(), 0, ${user((i % 250) + c * 250)}::uuid, ${TYPES[i % 3]!}, 1)`;
       }
     });
     const now = new Date().toISOString();
@@ -55,6 +57,14 @@ async function run(db: BenchDatabase): Promise<void> {
           metric_type: TYPES[i % 3]!, user_id: user(((i * 13 + b) % 250) + c * 250), occurred_at: now,
         }));
         await p`select sms_monitor.record_sms_events(${JSON.stringify(events)}::text::jsonb)`;
+      }
+    });
+    await measure('(d) record_sms_events, batches of 1,000 with a batch id (exactly once)', BATCHES_PER_ROUND * BATCH, async (p, c) => {
+      for (let b = 0; b < BATCHES_PER_ROUND; b++) {
+        const events = Array.from({ length: BATCH }, (_, i) => ({
+          metric_type: TYPES[i % 3]!, user_id: user(((i * 13 + b) % 250) + c * 250), occurred_at: now,
+        }));
+        await p`select sms_monitor.record_sms_events(${JSON.stringify(events)}::text::jsonb, gen_random_uuid())`;
       }
     });
   }

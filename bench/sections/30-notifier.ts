@@ -38,7 +38,9 @@ const section: BenchSection = {
       return n;
     };
     // Distinct hours so that every cycle is a fresh breach and a clean recovery.
-    const base = Date.UTC(2026, 0, 5, 0, 0, 0);
+    // 300 days ago, on the hour: in the past (check_sms_alerts refuses a future p_now) and inside
+    // the 400 days retention keeps (older events are refused)
+    const base = Math.floor((Date.now() - 300 * 86_400_000) / 86_400_000) * 86_400_000;
     let cycle = 0;
     const nextHour = () => new Date(base + (cycle++) * 3 * 3_600_000);
 

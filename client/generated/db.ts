@@ -58,6 +58,10 @@ export interface SmsAlertHistory {
   alert_type: string;
   comparison: string;
   created_at: Generated<Timestamp>;
+  /**
+   * PagerDuty dedup_key of the incident (sms-monitor/<alert_type at open>/<id>), fixed at open, used by every event.
+   */
+  dedup_key: string;
   id: Generated<string>;
   last_evaluated_at: Timestamp | null;
   /**
@@ -116,6 +120,10 @@ export interface SmsAlertNotifications {
 export interface SmsAlertRuleState {
   alert_type: string;
   last_action: string | null;
+  /**
+   * When the last evaluation of the rule failed (last_action = 'error'): "SQLSTATE: message"; NULL otherwise.
+   */
+  last_error: string | null;
   last_evaluated_at: Timestamp | null;
   last_sample_size: number | null;
   last_value: Numeric | null;
@@ -140,6 +148,7 @@ export interface SmsAlertStatus {
   comparison: string | null;
   is_enabled: boolean | null;
   last_action: string | null;
+  last_error: string | null;
   last_evaluated_at: Timestamp | null;
   last_sample_size: number | null;
   last_value: Numeric | null;
@@ -195,6 +204,12 @@ export interface SmsAlertThresholds {
   window_minutes: Generated<number>;
 }
 
+export interface SmsIngestBatches {
+  batch_id: string;
+  created_at: Generated<Timestamp>;
+  recorded: number;
+}
+
 export interface SmsMetrics {
   created_at: Generated<Timestamp>;
   id: Generated<number>;
@@ -242,6 +257,7 @@ export interface DB {
   sms_alert_silences: SmsAlertSilences;
   sms_alert_status: SmsAlertStatus;
   sms_alert_thresholds: SmsAlertThresholds;
+  sms_ingest_batches: SmsIngestBatches;
   sms_metrics: SmsMetrics;
   sms_metrics_daily: SmsMetricsDaily;
 }

@@ -9,7 +9,7 @@
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 export interface SmsMonitorFunctions {
-  /** Acknowledges an open incident (stops repeats) and queues an acknowledge to the channels that were told. Unknown id: P0002; NULL id or time: 22023. */
+  /** Acknowledges an open incident (stops repeats) at p_now (between triggered_at and now() + 5 minutes) and queues an acknowledge to the channels that were told. p_by at most 200 characters. Unknown id: P0002; bad arguments: 22023. */
   acknowledge_sms_alert: {
     args: {
       p_alert_id: string | null;
@@ -43,6 +43,7 @@ export interface SmsMonitorFunctions {
       notification_error: string | null;
       notification_status: Json | null;
       created_at: Date | null;
+      dedup_key: string | null;
     };
     setof: false;
   };
@@ -103,18 +104,16 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Daily retention: deletes metric buckets older than settings.metric_retention_days (400), sent notifications older than notification_retention_days (30) of incidents resolved before then, and cron.job_run_details older than job_run_retention_days (14). */
+  /** Daily retention at the server's now(): deletes metric buckets older than settings.metric_retention_days (400), sent notifications older than notification_retention_days (30) of incidents resolved before then, batch ids older than 7 days and cron.job_run_details older than job_run_retention_days (14). */
   apply_sms_retention: {
-    args: {
-      p_now?: Date | string | null;
-    };
+    args: {}
     returns: {
       target: string | null;
       deleted: number | null;
     };
     setof: true;
   };
-  /** Evaluates every enabled alert rule at p_now (default now()), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, no_data, skipped = already evaluated at p_now or later). Safe to run concurrently. */
+  /** Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, no_data, skipped = already evaluated at p_now or later, error = the rule's evaluation failed: SQLSTATE and message in detail; the other rules are unaffected). Safe to run concurrently. */
   check_sms_alerts: {
     args: {
       p_now?: Date | string | null;
@@ -279,7 +278,23 @@ export interface SmsMonitorFunctions {
     returns: Date | null;
     setof: false;
   };
-  /** Records one event, bucketed into the date and hour of p_occurred_at in the reporting timezone. */
+  /** What check_sms_alerts(p_now) would do at any p_now (default now()), changing nothing: same rows; an incident it would open has an alert_id that does not exist. No notification, no NOTIFY. */
+  preview_sms_alerts: {
+    args: {
+      p_now?: Date | string | null;
+    };
+    returns: {
+      alert_type: string | null;
+      action: string | null;
+      metric_value: string | null;
+      threshold_value: string | null;
+      sample_size: string | null;
+      alert_id: string | null;
+      detail: string | null;
+    };
+    setof: true;
+  };
+  /** Records one event, bucketed into the date and hour of p_occurred_at in the reporting timezone. p_occurred_at must be finite, at most 5 minutes ahead of the server clock and within metric_retention_days; else 22023. */
   record_sms_event: {
     args: {
       p_metric_type: string | null;
@@ -291,15 +306,16 @@ export interface SmsMonitorFunctions {
     returns: null;
     setof: false;
   };
-  /** Records a JSON array of events {metric_type, user_id?, value?, occurred_at?, metadata?} all or nothing; returns how many were recorded. The first bad element raises 22023 naming events[i].field. */
+  /** Records a JSON array of events {metric_type, user_id?, value?, occurred_at?, metadata?} all or nothing; returns how many were recorded. The first bad element raises 22023 naming events[i].field. With p_batch_id the batch is recorded at most once: a repeated id records nothing and returns the first result (ids kept 7 days). */
   record_sms_events: {
     args: {
       p_events: Json | null;
+      p_batch_id?: string | null;
     };
     returns: number | null;
     setof: false;
   };
-  /** Adds a value into the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. Bad input raises 22023 and writes nothing. */
+  /** Adds a value into the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. The bucket must lie within metric_retention_days and begin at most 5 minutes after now(). Bad input raises 22023 and writes nothing. */
   record_sms_metric: {
     args: {
       p_metric_date: string | null;
@@ -334,7 +350,7 @@ export interface SmsMonitorFunctions {
     returns: Date | null;
     setof: false;
   };
-  /** Resolves an open incident by hand (resolved_by defaults to the session user) and queues a resolve to the channels that were told; idempotent on a resolved incident. Unknown id: P0002; NULL id or time: 22023. */
+  /** Resolves an open incident by hand (resolved_by defaults to the session user; at most 200 characters, not 'auto'/'rule disabled') at p_now (between triggered_at and now() + 5 minutes; never before its acknowledgement) and queues a resolve to the channels that were told; idempotent on a resolved incident. Unknown id: P0002; bad arguments: 22023. */
   resolve_sms_alert: {
     args: {
       p_alert_id: string | null;
@@ -368,6 +384,7 @@ export interface SmsMonitorFunctions {
       notification_error: string | null;
       notification_status: Json | null;
       created_at: Date | null;
+      dedup_key: string | null;
     };
     setof: false;
   };
@@ -502,9 +519,7 @@ export const smsMonitorFunctions = {
     volatility: 'stable',
   },
   apply_sms_retention: {
-    args: [
-      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
-    ],
+    args: [],
     returns: 'table',
     setof: true,
     composite: true,
@@ -598,6 +613,15 @@ export const smsMonitorFunctions = {
     composite: false,
     volatility: 'stable',
   },
+  preview_sms_alerts: {
+    args: [
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'table',
+    setof: true,
+    composite: true,
+    volatility: 'volatile',
+  },
   record_sms_event: {
     args: [
       { name: 'p_metric_type', type: 'text', default: null },
@@ -614,6 +638,7 @@ export const smsMonitorFunctions = {
   record_sms_events: {
     args: [
       { name: 'p_events', type: 'jsonb', default: null },
+      { name: 'p_batch_id', type: 'uuid', default: 'NULL::uuid' },
     ],
     returns: 'integer',
     setof: false,

@@ -15,14 +15,14 @@ beforeAll(async () => {
 afterAll(async () => { await db?.drop(); });
 
 async function delivery(date: string, hour: number, sent: number, delivered: number): Promise<void> {
-  await db.sql`select sms_monitor.record_sms_metric(${date}::date, ${hour}, null, 'sent_count', ${sent})`;
-  await db.sql`select sms_monitor.record_sms_metric(${date}::date, ${hour}, null, 'delivered_count', ${delivered})`;
+  await db.sql`select sms_monitor._record_metric(${date}::date, ${hour}, null, 'sent_count', ${sent})`;
+  await db.sql`select sms_monitor._record_metric(${date}::date, ${hour}, null, 'delivered_count', ${delivered})`;
 }
 
 /** Runs check_sms_alerts(p_now) on each pool at once; returns the delivery rule's action per run. */
 async function checkAll(pools: postgres.Sql[], now: string): Promise<string[]> {
   const runs = await Promise.all(pools.map((p) => p<{ action: string }[]>`
-    select action from sms_monitor.check_sms_alerts(${now}::timestamptz) where alert_type = 'delivery_rate_critical'`));
+    select action from sms_monitor._alert_evaluate(${now}::timestamptz) where alert_type = 'delivery_rate_critical'`));
   return runs.map((r) => r[0]!.action).sort();
 }
 
@@ -88,7 +88,7 @@ describe('concurrent check_sms_alerts', () => {
     // runs for different instants at once: whichever order they get the locks in, an older one
     // that comes after a newer one skips, so the rule state ends at the newest instant
     const instants = pools.map((_, i) => `2030-05-01 13:3${i}Z`);
-    await Promise.all(pools.map((p, i) => p`select * from sms_monitor.check_sms_alerts(${instants[i]!}::timestamptz)`));
+    await Promise.all(pools.map((p, i) => p`select * from sms_monitor._alert_evaluate(${instants[i]!}::timestamptz)`));
     const [state] = await db.sql<{ t: string }[]>`select last_evaluated_at::text as t from sms_monitor.sms_alert_rule_state
       where alert_type = 'delivery_rate_critical'`;
     expect(state!.t).toBe('2030-05-01 13:35:00+00');
@@ -107,13 +107,13 @@ describe('concurrent check_sms_alerts', () => {
   it('a manual resolve racing a check: the incident is resolved once and told once', async () => {
     await delivery('2030-05-02', 10, 100, 50);
     const [fired] = await db.sql<{ alert_id: string }[]>`
-      select alert_id from sms_monitor.check_sms_alerts('2030-05-02 10:30Z') where alert_type = 'delivery_rate_critical'`;
+      select alert_id from sms_monitor._alert_evaluate('2030-05-02 10:30Z') where alert_type = 'delivery_rate_critical'`;
     const pools = Array.from({ length: 4 }, () => db.connect({ max: 1 }));
     await Promise.all(pools.map((p, i) => (i % 2
-      ? p`select sms_monitor.resolve_sms_alert(${fired!.alert_id}::uuid, ${`op${i}`}, '2030-05-02 10:35Z')`
-      : p`select * from sms_monitor.check_sms_alerts('2030-05-02 10:35Z')`)));
+      ? p`select sms_monitor._alert_resolve(${fired!.alert_id}::uuid, ${`op${i}`}, '2030-05-02 10:35Z')`
+      : p`select * from sms_monitor._alert_evaluate('2030-05-02 10:35Z')`)));
     // a check that ran after the resolve saw 50 % and opened a new incident: close it for the next test
-    await db.sql`select sms_monitor.resolve_sms_alert(id, 'test', '2030-05-02 10:40Z')
+    await db.sql`select sms_monitor._alert_resolve(id, 'test', '2030-05-02 10:40Z')
                    from sms_monitor.sms_alert_history where resolved_at is null`;
     const rows = await db.sql<{ event: string; n: number }[]>`
       select event, count(*)::int as n from sms_monitor.sms_alert_notifications
@@ -130,7 +130,7 @@ describe('outbox NOTIFY', () => {
     const payloads: string[] = [];
     await listener.listen('sms_monitor_notifications', (p) => { payloads.push(p); });
     await delivery('2030-05-03', 10, 100, 10);
-    await db.sql`select * from sms_monitor.check_sms_alerts('2030-05-03 10:30Z')`;
+    await db.sql`select * from sms_monitor._alert_evaluate('2030-05-03 10:30Z')`;
     const ids = (await db.sql<{ id: string }[]>`
       select n.id::text as id from sms_monitor.sms_alert_notifications n join sms_monitor.sms_alert_history h on h.id = n.alert_id
        where h.triggered_at = '2030-05-03 10:30Z' order by n.id`).map((r) => Number(r.id));

@@ -1,4 +1,4 @@
--- Every enabled rule's metric value and sample size at p_now, without side effects. Each window
+-- Every enabled rule's (or only p_alert_type's) metric value and sample size at p_now, without side effects. Each window
 -- length is computed once, however many rules share it. The formulas (also in sms_alert_metrics
 -- and docs/alerts.md):
 --   delivery_rate        = 100 * delivered / sent                           sample: sent
@@ -10,7 +10,7 @@
 --   opt_out_rate         = 100 * opt-outs / active users                    sample: active users
 --   daily_limit_hit_rate = 100 * users who hit the limit / active users     sample: active users
 -- A rate with nothing to divide by is NULL (no data), never 0.
-create or replace function sms_monitor._alert_rule_values(p_now timestamptz)
+create or replace function sms_monitor._alert_rule_values(p_now timestamptz, p_alert_type text default null)
 returns table (alert_type text, metric_value numeric, sample_size bigint, detail text)
 language sql
 stable
@@ -21,7 +21,7 @@ as $$
   with rules as materialized (
     select t.alert_type, t.metric, t.window_minutes
       from sms_monitor.sms_alert_thresholds t
-     where t.is_enabled
+     where t.is_enabled and (p_alert_type is null or t.alert_type = p_alert_type)
   ), stats as materialized (
     select w.window_minutes, s.*
       from (select distinct r.window_minutes from rules r) w
@@ -47,8 +47,9 @@ as $$
          when 'daily_limit_hit_rate' then 100 * s.limit_users / nullif(s.active_users, 0)
        end as value,
        case r.metric
-         when 'delivery_rate' then s.sent::bigint
-         when 'llm_failure_rate' then (s.llm_success + s.template_fallback)::bigint
+         -- saturating: a sample past bigint is as "enough" as any other (the sums stay numeric)
+         when 'delivery_rate' then least(s.sent, 9223372036854775807)::bigint
+         when 'llm_failure_rate' then least(s.llm_success + s.template_fallback, 9223372036854775807)::bigint
          else s.active_users
        end as sample,
        case r.metric
@@ -62,12 +63,12 @@ as $$
    ) v;
 $$;
 
-comment on function sms_monitor._alert_rule_values(timestamptz) is
-  'Internal: every enabled rule''s metric value, sample size and a detail line at p_now, over the hourly buckets '
+comment on function sms_monitor._alert_rule_values(timestamptz, text) is
+  'Internal: every enabled rule''s (or p_alert_type''s) metric value, sample size and a detail line at p_now, over the hourly buckets '
   'overlapping the rule''s window (daily buckets only when their whole day is inside). delivery_rate = 100 * '
   'delivered / sent (sample: sent); llm_failure_rate = 100 * fallbacks / (llm successes + fallbacks) (sample: '
   'both); llm_cost_spike = (llm cost / active users) / (sum daily llm cost / sum daily active users over the 30 '
   'days before today, >= 7 days with traffic) (sample: active users); opt_out_rate = 100 * opt-outs / active '
   'users; daily_limit_hit_rate = 100 * users with a daily-limit hit / active users. Active user = a user_id with '
   'any bucket in the window. Nothing to divide by = NULL (no_data).';
-revoke all on function sms_monitor._alert_rule_values(timestamptz) from public;
+revoke all on function sms_monitor._alert_rule_values(timestamptz, text) from public;

@@ -31,6 +31,15 @@ begin
   if new.threshold_value < 0 then
     raise exception 'threshold_value: must not be negative (got %)', new.threshold_value using errcode = '22023';
   end if;
+  if new.threshold_value > 1000000 or scale(new.threshold_value) > 6 then
+    raise exception 'threshold_value: must be at most 1000000 with at most 6 decimal places (got %)',
+      left(new.threshold_value::text, 40) using errcode = '22023';
+  end if;
+  if new.recovery_value is not null and new.recovery_value not in ('NaN', 'Infinity', '-Infinity')
+     and (new.recovery_value > 1000000 or scale(new.recovery_value) > 6) then
+    raise exception 'recovery_value: must be at most 1000000 with at most 6 decimal places (got %)',
+      left(new.recovery_value::text, 40) using errcode = '22023';
+  end if;
   if new.recovery_value is not null then
     if new.recovery_value in ('NaN', 'Infinity', '-Infinity') or new.recovery_value < 0 then
       raise exception 'recovery_value: must be NULL or a finite number >= 0 (got %)', new.recovery_value
@@ -65,6 +74,10 @@ begin
     raise exception 'severity: unknown severity % (allowed: critical, warning, info)',
       coalesce(quote_literal(new.severity), 'NULL') using errcode = '22023';
   end if;
+  if new.notification_channels is not null and array_ndims(new.notification_channels) > 1 then
+    raise exception 'notification_channels: must be a flat list such as {slack,log} (got % dimensions)',
+      array_ndims(new.notification_channels) using errcode = '22023';
+  end if;
   if new.notification_channels is null or cardinality(new.notification_channels) = 0 then
     raise exception 'notification_channels: needs at least one of slack, pagerduty, email, log'
       using errcode = '22023';
@@ -81,6 +94,10 @@ begin
   end if;
   if new.description is null or btrim(new.description) = '' then
     raise exception 'description: is required (say what the rule watches and what to do)' using errcode = '22023';
+  end if;
+  if length(new.description) > 2000 then
+    raise exception 'description: % characters is more than the 2000 allowed', length(new.description)
+      using errcode = '22023';
   end if;
   new.updated_at := now();
   return new;

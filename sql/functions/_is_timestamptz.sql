@@ -10,7 +10,7 @@ begin
   end if;
   perform p_text::timestamptz;
   return true;
-exception when datetime_field_overflow or invalid_datetime_format then
+exception when datetime_field_overflow or invalid_datetime_format or invalid_time_zone_displacement_value then
   return false;
 end;
 $$;

@@ -1,4 +1,6 @@
--- What is wrong with one metric value, or NULL when nothing is. No SET clause on purpose: the
+-- What is wrong with one metric value, or NULL when nothing is. Bounds (docs/guarantees.md): one
+-- value at most 1e12 with at most 20 decimal places; a bucket's running sum at most 1e15 is checked
+-- by the writers (sms_metrics_value_bound). No SET clause on purpose: the
 -- planner inlines it into the batch query (a SET would force a call per element, ~50x slower);
 -- it is STABLE, not IMMUTABLE, because format() is stable and an immutable function with a
 -- stable body is never inlined. It only uses pg_catalog operators and is called only from functions that pin search_path. Shared by every record path so the
@@ -26,7 +28,10 @@ as $$
     when p_metric_value < 0 then format(p_value_field || ': must not be negative (got %s)', p_metric_value)
     when p_kind = 'counter' and p_metric_value <> trunc(p_metric_value) then format(
       p_value_field || ': %s counts events and needs a whole number (got %s)', p_metric_type, p_metric_value)
-    when p_metric_value >= 1e15 then format(p_value_field || ': %s is implausibly large', p_metric_value)
+    when p_metric_value > 1e12 then format(
+      p_value_field || ': %s is more than the 1000000000000 one value may add', left(p_metric_value::text, 40))
+    when scale(p_metric_value) > 20 then format(
+      p_value_field || ': has %s decimal places, more than the 20 allowed', scale(p_metric_value))
     when p_metadata is not null and jsonb_typeof(p_metadata) <> 'object' then
       'metadata: must be a JSON object'
     when octet_length(p_metadata::text) > 4096 then format(

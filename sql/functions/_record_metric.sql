@@ -1,4 +1,6 @@
 -- The one write path for a single value: validate, then add into the bucket's single row.
+-- Times are the callers' business (record_sms_metric and record_sms_event bound them to what
+-- retention keeps and the clock-skew allowance); this internal path takes any date, for tests.
 -- The bucket key is unique NULLS NOT DISTINCT, so NULL hour (daily bucket) and NULL user
 -- (system-wide) increment one row instead of inserting a new one each call.
 create or replace function sms_monitor._record_metric(
@@ -7,7 +9,7 @@ create or replace function sms_monitor._record_metric(
   p_user_id uuid,
   p_metric_type text,
   p_metric_value numeric,
-  p_metadata jsonb,
+  p_metadata jsonb default '{}'::jsonb,
   p_value_field text default 'metric_value'
 )
 returns void
@@ -41,7 +43,13 @@ begin
     (p_metric_date, p_metric_hour, p_user_id, p_metric_type, p_metric_value, 1,
      coalesce(p_metadata, '{}'::jsonb))
   on conflict on constraint sms_metrics_bucket_key do update
-    set metric_value = m.metric_value + excluded.metric_value,
+    -- a bucket holds at most 1e15 (every reader sums buckets in numeric, so this is about sense,
+    -- not overflow): the write that would pass it is refused, the bucket keeps what it had
+    set metric_value = case when m.metric_value + excluded.metric_value > 1e15 then sms_monitor._raise_22023(format(
+                              '%s: the bucket (%s, hour %s, user %s, %s) holds %s; adding %s would pass the 1000000000000000 a bucket may hold',
+                              p_value_field, p_metric_date, coalesce(p_metric_hour::text, 'NULL'), coalesce(p_user_id::text, 'NULL'),
+                              p_metric_type, m.metric_value, excluded.metric_value))
+                            else m.metric_value + excluded.metric_value end,
         sample_count = m.sample_count + 1,
         metadata = sms_monitor._merge_metadata(m.metadata, excluded.metadata),
         updated_at = now();

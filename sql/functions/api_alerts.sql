@@ -40,6 +40,12 @@ begin
     raise exception 'start_date: is required when type is history (YYYY-MM-DD)' using errcode = '22023';
   end if;
   v_end := coalesce(p_end_date, sms_monitor.reporting_today());
+  if sms_monitor._reader_date_problem('start_date', p_start_date) is not null then
+    raise exception '%', sms_monitor._reader_date_problem('start_date', p_start_date) using errcode = '22023';
+  end if;
+  if sms_monitor._reader_date_problem('end_date', v_end) is not null then
+    raise exception '%', sms_monitor._reader_date_problem('end_date', v_end) using errcode = '22023';
+  end if;
   if v_end < p_start_date then
     raise exception 'end_date: % is before start_date %', v_end, p_start_date using errcode = '22023';
   end if;

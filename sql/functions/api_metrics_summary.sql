@@ -51,14 +51,14 @@ begin
     v_prior := '{}'::jsonb;
   end if;
   with t as (
-    select coalesce((v_prior ->> 'scheduled')::bigint, 0) + (v_today ->> 'scheduled_count')::bigint as scheduled,
-           coalesce((v_prior ->> 'sent')::bigint, 0) + (v_today ->> 'sent_count')::bigint as sent,
-           coalesce((v_prior ->> 'delivered')::bigint, 0) + (v_today ->> 'delivered_count')::bigint as delivered,
-           coalesce((v_prior ->> 'failed')::bigint, 0) + (v_today ->> 'failed_count')::bigint as failed,
-           coalesce((v_prior ->> 'cancelled')::bigint, 0) + (v_today ->> 'cancelled_count')::bigint as cancelled,
-           coalesce((v_prior ->> 'llm_success')::bigint, 0) + (v_today ->> 'llm_success_count')::bigint as llm_ok,
-           coalesce((v_prior ->> 'template_fallback')::bigint, 0) + (v_today ->> 'template_fallback_count')::bigint as fallback,
-           coalesce((v_prior ->> 'opt_out')::bigint, 0) + (v_today ->> 'opt_out_count')::bigint as opt_out,
+    select coalesce((v_prior ->> 'scheduled')::numeric, 0) + (v_today ->> 'scheduled_count')::numeric as scheduled,
+           coalesce((v_prior ->> 'sent')::numeric, 0) + (v_today ->> 'sent_count')::numeric as sent,
+           coalesce((v_prior ->> 'delivered')::numeric, 0) + (v_today ->> 'delivered_count')::numeric as delivered,
+           coalesce((v_prior ->> 'failed')::numeric, 0) + (v_today ->> 'failed_count')::numeric as failed,
+           coalesce((v_prior ->> 'cancelled')::numeric, 0) + (v_today ->> 'cancelled_count')::numeric as cancelled,
+           coalesce((v_prior ->> 'llm_success')::numeric, 0) + (v_today ->> 'llm_success_count')::numeric as llm_ok,
+           coalesce((v_prior ->> 'template_fallback')::numeric, 0) + (v_today ->> 'template_fallback_count')::numeric as fallback,
+           coalesce((v_prior ->> 'opt_out')::numeric, 0) + (v_today ->> 'opt_out_count')::numeric as opt_out,
            coalesce((v_prior ->> 'llm_cost_usd')::numeric, 0) + (v_today ->> 'llm_cost_usd')::numeric as llm_cost,
            coalesce((v_prior ->> 'sms_cost_usd')::numeric, 0) + (v_today ->> 'sms_cost_usd')::numeric as sms_cost
   )

@@ -24,24 +24,25 @@ declare
   v_delivery_healthy boolean;
   v_llm_healthy boolean;
 begin
-  if p_now is null or not isfinite(p_now) then
-    raise exception 'now: must be a finite time' using errcode = '22023';
+  -- given, finite, 2000-01-01 .. 2199-12-31: a year of days back never leaves the date range (no 22008)
+  if sms_monitor._reader_time_problem('now', p_now) is not null then
+    raise exception '%', sms_monitor._reader_time_problem('now', p_now) using errcode = '22023';
   end if;
   v_today := sms_monitor.reporting_today(p_now);
   v_live := coalesce(p_live, false) or not (select c.relispopulated from pg_catalog.pg_class c
                                             where c.oid = 'sms_monitor.sms_metrics_daily'::regclass);
   if v_live then
     select v_today,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'scheduled_count'), 0)::bigint,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sent_count'), 0)::bigint,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'delivered_count'), 0)::bigint,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'failed_count'), 0)::bigint,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'cancelled_count'), 0)::bigint,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_success_count'), 0)::bigint,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'template_fallback_count'), 0)::bigint,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'opt_out_count'), 0)::bigint,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'quiet_hours_skip_count'), 0)::bigint,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'daily_limit_hit_count'), 0)::bigint,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'scheduled_count'), 0),
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sent_count'), 0),
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'delivered_count'), 0),
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'failed_count'), 0),
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'cancelled_count'), 0),
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_success_count'), 0),
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'template_fallback_count'), 0),
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'opt_out_count'), 0),
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'quiet_hours_skip_count'), 0),
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'daily_limit_hit_count'), 0),
            coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_cost_usd'), 0),
            coalesce(sum(m.metric_value) filter (where m.metric_type = 'sms_cost_usd'), 0),
            round(sum(m.metric_value) filter (where m.metric_type = 'avg_delivery_time_ms')

@@ -26,8 +26,9 @@ begin
     raise exception 'days: must be between 1 and 365 (got %)', coalesce(p_days::text, 'NULL')
       using errcode = '22023';
   end if;
-  if p_now is null or not isfinite(p_now) then
-    raise exception 'now: must be a finite time' using errcode = '22023';
+  -- given, finite, 2000-01-01 .. 2199-12-31: a year of days back never leaves the date range (no 22008)
+  if sms_monitor._reader_time_problem('now', p_now) is not null then
+    raise exception '%', sms_monitor._reader_time_problem('now', p_now) using errcode = '22023';
   end if;
   perform sms_monitor._assert_can_read_user(v_user);
 

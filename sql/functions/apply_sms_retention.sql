@@ -1,54 +1,21 @@
--- The daily retention job (pg_cron 'sms-monitor-retention'). Deletes, per sms_monitor.settings:
---   sms_metrics buckets whose reporting day is more than metric_retention_days (default 400) before
---     the reporting day of p_now;
---   outbox rows delivered (status sent) more than notification_retention_days (default 30) ago, of
---     incidents resolved before that too (an open incident keeps them: they say whom to tell when it
---     is resolved); failed and dead rows stay as evidence until an operator looks at them;
---   pg_cron's cron.job_run_details rows that ended more than job_run_retention_days (default 14)
---     ago, when pg_cron is installed here (that table grows by a row per job run, forever).
--- Returns one row per target with how many rows went.
-create or replace function sms_monitor.apply_sms_retention(p_now timestamptz default now())
+-- The daily retention job (pg_cron 'sms-monitor-retention', or the notifier where pg_cron is
+-- missing), always at the server's now(): no caller chooses the cut-off (with "now() + 3000 years"
+-- it would delete every metric and every cron run record). What it deletes: _apply_sms_retention.sql.
+create or replace function sms_monitor.apply_sms_retention()
 returns table (target text, deleted bigint)
 language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-  v_settings sms_monitor.settings;
-  v_count bigint;
 begin
-  if p_now is null or not isfinite(p_now) then
-    raise exception 'now: must be a finite time' using errcode = '22023';
-  end if;
-  select * into v_settings from sms_monitor.settings;
-
-  delete from sms_monitor.sms_metrics m
-   where m.metric_date < sms_monitor.reporting_today(p_now) - v_settings.metric_retention_days;
-  get diagnostics v_count = row_count;
-  target := 'sms_monitor.sms_metrics'; deleted := v_count; return next;
-
-  -- only of incidents resolved before the cut-off: an open incident's sent trigger is how its
-  -- acknowledge and resolve find the channels that were told (_alert_told_channels)
-  delete from sms_monitor.sms_alert_notifications n
-   using sms_monitor.sms_alert_history h
-   where h.id = n.alert_id
-     and n.status = 'sent' and n.sent_at < p_now - make_interval(days => v_settings.notification_retention_days)
-     and h.resolved_at < p_now - make_interval(days => v_settings.notification_retention_days);
-  get diagnostics v_count = row_count;
-  target := 'sms_monitor.sms_alert_notifications'; deleted := v_count; return next;
-
-  if to_regclass('cron.job_run_details') is not null then
-    execute 'delete from cron.job_run_details where end_time < $1'
-      using p_now - make_interval(days => v_settings.job_run_retention_days);
-    get diagnostics v_count = row_count;
-    target := 'cron.job_run_details'; deleted := v_count; return next;
-  end if;
+  return query select * from sms_monitor._apply_sms_retention(now());
 end;
 $$;
 
-comment on function sms_monitor.apply_sms_retention(timestamptz) is
-  'Daily retention: deletes metric buckets older than settings.metric_retention_days (400), sent notifications '
-  'older than notification_retention_days (30) of incidents resolved before then, and cron.job_run_details older than job_run_retention_days (14).';
-revoke all on function sms_monitor.apply_sms_retention(timestamptz) from public;
-grant execute on function sms_monitor.apply_sms_retention(timestamptz) to sms_monitor_admin;
+comment on function sms_monitor.apply_sms_retention() is
+  'Daily retention at the server''s now(): deletes metric buckets older than settings.metric_retention_days (400), sent '
+  'notifications older than notification_retention_days (30) of incidents resolved before then, batch ids older than '
+  '7 days and cron.job_run_details older than job_run_retention_days (14).';
+revoke all on function sms_monitor.apply_sms_retention() from public;
+grant execute on function sms_monitor.apply_sms_retention() to sms_monitor_admin, sms_monitor_notifier;

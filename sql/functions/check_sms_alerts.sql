@@ -1,28 +1,9 @@
--- Evaluates every enabled rule at p_now and moves its incident along (and resolves the open
--- incident of a rule that was disabled); returns one row per rule with what it did:
---   no_data      too little data (value NULL or sample < min_sample): never a breach; an open
---                incident stays open, a pending timer restarts
---   ok           not breached, nothing open
---   pending      breached, but not yet for pending_minutes
---   fired        opened an incident and queued a trigger per channel
---   silenced     breached under a silence: the incident is recorded (silenced), nobody is told
---   unsilenced   the silence ended while the incident is open: the trigger is queued now
---   repeated     still breached, unacknowledged, cooldown elapsed since the last notification:
---                a repeat is queued
---   cooldown     still breached, within the cooldown
---   acknowledged still breached, acknowledged: no repeats
---   recovering   open, no longer breached but not yet past the recovery value (hysteresis)
---   resolved     past the recovery value (or the threshold): resolved automatically, a resolve
---                queued to the channels that were told
---   disabled_resolved  the rule was disabled while its incident was open: resolved with
---                resolved_by 'rule disabled', a resolve queued to the channels that were told
---   skipped      the rule was already evaluated at p_now or later (a concurrent or newer run):
---                nothing changed, so an older run can never undo a newer one
--- Concurrency: first every rule to evaluate (enabled, or disabled with an open incident) is locked
--- (_alert_lock_rule), in alert_type order; only then are the metric values computed, in a
--- statement whose snapshot sees everything committed before the locks were granted. Concurrent
--- runs serialise, and each sees the previous one's incidents and rule state (READ COMMITTED: every
--- statement takes a fresh snapshot). The partial unique index on open incidents is the last guard.
+-- Evaluates every enabled rule now (pg_cron every minute) and moves incidents along: the actions
+-- and the engine are described in _alert_evaluate.sql and docs/alerts.md. p_now may lie at most
+-- _max_clock_skew() (5 minutes) ahead of the server clock: a run "in 2100" would make every real
+-- evaluation until then 'skipped' (alerting off). For a what-if at any time use
+-- preview_sms_alerts(p_now), which changes nothing. A rule whose evaluation fails reports 'error'
+-- and does not stop the others.
 create or replace function sms_monitor.check_sms_alerts(p_now timestamptz default now())
 returns table (
   alert_type text,
@@ -37,195 +18,28 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jit = off
 as $$
-#variable_conflict use_column
 declare
-  v_rule record;
-  v_state sms_monitor.sms_alert_rule_state;
-  v_open sms_monitor.sms_alert_history;
-  v_no_data boolean;
-  v_breached boolean;
-  v_recovered boolean;
-  v_silenced boolean;
-  v_action text;
-  v_alert uuid;
-  v_types text[];
-  v_type text;
+  v_problem text := sms_monitor._reader_time_problem('now', p_now);
 begin
-  if p_now is null or not isfinite(p_now) then
-    raise exception 'now: must be a finite time' using errcode = '22023';
+  if v_problem is not null then
+    raise exception '%', v_problem using errcode = '22023';
   end if;
-
-  -- Lock first, compute after: values computed before the locks could be older than what a run
-  -- that held them meanwhile saw and acted on.
-  v_types := array(
-    select t.alert_type from sms_monitor.sms_alert_thresholds t
-     where t.is_enabled
-        or exists (select from sms_monitor.sms_alert_history h where h.alert_type = t.alert_type and h.resolved_at is null)
-     order by t.alert_type);
-  foreach v_type in array v_types loop
-    perform sms_monitor._alert_lock_rule(v_type);
-  end loop;
-
-  for v_rule in
-    select t.alert_type, t.metric, t.comparison, t.threshold_value, t.recovery_value, t.window_minutes,
-           t.min_sample, t.pending_minutes, t.cooldown_minutes, t.severity, t.notification_channels,
-           t.is_enabled, m.label, m.unit, v.metric_value as value, v.sample_size as sample, v.detail
-      from unnest(v_types) l(alert_type)
-      join sms_monitor.sms_alert_thresholds t on t.alert_type = l.alert_type
-      join sms_monitor.sms_alert_metrics m on m.metric = t.metric
-      left join sms_monitor._alert_rule_values(p_now) v on v.alert_type = t.alert_type
-     order by t.alert_type
-  loop
-    select * into v_state from sms_monitor.sms_alert_rule_state s where s.alert_type = v_rule.alert_type;
-    select * into v_open from sms_monitor.sms_alert_history h
-     where h.alert_type = v_rule.alert_type and h.resolved_at is null;
-    v_alert := v_open.id;
-
-    if v_state.last_evaluated_at >= p_now then
-      -- a newer (or concurrent, same-instant) run got here first: acting on p_now could undo it
-      alert_type := v_rule.alert_type;
-      action := 'skipped';
-      metric_value := v_rule.value;
-      threshold_value := v_rule.threshold_value;
-      sample_size := v_rule.sample;
-      alert_id := v_alert;
-      detail := format('already evaluated at %s (%s): nothing changed',
-        to_char(v_state.last_evaluated_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US "UTC"'), v_state.last_action);
-      return next;
-      continue;
-    end if;
-
-    if not v_rule.is_enabled then
-      if v_open.id is null then
-        continue;  -- resolved meanwhile (by hand or by a concurrent run)
-      end if;
-      update sms_monitor.sms_alert_history h
-         set resolved_at = p_now, resolved_by = 'rule disabled', silenced = false
-       where h.id = v_open.id;
-      perform sms_monitor._alert_enqueue(v_open.id, 'resolve', sms_monitor._alert_told_channels(v_open.id));
-      update sms_monitor.sms_alert_rule_state s
-         set pending_since = null, last_evaluated_at = p_now, last_action = 'disabled_resolved',
-             last_value = null, last_sample_size = null
-       where s.alert_type = v_rule.alert_type;
-      alert_type := v_rule.alert_type;
-      action := 'disabled_resolved';
-      metric_value := null;
-      threshold_value := v_rule.threshold_value;
-      sample_size := null;
-      alert_id := v_open.id;
-      detail := 'the rule is disabled: its open incident is resolved';
-      return next;
-      continue;
-    end if;
-
-    v_no_data := v_rule.value is null or coalesce(v_rule.sample, 0) < v_rule.min_sample;
-    v_breached := not v_no_data and sms_monitor._alert_compare(v_rule.value, v_rule.comparison, v_rule.threshold_value);
-    v_recovered := not v_no_data and not sms_monitor._alert_compare(
-      v_rule.value, v_rule.comparison, coalesce(v_rule.recovery_value, v_rule.threshold_value));
-    v_silenced := exists (
-      select from sms_monitor.sms_alert_silences s
-       where (s.alert_type is null or s.alert_type = v_rule.alert_type)
-         and s.starts_at <= p_now and s.ends_at > p_now
-         and (s.lifted_at is null or s.lifted_at > p_now));
-
-    if v_open.id is null then
-      if not v_breached then
-        v_action := case when v_no_data then 'no_data' else 'ok' end;
-        v_state.pending_since := null;
-      elsif v_rule.pending_minutes > 0
-            and coalesce(v_state.pending_since, p_now) + make_interval(mins => v_rule.pending_minutes) > p_now then
-        v_action := 'pending';
-        v_state.pending_since := coalesce(v_state.pending_since, p_now);
-      else
-        insert into sms_monitor.sms_alert_history as h
-          (alert_type, severity, metric, comparison, metric_value, threshold_value, recovery_value,
-           window_minutes, sample_size, message, triggered_at, last_value, last_evaluated_at, silenced,
-           last_notified_at)
-        values
-          (v_rule.alert_type, v_rule.severity, v_rule.metric, v_rule.comparison, v_rule.value,
-           v_rule.threshold_value, v_rule.recovery_value, v_rule.window_minutes, v_rule.sample,
-           format('%s is %s (threshold: %s %s) over the last %s min: %s.', v_rule.label,
-             sms_monitor._alert_format_value(v_rule.value, v_rule.unit), v_rule.comparison,
-             sms_monitor._alert_format_value(v_rule.threshold_value, v_rule.unit), v_rule.window_minutes,
-             v_rule.detail),
-           p_now, v_rule.value, p_now, v_silenced, case when v_silenced then null else p_now end)
-        returning h.id into v_alert;
-        if v_silenced then
-          v_action := 'silenced';
-        else
-          perform sms_monitor._alert_enqueue(v_alert, 'trigger', v_rule.notification_channels);
-          v_action := 'fired';
-        end if;
-        v_state.pending_since := null;
-      end if;
-    else
-      v_state.pending_since := null;
-      if v_no_data then
-        v_action := 'no_data';
-        update sms_monitor.sms_alert_history h set last_evaluated_at = p_now where h.id = v_open.id;
-      elsif v_recovered then
-        update sms_monitor.sms_alert_history h
-           set resolved_at = p_now, resolved_by = 'auto', resolution_value = v_rule.value,
-               last_value = v_rule.value, last_evaluated_at = p_now, silenced = false
-         where h.id = v_open.id;
-        perform sms_monitor._alert_enqueue(v_open.id, 'resolve', sms_monitor._alert_told_channels(v_open.id));
-        v_action := 'resolved';
-      else
-        -- (silenced is left alone: it says "opened under a silence and not announced yet")
-        update sms_monitor.sms_alert_history h
-           set last_value = v_rule.value, last_evaluated_at = p_now
-         where h.id = v_open.id;
-        if v_silenced then
-          v_action := 'silenced';
-        elsif v_open.last_notified_at is null and v_breached then
-          -- opened under a silence that has ended, and still breached: announce it now (in the
-          -- hysteresis band it waits: it either breaches again or resolves without a word)
-          update sms_monitor.sms_alert_history h set last_notified_at = p_now, silenced = false where h.id = v_open.id;
-          perform sms_monitor._alert_enqueue(v_open.id, 'trigger', v_rule.notification_channels);
-          if v_open.acknowledged_at is not null then
-            -- acknowledged while nobody had been told: tell them both now
-            perform sms_monitor._alert_enqueue(v_open.id, 'acknowledge', v_rule.notification_channels);
-          end if;
-          v_action := 'unsilenced';
-        elsif not v_breached then
-          v_action := 'recovering';
-        elsif v_open.acknowledged_at is not null then
-          v_action := 'acknowledged';
-        elsif v_open.last_notified_at + make_interval(mins => v_rule.cooldown_minutes) <= p_now then
-          update sms_monitor.sms_alert_history h
-             set last_notified_at = p_now, repeat_count = h.repeat_count + 1
-           where h.id = v_open.id;
-          perform sms_monitor._alert_enqueue(v_open.id, 'repeat', v_rule.notification_channels);
-          v_action := 'repeated';
-        else
-          v_action := 'cooldown';
-        end if;
-      end if;
-    end if;
-
-    update sms_monitor.sms_alert_rule_state s
-       set pending_since = v_state.pending_since, last_evaluated_at = p_now, last_action = v_action,
-           last_value = v_rule.value, last_sample_size = v_rule.sample
-     where s.alert_type = v_rule.alert_type;
-
-    alert_type := v_rule.alert_type;
-    action := v_action;
-    metric_value := v_rule.value;
-    threshold_value := v_rule.threshold_value;
-    sample_size := v_rule.sample;
-    alert_id := v_alert;
-    detail := v_rule.detail;
-    return next;
-  end loop;
+  if p_now > now() + sms_monitor._max_clock_skew() then
+    raise exception 'now: % is more than % ahead of the server clock (%): an evaluation in the future would '
+      'make every real one until then skipped; use preview_sms_alerts(p_now) for a what-if',
+      to_char(p_now at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), sms_monitor._max_clock_skew(),
+      to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') using errcode = '22023';
+  end if;
+  return query select * from sms_monitor._alert_evaluate(p_now, false);
 end;
 $$;
 
 comment on function sms_monitor.check_sms_alerts(timestamptz) is
-  'Evaluates every enabled alert rule at p_now (default now()), opens/repeats/resolves incidents and queues '
-  'notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, '
-  'pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, '
-  'no_data, skipped = already evaluated at p_now or later). Safe to run concurrently.';
+  'Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else '
+  '22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; '
+  'returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, '
+  'disabled_resolved, silenced, unsilenced, ok, no_data, skipped = already evaluated at p_now or later, error = the '
+  'rule''s evaluation failed: SQLSTATE and message in detail; the other rules are unaffected). Safe to run concurrently.';
 revoke all on function sms_monitor.check_sms_alerts(timestamptz) from public;
 grant execute on function sms_monitor.check_sms_alerts(timestamptz) to sms_monitor_admin, sms_monitor_notifier;

@@ -1,6 +1,7 @@
 -- One row per reporting day for one user: the last p_days days including today (the reporting day
 -- that contains p_now, default now()), oldest first, never a day after it. Days without traffic
--- are present with zero counts and NULL rates/means.
+-- are present with zero counts and NULL rates/means. Counts are numeric, never bigint: a sum of
+-- buckets can never overflow a reader (each bucket holds at most 1e15, but a day has many).
 -- Readers and admins may ask for anyone; the self-only role (PostgREST) only for its own sub.
 create or replace function sms_monitor.get_user_sms_metrics(
   p_user_id uuid,
@@ -9,16 +10,16 @@ create or replace function sms_monitor.get_user_sms_metrics(
 )
 returns table (
   metric_date date,
-  scheduled_count bigint,
-  sent_count bigint,
-  delivered_count bigint,
-  failed_count bigint,
-  cancelled_count bigint,
-  llm_success_count bigint,
-  template_fallback_count bigint,
-  opt_out_count bigint,
-  quiet_hours_skip_count bigint,
-  daily_limit_hit_count bigint,
+  scheduled_count numeric,
+  sent_count numeric,
+  delivered_count numeric,
+  failed_count numeric,
+  cancelled_count numeric,
+  llm_success_count numeric,
+  template_fallback_count numeric,
+  opt_out_count numeric,
+  quiet_hours_skip_count numeric,
+  daily_limit_hit_count numeric,
   llm_cost_usd numeric,
   sms_cost_usd numeric,
   avg_delivery_time_ms numeric,
@@ -41,8 +42,9 @@ begin
     raise exception 'days: must be between 1 and 365 (got %)', coalesce(p_days::text, 'NULL')
       using errcode = '22023';
   end if;
-  if p_now is null or not isfinite(p_now) then
-    raise exception 'now: must be a finite time' using errcode = '22023';
+  -- given, finite, 2000-01-01 .. 2199-12-31: a year of days back never leaves the date range (no 22008)
+  if sms_monitor._reader_time_problem('now', p_now) is not null then
+    raise exception '%', sms_monitor._reader_time_problem('now', p_now) using errcode = '22023';
   end if;
   v_today := sms_monitor.reporting_today(p_now);
   perform sms_monitor._assert_can_read_user(p_user_id);
@@ -50,16 +52,16 @@ begin
   return query
   with agg as (
     select m.metric_date as d,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'scheduled_count'), 0)::bigint as scheduled,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sent_count'), 0)::bigint as sent,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'delivered_count'), 0)::bigint as delivered,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'failed_count'), 0)::bigint as failed,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'cancelled_count'), 0)::bigint as cancelled,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_success_count'), 0)::bigint as llm_ok,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'template_fallback_count'), 0)::bigint as fallback,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'opt_out_count'), 0)::bigint as opt_out,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'quiet_hours_skip_count'), 0)::bigint as quiet,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'daily_limit_hit_count'), 0)::bigint as limit_hit,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'scheduled_count'), 0) as scheduled,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sent_count'), 0) as sent,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'delivered_count'), 0) as delivered,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'failed_count'), 0) as failed,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'cancelled_count'), 0) as cancelled,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_success_count'), 0) as llm_ok,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'template_fallback_count'), 0) as fallback,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'opt_out_count'), 0) as opt_out,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'quiet_hours_skip_count'), 0) as quiet,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'daily_limit_hit_count'), 0) as limit_hit,
            coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_cost_usd'), 0) as llm_cost,
            coalesce(sum(m.metric_value) filter (where m.metric_type = 'sms_cost_usd'), 0) as sms_cost,
            sum(m.metric_value) filter (where m.metric_type = 'avg_delivery_time_ms')

@@ -9,8 +9,9 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if p_now is null or not isfinite(p_now) then
-    raise exception 'now: must be a finite time' using errcode = '22023';
+  -- given, finite, 2000-01-01 .. 2199-12-31: a year of days back never leaves the date range (no 22008)
+  if sms_monitor._reader_time_problem('now', p_now) is not null then
+    raise exception '%', sms_monitor._reader_time_problem('now', p_now) using errcode = '22023';
   end if;
   return query
   select s.* from sms_monitor.sms_alert_silences s

@@ -3,7 +3,15 @@
 -- path only when the insert's cast fails), duplicates inside the batch are summed in memory, and the buckets are
 -- upserted in one statement in a fixed key order, so concurrent overlapping batches take their row
 -- locks in the same order and cannot deadlock.
-create or replace function sms_monitor.record_sms_events(p_events jsonb)
+--
+-- Exactly once with p_batch_id: the id is recorded in sms_ingest_batches in the same transaction
+-- as the events, with the result. A second call with the same id (a client retrying a batch whose
+-- reply it never saw) records nothing and returns the first call's result; a call that arrives
+-- while the first is still running waits for it (the primary key) and then does the same, or
+-- records the batch itself if the first rolled back. Ids are kept 7 days (apply_sms_retention).
+-- Times: occurred_at must lie within metric_retention_days and at most _max_clock_skew() (5
+-- minutes) ahead of the server clock.
+create or replace function sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid default null)
 returns integer
 language plpgsql
 volatile
@@ -15,20 +23,35 @@ declare
   v_tz text;
   v_problem text;
   v_now timestamptz := now();
+  v_latest timestamptz := now() + sms_monitor._max_clock_skew();
+  v_earliest timestamp;
+  v_days integer;
+  v_first integer;
 begin
   if p_events is null or jsonb_typeof(p_events) <> 'array' then
     raise exception 'events: must be a JSON array of event objects (got %)',
       coalesce(jsonb_typeof(p_events), 'NULL') using errcode = '22023';
   end if;
   v_count := jsonb_array_length(p_events);
-  if v_count = 0 then
-    return 0;
-  end if;
   if v_count > 100000 then
     raise exception 'events: % events is more than the 100000 allowed in one batch', v_count
       using errcode = '22023';
   end if;
-  v_tz := sms_monitor._reporting_timezone();
+  if p_batch_id is not null then
+    -- waits for a concurrent call with the same id; the first committed result wins
+    insert into sms_monitor.sms_ingest_batches as b (batch_id, recorded)
+    values (p_batch_id, v_count)
+    on conflict (batch_id) do nothing;
+    if not found then
+      select b.recorded into v_first from sms_monitor.sms_ingest_batches b where b.batch_id = p_batch_id;
+      return v_first;
+    end if;
+  end if;
+  if v_count = 0 then
+    return 0;
+  end if;
+  select s.reporting_timezone, s.metric_retention_days into v_tz, v_days from sms_monitor.settings s;
+  v_earliest := ((v_now at time zone v_tz)::date - v_days)::timestamp;
 
   select format('events[%s].%s', e.n - 1, p.problem)
     into v_problem
@@ -39,9 +62,13 @@ begin
         when jsonb_typeof(e.v) <> 'object' then
           format('(element): must be an object (got %s)', jsonb_typeof(e.v))
         when e.v - array['metric_type', 'user_id', 'value', 'occurred_at', 'metadata'] <> '{}'::jsonb then
-          format('%s: unknown field (allowed: metric_type, user_id, value, occurred_at, metadata)',
-            (select k from jsonb_object_keys(e.v) k
-              where k not in ('metric_type', 'user_id', 'value', 'occurred_at', 'metadata') limit 1))
+          (select case when k ~ '^[a-z_][a-z0-9_]{0,62}$'
+                       then format('%s: unknown field (allowed: metric_type, user_id, value, occurred_at, metadata)', k)
+                       -- a key that is no name (empty, punctuation, huge): quoted, cut, after "(element)"
+                       else format('(element): unknown field %s (allowed: metric_type, user_id, value, occurred_at, metadata)',
+                                   to_json(left(k, 40))::text) end
+             from jsonb_object_keys(e.v) k
+            where k not in ('metric_type', 'user_id', 'value', 'occurred_at', 'metadata') limit 1)
         when jsonb_typeof(e.v -> 'metric_type') is distinct from 'string' then
           'metric_type: is required and must be a string'
         when coalesce(jsonb_typeof(e.v -> 'user_id'), 'null') not in ('string', 'null') then
@@ -81,7 +108,21 @@ begin
                e.n
           from jsonb_array_elements(p_events) with ordinality as e(v, n)
           cross join lateral (
-            select coalesce((e.v ->> 'occurred_at')::timestamptz, v_now) at time zone v_tz as at_local
+            select coalesce((e.v ->> 'occurred_at')::timestamptz, v_now) as at
+          ) t0
+          cross join lateral (
+            -- the bounds are plain comparisons; the raise runs only for a bad element
+            select case
+                     when t0.at > v_latest then sms_monitor._raise_22023(format(
+                       'events[%s].occurred_at: %s is more than %s ahead of the server clock (%s)', e.n - 1,
+                       e.v ->> 'occurred_at', sms_monitor._max_clock_skew(),
+                       to_char(v_now at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))::text::timestamp
+                     when t0.at < v_now - make_interval(days => v_days + 2) or (t0.at at time zone v_tz) < v_earliest
+                       then sms_monitor._raise_22023(format(
+                       'events[%s].occurred_at: %s is older than the %s days retention keeps (earliest day: %s)', e.n - 1,
+                       e.v ->> 'occurred_at', v_days, v_earliest::date))::text::timestamp
+                     else t0.at at time zone v_tz
+                   end as at_local
           ) x
       ) b
      group by b.metric_date, b.metric_hour, b.user_id, b.metric_type
@@ -91,7 +132,33 @@ begin
           sample_count = m.sample_count + excluded.sample_count,
           metadata = sms_monitor._merge_metadata(m.metadata, excluded.metadata),
           updated_at = now();
-  exception when invalid_text_representation or datetime_field_overflow or invalid_datetime_format then
+  exception when check_violation then
+    -- sms_metrics_value_bound: a bucket would pass 1e15. Name the first element of the first
+    -- bucket that would (slow path, only on failure).
+    select format('events[%s].value: the bucket (%s, hour %s, user %s, %s) holds %s; this batch adds %s, '
+                  'past the 1000000000000000 a bucket may hold', k.first_n - 1, k.metric_date,
+                  coalesce(k.metric_hour::text, 'NULL'), coalesce(k.user_id::text, 'NULL'), k.metric_type,
+                  coalesce(m.metric_value, 0), k.total)
+      into v_problem
+      from (
+        select (x.at_local)::date as metric_date, extract(hour from x.at_local)::integer as metric_hour,
+               (e.v ->> 'user_id')::uuid as user_id, e.v ->> 'metric_type' as metric_type,
+               sum(coalesce((e.v ->> 'value')::numeric, 1)) as total, min(e.n) as first_n
+          from jsonb_array_elements(p_events) with ordinality as e(v, n)
+          cross join lateral (
+            select coalesce((e.v ->> 'occurred_at')::timestamptz, v_now) at time zone v_tz as at_local) x
+         group by 1, 2, 3, 4
+      ) k
+      left join sms_monitor.sms_metrics m
+        on m.metric_date = k.metric_date and m.metric_hour is not distinct from k.metric_hour
+       and m.user_id is not distinct from k.user_id and m.metric_type = k.metric_type
+     where coalesce(m.metric_value, 0) + k.total > 1e15
+     order by k.first_n
+     limit 1;
+    raise exception '%', coalesce(v_problem, 'events: a bucket would pass the 1000000000000000 it may hold')
+      using errcode = '22023';
+  when invalid_text_representation or datetime_field_overflow or invalid_datetime_format
+    or invalid_time_zone_displacement_value then
     -- The cheap checks passed but a cast did not (a malformed UUID, February 30th): the casts
     -- run only here, on the slow path, to name the first element that fails.
     select case
@@ -111,8 +178,10 @@ begin
 end;
 $$;
 
-comment on function sms_monitor.record_sms_events(jsonb) is
+comment on function sms_monitor.record_sms_events(jsonb, uuid) is
   'Records a JSON array of events {metric_type, user_id?, value?, occurred_at?, metadata?} all or '
-  'nothing; returns how many were recorded. The first bad element raises 22023 naming events[i].field.';
-revoke all on function sms_monitor.record_sms_events(jsonb) from public;
-grant execute on function sms_monitor.record_sms_events(jsonb) to sms_monitor_writer, sms_monitor_admin;
+  'nothing; returns how many were recorded. The first bad element raises 22023 naming events[i].field. '
+  'With p_batch_id the batch is recorded at most once: a repeated id records nothing and returns the first result '
+  '(ids kept 7 days).';
+revoke all on function sms_monitor.record_sms_events(jsonb, uuid) from public;
+grant execute on function sms_monitor.record_sms_events(jsonb, uuid) to sms_monitor_writer, sms_monitor_admin;

@@ -29,11 +29,24 @@ begin
   if p_until is null or not isfinite(p_until) then
     raise exception 'until: is required and must be a finite time' using errcode = '22023';
   end if;
+  if v_start < now() - interval '1 day' or v_start > now() + interval '366 days' then
+    raise exception 'starts_at: % must lie between a day ago and 366 days ahead', v_start using errcode = '22023';
+  end if;
   if p_until <= v_start then
     raise exception 'until: % is not after the start of the silence (%)', p_until, v_start using errcode = '22023';
   end if;
+  if p_until <= now() then
+    raise exception 'until: % is in the past: such a silence would silence nothing', p_until using errcode = '22023';
+  end if;
+  if p_until > v_start + interval '90 days' then
+    raise exception 'until: % is more than 90 days after the start of the silence (%): disable the rule instead',
+      p_until, v_start using errcode = '22023';
+  end if;
   if p_reason is null or btrim(p_reason) = '' then
     raise exception 'reason: is required (say why, for whoever wonders where the alerts went)' using errcode = '22023';
+  end if;
+  if length(p_reason) > 500 then
+    raise exception 'reason: % characters is more than the 500 allowed', length(p_reason) using errcode = '22023';
   end if;
   insert into sms_monitor.sms_alert_silences (alert_type, starts_at, ends_at, reason, created_by)
   values (p_alert_type, v_start, p_until, btrim(p_reason), session_user::text)

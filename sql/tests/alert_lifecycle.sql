@@ -4,21 +4,27 @@ begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
 select plan(124);
 
-create temp table res as select * from sms_monitor.check_sms_alerts('2029-01-01 00:00Z') limit 0;
+create temp table res as select * from sms_monitor._alert_evaluate('2029-01-01 00:00Z') limit 0;
 create function pg_temp.act(p_now timestamptz, p_type text default 'delivery_rate_critical') returns text
 language plpgsql as $f$
 begin
   truncate res;
-  insert into res select * from sms_monitor.check_sms_alerts(p_now);
+  insert into res select * from sms_monitor._alert_evaluate(p_now);
   return (select r.action from res r where r.alert_type = p_type);
 end $f$;
 create function pg_temp.deliv(p_date date, p_hour int, p_sent int, p_delivered int) returns void
 language sql as $f$
-  select sms_monitor.record_sms_metric(p_date, p_hour, null, 'sent_count', p_sent);
-  select sms_monitor.record_sms_metric(p_date, p_hour, null, 'delivered_count', p_delivered);
+  select sms_monitor._record_metric(p_date, p_hour, null, 'sent_count', p_sent);
+  select sms_monitor._record_metric(p_date, p_hour, null, 'delivered_count', p_delivered);
 $f$;
 create function pg_temp.open_id(p_type text default 'delivery_rate_critical') returns uuid language sql as $f$
   select id from sms_monitor.sms_alert_history where alert_type = p_type and resolved_at is null
+$f$;
+create function pg_temp.silence(p_type text, p_until timestamptz, p_reason text, p_start timestamptz)
+returns sms_monitor.sms_alert_silences language sql as $f$
+  -- silences in 2030: the public silence_sms_alerts only takes starts within a year of now (input_bounds_alerts.sql)
+  insert into sms_monitor.sms_alert_silences (alert_type, starts_at, ends_at, reason, created_by)
+  values (p_type, p_start, p_until, p_reason, session_user) returning *
 $f$;
 create function pg_temp.outbox(p_alert uuid) returns text language sql as $f$
   select coalesce(string_agg(channel || '/' || event, ',' order by id), '') from sms_monitor.sms_alert_notifications
@@ -26,7 +32,7 @@ create function pg_temp.outbox(p_alert uuid) returns text language sql as $f$
 $f$;
 
 -- 1. no data anywhere: every enabled rule says no_data, nothing is opened
-select results_eq($$select alert_type, action, metric_value, sample_size from sms_monitor.check_sms_alerts('2030-01-01 10:30Z')$$,
+select results_eq($$select alert_type, action, metric_value, sample_size from sms_monitor._alert_evaluate('2030-01-01 10:30Z')$$,
   $$values ('daily_limit_hit_warning', 'no_data', null::numeric, 0::bigint), ('delivery_rate_critical', 'no_data', null, 0),
            ('llm_cost_spike_warning', 'no_data', null, 0), ('llm_failure_critical', 'no_data', null, 0),
            ('opt_out_rate_warning', 'no_data', null, 0)$$,
@@ -71,11 +77,11 @@ select is(pg_temp.act('2030-01-03 11:30Z'), 'repeated', '60 minutes later (coold
 select is(pg_temp.outbox(pg_temp.open_id()), 'pagerduty/trigger,pagerduty/repeat', 'a repeat is queued');
 select is((select repeat_count from sms_monitor.sms_alert_history where id = pg_temp.open_id()), 1, 'repeat_count 1');
 select is(pg_temp.act('2030-01-03 11:45Z'), 'cooldown', 'the cooldown restarts from the repeat');
-select is((select acknowledged_by from sms_monitor.acknowledge_sms_alert(pg_temp.open_id(), 'bob', '2030-01-03 11:50Z')),
+select is((select acknowledged_by from sms_monitor._alert_acknowledge(pg_temp.open_id(), 'bob', '2030-01-03 11:50Z')),
   'bob', 'acknowledge_sms_alert records who');
 select is(pg_temp.outbox(pg_temp.open_id()), 'pagerduty/trigger,pagerduty/repeat,pagerduty/acknowledge',
   'an acknowledge is queued (PagerDuty acknowledges by dedup_key)');
-select is((select acknowledged_at from sms_monitor.acknowledge_sms_alert(pg_temp.open_id(), 'carol', '2030-01-03 11:55Z')),
+select is((select acknowledged_at from sms_monitor._alert_acknowledge(pg_temp.open_id(), 'carol', '2030-01-03 11:55Z')),
   '2030-01-03 11:50Z'::timestamptz, 'acknowledging again changes nothing');
 select pg_temp.deliv('2030-01-03', 11, 100, 80);
 select is(pg_temp.act('2030-01-03 12:40Z'), 'acknowledged', 'breached past the cooldown but acknowledged: no repeat');
@@ -104,12 +110,12 @@ select pg_temp.deliv('2030-01-04', 12, 100, 93);
 select is(pg_temp.act('2030-01-04 12:10Z'), 'resolved', '(91 + 93) / 200 = 92 %: resolved at the recovery value');
 
 -- 5. auto-resolve without hysteresis (llm_failure_critical: > 50 %, no recovery value)
-select sms_monitor.record_sms_metric('2030-01-05', 10, null, 'llm_success_count', 10);
-select sms_monitor.record_sms_metric('2030-01-05', 10, null, 'template_fallback_count', 30);
+select sms_monitor._record_metric('2030-01-05', 10, null, 'llm_success_count', 10);
+select sms_monitor._record_metric('2030-01-05', 10, null, 'template_fallback_count', 30);
 select is(pg_temp.act('2030-01-05 10:30Z', 'llm_failure_critical'), 'fired', '30 / 40 = 75 % fallbacks > 50 %: fired');
 select is((select metric_value from res where alert_type = 'llm_failure_critical'), 75.0000, 'value 75');
-select sms_monitor.record_sms_metric('2030-01-05', 11, null, 'llm_success_count', 40);
-select sms_monitor.record_sms_metric('2030-01-05', 11, null, 'template_fallback_count', 10);
+select sms_monitor._record_metric('2030-01-05', 11, null, 'llm_success_count', 40);
+select sms_monitor._record_metric('2030-01-05', 11, null, 'template_fallback_count', 10);
 select is(pg_temp.act('2030-01-05 11:30Z', 'llm_failure_critical'), 'resolved', '40 / 90 = 44 %: resolved at once');
 select is((select metric_value from res where alert_type = 'llm_failure_critical'), 44.4444, 'value 44.4444');
 
@@ -122,7 +128,7 @@ select is(pg_temp.open_id(), null, 'no incident while pending');
 select is(pg_temp.act('2030-01-06 10:40Z'), 'fired', '10 minutes of breach: fired');
 select is((select triggered_at from sms_monitor.sms_alert_history where id = pg_temp.open_id()), '2030-01-06 10:40Z'::timestamptz,
   'triggered when it fired');
-select lives_ok($$select sms_monitor.resolve_sms_alert(pg_temp.open_id(), 'ops', '2030-01-06 10:41Z')$$, 'resolved by hand');
+select lives_ok($$select sms_monitor._alert_resolve(pg_temp.open_id(), 'ops', '2030-01-06 10:41Z')$$, 'resolved by hand');
 select pg_temp.deliv('2030-01-07', 10, 100, 80);
 select is(pg_temp.act('2030-01-07 10:30Z'), 'pending', 'day 7: pending');
 select pg_temp.deliv('2030-01-07', 10, 100, 100);
@@ -136,10 +142,10 @@ update sms_monitor.sms_alert_thresholds set pending_minutes = 0 where alert_type
 -- 7. manual resolve, unknown ids
 select is(pg_temp.act('2030-01-07 10:50Z'), 'fired', 'pending 0 again: fires');
 create temp table inc7 as select pg_temp.open_id() as id;
-select is((select resolved_by from sms_monitor.resolve_sms_alert((select id from inc7), 'alice', '2030-01-07 10:55Z')),
+select is((select resolved_by from sms_monitor._alert_resolve((select id from inc7), 'alice', '2030-01-07 10:55Z')),
   'alice', 'resolve_sms_alert records who');
 select is(pg_temp.outbox((select id from inc7)), 'pagerduty/trigger,pagerduty/resolve', 'and tells the channel');
-select is((select resolved_at from sms_monitor.resolve_sms_alert((select id from inc7), 'zed', '2030-01-07 11:00Z')),
+select is((select resolved_at from sms_monitor._alert_resolve((select id from inc7), 'zed', '2030-01-07 11:00Z')),
   '2030-01-07 10:55Z'::timestamptz, 'resolving again changes nothing');
 select is(pg_temp.outbox((select id from inc7)), 'pagerduty/trigger,pagerduty/resolve', '... and queues nothing');
 select throws_ok($$select sms_monitor.resolve_sms_alert('00000000-0000-0000-0000-000000000000')$$, 'P0002',
@@ -152,7 +158,7 @@ select throws_ok($$select sms_monitor.acknowledge_sms_alert(null)$$, '22023', 'a
   'acknowledging NULL: 22023');
 select is(pg_temp.act('2030-01-07 11:01Z'), 'fired', 'still breached after a manual resolve: a new incident');
 select isnt(pg_temp.open_id(), (select id from inc7), '... with a new id');
-select sms_monitor.resolve_sms_alert(pg_temp.open_id(), 'alice', '2030-01-07 11:02Z');
+select sms_monitor._alert_resolve(pg_temp.open_id(), 'alice', '2030-01-07 11:02Z');
 
 -- 8. silences
 select throws_ok($$select sms_monitor.silence_sms_alerts('nope', '2030-02-01Z', 'x')$$, '22023',
@@ -168,7 +174,7 @@ select throws_ok($$select sms_monitor.list_sms_alert_silences(false, null)$$, '2
 select throws_ok($$select sms_monitor.list_sms_alert_silences(true, 'infinity')$$, '22023', 'now: must be a finite time',
   'listing at an infinite time: 22023');
 create temp table sil as
-  select * from sms_monitor.silence_sms_alerts('delivery_rate_critical', '2030-01-08 11:00Z', 'provider maintenance',
+  select * from pg_temp.silence('delivery_rate_critical', '2030-01-08 11:00Z', 'provider maintenance',
                                                '2030-01-08 09:00Z');
 select pg_temp.deliv('2030-01-08', 10, 100, 80);
 select is(pg_temp.act('2030-01-08 10:30Z'), 'silenced', 'breach during a silence: silenced');
@@ -179,7 +185,7 @@ select is(pg_temp.act('2030-01-08 10:59Z'), 'silenced', 'still silenced at 10:59
 select is(pg_temp.act('2030-01-08 11:00Z'), 'unsilenced', 'the silence ended, incident still open: announced now');
 select is(pg_temp.outbox(pg_temp.open_id()), 'pagerduty/trigger', 'the trigger is queued when the silence ends');
 select is((select silenced from sms_monitor.sms_alert_history where id = pg_temp.open_id()), false, 'no longer silenced');
-create temp table sil2 as select * from sms_monitor.silence_sms_alerts(null, '2030-01-08 13:00Z', 'all quiet', '2030-01-08 11:10Z');
+create temp table sil2 as select * from pg_temp.silence(null, '2030-01-08 13:00Z', 'all quiet', '2030-01-08 11:10Z');
 select is((select array_agg(id order by id) from sms_monitor.list_sms_alert_silences(false, '2030-01-08 11:20Z')),
   array[(select id from sil2)], 'list: the active silence (the ended one only with p_include_ended)');
 select pg_temp.deliv('2030-01-08', 11, 100, 80);
@@ -194,9 +200,9 @@ select is((select lifted_at from sms_monitor.lift_sms_alert_silence((select id f
   '2030-01-08 12:15Z'::timestamptz, 'lifted early');
 select is((select count(*)::int from sms_monitor.list_sms_alert_silences(false, '2030-01-08 12:16Z')), 0, 'no active silence');
 select is(pg_temp.act('2030-01-08 12:20Z'), 'repeated', 'lifted: the due repeat goes out');
-select sms_monitor.resolve_sms_alert(pg_temp.open_id(), 'alice', '2030-01-08 12:30Z');
+select sms_monitor._alert_resolve(pg_temp.open_id(), 'alice', '2030-01-08 12:30Z');
 -- silenced from start to end: resolved without telling anyone
-select sms_monitor.silence_sms_alerts('delivery_rate_critical', '2030-01-09 23:00Z', 'quiet', '2030-01-09 00:00Z');
+select pg_temp.silence('delivery_rate_critical', '2030-01-09 23:00Z', 'quiet', '2030-01-09 00:00Z');
 select pg_temp.deliv('2030-01-09', 10, 100, 80);
 select is(pg_temp.act('2030-01-09 10:30Z'), 'silenced', 'silenced incident');
 create temp table inc9 as select pg_temp.open_id() as id;
@@ -219,21 +225,21 @@ select is(pg_temp.outbox((select id from inc11)),
 update sms_monitor.sms_alert_thresholds set notification_channels = '{pagerduty}' where alert_type = 'delivery_rate_critical';
 
 -- 8c. acknowledged while silenced and never announced: when the silence ends, trigger and acknowledge go out
-select sms_monitor.silence_sms_alerts('delivery_rate_critical', '2030-01-12 11:00Z', 'quiet', '2030-01-12 09:00Z');
+select pg_temp.silence('delivery_rate_critical', '2030-01-12 11:00Z', 'quiet', '2030-01-12 09:00Z');
 select pg_temp.deliv('2030-01-12', 10, 100, 80);
 select is(pg_temp.act('2030-01-12 10:30Z'), 'silenced', 'day 12: silenced');
 create temp table inc12 as select pg_temp.open_id() as id;
-select sms_monitor.acknowledge_sms_alert((select id from inc12), 'dave', '2030-01-12 10:40Z');
+select sms_monitor._alert_acknowledge((select id from inc12), 'dave', '2030-01-12 10:40Z');
 select is(pg_temp.outbox((select id from inc12)), '', 'acknowledged during the silence: nobody had been told, nothing queued');
 select is(pg_temp.act('2030-01-12 11:00Z'), 'unsilenced', 'the silence ends');
 select is(pg_temp.outbox((select id from inc12)), 'pagerduty/trigger,pagerduty/acknowledge',
   'the trigger and the acknowledge go out together');
 select pg_temp.deliv('2030-01-12', 11, 100, 80);
 select is(pg_temp.act('2030-01-12 12:10Z'), 'acknowledged', 'and no repeats follow');
-select sms_monitor.resolve_sms_alert((select id from inc12), 'dave', '2030-01-12 12:20Z');
+select sms_monitor._alert_resolve((select id from inc12), 'dave', '2030-01-12 12:20Z');
 
 -- 8d. the silence ends while the incident is in the hysteresis band: not announced until it breaches again
-select sms_monitor.silence_sms_alerts('delivery_rate_critical', '2030-01-12 23:00Z', 'quiet', '2030-01-12 22:00Z');
+select pg_temp.silence('delivery_rate_critical', '2030-01-12 23:00Z', 'quiet', '2030-01-12 22:00Z');
 select pg_temp.deliv('2030-01-12', 22, 100, 80);
 select is(pg_temp.act('2030-01-12 22:30Z'), 'silenced', 'day 12, 22:30: opened under a silence');
 create temp table inc12d as select pg_temp.open_id() as id;
@@ -277,11 +283,11 @@ select is((select payload ->> 'message' from sms_monitor.sms_alert_notifications
   'the resolve message says why');
 select is((select last_action from sms_monitor.sms_alert_status where alert_type = 'delivery_rate_warning'),
   'disabled_resolved', 'sms_alert_status shows it');
-select is((select count(*)::int from sms_monitor.check_sms_alerts('2030-01-13 10:50Z') where alert_type = 'delivery_rate_warning'),
+select is((select count(*)::int from sms_monitor._alert_evaluate('2030-01-13 10:50Z') where alert_type = 'delivery_rate_warning'),
   0, 'a disabled rule with nothing open is not evaluated');
 -- a disabled rule whose incident was never announced (opened under a silence) is resolved silently
 update sms_monitor.sms_alert_thresholds set is_enabled = true where alert_type = 'delivery_rate_warning';
-select sms_monitor.silence_sms_alerts('delivery_rate_warning', '2030-01-13 23:00Z', 'quiet', '2030-01-13 11:00Z');
+select pg_temp.silence('delivery_rate_warning', '2030-01-13 23:00Z', 'quiet', '2030-01-13 11:00Z');
 select is(pg_temp.act('2030-01-13 11:05Z', 'delivery_rate_warning'), 'silenced', 'silenced incident of the warning');
 create temp table inc13b as select pg_temp.open_id('delivery_rate_warning') as id;
 update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = 'delivery_rate_warning';

@@ -49,10 +49,10 @@ select is((select array[metric_retention_days, notification_retention_days, job_
   array[400, 30, 14], 'retention defaults: 400 days of metrics, 30 of sent notifications, 14 of job runs');
 select throws_ok($$update sms_monitor.settings set metric_retention_days = 31$$, '23514', null,
   'metric retention below 32 days is refused (the cost baseline needs 30 days)');
-select sms_monitor.record_sms_metric('2030-06-01'::date - 401, 10, null, 'sent_count', 1);
-select sms_monitor.record_sms_metric('2030-06-01'::date - 401, null, null, 'sent_count', 1);
-select sms_monitor.record_sms_metric('2030-06-01'::date - 400, 10, null, 'sent_count', 1);
-select sms_monitor.record_sms_metric('2030-06-01', 10, null, 'sent_count', 1);
+select sms_monitor._record_metric('2030-06-01'::date - 401, 10, null, 'sent_count', 1);
+select sms_monitor._record_metric('2030-06-01'::date - 401, null, null, 'sent_count', 1);
+select sms_monitor._record_metric('2030-06-01'::date - 400, 10, null, 'sent_count', 1);
+select sms_monitor._record_metric('2030-06-01', 10, null, 'sent_count', 1);
 -- b1: resolved long ago; b2: still open (its sent trigger is how a resolve finds its channels);
 -- b3: resolved after the cut-off (2030-05-02 12:00)
 insert into sms_monitor.sms_alert_history (id, alert_type, severity, metric, comparison, threshold_value, window_minutes,
@@ -86,7 +86,7 @@ begin
 end $f$;
 select * from pg_temp.job_runs();
 
-create temp table ret as select * from sms_monitor.apply_sms_retention('2030-06-01 12:00Z');
+create temp table ret as select * from sms_monitor._apply_sms_retention('2030-06-01 12:00Z');
 select is((select deleted from ret where target = 'sms_monitor.sms_metrics'), 2::bigint,
   'metrics: the hourly and the daily bucket of day 401 go, day 400 stays');
 select is((select array_agg(metric_date order by metric_date) from sms_monitor.sms_metrics),
@@ -111,7 +111,7 @@ end $f$;
 select * from pg_temp.job_runs_after();
 
 update sms_monitor.settings set metric_retention_days = 32;
-select is((select deleted from sms_monitor.apply_sms_retention('2030-06-01 12:00Z') where target = 'sms_monitor.sms_metrics'),
+select is((select deleted from sms_monitor._apply_sms_retention('2030-06-01 12:00Z') where target = 'sms_monitor.sms_metrics'),
   1::bigint, 'a shorter metric retention setting takes effect');
 select is((select array_agg(metric_date) from sms_monitor.sms_metrics), array['2030-06-01'::date], 'only the recent day is left');
 

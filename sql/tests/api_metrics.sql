@@ -197,12 +197,12 @@ select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2030-01-01T0
   'an open warning alone degrades; open info incidents do not count');
 
 -- api_user_metrics: a fixed p_now (2026-05-10 is today, 2026-05-09 yesterday; the 11th never counts).
-select sms_monitor.record_sms_metric('2026-05-10'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 4);
-select sms_monitor.record_sms_metric('2026-05-10'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'delivered_count', 3);
-select sms_monitor.record_sms_metric('2026-05-09'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 6);
-select sms_monitor.record_sms_metric('2026-05-09'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'delivered_count', 6);
-select sms_monitor.record_sms_metric('2026-05-09'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'llm_cost_usd', 0.00125);
-select sms_monitor.record_sms_metric('2026-05-11'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 7);
+select sms_monitor._record_metric('2026-05-10'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 4);
+select sms_monitor._record_metric('2026-05-10'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'delivered_count', 3);
+select sms_monitor._record_metric('2026-05-09'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 6);
+select sms_monitor._record_metric('2026-05-09'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'delivered_count', 6);
+select sms_monitor._record_metric('2026-05-09'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'llm_cost_usd', 0.00125);
+select sms_monitor._record_metric('2026-05-11'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 7);
 select is(sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 2, '2026-05-10T23:00:00Z') #> '{data,summary}', '{
     "total_scheduled": 0, "total_sent": 10, "total_delivered": 9, "total_failed": 0, "total_cancelled": 0,
     "delivery_rate_percent": 90.00, "total_llm_cost_usd": "0.0013", "total_sms_cost_usd": "0.0000", "days": 2}'::jsonb,

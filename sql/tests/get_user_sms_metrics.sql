@@ -4,20 +4,20 @@ set local search_path = pgtap, sms_monitor, pg_catalog;
 select plan(15);
 
 -- now() is fixed inside this transaction, so "today" is stable for the whole test.
-select sms_monitor.record_sms_metric(sms_monitor.reporting_today(), 8, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 4);
-select sms_monitor.record_sms_metric(sms_monitor.reporting_today(), 9, 'e0000000-0000-0000-0000-000000000001', 'delivered_count', 3);
-select sms_monitor.record_sms_metric(sms_monitor.reporting_today() - 2, 9, 'e0000000-0000-0000-0000-000000000001', 'avg_generation_time_ms', 10);
-select sms_monitor.record_sms_metric(sms_monitor.reporting_today() - 2, 9, 'e0000000-0000-0000-0000-000000000001', 'avg_generation_time_ms', 25);
-select sms_monitor.record_sms_metric(sms_monitor.reporting_today() - 3, 9, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 99);
-select sms_monitor.record_sms_metric(sms_monitor.reporting_today() + 1, 9, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 7);
-select sms_monitor.record_sms_metric(sms_monitor.reporting_today(), 8, 'e0000000-0000-0000-0000-000000000002', 'sent_count', 1000);
+select sms_monitor._record_metric(sms_monitor.reporting_today(), 8, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 4);
+select sms_monitor._record_metric(sms_monitor.reporting_today(), 9, 'e0000000-0000-0000-0000-000000000001', 'delivered_count', 3);
+select sms_monitor._record_metric(sms_monitor.reporting_today() - 2, 9, 'e0000000-0000-0000-0000-000000000001', 'avg_generation_time_ms', 10);
+select sms_monitor._record_metric(sms_monitor.reporting_today() - 2, 9, 'e0000000-0000-0000-0000-000000000001', 'avg_generation_time_ms', 25);
+select sms_monitor._record_metric(sms_monitor.reporting_today() - 3, 9, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 99);
+select sms_monitor._record_metric(sms_monitor.reporting_today() + 1, 9, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 7);
+select sms_monitor._record_metric(sms_monitor.reporting_today(), 8, 'e0000000-0000-0000-0000-000000000002', 'sent_count', 1000);
 
 select results_eq(
   $$select metric_date from sms_monitor.get_user_sms_metrics('e0000000-0000-0000-0000-000000000001', 3)$$,
   $$select d::date from generate_series(sms_monitor.reporting_today() - 2, sms_monitor.reporting_today(), '1 day') d$$,
   'three days: today and the two before, oldest first, empty days included, no future day');
 select is((select sent_count from sms_monitor.get_user_sms_metrics('e0000000-0000-0000-0000-000000000001', 3)
-            where metric_date = sms_monitor.reporting_today()), 4::bigint, 'only this user''s sends');
+            where metric_date = sms_monitor.reporting_today()), 4::numeric, 'only this user''s sends');
 select is((select delivery_rate_percent from sms_monitor.get_user_sms_metrics('e0000000-0000-0000-0000-000000000001', 3)
             where metric_date = sms_monitor.reporting_today()), 75.00::numeric, '3 / 4 = 75.00 %');
 select is((select avg_generation_time_ms from sms_monitor.get_user_sms_metrics('e0000000-0000-0000-0000-000000000001', 3)
@@ -35,8 +35,8 @@ select throws_ok($$select * from sms_monitor.get_user_sms_metrics(null, 3)$$,
   '22023', 'user_id: is required', 'NULL user refused');
 
 -- p_now fixes "today": a past day read back exactly, whatever the wall clock says.
-select sms_monitor.record_sms_metric('2026-01-15', 23, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 11);
-select sms_monitor.record_sms_metric('2026-01-16', 0, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 5);
+select sms_monitor._record_metric('2026-01-15', 23, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 11);
+select sms_monitor._record_metric('2026-01-16', 0, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 5);
 select is((select string_agg(metric_date || '=' || sent_count, ',' order by metric_date)
              from sms_monitor.get_user_sms_metrics('e0000000-0000-0000-0000-000000000001', 2,
                                                    '2026-01-15T23:59:59.999Z')),

@@ -2,6 +2,8 @@
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
 select plan(12);
+-- fixed dates that must not age out: retention as long as it goes (the bounds themselves: input_bounds.sql)
+update sms_monitor.settings set metric_retention_days = 36500;
 
 -- UTC (the default): the event's UTC date and hour.
 select sms_monitor.record_sms_event('sent_count', null, 1, '2026-03-28T23:30:00Z');

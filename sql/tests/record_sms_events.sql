@@ -2,6 +2,8 @@
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
 select plan(17);
+-- fixed dates that must not age out: retention as long as it goes (the bounds themselves: input_bounds.sql)
+update sms_monitor.settings set metric_retention_days = 36500;
 
 select is(sms_monitor.record_sms_events($$[
   {"metric_type": "sent_count", "user_id": "c0000000-0000-0000-0000-000000000001", "occurred_at": "2026-04-01T10:15:00Z"},

@@ -2,6 +2,8 @@
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
 select plan(18);
+-- fixed dates that must not age out: retention as long as it goes (the bounds themselves: input_bounds.sql)
+update sms_monitor.settings set metric_retention_days = 36500;
 
 select lives_ok($$select sms_monitor.record_sms_metric('2026-03-01', null, null, 'sent_count', 2)$$,
   'daily, system-wide bucket accepts a value');

@@ -23,13 +23,14 @@ select t.alert_type,
        (select max(x.ends_at)
           from sms_monitor.sms_alert_silences x
          where (x.alert_type is null or x.alert_type = t.alert_type)
-           and x.starts_at <= now() and x.ends_at > now() and x.lifted_at is null) as silenced_until
+           and x.starts_at <= now() and x.ends_at > now() and x.lifted_at is null) as silenced_until,
+       s.last_error
   from sms_monitor.sms_alert_thresholds t
   left join sms_monitor.sms_alert_rule_state s on s.alert_type = t.alert_type
   left join sms_monitor.sms_alert_history h on h.alert_type = t.alert_type and h.resolved_at is null;
 
 comment on view sms_monitor.sms_alert_status is
   'One row per alert rule: settings, the last check''s action and value, the open incident and the end of an '
-  'active silence (silenced_until).';
+  'active silence (silenced_until); last_error = "SQLSTATE: message" when the last evaluation failed (last_action error).';
 revoke all on sms_monitor.sms_alert_status from public;
 grant select on sms_monitor.sms_alert_status to sms_monitor_reader;
