@@ -34,6 +34,8 @@ export interface OutboxRow {
   channel: ChannelName;
   event: NotificationEvent;
   attempts: number;
+  /** Temporary failures so far (they do not count against max_attempts). */
+  retries: number;
   max_attempts: number;
   payload: NotificationPayload;
 }

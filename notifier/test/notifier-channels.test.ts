@@ -34,7 +34,7 @@ function payload(event: NotificationEvent, over: Partial<NotificationPayload> = 
 }
 let nextId = 1;
 const row = (p: NotificationPayload, channel: OutboxRow['channel'] = 'slack'): OutboxRow =>
-  ({ id: String(nextId++), alert_id: p.alert_id, channel, event: p.event, attempts: 1, max_attempts: 10, payload: p });
+  ({ id: String(nextId++), alert_id: p.alert_id, channel, event: p.event, attempts: 1, retries: 0, max_attempts: 10, payload: p });
 const ctx = (over: Partial<DeliveryContext> = {}): DeliveryContext =>
   ({ stopping: new AbortController().signal, abort: new AbortController().signal, maxWaitMs: 30_000, ...over });
 
@@ -42,7 +42,7 @@ describe('configuration', () => {
   it('defaults, environment, and flags over environment', () => {
     const c = loadNotifierConfig(DB, { NOTIFIER_POLL_INTERVAL: '2s', PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY }, { pollInterval: '250ms' });
     expect(c.pollIntervalMs).toBe(250);
-    expect(c.leaseSeconds).toBe(60);
+    expect(c.leaseSeconds).toBe(10);
     expect(c.requestTimeoutMs).toBe(10_000);
     expect(c.evaluateEveryMs).toBeNull();
     expect(c.listen).toBe(true);
@@ -78,9 +78,12 @@ describe('configuration', () => {
     for (const secret of ['verySecretToken99', 'shortSecretKey', 'topSecretPw']) expect(text).not.toContain(secret);
   });
 
-  it('rejects a lease not longer than the request timeout, and bad e-mail addresses', () => {
-    expect(() => loadNotifierConfig(DB, { NOTIFIER_LEASE: '5s', NOTIFIER_REQUEST_TIMEOUT: '5s' }))
-      .toThrow(/NOTIFIER_LEASE: must be longer than NOTIFIER_REQUEST_TIMEOUT/);
+  it('accepts a lease as short as the request timeout (renewed while in flight); rejects bad e-mail addresses', () => {
+    const short = loadNotifierConfig(DB, { NOTIFIER_LEASE: '5s', NOTIFIER_REQUEST_TIMEOUT: '5s' });
+    expect([short.leaseSeconds, short.requestTimeoutMs]).toEqual([5, 5000]);
+    const defaults = loadNotifierConfig(DB, {});
+    expect([defaults.leaseSeconds, defaults.retryMaxMs, defaults.probeIntervalMs]).toEqual([10, 120_000, 5000]);
+    expect(() => loadNotifierConfig(DB, { NOTIFIER_PROBE_INTERVAL: 'often' })).toThrow(/NOTIFIER_PROBE_INTERVAL: expected a duration/);
     expect(() => loadNotifierConfig(DB, { SMTP_URL: 'smtp://127.0.0.1:25', ALERT_EMAIL_FROM: 'a@b.c', ALERT_EMAIL_TO: 'ops@x.io, nope' }))
       .toThrow(/ALERT_EMAIL_TO: 'nope' is not an e-mail address/);
     const ok = loadNotifierConfig(DB, { SMTP_URL: 'smtp://127.0.0.1:25', ALERT_EMAIL_FROM: 'a@b.c', ALERT_EMAIL_TO: 'ops@x.io, oncall@x.io' });
