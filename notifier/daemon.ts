@@ -93,6 +93,8 @@ export class Notifier {
   private readonly inFlight = new Set<string>();
   /** Per channel: until when a row of it is already set to probe the provider (see retryDelayMs). */
   private readonly probeUntil = new Map<ChannelName, number>();
+  /** Per channel: a provider's Retry-After holds every row of the channel back until then. */
+  private readonly heldUntil = new Map<ChannelName, number>();
   /** The channels this notifier serves: the only ones it claims. */
   readonly served: ChannelName[];
   private evaluating: Promise<void> | null = null;
@@ -376,9 +378,14 @@ export class Notifier {
     const channel = this.channels.get(row.channel);
     let outcome: Outcome;
     this.inFlight.add(row.id);
+    const heldMs = (this.heldUntil.get(row.channel) ?? 0) - Date.now();
     try {
-      // Claims name only the served channels; a row of another channel is handed back untried.
-      outcome = channel ? await channel.deliver(row, this.ctx()) : notConfigured(row.channel);
+      // Claims name only the served channels; a row of another channel is handed back untried. A
+      // row claimed while its provider's Retry-After runs (woken by another row's success, say)
+      // waits for it, untried and not counted.
+      outcome = !channel ? notConfigured(row.channel)
+        : heldMs > 0 ? { kind: 'defer', reason: `${row.channel}: Retry-After of the provider runs ${heldMs} ms more`, retryAfterMs: heldMs }
+        : await channel.deliver(row, this.ctx());
     } catch (error) {
       outcome = { kind: 'retry', error: `${row.channel}: unexpected error: ${this.errText(error)}` };
     } finally {
@@ -387,6 +394,9 @@ export class Notifier {
     if (outcome.kind === 'released') return; // handed back by release_sms_notifications at shutdown
     if (outcome.kind === 'retry' || outcome.kind === 'failed') outcome = { ...outcome, error: scrub(outcome.error, this.secrets) };
     if (outcome.kind === 'sent') this.probeUntil.delete(row.channel);
+    if (outcome.kind === 'retry' && outcome.retryAfterMs !== undefined) {
+      this.heldUntil.set(row.channel, Math.max(this.heldUntil.get(row.channel) ?? 0, Date.now() + outcome.retryAfterMs));
+    }
     const retryInMs = outcome.kind === 'retry'
       ? this.retryDelayMs(row, outcome.retryAfterMs)
       : outcome.kind === 'defer' ? Math.min(outcome.retryAfterMs, 86_400_000) : null;
