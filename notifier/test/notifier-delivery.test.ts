@@ -93,7 +93,7 @@ describe('notifier delivery (in-process daemon, real database, fake providers)',
       { routing_key: ROUTING_KEY, event_action: 'acknowledge', dedup_key: `sms-monitor/opt_out_rate_warning/${inc.id}` },
     ]);
     expect(slack.requests.slice(slackBefore).map((q) => q.body.text)).toEqual([
-      ':eyes: *ACKNOWLEDGED* opt_out_rate_warning (warning) by alice at 2026-05-01T10:10:00Z: notifications continue until it is resolved\n'
+      ':eyes: *ACKNOWLEDGED* opt_out_rate_warning (warning) by alice at 2026-05-01T10:10:00Z: no more repeats; you will hear when it resolves\n'
       + 'Delivery rate 85.5 % is below 90 %',
     ]);
   });
