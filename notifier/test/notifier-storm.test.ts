@@ -140,3 +140,42 @@ describe('provider storms', () => {
     expect(new Set(probes).size).toBe(1);
   }, 90_000);
 });
+
+describe('an incident that resolves while its channels are down', () => {
+  it('PagerDuty gets neither trigger nor resolve (superseded); Slack gets one "fired and recovered" message; the history shows it all', async () => {
+    const inc = await insertIncident(db.sql);
+    const outage = { status: 503, body: 'unavailable' };
+    pd.storm(1000, outage);
+    slack.storm(1000, outage);
+    const pdBefore = pd.requests.length;
+    const slackBefore = slack.requests.length;
+    const [pdTrigger, slackTrigger] = await enqueue(db.sql, [
+      { incident: inc, channel: 'pagerduty', event: 'trigger' },
+      { incident: inc, channel: 'slack', event: 'trigger' },
+    ]);
+    notifier = start({ NOTIFIER_RETRY_BASE: '40ms', NOTIFIER_RETRY_MAX: '200ms', NOTIFIER_PROBE_INTERVAL: '100ms' });
+    // Both triggers have failed at least once: neither provider heard of the incident.
+    await waitForRows(db.sql, [pdTrigger!, slackTrigger!], 20_000, (r) => r.status === 'pending' && r.attempts >= 2);
+    // It resolves (as check_sms_alerts and resolve_sms_alert do: a resolve to every channel told).
+    await db.sql`select sms_monitor._alert_enqueue(${inc.id}::uuid, 'resolve', array['pagerduty', 'slack'])`;
+    const [pdResolve, slackResolve] = (await db.sql<Array<{ id: string }>>`
+      select id::text as id from sms_monitor.sms_alert_notifications where alert_id = ${inc.id} and event = 'resolve' order by channel`).map((r) => r.id);
+    // A trigger in flight at that moment is superseded by its own failure, the others at once.
+    await waitForRows(db.sql, [pdTrigger!, pdResolve!, slackTrigger!], 20_000);
+    pd.calm();
+    slack.calm();
+    const rows = await waitForRows(db.sql, [pdTrigger!, pdResolve!, slackTrigger!, slackResolve!], 20_000);
+    expect(rows.map((r) => r.status)).toEqual(['superseded', 'superseded', 'superseded', 'sent']);
+    expect(pd.requests.slice(pdBefore).filter((r) => r.status === 202)).toHaveLength(0);
+    const slackAccepted = slack.requests.slice(slackBefore).filter((r) => r.status === 200);
+    expect(slackAccepted.map((r) => r.body.text.split('\n')[0])).toEqual([
+      ':white_check_mark: *FIRED AND RECOVERED* delivery_rate_critical (critical): fired at 2026-05-01T10:00:00+00:00 and recovered at '
+      + '2026-05-01T11:00:00+00:00 while Slack could not be reached; was 85.50 %, back at 85.50 %',
+    ]);
+    const [h] = await db.sql`select notification_sent, notification_status from sms_monitor.sms_alert_history where id = ${inc.id}`;
+    expect(h).toEqual({
+      notification_sent: true,
+      notification_status: { 'pagerduty/trigger': 'superseded', 'pagerduty/resolve': 'superseded', 'slack/trigger': 'superseded', 'slack/resolve': 'sent' },
+    });
+  }, 60_000);
+});

@@ -60,6 +60,11 @@ export class FakeProvider {
     for (let i = 0; i < n; i++) this.script.push({ ...response });
   }
 
+  /** Ends a storm: the scripted answers still to come are dropped. */
+  calm(): void {
+    this.script.length = 0;
+  }
+
   /** How many scripted answers are still to come (0: the storm is over). */
   get scripted(): number {
     return this.script.length;
