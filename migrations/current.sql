@@ -23,6 +23,9 @@ comment on column sms_monitor.sms_alert_notifications.retry_until is
 -- The wake-up after a provider recovers looks for a channel's rows waiting after a retry.
 create index if not exists sms_alert_notifications_retrying_idx
   on sms_monitor.sms_alert_notifications (channel, next_attempt_at) where status = 'pending' and retries > 0;
+-- The claim looks for pending resolves whose trigger never got through (superseded instead).
+create index if not exists sms_alert_notifications_pending_resolve_idx
+  on sms_monitor.sms_alert_notifications (alert_id, channel) where status = 'pending' and event = 'resolve';
 
 -- Which channels the running notifiers serve: rows of a channel nobody serves wait, and
 -- sms_alert_status says "N waiting: <channel> not configured".

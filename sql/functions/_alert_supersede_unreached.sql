@@ -8,7 +8,8 @@
 --                   and its payload says so (unreached: true), so the one message sent reads "fired
 --                   and recovered while the channel was unreachable"
 -- last_error says why; the history (notification_status) shows every row. The rows of the incident
--- are locked first, so a row a notifier claims meanwhile is seen as in flight and left alone.
+-- are locked first (skip locked: a channel with a row locked elsewhere is left alone for now), so a
+-- row a notifier claims meanwhile is seen as in flight and left alone.
 -- Returns how many rows were superseded.
 create or replace function sms_monitor._alert_supersede_unreached(p_alert_id uuid)
 returns integer
@@ -28,10 +29,17 @@ begin
      where n.alert_id = p_alert_id and n.event = 'resolve' and n.status = 'pending'
      order by n.channel
   loop
-    perform from sms_monitor.sms_alert_notifications n
-     where n.alert_id = p_alert_id and n.channel = v_channel
-     order by n.id
-       for update;
+    -- Lock the channel's rows without waiting: a row locked elsewhere is being claimed or
+    -- completed right now (in flight); that path supersedes later if it must (complete's own call,
+    -- or the next claim). Never waiting here keeps the lock order of the callers (history row, then
+    -- outbox rows) from deadlocking against a notifier's complete (outbox row, then history row).
+    select count(*) into v_n from sms_monitor.sms_alert_notifications n
+     where n.alert_id = p_alert_id and n.channel = v_channel;
+    continue when v_n <> (select count(*) from (
+      select from sms_monitor.sms_alert_notifications n
+       where n.alert_id = p_alert_id and n.channel = v_channel
+       order by n.id
+         for update skip locked) l);
     continue when exists (
       select from sms_monitor.sms_alert_notifications n
        where n.alert_id = p_alert_id and n.channel = v_channel

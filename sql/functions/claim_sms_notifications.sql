@@ -60,6 +60,23 @@ begin
     perform sms_monitor._alert_sync_notification_status(v_alert);
   end loop;
 
+  -- An incident resolved before its trigger reached one of these channels: supersede what waits
+  -- (_alert_supersede_unreached) rather than page for what is over. Catches what the resolve's own
+  -- attempt left alone because a row was in flight at that moment.
+  for v_alert in
+    select distinct r.alert_id from sms_monitor.sms_alert_notifications r
+     where r.status = 'pending' and r.event = 'resolve'
+       and (p_channels is null or r.channel = any(p_channels))
+       and exists (select from sms_monitor.sms_alert_notifications t
+                    where t.alert_id = r.alert_id and t.channel = r.channel and t.status = 'pending'
+                      and t.event in ('trigger', 'repeat') and t.id < r.id)
+       and not exists (select from sms_monitor.sms_alert_notifications t
+                        where t.alert_id = r.alert_id and t.channel = r.channel and t.status = 'sent'
+                          and t.event in ('trigger', 'repeat'))
+  loop
+    perform sms_monitor._alert_supersede_unreached(v_alert);
+  end loop;
+
   return query
   with due as (
     select n.id from sms_monitor.sms_alert_notifications n

@@ -74,10 +74,14 @@ begin
    where n.id = p_id;
   if v_status = 'sent' then
     -- The provider is back: what waits on this channel after a temporary failure goes now.
+    -- (skip locked: a row locked elsewhere stays on its own schedule; no lock waits, no deadlocks)
     update sms_monitor.sms_alert_notifications n
        set next_attempt_at = now(), updated_at = now()
-     where n.status = 'pending' and n.channel = v_row.channel and n.retries > 0 and n.next_attempt_at > now()
-       and (n.locked_until is null or n.locked_until <= now());
+     where n.id in (
+       select w.id from sms_monitor.sms_alert_notifications w
+        where w.status = 'pending' and w.channel = v_row.channel and w.retries > 0 and w.next_attempt_at > now()
+          and (w.locked_until is null or w.locked_until <= now())
+          for update skip locked);
   elsif v_row.event <> 'resolve' then
     if sms_monitor._alert_supersede_unreached(v_row.alert_id) > 0 then
       select n.status into v_status from sms_monitor.sms_alert_notifications n where n.id = p_id;

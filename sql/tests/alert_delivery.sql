@@ -4,7 +4,7 @@
 -- trigger reached a channel (superseded).
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(32);
+select plan(34);
 
 insert into sms_monitor.sms_alert_history (id, alert_type, severity, metric, comparison, metric_value,
   threshold_value, window_minutes, message, triggered_at)
@@ -114,6 +114,20 @@ select is(sms_monitor.complete_sms_notification((select id from sms_monitor.sms_
 select is((select string_agg(event || ':' || status, ',' order by id) from sms_monitor.sms_alert_notifications
             where alert_id = '00000000-0000-0000-0000-0000000000c4'), 'trigger:superseded,resolve:superseded',
   '... both of them');
+
+-- a resolve that found its trigger in flight (not superseded then) is caught by the next claim
+insert into sms_monitor.sms_alert_history (id, alert_type, severity, metric, comparison, metric_value,
+  threshold_value, window_minutes, message, triggered_at, resolved_at, resolved_by)
+values ('00000000-0000-0000-0000-0000000000c5', 'delivery_rate_critical', 'critical', 'delivery_rate', '<', 55.31,
+  90, 60, 'incident 5', now() - interval '30 minutes', now(), 'auto');
+insert into sms_monitor.sms_alert_notifications (alert_id, channel, event, payload) values
+  ('00000000-0000-0000-0000-0000000000c5', 'pagerduty', 'trigger', '{"n": "t5"}'),
+  ('00000000-0000-0000-0000-0000000000c5', 'pagerduty', 'resolve', '{"n": "r5"}');
+select is((select count(*)::int from sms_monitor.claim_sms_notifications('w10', 10, 30, array['pagerduty'])
+            where alert_id = '00000000-0000-0000-0000-0000000000c5'), 0, 'the claim does not hand out the stale trigger ...');
+select is((select string_agg(event || ':' || status, ',' order by id) from sms_monitor.sms_alert_notifications
+            where alert_id = '00000000-0000-0000-0000-0000000000c5'), 'trigger:superseded,resolve:superseded',
+  '... it supersedes it and its resolve');
 
 -- roles
 grant usage on schema pgtap to sms_monitor_notifier, sms_monitor_writer, sms_monitor_reader;
