@@ -26,7 +26,8 @@ export interface NotifierConfig {
   pollIntervalMs: number;
   /** Run check_sms_alerts() this often (null: never; pg_cron does it). */
   evaluateEveryMs: number | null;
-  /** Lease taken on claimed rows; another notifier may reclaim them after it runs out. */
+  /** Lease taken on claimed rows, renewed every third of it while a delivery is in flight; another
+   * notifier may reclaim them after it runs out (a notifier killed mid-request: within one lease). */
   leaseSeconds: number;
   batchSize: number;
   /** Every provider request is abandoned after this long (and retried later). */
@@ -34,6 +35,9 @@ export interface NotifierConfig {
   /** Exponential retry backoff: base * 2^(attempt-1) capped at retryMaxMs, equal jitter (between half and all of it). */
   retryBaseMs: number;
   retryMaxMs: number;
+  /** While a channel's rows wait after temporary failures, one of them is tried at least this often
+   * (never before the provider's Retry-After): its success wakes the others at once. */
+  probeIntervalMs: number;
   /** Cap of the (jittered, exponential) wait between attempts to reach a database that is down. */
   reconnectMaxMs: number;
   /** LISTEN for outbox NOTIFYs (false: poll only). */
@@ -64,6 +68,7 @@ export interface NotifierFlags {
   requestTimeout?: string;
   retryBase?: string;
   retryMax?: string;
+  probeInterval?: string;
   reconnectMax?: string;
   listen?: boolean;
   shutdownGrace?: string;
@@ -173,11 +178,12 @@ export function loadNotifierConfig(databaseUrl: string, env: NodeJS.ProcessEnv, 
 
   const pollIntervalMs = read(setting('NOTIFIER_POLL_INTERVAL', 'pollInterval', duration(10, 3_600_000)), '5s');
   const evaluateEveryMs = read(setting('NOTIFIER_EVALUATE_EVERY', 'evaluateEvery', duration(1000, 86_400_000)), null);
-  const leaseMs = read(setting('NOTIFIER_LEASE', 'lease', duration(1000, 3_600_000)), '60s');
+  const leaseMs = read(setting('NOTIFIER_LEASE', 'lease', duration(1000, 3_600_000)), '10s');
   const batchSize = read(setting('NOTIFIER_BATCH_SIZE', 'batchSize', integer(1, 1000)), '20');
   const requestTimeoutMs = read(setting('NOTIFIER_REQUEST_TIMEOUT', 'requestTimeout', duration(10, 300_000)), '10s');
   const retryBaseMs = read(setting('NOTIFIER_RETRY_BASE', 'retryBase', duration(1, 3_600_000)), '5s');
-  const retryMaxMs = read(setting('NOTIFIER_RETRY_MAX', 'retryMax', duration(1, 86_400_000)), '15m');
+  const retryMaxMs = read(setting('NOTIFIER_RETRY_MAX', 'retryMax', duration(1, 3_600_000)), '2m');
+  const probeIntervalMs = read(setting('NOTIFIER_PROBE_INTERVAL', 'probeInterval', duration(10, 600_000)), '5s');
   const reconnectMaxMs = read(setting('NOTIFIER_RECONNECT_MAX', 'reconnectMax', duration(10, 600_000)), '30s');
   const shutdownGraceMs = read(setting('NOTIFIER_SHUTDOWN_GRACE', 'shutdownGrace', duration(0, 600_000)), '15s');
   const logLevel = read(setting('LOG_LEVEL', 'logLevel', z.enum(LEVELS, { errorMap: () => ({ message: `must be one of ${LEVELS.join(', ')}` }) })), 'info');
@@ -213,9 +219,6 @@ export function loadNotifierConfig(databaseUrl: string, env: NodeJS.ProcessEnv, 
   if (retryBaseMs !== null && retryMaxMs !== null && retryMaxMs < retryBaseMs) {
     problems.push('NOTIFIER_RETRY_MAX: must not be smaller than NOTIFIER_RETRY_BASE');
   }
-  if (leaseMs !== null && requestTimeoutMs !== null && leaseMs <= requestTimeoutMs) {
-    problems.push('NOTIFIER_LEASE: must be longer than NOTIFIER_REQUEST_TIMEOUT (a row could be reclaimed while still being delivered)');
-  }
   const emailVars = [smtpUrl, from, to].filter((v) => v !== null).length;
   const emailSet = [env.SMTP_URL || flags.smtpUrl, env.ALERT_EMAIL_FROM || flags.emailFrom, env.ALERT_EMAIL_TO || flags.emailTo];
   if (emailSet.some(Boolean) && !emailSet.every(Boolean)) {
@@ -240,6 +243,7 @@ export function loadNotifierConfig(databaseUrl: string, env: NodeJS.ProcessEnv, 
     requestTimeoutMs: requestTimeoutMs!,
     retryBaseMs: retryBaseMs!,
     retryMaxMs: retryMaxMs!,
+    probeIntervalMs: probeIntervalMs!,
     reconnectMaxMs: reconnectMaxMs!,
     listen,
     shutdownGraceMs: shutdownGraceMs!,

@@ -19,9 +19,11 @@ import type { Channel, ChannelName, DeliveryContext, OutboxRow, Outcome } from '
 // generated from pg_proc (client/generated/functions.ts).
 type Fn = SmsMonitorFunctions;
 export const OUTBOX_FUNCTIONS = ['claim_sms_notifications', 'complete_sms_notification', 'release_sms_notifications',
-  'next_sms_notification_due', 'check_sms_alerts'] as const satisfies ReadonlyArray<keyof Fn>;
-export const CLAIMED_COLUMNS = ['id', 'alert_id', 'channel', 'event', 'attempts', 'max_attempts', 'payload'] as const satisfies
+  'next_sms_notification_due', 'renew_sms_notification_leases', 'sms_notifier_heartbeat', 'check_sms_alerts'] as const satisfies ReadonlyArray<keyof Fn>;
+export const CLAIMED_COLUMNS = ['id', 'alert_id', 'channel', 'event', 'attempts', 'retries', 'max_attempts', 'payload'] as const satisfies
   ReadonlyArray<keyof Fn['claim_sms_notifications']['returns']>;
+export const CLAIM_ARGS = ['p_worker', 'p_limit', 'p_lease_seconds', 'p_channels'] as const satisfies
+  ReadonlyArray<keyof Fn['claim_sms_notifications']['args']>;
 export const COMPLETE_ARGS = ['p_id', 'p_worker', 'p_outcome', 'p_error', 'p_retry_at'] as const satisfies
   ReadonlyArray<keyof Fn['complete_sms_notification']['args']>;
 export const CHECK_COLUMNS = ['alert_type', 'action'] as const satisfies ReadonlyArray<keyof Fn['check_sms_alerts']['returns']>;
@@ -40,6 +42,8 @@ export interface NotifierOptions {
   workerId?: string;
   /** How often the listener is pinged (default: the poll interval clamped to 2-10 s). */
   pingIntervalMs?: number;
+  /** How often the heartbeat (served channels) is written (default: the poll interval clamped to 1-10 s). */
+  heartbeatIntervalMs?: number;
 }
 
 interface Unrecorded {
@@ -83,15 +87,26 @@ export class Notifier {
   private dueTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private evalTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private renewTimer: NodeJS.Timeout | null = null;
+  /** Rows claimed by this notifier whose delivery is running: their leases are renewed. */
+  private readonly inFlight = new Set<string>();
+  /** Per channel: until when a row of it is already set to probe the provider (see retryDelayMs). */
+  private readonly probeUntil = new Map<ChannelName, number>();
+  /** Per channel: a provider's Retry-After holds every row of the channel back until then. */
+  private readonly heldUntil = new Map<ChannelName, number>();
+  /** The channels this notifier serves: the only ones it claims. */
+  readonly served: ChannelName[];
   private evaluating: Promise<void> | null = null;
   /** When this notifier last ran apply_sms_retention() (--evaluate-every runs it once a day). */
   private lastRetentionAt = 0;
   private unrecorded: Unrecorded[] = [];
   private stopped: Promise<void> | null = null;
   /** Counters, for tests and the bench. */
-  readonly stats = { claimed: 0, sent: 0, retried: 0, deferred: 0, failed: 0, dead: 0, lost: 0, drains: 0, listens: 0 };
+  readonly stats = { claimed: 0, sent: 0, retried: 0, deferred: 0, failed: 0, dead: 0, superseded: 0, lost: 0, drains: 0, listens: 0, renewed: 0 };
 
   private readonly pingIntervalMs: number;
+  private readonly heartbeatIntervalMs: number;
 
   constructor(private readonly config: NotifierConfig, opts: NotifierOptions = {}) {
     this.pingIntervalMs = opts.pingIntervalMs ?? Math.min(Math.max(config.pollIntervalMs, 2000), 10_000);
@@ -100,6 +115,8 @@ export class Notifier {
     this.secrets = configSecrets(config);
     this.log = (opts.logger ?? createLogger(config.logLevel)).child({ worker: this.workerId });
     this.channels = opts.channels ?? buildChannels(config, opts.logOut);
+    this.served = [...this.channels.keys()].sort();
+    this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? Math.min(Math.max(config.pollIntervalMs, 1000), 10_000);
     this.sql = postgres(config.databaseUrl, { ...this.pgOptions(), max: 4, idle_timeout: 60 });
   }
 
@@ -120,6 +137,10 @@ export class Notifier {
       lease_seconds: this.config.leaseSeconds, evaluate_every_ms: this.config.evaluateEveryMs },
       `notifier starting: channels ${configured.join(', ')}; ${this.config.listen ? 'listening for NOTIFY and ' : ''}polling every ${formatDuration(this.config.pollIntervalMs)}`);
     this.pollTimer = setInterval(() => this.requestDrain('poll'), this.config.pollIntervalMs);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatIntervalMs);
+    void this.heartbeat();
+    // Leases are short; while a delivery is in flight its lease is renewed every third of it.
+    this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(250, Math.floor((this.config.leaseSeconds * 1000) / 3)));
     if (this.config.listen) {
       void this.startListening();
       this.pingTimer = setInterval(() => void this.checkListener(), this.pingIntervalMs);
@@ -281,15 +302,16 @@ export class Notifier {
 
   private async claim(): Promise<OutboxRow[]> {
     const rows = await this.sql<OutboxRow[]>`
-      select id::text as id, alert_id::text as alert_id, channel, event, attempts, max_attempts, payload
-        from sms_monitor.claim_sms_notifications(${this.workerId}, ${this.config.batchSize}::integer, ${this.config.leaseSeconds}::integer)`;
+      select id::text as id, alert_id::text as alert_id, channel, event, attempts, retries, max_attempts, payload
+        from sms_monitor.claim_sms_notifications(${this.workerId}, ${this.config.batchSize}::integer,
+          ${this.config.leaseSeconds}::integer, ${this.served}::text[])`;
     this.stats.claimed += rows.length;
     return rows;
   }
 
   private async scheduleNextDue(): Promise<void> {
     const [r] = await this.sql<Array<{ ms: number | null }>>`
-      select (extract(epoch from (sms_monitor.next_sms_notification_due() - now())) * 1000)::float8 as ms`;
+      select (extract(epoch from (sms_monitor.next_sms_notification_due(${this.served}::text[]) - now())) * 1000)::float8 as ms`;
     if (this.dueTimer) clearTimeout(this.dueTimer);
     this.dueTimer = null;
     if (r?.ms === null || r?.ms === undefined) return;
@@ -297,25 +319,86 @@ export class Notifier {
     this.dueTimer = setTimeout(() => this.requestDrain('due'), delay);
   }
 
+  /**
+   * Tells the database which channels this notifier serves (sms_notifier_heartbeat), live for three
+   * heartbeat intervals: a channel no live notifier serves shows as "not configured" in
+   * sms_alert_status, and its rows wait for a notifier that is configured for it.
+   */
+  private async heartbeat(): Promise<void> {
+    if (this.stopping.signal.aborted) return;
+    const ttl = Math.max(5, Math.ceil((this.heartbeatIntervalMs * 3) / 1000));
+    try {
+      await this.sql`select sms_monitor.sms_notifier_heartbeat(${this.workerId}, ${this.served}::text[], ${ttl}::integer)`;
+    } catch (error) {
+      // Down or refused: the drain loop reports database problems; the next beat tries again.
+      this.log.debug({ err: this.errText(error) }, 'could not write the heartbeat; trying again at the next one');
+    }
+  }
+
+  /** Extends the leases of the rows being delivered right now (a slow request is never taken over). */
+  private async renewLeases(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    const ids = [...this.inFlight];
+    try {
+      const [r] = await this.sql<Array<{ n: number }>>`
+        select sms_monitor.renew_sms_notification_leases(${this.workerId}, ${ids}::bigint[], ${this.config.leaseSeconds}::integer) as n`;
+      this.stats.renewed += r?.n ?? 0;
+    } catch (error) {
+      this.log.warn({ err: this.errText(error), rows: ids.length }, 'could not renew the leases of deliveries in flight; another notifier may take them over when they run out');
+    }
+  }
+
+  /**
+   * The wait before retrying after a temporary failure: never before the provider's Retry-After;
+   * exponential backoff by the row's temporary failures (capped at --retry-max). While a channel is
+   * failing, one of its rows (the probe) is retried within --probe-interval, so that when the
+   * provider answers again its success (complete_sms_notification 'sent') wakes the others at once.
+   */
+  retryDelayMs(row: OutboxRow, retryAfterMs: number | undefined, now = Date.now()): number {
+    const floor = retryAfterMs ?? 0;
+    const backoff = backoffMs((row.retries ?? 0) + 1, this.config.retryBaseMs, this.config.retryMaxMs);
+    let delay = Math.max(floor, backoff);
+    if ((this.probeUntil.get(row.channel) ?? 0) <= now) {
+      delay = Math.max(floor, Math.min(backoff, this.config.probeIntervalMs));
+      this.probeUntil.set(row.channel, now + delay);
+    }
+    return Math.min(delay, 86_400_000);
+  }
+
   private ctx(): DeliveryContext {
-    // Pacing may use most of what the lease leaves after the request's own timeout; a row that
-    // would wait longer is deferred to its slot (complete_sms_notification 'defer': not an attempt).
-    const maxWaitMs = Math.max(0, Math.floor((this.config.leaseSeconds * 1000 - this.config.requestTimeoutMs) * 0.8));
+    // Pacing may use most of what the lease leaves after the request's own timeout (at least half the
+    // lease: leases are renewed while in flight); a row that would wait longer is deferred to its
+    // slot (complete_sms_notification 'defer': not an attempt).
+    const leaseMs = this.config.leaseSeconds * 1000;
+    const maxWaitMs = Math.max(0, Math.floor(Math.max(leaseMs - this.config.requestTimeoutMs, leaseMs / 2) * 0.8));
     return { stopping: this.stopping.signal, abort: this.abort.signal, maxWaitMs };
   }
 
   private async process(row: OutboxRow): Promise<void> {
     const channel = this.channels.get(row.channel);
     let outcome: Outcome;
+    this.inFlight.add(row.id);
+    const heldMs = (this.heldUntil.get(row.channel) ?? 0) - Date.now();
     try {
-      outcome = channel ? await channel.deliver(row, this.ctx()) : notConfigured(row.channel);
+      // Claims name only the served channels; a row of another channel is handed back untried. A
+      // row claimed while its provider's Retry-After runs (woken by another row's success, say)
+      // waits for it, untried and not counted.
+      outcome = !channel ? notConfigured(row.channel)
+        : heldMs > 0 ? { kind: 'defer', reason: `${row.channel}: Retry-After of the provider runs ${heldMs} ms more`, retryAfterMs: heldMs }
+        : await channel.deliver(row, this.ctx());
     } catch (error) {
       outcome = { kind: 'retry', error: `${row.channel}: unexpected error: ${this.errText(error)}` };
+    } finally {
+      this.inFlight.delete(row.id);
     }
     if (outcome.kind === 'released') return; // handed back by release_sms_notifications at shutdown
     if (outcome.kind === 'retry' || outcome.kind === 'failed') outcome = { ...outcome, error: scrub(outcome.error, this.secrets) };
+    if (outcome.kind === 'sent') this.probeUntil.delete(row.channel);
+    if (outcome.kind === 'retry' && outcome.retryAfterMs !== undefined) {
+      this.heldUntil.set(row.channel, Math.max(this.heldUntil.get(row.channel) ?? 0, Date.now() + outcome.retryAfterMs));
+    }
     const retryInMs = outcome.kind === 'retry'
-      ? Math.min(outcome.retryAfterMs ?? backoffMs(row.attempts, this.config.retryBaseMs, this.config.retryMaxMs), 86_400_000)
+      ? this.retryDelayMs(row, outcome.retryAfterMs)
       : outcome.kind === 'defer' ? Math.min(outcome.retryAfterMs, 86_400_000) : null;
     try {
       await this.record({ row, outcome, retryInMs });
@@ -352,7 +435,12 @@ export class Notifier {
         break;
       case 'pending':
         this.stats.retried++;
-        this.log.warn({ ...ids, err: error }, `delivery failed (attempt ${row.attempts} of ${row.max_attempts}); retrying in ${formatDuration(retryInMs ?? 0)}`);
+        this.log.warn({ ...ids, err: error, retries: (row.retries ?? 0) + 1 },
+          `delivery failed temporarily (${(row.retries ?? 0) + 1} so far); retrying in ${formatDuration(retryInMs ?? 0)}, until delivered or 24 h after it was queued`);
+        break;
+      case 'superseded':
+        this.stats.superseded++;
+        this.log.info({ ...ids, err: error }, `not delivered, and no longer needed: the incident resolved before its trigger reached ${row.channel} (superseded)`);
         break;
       case 'failed':
         this.stats.failed++;
@@ -360,7 +448,7 @@ export class Notifier {
         break;
       case 'dead':
         this.stats.dead++;
-        this.log.error({ ...ids, err: error }, `delivery failed on the last allowed attempt (${row.max_attempts}); marked dead, not retrying`);
+        this.log.error({ ...ids, err: error }, 'delivery still failing 24 h after it was queued; marked dead, not retrying');
         break;
       case 'lost':
         this.stats.lost++;
@@ -455,7 +543,7 @@ export class Notifier {
   private async doStop(reason: string): Promise<void> {
     this.log.info({ reason }, `stopping: no new claims; waiting up to ${formatDuration(this.config.shutdownGraceMs)} for deliveries in flight`);
     this.stopping.abort();
-    for (const t of [this.pollTimer, this.pingTimer, this.evalTimer]) if (t) clearInterval(t);
+    for (const t of [this.pollTimer, this.pingTimer, this.evalTimer, this.heartbeatTimer]) if (t) clearInterval(t);
     for (const t of [this.dueTimer, this.retryTimer]) if (t) clearTimeout(t);
     const grace = setTimeout(() => this.abort.abort(), this.config.shutdownGraceMs);
     const pending = [this.draining, this.evaluating].filter(Boolean) as Array<Promise<void>>;
@@ -463,6 +551,7 @@ export class Notifier {
     await Promise.race([Promise.allSettled(pending), sleep(this.config.shutdownGraceMs + 5000, giveUp.signal)]);
     giveUp.abort();
     clearTimeout(grace);
+    if (this.renewTimer) clearInterval(this.renewTimer);
     try {
       await this.flushUnrecorded();
     } catch (error) {
@@ -474,6 +563,9 @@ export class Notifier {
     } catch (error) {
       this.log.warn({ err: this.errText(error) }, `could not release claimed rows; they become claimable when the lease (${this.config.leaseSeconds} s) ends`);
     }
+    try {
+      await this.sql`select sms_monitor.sms_notifier_heartbeat(${this.workerId}, null)`;
+    } catch { /* the heartbeat expires on its own */ }
     await this.dropListener();
     for (const c of this.channels.values()) await c.close?.().catch(() => {});
     await this.sql.end({ timeout: 5 }).catch(() => {});

@@ -35,10 +35,30 @@ export function conditionText(p: NotificationPayload): string | null {
   return `${metric} ${value ?? '?'} ${comparisonSymbol(p.comparison)} ${threshold ?? '?'}`;
 }
 
+/** FIRING, STILL FIRING, ACKNOWLEDGED, RESOLVED, or FIRED AND RECOVERED (a resolve whose trigger never got through). */
+export function eventLabel(p: NotificationPayload): string {
+  if (p.event === 'resolve' && p.unreached) return 'FIRED AND RECOVERED';
+  return EVENT_LABEL[p.event] ?? p.event;
+}
+
 /** One line: "[CRITICAL] FIRING delivery_rate_critical: delivery_success_rate 85.2 < 90". */
 export function headline(p: NotificationPayload): string {
   const cond = conditionText(p);
-  return `[${String(p.severity).toUpperCase()}] ${EVENT_LABEL[p.event] ?? p.event} ${p.alert_type}${cond ? `: ${cond}` : ''}`;
+  return `[${String(p.severity).toUpperCase()}] ${eventLabel(p)} ${p.alert_type}${cond ? `: ${cond}` : ''}`;
+}
+
+/** "was 55.31 %, back at 93.02 %" (units when the payload has them), or "back at 93.02", or null. */
+export function recoveryText(p: NotificationPayload): string | null {
+  const now = p.value_text ?? fmtNumber(p.metric_value);
+  const was = p.trigger_value_text ?? fmtNumber(p.trigger_value);
+  if (now === null || now === undefined) return null;
+  return was ? `was ${was}, back at ${now}` : `back at ${now}`;
+}
+
+/** "fired at T1 and recovered at T2 while <channel> could not be reached" (unreached resolves). */
+export function unreachedText(p: NotificationPayload, channel: string): string {
+  return `fired${p.triggered_at ? ` at ${p.triggered_at}` : ''} and recovered${p.resolved_at ? ` at ${p.resolved_at}` : ''}`
+    + ` while ${channel} could not be reached`;
 }
 
 /** Label/value pairs with the figures, in display order, omitting what the payload lacks. */

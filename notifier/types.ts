@@ -26,6 +26,12 @@ export interface NotificationPayload {
   acknowledged_at?: string | null;
   acknowledged_by?: string | null;
   dedup_key?: string | null;
+  /** The value the incident fired with, and both values with the metric's unit ("55.31 %"). */
+  trigger_value?: number | string | null;
+  value_text?: string | null;
+  trigger_value_text?: string | null;
+  /** A resolve whose trigger never reached this channel (superseded): "fired and recovered while unreachable". */
+  unreached?: boolean | null;
 }
 
 export interface OutboxRow {
@@ -34,6 +40,8 @@ export interface OutboxRow {
   channel: ChannelName;
   event: NotificationEvent;
   attempts: number;
+  /** Temporary failures so far (they do not count against max_attempts). */
+  retries: number;
   max_attempts: number;
   payload: NotificationPayload;
 }

@@ -3,8 +3,12 @@
 // throughput to a provider without a rate limit. Baselines measured in the same run: one plain
 // HTTP POST to the same fake (the floor of the latency), and plain concurrent POSTs without any
 // database (the ceiling of the throughput).
-import { fakePagerDuty } from '../../test/fakes/http-provider.ts';
-import { ROUTING_KEY } from '../../test/fakes/outbox.ts';
+// Faults (issue 11), default settings (10 s lease, 5 s probe, 2 min retry cap): recovery after a
+// provider outage, measured from the provider's own recovery moment (the fake answers 2xx again);
+// recovery after kill -9 of a notifier mid-request, from the kill; and notifications per second
+// through a rate limit that answers 429 (Retry-After: 1) above RATE per second, beside RATE.
+import { FakeProvider, fakePagerDuty, type ScriptedResponse } from '../../test/fakes/http-provider.ts';
+import { NotifierProcess, ROUTING_KEY } from '../../test/fakes/outbox.ts';
 import { loadNotifierConfig } from '../../notifier/config.ts';
 import { createLogger, Notifier } from '../../notifier/daemon.ts';
 import { median, percentile, printTable, type BenchDatabase, type BenchSection } from '../lib.ts';
@@ -13,6 +17,11 @@ const CYCLES = 60; // each cycle: one breach (trigger) and one recovery (resolve
 const POLL_SAMPLES = 100;
 const POLL_INTERVAL = '250ms';
 const THROUGHPUT_ROWS = 3000;
+const OUTAGE_ROWS = 200;
+const OUTAGE_MS = 15_000;
+const KILL_SAMPLES = 3;
+const RATE = 50; // the rate-limited fake accepts this many requests per second
+const STORM_ROWS = 1000;
 
 async function waitFor(what: string, fn: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -149,7 +158,125 @@ const section: BenchSection = {
     console.log(`\nThroughput to a fake PagerDuty without a rate limit (${THROUGHPUT_ROWS} notifications queued in one statement):\n`);
     printTable(['path', 'notifications', 'per second', 'ratio to ceiling'], rows);
     await pd.close();
+    await faults(db);
   },
 };
+
+/** Queues one trigger per new (resolved) incident in one statement; returns the outbox ids. */
+async function queue(sql: ReturnType<BenchDatabase['connect']>, n: number): Promise<string[]> {
+  const rows = await sql<Array<{ id: string }>>`
+    with a as (
+      insert into sms_monitor.sms_alert_history (alert_type, severity, metric, comparison, metric_value, threshold_value,
+        window_minutes, sample_size, message, triggered_at, resolved_at, resolved_by)
+      select 'delivery_rate_critical', 'critical', 'delivery_rate', '<', 50, 90, 60, 100, 'bench', now(), now(), 'bench'
+        from generate_series(1, ${n})
+      returning id)
+    insert into sms_monitor.sms_alert_notifications (alert_id, channel, event, payload)
+    select a.id, 'pagerduty', 'trigger',
+           jsonb_build_object('alert_id', a.id::text, 'alert_type', 'delivery_rate_critical', 'event', 'trigger',
+             'severity', 'critical', 'metric', 'delivery_rate', 'comparison', '<', 'metric_value', 50,
+             'threshold_value', 90, 'message', 'bench', 'dedup_key', 'sms-monitor/delivery_rate_critical/' || a.id)
+      from a
+    returning id::text as id`;
+  return rows.map((r) => r.id);
+}
+
+async function allSent(sql: ReturnType<BenchDatabase['connect']>, ids: string[], timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [c] = await sql<Array<{ n: number }>>`select count(*)::int as n from sms_monitor.sms_alert_notifications
+      where id = any(${ids}::bigint[]) and status <> 'sent'`;
+    if (c!.n === 0) return;
+    if (Date.now() > deadline) throw new Error(`bench: ${c!.n} notifications not sent after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function faults(db: BenchDatabase): Promise<void> {
+  const sql = db.connect(2);
+  const silent = createLogger('silent');
+  const rows: Array<Array<string | number>> = [];
+
+  // 1. A provider outage (503 for OUTAGE_MS), then it answers again: how long until everything waiting reached it.
+  {
+    const pd = await fakePagerDuty();
+    const n = new Notifier(loadNotifierConfig(db.url, { PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: pd.eventsUrl }), { logger: silent });
+    await n.start();
+    pd.storm(1_000_000, { status: 503, body: 'unavailable' });
+    const before = pd.requests.length;
+    const ids = await queue(sql, OUTAGE_ROWS);
+    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    pd.calm();
+    const back = Date.now();
+    await allSent(sql, ids);
+    const ok = pd.requests.slice(before).filter((r) => r.status === 202);
+    const failed = pd.requests.slice(before).filter((r) => r.status === 503).length;
+    rows.push([`provider outage ${OUTAGE_MS / 1000} s (503), ${OUTAGE_ROWS} queued`, 'fake answers 2xx again: 0',
+      Math.min(...ok.map((r) => r.receivedAt)) - back, Math.max(...ok.map((r) => r.receivedAt)) - back,
+      `${failed} failed requests during the outage`]);
+    await n.stop();
+    await pd.close();
+  }
+
+  // 2. kill -9 of a notifier mid-request (its request hangs); a second notifier is running.
+  {
+    const pd = await fakePagerDuty();
+    const env = { DATABASE_URL: db.url, PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: pd.eventsUrl, LOG_LEVEL: 'info' };
+    const took: number[] = [];
+    for (let i = 0; i < KILL_SAMPLES; i++) {
+      const before = pd.requests.length;
+      pd.enqueue({ hang: true });
+      const [id] = await queue(sql, 1);
+      const a = new NotifierProcess(env);
+      await waitFor('the hung request', () => pd.requests.length > before, 60_000);
+      const b = new NotifierProcess(env);
+      await b.waitForLog(/listening for outbox NOTIFYs/, 60_000);
+      const killed = Date.now();
+      a.kill('SIGKILL');
+      await a.exited;
+      await allSent(sql, [id!], 120_000);
+      took.push(pd.requests.slice(before).find((r) => r.status === 202)!.receivedAt - killed);
+      await b.stop();
+    }
+    rows.push([`kill -9 mid-request, another notifier running (${KILL_SAMPLES} runs)`, 'the kill: 0',
+      median(took), Math.max(...took), 'bound: one lease (10 s)']);
+    await pd.close();
+  }
+
+  console.log('\nRecovery (ms after the provider\'s own recovery moment; default settings):\n');
+  printTable(['fault', 'provider recovered at', 'first delivery ms (median for kill)', 'last delivery ms (max for kill)', 'note'], rows);
+
+  // 3. Notifications per second through a rate limit: RATE per second accepted, the rest 429 Retry-After: 1.
+  {
+    let windowStart = 0;
+    let inWindow = 0;
+    const limited = await FakeProvider.start((): ScriptedResponse => {
+      const now = Date.now();
+      if (now - windowStart >= 1000) { windowStart = now; inWindow = 0; }
+      inWindow++;
+      return inWindow <= RATE
+        ? { status: 202, body: '{"status":"success"}', headers: { 'content-type': 'application/json' } }
+        : { status: 429, body: '{"status":"throttle event"}', headers: { 'retry-after': '1' } };
+    });
+    const n = new Notifier(loadNotifierConfig(db.url, {
+      PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: `${limited.baseUrl}/v2/enqueue`,
+    }), { logger: silent });
+    await n.start();
+    const t0 = performance.now();
+    const ids = await queue(sql, STORM_ROWS);
+    await allSent(sql, ids, 600_000);
+    const secs = (performance.now() - t0) / 1000;
+    const throttled = limited.requests.filter((r) => r.status === 429).length;
+    const accepted = limited.requests.filter((r) => r.status === 202).length;
+    await n.stop();
+    await limited.close();
+    console.log(`\nThrough a 429 storm (fake accepts ${RATE}/s, answers 429 Retry-After: 1 above that; ${STORM_ROWS} notifications):\n`);
+    printTable(['path', 'notifications', 'per second', 'ratio to the limit', '429s answered', 'accepted (duplicates)'], [
+      ['the provider\'s limit (baseline)', STORM_ROWS, RATE, '1.00', 0, STORM_ROWS],
+      ['notifier, defaults', STORM_ROWS, STORM_ROWS / secs, ((STORM_ROWS / secs) / RATE).toFixed(2), throttled, `${accepted} (${accepted - STORM_ROWS})`],
+    ]);
+  }
+  await sql.end();
+}
 
 export default section;

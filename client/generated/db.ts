@@ -112,6 +112,14 @@ export interface SmsAlertNotifications {
   max_attempts: Generated<number>;
   next_attempt_at: Generated<Timestamp>;
   payload: Json;
+  /**
+   * Temporary failures (429, 5xx, timeout, network) so far; they do not count against max_attempts.
+   */
+  retries: Generated<number>;
+  /**
+   * A row still failing temporarily after this time is dead (default: 24 h after it was queued).
+   */
+  retry_until: Generated<Timestamp>;
   sent_at: Timestamp | null;
   status: Generated<string>;
   updated_at: Generated<Timestamp>;
@@ -146,6 +154,7 @@ export interface SmsAlertStatus {
   acknowledged_at: Timestamp | null;
   alert_type: string | null;
   comparison: string | null;
+  delivery_status: string | null;
   is_enabled: boolean | null;
   last_action: string | null;
   last_error: string | null;
@@ -154,6 +163,7 @@ export interface SmsAlertStatus {
   last_value: Numeric | null;
   metric: string | null;
   notification_status: Json | null;
+  notifications_waiting: number | null;
   open_alert_id: string | null;
   pending_since: Timestamp | null;
   recovery_value: Numeric | null;
@@ -247,6 +257,14 @@ export interface SmsMetricsDaily {
   template_fallback_count: number | null;
 }
 
+export interface SmsNotifierHeartbeats {
+  channels: string[];
+  expires_at: Timestamp;
+  last_seen_at: Generated<Timestamp>;
+  started_at: Generated<Timestamp>;
+  worker: string;
+}
+
 export interface DB {
   metric_types: MetricTypes;
   settings: Settings;
@@ -260,4 +278,5 @@ export interface DB {
   sms_ingest_batches: SmsIngestBatches;
   sms_metrics: SmsMetrics;
   sms_metrics_daily: SmsMetricsDaily;
+  sms_notifier_heartbeats: SmsNotifierHeartbeats;
 }

@@ -129,12 +129,13 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Notifier: leases up to p_limit due outbox rows to p_worker for p_lease_seconds (for update skip locked), oldest first; each claim counts one attempt. A row waits while an earlier row of the same incident and channel is pending (in-order delivery: trigger, acknowledge, resolve). */
+  /** Notifier: leases up to p_limit due outbox rows of the channels p_channels (NULL: all) to p_worker for p_lease_seconds (for update skip locked), oldest first; each claim counts one attempt. A row waits while an earlier row of the same incident and channel is pending (in-order delivery: trigger, acknowledge, resolve). */
   claim_sms_notifications: {
     args: {
       p_worker: string | null;
       p_limit?: number | null;
       p_lease_seconds?: number | null;
+      p_channels?: string[] | null;
     };
     returns: {
       id: number | null;
@@ -152,10 +153,12 @@ export interface SmsMonitorFunctions {
       created_at: Date | null;
       updated_at: Date | null;
       sent_at: Date | null;
+      retries: number | null;
+      retry_until: Date | null;
     };
     setof: true;
   };
-  /** Notifier: records a delivery outcome (sent | retry | failed | defer) for a row leased by p_worker; returns the new status (sent, pending, failed, dead) or lost when the lease was lost. defer: pending again at p_retry_at (default now) with the attempt not counted (the notifier's own rate limit kept it from trying). NULL id or bad outcome: 22023; unknown id: P0002. */
+  /** Notifier: records a delivery outcome (sent | retry | failed | defer) for a row leased by p_worker; returns the new status (sent, pending, failed, dead, superseded) or lost when the lease was lost. retry: pending again at p_retry_at, not counted against max_attempts, dead only after retry_until (24 h). sent: the channel's rows waiting after a temporary failure are due at once. defer: pending again at p_retry_at with the attempt not counted. NULL id or bad outcome: 22023; unknown id: P0002. */
   complete_sms_notification: {
     args: {
       p_id: number | string | null;
@@ -272,9 +275,11 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Notifier: the earliest time a pending outbox row becomes claimable (next_attempt_at, or lease end when leased), or NULL when nothing is pending; rows queued behind an earlier pending row of their incident and channel are not counted. */
+  /** Notifier: the earliest time a pending outbox row of the channels p_channels (NULL: all) becomes claimable (next_attempt_at, or lease end when leased), or NULL when nothing is pending; rows queued behind an earlier pending row of their incident and channel are not counted. */
   next_sms_notification_due: {
-    args: {}
+    args: {
+      p_channels?: string[] | null;
+    };
     returns: Date | null;
     setof: false;
   };
@@ -338,6 +343,16 @@ export interface SmsMonitorFunctions {
   release_sms_notifications: {
     args: {
       p_worker: string | null;
+    };
+    returns: number | null;
+    setof: false;
+  };
+  /** Notifier: extends to now() + p_lease_seconds the leases p_worker holds on the rows p_ids (deliveries in flight); returns how many were renewed. Bad arguments: 22023. */
+  renew_sms_notification_leases: {
+    args: {
+      p_worker: string | null;
+      p_ids: Array<number | string> | null;
+      p_lease_seconds: number | null;
     };
     returns: number | null;
     setof: false;
@@ -432,6 +447,16 @@ export interface SmsMonitorFunctions {
       lifted_at: Date | null;
       lifted_by: string | null;
     };
+    setof: false;
+  };
+  /** Notifier: records that p_worker is alive and serves p_channels until now() + p_ttl_seconds; NULL channels signs it off. Bad arguments: 22023. */
+  sms_notifier_heartbeat: {
+    args: {
+      p_worker: string | null;
+      p_channels: string[] | null;
+      p_ttl_seconds?: number | null;
+    };
+    returns: null;
     setof: false;
   };
   /** Removes the sms-monitor-* pg_cron jobs (e.g. where an external scheduler or notifier --evaluate-every runs the checks instead); returns how many were removed. */
@@ -539,6 +564,7 @@ export const smsMonitorFunctions = {
       { name: 'p_worker', type: 'text', default: null },
       { name: 'p_limit', type: 'integer', default: '10' },
       { name: 'p_lease_seconds', type: 'integer', default: '60' },
+      { name: 'p_channels', type: 'text[]', default: 'NULL::text[]' },
     ],
     returns: 'sms_monitor.sms_alert_notifications',
     setof: true,
@@ -607,7 +633,9 @@ export const smsMonitorFunctions = {
     volatility: 'stable',
   },
   next_sms_notification_due: {
-    args: [],
+    args: [
+      { name: 'p_channels', type: 'text[]', default: 'NULL::text[]' },
+    ],
     returns: 'timestamp with time zone',
     setof: false,
     composite: false,
@@ -675,6 +703,17 @@ export const smsMonitorFunctions = {
     composite: false,
     volatility: 'volatile',
   },
+  renew_sms_notification_leases: {
+    args: [
+      { name: 'p_worker', type: 'text', default: null },
+      { name: 'p_ids', type: 'bigint[]', default: null },
+      { name: 'p_lease_seconds', type: 'integer', default: null },
+    ],
+    returns: 'integer',
+    setof: false,
+    composite: false,
+    volatility: 'volatile',
+  },
   reporting_today: {
     args: [
       { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
@@ -715,6 +754,17 @@ export const smsMonitorFunctions = {
     returns: 'sms_monitor.sms_alert_silences',
     setof: false,
     composite: true,
+    volatility: 'volatile',
+  },
+  sms_notifier_heartbeat: {
+    args: [
+      { name: 'p_worker', type: 'text', default: null },
+      { name: 'p_channels', type: 'text[]', default: null },
+      { name: 'p_ttl_seconds', type: 'integer', default: '30' },
+    ],
+    returns: 'void',
+    setof: false,
+    composite: false,
     volatility: 'volatile',
   },
   uninstall_sms_monitor_schedule: {

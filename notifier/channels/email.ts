@@ -5,7 +5,7 @@
 // answers every stage in time but too slowly overall is left to finish, and may send a duplicate).
 import nodemailer from 'nodemailer';
 import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import { EVENT_LABEL, eventTime, facts, headline } from '../format.ts';
+import { eventLabel, eventTime, facts, headline, unreachedText } from '../format.ts';
 import type { Channel, DeliveryContext, NotificationPayload, OutboxRow, Outcome } from '../types.ts';
 import type { EmailConfig } from '../config.ts';
 
@@ -13,8 +13,9 @@ export function emailMessage(p: NotificationPayload): { subject: string; text: s
   const subject = `[sms-monitor] ${headline(p)}`.slice(0, 250);
   const width = Math.max(...facts(p).map(([k]) => k.length));
   const lines = [
-    `${EVENT_LABEL[p.event] ?? p.event}: ${p.alert_type} (${p.severity})${eventTime(p) ? ` at ${eventTime(p)}` : ''}`,
+    `${eventLabel(p)}: ${p.alert_type} (${p.severity})${eventTime(p) ? ` at ${eventTime(p)}` : ''}`,
     '',
+    ...(p.event === 'resolve' && p.unreached ? [`It ${unreachedText(p, 'e-mail')}; nothing was sent while it was open.`, ''] : []),
     ...(p.message ? [p.message, ''] : []),
     ...facts(p).map(([k, v]) => `${k.padEnd(width)}  ${v}`),
     ...(p.description ? ['', p.description] : []),

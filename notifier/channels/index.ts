@@ -1,4 +1,4 @@
-// The configured channels; a channel that is not configured answers "not configured" (failed).
+// The configured channels; a notifier claims only the rows of these (a channel nobody serves waits).
 import type { NotifierConfig } from '../config.ts';
 import type { Channel, ChannelName, Outcome } from '../types.ts';
 import { EmailChannel } from './email.ts';
@@ -13,9 +13,14 @@ const HOW: Record<ChannelName, string> = {
   log: '',
 };
 
+/**
+ * A row of a channel this notifier does not serve (claims name only served channels, so this is a
+ * safeguard): handed back untried for a minute, never failed, so a notifier configured for the
+ * channel delivers it.
+ */
 export function notConfigured(channel: string): Outcome {
   const how = HOW[channel as ChannelName];
-  return { kind: 'failed', error: how ? `${channel}: not configured (${how})` : `${channel}: not configured (unknown channel)` };
+  return { kind: 'defer', reason: how ? `${channel}: not configured here (${how})` : `${channel}: not configured (unknown channel)`, retryAfterMs: 60_000 };
 }
 
 export function buildChannels(config: NotifierConfig, logOut?: NodeJS.WritableStream): Map<ChannelName, Channel> {

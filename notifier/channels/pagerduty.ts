@@ -6,8 +6,13 @@ import { postJson } from '../http.ts';
 import type { Channel, DeliveryContext, NotificationPayload, OutboxRow, Outcome } from '../types.ts';
 import type { PagerDutyConfig } from '../config.ts';
 
+// Events API v2 limits: summary 1024 characters, dedup_key 255; the short fields (source, component,
+// group, class) are kept to 255 and every text in custom_details to 1024, so an event stays far
+// below the API's 512 KB.
 export const DEDUP_KEY_MAX = 255;
 export const SUMMARY_MAX = 1024;
+export const FIELD_MAX = 255;
+export const DETAIL_MAX = 1024;
 
 /** The incident's key: the payload's dedup_key, else the contract's formula; at most 255 chars. */
 export function dedupKey(p: NotificationPayload): string {
@@ -61,7 +66,11 @@ export function pagerDutyEvent(p: NotificationPayload, routingKey: string, sourc
     description: p.description ?? null,
     triggered_at: p.triggered_at ?? null,
   };
-  for (const k of Object.keys(details)) if (details[k] === null || details[k] === undefined) delete details[k];
+  for (const k of Object.keys(details)) {
+    const v = details[k];
+    if (v === null || v === undefined) delete details[k];
+    else if (typeof v === 'string') details[k] = truncate(v, DETAIL_MAX);
+  }
   return {
     routing_key: routingKey,
     event_action: 'trigger',
@@ -69,12 +78,12 @@ export function pagerDutyEvent(p: NotificationPayload, routingKey: string, sourc
     client: 'sms-monitor',
     payload: {
       summary,
-      source,
+      source: truncate(source, FIELD_MAX),
       severity: SEVERITY[p.severity] ?? 'error',
       ...(p.triggered_at ? { timestamp: p.triggered_at } : {}),
-      ...(p.metric ? { component: p.metric } : {}),
+      ...(p.metric ? { component: truncate(p.metric, FIELD_MAX) } : {}),
       group: 'sms-monitor',
-      class: p.alert_type,
+      class: truncate(p.alert_type, FIELD_MAX),
       custom_details: details,
     },
   };

@@ -1,6 +1,6 @@
 // Slack incoming webhook: one readable message per event, paced to about one per second per
 // webhook (Slack's limit), 429 Retry-After pushes the whole webhook back.
-import { facts, fmtNumber, headline, conditionText, eventTime } from '../format.ts';
+import { facts, headline, conditionText, eventTime, recoveryText, unreachedText } from '../format.ts';
 import { postJson, sleep } from '../http.ts';
 import type { Channel, DeliveryContext, NotificationPayload, OutboxRow, Outcome } from '../types.ts';
 import type { SlackConfig } from '../config.ts';
@@ -12,34 +12,46 @@ export interface SlackMessage {
   blocks: unknown[];
 }
 
+/**
+ * Text for Slack's mrkdwn: &, < and > escaped as Slack requires, so operator text such as
+ * `<!channel>` or `<https://evil.example|x>` shows literally instead of mentioning or linking.
+ */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** The webhook body for one notification; resolved and acknowledged read differently from firing. */
 export function slackMessage(p: NotificationPayload): SlackMessage {
   const icon = ICON[p.event] ?? ':bell:';
+  const e = slackEscape;
   const cond = conditionText(p);
+  const recovery = recoveryText(p);
   let lead: string;
   switch (p.event) {
     case 'resolve':
-      lead = `${icon} *RESOLVED* ${p.alert_type} (${p.severity})${p.resolved_by ? ` by ${p.resolved_by}` : ''}`
-        + `${p.resolved_at ? ` at ${p.resolved_at}` : ''}${fmtNumber(p.metric_value) !== null ? `. Last value ${fmtNumber(p.metric_value)}` : ''}`;
+      lead = p.unreached
+        ? `${icon} *FIRED AND RECOVERED* ${e(p.alert_type)} (${e(p.severity)}): ${e(unreachedText(p, 'Slack'))}${recovery ? `; ${e(recovery)}` : ''}`
+        : `${icon} *RESOLVED* ${e(p.alert_type)} (${e(p.severity)})${p.resolved_by ? ` by ${e(p.resolved_by)}` : ''}`
+          + `${p.resolved_at ? ` at ${e(p.resolved_at)}` : ''}${recovery ? `: ${e(recovery)}` : ''}`;
       break;
     case 'acknowledge':
-      lead = `${icon} *ACKNOWLEDGED* ${p.alert_type} (${p.severity})${p.acknowledged_by ? ` by ${p.acknowledged_by}` : ''}`
-        + `${p.acknowledged_at ? ` at ${p.acknowledged_at}` : ''}: notifications continue until it is resolved`;
+      lead = `${icon} *ACKNOWLEDGED* ${e(p.alert_type)} (${e(p.severity)})${p.acknowledged_by ? ` by ${e(p.acknowledged_by)}` : ''}`
+        + `${p.acknowledged_at ? ` at ${e(p.acknowledged_at)}` : ''}: no more repeats; you will hear when it resolves`;
       break;
     case 'repeat':
-      lead = `${icon} *STILL FIRING* [${p.severity.toUpperCase()}] ${p.alert_type}${cond ? `: ${cond}` : ''}`;
+      lead = `${icon} *STILL FIRING* [${e(p.severity.toUpperCase())}] ${e(p.alert_type)}${cond ? `: ${e(cond)}` : ''}`;
       break;
     default:
-      lead = `${icon} *[${String(p.severity).toUpperCase()}] ${p.alert_type}*${cond ? `: ${cond}` : ''}`;
+      lead = `${icon} *[${e(String(p.severity).toUpperCase())}] ${e(p.alert_type)}*${cond ? `: ${e(cond)}` : ''}`;
   }
-  const detail = p.message ? `\n${p.message}` : '';
+  const detail = p.message ? `\n${e(p.message)}` : '';
   const when = eventTime(p);
-  const text = `${lead}${detail}${when && p.event !== 'resolve' && p.event !== 'acknowledge' ? `\nTriggered at ${when}` : ''}`;
-  const fields = facts(p).slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${v}` }));
+  const text = `${lead}${detail}${when && p.event !== 'resolve' && p.event !== 'acknowledge' ? `\nTriggered at ${e(when)}` : ''}`;
+  const fields = facts(p).slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${e(v)}`.slice(0, 2000) }));
   const blocks: unknown[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `${lead}${detail}`.slice(0, 3000) } },
     { type: 'section', fields },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `sms-monitor · ${headline(p)}`.slice(0, 3000) }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `sms-monitor · ${e(headline(p))}`.slice(0, 3000) }] },
   ];
   return { text: text.slice(0, 3000), blocks };
 }

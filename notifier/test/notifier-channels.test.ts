@@ -5,7 +5,7 @@ import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, configSecrets, loadNotifierConfig, PAGERDUTY_DEFAULT_EVENTS_URL, scrub } from '../config.ts';
-import { EmailChannel } from '../channels/email.ts';
+import { EmailChannel, emailMessage } from '../channels/email.ts';
 import { LogChannel } from '../channels/log.ts';
 import { PagerDutyChannel, dedupKey } from '../channels/pagerduty.ts';
 import { SlackChannel } from '../channels/slack.ts';
@@ -34,7 +34,7 @@ function payload(event: NotificationEvent, over: Partial<NotificationPayload> = 
 }
 let nextId = 1;
 const row = (p: NotificationPayload, channel: OutboxRow['channel'] = 'slack'): OutboxRow =>
-  ({ id: String(nextId++), alert_id: p.alert_id, channel, event: p.event, attempts: 1, max_attempts: 10, payload: p });
+  ({ id: String(nextId++), alert_id: p.alert_id, channel, event: p.event, attempts: 1, retries: 0, max_attempts: 10, payload: p });
 const ctx = (over: Partial<DeliveryContext> = {}): DeliveryContext =>
   ({ stopping: new AbortController().signal, abort: new AbortController().signal, maxWaitMs: 30_000, ...over });
 
@@ -42,7 +42,7 @@ describe('configuration', () => {
   it('defaults, environment, and flags over environment', () => {
     const c = loadNotifierConfig(DB, { NOTIFIER_POLL_INTERVAL: '2s', PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY }, { pollInterval: '250ms' });
     expect(c.pollIntervalMs).toBe(250);
-    expect(c.leaseSeconds).toBe(60);
+    expect(c.leaseSeconds).toBe(10);
     expect(c.requestTimeoutMs).toBe(10_000);
     expect(c.evaluateEveryMs).toBeNull();
     expect(c.listen).toBe(true);
@@ -78,9 +78,12 @@ describe('configuration', () => {
     for (const secret of ['verySecretToken99', 'shortSecretKey', 'topSecretPw']) expect(text).not.toContain(secret);
   });
 
-  it('rejects a lease not longer than the request timeout, and bad e-mail addresses', () => {
-    expect(() => loadNotifierConfig(DB, { NOTIFIER_LEASE: '5s', NOTIFIER_REQUEST_TIMEOUT: '5s' }))
-      .toThrow(/NOTIFIER_LEASE: must be longer than NOTIFIER_REQUEST_TIMEOUT/);
+  it('accepts a lease as short as the request timeout (renewed while in flight); rejects bad e-mail addresses', () => {
+    const short = loadNotifierConfig(DB, { NOTIFIER_LEASE: '5s', NOTIFIER_REQUEST_TIMEOUT: '5s' });
+    expect([short.leaseSeconds, short.requestTimeoutMs]).toEqual([5, 5000]);
+    const defaults = loadNotifierConfig(DB, {});
+    expect([defaults.leaseSeconds, defaults.retryMaxMs, defaults.probeIntervalMs]).toEqual([10, 120_000, 5000]);
+    expect(() => loadNotifierConfig(DB, { NOTIFIER_PROBE_INTERVAL: 'often' })).toThrow(/NOTIFIER_PROBE_INTERVAL: expected a duration/);
     expect(() => loadNotifierConfig(DB, { SMTP_URL: 'smtp://127.0.0.1:25', ALERT_EMAIL_FROM: 'a@b.c', ALERT_EMAIL_TO: 'ops@x.io, nope' }))
       .toThrow(/ALERT_EMAIL_TO: 'nope' is not an e-mail address/);
     const ok = loadNotifierConfig(DB, { SMTP_URL: 'smtp://127.0.0.1:25', ALERT_EMAIL_FROM: 'a@b.c', ALERT_EMAIL_TO: 'ops@x.io, oncall@x.io' });
@@ -122,16 +125,43 @@ describe('slack channel', () => {
       expect(await c.deliver(row(payload(e)), ctx())).toEqual({ kind: 'sent', detail: 'ok' });
     }
     const [t, a, r] = slack.requests.slice(before).map((q) => q.body.text as string);
-    expect(t).toBe(':rotating_light: *[CRITICAL] delivery_rate_critical*: delivery_success_rate 85.25 < 90\n'
+    expect(t).toBe(':rotating_light: *[CRITICAL] delivery_rate_critical*: delivery_success_rate 85.25 &lt; 90\n'
       + 'Delivery success rate 85.25% is below 90%\nTriggered at 2026-05-01T10:00:00Z');
     expect(a).toBe(':eyes: *ACKNOWLEDGED* delivery_rate_critical (critical) by alice at 2026-05-01T10:05:00Z: '
-      + 'notifications continue until it is resolved\nDelivery success rate 85.25% is below 90%');
-    expect(r).toBe(':white_check_mark: *RESOLVED* delivery_rate_critical (critical) by ops@example.com at 2026-05-01T11:30:00Z. '
-      + 'Last value 85.25\nDelivery success rate 85.25% is below 90%');
+      + 'no more repeats; you will hear when it resolves\nDelivery success rate 85.25% is below 90%');
+    expect(r).toBe(':white_check_mark: *RESOLVED* delivery_rate_critical (critical) by ops@example.com at 2026-05-01T11:30:00Z: '
+      + 'back at 85.25\nDelivery success rate 85.25% is below 90%');
     const fields = (slack.requests[before]!.body.blocks[1].fields as Array<{ text: string }>).map((f) => f.text);
     expect(fields).toEqual(['*Severity*\ncritical', '*Rule*\ndelivery_rate_critical', '*Metric*\ndelivery_success_rate',
-      '*Value*\n85.25', '*Threshold*\n< 90', '*Recovers at*\n92', '*Window*\n60 min', '*Samples*\n1200',
+      '*Value*\n85.25', '*Threshold*\n&lt; 90', '*Recovers at*\n92', '*Window*\n60 min', '*Samples*\n1200',
       '*Triggered at*\n2026-05-01T10:00:00Z', `*Alert id*\n${ALERT_ID}`]);
+  });
+
+  it('the resolve reads as a sentence; one that never reached Slack says it fired and recovered meanwhile', async () => {
+    const before = slack.requests.length;
+    const c = channel();
+    const figures = { resolved_by: 'auto', trigger_value: 55.31, metric_value: 93.02, trigger_value_text: '55.31 %', value_text: '93.02 %',
+      message: 'Resolved: SMS delivery rate was 55.31 %, back at 93.02 %.' };
+    await c.deliver(row(payload('resolve', figures)), ctx());
+    await c.deliver(row(payload('resolve', { ...figures, unreached: true })), ctx());
+    const [r, u] = slack.requests.slice(before).map((q) => q.body.text as string);
+    expect(r).toBe(':white_check_mark: *RESOLVED* delivery_rate_critical (critical) by auto at 2026-05-01T11:30:00Z: '
+      + 'was 55.31 %, back at 93.02 %\nResolved: SMS delivery rate was 55.31 %, back at 93.02 %.');
+    expect(u).toBe(':white_check_mark: *FIRED AND RECOVERED* delivery_rate_critical (critical): fired at 2026-05-01T10:00:00Z '
+      + 'and recovered at 2026-05-01T11:30:00Z while Slack could not be reached; was 55.31 %, back at 93.02 %'
+      + '\nResolved: SMS delivery rate was 55.31 %, back at 93.02 %.');
+  });
+
+  it('operator text is escaped for mrkdwn: no channel mention, no link', async () => {
+    const before = slack.requests.length;
+    const evil = '<!channel> <https://evil.example|x> & co';
+    await channel().deliver(row(payload('acknowledge', { acknowledged_by: evil, message: `Acknowledged by ${evil}` })), ctx());
+    const body = slack.requests[before]!.body;
+    const everything = JSON.stringify(body);
+    expect(everything).not.toMatch(/<!channel>|<https:/);
+    expect(body.text).toBe(':eyes: *ACKNOWLEDGED* delivery_rate_critical (critical) by &lt;!channel&gt; &lt;https://evil.example|x&gt; &amp; co '
+      + 'at 2026-05-01T10:05:00Z: no more repeats; you will hear when it resolves\nAcknowledged by &lt;!channel&gt; &lt;https://evil.example|x&gt; &amp; co');
+    expect(body.blocks[0].text.text).toBe(body.text);
   });
 
   it('classifies 429 (Retry-After), 500, 400/403/404/410 and a hanging webhook', async () => {
@@ -237,6 +267,19 @@ describe('pagerduty channel', () => {
     expect(pd.requests.at(-1)!.body.payload.severity).toBe('info');
   });
 
+  it('every field within the Events v2 limits: source, component, class <= 255, custom_details texts <= 1024', async () => {
+    const c = new PagerDutyChannel({ routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl, source: 's'.repeat(400) }, 2000);
+    const p = payload('trigger', { metric: 'm'.repeat(400), alert_type: 'a'.repeat(400), description: 'd'.repeat(10_000) });
+    expect((await c.deliver(row(p, 'pagerduty'), ctx())).kind).toBe('sent');
+    const body = pd.requests.at(-1)!.body;
+    expect([body.payload.source.length, body.payload.component.length, body.payload.class.length]).toEqual([255, 255, 255]);
+    expect(body.payload.custom_details.description).toHaveLength(1024);
+    expect(body.payload.custom_details.rule).toHaveLength(400);
+    expect(body.payload.summary.length).toBeLessThanOrEqual(1024);
+    expect(body.dedup_key.length).toBeLessThanOrEqual(255);
+    expect(pd.requests.at(-1)!.raw.length).toBeLessThan(512 * 1024);
+  });
+
   it('400 is permanent with PagerDuty\'s error text; 429 and 500 retry', async () => {
     const bad = new PagerDutyChannel({ routingKey: ROUTING_KEY.slice(1) + 'Z', eventsUrl: pd.eventsUrl, source: 's' }, 2000);
     pd.enqueue({ status: 400, body: '{"status":"invalid event","message":"Event object is invalid","errors":["\'payload.severity\' is invalid"]}' });
@@ -333,6 +376,16 @@ describe('email channel', () => {
     expect(await c.deliver(row(payload('resolve'), 'email'), ctx())).toEqual({ kind: 'failed', error: 'email: SMTP 550: 550 mailbox unavailable' });
     expect(await c.deliver(row(payload('resolve'), 'email'), ctx())).toEqual({ kind: 'retry', error: 'email: SMTP 451: 451 try again later' });
     await c.close?.();
+  });
+
+  it('a resolve whose trigger never got through: one mail saying it fired and recovered while e-mail was unreachable', () => {
+    const m = emailMessage(payload('resolve', { unreached: true, resolved_by: 'auto' }));
+    expect(m.subject).toBe('[sms-monitor] [CRITICAL] FIRED AND RECOVERED delivery_rate_critical: delivery_success_rate 85.25 < 90');
+    expect(m.text.split('\n').slice(0, 3)).toEqual([
+      'FIRED AND RECOVERED: delivery_rate_critical (critical) at 2026-05-01T11:30:00Z',
+      '',
+      'It fired at 2026-05-01T10:00:00Z and recovered at 2026-05-01T11:30:00Z while e-mail could not be reached; nothing was sent while it was open.',
+    ]);
   });
 
   it('a wrong password is permanent and the error does not contain it', async () => {

@@ -8,7 +8,7 @@ import { createLogger, Notifier } from '../daemon.ts';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
 import { fakePagerDuty, fakeSlack } from '../../test/fakes/http-provider.ts';
 import { FakeSmtp } from '../../test/fakes/smtp.ts';
-import { enqueue, insertIncident, ROUTING_KEY, rowStates, waitForRows } from '../../test/fakes/outbox.ts';
+import { enqueue, insertIncident, ROUTING_KEY, rowStates, waitForRows, waitUntil } from '../../test/fakes/outbox.ts';
 
 const SLACK_TOKEN = 'slackSecretToken0123456789';
 
@@ -93,7 +93,7 @@ describe('notifier delivery (in-process daemon, real database, fake providers)',
       { routing_key: ROUTING_KEY, event_action: 'acknowledge', dedup_key: `sms-monitor/opt_out_rate_warning/${inc.id}` },
     ]);
     expect(slack.requests.slice(slackBefore).map((q) => q.body.text)).toEqual([
-      ':eyes: *ACKNOWLEDGED* opt_out_rate_warning (warning) by alice at 2026-05-01T10:10:00Z: notifications continue until it is resolved\n'
+      ':eyes: *ACKNOWLEDGED* opt_out_rate_warning (warning) by alice at 2026-05-01T10:10:00Z: no more repeats; you will hear when it resolves\n'
       + 'Delivery rate 85.5 % is below 90 %',
     ]);
   });
@@ -121,19 +121,38 @@ describe('notifier delivery (in-process daemon, real database, fake providers)',
     expect(since(before)).toHaveLength(3);
   });
 
-  it('trigger and resolve queued together, trigger answered 500: the resolve still reaches PagerDuty last', async () => {
+  it('repeat and resolve queued together, repeat answered 500: the resolve still reaches PagerDuty last', async () => {
+    const inc = await insertIncident(db.sql);
+    const [t] = await enqueue(db.sql, [{ incident: inc, channel: 'pagerduty', event: 'trigger' }]);
+    expect((await waitForRows(db.sql, [t!]))[0]!.status).toBe('sent');
     const before = pd.requests.length;
     pd.enqueue({ status: 500, body: 'internal error' });
+    const ids = await enqueue(db.sql, [
+      { incident: inc, channel: 'pagerduty', event: 'repeat' },
+      { incident: inc, channel: 'pagerduty', event: 'resolve' },
+    ]);
+    const rows = await waitForRows(db.sql, ids, 10_000, (r) => r.status === 'sent');
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 2], ['sent', 1]]);
+    // Retried repeat first, then the resolve: an incident re-triggered after its resolve would stay open.
+    expect(since(before).map((q) => q.body.event_action)).toEqual(['trigger', 'trigger', 'resolve']);
+    expect(since(before).at(-1)!.body).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: `sms-monitor/delivery_rate_critical/${inc.id}` });
+  });
+
+  it('trigger and resolve waiting together (the incident resolved before anything was tried): PagerDuty never hears of it', async () => {
+    const before = pd.requests.length;
     const inc = await insertIncident(db.sql);
     const ids = await enqueue(db.sql, [
       { incident: inc, channel: 'pagerduty', event: 'trigger' },
       { incident: inc, channel: 'pagerduty', event: 'resolve' },
     ]);
-    const rows = await waitForRows(db.sql, ids, 10_000, (r) => r.status === 'sent');
-    expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 2], ['sent', 1]]);
-    // Retried trigger first, then the resolve: an incident opened after its resolve would stay open.
-    expect(since(before).map((q) => q.body.event_action)).toEqual(['trigger', 'trigger', 'resolve']);
-    expect(since(before).at(-1)!.body).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: `sms-monitor/delivery_rate_critical/${inc.id}` });
+    const rows = await waitForRows(db.sql, ids, 10_000);
+    expect(rows.map((r) => [r.status, r.attempts, r.last_error])).toEqual([
+      ['superseded', 0, 'superseded: the incident resolved before its trigger reached pagerduty'],
+      ['superseded', 0, 'superseded: the incident resolved before its trigger reached pagerduty'],
+    ]);
+    expect(since(before).filter((q) => q.body.dedup_key === `sms-monitor/delivery_rate_critical/${inc.id}`)).toEqual([]);
+    const [h] = await db.sql`select notification_status from sms_monitor.sms_alert_history where id = ${inc.id}`;
+    expect(h!.notification_status).toEqual({ 'pagerduty/trigger': 'superseded', 'pagerduty/resolve': 'superseded' });
   });
 
   it('400 is permanent: failed at once with PagerDuty\'s error text', async () => {
@@ -161,12 +180,16 @@ describe('notifier delivery (in-process daemon, real database, fake providers)',
     expect(b!.receivedAt - a!.receivedAt).toBeGreaterThanOrEqual(390);
   });
 
-  it('gives up after max_attempts: dead', async () => {
-    pd.enqueue({ status: 503, body: 'unavailable' }, { status: 503, body: 'unavailable' });
+  it('temporary failures do not use up max_attempts: 503 three times with max_attempts 2, then delivered', async () => {
+    const before = pd.requests.length;
+    pd.enqueue({ status: 503, body: 'unavailable' }, { status: 503, body: 'unavailable' }, { status: 503, body: 'unavailable' });
     const inc = await insertIncident(db.sql);
     const [id] = await enqueue(db.sql, [{ incident: inc, channel: 'pagerduty', event: 'trigger', maxAttempts: 2 }]);
-    const [row] = await waitForRows(db.sql, [id!], 10_000, (r) => r.status === 'dead');
-    expect(row).toMatchObject({ status: 'dead', attempts: 2, last_error: 'pagerduty: HTTP 503: unavailable' });
+    const [row] = await waitForRows(db.sql, [id!], 10_000);
+    expect(row).toMatchObject({ status: 'sent', attempts: 4, last_error: 'pagerduty: HTTP 503: unavailable' });
+    const [r] = await db.sql`select retries from sms_monitor.sms_alert_notifications where id = ${id!}`;
+    expect(r!.retries).toBe(3);
+    expect(since(before).map((q) => q.body.dedup_key)).toEqual(Array(4).fill(`sms-monitor/delivery_rate_critical/${inc.id}`));
   });
 
   it('e-mail goes out over SMTP; a permanent SMTP refusal is failed with its text', async () => {
@@ -181,7 +204,7 @@ describe('notifier delivery (in-process daemon, real database, fake providers)',
     expect((await waitForRows(db.sql, [bad!]))[0]).toMatchObject({ status: 'failed', last_error: 'email: SMTP 554: 554 transaction failed' });
   });
 
-  it('a channel that is not configured is failed with "not configured"; log writes one JSON line', async () => {
+  it('a notifier claims only its channels: the others wait, and a notifier configured later delivers them in order', async () => {
     // A second notifier with only the log channel; the first one is stopped meanwhile so this one claims.
     await notifier.stop('swap');
     const bare = new Notifier(loadNotifierConfig(db.url, { NOTIFIER_POLL_INTERVAL: '200ms' }), { logger: createLogger('silent'), logOut: out });
@@ -194,21 +217,34 @@ describe('notifier delivery (in-process daemon, real database, fake providers)',
       { incident: inc, channel: 'pagerduty', event: 'trigger' },
       { incident: inc, channel: 'log', event: 'trigger' },
     ]);
-    const rows = await waitForRows(db.sql, ids);
-    expect(rows.map((r) => [r.status, r.last_error])).toEqual([
-      ['failed', 'email: not configured (set SMTP_URL, ALERT_EMAIL_FROM and ALERT_EMAIL_TO)'],
-      ['failed', 'slack: not configured (set SLACK_WEBHOOK_URL)'],
-      ['failed', 'pagerduty: not configured (set PAGERDUTY_INTEGRATION_KEY)'],
-      ['sent', null],
-    ]);
+    const [logRow] = await waitForRows(db.sql, [ids[3]!]);
+    expect(logRow!.status).toBe('sent');
     const line = stdoutLines.map((l) => JSON.parse(l)).find((j) => j.notification_id === ids[3]);
     expect(line).toMatchObject({ type: 'sms_monitor_notification', event: 'trigger', alert_id: inc.id, severity: 'critical' });
+    const [ack] = await enqueue(db.sql, [{ incident: inc, channel: 'pagerduty', event: 'acknowledge' }]);
+    // The log notifier's heartbeat is what the database knows: it serves log only.
+    await waitUntil('the heartbeat of the log-only notifier', async () =>
+      (await db.sql`select 1 from sms_monitor.sms_notifier_heartbeats where worker = ${bare.workerId} and channels = '{log}'`).length === 1);
+    // Several drains later the other rows are still untouched: not claimed, not failed.
+    const drains = bare.stats.drains;
+    await waitUntil('three more drains', () => bare.stats.drains >= drains + 3);
+    expect((await rowStates(db.sql, [...ids.slice(0, 3), ack!])).map((r) => [r.status, r.attempts, r.last_error])).toEqual([
+      ['pending', 0, null], ['pending', 0, null], ['pending', 0, null], ['pending', 0, null],
+    ]);
+    const [st] = await db.sql`select delivery_status from sms_monitor.sms_alert_status where alert_type = 'delivery_rate_critical'`;
+    expect(st!.delivery_status).toBe('4 waiting: email not configured (1), pagerduty not configured (2), slack not configured (1)');
+    // PagerDuty (and the rest) configured later: trigger first, then the acknowledge.
+    const pdBefore = pd.requests.length;
+    await bare.stop('swap back');
+    notifier = new Notifier(config, { logger: createLogger('debug', logs), logOut: out });
+    await notifier.start();
+    const rows = await waitForRows(db.sql, [...ids.slice(0, 3), ack!]);
+    expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
+    expect(since(pdBefore).filter((q) => q.body.dedup_key === `sms-monitor/delivery_rate_critical/${inc.id}`).map((q) => q.body.event_action))
+      .toEqual(['trigger', 'acknowledge']);
   });
 
   it('a provider error that echoes the webhook secret is stored and logged redacted', async () => {
-    await notifier.stop('swap back');
-    notifier = new Notifier(config, { logger: createLogger('debug', logs), logOut: out });
-    await notifier.start();
     slack.enqueue({ status: 404, body: `no_service: /services/T0FAKE/B0FAKE/${SLACK_TOKEN}` });
     const inc = await insertIncident(db.sql);
     const [id] = await enqueue(db.sql, [{ incident: inc, channel: 'slack', event: 'trigger' }]);

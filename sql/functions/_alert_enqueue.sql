@@ -1,6 +1,9 @@
 -- Queues one outbox row per channel for an event of an incident, with the payload the notifier
 -- renders (OUTBOX-CONTRACT.md). The message depends on the event; metric_value is the latest
--- evaluated value (the value at resolution for a resolve). Returns how many rows were queued.
+-- evaluated value (the value at resolution for a resolve), trigger_value the value it fired with;
+-- value_text / trigger_value_text are the same with the metric's unit ("93.02 %"). A resolve of an
+-- incident whose trigger never reached a channel supersedes what waits there
+-- (_alert_supersede_unreached). Returns how many rows were queued.
 create or replace function sms_monitor._alert_enqueue(p_alert_id uuid, p_event text, p_channels text[])
 returns integer
 language plpgsql
@@ -35,9 +38,13 @@ begin
                  sms_monitor._alert_format_value(h.threshold_value, m.unit))
                when 'acknowledge' then format('Acknowledged by %s: %s', h.acknowledged_by, h.message)
                when 'resolve' then case when h.resolved_by = 'auto'
-                 then format('Resolved: %s is back at %s. %s', m.label, sms_monitor._alert_format_value(x.value, m.unit), h.message)
+                 then format('Resolved: %s was %s, back at %s.', m.label,
+                   sms_monitor._alert_format_value(h.metric_value, m.unit), sms_monitor._alert_format_value(x.value, m.unit))
                  else format('Resolved by %s: %s', h.resolved_by, h.message) end
              end,
+           'trigger_value', h.metric_value,
+           'value_text', sms_monitor._alert_format_value(x.value, m.unit),
+           'trigger_value_text', sms_monitor._alert_format_value(h.metric_value, m.unit),
            'description', t.description,
            'triggered_at', h.triggered_at,
            'resolved_at', h.resolved_at,
@@ -55,6 +62,9 @@ begin
    where h.id = p_alert_id
    order by c.channel;
   get diagnostics v_count = row_count;
+  if p_event = 'resolve' then
+    perform sms_monitor._alert_supersede_unreached(p_alert_id);
+  end if;
   perform sms_monitor._alert_sync_notification_status(p_alert_id);
   return v_count;
 end;

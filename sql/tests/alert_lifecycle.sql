@@ -64,7 +64,8 @@ select is((select payload - 'description' - 'message' from sms_monitor.sms_alert
     'severity', 'critical', 'metric', 'delivery_rate', 'comparison', '<', 'metric_value', 80.0000,
     'threshold_value', 90, 'recovery_value', 92, 'window_minutes', 60, 'sample_size', 100,
     'triggered_at', '2030-01-03T10:30:00+00:00', 'resolved_at', null, 'resolved_by', null,
-    'acknowledged_at', null, 'acknowledged_by', null,
+    'acknowledged_at', null, 'acknowledged_by', null, 'trigger_value', 80.0000,
+    'value_text', '80.00 %', 'trigger_value_text', '80.00 %',
     'dedup_key', 'sms-monitor/delivery_rate_critical/' || pg_temp.open_id()),
   'the payload follows the outbox contract (dedup_key per incident)');
 select is((select notification_sent from sms_monitor.sms_alert_history where id = pg_temp.open_id()), false,
@@ -96,8 +97,8 @@ select is((select array[resolved_at::text, resolved_by, resolution_value::text] 
 select is(pg_temp.outbox((select id from inc3)),
   'pagerduty/trigger,pagerduty/repeat,pagerduty/acknowledge,pagerduty/resolve', 'a resolve is queued');
 select is((select payload ->> 'message' from sms_monitor.sms_alert_notifications where alert_id = (select id from inc3) and event = 'resolve'),
-  'Resolved: SMS delivery rate is back at 100.00 %. SMS delivery rate is 80.00 % (threshold: < 90.00 %) over the last 60 min: 80 delivered of 100 sent; window 2030-01-03 09:00 to 2030-01-03 11:00 (UTC).',
-  'the resolve message');
+  'Resolved: SMS delivery rate was 80.00 %, back at 100.00 %.',
+  'the resolve message: one sentence, the value it fired with and the value now');
 select is(pg_temp.act('2030-01-03 15:20Z'), 'ok', 'healthy and nothing open: ok');
 
 -- 4. auto-resolve with hysteresis (fire below 90, resolve at 92 or more)

@@ -2,12 +2,12 @@
 -- release, next due time, NOTIFY trigger, history kept true to the outbox, and who may call what.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(52);
+select plan(55);
 
 select has_table('sms_monitor', 'sms_alert_notifications', 'outbox table exists');
 select columns_are('sms_monitor', 'sms_alert_notifications', array['id', 'alert_id', 'channel', 'event', 'status',
   'attempts', 'max_attempts', 'next_attempt_at', 'locked_by', 'locked_until', 'last_error', 'payload',
-  'created_at', 'updated_at', 'sent_at'], 'outbox columns are the contract''s');
+  'created_at', 'updated_at', 'sent_at', 'retries', 'retry_until'], 'outbox columns are the contract''s');
 select trigger_is('sms_monitor', 'sms_alert_notifications', 'sms_alert_notifications_notify',
   'sms_monitor', '_notify_sms_notifications', 'inserting NOTIFYs the notifier');
 select has_role('sms_monitor_notifier', 'the notifier role exists');
@@ -72,11 +72,18 @@ select is(sms_monitor.complete_sms_notification((select id from ids where n = '3
 select is((select next_attempt_at from sms_monitor.sms_alert_notifications where id = (select id from ids where n = '3')),
   now(), 'retry without p_retry_at: due at once');
 
--- dead after max_attempts
+-- temporary failures do not use up max_attempts; dead only once retry_until has passed
 update sms_monitor.sms_alert_notifications set max_attempts = 2 where id = (select id from ids where n = '3');
 select is((select attempts from sms_monitor.claim_sms_notifications('w2', 1, 30)), 2, 'second claim: attempt 2');
+select is(sms_monitor.complete_sms_notification((select id from ids where n = '3'), 'w2', 'retry', 'HTTP 503'), 'pending',
+  'a temporary failure on the last allowed attempt: still pending (retries do not count against max_attempts)');
+select is((select array[attempts, retries] from sms_monitor.sms_alert_notifications where id = (select id from ids where n = '3')),
+  array[2, 2], 'attempts 2, both of them retries');
+update sms_monitor.sms_alert_notifications set retry_until = now() - interval '1 second', created_at = now() - interval '25 hours'
+ where id = (select id from ids where n = '3');
+select is((select attempts from sms_monitor.claim_sms_notifications('w2', 1, 30)), 3, 'third claim: attempt 3');
 select is(sms_monitor.complete_sms_notification((select id from ids where n = '3'), 'w2', 'retry', 'HTTP 503'), 'dead',
-  'retry on the last allowed attempt -> dead');
+  'a temporary failure after retry_until (24 h) -> dead');
 
 -- failed (permanent)
 update sms_monitor.sms_alert_notifications set next_attempt_at = now() where id = (select id from ids where n = '2');
@@ -84,7 +91,7 @@ select is((select payload ->> 'n' from sms_monitor.claim_sms_notifications('w1',
 select is(sms_monitor.complete_sms_notification((select id from ids where n = '2'), 'w1', 'failed', 'HTTP 404 no_service'),
   'failed', 'failed -> failed (permanent)');
 select is((select notification_error from sms_monitor.sms_alert_history where id = '00000000-0000-0000-0000-0000000000a1'),
-  'slack/trigger (failed): HTTP 404 no_service; email/trigger (dead): HTTP 503',
+  'slack/trigger (failed): HTTP 404 no_service; email/trigger (dead): HTTP 503; gave up: still failing 25 h after it was queued',
   'history lists the errors of undelivered notifications');
 
 -- bad calls

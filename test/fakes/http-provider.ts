@@ -10,6 +10,9 @@ export interface RecordedRequest {
   raw: string;
   body: any;
   receivedAt: number;
+  /** The status this fake answered with (undefined while it has not answered, or for a hang). */
+  status?: number;
+  answeredAt?: number;
 }
 
 export interface ScriptedResponse {
@@ -49,6 +52,29 @@ export class FakeProvider {
     this.script.push(...responses);
   }
 
+  /**
+   * A storm or an outage counted in requests, not in time (so a test's outcome does not depend on
+   * machine speed): the next n requests get `response` (e.g. 429 with Retry-After: 1, or 503).
+   */
+  storm(n: number, response: ScriptedResponse): void {
+    for (let i = 0; i < n; i++) this.script.push({ ...response });
+  }
+
+  /** Ends a storm: the scripted answers still to come are dropped. */
+  calm(): void {
+    this.script.length = 0;
+  }
+
+  /** How many scripted answers are still to come (0: the storm is over). */
+  get scripted(): number {
+    return this.script.length;
+  }
+
+  /** Requests this fake accepted (answered 2xx). */
+  accepted(): RecordedRequest[] {
+    return this.requests.filter((r) => r.status !== undefined && r.status >= 200 && r.status < 300);
+  }
+
   /** Resolves once n requests in total have arrived; rejects after timeoutMs. */
   waitForRequests(n: number, timeoutMs = 15_000): Promise<RecordedRequest[]> {
     if (this.requests.length >= n) return Promise.resolve(this.requests.slice());
@@ -70,6 +96,8 @@ export class FakeProvider {
     if (answer.hang) return;
     const send = () => {
       if (res.destroyed) return;
+      rec.status = answer.status ?? 200;
+      rec.answeredAt = Date.now();
       res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain', ...answer.headers });
       res.end(answer.body ?? '');
     };
