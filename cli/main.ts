@@ -6,9 +6,12 @@ import { registerCheck } from './check.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerNotifier } from './notifier.ts';
 import { registerRecord } from './record.ts';
+import { registerServe } from './serve.ts';
 import { registerSilence } from './silence.ts';
+import { registerSimulate } from './simulate.ts';
 import { registerStatus } from './status.ts';
 import { registerThresholds } from './thresholds.ts';
+import { registerToken } from './token.ts';
 
 const program = new Command()
   .name('sms-monitor')
@@ -26,6 +29,9 @@ registerThresholds(program);
 registerAlerts(program);
 registerSilence(program);
 registerRecord(program);
+registerServe(program);
+registerToken(program);
+registerSimulate(program);
 
 try {
   await program.parseAsync(process.argv);
