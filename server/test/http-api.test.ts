@@ -31,7 +31,7 @@ beforeAll(async () => {
   admin = await t.token('admin');
   reader = await t.token('reader');
   const sql = t.db.sql;
-  [{ today }] = await sql<{ today: string }[]>`select sms_monitor.reporting_today()::text as today`;
+  today = (await sql<{ today: string }[]>`select sms_monitor.reporting_today()::text as today`)[0]!.today;
   // Two past days for /daily (2026-03-08 quiet in between), and the incident's data at 2026-03-10 10:00.
   await sql`select sms_monitor.record_sms_metric('2026-03-07', 9, null, 'sent_count', 40)`;
   await sql`select sms_monitor.record_sms_metric('2026-03-07', 9, null, 'delivered_count', 38)`;
@@ -132,7 +132,7 @@ describe('the original six endpoints', () => {
   });
 
   it('POST /api/sms/metrics/alerts resolves (admin only), says so the second time, 404 for an unknown id', async () => {
-    const [{ id: other }] = await t.db.sql<{ id: string }[]>`
+    const [{ id: other }] = await t.db.sql<[{ id: string }]>`
       insert into sms_monitor.sms_alert_history (alert_type, severity, metric, comparison, metric_value, threshold_value,
         window_minutes, message, triggered_at)
       values ('opt_out_rate_warning', 'warning', 'opt_out_rate', '>', 12, 10, 60, 'opt-outs 12 %', '2026-03-01T00:00:00Z')
@@ -332,7 +332,7 @@ describe('status codes and tokens', () => {
       }
     };
     await readUntil(/event: ready/);
-    const [{ id }] = await t.db.sql<{ id: string }[]>`
+    const [{ id }] = await t.db.sql<[{ id: string }]>`
       select sms_monitor.record_sms_metric('2026-03-11', 10, null, 'llm_success_count', 5)::text as id`;
     expect(id).toBeDefined();
     await t.db.sql`select sms_monitor.record_sms_metric('2026-03-11', 10, null, 'template_fallback_count', 20)`;
