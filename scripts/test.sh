@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 bash scripts/ensure-deps.sh || exit 1
+bash scripts/test-tools.sh || exit 1   # chromium and promtool for server/test
 
 instance=${SMS_MONITOR_TEST_INSTANCE:-test}
 if [[ -n "${DATABASE_URL:-}" ]]; then
