@@ -106,6 +106,19 @@ describe('sms-monitor simulate', () => {
     expect(printed.ticks).toBe(12);
     expect(printed.scheduled_count).toBe(120);
     expect(await totals(expected.users)).toEqual(Object.fromEntries(Object.entries(printed).filter(([k]) => k !== 'ticks' && k !== 'users')));
+    // --ack-after: the open incidents are acknowledged as "simulator" that long into the incident.
+    const [{ id }] = await db.sql<[{ id: string }]>`
+      insert into sms_monitor.sms_alert_history (alert_type, severity, metric, comparison, metric_value, threshold_value,
+        window_minutes, message, triggered_at)
+      values ('opt_out_rate_warning', 'warning', 'opt_out_rate', '>', 12, 10, 60, 'opt-outs 12 %', now())
+      returning id`;
+    const [{ open }] = await db.sql<[{ open: number }]>`
+      select count(*)::int as open from sms_monitor.sms_alert_history where resolved_at is null and acknowledged_at is null`;
+    const acked = await run(['--users', '2', '--rate', '2', '--incident', 'opt_out', '--after', '1s', '--ack-after', '1s', '--ticks', '3']);
+    expect(acked.code).toBe(0);
+    expect(acked.stderr).toContain(`sms-monitor simulate: acknowledged ${open} open incident(s)`);
+    const [row] = await db.sql`select acknowledged_by from sms_monitor.sms_alert_history where id = ${id}`;
+    expect(row!.acknowledged_by).toBe('simulator');
     const bad = await run(['--incident', 'fire']);
     expect([bad.code, bad.stderr.trim()]).toEqual([2, 'sms-monitor simulate: --incident: must be one of delivery, llm, opt_out, cost']);
   });
