@@ -7,9 +7,12 @@ import { registerMigrate } from './migrate.ts';
 import { registerNotifications } from './notifications.ts';
 import { registerNotifier } from './notifier.ts';
 import { registerRecord } from './record.ts';
+import { registerServe } from './serve.ts';
 import { registerSilence } from './silence.ts';
+import { registerSimulate } from './simulate.ts';
 import { registerStatus } from './status.ts';
 import { registerThresholds } from './thresholds.ts';
+import { registerToken } from './token.ts';
 
 const program = new Command()
   .name('sms-monitor')
@@ -28,6 +31,9 @@ registerAlerts(program);
 registerSilence(program);
 registerNotifications(program);
 registerRecord(program);
+registerServe(program);
+registerToken(program);
+registerSimulate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,8 +2,8 @@
 import { SmsMonitorValidationError } from './errors.ts';
 import { SmsMonitorRecorder } from './recording.ts';
 import type {
-  AlertsQuery, AlertsResponse, DailyMetricsResponse, MetricsSummaryResponse, ResolveAlertResponse,
-  TodayMetricsResponse, UserMetricsResponse,
+  AlertDetailResponse, AlertRulesResponse, AlertsQuery, AlertsResponse, DailyMetricsResponse, HealthResponse,
+  MetricsSummaryResponse, ResolveAlertResponse, TodayMetricsResponse, TopUsersResponse, UserMetricsResponse,
 } from './types.ts';
 import { int, isoDate, nowArg, uuid } from './validate.ts';
 
@@ -64,5 +64,29 @@ export class SmsMonitorDashboards extends SmsMonitorRecorder {
   resolveAlert(alertId: string, resolvedBy?: string): Promise<ResolveAlertResponse> {
     uuid('alert_id', alertId, true);
     return this.body<ResolveAlertResponse>('api_resolve_alert', { p_alert_id: alertId, p_resolved_by: resolvedBy });
+  }
+
+  /** Users ranked by sent volume (default), cost or failures over the last `days` (1-365, default 7); at most `limit` (1-100, default 10). */
+  topUsers(query: { days?: number; by?: 'sent' | 'cost' | 'failures'; limit?: number; now?: Date } = {}): Promise<TopUsersResponse> {
+    if (query.days !== undefined) int('days', query.days);
+    if (query.limit !== undefined) int('limit', query.limit);
+    return this.body<TopUsersResponse>('api_top_users',
+      { p_days: query.days, p_by: query.by, p_limit: query.limit, p_now: nowArg(query.now) });
+  }
+
+  /** Health as the alert engine sees it: open incidents and each rule's window; names the driving rule. */
+  health(options: { now?: Date } = {}): Promise<HealthResponse> {
+    return this.body<HealthResponse>('api_health', { p_now: nowArg(options.now) });
+  }
+
+  /** One incident with every notification and its delivery per channel; unknown id: NotFound. */
+  alertDetail(alertId: string): Promise<AlertDetailResponse> {
+    uuid('alert_id', alertId, true);
+    return this.body<AlertDetailResponse>('api_alert_detail', { p_alert_id: alertId });
+  }
+
+  /** Every alert rule with what its last check did. */
+  alertRules(): Promise<AlertRulesResponse> {
+    return this.body<AlertRulesResponse>('api_alert_rules', {});
   }
 }

@@ -156,6 +156,65 @@ export interface ResolveAlertResponse {
   resolved_at: string;
   resolved_by: string;
 }
+/** api_top_users: users ranked over the last days. */
+export interface TopUsersResponse {
+  success: true;
+  by: 'sent' | 'cost' | 'failures';
+  days: number;
+  date_range: { start: string; end: string };
+  data: Array<{
+    rank: number; user_id: string; sent: number; delivered: number; failed: number;
+    delivery_rate_percent: number | null; llm_cost_usd: number; sms_cost_usd: number; cost_usd: number;
+  }>;
+}
+/** api_health: health from the open incidents and the rules' own windows (docs/http.md). */
+export interface HealthResponse {
+  success: true;
+  data: {
+    status: 'critical' | 'degraded' | 'healthy' | 'unknown';
+    driving_rule: string | null;
+    reason: string;
+    as_of: string;
+    open_incidents: Array<{
+      id: string; alert_type: string; severity: 'critical' | 'warning' | 'info'; message: string;
+      metric_value: number | null; last_value: number | null; threshold_value: number;
+      triggered_at: string; acknowledged_at: string | null; silenced: boolean;
+    }>;
+    rules: Array<{
+      alert_type: string; severity: 'critical' | 'warning' | 'info'; metric: string; comparison: '<' | '<=' | '>' | '>=';
+      threshold_value: number; recovery_value: number | null; window_minutes: number; min_sample: number;
+      value: number | null; sample_size: number; state: 'breached' | 'ok' | 'no_data'; open_alert_id: string | null; detail: string;
+    }>;
+  };
+}
+/** api_alert_detail: one incident, its notifications, and per channel the latest one in words. */
+export interface AlertDetailResponse {
+  success: true;
+  data: {
+    alert: AlertJson;
+    channels: Array<{
+      channel: 'slack' | 'pagerduty' | 'email' | 'log'; event: string | null; status: 'pending' | 'sent' | 'failed' | 'dead' | null;
+      attempts: number | null; last_error: string | null; sent_at: string | null; summary: string;
+    }>;
+    notifications: Array<{
+      id: number; channel: string; event: 'trigger' | 'repeat' | 'acknowledge' | 'resolve';
+      status: 'pending' | 'sent' | 'failed' | 'dead'; attempts: number; max_attempts: number; last_error: string | null;
+      next_attempt_at: string; created_at: string; sent_at: string | null;
+    }>;
+  };
+}
+/** api_alert_rules: every rule (sms_alert_status) plus its description, channels and timings. */
+export interface AlertRulesResponse {
+  success: true;
+  data: Array<{
+    alert_type: string; is_enabled: boolean; severity: 'critical' | 'warning' | 'info'; metric: string;
+    comparison: '<' | '<=' | '>' | '>='; threshold_value: number; recovery_value: number | null; window_minutes: number;
+    last_evaluated_at: string | null; last_action: string | null; last_value: number | null; last_sample_size: number | null;
+    pending_since: string | null; open_alert_id: string | null; triggered_at: string | null; acknowledged_at: string | null;
+    silenced: boolean | null; notification_status: Record<string, string> | null; silenced_until: string | null;
+    description: string; notification_channels: string[]; min_sample: number; pending_minutes: number; cooldown_minutes: number;
+  }>;
+}
 export type AlertRow = SmsMonitorFunctions['resolve_sms_alert']['returns'];
 export type CheckResult = SmsMonitorFunctions['check_sms_alerts']['returns'];
 export type SilenceRow = SmsMonitorFunctions['silence_sms_alerts']['returns'];

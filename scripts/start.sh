@@ -41,7 +41,6 @@ trap 'on_signal SIGINT' INT
 trap 'stop_all' EXIT   # a failing step (set -e) does not leave the embedded PostgreSQL running
 
 # Runs a long-lived child in the background and remembers it, so that stop_all stops it.
-# (The dashboard's HTTP server is started the same way, below.)
 start_child() {
   "$@" &
   children+=("$!")
@@ -99,7 +98,42 @@ args=()
 [[ $has_cron == t ]] || args+=(--evaluate-every 60s)
 start_child node bin/sms-monitor.js notifier "${args[@]}"
 
-# --- further services (e.g. the HTTP server: start_child node bin/sms-monitor.js serve) go here ---
+# ---- the dashboard (sms-monitor serve) and the --demo simulator ----
+# The embedded setup gets a JWT secret (.sms-monitor/<instance>/jwt-secret, mode 600) and a login
+# role sms_monitor_http in sms_monitor_authenticator (password in .sms-monitor/<instance>/http-password,
+# mode 600); `serve` runs beside the notifier and the URL printed carries an admin token in its
+# fragment. With your own DATABASE_URL: set SMS_MONITOR_JWT_SECRET and SMS_MONITOR_HTTP_DATABASE_URL
+# (a login role in sms_monitor_authenticator; docs/http.md), else the dashboard is skipped.
+demo=false
+for arg in "$@"; do [[ $arg == --demo ]] && demo=true; done
+http_url="${SMS_MONITOR_HTTP_DATABASE_URL:-}"
+port=${SMS_MONITOR_HTTP_PORT:-8787}
+if $embedded; then
+  dir=.sms-monitor/$instance
+  ( umask 077
+    [[ -s $dir/jwt-secret ]] || node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))' > "$dir/jwt-secret"
+    [[ -s $dir/http-password ]] || node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))' > "$dir/http-password" )
+  psql_url "$DATABASE_URL" -Xq -v ON_ERROR_STOP=1 -v pw="$(cat "$dir/http-password")" >/dev/null <<'SQL'
+select 'create role sms_monitor_http login noinherit' where not exists (select from pg_roles where rolname = 'sms_monitor_http') \gexec
+select format('alter role sms_monitor_http login noinherit password %L', :'pw') \gexec
+grant sms_monitor_authenticator to sms_monitor_http;
+SQL
+  http_url=$(SMS_URL="$DATABASE_URL" SMS_PW="$(cat "$dir/http-password")" node -e '
+    const u = new URL(process.env.SMS_URL); u.username = "sms_monitor_http"; u.password = process.env.SMS_PW; console.log(u.toString());')
+  export SMS_MONITOR_JWT_SECRET=${SMS_MONITOR_JWT_SECRET:-$(cat "$dir/jwt-secret")}
+fi
+if [[ -z "$http_url" || -z "${SMS_MONITOR_JWT_SECRET:-}" ]]; then
+  log "dashboard skipped: set SMS_MONITOR_HTTP_DATABASE_URL and SMS_MONITOR_JWT_SECRET (docs/http.md)"
+else
+  DATABASE_URL=$http_url start_child node bin/sms-monitor.js serve --port "$port"
+  token=$(node bin/sms-monitor.js token --role admin --ttl 12h)
+  echo "  dashboard:  http://127.0.0.1:$port/#token=$token"
+  echo "              (an admin token for 12 hours; another: npx sms-monitor token --role reader)"
+  if $demo; then
+    start_child node bin/sms-monitor.js simulate --users 200 --rate 20 --incident delivery --after 3m
+    echo "  demo:       simulated traffic for 200 users; a delivery incident fires after about 3 minutes"
+  fi
+fi
 
 # Until a child ends on its own (a bad SLACK_WEBHOOK_URL, say): that is a failure of npm start.
 # A signal interrupts this wait and goes through on_signal, which exits 0.

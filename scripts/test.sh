@@ -7,6 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 plain_output_unless_tty   # no ANSI colour codes in logs written to a file (NO_COLOR)
 bash scripts/ensure-deps.sh || exit 1
+bash scripts/test-tools.sh || exit 1   # chromium and promtool for server/test
 
 instance=${SMS_MONITOR_TEST_INSTANCE:-test}
 if [[ -n "${DATABASE_URL:-}" ]]; then

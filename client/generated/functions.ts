@@ -47,6 +47,20 @@ export interface SmsMonitorFunctions {
     };
     setof: false;
   };
+  /** Dashboard (GET /alerts/:id): {success, data: {alert (the sms_alert_history row), channels: [per channel the latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. Unknown id: P0002. */
+  api_alert_detail: {
+    args: {
+      p_alert_id: string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
+  /** Dashboard (GET /rules): {success, data: [every rule: sms_alert_status (settings, last_evaluated_at, last_action, last_value, open_alert_id, silenced_until) plus description, channels, min_sample, pending and cooldown minutes]}. */
+  api_alert_rules: {
+    args: {}
+    returns: Json | null;
+    setof: false;
+  };
   /** Dashboard (GET /alerts): {success, data: [incidents, newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023. */
   api_alerts: {
     args: {
@@ -58,11 +72,19 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /daily): {success, data: [sms_metrics_daily rows], date_range: {start, end}} for start..end inclusive (end default today, at most 366 days). Bad parameters: 22023. */
+  /** Dashboard (GET /daily): {success, data: [one sms_metrics_daily row per day, quiet days with zeros and NULL rates], date_range: {start, end}} for start..end inclusive (end default today, at most 366 days). Bad parameters: 22023. */
   api_daily_metrics: {
     args: {
       p_start_date: string | null;
       p_end_date?: string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
+  /** Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, driving_rule, reason, as_of, open_incidents, rules: [each enabled rule's value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data. */
+  api_health: {
+    args: {
+      p_now?: Date | string | null;
     };
     returns: Json | null;
     setof: false;
@@ -74,6 +96,14 @@ export interface SmsMonitorFunctions {
       p_live?: boolean | null;
     };
     returns: Json | null;
+    setof: false;
+  };
+  /** GET /metrics: Prometheus text format (0.0.4): today's events, costs, rates and active users, open incidents by rule and severity, outbox rows by channel and status, the age of the oldest pending notification. All gauges. */
+  api_prometheus_metrics: {
+    args: {
+      p_now?: Date | string | null;
+    };
+    returns: string | null;
     setof: false;
   };
   /** Dashboard (POST /alerts): resolves an open incident: {success true, message, alert_id, resolved_at, resolved_by}; already resolved: success false saying when and by whom; unknown id: P0002. */
@@ -90,6 +120,17 @@ export interface SmsMonitorFunctions {
     args: {
       p_now?: Date | string | null;
       p_live?: boolean | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
+  /** Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), at most p_limit (1-100, default 10) users. Bad parameters: 22023. */
+  api_top_users: {
+    args: {
+      p_days?: number | null;
+      p_by?: string | null;
+      p_limit?: number | null;
+      p_now?: Date | string | null;
     };
     returns: Json | null;
     setof: false;
@@ -480,6 +521,22 @@ export const smsMonitorFunctions = {
     composite: true,
     volatility: 'volatile',
   },
+  api_alert_detail: {
+    args: [
+      { name: 'p_alert_id', type: 'uuid', default: null },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_alert_rules: {
+    args: [],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
   api_alerts: {
     args: [
       { name: 'p_type', type: 'text', default: '\'unresolved\'::text' },
@@ -502,12 +559,30 @@ export const smsMonitorFunctions = {
     composite: false,
     volatility: 'stable',
   },
+  api_health: {
+    args: [
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
   api_metrics_summary: {
     args: [
       { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
       { name: 'p_live', type: 'boolean', default: 'false' },
     ],
     returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_prometheus_metrics: {
+    args: [
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'text',
     setof: false,
     composite: false,
     volatility: 'stable',
@@ -526,6 +601,18 @@ export const smsMonitorFunctions = {
     args: [
       { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
       { name: 'p_live', type: 'boolean', default: 'false' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_top_users: {
+    args: [
+      { name: 'p_days', type: 'integer', default: '7' },
+      { name: 'p_by', type: 'text', default: '\'sent\'::text' },
+      { name: 'p_limit', type: 'integer', default: '10' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
     ],
     returns: 'jsonb',
     setof: false,

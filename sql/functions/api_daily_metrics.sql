@@ -1,6 +1,7 @@
--- GET /api/sms/metrics/daily as a function: the daily rows of sms_metrics_daily from start to end
--- inclusive. Fixed from the original: end defaults to today in the reporting timezone (not the
--- server's), end before start and ranges over 366 days are refused, date_range.end is never null.
+-- GET /api/sms/metrics/daily as a function: one row per reporting day from start to end inclusive,
+-- days without traffic included (zero counts, NULL rates and means; _daily_metrics_series). Fixed
+-- from the original: end defaults to today in the reporting timezone (not the server's), end before
+-- start and ranges over 366 days are refused, date_range.end is never null, no day is missing.
 create or replace function sms_monitor.api_daily_metrics(
   p_start_date date,
   p_end_date date default null
@@ -32,14 +33,11 @@ begin
     raise exception 'end_date: the range may span at most 366 days (got % days)', v_end - p_start_date + 1
       using errcode = '22023';
   end if;
-  -- A view that was never refreshed (a brand-new database) has no days yet rather than an error.
-  if (select c.relispopulated from pg_catalog.pg_class c where c.oid = 'sms_monitor.sms_metrics_daily'::regclass) then
-    select coalesce(jsonb_agg(to_jsonb(d) order by d.metric_date), '[]'::jsonb)
-      into v_data
-      from sms_monitor.get_sms_daily_metrics(p_start_date, v_end) d;
-  else
-    v_data := '[]'::jsonb;
-  end if;
+  -- Every day of the range, quiet days included (zero counts, NULL rates): a trend chart needs no
+  -- hole-filling. Before the view's first refresh the days are aggregated from sms_metrics.
+  select coalesce(jsonb_agg(to_jsonb(d) order by d.metric_date), '[]'::jsonb)
+    into v_data
+    from sms_monitor._daily_metrics_series(p_start_date, v_end) d;
   return jsonb_build_object(
     'success', true,
     'data', v_data,
@@ -48,7 +46,7 @@ end;
 $$;
 
 comment on function sms_monitor.api_daily_metrics(date, date) is
-  'Dashboard (GET /daily): {success, data: [sms_metrics_daily rows], date_range: {start, end}} for start..end '
-  'inclusive (end default today, at most 366 days). Bad parameters: 22023.';
+  'Dashboard (GET /daily): {success, data: [one sms_metrics_daily row per day, quiet days with zeros and NULL '
+  'rates], date_range: {start, end}} for start..end inclusive (end default today, at most 366 days). Bad parameters: 22023.';
 revoke all on function sms_monitor.api_daily_metrics(date, date) from public;
 grant execute on function sms_monitor.api_daily_metrics(date, date) to sms_monitor_reader, sms_monitor_admin;

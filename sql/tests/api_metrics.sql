@@ -72,14 +72,26 @@ select is(sms_monitor.api_daily_metrics('2026-05-03', '2026-05-04'), jsonb_build
       "llm_success_rate_percent": null, "active_users": 0}'::jsonb),
   'date_range', '{"start": "2026-05-03", "end": "2026-05-04"}'::jsonb),
   'api_daily_metrics: the view''s rows for the inclusive range, in the original envelope');
-select is(sms_monitor.api_daily_metrics('2026-05-05', '2026-05-08'),
-  '{"success": true, "data": [], "date_range": {"start": "2026-05-05", "end": "2026-05-08"}}'::jsonb,
-  'a range without traffic: an empty list, not an error');
+select is(sms_monitor.api_daily_metrics('2026-05-05', '2026-05-06'),
+  '{"success": true, "data": [
+     {"metric_date": "2026-05-05", "scheduled_count": 0, "sent_count": 0, "delivered_count": 0, "failed_count": 0,
+      "cancelled_count": 0, "llm_success_count": 0, "template_fallback_count": 0, "opt_out_count": 0,
+      "quiet_hours_skip_count": 0, "daily_limit_hit_count": 0, "llm_cost_usd": 0, "sms_cost_usd": 0,
+      "avg_delivery_time_ms": null, "avg_generation_time_ms": null, "delivery_rate_percent": null,
+      "llm_success_rate_percent": null, "active_users": 0},
+     {"metric_date": "2026-05-06", "scheduled_count": 0, "sent_count": 0, "delivered_count": 0, "failed_count": 0,
+      "cancelled_count": 0, "llm_success_count": 0, "template_fallback_count": 0, "opt_out_count": 0,
+      "quiet_hours_skip_count": 0, "daily_limit_hit_count": 0, "llm_cost_usd": 0, "sms_cost_usd": 0,
+      "avg_delivery_time_ms": null, "avg_generation_time_ms": null, "delivery_rate_percent": null,
+      "llm_success_rate_percent": null, "active_users": 0}],
+   "date_range": {"start": "2026-05-05", "end": "2026-05-06"}}'::jsonb,
+  'a range without traffic: every day, zero counts and NULL rates (no gaps for a trend chart)');
 select is(sms_monitor.api_daily_metrics(sms_monitor.reporting_today()) -> 'date_range',
   jsonb_build_object('start', sms_monitor.reporting_today(), 'end', sms_monitor.reporting_today()),
   'end_date omitted: today in the reporting timezone (the original answered null)');
-select is(jsonb_array_length(sms_monitor.api_daily_metrics('2025-05-10', '2026-05-10') -> 'data'), 4,
-  '366 days is the longest range allowed (4 days with traffic in it)');
+select is((select array[count(*), count(*) filter (where (e ->> 'sent_count')::int > 0)]::int[]
+             from jsonb_array_elements(sms_monitor.api_daily_metrics('2025-05-10', '2026-05-10') -> 'data') e),
+  array[366, 4], '366 days is the longest range allowed: 366 rows, 4 of them with traffic');
 select throws_ok($$select sms_monitor.api_daily_metrics(null)$$, '22023', 'start_date: is required (YYYY-MM-DD)',
   'start_date is required');
 select throws_ok($$select sms_monitor.api_daily_metrics('2026-05-10', '2026-05-09')$$, '22023',

@@ -1,0 +1,181 @@
+// The dashboard page in a real browser (Debian's chromium through puppeteer-core, which never
+// downloads one): the seeded figures are shown, an incident recorded in SQL appears without a
+// reload, the acknowledge and resolve buttons and the silence form change the database, the token
+// leaves the address bar and never reaches a request line. Screenshots go to server/test/output/.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../client/migrate.ts';
+import { waitFor } from '../../test/client-helpers.ts';
+import { startTestServer, type TestServer } from './harness.ts';
+
+const output = path.join(repoRoot, 'server', 'test', 'output');
+const U = (n: number) => `e1000000-0000-0000-0000-${String(n).padStart(12, '0')}`;
+let t: TestServer;
+let browser: Browser;
+let page: Page;
+let profile: string;
+let admin: string;
+let today: string;
+const consoleProblems: string[] = [];
+
+async function awayFromMidnight(): Promise<void> {
+  const msToMidnight = 86_400_000 - (Date.now() % 86_400_000);
+  if (msToMidnight < 60_000) await new Promise((r) => setTimeout(r, msToMidnight + 1000));
+}
+
+/** Text of every cell of a table body, row by row. */
+async function tableText(selector: string): Promise<string[][]> {
+  return page.$$eval(`${selector} tbody tr`, (rows) => rows.map((r) => [...r.children].map((c) => (c.textContent ?? '').trim())));
+}
+
+beforeAll(async () => {
+  await awayFromMidnight();
+  mkdirSync(output, { recursive: true });
+  t = await startTestServer();
+  admin = await t.token('admin');
+  const sql = t.db.sql;
+  const [{ day, hour }] = (await sql<{ day: string; hour: number }[]>`
+    select sms_monitor.reporting_today()::text as day, extract(hour from now() at time zone 'UTC')::int as hour`) as unknown as [{ day: string; hour: number }];
+  today = day;
+  // The rules look at the last hour or two: today's figures go 12 hours away from now, so no rule
+  // has data whatever the wall clock says, and health is "unknown" until the incident below.
+  const far = (hour + 12) % 24;
+  // Today at that hour: user 1 sent 40 (36 delivered, 4 failed), user 2 sent 10 (10 delivered), 9 LLM
+  // successes and 1 fallback, $0.0200 LLM and $0.5000 SMS cost. Two days ago: 100 sent, 97 delivered.
+  const rows: Array<[string | null, string, number, string]> = [
+    [U(1), 'sent_count', 40, today], [U(1), 'delivered_count', 36, today], [U(1), 'failed_count', 4, today],
+    [U(2), 'sent_count', 10, today], [U(2), 'delivered_count', 10, today], [U(2), 'llm_success_count', 9, today],
+    [U(2), 'template_fallback_count', 1, today], [U(2), 'llm_cost_usd', 0.02, today], [null, 'sms_cost_usd', 0.5, today],
+  ];
+  for (const [u, type, value, day] of rows) {
+    await sql`select sms_monitor.record_sms_metric(${day}::date, ${far}, ${u}::uuid, ${type}, ${value})`;
+  }
+  await sql`select sms_monitor.record_sms_metric(${today}::date - 2, 12, null, 'sent_count', 100)`;
+  await sql`select sms_monitor.record_sms_metric(${today}::date - 2, 12, null, 'delivered_count', 97)`;
+  await sql`select sms_monitor.refresh_sms_metrics_daily()`;
+
+  profile = mkdtempSync(path.join(os.tmpdir(), 'sms-monitor-chromium-'));
+  browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    userDataDir: profile,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  page = await browser.newPage();
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warn') consoleProblems.push(m.text()); });
+  page.on('pageerror', (e) => { consoleProblems.push(String(e)); });
+  await page.setViewport({ width: 1280, height: 900 });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  await t?.close();
+});
+
+describe('the dashboard page', () => {
+  it('takes the token from the fragment, drops it from the address bar and shows the seeded figures', async () => {
+    await page.goto(`${t.base}/#token=${admin}`);
+    await page.waitForSelector('body[data-refreshed]', { timeout: 30_000 });
+    expect(page.url()).toBe(`${t.base}/`);
+    expect(await page.evaluate(() => sessionStorage.getItem('sms-monitor-token'))).toBe(admin);
+    const figures = await page.$$eval('#today-figures .figure', (fs) => fs.map((f) => [
+      f.querySelector('dt')!.textContent, f.querySelector('dd')!.textContent]));
+    expect(figures).toEqual([['Sent today', '50'], ['Delivered', '46'], ['Delivery rate', '92 %'], ['Failed', '4'],
+      ['LLM success', '90 %'], ['Cost', '$0.5200'], ['Active users', '2'], ['Open incidents', '0']]);
+    expect(await page.$eval('#health-status', (e) => e.textContent)).toBe('unknown');
+    expect(await tableText('#users-table')).toEqual([
+      ['1', U(1), '40', '36', '4', '90 %', '0.0000'],
+      ['2', U(2), '10', '10', '0', '100 %', '0.0200']]);
+    expect((await tableText('#rules-table')).map((r) => [r[0], r[3]])).toEqual([
+      ['daily_limit_hit_warning', 'never checked'], ['delivery_rate_critical', 'never checked'],
+      ['llm_cost_spike_warning', 'never checked'], ['llm_failure_critical', 'never checked'], ['opt_out_rate_warning', 'never checked']]);
+    expect(await page.$eval('#alerts-empty', (e) => (e as HTMLElement).hidden)).toBe(false);
+    // Three charts drawn by uPlot (a canvas each), described in words for screen readers.
+    expect(await page.$$eval('.chart canvas', (c) => c.length)).toBe(3);
+    const label = await page.$eval('#chart-delivery', (e) => e.getAttribute('aria-label'));
+    expect(label).toContain(`${today}: 92 %`);
+    expect(label).toContain('no data');
+    // Every control has an accessible name.
+    const unnamed = await page.$$eval('button, input, select', (els) => els.filter((e) => {
+      const id = e.getAttribute('id');
+      const labelled = id && document.querySelector(`label[for="${id}"]`);
+      return !(e.getAttribute('aria-label') || labelled || (e.textContent ?? '').trim());
+    }).map((e) => e.outerHTML));
+    expect(unnamed).toEqual([]);
+  });
+
+  it('an incident recorded in SQL appears without a reload, with its delivery per channel', async () => {
+    const before = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+    await t.db.sql`select sms_monitor.record_sms_metric('2026-04-02', 10, null, 'sent_count', 100)`;
+    await t.db.sql`select sms_monitor.record_sms_metric('2026-04-02', 10, null, 'delivered_count', 60)`;
+    const [fired] = await t.db.sql<{ alert_id: string }[]>`
+      select alert_id from sms_monitor.check_sms_alerts('2026-04-02T10:30:00Z') where action = 'fired'`;
+    const id = fired!.alert_id;
+    await page.waitForSelector(`tr[data-alert-id="${id}"]`, { timeout: 20_000 });
+    expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(before);
+    await page.waitForFunction(() => document.querySelector('#health-status')?.textContent === 'critical', { timeout: 20_000 });
+    const [row] = await tableText('#alerts-table');
+    expect(row!.slice(0, 6)).toEqual(['delivery_rate_critical', 'critical', '2026-04-02 10:30 UTC', '60', 'pagerduty: waiting', 'firing']);
+    expect(await page.$eval('#health-reason', (e) => e.textContent)).toMatch(/^delivery_rate_critical: critical incident open since 2026-04-02T10:30:00Z/);
+    await page.screenshot({ path: path.join(output, 'dashboard.png'), fullPage: true });
+    // A phone, in a tab of its own (sessionStorage is per tab, so it gets the fragment too).
+    const phone = await browser.newPage();
+    await phone.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
+    await phone.goto(`${t.base}/#token=${admin}`);
+    await phone.waitForSelector(`tr[data-alert-id="${id}"]`, { timeout: 30_000 });
+    await phone.screenshot({ path: path.join(output, 'dashboard-phone.png'), fullPage: true });
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await phone.close();
+  });
+
+  it('Acknowledge and Resolve change the database, and the page follows', async () => {
+    const [{ id }] = (await t.db.sql<{ id: string }[]>`
+      select id from sms_monitor.sms_alert_history where resolved_at is null`) as unknown as [{ id: string }];
+    await page.click('button[aria-label="Acknowledge delivery_rate_critical"]');
+    const acked = await waitFor(async () => {
+      const [r] = await t.db.sql`select acknowledged_at, acknowledged_by from sms_monitor.sms_alert_history where id = ${id}`;
+      return r!.acknowledged_at ? r : null;
+    }, 'the acknowledge to reach the database');
+    expect(acked!.acknowledged_by).toBe(new URL(t.loginUrl).username);
+    await page.waitForFunction((alertId) => document.querySelector(`tr[data-alert-id="${alertId}"] .state`)?.textContent?.startsWith('acknowledged'),
+      { timeout: 20_000 }, id);
+    await page.click('button[aria-label="Resolve delivery_rate_critical"]');
+    await waitFor(async () => {
+      const [r] = await t.db.sql`select resolved_at from sms_monitor.sms_alert_history where id = ${id}`;
+      return r!.resolved_at !== null;
+    }, 'the resolve to reach the database');
+    await page.waitForFunction((alertId) => !document.querySelector(`tr[data-alert-id="${alertId}"]`), { timeout: 20_000 }, id);
+  });
+
+  it('creates and lifts a silence', async () => {
+    await page.select('#silence-rule', 'opt_out_rate_warning');
+    await page.$eval('#silence-minutes', (e) => { (e as HTMLInputElement).value = '45'; });
+    await page.type('#silence-reason', 'carrier maintenance');
+    await page.click('#silence-form button[type="submit"]');
+    const silence = await waitFor(async () => {
+      const [r] = await t.db.sql`select id, alert_type, reason, extract(epoch from ends_at - starts_at)::int as secs
+        from sms_monitor.sms_alert_silences where lifted_at is null`;
+      return r;
+    }, 'the silence row');
+    expect([silence.alert_type, silence.reason, silence.secs]).toEqual(['opt_out_rate_warning', 'carrier maintenance', 2700]);
+    await page.waitForSelector('button[aria-label="Lift silence of opt_out_rate_warning"]', { timeout: 20_000 });
+    await page.click('button[aria-label="Lift silence of opt_out_rate_warning"]');
+    await waitFor(async () => {
+      const [r] = await t.db.sql`select lifted_at from sms_monitor.sms_alert_silences where id = ${silence.id}`;
+      return r!.lifted_at !== null;
+    }, 'the lift');
+  });
+
+  it('the token never reached a request line or the log; no console errors (CSP included)', () => {
+    const all = t.logs.join('\n');
+    expect(all).toContain('"url":"/api/sms/metrics/health"');
+    expect(all.includes(admin)).toBe(false);
+    expect(all).not.toContain('token=');
+    expect(consoleProblems).toEqual([]);
+  });
+});

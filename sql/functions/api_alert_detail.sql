@@ -1,0 +1,75 @@
+-- One incident with its notifications: every outbox row (channel, event, status, attempts, last
+-- error, when) oldest first, and per channel the latest row's state in words, e.g.
+-- {"channel": "pagerduty", "event": "trigger", "status": "failed", "summary": "failed: not configured"}.
+-- Channels the rule lists that have no row yet say "not queued" (a silenced incident, say).
+-- Unknown id: P0002.
+create or replace function sms_monitor.api_alert_detail(p_alert_id uuid)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_alert sms_monitor.sms_alert_history;
+  v_channels text[];
+  v_rows jsonb;
+  v_per_channel jsonb;
+begin
+  if p_alert_id is null then
+    raise exception 'alert_id: is required' using errcode = '22023';
+  end if;
+  select * into v_alert from sms_monitor.sms_alert_history h where h.id = p_alert_id;
+  if not found then
+    raise exception 'alert_id: alert % does not exist', p_alert_id using errcode = 'P0002';
+  end if;
+  select t.notification_channels into v_channels
+    from sms_monitor.sms_alert_thresholds t where t.alert_type = v_alert.alert_type;
+
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'id', n.id, 'channel', n.channel, 'event', n.event, 'status', n.status, 'attempts', n.attempts,
+           'max_attempts', n.max_attempts, 'last_error', n.last_error, 'next_attempt_at', n.next_attempt_at,
+           'created_at', n.created_at, 'sent_at', n.sent_at) order by n.id), '[]'::jsonb)
+    into v_rows
+    from sms_monitor.sms_alert_notifications n
+   where n.alert_id = p_alert_id;
+
+  with c as (
+    select x.channel from unnest(coalesce(v_channels, '{}'::text[])) x(channel)
+    union
+    select distinct n.channel from sms_monitor.sms_alert_notifications n where n.alert_id = p_alert_id
+  ), latest as (
+    select c.channel, l.event, l.status, l.attempts, l.last_error, l.sent_at
+      from c
+      left join lateral (
+        select n.event, n.status, n.attempts, n.last_error, n.sent_at
+          from sms_monitor.sms_alert_notifications n
+         where n.alert_id = p_alert_id and n.channel = c.channel
+         order by n.id desc limit 1) l on true
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'channel', l.channel, 'event', l.event, 'status', l.status, 'attempts', l.attempts,
+           'last_error', l.last_error, 'sent_at', l.sent_at,
+           'summary', case
+             when l.status is null then 'not queued'
+             when l.status = 'pending' and l.attempts = 0 then 'waiting'
+             when l.status = 'pending' then format('waiting, retrying after %s attempt(s)%s', l.attempts,
+                                                   coalesce(': ' || l.last_error, ''))
+             when l.status = 'sent' then 'sent'
+             else l.status || coalesce(': ' || l.last_error, '') end)
+           order by l.channel), '[]'::jsonb)
+    into v_per_channel
+    from latest l;
+
+  return jsonb_build_object(
+    'success', true,
+    'data', jsonb_build_object('alert', to_jsonb(v_alert), 'channels', v_per_channel, 'notifications', v_rows));
+end;
+$$;
+
+comment on function sms_monitor.api_alert_detail(uuid) is
+  'Dashboard (GET /alerts/:id): {success, data: {alert (the sms_alert_history row), channels: [per channel the '
+  'latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. '
+  'Unknown id: P0002.';
+revoke all on function sms_monitor.api_alert_detail(uuid) from public;
+grant execute on function sms_monitor.api_alert_detail(uuid) to sms_monitor_reader, sms_monitor_admin;

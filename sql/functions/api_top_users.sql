@@ -1,0 +1,90 @@
+-- Top users over the last p_days reporting days including today (the reporting day of p_now):
+-- ranked by sent volume (p_by 'sent'), total cost ('cost': LLM + SMS, USD) or failures
+-- ('failures': failed_count), highest first, ties by user_id; only users with a non-zero value of
+-- the ranking figure. Each row has the user's delivery rate (delivered / sent, NULL when nothing
+-- was sent). Read from sms_metrics (exact to the last commit). Readers and admins only: it names
+-- other users.
+create or replace function sms_monitor.api_top_users(
+  p_days integer default 7,
+  p_by text default 'sent',
+  p_limit integer default 10,
+  p_now timestamptz default now()
+)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_by text := coalesce(p_by, 'sent');
+  v_today date;
+  v_data jsonb;
+begin
+  if p_days is null or p_days < 1 or p_days > 365 then
+    raise exception 'days: must be between 1 and 365 (got %)', coalesce(p_days::text, 'NULL') using errcode = '22023';
+  end if;
+  if v_by not in ('sent', 'cost', 'failures') then
+    raise exception 'by: must be sent, cost or failures (got %)', quote_literal(v_by) using errcode = '22023';
+  end if;
+  if p_limit is null or p_limit < 1 or p_limit > 100 then
+    raise exception 'limit: must be between 1 and 100 (got %)', coalesce(p_limit::text, 'NULL') using errcode = '22023';
+  end if;
+  if p_now is null or not isfinite(p_now) then
+    raise exception 'now: must be a finite time' using errcode = '22023';
+  end if;
+  v_today := sms_monitor.reporting_today(p_now);
+
+  with per_user as (
+    select m.user_id,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sent_count'), 0)::bigint as sent,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'delivered_count'), 0)::bigint as delivered,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'failed_count'), 0)::bigint as failed,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_cost_usd'), 0) as llm_cost,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sms_cost_usd'), 0) as sms_cost
+      from sms_monitor.sms_metrics m
+     where m.metric_date between v_today - (p_days - 1) and v_today
+       and m.user_id is not null
+       and m.metric_type in ('sent_count', 'delivered_count', 'failed_count', 'llm_cost_usd', 'sms_cost_usd')
+     group by m.user_id
+  ), ranked as (
+    select u.*, case v_by when 'sent' then u.sent::numeric
+                          when 'cost' then u.llm_cost + u.sms_cost
+                          else u.failed::numeric end as score
+      from per_user u
+  ), top as (
+    select r.*, row_number() over (order by r.score desc, r.user_id) as rank
+      from ranked r
+     where r.score > 0
+     order by r.score desc, r.user_id
+     limit p_limit
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'rank', t.rank,
+           'user_id', t.user_id,
+           'sent', t.sent,
+           'delivered', t.delivered,
+           'failed', t.failed,
+           'delivery_rate_percent', round(100 * t.delivered::numeric / nullif(t.sent, 0), 2),
+           'llm_cost_usd', round(t.llm_cost, 4),
+           'sms_cost_usd', round(t.sms_cost, 4),
+           'cost_usd', round(t.llm_cost + t.sms_cost, 4)) order by t.rank), '[]'::jsonb)
+    into v_data
+    from top t;
+  return jsonb_build_object(
+    'success', true,
+    'data', v_data,
+    'by', v_by,
+    'days', p_days,
+    'date_range', jsonb_build_object('start', v_today - (p_days - 1), 'end', v_today));
+end;
+$$;
+
+comment on function sms_monitor.api_top_users(integer, text, integer, timestamptz) is
+  'Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, '
+  'llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting '
+  'days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), '
+  'at most p_limit (1-100, default 10) users. Bad parameters: 22023.';
+revoke all on function sms_monitor.api_top_users(integer, text, integer, timestamptz) from public;
+grant execute on function sms_monitor.api_top_users(integer, text, integer, timestamptz)
+  to sms_monitor_reader, sms_monitor_admin;
