@@ -53,6 +53,7 @@ CREATE TABLE sms_monitor.sms_alert_history (
     notification_error text,
     notification_status jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    dedup_key text NOT NULL,
     CONSTRAINT sms_alert_history_resolved_check CHECK (((resolved_at IS NULL) = (resolved_by IS NULL))),
     CONSTRAINT sms_alert_history_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'warning'::text, 'info'::text])))
 );
@@ -76,6 +77,12 @@ COMMENT ON COLUMN sms_monitor.sms_alert_history.last_notified_at IS 'When the la
 COMMENT ON COLUMN sms_monitor.sms_alert_history.notification_status IS 'Latest outbox status per "channel/event", e.g. {"pagerduty/trigger": "sent"}.';
 
 --
+-- Name: COLUMN sms_alert_history.dedup_key; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_history.dedup_key IS 'PagerDuty dedup_key of the incident (sms-monitor/<alert_type at open>/<id>), fixed at open, used by every event.';
+
+--
 -- Name: sms_alert_rule_state; Type: TABLE; Schema: sms_monitor
 --
 
@@ -85,7 +92,8 @@ CREATE TABLE sms_monitor.sms_alert_rule_state (
     last_evaluated_at timestamp with time zone,
     last_action text,
     last_value numeric,
-    last_sample_size bigint
+    last_sample_size bigint,
+    last_error text
 );
 
 --
@@ -95,38 +103,10 @@ CREATE TABLE sms_monitor.sms_alert_rule_state (
 COMMENT ON TABLE sms_monitor.sms_alert_rule_state IS 'Internal per-rule state: since when the condition is pending, and the last evaluation; its row is the rule''s lock.';
 
 --
--- Name: sms_alert_notifications; Type: TABLE; Schema: sms_monitor
+-- Name: COLUMN sms_alert_rule_state.last_error; Type: COMMENT; Schema: sms_monitor
 --
 
-CREATE TABLE sms_monitor.sms_alert_notifications (
-    id bigint NOT NULL,
-    alert_id uuid NOT NULL,
-    channel text NOT NULL,
-    event text NOT NULL,
-    status text DEFAULT 'pending'::text NOT NULL,
-    attempts integer DEFAULT 0 NOT NULL,
-    max_attempts integer DEFAULT 10 NOT NULL,
-    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
-    locked_by text,
-    locked_until timestamp with time zone,
-    last_error text,
-    payload jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    sent_at timestamp with time zone,
-    CONSTRAINT sms_alert_notifications_attempts_check CHECK ((attempts >= 0)),
-    CONSTRAINT sms_alert_notifications_channel_check CHECK ((channel = ANY (ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text]))),
-    CONSTRAINT sms_alert_notifications_event_check CHECK ((event = ANY (ARRAY['trigger'::text, 'repeat'::text, 'acknowledge'::text, 'resolve'::text]))),
-    CONSTRAINT sms_alert_notifications_max_attempts_check CHECK ((max_attempts >= 1)),
-    CONSTRAINT sms_alert_notifications_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
-    CONSTRAINT sms_alert_notifications_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'dead'::text])))
-);
-
---
--- Name: TABLE sms_alert_notifications; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TABLE sms_monitor.sms_alert_notifications IS 'Outbox: one row per (incident, channel, event occurrence). Inserting NOTIFYs sms_monitor_notifications with the new ids; the notifier claims rows with claim_sms_notifications() and records outcomes with complete_sms_notification(). The table, not the NOTIFY, is the truth.';
+COMMENT ON COLUMN sms_monitor.sms_alert_rule_state.last_error IS 'When the last evaluation of the rule failed (last_action = ''error''): "SQLSTATE: message"; NULL otherwise.';
 
 --
 -- Name: sms_metrics; Type: TABLE; Schema: sms_monitor
@@ -182,20 +162,20 @@ CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_daily AS
     s.sms_cost_usd,
     round((s.delivery_time_sum / NULLIF(s.delivery_time_samples, (0)::numeric)), 2) AS avg_delivery_time_ms,
     round((s.generation_time_sum / NULLIF(s.generation_time_samples, (0)::numeric)), 2) AS avg_generation_time_ms,
-    round((((100)::numeric * (s.delivered_count)::numeric) / (NULLIF(s.sent_count, 0))::numeric), 2) AS delivery_rate_percent,
-    round((((100)::numeric * (s.llm_success_count)::numeric) / (NULLIF((s.llm_success_count + s.template_fallback_count), 0))::numeric), 2) AS llm_success_rate_percent,
+    round((((100)::numeric * s.delivered_count) / NULLIF(s.sent_count, (0)::numeric)), 2) AS delivery_rate_percent,
+    round((((100)::numeric * s.llm_success_count) / NULLIF((s.llm_success_count + s.template_fallback_count), (0)::numeric)), 2) AS llm_success_rate_percent,
     s.active_users
    FROM ( SELECT m.metric_date,
-            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'scheduled_count'::text)), (0)::numeric))::bigint AS scheduled_count,
-            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sent_count'::text)), (0)::numeric))::bigint AS sent_count,
-            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'delivered_count'::text)), (0)::numeric))::bigint AS delivered_count,
-            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'failed_count'::text)), (0)::numeric))::bigint AS failed_count,
-            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'cancelled_count'::text)), (0)::numeric))::bigint AS cancelled_count,
-            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'llm_success_count'::text)), (0)::numeric))::bigint AS llm_success_count,
-            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'template_fallback_count'::text)), (0)::numeric))::bigint AS template_fallback_count,
-            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'opt_out_count'::text)), (0)::numeric))::bigint AS opt_out_count,
-            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'quiet_hours_skip_count'::text)), (0)::numeric))::bigint AS quiet_hours_skip_count,
-            (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'daily_limit_hit_count'::text)), (0)::numeric))::bigint AS daily_limit_hit_count,
+            COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'scheduled_count'::text)), (0)::numeric) AS scheduled_count,
+            COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sent_count'::text)), (0)::numeric) AS sent_count,
+            COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'delivered_count'::text)), (0)::numeric) AS delivered_count,
+            COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'failed_count'::text)), (0)::numeric) AS failed_count,
+            COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'cancelled_count'::text)), (0)::numeric) AS cancelled_count,
+            COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'llm_success_count'::text)), (0)::numeric) AS llm_success_count,
+            COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'template_fallback_count'::text)), (0)::numeric) AS template_fallback_count,
+            COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'opt_out_count'::text)), (0)::numeric) AS opt_out_count,
+            COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'quiet_hours_skip_count'::text)), (0)::numeric) AS quiet_hours_skip_count,
+            COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'daily_limit_hit_count'::text)), (0)::numeric) AS daily_limit_hit_count,
             COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'llm_cost_usd'::text)), (0)::numeric) AS llm_cost_usd,
             COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sms_cost_usd'::text)), (0)::numeric) AS sms_cost_usd,
             sum(m.metric_value) FILTER (WHERE (m.metric_type = 'avg_delivery_time_ms'::text)) AS delivery_time_sum,
@@ -212,6 +192,55 @@ CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_daily AS
 --
 
 COMMENT ON MATERIALIZED VIEW sms_monitor.sms_metrics_daily IS 'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL without traffic) and active_users (distinct users with any metric that day). Refreshed by refresh_sms_metrics_daily() (pg_cron every few minutes).';
+
+--
+-- Name: sms_alert_notifications; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_alert_notifications (
+    id bigint NOT NULL,
+    alert_id uuid NOT NULL,
+    channel text NOT NULL,
+    event text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 10 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    locked_by text,
+    locked_until timestamp with time zone,
+    last_error text,
+    payload jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    retries integer DEFAULT 0 NOT NULL,
+    retry_until timestamp with time zone DEFAULT (now() + '24:00:00'::interval) NOT NULL,
+    CONSTRAINT sms_alert_notifications_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT sms_alert_notifications_channel_check CHECK ((channel = ANY (ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text]))),
+    CONSTRAINT sms_alert_notifications_event_check CHECK ((event = ANY (ARRAY['trigger'::text, 'repeat'::text, 'acknowledge'::text, 'resolve'::text]))),
+    CONSTRAINT sms_alert_notifications_max_attempts_check CHECK ((max_attempts >= 1)),
+    CONSTRAINT sms_alert_notifications_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT sms_alert_notifications_retries_check CHECK ((retries >= 0)),
+    CONSTRAINT sms_alert_notifications_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'dead'::text, 'superseded'::text])))
+);
+
+--
+-- Name: TABLE sms_alert_notifications; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_alert_notifications IS 'Outbox: one row per (incident, channel, event occurrence). Inserting NOTIFYs sms_monitor_notifications with the new ids; the notifier claims rows with claim_sms_notifications() and records outcomes with complete_sms_notification(). The table, not the NOTIFY, is the truth.';
+
+--
+-- Name: COLUMN sms_alert_notifications.retries; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_notifications.retries IS 'Temporary failures (429, 5xx, timeout, network) so far; they do not count against max_attempts.';
+
+--
+-- Name: COLUMN sms_alert_notifications.retry_until; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_notifications.retry_until IS 'A row still failing temporarily after this time is dead (default: 24 h after it was queued).';
 
 --
 -- Name: sms_alert_silences; Type: TABLE; Schema: sms_monitor
@@ -426,6 +455,26 @@ COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.pending_minutes IS 'The condi
 COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.cooldown_minutes IS 'While an unacknowledged incident stays breached, a repeat notification goes out each time this long has passed since the last one.';
 
 --
+-- Name: sms_notifier_heartbeats; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_notifier_heartbeats (
+    worker text NOT NULL,
+    channels text[] NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT sms_notifier_heartbeats_channels_check CHECK ((channels <@ ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text])),
+    CONSTRAINT sms_notifier_heartbeats_worker_check CHECK (((length(worker) >= 1) AND (length(worker) <= 200)))
+);
+
+--
+-- Name: TABLE sms_notifier_heartbeats; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_notifier_heartbeats IS 'One row per running notifier (sms_notifier_heartbeat()): the channels it is configured for, live until expires_at.';
+
+--
 -- Name: sms_alert_status; Type: VIEW; Schema: sms_monitor
 --
 
@@ -450,16 +499,61 @@ CREATE VIEW sms_monitor.sms_alert_status WITH (security_invoker='true') AS
     h.notification_status,
     ( SELECT max(x.ends_at) AS max
            FROM sms_monitor.sms_alert_silences x
-          WHERE (((x.alert_type IS NULL) OR (x.alert_type = t.alert_type)) AND (x.starts_at <= now()) AND (x.ends_at > now()) AND (x.lifted_at IS NULL))) AS silenced_until
-   FROM ((sms_monitor.sms_alert_thresholds t
+          WHERE (((x.alert_type IS NULL) OR (x.alert_type = t.alert_type)) AND (x.starts_at <= now()) AND (x.ends_at > now()) AND (x.lifted_at IS NULL))) AS silenced_until,
+    s.last_error,
+    COALESCE(w.waiting, 0) AS notifications_waiting,
+    w.delivery_status
+   FROM (((sms_monitor.sms_alert_thresholds t
      LEFT JOIN sms_monitor.sms_alert_rule_state s ON ((s.alert_type = t.alert_type)))
-     LEFT JOIN sms_monitor.sms_alert_history h ON (((h.alert_type = t.alert_type) AND (h.resolved_at IS NULL))));
+     LEFT JOIN sms_monitor.sms_alert_history h ON (((h.alert_type = t.alert_type) AND (h.resolved_at IS NULL))))
+     LEFT JOIN LATERAL ( SELECT (sum(r.n))::integer AS waiting,
+            format('%s waiting: %s'::text, sum(r.n),
+                CASE
+                    WHEN (count(*) = 1) THEN min(r.reason)
+                    ELSE string_agg(format('%s (%s)'::text, r.reason, r.n), ', '::text ORDER BY r.reason)
+                END) AS delivery_status
+           FROM ( SELECT (q.kind ||
+                        CASE
+                            WHEN (q.kind ~~ '% retrying'::text) THEN COALESCE(((' ('::text || "left"((array_agg(q.last_error ORDER BY q.updated_at DESC) FILTER (WHERE (q.last_error IS NOT NULL)))[1], 200)) || ')'::text), ''::text)
+                            ELSE ''::text
+                        END) AS reason,
+                    count(*) AS n
+                   FROM ( SELECT n.last_error,
+                            n.updated_at,
+                                CASE
+                                    WHEN ((n.channel <> 'log'::text) AND (NOT (EXISTS ( SELECT
+                                       FROM sms_monitor.sms_notifier_heartbeats b
+                                      WHERE ((b.expires_at > now()) AND (n.channel = ANY (b.channels))))))) THEN (n.channel || ' not configured'::text)
+                                    WHEN (n.retries > 0) THEN (n.channel || ' retrying'::text)
+                                    ELSE (n.channel || ' queued'::text)
+                                END AS kind
+                           FROM (sms_monitor.sms_alert_notifications n
+                             JOIN sms_monitor.sms_alert_history a ON ((a.id = n.alert_id)))
+                          WHERE ((a.alert_type = t.alert_type) AND (n.status = 'pending'::text))) q
+                  GROUP BY q.kind) r
+         HAVING (sum(r.n) > (0)::numeric)) w ON (true));
 
 --
 -- Name: VIEW sms_alert_status; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON VIEW sms_monitor.sms_alert_status IS 'One row per alert rule: settings, the last check''s action and value, the open incident and the end of an active silence (silenced_until).';
+COMMENT ON VIEW sms_monitor.sms_alert_status IS 'One row per alert rule: settings, the last check''s action and value, the open incident and the end of an active silence (silenced_until); last_error = "SQLSTATE: message" when the last evaluation failed (last_action error); notifications_waiting and delivery_status: what waits in the outbox and why (e.g. "2 waiting: pagerduty not configured").';
+
+--
+-- Name: sms_ingest_batches; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_ingest_batches (
+    batch_id uuid NOT NULL,
+    recorded integer NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE sms_ingest_batches; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_ingest_batches IS 'Batch ids record_sms_events has recorded (with how many events), so a retried batch is written once; apply_sms_retention() deletes ids older than 7 days.';
 
 --
 -- Name: sms_metrics_id_seq; Type: SEQUENCE; Schema: sms_monitor
@@ -494,6 +588,13 @@ ALTER TABLE ONLY sms_monitor.settings
 
 ALTER TABLE ONLY sms_monitor.sms_alert_history
     ADD CONSTRAINT sms_alert_history_pkey PRIMARY KEY (id);
+
+--
+-- Name: sms_alert_history sms_alert_history_resolved_order_check; Type: CHECK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_alert_history
+    ADD CONSTRAINT sms_alert_history_resolved_order_check CHECK (((resolved_at >= triggered_at) AND (resolved_at >= acknowledged_at))) NOT VALID;
 
 --
 -- Name: sms_alert_metrics sms_alert_metrics_pkey; Type: CONSTRAINT; Schema: sms_monitor
@@ -531,6 +632,13 @@ ALTER TABLE ONLY sms_monitor.sms_alert_thresholds
     ADD CONSTRAINT sms_alert_thresholds_pkey PRIMARY KEY (alert_type);
 
 --
+-- Name: sms_ingest_batches sms_ingest_batches_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_ingest_batches
+    ADD CONSTRAINT sms_ingest_batches_pkey PRIMARY KEY (batch_id);
+
+--
 -- Name: sms_metrics sms_metrics_bucket_key; Type: CONSTRAINT; Schema: sms_monitor
 --
 
@@ -543,6 +651,20 @@ ALTER TABLE ONLY sms_monitor.sms_metrics
 
 ALTER TABLE ONLY sms_monitor.sms_metrics
     ADD CONSTRAINT sms_metrics_pkey PRIMARY KEY (id);
+
+--
+-- Name: sms_metrics sms_metrics_value_bound; Type: CHECK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metrics
+    ADD CONSTRAINT sms_metrics_value_bound CHECK ((metric_value <= '1000000000000000'::numeric)) NOT VALID;
+
+--
+-- Name: sms_notifier_heartbeats sms_notifier_heartbeats_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_notifier_heartbeats
+    ADD CONSTRAINT sms_notifier_heartbeats_pkey PRIMARY KEY (worker);
 
 --
 -- Name: sms_alert_history_one_open_per_rule; Type: INDEX; Schema: sms_monitor
@@ -581,6 +703,18 @@ CREATE UNIQUE INDEX sms_alert_notifications_once ON sms_monitor.sms_alert_notifi
 CREATE INDEX sms_alert_notifications_pending_order_idx ON sms_monitor.sms_alert_notifications USING btree (alert_id, channel, id) WHERE (status = 'pending'::text);
 
 --
+-- Name: sms_alert_notifications_pending_resolve_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_alert_notifications_pending_resolve_idx ON sms_monitor.sms_alert_notifications USING btree (alert_id, channel) WHERE ((status = 'pending'::text) AND (event = 'resolve'::text));
+
+--
+-- Name: sms_alert_notifications_retrying_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_alert_notifications_retrying_idx ON sms_monitor.sms_alert_notifications USING btree (channel, next_attempt_at) WHERE ((status = 'pending'::text) AND (retries > 0));
+
+--
 -- Name: sms_alert_notifications_sent_idx; Type: INDEX; Schema: sms_monitor
 --
 
@@ -591,6 +725,12 @@ CREATE INDEX sms_alert_notifications_sent_idx ON sms_monitor.sms_alert_notificat
 --
 
 CREATE INDEX sms_alert_silences_active_idx ON sms_monitor.sms_alert_silences USING btree (ends_at) WHERE (lifted_at IS NULL);
+
+--
+-- Name: sms_ingest_batches_created_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_ingest_batches_created_idx ON sms_monitor.sms_ingest_batches USING btree (created_at);
 
 --
 -- Name: sms_metrics_daily_metric_date_key; Type: INDEX; Schema: sms_monitor
@@ -609,6 +749,12 @@ CREATE INDEX sms_metrics_user_date_idx ON sms_monitor.sms_metrics USING btree (u
 --
 
 CREATE TRIGGER settings_validate BEFORE INSERT OR UPDATE ON sms_monitor.settings FOR EACH ROW EXECUTE FUNCTION sms_monitor._settings_validate();
+
+--
+-- Name: sms_alert_history sms_alert_history_dedup_key; Type: TRIGGER; Schema: sms_monitor
+--
+
+CREATE TRIGGER sms_alert_history_dedup_key BEFORE INSERT OR UPDATE ON sms_monitor.sms_alert_history FOR EACH ROW EXECUTE FUNCTION sms_monitor._alert_history_dedup_key();
 
 --
 -- Name: sms_alert_notifications sms_alert_notifications_notify; Type: TRIGGER; Schema: sms_monitor
@@ -779,6 +925,18 @@ CREATE POLICY sms_alert_thresholds_admin_write ON sms_monitor.sms_alert_threshol
 CREATE POLICY sms_alert_thresholds_read ON sms_monitor.sms_alert_thresholds FOR SELECT TO sms_monitor_reader USING (true);
 
 --
+-- Name: sms_ingest_batches; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_ingest_batches ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_ingest_batches sms_ingest_batches_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_ingest_batches_read ON sms_monitor.sms_ingest_batches FOR SELECT TO sms_monitor_reader USING (true);
+
+--
 -- Name: sms_metrics; Type: ROW SECURITY; Schema: sms_monitor
 --
 
@@ -795,6 +953,18 @@ CREATE POLICY sms_metrics_reader_all ON sms_monitor.sms_metrics FOR SELECT TO sm
 --
 
 CREATE POLICY sms_metrics_self_own ON sms_monitor.sms_metrics FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
+
+--
+-- Name: sms_notifier_heartbeats; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_notifier_heartbeats ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_notifier_heartbeats sms_notifier_heartbeats_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_notifier_heartbeats_read ON sms_monitor.sms_notifier_heartbeats FOR SELECT TO sms_monitor_reader, sms_monitor_notifier USING (true);
 
 --
 -- Name: SCHEMA sms_monitor; Type: ACL; Schema: -
@@ -820,13 +990,6 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_history TO sms_monitor_notifier;
 GRANT SELECT ON TABLE sms_monitor.sms_alert_rule_state TO sms_monitor_reader;
 
 --
--- Name: TABLE sms_alert_notifications; Type: ACL; Schema: sms_monitor
---
-
-GRANT SELECT ON TABLE sms_monitor.sms_alert_notifications TO sms_monitor_reader;
-GRANT SELECT ON TABLE sms_monitor.sms_alert_notifications TO sms_monitor_notifier;
-
---
 -- Name: TABLE sms_metrics; Type: ACL; Schema: sms_monitor
 --
 
@@ -839,6 +1002,13 @@ GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_self;
 
 GRANT SELECT ON TABLE sms_monitor.sms_metrics_daily TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_metrics_daily TO sms_monitor_admin;
+
+--
+-- Name: TABLE sms_alert_notifications; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_alert_notifications TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_alert_notifications TO sms_monitor_notifier;
 
 --
 -- Name: TABLE sms_alert_silences; Type: ACL; Schema: sms_monitor
@@ -876,12 +1046,40 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_thresholds TO sms_monitor_reader;
 GRANT INSERT,DELETE,UPDATE ON TABLE sms_monitor.sms_alert_thresholds TO sms_monitor_admin;
 
 --
+-- Name: TABLE sms_notifier_heartbeats; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_notifier_heartbeats TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_notifier_heartbeats TO sms_monitor_notifier;
+
+--
 -- Name: TABLE sms_alert_status; Type: ACL; Schema: sms_monitor
 --
 
 GRANT SELECT ON TABLE sms_monitor.sms_alert_status TO sms_monitor_reader;
 
+--
+-- Name: TABLE sms_ingest_batches; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_ingest_batches TO sms_monitor_reader;
+
 -- ==== functions (bodies in sql/functions/) ====
+
+--
+-- Name: _alert_acknowledge(uuid, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_acknowledge(p_alert_id uuid, p_by text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT now()) RETURNS sms_monitor.sms_alert_history
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_acknowledge.sql
+
+--
+-- Name: FUNCTION _alert_acknowledge(p_alert_id uuid, p_by text, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_acknowledge(p_alert_id uuid, p_by text, p_now timestamp with time zone) IS 'Internal: acknowledges an open incident at p_now and queues the acknowledges.';
 
 --
 -- Name: _alert_compare(numeric, text, numeric); Type: FUNCTION; Schema: sms_monitor
@@ -929,6 +1127,22 @@ CREATE FUNCTION sms_monitor._alert_enqueue(p_alert_id uuid, p_event text, p_chan
 COMMENT ON FUNCTION sms_monitor._alert_enqueue(p_alert_id uuid, p_event text, p_channels text[]) IS 'Internal: queues an outbox row per channel for an incident event (trigger, repeat, acknowledge, resolve).';
 
 --
+-- Name: _alert_evaluate(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_evaluate(p_now timestamp with time zone, p_preview boolean DEFAULT false) RETURNS TABLE(alert_type text, action text, metric_value numeric, threshold_value numeric, sample_size bigint, alert_id uuid, detail text)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
+    -- body: sql/functions/_alert_evaluate.sql
+
+--
+-- Name: FUNCTION _alert_evaluate(p_now timestamp with time zone, p_preview boolean); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_evaluate(p_now timestamp with time zone, p_preview boolean) IS 'Internal: the alert engine (check_sms_alerts and preview_sms_alerts call it); any p_now, each rule isolated; p_preview queues no notifications.';
+
+--
 -- Name: _alert_format_value(numeric, text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -942,6 +1156,21 @@ CREATE FUNCTION sms_monitor._alert_format_value(p_value numeric, p_unit text) RE
 --
 
 COMMENT ON FUNCTION sms_monitor._alert_format_value(p_value numeric, p_unit text) IS 'Internal: a metric value for a message: 85.30 % (percent), 2.50x (ratio).';
+
+--
+-- Name: _alert_history_dedup_key(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_history_dedup_key() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_history_dedup_key.sql
+
+--
+-- Name: FUNCTION _alert_history_dedup_key(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_history_dedup_key() IS 'Internal trigger: sets sms_alert_history.dedup_key at insert (sms-monitor/<alert_type>/<id>) and keeps it on update.';
 
 --
 -- Name: _alert_lock_incident(uuid, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -974,20 +1203,65 @@ CREATE FUNCTION sms_monitor._alert_lock_rule(p_alert_type text) RETURNS sms_moni
 COMMENT ON FUNCTION sms_monitor._alert_lock_rule(p_alert_type text) IS 'Internal: locks a rule (its sms_alert_rule_state row, FOR UPDATE) until the end of the transaction.';
 
 --
--- Name: _alert_rule_values(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+-- Name: _alert_operator_problem(uuid, text, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone) RETURNS TABLE(alert_type text, metric_value numeric, sample_size bigint, detail text)
+CREATE FUNCTION sms_monitor._alert_operator_problem(p_alert_id uuid, p_by_field text, p_by text, p_now timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_operator_problem.sql
+
+--
+-- Name: FUNCTION _alert_operator_problem(p_alert_id uuid, p_by_field text, p_by text, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_operator_problem(p_alert_id uuid, p_by_field text, p_by text, p_now timestamp with time zone) IS 'Internal: "<field>: <problem>" for an operator''s resolve/acknowledge arguments (name length, reserved engine labels, time between triggered_at and now() + 5 minutes); P0002 for an unknown id; else NULL.';
+
+--
+-- Name: _alert_resolve(uuid, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_resolve(p_alert_id uuid, p_resolved_by text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT now()) RETURNS sms_monitor.sms_alert_history
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_resolve.sql
+
+--
+-- Name: FUNCTION _alert_resolve(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_resolve(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone) IS 'Internal: resolves an open incident at p_now (not before its acknowledgement) and queues the resolves.';
+
+--
+-- Name: _alert_rule_values(timestamp with time zone, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone, p_alert_type text DEFAULT NULL::text) RETURNS TABLE(alert_type text, metric_value numeric, sample_size bigint, detail text)
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     -- body: sql/functions/_alert_rule_values.sql
 
 --
--- Name: FUNCTION _alert_rule_values(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _alert_rule_values(p_now timestamp with time zone, p_alert_type text); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone) IS 'Internal: every enabled rule''s metric value, sample size and a detail line at p_now, over the hourly buckets overlapping the rule''s window (daily buckets only when their whole day is inside). delivery_rate = 100 * delivered / sent (sample: sent); llm_failure_rate = 100 * fallbacks / (llm successes + fallbacks) (sample: both); llm_cost_spike = (llm cost / active users) / (sum daily llm cost / sum daily active users over the 30 days before today, >= 7 days with traffic) (sample: active users); opt_out_rate = 100 * opt-outs / active users; daily_limit_hit_rate = 100 * users with a daily-limit hit / active users. Active user = a user_id with any bucket in the window. Nothing to divide by = NULL (no_data).';
+COMMENT ON FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone, p_alert_type text) IS 'Internal: every enabled rule''s (or p_alert_type''s) metric value, sample size and a detail line at p_now, over the hourly buckets overlapping the rule''s window (daily buckets only when their whole day is inside). delivery_rate = 100 * delivered / sent (sample: sent); llm_failure_rate = 100 * fallbacks / (llm successes + fallbacks) (sample: both); llm_cost_spike = (llm cost / active users) / (sum daily llm cost / sum daily active users over the 30 days before today, >= 7 days with traffic) (sample: active users); opt_out_rate = 100 * opt-outs / active users; daily_limit_hit_rate = 100 * users with a daily-limit hit / active users. Active user = a user_id with any bucket in the window. Nothing to divide by = NULL (no_data).';
+
+--
+-- Name: _alert_supersede_unreached(uuid); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_supersede_unreached(p_alert_id uuid) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_supersede_unreached.sql
+
+--
+-- Name: FUNCTION _alert_supersede_unreached(p_alert_id uuid); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_supersede_unreached(p_alert_id uuid) IS 'Internal: supersedes the notifications of a resolved incident whose trigger never reached a channel (PagerDuty: trigger and resolve; other channels: one "fired and recovered" resolve is sent instead).';
 
 --
 -- Name: _alert_sync_notification_status(uuid); Type: FUNCTION; Schema: sms_monitor
@@ -1066,6 +1340,21 @@ CREATE FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, 
 COMMENT ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) IS 'Internal: sums, active users and users who hit the daily limit over the hourly buckets overlapping the last p_window_minutes before p_now (reporting timezone); daily buckets count only when their whole day is inside.';
 
 --
+-- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._apply_sms_retention(p_now timestamp with time zone) RETURNS TABLE(target text, deleted bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_apply_sms_retention.sql
+
+--
+-- Name: FUNCTION _apply_sms_retention(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._apply_sms_retention(p_now timestamp with time zone) IS 'Internal: apply_sms_retention at any p_now (owner only).';
+
+--
 -- Name: _assert_can_read_user(uuid); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1081,6 +1370,21 @@ CREATE FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) RETURNS void
 COMMENT ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) IS 'Internal: raises 42501 unless the caller is a reader/admin or the self-only caller asking for itself.';
 
 --
+-- Name: _bucket_time_problem(text, text, date, integer); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._bucket_time_problem(p_date_field text, p_hour_field text, p_date date, p_hour integer) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_bucket_time_problem.sql
+
+--
+-- Name: FUNCTION _bucket_time_problem(p_date_field text, p_hour_field text, p_date date, p_hour integer); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._bucket_time_problem(p_date_field text, p_hour_field text, p_date date, p_hour integer) IS 'Internal: "<field>: <problem>" when a bucket (date, hour) is older than retention keeps or later than now() + 5 minutes (reporting timezone); else NULL.';
+
+--
 -- Name: _caller_user_id(); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1094,6 +1398,21 @@ CREATE FUNCTION sms_monitor._caller_user_id() RETURNS uuid
 --
 
 COMMENT ON FUNCTION sms_monitor._caller_user_id() IS 'Internal: the uuid in request.jwt.claims.sub (PostgREST), or NULL when absent or malformed.';
+
+--
+-- Name: _daily_metrics_series(date, date); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) RETURNS SETOF sms_monitor.sms_metrics_daily
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_daily_metrics_series.sql
+
+--
+-- Name: FUNCTION _daily_metrics_series(p_start_date date, p_end_date date); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) IS 'Internal: every reporting day of start..end (at most 366) in the shape of sms_metrics_daily, quiet days with zero counts, active_users 0 and NULL rates and means; from the view, or from sms_metrics before its first refresh.';
 
 --
 -- Name: _is_timestamptz(text); Type: FUNCTION; Schema: sms_monitor
@@ -1140,6 +1459,20 @@ CREATE FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text) RETURN
 COMMENT ON FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text) IS 'Internal: whether an event time has a date, a time and an explicit UTC offset (cheap, no regex).';
 
 --
+-- Name: _max_clock_skew(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._max_clock_skew() RETURNS interval
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_max_clock_skew.sql
+
+--
+-- Name: FUNCTION _max_clock_skew(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._max_clock_skew() IS 'Internal constant: 5 minutes, how far ahead of now() a recorded or operator-given time may lie.';
+
+--
 -- Name: _merge_metadata(jsonb, jsonb); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1183,10 +1516,53 @@ CREATE FUNCTION sms_monitor._notify_sms_notifications() RETURNS trigger
 COMMENT ON FUNCTION sms_monitor._notify_sms_notifications() IS 'Internal trigger: NOTIFY sms_monitor_notifications with a JSON array of the inserted ids (<= 7000 bytes).';
 
 --
+-- Name: _raise_22023(text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._raise_22023(p_message text) RETURNS numeric
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_raise_22023.sql
+
+--
+-- Name: FUNCTION _raise_22023(p_message text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._raise_22023(p_message text) IS 'Internal: raises 22023 with the message (for CASE branches inside SQL statements).';
+
+--
+-- Name: _reader_date_problem(text, date); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._reader_date_problem(p_field text, p_value date) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_reader_date_problem.sql
+
+--
+-- Name: FUNCTION _reader_date_problem(p_field text, p_value date); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._reader_date_problem(p_field text, p_value date) IS 'Internal: "<field>: <problem>" when a date argument is NULL, infinite or outside 2000-01-01 .. 2199-12-31; else NULL.';
+
+--
+-- Name: _reader_time_problem(text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_reader_time_problem.sql
+
+--
+-- Name: FUNCTION _reader_time_problem(p_field text, p_value timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) IS 'Internal: "<field>: <problem>" when a time argument is NULL, infinite or outside 2000-01-01 .. 2199-12-31; else NULL.';
+
+--
 -- Name: _record_metric(date, integer, uuid, text, numeric, jsonb, text); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text DEFAULT 'metric_value'::text) RETURNS void
+CREATE FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb DEFAULT '{}'::jsonb, p_value_field text DEFAULT 'metric_value'::text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/_record_metric.sql
@@ -1240,7 +1616,37 @@ CREATE FUNCTION sms_monitor.acknowledge_sms_alert(p_alert_id uuid, p_by text DEF
 -- Name: FUNCTION acknowledge_sms_alert(p_alert_id uuid, p_by text, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.acknowledge_sms_alert(p_alert_id uuid, p_by text, p_now timestamp with time zone) IS 'Acknowledges an open incident (stops repeats) and queues an acknowledge to the channels that were told. Unknown id: P0002; NULL id or time: 22023.';
+COMMENT ON FUNCTION sms_monitor.acknowledge_sms_alert(p_alert_id uuid, p_by text, p_now timestamp with time zone) IS 'Acknowledges an open incident (stops repeats) at p_now (between triggered_at and now() + 5 minutes) and queues an acknowledge to the channels that were told. p_by at most 200 characters. Unknown id: P0002; bad arguments: 22023.';
+
+--
+-- Name: api_alert_detail(uuid); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_alert_detail.sql
+
+--
+-- Name: FUNCTION api_alert_detail(p_alert_id uuid); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) IS 'Dashboard (GET /alerts/:id): {success, data: {alert (the sms_alert_history row), channels: [per channel the latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. Unknown id: P0002.';
+
+--
+-- Name: api_alert_rules(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_alert_rules() RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_alert_rules.sql
+
+--
+-- Name: FUNCTION api_alert_rules(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_alert_rules() IS 'Dashboard (GET /rules): {success, data: [every rule: sms_alert_status (settings, last_evaluated_at, last_action, last_value, open_alert_id, silenced_until) plus description, channels, min_sample, pending and cooldown minutes]}.';
 
 --
 -- Name: api_alerts(text, integer, date, date); Type: FUNCTION; Schema: sms_monitor
@@ -1270,7 +1676,23 @@ CREATE FUNCTION sms_monitor.api_daily_metrics(p_start_date date, p_end_date date
 -- Name: FUNCTION api_daily_metrics(p_start_date date, p_end_date date); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_daily_metrics(p_start_date date, p_end_date date) IS 'Dashboard (GET /daily): {success, data: [sms_metrics_daily rows], date_range: {start, end}} for start..end inclusive (end default today, at most 366 days). Bad parameters: 22023.';
+COMMENT ON FUNCTION sms_monitor.api_daily_metrics(p_start_date date, p_end_date date) IS 'Dashboard (GET /daily): {success, data: [one sms_metrics_daily row per day, quiet days with zeros and NULL rates], date_range: {start, end}} for start..end inclusive (end default today, at most 366 days). Bad parameters: 22023.';
+
+--
+-- Name: api_health(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_health(p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
+    -- body: sql/functions/api_health.sql
+
+--
+-- Name: FUNCTION api_health(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) IS 'Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, driving_rule, reason, as_of, open_incidents, rules: [each enabled rule''s value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data.';
 
 --
 -- Name: api_metrics_summary(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -1286,6 +1708,21 @@ CREATE FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone D
 --
 
 COMMENT ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}.';
+
+--
+-- Name: api_prometheus_metrics(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_prometheus_metrics(p_now timestamp with time zone DEFAULT now()) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_prometheus_metrics.sql
+
+--
+-- Name: FUNCTION api_prometheus_metrics(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_prometheus_metrics(p_now timestamp with time zone) IS 'GET /metrics: Prometheus text format (0.0.4): today''s events, costs, rates and active users, open incidents by rule and severity, outbox rows by channel and status, the age of the oldest pending notification. All gauges.';
 
 --
 -- Name: api_resolve_alert(uuid, text); Type: FUNCTION; Schema: sms_monitor
@@ -1318,6 +1755,21 @@ CREATE FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone DEF
 COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, data: today''s figures + health {delivery_healthy (>= 90 % delivered), llm_healthy (>= 50 % LLM), overall_healthy}}; NULL health = no traffic yet, not unhealthy. From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
 
 --
+-- Name: api_top_users(integer, text, integer, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_top_users(p_days integer DEFAULT 7, p_by text DEFAULT 'sent'::text, p_limit integer DEFAULT 10, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_top_users.sql
+
+--
+-- Name: FUNCTION api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone) IS 'Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), at most p_limit (1-100, default 10) users. Bad parameters: 22023.';
+
+--
 -- Name: api_user_metrics(uuid, integer, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1333,19 +1785,19 @@ CREATE FUNCTION sms_monitor.api_user_metrics(p_user_id uuid DEFAULT NULL::uuid, 
 COMMENT ON FUNCTION sms_monitor.api_user_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone) IS 'Dashboard (GET /user): {success, data: {metrics: [daily rows], summary}, user_id} for the last p_days days (1-365, default 30) up to and including the reporting day of p_now (default now()); NULL user = the caller (request.jwt.claims.sub). Self-only callers get 42501 for anyone else.';
 
 --
--- Name: apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+-- Name: apply_sms_retention(); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor.apply_sms_retention(p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(target text, deleted bigint)
+CREATE FUNCTION sms_monitor.apply_sms_retention() RETURNS TABLE(target text, deleted bigint)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/apply_sms_retention.sql
 
 --
--- Name: FUNCTION apply_sms_retention(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION apply_sms_retention(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.apply_sms_retention(p_now timestamp with time zone) IS 'Daily retention: deletes metric buckets older than settings.metric_retention_days (400), sent notifications older than notification_retention_days (30) of incidents resolved before then, and cron.job_run_details older than job_run_retention_days (14).';
+COMMENT ON FUNCTION sms_monitor.apply_sms_retention() IS 'Daily retention at the server''s now(): deletes metric buckets older than settings.metric_retention_days (400), sent notifications older than notification_retention_days (30) of incidents resolved before then, batch ids older than 7 days and cron.job_run_details older than job_run_retention_days (14).';
 
 --
 -- Name: check_sms_alerts(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -1354,29 +1806,28 @@ COMMENT ON FUNCTION sms_monitor.apply_sms_retention(p_now timestamp with time zo
 CREATE FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(alert_type text, action text, metric_value numeric, threshold_value numeric, sample_size bigint, alert_id uuid, detail text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET jit TO 'off'
     -- body: sql/functions/check_sms_alerts.sql
 
 --
 -- Name: FUNCTION check_sms_alerts(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) IS 'Evaluates every enabled alert rule at p_now (default now()), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, no_data, skipped = already evaluated at p_now or later). Safe to run concurrently.';
+COMMENT ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) IS 'Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, no_data, skipped = already evaluated at p_now or later, error = the rule''s evaluation failed: SQLSTATE and message in detail; the other rules are unaffected). Safe to run concurrently.';
 
 --
--- Name: claim_sms_notifications(text, integer, integer); Type: FUNCTION; Schema: sms_monitor
+-- Name: claim_sms_notifications(text, integer, integer, text[]); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer DEFAULT 10, p_lease_seconds integer DEFAULT 60) RETURNS SETOF sms_monitor.sms_alert_notifications
+CREATE FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer DEFAULT 10, p_lease_seconds integer DEFAULT 60, p_channels text[] DEFAULT NULL::text[]) RETURNS SETOF sms_monitor.sms_alert_notifications
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/claim_sms_notifications.sql
 
 --
--- Name: FUNCTION claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer, p_channels text[]); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer) IS 'Notifier: leases up to p_limit due outbox rows to p_worker for p_lease_seconds (for update skip locked), oldest first; each claim counts one attempt. A row waits while an earlier row of the same incident and channel is pending (in-order delivery: trigger, acknowledge, resolve).';
+COMMENT ON FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer, p_channels text[]) IS 'Notifier: leases up to p_limit due outbox rows of the channels p_channels (NULL: all) to p_worker for p_lease_seconds (for update skip locked), oldest first; each claim counts one attempt. A row waits while an earlier row of the same incident and channel is pending (in-order delivery: trigger, acknowledge, resolve).';
 
 --
 -- Name: complete_sms_notification(bigint, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -1391,7 +1842,7 @@ CREATE FUNCTION sms_monitor.complete_sms_notification(p_id bigint, p_worker text
 -- Name: FUNCTION complete_sms_notification(p_id bigint, p_worker text, p_outcome text, p_error text, p_retry_at timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.complete_sms_notification(p_id bigint, p_worker text, p_outcome text, p_error text, p_retry_at timestamp with time zone) IS 'Notifier: records a delivery outcome (sent | retry | failed | defer) for a row leased by p_worker; returns the new status (sent, pending, failed, dead) or lost when the lease was lost. defer: pending again at p_retry_at (default now) with the attempt not counted (the notifier''s own rate limit kept it from trying). NULL id or bad outcome: 22023; unknown id: P0002.';
+COMMENT ON FUNCTION sms_monitor.complete_sms_notification(p_id bigint, p_worker text, p_outcome text, p_error text, p_retry_at timestamp with time zone) IS 'Notifier: records a delivery outcome (sent | retry | failed | defer) for a row leased by p_worker; returns the new status (sent, pending, failed, dead, superseded) or lost when the lease was lost. retry: pending again at p_retry_at, not counted against max_attempts, dead only after retry_until (24 h). sent: the channel''s rows waiting after a temporary failure are due at once. defer: pending again at p_retry_at with the attempt not counted. NULL id or bad outcome: 22023; unknown id: P0002.';
 
 --
 -- Name: get_sms_daily_metrics(date, date); Type: FUNCTION; Schema: sms_monitor
@@ -1412,7 +1863,7 @@ COMMENT ON FUNCTION sms_monitor.get_sms_daily_metrics(p_start_date date, p_end_d
 -- Name: get_user_sms_metrics(uuid, integer, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor.get_user_sms_metrics(p_user_id uuid, p_days integer DEFAULT 30, p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(metric_date date, scheduled_count bigint, sent_count bigint, delivered_count bigint, failed_count bigint, cancelled_count bigint, llm_success_count bigint, template_fallback_count bigint, opt_out_count bigint, quiet_hours_skip_count bigint, daily_limit_hit_count bigint, llm_cost_usd numeric, sms_cost_usd numeric, avg_delivery_time_ms numeric, avg_generation_time_ms numeric, delivery_rate_percent numeric, llm_success_rate_percent numeric)
+CREATE FUNCTION sms_monitor.get_user_sms_metrics(p_user_id uuid, p_days integer DEFAULT 30, p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(metric_date date, scheduled_count numeric, sent_count numeric, delivered_count numeric, failed_count numeric, cancelled_count numeric, llm_success_count numeric, template_fallback_count numeric, opt_out_count numeric, quiet_hours_skip_count numeric, daily_limit_hit_count numeric, llm_cost_usd numeric, sms_cost_usd numeric, avg_delivery_time_ms numeric, avg_generation_time_ms numeric, delivery_rate_percent numeric, llm_success_rate_percent numeric)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/get_user_sms_metrics.sql
@@ -1469,19 +1920,34 @@ CREATE FUNCTION sms_monitor.list_sms_alert_silences(p_include_ended boolean DEFA
 COMMENT ON FUNCTION sms_monitor.list_sms_alert_silences(p_include_ended boolean, p_now timestamp with time zone) IS 'Silences that are active or upcoming at p_now (all of them with p_include_ended), by start time. NULL or infinite p_now: 22023.';
 
 --
--- Name: next_sms_notification_due(); Type: FUNCTION; Schema: sms_monitor
+-- Name: next_sms_notification_due(text[]); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor.next_sms_notification_due() RETURNS timestamp with time zone
+CREATE FUNCTION sms_monitor.next_sms_notification_due(p_channels text[] DEFAULT NULL::text[]) RETURNS timestamp with time zone
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/next_sms_notification_due.sql
 
 --
--- Name: FUNCTION next_sms_notification_due(); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION next_sms_notification_due(p_channels text[]); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.next_sms_notification_due() IS 'Notifier: the earliest time a pending outbox row becomes claimable (next_attempt_at, or lease end when leased), or NULL when nothing is pending; rows queued behind an earlier pending row of their incident and channel are not counted.';
+COMMENT ON FUNCTION sms_monitor.next_sms_notification_due(p_channels text[]) IS 'Notifier: the earliest time a pending outbox row of the channels p_channels (NULL: all) becomes claimable (next_attempt_at, or lease end when leased), or NULL when nothing is pending; rows queued behind an earlier pending row of their incident and channel are not counted.';
+
+--
+-- Name: preview_sms_alerts(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.preview_sms_alerts(p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(alert_type text, action text, metric_value numeric, threshold_value numeric, sample_size bigint, alert_id uuid, detail text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/preview_sms_alerts.sql
+
+--
+-- Name: FUNCTION preview_sms_alerts(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.preview_sms_alerts(p_now timestamp with time zone) IS 'What check_sms_alerts(p_now) would do at any p_now (default now()), changing nothing: same rows; an incident it would open has an alert_id that does not exist. No notification, no NOTIFY.';
 
 --
 -- Name: record_sms_event(text, uuid, numeric, timestamp with time zone, jsonb); Type: FUNCTION; Schema: sms_monitor
@@ -1496,22 +1962,22 @@ CREATE FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid 
 -- Name: FUNCTION record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb) IS 'Records one event, bucketed into the date and hour of p_occurred_at in the reporting timezone.';
+COMMENT ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb) IS 'Records one event, bucketed into the date and hour of p_occurred_at in the reporting timezone. p_occurred_at must be finite, at most 5 minutes ahead of the server clock and within metric_retention_days; else 22023.';
 
 --
--- Name: record_sms_events(jsonb); Type: FUNCTION; Schema: sms_monitor
+-- Name: record_sms_events(jsonb, uuid); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor.record_sms_events(p_events jsonb) RETURNS integer
+CREATE FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid DEFAULT NULL::uuid) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/record_sms_events.sql
 
 --
--- Name: FUNCTION record_sms_events(p_events jsonb); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION record_sms_events(p_events jsonb, p_batch_id uuid); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.record_sms_events(p_events jsonb) IS 'Records a JSON array of events {metric_type, user_id?, value?, occurred_at?, metadata?} all or nothing; returns how many were recorded. The first bad element raises 22023 naming events[i].field.';
+COMMENT ON FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid) IS 'Records a JSON array of events {metric_type, user_id?, value?, occurred_at?, metadata?} all or nothing; returns how many were recorded. The first bad element raises 22023 naming events[i].field. With p_batch_id the batch is recorded at most once: a repeated id records nothing and returns the first result (ids kept 7 days).';
 
 --
 -- Name: record_sms_metric(date, integer, uuid, text, numeric, jsonb); Type: FUNCTION; Schema: sms_monitor
@@ -1526,7 +1992,7 @@ CREATE FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour 
 -- Name: FUNCTION record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb) IS 'Adds a value into the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. Bad input raises 22023 and writes nothing.';
+COMMENT ON FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb) IS 'Adds a value into the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. The bucket must lie within metric_retention_days and begin at most 5 minutes after now(). Bad input raises 22023 and writes nothing.';
 
 --
 -- Name: refresh_sms_metrics_daily(); Type: FUNCTION; Schema: sms_monitor
@@ -1559,6 +2025,21 @@ CREATE FUNCTION sms_monitor.release_sms_notifications(p_worker text) RETURNS int
 COMMENT ON FUNCTION sms_monitor.release_sms_notifications(p_worker text) IS 'Notifier, graceful shutdown: rows leased by p_worker become claimable at once, the attempt not counted; returns how many were released and NOTIFYs sms_monitor_notifications with their ids.';
 
 --
+-- Name: renew_sms_notification_leases(text, bigint[], integer); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.renew_sms_notification_leases(p_worker text, p_ids bigint[], p_lease_seconds integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/renew_sms_notification_leases.sql
+
+--
+-- Name: FUNCTION renew_sms_notification_leases(p_worker text, p_ids bigint[], p_lease_seconds integer); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.renew_sms_notification_leases(p_worker text, p_ids bigint[], p_lease_seconds integer) IS 'Notifier: extends to now() + p_lease_seconds the leases p_worker holds on the rows p_ids (deliveries in flight); returns how many were renewed. Bad arguments: 22023.';
+
+--
 -- Name: reporting_today(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1586,7 +2067,22 @@ CREATE FUNCTION sms_monitor.resolve_sms_alert(p_alert_id uuid, p_resolved_by tex
 -- Name: FUNCTION resolve_sms_alert(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.resolve_sms_alert(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone) IS 'Resolves an open incident by hand (resolved_by defaults to the session user) and queues a resolve to the channels that were told; idempotent on a resolved incident. Unknown id: P0002; NULL id or time: 22023.';
+COMMENT ON FUNCTION sms_monitor.resolve_sms_alert(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone) IS 'Resolves an open incident by hand (resolved_by defaults to the session user; at most 200 characters, not ''auto''/''rule disabled'') at p_now (between triggered_at and now() + 5 minutes; never before its acknowledgement) and queues a resolve to the channels that were told; idempotent on a resolved incident. Unknown id: P0002; bad arguments: 22023.';
+
+--
+-- Name: retry_sms_notifications(bigint, uuid); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.retry_sms_notifications(p_id bigint DEFAULT NULL::bigint, p_alert_id uuid DEFAULT NULL::uuid) RETURNS SETOF sms_monitor.sms_alert_notifications
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/retry_sms_notifications.sql
+
+--
+-- Name: FUNCTION retry_sms_notifications(p_id bigint, p_alert_id uuid); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_id uuid) IS 'Admin: re-sends failed and dead notifications (one by p_id, one incident''s by p_alert_id, or all): pending, due now, attempts 0, NOTIFY sms_monitor_notifications. Rows followed by a delivered notification of the same incident and channel are skipped (out of order). Returns the rows reset. Not failed/dead, out of order, bad id: 22023; unknown id: P0002.';
 
 --
 -- Name: silence_sms_alerts(text, timestamp with time zone, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -1602,6 +2098,21 @@ CREATE FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timest
 --
 
 COMMENT ON FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone) IS 'Silences a rule (NULL = all) from p_starts_at (default now) until p_until: incidents are recorded, not notified, and announced when the silence ends if still open. Returns the silence row.';
+
+--
+-- Name: sms_notifier_heartbeat(text, text[], integer); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.sms_notifier_heartbeat(p_worker text, p_channels text[], p_ttl_seconds integer DEFAULT 30) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/sms_notifier_heartbeat.sql
+
+--
+-- Name: FUNCTION sms_notifier_heartbeat(p_worker text, p_channels text[], p_ttl_seconds integer); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.sms_notifier_heartbeat(p_worker text, p_channels text[], p_ttl_seconds integer) IS 'Notifier: records that p_worker is alive and serves p_channels until now() + p_ttl_seconds; NULL channels signs it off. Bad arguments: 22023.';
 
 --
 -- Name: uninstall_sms_monitor_schedule(); Type: FUNCTION; Schema: sms_monitor
@@ -1635,6 +2146,12 @@ CREATE AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) (
 COMMENT ON AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) IS 'Internal: merges the metadata of several events into one bucket, bounded like _merge_metadata.';
 
 --
+-- Name: FUNCTION _alert_acknowledge(p_alert_id uuid, p_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_acknowledge(p_alert_id uuid, p_by text, p_now timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _alert_compare(p_value numeric, p_comparison text, p_threshold numeric); Type: ACL; Schema: sms_monitor
 --
 
@@ -1653,10 +2170,22 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_cost_baseline(p_today date) FROM PUBLI
 REVOKE ALL ON FUNCTION sms_monitor._alert_enqueue(p_alert_id uuid, p_event text, p_channels text[]) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _alert_evaluate(p_now timestamp with time zone, p_preview boolean); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_evaluate(p_now timestamp with time zone, p_preview boolean) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _alert_format_value(p_value numeric, p_unit text); Type: ACL; Schema: sms_monitor
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._alert_format_value(p_value numeric, p_unit text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_history_dedup_key(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_history_dedup_key() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _alert_lock_incident(p_alert_id uuid, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
@@ -1671,10 +2200,28 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_lock_incident(p_alert_id uuid, p_now t
 REVOKE ALL ON FUNCTION sms_monitor._alert_lock_rule(p_alert_type text) FROM PUBLIC;
 
 --
--- Name: FUNCTION _alert_rule_values(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _alert_operator_problem(p_alert_id uuid, p_by_field text, p_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone) FROM PUBLIC;
+REVOKE ALL ON FUNCTION sms_monitor._alert_operator_problem(p_alert_id uuid, p_by_field text, p_by text, p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_resolve(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_resolve(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_rule_values(p_now timestamp with time zone, p_alert_type text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone, p_alert_type text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_supersede_unreached(p_alert_id uuid); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_supersede_unreached(p_alert_id uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _alert_sync_notification_status(p_alert_id uuid); Type: ACL; Schema: sms_monitor
@@ -1707,6 +2254,12 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_told_channels(p_alert_id uuid) FROM PU
 REVOKE ALL ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _apply_sms_retention(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._apply_sms_retention(p_now timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _assert_can_read_user(p_user_id uuid); Type: ACL; Schema: sms_monitor
 --
 
@@ -1716,6 +2269,12 @@ GRANT ALL ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) TO sms_m
 GRANT ALL ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) TO sms_monitor_self;
 
 --
+-- Name: FUNCTION _bucket_time_problem(p_date_field text, p_hour_field text, p_date date, p_hour integer); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._bucket_time_problem(p_date_field text, p_hour_field text, p_date date, p_hour integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _caller_user_id(); Type: ACL; Schema: sms_monitor
 --
 
@@ -1723,6 +2282,14 @@ REVOKE ALL ON FUNCTION sms_monitor._caller_user_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_admin;
 GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_self;
+
+--
+-- Name: FUNCTION _daily_metrics_series(p_start_date date, p_end_date date); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _is_timestamptz(p_text text); Type: ACL; Schema: sms_monitor
@@ -1743,6 +2310,12 @@ REVOKE ALL ON FUNCTION sms_monitor._is_uuid(p_text text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _max_clock_skew(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._max_clock_skew() FROM PUBLIC;
+
+--
 -- Name: FUNCTION _merge_metadata(p_old jsonb, p_new jsonb); Type: ACL; Schema: sms_monitor
 --
 
@@ -1759,6 +2332,32 @@ REVOKE ALL ON FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type te
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._notify_sms_notifications() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _raise_22023(p_message text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._raise_22023(p_message text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _reader_date_problem(p_field text, p_value date); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._reader_date_problem(p_field text, p_value date) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._reader_date_problem(p_field text, p_value date) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._reader_date_problem(p_field text, p_value date) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor._reader_date_problem(p_field text, p_value date) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._reader_date_problem(p_field text, p_value date) TO sms_monitor_notifier;
+
+--
+-- Name: FUNCTION _reader_time_problem(p_field text, p_value timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) TO sms_monitor_notifier;
 
 --
 -- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: ACL; Schema: sms_monitor
@@ -1790,6 +2389,22 @@ REVOKE ALL ON FUNCTION sms_monitor.acknowledge_sms_alert(p_alert_id uuid, p_by t
 GRANT ALL ON FUNCTION sms_monitor.acknowledge_sms_alert(p_alert_id uuid, p_by text, p_now timestamp with time zone) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION api_alert_detail(p_alert_id uuid); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_alert_rules(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_alert_rules() FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_alert_rules() TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_alert_rules() TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date); Type: ACL; Schema: sms_monitor
 --
 
@@ -1806,12 +2421,28 @@ GRANT ALL ON FUNCTION sms_monitor.api_daily_metrics(p_start_date date, p_end_dat
 GRANT ALL ON FUNCTION sms_monitor.api_daily_metrics(p_start_date date, p_end_date date) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION api_health(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION api_metrics_summary(p_now timestamp with time zone, p_live boolean); Type: ACL; Schema: sms_monitor
 --
 
 REVOKE ALL ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_prometheus_metrics(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_prometheus_metrics(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_prometheus_metrics(p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_prometheus_metrics(p_now timestamp with time zone) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION api_resolve_alert(p_alert_id uuid, p_resolved_by text); Type: ACL; Schema: sms_monitor
@@ -1829,6 +2460,14 @@ GRANT ALL ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zo
 GRANT ALL ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION api_user_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
 --
 
@@ -1838,12 +2477,12 @@ GRANT ALL ON FUNCTION sms_monitor.api_user_metrics(p_user_id uuid, p_days intege
 GRANT ALL ON FUNCTION sms_monitor.api_user_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone) TO sms_monitor_self;
 
 --
--- Name: FUNCTION apply_sms_retention(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION apply_sms_retention(); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor.apply_sms_retention(p_now timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor.apply_sms_retention(p_now timestamp with time zone) TO sms_monitor_admin;
-GRANT ALL ON FUNCTION sms_monitor.apply_sms_retention(p_now timestamp with time zone) TO sms_monitor_notifier;
+REVOKE ALL ON FUNCTION sms_monitor.apply_sms_retention() FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.apply_sms_retention() TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.apply_sms_retention() TO sms_monitor_notifier;
 
 --
 -- Name: FUNCTION check_sms_alerts(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
@@ -1854,12 +2493,12 @@ GRANT ALL ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zon
 GRANT ALL ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) TO sms_monitor_notifier;
 
 --
--- Name: FUNCTION claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer, p_channels text[]); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer) TO sms_monitor_admin;
-GRANT ALL ON FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer) TO sms_monitor_notifier;
+REVOKE ALL ON FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer, p_channels text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer, p_channels text[]) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.claim_sms_notifications(p_worker text, p_limit integer, p_lease_seconds integer, p_channels text[]) TO sms_monitor_notifier;
 
 --
 -- Name: FUNCTION complete_sms_notification(p_id bigint, p_worker text, p_outcome text, p_error text, p_retry_at timestamp with time zone); Type: ACL; Schema: sms_monitor
@@ -1908,12 +2547,20 @@ GRANT ALL ON FUNCTION sms_monitor.list_sms_alert_silences(p_include_ended boolea
 GRANT ALL ON FUNCTION sms_monitor.list_sms_alert_silences(p_include_ended boolean, p_now timestamp with time zone) TO sms_monitor_admin;
 
 --
--- Name: FUNCTION next_sms_notification_due(); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION next_sms_notification_due(p_channels text[]); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor.next_sms_notification_due() FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor.next_sms_notification_due() TO sms_monitor_admin;
-GRANT ALL ON FUNCTION sms_monitor.next_sms_notification_due() TO sms_monitor_notifier;
+REVOKE ALL ON FUNCTION sms_monitor.next_sms_notification_due(p_channels text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.next_sms_notification_due(p_channels text[]) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.next_sms_notification_due(p_channels text[]) TO sms_monitor_notifier;
+
+--
+-- Name: FUNCTION preview_sms_alerts(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.preview_sms_alerts(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.preview_sms_alerts(p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.preview_sms_alerts(p_now timestamp with time zone) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb); Type: ACL; Schema: sms_monitor
@@ -1924,12 +2571,12 @@ GRANT ALL ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id
 GRANT ALL ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb) TO sms_monitor_admin;
 
 --
--- Name: FUNCTION record_sms_events(p_events jsonb); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION record_sms_events(p_events jsonb, p_batch_id uuid); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb) TO sms_monitor_writer;
-GRANT ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb) TO sms_monitor_admin;
+REVOKE ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid) TO sms_monitor_writer;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb); Type: ACL; Schema: sms_monitor
@@ -1956,6 +2603,14 @@ GRANT ALL ON FUNCTION sms_monitor.release_sms_notifications(p_worker text) TO sm
 GRANT ALL ON FUNCTION sms_monitor.release_sms_notifications(p_worker text) TO sms_monitor_notifier;
 
 --
+-- Name: FUNCTION renew_sms_notification_leases(p_worker text, p_ids bigint[], p_lease_seconds integer); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.renew_sms_notification_leases(p_worker text, p_ids bigint[], p_lease_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.renew_sms_notification_leases(p_worker text, p_ids bigint[], p_lease_seconds integer) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.renew_sms_notification_leases(p_worker text, p_ids bigint[], p_lease_seconds integer) TO sms_monitor_notifier;
+
+--
 -- Name: FUNCTION reporting_today(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
 --
 
@@ -1973,11 +2628,25 @@ REVOKE ALL ON FUNCTION sms_monitor.resolve_sms_alert(p_alert_id uuid, p_resolved
 GRANT ALL ON FUNCTION sms_monitor.resolve_sms_alert(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION retry_sms_notifications(p_id bigint, p_alert_id uuid); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_id uuid) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone); Type: ACL; Schema: sms_monitor
 --
 
 REVOKE ALL ON FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION sms_notifier_heartbeat(p_worker text, p_channels text[], p_ttl_seconds integer); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.sms_notifier_heartbeat(p_worker text, p_channels text[], p_ttl_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.sms_notifier_heartbeat(p_worker text, p_channels text[], p_ttl_seconds integer) TO sms_monitor_notifier;
 
 --
 -- Name: FUNCTION uninstall_sms_monitor_schedule(); Type: ACL; Schema: sms_monitor

@@ -240,21 +240,21 @@ export interface SmsMetricsDaily {
   active_users: number | null;
   avg_delivery_time_ms: Numeric | null;
   avg_generation_time_ms: Numeric | null;
-  cancelled_count: number | null;
-  daily_limit_hit_count: number | null;
-  delivered_count: number | null;
+  cancelled_count: Numeric | null;
+  daily_limit_hit_count: Numeric | null;
+  delivered_count: Numeric | null;
   delivery_rate_percent: Numeric | null;
-  failed_count: number | null;
+  failed_count: Numeric | null;
   llm_cost_usd: Numeric | null;
-  llm_success_count: number | null;
+  llm_success_count: Numeric | null;
   llm_success_rate_percent: Numeric | null;
   metric_date: Timestamp | null;
-  opt_out_count: number | null;
-  quiet_hours_skip_count: number | null;
-  scheduled_count: number | null;
-  sent_count: number | null;
+  opt_out_count: Numeric | null;
+  quiet_hours_skip_count: Numeric | null;
+  scheduled_count: Numeric | null;
+  sent_count: Numeric | null;
   sms_cost_usd: Numeric | null;
-  template_fallback_count: number | null;
+  template_fallback_count: Numeric | null;
 }
 
 export interface SmsNotifierHeartbeats {

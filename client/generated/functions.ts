@@ -332,9 +332,9 @@ export interface SmsMonitorFunctions {
     returns: {
       alert_type: string | null;
       action: string | null;
-      metric_value: string | null;
-      threshold_value: string | null;
-      sample_size: string | null;
+      metric_value: number | null;
+      threshold_value: number | null;
+      sample_size: number | null;
       alert_id: string | null;
       detail: string | null;
     };
@@ -451,7 +451,7 @@ export interface SmsMonitorFunctions {
       p_alert_id?: string | null;
     };
     returns: {
-      id: string | null;
+      id: number | null;
       alert_id: string | null;
       channel: string | null;
       event: string | null;
@@ -466,6 +466,8 @@ export interface SmsMonitorFunctions {
       created_at: Date | null;
       updated_at: Date | null;
       sent_at: Date | null;
+      retries: number | null;
+      retry_until: Date | null;
     };
     setof: true;
   };
