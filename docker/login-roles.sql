@@ -1,7 +1,8 @@
 -- Login roles for the services of docker-compose.yml, run by its `roles` step after
 -- `sms-monitor migrate` (which creates the NOLOGIN group roles sms_monitor_*), as the owner:
 --   sms_notifier  member of sms_monitor_notifier (the notifier daemon)
---   sms_server    member of sms_monitor_admin, itself a member of sms_monitor_reader (the HTTP server)
+--   sms_server    NOINHERIT member of sms_monitor_authenticator (the HTTP server: it has no rights of its
+--                 own and switches per request to the role the bearer token names, PostgREST-style)
 -- Idempotent: each role is created once and gets its password on every run. Passwords come from
 -- the environment (SMS_MONITOR_NOTIFIER_PASSWORD, SMS_MONITOR_SERVER_PASSWORD, read with \getenv),
 -- never from this file or a command line; without SMS_MONITOR_SERVER_PASSWORD there is no server
@@ -31,8 +32,8 @@ select format('alter role %I with login password %L', :'notifier_role', :'notifi
 grant sms_monitor_notifier to :"notifier_role";
 
 \if :{?server_password}
-  select format('create role %I login', :'server_role')
+  select format('create role %I login noinherit', :'server_role')
    where not exists (select from pg_catalog.pg_roles where rolname = :'server_role') \gexec
-  select format('alter role %I with login password %L', :'server_role', :'server_password') \gexec
-  grant sms_monitor_admin to :"server_role";
+  select format('alter role %I with login noinherit password %L', :'server_role', :'server_password') \gexec
+  grant sms_monitor_authenticator to :"server_role";
 \endif

@@ -182,7 +182,7 @@ describe('the roles step and the encoded connection string', () => {
        where m.rolname in (${notifierRole}, ${serverRole}) order by 1, 2`;
     expect(memberships).toEqual([
       { member: notifierRole, role: 'sms_monitor_notifier', login: true },
-      { member: serverRole, role: 'sms_monitor_admin', login: true },
+      { member: serverRole, role: 'sms_monitor_authenticator', login: true },
     ]);
 
     const notifier = postgres(await urlFor(notifierRole, notifierPassword), { max: 1, onnotice: () => {} });
@@ -195,8 +195,15 @@ describe('the roles step and the encoded connection string', () => {
       await expect(notifier`select sms_monitor.record_sms_event('sent_count')`).rejects.toMatchObject({ code: '42501' });
       await expect(notifier`update sms_monitor.sms_alert_thresholds set is_enabled = false`).rejects.toMatchObject({ code: '42501' });
       await expect(stale`select 1`).rejects.toMatchObject({ code: '28P01' });
-      const [summary] = await server`select (sms_monitor.api_metrics_summary('2026-11-30T12:00:00Z') ->> 'success')::boolean as ok`;
-      expect(summary).toEqual({ ok: true });
+      // The server has no rights of its own (NOINHERIT): it reads only after switching to a role
+      // a token names, as serve does per request.
+      await expect(server`select sms_monitor.api_metrics_summary()`).rejects.toMatchObject({ code: '42501' });
+      const summary = await server.begin(async (tx) => {
+        await tx`set local role sms_monitor_reader`;
+        return tx`select (sms_monitor.api_metrics_summary() ->> 'success')::boolean as ok`;
+      });
+      expect([...summary]).toEqual([{ ok: true }]);
+      await expect(server.begin((tx) => tx`set local role postgres`)).rejects.toMatchObject({ code: '42501' });
       // The server is no owner: the pg_cron schedule and the schema's objects are not its to change.
       await expect(server`select sms_monitor.uninstall_sms_monitor_schedule()`).rejects.toMatchObject({ code: '42501' });
       await expect(server`create table sms_monitor.intruder (id int)`).rejects.toMatchObject({ code: '42501' });
