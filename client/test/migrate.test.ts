@@ -25,6 +25,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // graphile-migrate ends its pools without waiting for them (pgReal's _reallyRelease): a
+  // connection still closing when `drop database ... with (force)` terminates it reaches
+  // graphile-migrate's pool error handler, which calls process.exit(1) (seen under load). Wait
+  // for every connection to this database to be gone first (a deadline only on failure).
+  const deadline = Date.now() + 30_000;
+  while ((await admin.unsafe(`select count(*)::int as n from pg_stat_activity where datname = '${dbName}'`))[0]!.n > 0) {
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await admin.unsafe(`drop database if exists ${dbName} with (force)`);
   await admin.unsafe(`drop role if exists ${role}`);
   await admin.end();

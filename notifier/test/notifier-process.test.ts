@@ -144,7 +144,10 @@ describe('notifier process', () => {
     pd.enqueue(...list.map(() => ({ status: 202, body: '{"status":"success"}', delayMs: 300 })));
     const before = pd.requests.length;
     const ids = await enqueue(db.sql, list.map((incident) => ({ incident, channel: 'pagerduty', event: 'trigger' as const })));
-    const a = notifier({ NOTIFIER_BATCH_SIZE: '4', NOTIFIER_LEASE: '30s', LOG_LEVEL: 'debug' });
+    // A request timeout far above the 300 ms answers: on a loaded machine a 1 s timeout expired
+    // and the retry sent an incident twice (which this test is about to forbid).
+    const slowOk = { NOTIFIER_REQUEST_TIMEOUT: '10s' };
+    const a = notifier({ NOTIFIER_BATCH_SIZE: '4', NOTIFIER_LEASE: '30s', LOG_LEVEL: 'debug', ...slowOk });
     await a.waitForLog(CLAIMED, 20_000);
     await pd.waitForRequests(before + 1, 20_000);
     a.kill('SIGTERM');
@@ -155,7 +158,7 @@ describe('notifier process', () => {
     expect(after.filter((r) => r.status === 'sent').length).toBeGreaterThanOrEqual(1);
     expect(after.filter((r) => r.status === 'sent').length).toBeLessThan(20);
     expect(after.every((r) => r.status === 'sent' || (r.status === 'pending' && r.attempts === 0))).toBe(true);
-    const b = notifier();
+    const b = notifier({ NOTIFIER_LEASE: '30s', ...slowOk });
     const rows = await waitForRows(db.sql, ids, 20_000);
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
     expect(requestsPerIncident(list)).toEqual(list.map(() => 1));
