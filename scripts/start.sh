@@ -50,7 +50,11 @@ dashboard_start() {
     [[ -s .sms-monitor/dev/jwt-secret ]] || node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))' > .sms-monitor/dev/jwt-secret
     [[ -s .sms-monitor/dev/http-password ]] || node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))' > .sms-monitor/dev/http-password
     umask 022
-    psql_url "$DATABASE_URL" -Xq -v ON_ERROR_STOP=1 -v pw="$(cat .sms-monitor/dev/http-password)" >/dev/null <<'SQL'
+    if [[ $(psql_url "$DATABASE_URL" -XAtqc "select count(*) from pg_roles where rolname = 'sms_monitor_authenticator'") != 1 ]]; then
+      echo "[start] dashboard skipped: this schema has no sms_monitor_authenticator role yet (migrations too old)" >&2
+      return 0
+    fi
+    psql_url "$DATABASE_URL" -Xq -v ON_ERROR_STOP=1 -v pw="$(cat .sms-monitor/dev/http-password)" >/dev/null <<'SQL' || { echo "[start] dashboard skipped: could not set up its login role" >&2; return 0; }
 select 'create role sms_monitor_http login noinherit' where not exists (select from pg_roles where rolname = 'sms_monitor_http') \gexec
 select format('alter role sms_monitor_http login noinherit password %L', :'pw') \gexec
 grant sms_monitor_authenticator to sms_monitor_http;
@@ -69,9 +73,9 @@ SQL
   echo "  dashboard:  http://127.0.0.1:$port/#token=$token"
   echo "              (an admin token for 12 hours; another: npx sms-monitor token --role reader)"
   if $demo; then
-    node bin/sms-monitor.js simulate --users 200 --rate 20 --incident delivery --after 3m &
+    node bin/sms-monitor.js simulate --users 200 --rate 20 --incident delivery --after 3m --incident-for 2m --ack-after 1m &
     dashboard_pids+=($!)
-    echo "  demo:       simulated traffic for 200 users; a delivery incident fires after about 3 minutes"
+    echo "  demo:       simulated traffic for 200 users; a delivery incident fires after about 3 minutes, is acknowledged a minute later and resolves once the hour's delivery rate is back above 92 %"
   fi
 }
 dashboard_stop() {

@@ -234,6 +234,16 @@ export interface SmsMetricsDaily {
   template_fallback_count: Int8 | null;
 }
 
+export interface SmsMetricsUserDaily {
+  delivered_count: Int8 | null;
+  failed_count: Int8 | null;
+  llm_cost_usd: Numeric | null;
+  metric_date: Timestamp | null;
+  sent_count: Int8 | null;
+  sms_cost_usd: Numeric | null;
+  user_id: string | null;
+}
+
 export interface DB {
   metric_types: MetricTypes;
   settings: Settings;
@@ -246,4 +256,5 @@ export interface DB {
   sms_alert_thresholds: SmsAlertThresholds;
   sms_metrics: SmsMetrics;
   sms_metrics_daily: SmsMetricsDaily;
+  sms_metrics_user_daily: SmsMetricsUserDaily;
 }

@@ -352,7 +352,7 @@ export interface SmsMonitorFunctions {
     returns: null;
     setof: false;
   };
-  /** Refreshes sms_metrics_daily without blocking readers (REFRESH ... CONCURRENTLY). */
+  /** Refreshes sms_metrics_daily and sms_metrics_user_daily without blocking readers (REFRESH ... CONCURRENTLY). */
   refresh_sms_metrics_daily: {
     args: {}
     returns: null;

@@ -2,8 +2,8 @@
 -- ranked by sent volume (p_by 'sent'), total cost ('cost': LLM + SMS, USD) or failures
 -- ('failures': failed_count), highest first, ties by user_id; only users with a non-zero value of
 -- the ranking figure. Each row has the user's delivery rate (delivered / sent, NULL when nothing
--- was sent). Read from sms_metrics (exact to the last commit). Readers and admins only: it names
--- other users.
+-- was sent). The days before today come from sms_metrics_user_daily (refreshed every 5 minutes),
+-- today from sms_metrics (exact to the last commit). Readers and admins only: it names other users.
 create or replace function sms_monitor.api_top_users(
   p_days integer default 7,
   p_by text default 'sent',
@@ -20,6 +20,7 @@ declare
   v_by text := coalesce(p_by, 'sent');
   v_today date;
   v_data jsonb;
+  v_view boolean;
 begin
   if p_days is null or p_days < 1 or p_days > 365 then
     raise exception 'days: must be between 1 and 365 (got %)', coalesce(p_days::text, 'NULL') using errcode = '22023';
@@ -35,18 +36,32 @@ begin
   end if;
   v_today := sms_monitor.reporting_today(p_now);
 
-  with per_user as (
+  -- The days before today from sms_metrics_user_daily (as of its last refresh, every 5 minutes),
+  -- today from sms_metrics (exact); before the view's first refresh every day is read live.
+  v_view := (select c.relispopulated from pg_catalog.pg_class c
+              where c.oid = 'sms_monitor.sms_metrics_user_daily'::regclass);
+  with days as (
+    select d.user_id, d.sent_count as sent, d.delivered_count as delivered, d.failed_count as failed,
+           d.llm_cost_usd as llm_cost, d.sms_cost_usd as sms_cost
+      from sms_monitor._user_days_from_view(v_today - (p_days - 1), v_today - 1) d
+     where v_view
+    union all
     select m.user_id,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sent_count'), 0)::bigint as sent,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'delivered_count'), 0)::bigint as delivered,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'failed_count'), 0)::bigint as failed,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_cost_usd'), 0) as llm_cost,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sms_cost_usd'), 0) as sms_cost
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sent_count'), 0)::bigint,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'delivered_count'), 0)::bigint,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'failed_count'), 0)::bigint,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_cost_usd'), 0),
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sms_cost_usd'), 0)
       from sms_monitor.sms_metrics m
-     where m.metric_date between v_today - (p_days - 1) and v_today
+     where m.metric_date between case when v_view then v_today else v_today - (p_days - 1) end and v_today
        and m.user_id is not null
        and m.metric_type in ('sent_count', 'delivered_count', 'failed_count', 'llm_cost_usd', 'sms_cost_usd')
      group by m.user_id
+  ), per_user as (
+    select d.user_id, sum(d.sent)::bigint as sent, sum(d.delivered)::bigint as delivered,
+           sum(d.failed)::bigint as failed, sum(d.llm_cost) as llm_cost, sum(d.sms_cost) as sms_cost
+      from days d
+     group by d.user_id
   ), ranked as (
     select u.*, case v_by when 'sent' then u.sent::numeric
                           when 'cost' then u.llm_cost + u.sms_cost
