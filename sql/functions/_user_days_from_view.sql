@@ -1,5 +1,6 @@
 -- The rows of sms_metrics_user_daily from p_from to p_to inclusive, or none while the view has
--- never been refreshed (scanning it then would be an error). For api_top_users.
+-- never been refreshed (scanning it then would be an error; a function's query is planned only
+-- when it runs). For api_top_users.
 create or replace function sms_monitor._user_days_from_view(p_from date, p_to date)
 returns setof sms_monitor.sms_metrics_user_daily
 language plpgsql

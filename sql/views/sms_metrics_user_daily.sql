@@ -1,7 +1,7 @@
 -- One row per (reporting day, user) with the figures the top-users ranking needs: sends,
 -- deliveries, failures and costs. Refreshed with sms_metrics_daily (refresh_sms_metrics_daily, every
--- 5 minutes by pg_cron); api_top_users reads the days before today from it and today from
--- sms_metrics itself, so a ranking over 7 days reads 6 x users rows instead of every bucket.
+-- 5 minutes by pg_cron); api_top_users reads it (unless p_live), so a ranking over 7 days reads
+-- 7 x users rows instead of every bucket.
 create materialized view if not exists sms_monitor.sms_metrics_user_daily as
 select m.metric_date,
        m.user_id,
@@ -21,6 +21,6 @@ create unique index if not exists sms_metrics_user_daily_key
 
 comment on materialized view sms_monitor.sms_metrics_user_daily is
   'One row per (reporting day, user): sent, delivered, failed, LLM and SMS cost. Refreshed by '
-  'refresh_sms_metrics_daily() with sms_metrics_daily; api_top_users reads the days before today from it.';
+  'refresh_sms_metrics_daily() with sms_metrics_daily; api_top_users reads it unless p_live.';
 revoke all on sms_monitor.sms_metrics_user_daily from public;
 grant select on sms_monitor.sms_metrics_user_daily to sms_monitor_reader, sms_monitor_admin;
