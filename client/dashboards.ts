@@ -66,12 +66,15 @@ export class SmsMonitorDashboards extends SmsMonitorRecorder {
     return this.body<ResolveAlertResponse>('api_resolve_alert', { p_alert_id: alertId, p_resolved_by: resolvedBy });
   }
 
-  /** Users ranked by sent volume (default), cost or failures over the last `days` (1-365, default 7); at most `limit` (1-100, default 10). */
-  topUsers(query: { days?: number; by?: 'sent' | 'cost' | 'failures'; limit?: number; now?: Date } = {}): Promise<TopUsersResponse> {
+  /**
+   * Users ranked by sent volume (default), cost or failures over the last `days` (1-365, default 7); at most
+   * `limit` (1-100, default 10). From the 5-minute per-user view unless `live`.
+   */
+  topUsers(query: { days?: number; by?: 'sent' | 'cost' | 'failures'; limit?: number; now?: Date; live?: boolean } = {}): Promise<TopUsersResponse> {
     if (query.days !== undefined) int('days', query.days);
     if (query.limit !== undefined) int('limit', query.limit);
     return this.body<TopUsersResponse>('api_top_users',
-      { p_days: query.days, p_by: query.by, p_limit: query.limit, p_now: nowArg(query.now) });
+      { p_days: query.days, p_by: query.by, p_limit: query.limit, p_now: nowArg(query.now), p_live: query.live ? true : undefined });
   }
 
   /** Health as the alert engine sees it: open incidents and each rule's window; names the driving rule. */

@@ -178,8 +178,13 @@ alter role sms_monitor_authenticator noinherit;
 comment on role sms_monitor_authenticator is
   'sms-monitor: the HTTP server''s role (PostgREST authenticator): may only SET ROLE to admin, reader or self.';
 grant sms_monitor_admin, sms_monitor_reader, sms_monitor_self to sms_monitor_authenticator;
+--!include views/sms_metrics_user_daily.sql
+--!include functions/refresh_sms_metrics_daily.sql
 --!include functions/_daily_metrics_series.sql
 --!include functions/api_daily_metrics.sql
+--!include functions/_user_days_from_view.sql
+-- api_top_users gained p_live: no overloads (PostgREST cannot choose between them).
+drop function if exists sms_monitor.api_top_users(integer, text, integer, timestamptz);
 --!include functions/api_top_users.sql
 --!include functions/api_health.sql
 --!include functions/api_alert_detail.sql

@@ -108,11 +108,18 @@ demo=false
 for arg in "$@"; do [[ $arg == --demo ]] && demo=true; done
 http_url="${SMS_MONITOR_HTTP_DATABASE_URL:-}"
 port=${SMS_MONITOR_HTTP_PORT:-8787}
+dashboard=true
 if $embedded; then
   dir=.sms-monitor/$instance
   ( umask 077
     [[ -s $dir/jwt-secret ]] || node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))' > "$dir/jwt-secret"
     [[ -s $dir/http-password ]] || node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))' > "$dir/http-password" )
+  if [[ $(psql_url "$DATABASE_URL" -XAtqc "select count(*) from pg_roles where rolname = 'sms_monitor_authenticator'") != 1 ]]; then
+    log "dashboard skipped: this schema has no sms_monitor_authenticator role yet (migrations too old)"
+    dashboard=false
+  fi
+fi
+if $embedded && $dashboard; then
   psql_url "$DATABASE_URL" -Xq -v ON_ERROR_STOP=1 -v pw="$(cat "$dir/http-password")" >/dev/null <<'SQL'
 select 'create role sms_monitor_http login noinherit' where not exists (select from pg_roles where rolname = 'sms_monitor_http') \gexec
 select format('alter role sms_monitor_http login noinherit password %L', :'pw') \gexec
@@ -122,7 +129,9 @@ SQL
     const u = new URL(process.env.SMS_URL); u.username = "sms_monitor_http"; u.password = process.env.SMS_PW; console.log(u.toString());')
   export SMS_MONITOR_JWT_SECRET=${SMS_MONITOR_JWT_SECRET:-$(cat "$dir/jwt-secret")}
 fi
-if [[ -z "$http_url" || -z "${SMS_MONITOR_JWT_SECRET:-}" ]]; then
+if ! $dashboard; then
+  :
+elif [[ -z "$http_url" || -z "${SMS_MONITOR_JWT_SECRET:-}" ]]; then
   log "dashboard skipped: set SMS_MONITOR_HTTP_DATABASE_URL and SMS_MONITOR_JWT_SECRET (docs/http.md)"
 else
   DATABASE_URL=$http_url start_child node bin/sms-monitor.js serve --port "$port"
@@ -130,8 +139,8 @@ else
   echo "  dashboard:  http://127.0.0.1:$port/#token=$token"
   echo "              (an admin token for 12 hours; another: npx sms-monitor token --role reader)"
   if $demo; then
-    start_child node bin/sms-monitor.js simulate --users 200 --rate 20 --incident delivery --after 3m
-    echo "  demo:       simulated traffic for 200 users; a delivery incident fires after about 3 minutes"
+    start_child node bin/sms-monitor.js simulate --users 200 --rate 20 --incident delivery --after 3m --incident-for 2m --ack-after 1m
+    echo "  demo:       simulated traffic for 200 users; a delivery incident fires after about 3 minutes, is acknowledged a minute later and resolves once the hour's delivery rate is back above 92 %"
   fi
 fi
 

@@ -221,9 +221,10 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
   sqlRoute('GET', '/api/sms/metrics/top-users', {
     tags: ['metrics'], summary: 'Users ranked by sent volume, cost or failures over the last days',
     querystring: { type: 'object', additionalProperties: false, properties: {
-      days: INT('1-365, default 7'), by: { type: 'string', enum: ['sent', 'cost', 'failures'] }, limit: INT('1-100, default 10') } },
-  }, ({ q }) => ['select sms_monitor.api_top_users(coalesce($1::integer, 7), coalesce($2::text, \'sent\'), coalesce($3::integer, 10))::text as body',
-    [v(q.days), v(q.by), v(q.limit)]]);
+      days: INT('1-365, default 7'), by: { type: 'string', enum: ['sent', 'cost', 'failures'] }, limit: INT('1-100, default 10'),
+      live: { type: 'boolean', description: 'aggregate sms_metrics instead of the 5-minute per-user view' } } },
+  }, ({ q }) => ['select sms_monitor.api_top_users(coalesce($1::integer, 7), coalesce($2::text, \'sent\'), coalesce($3::integer, 10), now(), $4::boolean)::text as body',
+    [v(q.days), v(q.by), v(q.limit), q.live === true]]);
 
   sqlRoute('GET', '/api/sms/metrics/health', {
     tags: ['metrics'], summary: 'Health from the open incidents and the rules\' own windows, naming the driving rule',

@@ -31,13 +31,20 @@ export async function asRole<T>(pool: Pool, claims: Claims, body: (tx: Tx) => Pr
 }
 
 /**
- * One SQL statement whose single column `body` is JSON text, run as the token's role. Pass dates
- * and times as `$n::text::date`: postgres.js serializes a date-typed parameter through a JS Date,
- * which rolls 2026-02-30 over to 2026-03-02 instead of letting PostgreSQL refuse it.
+ * One SQL statement whose single column `body` is JSON text, run as the token's role. The role
+ * switch and the statement are pipelined (sent together on the transaction's connection, run in
+ * order): one round trip fewer per request. Pass dates and times as `$n::text::date`: postgres.js
+ * serializes a date-typed parameter through a JS Date, which rolls 2026-02-30 over to 2026-03-02
+ * instead of letting PostgreSQL refuse it.
  */
 export async function jsonBody(pool: Pool, claims: Claims, query: string, params: unknown[] = []): Promise<string> {
-  return asRole(pool, claims, async (tx) => {
-    const rows = await tx.unsafe(query, params as never[]);
+  if (!(TOKEN_ROLES as readonly string[]).includes(claims.role)) throw new Error('role: not allowed');
+  return pool.begin(async (tx) => {
+    const [, rows] = await Promise.all([
+      tx`select set_config('role', ${claims.role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`,
+      tx.unsafe(query, params as never[]),
+    ]);
     return String(rows[0]?.body);
-  });
+  }) as Promise<string>;
 }
+

@@ -265,6 +265,16 @@ export interface SmsNotifierHeartbeats {
   worker: string;
 }
 
+export interface SmsMetricsUserDaily {
+  delivered_count: Int8 | null;
+  failed_count: Int8 | null;
+  llm_cost_usd: Numeric | null;
+  metric_date: Timestamp | null;
+  sent_count: Int8 | null;
+  sms_cost_usd: Numeric | null;
+  user_id: string | null;
+}
+
 export interface DB {
   metric_types: MetricTypes;
   settings: Settings;

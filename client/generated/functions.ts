@@ -124,13 +124,14 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), at most p_limit (1-100, default 10) users. Bad parameters: 22023. */
+  /** Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), at most p_limit (1-100, default 10) users; from sms_metrics_user_daily (5-minute refresh) unless p_live. Bad parameters: 22023. */
   api_top_users: {
     args: {
       p_days?: number | null;
       p_by?: string | null;
       p_limit?: number | null;
       p_now?: Date | string | null;
+      p_live?: boolean | null;
     };
     returns: Json | null;
     setof: false;
@@ -374,7 +375,7 @@ export interface SmsMonitorFunctions {
     returns: null;
     setof: false;
   };
-  /** Refreshes sms_metrics_daily without blocking readers (REFRESH ... CONCURRENTLY). */
+  /** Refreshes sms_metrics_daily and sms_metrics_user_daily without blocking readers (REFRESH ... CONCURRENTLY). */
   refresh_sms_metrics_daily: {
     args: {}
     returns: null;
@@ -615,6 +616,7 @@ export const smsMonitorFunctions = {
       { name: 'p_by', type: 'text', default: '\'sent\'::text' },
       { name: 'p_limit', type: 'integer', default: '10' },
       { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+      { name: 'p_live', type: 'boolean', default: 'false' },
     ],
     returns: 'jsonb',
     setof: false,

@@ -82,7 +82,7 @@
     var badge = $('health-status');
     badge.textContent = h.status;
     badge.className = 'badge ' + h.status;
-    $('health-reason').textContent = h.reason + (h.driving_rule ? '' : '');
+    $('health-reason').textContent = h.reason;
     var t = today.data;
     var dl = $('today-figures');
     dl.replaceChildren();

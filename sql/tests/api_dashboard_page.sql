@@ -4,7 +4,7 @@
 -- "Today" is 2026-07-15 (UTC reporting timezone); every figure below is computed by hand.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(41);
+select plan(45);
 
 create function pg_temp.sqlstate_as(p_role text, p_sql text) returns text language plpgsql as $$
 begin
@@ -56,6 +56,7 @@ select is((select array_agg((e ->> 'user_id') || '=' || (e ->> 'failed') order b
              from jsonb_array_elements(sms_monitor.api_top_users(7, 'failures', 10, '2026-07-15T10:30:00Z') -> 'data') e),
   array['a0000000-0000-0000-0000-000000000002=10', 'a0000000-0000-0000-0000-000000000003=5'],
   'by failures: users without failures are left out');
+create temp table top_before as select sms_monitor.api_top_users(9, 'sent', 10, '2026-07-15T10:30:00Z') as top;
 select is(jsonb_array_length(sms_monitor.api_top_users(7, 'sent', 1, '2026-07-15T10:30:00Z') -> 'data'), 1,
   'limit 1: one row');
 select is(sms_monitor.api_top_users(9, 'sent', 10, '2026-07-15T10:30:00Z') #> '{data,1}' ->> 'sent', '37',
@@ -97,6 +98,25 @@ select is((select array_agg((e ->> 'metric_date') || ':' || (e ->> 'sent_count')
   array['2026-07-06:0:null', '2026-07-07:7:0.00', '2026-07-08:0:null', '2026-07-09:0:null', '2026-07-10:0:null',
         '2026-07-11:0:null', '2026-07-12:0:null', '2026-07-13:0:null', '2026-07-14:0:null', '2026-07-15:1185:96.20'],
   'ten days, ten rows in order: the view''s two days and eight quiet ones');
+-- api_top_users after the refresh: from sms_metrics_user_daily, as of that refresh; p_live: exact.
+select is(sms_monitor.api_top_users(9, 'sent', 10, '2026-07-15T10:30:00Z') -> 'data',
+  (select top -> 'data' from top_before), 'after a refresh: the same ranking, from sms_metrics_user_daily');
+savepoint top_live;  -- rolled back below: the later figures stay those of the seed
+select sms_monitor.record_sms_metric('2026-07-15', 4, 'a0000000-0000-0000-0000-000000000003', 'sent_count', 100);
+select is((select array_agg((e ->> 'user_id') || '=' || (e ->> 'sent') order by (e ->> 'rank')::int)
+             from jsonb_array_elements(sms_monitor.api_top_users(9, 'sent', 10, '2026-07-15T10:30:00Z') -> 'data') e),
+  array['a0000000-0000-0000-0000-000000000002=50', 'a0000000-0000-0000-0000-000000000001=37',
+        'a0000000-0000-0000-0000-000000000003=5'],
+  'from the view: a send recorded after its refresh is not counted yet');
+select is((select array_agg((e ->> 'user_id') || '=' || (e ->> 'sent') order by (e ->> 'rank')::int)
+             from jsonb_array_elements(sms_monitor.api_top_users(9, 'sent', 10, '2026-07-15T10:30:00Z', true) -> 'data') e),
+  array['a0000000-0000-0000-0000-000000000003=105', 'a0000000-0000-0000-0000-000000000002=50',
+        'a0000000-0000-0000-0000-000000000001=37'],
+  'p_live: exact to the last commit (user 3: 5 + 100)');
+select sms_monitor.refresh_sms_metrics_daily();
+select is(sms_monitor.api_top_users(9, 'sent', 1, '2026-07-15T10:30:00Z') #>> '{data,0,sent}', '105',
+  'after the next refresh the view has it too');
+rollback to savepoint top_live;
 select throws_ok($$select * from sms_monitor._daily_metrics_series('2025-01-01', '2026-01-02')$$, '22023',
   'end_date: the range may span at most 366 days (got 367 days)', 'the series is bounded too');
 
