@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   // `import ... from 'sms-monitor'` in tests resolves to the TypeScript sources (package.json's
   // "sms-monitor-source" export condition), not to the built dist/.
+  // (Vite resolves a server-side import with ssr.resolve.conditions, not resolve.conditions.)
   resolve: { conditions: ['sms-monitor-source'] },
+  ssr: { resolve: { conditions: ['sms-monitor-source'], externalConditions: ['sms-monitor-source'] } },
   test: {
     include: ['client/test/**/*.test.ts', 'notifier/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'server/test/**/*.test.ts',
       'docker/test/**/*.test.ts'],

@@ -194,6 +194,29 @@ CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_daily AS
 COMMENT ON MATERIALIZED VIEW sms_monitor.sms_metrics_daily IS 'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL without traffic) and active_users (distinct users with any metric that day). Refreshed by refresh_sms_metrics_daily() (pg_cron every few minutes).';
 
 --
+-- Name: sms_metrics_user_daily; Type: MATERIALIZED VIEW; Schema: sms_monitor
+--
+
+CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_user_daily AS
+ SELECT m.metric_date,
+    m.user_id,
+    (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sent_count'::text)), (0)::numeric))::bigint AS sent_count,
+    (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'delivered_count'::text)), (0)::numeric))::bigint AS delivered_count,
+    (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'failed_count'::text)), (0)::numeric))::bigint AS failed_count,
+    COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'llm_cost_usd'::text)), (0)::numeric) AS llm_cost_usd,
+    COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sms_cost_usd'::text)), (0)::numeric) AS sms_cost_usd
+   FROM sms_monitor.sms_metrics m
+  WHERE ((m.user_id IS NOT NULL) AND (m.metric_type = ANY (ARRAY['sent_count'::text, 'delivered_count'::text, 'failed_count'::text, 'llm_cost_usd'::text, 'sms_cost_usd'::text])))
+  GROUP BY m.metric_date, m.user_id
+  WITH NO DATA;
+
+--
+-- Name: MATERIALIZED VIEW sms_metrics_user_daily; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON MATERIALIZED VIEW sms_monitor.sms_metrics_user_daily IS 'One row per (reporting day, user): sent, delivered, failed, LLM and SMS cost. Refreshed by refresh_sms_metrics_daily() with sms_metrics_daily; api_top_users reads it unless p_live.';
+
+--
 -- Name: sms_alert_notifications; Type: TABLE; Schema: sms_monitor
 --
 
@@ -739,6 +762,12 @@ CREATE INDEX sms_ingest_batches_created_idx ON sms_monitor.sms_ingest_batches US
 CREATE UNIQUE INDEX sms_metrics_daily_metric_date_key ON sms_monitor.sms_metrics_daily USING btree (metric_date);
 
 --
+-- Name: sms_metrics_user_daily_key; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE UNIQUE INDEX sms_metrics_user_daily_key ON sms_monitor.sms_metrics_user_daily USING btree (metric_date, user_id);
+
+--
 -- Name: sms_metrics_user_date_idx; Type: INDEX; Schema: sms_monitor
 --
 
@@ -1002,6 +1031,13 @@ GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_self;
 
 GRANT SELECT ON TABLE sms_monitor.sms_metrics_daily TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_metrics_daily TO sms_monitor_admin;
+
+--
+-- Name: TABLE sms_metrics_user_daily; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metrics_user_daily TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metrics_user_daily TO sms_monitor_admin;
 
 --
 -- Name: TABLE sms_alert_notifications; Type: ACL; Schema: sms_monitor
@@ -1604,6 +1640,21 @@ CREATE FUNCTION sms_monitor._settings_validate() RETURNS trigger
 COMMENT ON FUNCTION sms_monitor._settings_validate() IS 'Internal trigger: rejects an unknown reporting_timezone with 22023.';
 
 --
+-- Name: _user_days_from_view(date, date); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) RETURNS SETOF sms_monitor.sms_metrics_user_daily
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_user_days_from_view.sql
+
+--
+-- Name: FUNCTION _user_days_from_view(p_from date, p_to date); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) IS 'Internal: sms_metrics_user_daily rows of p_from..p_to, none before the view''s first refresh.';
+
+--
 -- Name: acknowledge_sms_alert(uuid, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1755,19 +1806,19 @@ CREATE FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone DEF
 COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, data: today''s figures + health {delivery_healthy (>= 90 % delivered), llm_healthy (>= 50 % LLM), overall_healthy}}; NULL health = no traffic yet, not unhealthy. From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
 
 --
--- Name: api_top_users(integer, text, integer, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+-- Name: api_top_users(integer, text, integer, timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor.api_top_users(p_days integer DEFAULT 7, p_by text DEFAULT 'sent'::text, p_limit integer DEFAULT 10, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+CREATE FUNCTION sms_monitor.api_top_users(p_days integer DEFAULT 7, p_by text DEFAULT 'sent'::text, p_limit integer DEFAULT 10, p_now timestamp with time zone DEFAULT now(), p_live boolean DEFAULT false) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/api_top_users.sql
 
 --
--- Name: FUNCTION api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone) IS 'Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), at most p_limit (1-100, default 10) users. Bad parameters: 22023.';
+COMMENT ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), at most p_limit (1-100, default 10) users; from sms_metrics_user_daily (5-minute refresh) unless p_live. Bad parameters: 22023.';
 
 --
 -- Name: api_user_metrics(uuid, integer, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2007,7 +2058,7 @@ CREATE FUNCTION sms_monitor.refresh_sms_metrics_daily() RETURNS void
 -- Name: FUNCTION refresh_sms_metrics_daily(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.refresh_sms_metrics_daily() IS 'Refreshes sms_metrics_daily without blocking readers (REFRESH ... CONCURRENTLY).';
+COMMENT ON FUNCTION sms_monitor.refresh_sms_metrics_daily() IS 'Refreshes sms_metrics_daily and sms_metrics_user_daily without blocking readers (REFRESH ... CONCURRENTLY).';
 
 --
 -- Name: release_sms_notifications(text); Type: FUNCTION; Schema: sms_monitor
@@ -2382,6 +2433,14 @@ GRANT ALL ON FUNCTION sms_monitor._reporting_timezone() TO sms_monitor_self;
 REVOKE ALL ON FUNCTION sms_monitor._settings_validate() FROM PUBLIC;
 
 --
+-- Name: FUNCTION _user_days_from_view(p_from date, p_to date); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION acknowledge_sms_alert(p_alert_id uuid, p_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
 --
 
@@ -2460,12 +2519,12 @@ GRANT ALL ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zo
 GRANT ALL ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) TO sms_monitor_admin;
 
 --
--- Name: FUNCTION api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone, p_live boolean); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone) TO sms_monitor_reader;
-GRANT ALL ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone) TO sms_monitor_admin;
+REVOKE ALL ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone, p_live boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone, p_live boolean) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone, p_live boolean) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION api_user_metrics(p_user_id uuid, p_days integer, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor

@@ -257,22 +257,22 @@ export interface SmsMetricsDaily {
   template_fallback_count: Numeric | null;
 }
 
+export interface SmsMetricsUserDaily {
+  delivered_count: number | null;
+  failed_count: number | null;
+  llm_cost_usd: Numeric | null;
+  metric_date: Timestamp | null;
+  sent_count: number | null;
+  sms_cost_usd: Numeric | null;
+  user_id: string | null;
+}
+
 export interface SmsNotifierHeartbeats {
   channels: string[];
   expires_at: Timestamp;
   last_seen_at: Generated<Timestamp>;
   started_at: Generated<Timestamp>;
   worker: string;
-}
-
-export interface SmsMetricsUserDaily {
-  delivered_count: Int8 | null;
-  failed_count: Int8 | null;
-  llm_cost_usd: Numeric | null;
-  metric_date: Timestamp | null;
-  sent_count: Int8 | null;
-  sms_cost_usd: Numeric | null;
-  user_id: string | null;
 }
 
 export interface DB {
@@ -288,5 +288,6 @@ export interface DB {
   sms_ingest_batches: SmsIngestBatches;
   sms_metrics: SmsMetrics;
   sms_metrics_daily: SmsMetricsDaily;
+  sms_metrics_user_daily: SmsMetricsUserDaily;
   sms_notifier_heartbeats: SmsNotifierHeartbeats;
 }
