@@ -34,6 +34,7 @@ create policy sms_ingest_batches_read on sms_monitor.sms_ingest_batches
 --!include functions/_bucket_time_problem.sql
 --!include functions/_metric_problem.sql
 --!include functions/_is_timestamptz.sql
+--!include functions/_looks_like_iso_time_with_offset.sql
 --!include functions/_record_metric.sql
 --!include functions/record_sms_metric.sql
 --!include functions/record_sms_event.sql
