@@ -133,6 +133,15 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
     return this.rpc('check_sms_alerts', now ? { p_now: now } : {});
   }
 
+  /**
+   * preview_sms_alerts: what check() would do at `now` (any instant, default the server's now()),
+   * changing nothing: no incident, no notification, no rule state. check() itself refuses a time
+   * more than 5 minutes ahead of the server clock.
+   */
+  preview(now?: Date): Promise<CheckResult[]> {
+    return this.rpc('preview_sms_alerts', now ? { p_now: now } : {}) as Promise<CheckResult[]>;
+  }
+
   /** Every alert rule, by alert_type. */
   async thresholds(): Promise<ThresholdRow[]> {
     this.assertOpen();

@@ -176,4 +176,16 @@ describe('alerts', () => {
     expect(rows.map((r) => r.alert_type).sort()).toEqual(rules.map((r) => r.alert_type));
     expect(rows.every((r) => typeof r.action === 'string')).toBe(true);
   });
+
+  it('preview() answers for any instant and changes nothing; check() refuses a time ahead of the clock', async () => {
+    const before = await db.sql`select alert_type, last_evaluated_at, last_action from sms_monitor.sms_alert_rule_state order by 1`;
+    const later = new Date(Date.now() + 24 * 3600_000);
+    const rows = await m.preview(later);
+    const rules = await db.sql`select alert_type from sms_monitor.sms_alert_thresholds where is_enabled order by 1`;
+    expect(rows.map((r) => r.alert_type).sort()).toEqual(rules.map((r) => r.alert_type));
+    expect(await db.sql`select alert_type, last_evaluated_at, last_action from sms_monitor.sms_alert_rule_state order by 1`).toEqual(before);
+    const e = await m.check(later).then(() => null, (error: unknown) => error);
+    expect(e).toMatchObject({ code: '22023' });
+    expect((e as Error).message).toMatch(/^now: .* is more than 00:05:00 ahead of the server clock/);
+  });
 });

@@ -8,7 +8,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmsMonitor } from 'sms-monitor';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
-import { user } from '../../test/client-helpers.ts';
+import { user, waitFor } from '../../test/client-helpers.ts';
 
 let db: TestDatabase;
 beforeAll(async () => { db = await freshDatabase(); });
@@ -162,4 +162,53 @@ describe('buffered client through a connection cut mid-flush', () => {
       await proxy.close();
     }
   }, 120_000);
+});
+
+describe('a retry that arrives while the first attempt still runs', () => {
+  it('waits for it and returns its result; the batch counts once', async () => {
+    const first = db.connect({ max: 1 });
+    const retry = db.connect({ max: 1 });
+    const id = 'e1000000-0000-0000-0000-000000000001';
+    const events = JSON.stringify(Array.from({ length: 5 }, () => ({ metric_type: 'failed_count', user_id: user(900) })));
+    // The first attempt has written but not committed (its client is gone; the server goes on).
+    const reserved = await first.reserve();
+    await reserved`begin`;
+    await reserved`select sms_monitor.record_sms_events(${events}::text::jsonb, ${id}::uuid)`;
+    const [pid] = await retry<Array<{ pid: number }>>`select pg_backend_pid() as pid`;
+    const second = retry`select sms_monitor.record_sms_events(${events}::text::jsonb, ${id}::uuid) as n`.execute(); // sent now, not when awaited
+    await waitFor(async () => {
+      const [w] = await db.sql`select wait_event_type from pg_stat_activity where pid = ${pid!.pid}`;
+      return w?.wait_event_type === 'Lock';
+    }, 'the retry waiting on the first attempt\'s batch id');
+    await reserved`commit`;
+    reserved.release();
+    const [r] = await second;
+    expect(r).toEqual({ n: 5 });
+    const [t] = await db.sql`select sum(metric_value)::int as v from sms_monitor.sms_metrics
+      where metric_type = 'failed_count' and user_id = ${user(900)}::uuid`;
+    expect(t).toEqual({ v: 5 });
+  });
+
+  it('records the batch itself when the first attempt rolled back', async () => {
+    const first = db.connect({ max: 1 });
+    const retry = db.connect({ max: 1 });
+    const id = 'e1000000-0000-0000-0000-000000000002';
+    const events = JSON.stringify(Array.from({ length: 4 }, () => ({ metric_type: 'failed_count', user_id: user(901) })));
+    const reserved = await first.reserve();
+    await reserved`begin`;
+    await reserved`select sms_monitor.record_sms_events(${events}::text::jsonb, ${id}::uuid)`;
+    const [pid] = await retry<Array<{ pid: number }>>`select pg_backend_pid() as pid`;
+    const second = retry`select sms_monitor.record_sms_events(${events}::text::jsonb, ${id}::uuid) as n`.execute(); // sent now, not when awaited
+    await waitFor(async () => {
+      const [w] = await db.sql`select wait_event_type from pg_stat_activity where pid = ${pid!.pid}`;
+      return w?.wait_event_type === 'Lock';
+    }, 'the retry waiting on the first attempt\'s batch id');
+    await reserved`rollback`;
+    reserved.release();
+    const [r] = await second;
+    expect(r).toEqual({ n: 4 });
+    const [t] = await db.sql`select sum(metric_value)::int as v from sms_monitor.sms_metrics
+      where metric_type = 'failed_count' and user_id = ${user(901)}::uuid`;
+    expect(t).toEqual({ v: 4 });
+  });
 });

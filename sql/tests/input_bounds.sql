@@ -2,7 +2,7 @@
 -- and every rejection is 22023 naming the field. Times are relative to now() (the bounds are).
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(36);
+select plan(38);
 
 create temp table ev(n int);  -- (helpers below build batches of the current minute)
 create function pg_temp.now_text(p_shift interval default '0'::interval) returns text language sql as $$
@@ -101,6 +101,12 @@ select throws_like($$select sms_monitor.record_sms_events('[{"metric_type": "sen
   'events[0].occurred_at: 2020-01-01T00:00:00Z is older than the 400 days retention keeps%', 'record_sms_events: older than retention');
 select throws_ok($$select sms_monitor.record_sms_events('[{"metric_type": "sent_count", "occurred_at": "2026-03-01T10:00:00+16:00"}]')$$,
   '22023', 'events[0].occurred_at: 2026-03-01T10:00:00+16:00 is not a valid time', 'an offset of +16:00 is 22023, not 22009');
+
+select throws_ok($$select sms_monitor.record_sms_events('[{"metric_type": "sent_count", "occurred_at": "2026-03-01T10:00:00 Mars/Phobos+01:00"}]')$$,
+  '22023', 'events[0].occurred_at: must be an ISO 8601 time with an offset, e.g. 2026-03-29T01:30:00Z',
+  'a garbled zone between the time and the offset is refused (PostgreSQL would read it somehow)');
+select throws_ok($$select sms_monitor.record_sms_events('[{"metric_type": "sent_count", "occurred_at": "2026-03-01T10:00:00+1x:00"}]')$$,
+  '22023', 'events[0].occurred_at: must be an ISO 8601 time with an offset, e.g. 2026-03-29T01:30:00Z', 'a garbled offset: 22023 naming the field');
 
 select * from finish();
 rollback;
