@@ -335,16 +335,22 @@ export class Notifier {
     }
   }
 
-  /** Extends the leases of the rows being delivered right now (a slow request is never taken over). */
+  /**
+   * Extends the leases of the rows being delivered right now (a slow request is never taken over)
+   * and of those whose outcome waits to be recorded (the database was away): the first renewal
+   * after an outage keeps them ours until the late outcome is recorded.
+   */
   private async renewLeases(): Promise<void> {
-    if (this.inFlight.size === 0) return;
-    const ids = [...this.inFlight];
+    const ids = [...new Set([...this.inFlight, ...this.unrecorded.map((u) => u.row.id)])].slice(0, 1000);
+    if (ids.length === 0) return;
     try {
       const [r] = await this.sql<Array<{ n: number }>>`
         select sms_monitor.renew_sms_notification_leases(${this.workerId}, ${ids}::bigint[], ${this.config.leaseSeconds}::integer) as n`;
       this.stats.renewed += r?.n ?? 0;
     } catch (error) {
-      this.log.warn({ err: this.errText(error), rows: ids.length }, 'could not renew the leases of deliveries in flight; another notifier may take them over when they run out');
+      // While the database is away the drain loop reports it; anything else deserves a warning.
+      this.log[isConnectionError(error) ? 'debug' : 'warn']({ err: this.errText(error), rows: ids.length },
+        'could not renew the leases of deliveries in flight; another notifier may take them over when they run out');
     }
   }
 
