@@ -1,5 +1,5 @@
 --! Previous: sha1:bfb1cf3f9a46012449aac17c6e8d2546157fe0c3
---! Hash: sha1:648754fe6076919cc737f89e5ad85b289508e8bb
+--! Hash: sha1:32af1451a3d4a095b8bc7108dd9a176a94d93762
 --! Message: bounded input and powers, exactly-once batches, delivery that loses no page, notification retry, HTTP API and dashboard data
 
 -- Work in progress for the next migration (tests apply it on top of the committed ones).
@@ -239,6 +239,45 @@ comment on function sms_monitor._is_timestamptz(text) is
   'Internal: whether a string casts to timestamptz (used to name the bad element of a batch).';
 revoke all on function sms_monitor._is_timestamptz(text) from public;
 --! EndIncluded functions/_is_timestamptz.sql
+--! Included functions/_looks_like_iso_time_with_offset.sql
+-- Cheap shape check for event times: a date (digits and two dashes), a time (digits, ':' and '.'
+-- only) and an explicit offset (Z, +hh, +hhmm or +hh:mm, digits only). A time without an offset
+-- would be read in the session's zone, which differs between services: the bug that split a send
+-- and its delivery across days; a zone name or anything else between the time and the offset
+-- (2026-12-01T10:00:00 Mars/Phobos+01:00, which PostgreSQL would read somehow) is refused too.
+-- String functions only (no regex) because it runs once per event in record_sms_events; the cast
+-- checks the calendar and the offset's range.
+create or replace function sms_monitor._looks_like_iso_time_with_offset(p_text text)
+returns boolean
+language sql
+immutable
+parallel safe
+as $$
+  select p_text is null
+      or (length(p_text) >= 17 and length(p_text) <= 40
+          and substr(p_text, 5, 1) = '-' and substr(p_text, 8, 1) = '-'
+          and translate(left(p_text, 10), '0123456789', '') = '--'
+          and substr(p_text, 11, 1) in ('T', 't', ' ')
+          and case
+                when right(p_text, 1) in ('Z', 'z') then
+                  translate(substr(p_text, 12, length(p_text) - 12), '0123456789:.', '') = ''
+                when substr(p_text, length(p_text) - 5, 1) in ('+', '-') and substr(p_text, length(p_text) - 2, 1) = ':' then
+                  translate(substr(p_text, 12, length(p_text) - 17), '0123456789:.', '') = ''
+                  and translate(right(p_text, 5), '0123456789', '') = ':'
+                when substr(p_text, length(p_text) - 4, 1) in ('+', '-') then
+                  translate(substr(p_text, 12, length(p_text) - 16), '0123456789:.', '') = ''
+                  and translate(right(p_text, 4), '0123456789', '') = ''
+                when substr(p_text, length(p_text) - 2, 1) in ('+', '-') then
+                  translate(substr(p_text, 12, length(p_text) - 14), '0123456789:.', '') = ''
+                  and translate(right(p_text, 2), '0123456789', '') = ''
+                else false
+              end);
+$$;
+
+comment on function sms_monitor._looks_like_iso_time_with_offset(text) is
+  'Internal: whether an event time is a date, a time and an explicit UTC offset and nothing else (cheap, no regex).';
+revoke all on function sms_monitor._looks_like_iso_time_with_offset(text) from public;
+--! EndIncluded functions/_looks_like_iso_time_with_offset.sql
 --! Included functions/_record_metric.sql
 -- The one write path for a single value: validate, then add into the bucket's single row.
 -- Times are the callers' business (record_sms_metric and record_sms_event bound them to what
