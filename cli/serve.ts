@@ -1,8 +1,6 @@
 // sms-monitor serve: the HTTP API and the dashboard page (server/).
 import { type Command, InvalidArgumentError } from 'commander';
 import { resolveDatabaseUrl } from '../client/config.ts';
-import { resolveJwtSecret } from '../server/auth.ts';
-import { serve } from '../server/index.ts';
 
 export function registerServe(program: Command): void {
   program
@@ -21,6 +19,8 @@ export function registerServe(program: Command): void {
         console.error(`sms-monitor serve: --log-level: "${level}" is not a level`);
         process.exit(2);
       }
+      // Loaded here, not at start-up: `sms-monitor --help` stays quick (cli/test/cli-startup.test.ts).
+      const [{ resolveJwtSecret }, { serve }] = await Promise.all([import('../server/auth.ts'), import('../server/index.ts')]);
       await serve({
         databaseUrl: resolveDatabaseUrl(program.opts().databaseUrl as string | undefined),
         jwtSecret: resolveJwtSecret(),

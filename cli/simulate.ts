@@ -7,7 +7,7 @@
 // second, tests call tick() directly with a seeded RNG, so what is recorded is a function of the
 // seed and the number of ticks only.
 import type { Command } from 'commander';
-import { createSmsMonitor, type SmsMonitor } from '../client/client.ts';
+import type { SmsMonitor } from '../client/client.ts';
 import { resolveDatabaseUrl } from '../client/config.ts';
 import { parseDuration, parsePositiveInt, UsageError } from './common.ts';
 
@@ -170,6 +170,8 @@ export function registerSimulate(program: Command): void {
         console.error(`sms-monitor simulate: --incident: must be one of ${INCIDENTS.join(', ')}`);
         process.exit(2);
       }
+      // Loaded here, not at start-up (postgres.js): `sms-monitor --help` stays quick.
+      const { createSmsMonitor } = await import('../client/client.ts');
       const monitor = createSmsMonitor(resolveDatabaseUrl(program.opts().databaseUrl as string | undefined), {
         buffered: true,
         onError: (e, ctx) => console.error(`sms-monitor simulate: ${ctx.operation} failed: ${e.message} (${e.code})`),

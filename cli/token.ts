@@ -1,6 +1,5 @@
 // sms-monitor token: prints a bearer token for the HTTP API (HS256, SMS_MONITOR_JWT_SECRET).
 import type { Command } from 'commander';
-import { parseTtl, resolveJwtSecret, ROLE_NAMES, signToken } from '../server/auth.ts';
 
 /** A mistake in the arguments: said on stderr, exit code 2. */
 function usage(message: string): never {
@@ -17,6 +16,8 @@ export function registerToken(program: Command): void {
     .option('--user <uuid>', 'the user a self token may read (its sub claim)')
     .option('--ttl <duration>', 'lifetime, e.g. 30m, 12h, 7d (default 12h)', '12h')
     .action(async (opts: { role: string; user?: string; ttl: string }) => {
+      // Loaded here, not at start-up (jose): `sms-monitor --help` stays quick.
+      const { parseTtl, resolveJwtSecret, ROLE_NAMES, signToken } = await import('../server/auth.ts');
       const role = ROLE_NAMES[opts.role];
       if (!role) usage(`--role: "${opts.role}" is not admin, reader or self`);
       let ttlSeconds: number;

@@ -11,7 +11,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type pino from 'pino';
-import { repoRoot } from '../client/migrate.ts';
+import { repoRoot } from '../client/paths.ts';
 import { AuthError, bearerToken, type Claims, verifyToken } from './auth.ts';
 import { createPool, jsonBody, type Pool } from './db.ts';
 import { classify, envelope, HttpError } from './errors.ts';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import { repoRoot } from '../client/migrate.ts';
+import { repoRoot } from '../client/paths.ts';
 
 export const TOKEN_ROLES = ['sms_monitor_admin', 'sms_monitor_reader', 'sms_monitor_self'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];

@@ -28,7 +28,7 @@ function loadedBy(...args: string[]): Promise<{ code: number; modules: string[];
   });
 }
 
-const HEAVY = ['postgres', 'graphile-migrate', '@graphile/logger', 'pg', 'pino', 'nodemailer', 'zod'];
+const HEAVY = ['postgres', 'graphile-migrate', '@graphile/logger', 'pg', 'pino', 'nodemailer', 'zod', 'fastify', 'jose'];
 const heavy = (modules: string[]) => modules.filter((m) => HEAVY.some((h) => m.includes(`/node_modules/${h}/`)));
 
 describe('CLI start-up', { timeout: 180_000 }, () => {

@@ -86,7 +86,7 @@ describe('docker-compose.yml', () => {
     expect(services.notifier!.environment).toMatchObject({ PGUSER: 'sms_notifier', PGPASSWORD: '${SMS_MONITOR_NOTIFIER_PASSWORD:?set SMS_MONITOR_NOTIFIER_PASSWORD}' });
     expect(services.notifier!.command).toEqual(['notifier']);
     expect(services.server!.environment).toMatchObject({ PGUSER: 'sms_server', SMS_MONITOR_JWT_SECRET: '${SMS_MONITOR_JWT_SECRET:?set SMS_MONITOR_JWT_SECRET}' });
-    expect(services.server!.command).toEqual(['serve', '--host', '0.0.0.0']);
+    expect(services.server!.command).toEqual(['serve', '--host', '0.0.0.0', '--port', '8787']);
     // The owner's password reaches only the database, the migrations and the roles step.
     const withOwnerPassword = Object.entries(services)
       .filter(([, s]) => Object.values(s.environment ?? {}).some((v) => v.includes('POSTGRES_PASSWORD'))).map(([n]) => n);

@@ -1,5 +1,5 @@
 --! Previous: sha1:bfb1cf3f9a46012449aac17c6e8d2546157fe0c3
---! Hash: sha1:32af1451a3d4a095b8bc7108dd9a176a94d93762
+--! Hash: sha1:8dc92b87b3d623e2e66870797068a926aa30e116
 --! Message: bounded input and powers, exactly-once batches, delivery that loses no page, notification retry, HTTP API and dashboard data
 
 -- Work in progress for the next migration (tests apply it on top of the committed ones).
@@ -3231,16 +3231,16 @@ begin
   return query
   with s as (
     select m.metric_date,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'scheduled_count'), 0)::bigint as scheduled,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sent_count'), 0)::bigint as sent,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'delivered_count'), 0)::bigint as delivered,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'failed_count'), 0)::bigint as failed,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'cancelled_count'), 0)::bigint as cancelled,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_success_count'), 0)::bigint as llm_ok,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'template_fallback_count'), 0)::bigint as fallback,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'opt_out_count'), 0)::bigint as opt_out,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'quiet_hours_skip_count'), 0)::bigint as quiet,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'daily_limit_hit_count'), 0)::bigint as limit_hit,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'scheduled_count'), 0)::numeric as scheduled,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sent_count'), 0)::numeric as sent,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'delivered_count'), 0)::numeric as delivered,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'failed_count'), 0)::numeric as failed,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'cancelled_count'), 0)::numeric as cancelled,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_success_count'), 0)::numeric as llm_ok,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'template_fallback_count'), 0)::numeric as fallback,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'opt_out_count'), 0)::numeric as opt_out,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'quiet_hours_skip_count'), 0)::numeric as quiet,
+           coalesce(sum(m.metric_value) filter (where m.metric_type = 'daily_limit_hit_count'), 0)::numeric as limit_hit,
            coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_cost_usd'), 0) as llm_cost,
            coalesce(sum(m.metric_value) filter (where m.metric_type = 'sms_cost_usd'), 0) as sms_cost,
            sum(m.metric_value) filter (where m.metric_type = 'avg_delivery_time_ms')
@@ -3591,7 +3591,8 @@ grant execute on function sms_monitor.api_health(timestamptz) to sms_monitor_rea
 -- One incident with its notifications: every outbox row (channel, event, status, attempts, last
 -- error, when) oldest first, and per channel the latest row's state in words, e.g.
 -- {"channel": "pagerduty", "event": "trigger", "status": "failed", "summary": "failed: not configured"}.
--- Channels the rule lists that have no row yet say "not queued" (a silenced incident, say).
+-- Channels the rule lists that have no row yet say "not queued" (a silenced incident, say); a
+-- pending row of a channel no live notifier serves says "waiting, not configured".
 -- Unknown id: P0002.
 create or replace function sms_monitor.api_alert_detail(p_alert_id uuid)
 returns jsonb
@@ -3642,6 +3643,10 @@ begin
            'last_error', l.last_error, 'sent_at', l.sent_at,
            'summary', case
              when l.status is null then 'not queued'
+             -- no live notifier serves the channel (sms_notifier_heartbeats): it waits for one
+             when l.status = 'pending' and l.channel <> 'log' and not exists (
+               select from sms_monitor.sms_notifier_heartbeats b
+                where b.expires_at > now() and l.channel = any(b.channels)) then 'waiting, not configured'
              when l.status = 'pending' and l.attempts = 0 then 'waiting'
              when l.status = 'pending' then format('waiting, retrying after %s attempt(s)%s', l.attempts,
                                                    coalesce(': ' || l.last_error, ''))
@@ -3764,7 +3769,7 @@ begin
                   (select count(*) from sms_monitor.sms_alert_notifications n
                     where n.channel = c.channel and n.status = s.status))
       from unnest(array['email', 'log', 'pagerduty', 'slack']) c(channel)
-     cross join unnest(array['dead', 'failed', 'pending', 'sent']) s(status)
+     cross join unnest(array['dead', 'failed', 'pending', 'sent', 'superseded']) s(status)
      order by c.channel, s.status
   loop
     v_out := v_out || v_line;

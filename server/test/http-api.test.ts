@@ -165,7 +165,7 @@ describe('beyond the original', () => {
     expect(d.status).toBe(200);
     expect(d.body.data.alert.id).toBe(alertId);
     expect(d.body.data.channels).toEqual([{ channel: 'pagerduty', event: 'trigger', status: 'pending', attempts: 0,
-      last_error: null, sent_at: null, summary: 'waiting' }]);
+      last_error: null, sent_at: null, summary: 'waiting, not configured' }]); // no notifier runs here
     const denied = await t.request('POST', `/api/sms/metrics/alerts/${alertId}/acknowledge`, { token: reader, body: {} });
     expect([denied.status, denied.body.error.code]).toEqual([403, '42501']);
     const ack = await t.request('POST', `/api/sms/metrics/alerts/${alertId}/acknowledge`, { token: admin, body: { by: 'bob' } });

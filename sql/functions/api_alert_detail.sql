@@ -1,7 +1,8 @@
 -- One incident with its notifications: every outbox row (channel, event, status, attempts, last
 -- error, when) oldest first, and per channel the latest row's state in words, e.g.
 -- {"channel": "pagerduty", "event": "trigger", "status": "failed", "summary": "failed: not configured"}.
--- Channels the rule lists that have no row yet say "not queued" (a silenced incident, say).
+-- Channels the rule lists that have no row yet say "not queued" (a silenced incident, say); a
+-- pending row of a channel no live notifier serves says "waiting, not configured".
 -- Unknown id: P0002.
 create or replace function sms_monitor.api_alert_detail(p_alert_id uuid)
 returns jsonb
@@ -52,6 +53,10 @@ begin
            'last_error', l.last_error, 'sent_at', l.sent_at,
            'summary', case
              when l.status is null then 'not queued'
+             -- no live notifier serves the channel (sms_notifier_heartbeats): it waits for one
+             when l.status = 'pending' and l.channel <> 'log' and not exists (
+               select from sms_monitor.sms_notifier_heartbeats b
+                where b.expires_at > now() and l.channel = any(b.channels)) then 'waiting, not configured'
              when l.status = 'pending' and l.attempts = 0 then 'waiting'
              when l.status = 'pending' then format('waiting, retrying after %s attempt(s)%s', l.attempts,
                                                    coalesce(': ' || l.last_error, ''))

@@ -69,7 +69,7 @@ begin
                   (select count(*) from sms_monitor.sms_alert_notifications n
                     where n.channel = c.channel and n.status = s.status))
       from unnest(array['email', 'log', 'pagerduty', 'slack']) c(channel)
-     cross join unnest(array['dead', 'failed', 'pending', 'sent']) s(status)
+     cross join unnest(array['dead', 'failed', 'pending', 'sent', 'superseded']) s(status)
      order by c.channel, s.status
   loop
     v_out := v_out || v_line;

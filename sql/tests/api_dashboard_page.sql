@@ -4,7 +4,7 @@
 -- "Today" is 2026-07-15 (UTC reporting timezone); every figure below is computed by hand.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(45);
+select plan(46);
 
 create function pg_temp.sqlstate_as(p_role text, p_sql text) returns text language plpgsql as $$
 begin
@@ -156,9 +156,12 @@ select is(sms_monitor.api_health('2026-07-15T12:30:00Z') #>> '{data,status}', 'c
   'acknowledged, and the window has no data any more: still critical while the incident is open (as the engine says)');
 
 -- ---- api_alert_detail -----------------------------------------------------------------------
+select is(sms_monitor.api_alert_detail((select id from inc)) #> '{data,channels,0,summary}', '"waiting, not configured"'::jsonb,
+  'per channel: a pending row that no live notifier serves waits for one');
+select sms_monitor.sms_notifier_heartbeat('notifier-1', '{pagerduty}', 30);
 select is(sms_monitor.api_alert_detail((select id from inc)) #> '{data,channels}', '[
   {"channel": "pagerduty", "event": "acknowledge", "status": "pending", "attempts": 0, "last_error": null,
-   "sent_at": null, "summary": "waiting"}]'::jsonb, 'per channel: the latest notification, waiting');
+   "sent_at": null, "summary": "waiting"}]'::jsonb, 'per channel: the latest notification, waiting (a notifier serves pagerduty)');
 update sms_monitor.sms_alert_notifications
    set status = 'failed', attempts = 1, last_error = 'not configured'
  where alert_id = (select id from inc);
