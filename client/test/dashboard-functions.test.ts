@@ -39,7 +39,7 @@ describe('dashboard functions through the client', () => {
     expect([after.data.status, after.data.open_incidents.map((i) => i.id)]).toEqual(['critical', [fired!.alert_id]]);
 
     const detail = await m.alertDetail(fired!.alert_id!);
-    expect(detail.data.channels.map((c) => `${c.channel}: ${c.summary}`)).toEqual(['pagerduty: waiting']);
+    expect(detail.data.channels.map((c) => `${c.channel}: ${c.summary}`)).toEqual(['pagerduty: waiting, not configured']);
     await expect(m.alertDetail('00000000-0000-0000-0000-000000000000')).rejects.toBeInstanceOf(SmsMonitorNotFoundError);
     expect(() => m.alertDetail('nope')).toThrow(SmsMonitorValidationError);
     const rules = await m.alertRules();

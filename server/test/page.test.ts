@@ -122,7 +122,7 @@ describe('the dashboard page', () => {
     expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(before);
     await page.waitForFunction(() => document.querySelector('#health-status')?.textContent === 'critical', { timeout: 20_000 });
     const [row] = await tableText('#alerts-table');
-    expect(row!.slice(0, 6)).toEqual(['delivery_rate_critical', 'critical', '2026-04-02 10:30 UTC', '60', 'pagerduty: waiting', 'firing']);
+    expect(row!.slice(0, 6)).toEqual(['delivery_rate_critical', 'critical', '2026-04-02 10:30 UTC', '60', 'pagerduty: waiting, not configured', 'firing']);
     expect(await page.$eval('#health-reason', (e) => e.textContent)).toMatch(/^delivery_rate_critical: critical incident open since 2026-04-02T10:30:00Z/);
     await page.screenshot({ path: path.join(output, 'dashboard.png'), fullPage: true });
     // A phone, in a tab of its own (sessionStorage is per tab, so it gets the fragment too).
