@@ -21,7 +21,10 @@ status=0
 log() { echo "[start] $*" >&2; }
 
 stop_all() {
-  trap - INT TERM
+  # Ignore further signals while stopping: Ctrl-C in a terminal reaches npm and this script both
+  # (npm forwards it too), and systemd or `timeout` signal the whole group; a second signal must
+  # not end the script halfway and leave the embedded PostgreSQL running.
+  trap '' INT TERM
   $stopping && return
   stopping=true
   local pid

@@ -6,6 +6,7 @@
 // checked against the rules read from that database while it runs.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,11 +46,30 @@ function descendants(root: number): number[] {
 
 const CHANNEL_ENV = ['SLACK_WEBHOOK_URL', 'PAGERDUTY_INTEGRATION_KEY', 'SMTP_URL', 'ALERT_EMAIL_FROM', 'ALERT_EMAIL_TO'];
 
-async function runAndStop(signal: 'SIGTERM' | 'SIGINT', extraEnv: Record<string, string>, configured: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, SMS_MONITOR_INSTANCE: instance, ...extraEnv };
+/** A port nobody listens on now (the dashboard's, so that 8787 being taken cannot fail the test). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `npm` alone: only npm's pid is signalled (systemd's main process, Docker, an IDE). `group`: npm
+ * leads a process group and the whole group is signalled, as Ctrl-C in a terminal does: npm, the
+ * script and every child get the signal at once, and npm forwards it again.
+ */
+async function runAndStop(signal: 'SIGTERM' | 'SIGINT', extraEnv: Record<string, string>, configured: string[],
+  target: 'npm' | 'group' = 'npm') {
+  const env: NodeJS.ProcessEnv = { ...process.env, SMS_MONITOR_INSTANCE: instance,
+    SMS_MONITOR_HTTP_PORT: String(await freePort()), ...extraEnv };
   delete env.DATABASE_URL;
   for (const k of CHANNEL_ENV) if (!(k in extraEnv)) delete env[k];
-  const npm = spawn('npm', ['start'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const npm = spawn('npm', ['start'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: target === 'group' });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -59,9 +79,12 @@ async function runAndStop(signal: 'SIGTERM' | 'SIGINT', extraEnv: Record<string,
   const notifierPid = await new Promise<number>((resolve, reject) => {
     const check = () => {
       const m = /started node bin\/sms-monitor\.js notifier.* \(pid (\d+)\)/.exec(stderr);
-      if (m && stderr.includes('listening for outbox NOTIFYs')) resolve(Number(m[1]));
+      // ... and the dashboard's server has started beside it (its URL is printed last).
+      if (m && stderr.includes('listening for outbox NOTIFYs') && stdout.includes('  dashboard:  http://127.0.0.1:')) {
+        resolve(Number(m[1]));
+      }
     };
-    npm.stdout.on('data', (d) => { stdout += d; });
+    npm.stdout.on('data', (d) => { stdout += d; check(); });
     npm.stderr.on('data', (d) => { stderr += d; check(); });
     void exited.then((r) => reject(new Error(`npm start exited early (${JSON.stringify(r)}):\n${stderr}`)));
   });
@@ -81,7 +104,8 @@ async function runAndStop(signal: 'SIGTERM' | 'SIGINT', extraEnv: Record<string,
   expect(stdout).toContain(`  rules with no configured channel: ${unreached || 'none'}\n`);
   expect(stdout).toMatch(new RegExp(`^  channels: {3}can deliver: ${configured.join(' ')}[;\\n]`, 'm'));
 
-  expect(npm.kill(signal)).toBe(true); // npm's pid only
+  if (target === 'npm') expect(npm.kill(signal)).toBe(true); // npm's pid only
+  else process.kill(-npm.pid!, signal); // the whole group, as a terminal's Ctrl-C
   const result = await exited;
   expect(result, stderr).toEqual({ code: 0, signal: null });
   expect(stderr).toContain(`[start] ${signal}: stopping`);
@@ -108,5 +132,9 @@ describe('npm start', () => {
     const { stdout } = await runAndStop('SIGINT', { SLACK_WEBHOOK_URL: 'https://127.0.0.1:9/never-called' }, ['log', 'slack']);
     expect(stdout).toContain('  channels:   can deliver: log slack; not configured: pagerduty (set PAGERDUTY_INTEGRATION_KEY), '
       + 'email (set SMTP_URL, ALERT_EMAIL_FROM and ALERT_EMAIL_TO)\n');
+  }, 300_000);
+
+  it('Ctrl-C in a terminal (SIGINT to the whole process group, npm forwarding it again): everything stops, exit 0', async () => {
+    await runAndStop('SIGINT', {}, ['log'], 'group');
   }, 300_000);
 });
