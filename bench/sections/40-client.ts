@@ -7,7 +7,7 @@
 // (3) Dashboard functions p50/p95 on ~10 million sms_metrics rows (365 days x 24 hours x 100 users
 //     x 12 types, generated set-based in SQL), baseline `select 1`.
 import { createSmsMonitor } from '../../client/index.ts';
-import { median, percentile, printTable, type BenchDatabase, type BenchSection } from '../lib.ts';
+import { median, percentile, printTable, seedTenMillionMetrics, type BenchDatabase, type BenchSection } from '../lib.ts';
 
 const ROUNDS = 5;
 const user = (n: number) => `b1000000-0000-0000-0000-${String(n).padStart(12, '0')}`;
@@ -119,29 +119,7 @@ async function flushed(db: BenchDatabase): Promise<void> {
 
 async function dashboards(db: BenchDatabase): Promise<void> {
   const t0 = process.hrtime.bigint();
-  // 365 days x 24 hours x 100 users x 12 types = 10,512,000 rows, today included.
-  await db.sql.unsafe(`
-    insert into sms_monitor.sms_metrics (metric_date, metric_hour, user_id, metric_type, metric_value, sample_count)
-    select current_date - d, h,
-           ('b2000000-0000-0000-0000-' || lpad(u::text, 12, '0'))::uuid,
-           t.metric_type,
-           case when t.kind = 'counter' then (d + h + u) % 7 + (case t.metric_type when 'sent_count' then 20 else 0 end)
-                when t.kind = 'sum' then ((d + h + u) % 7) * 0.0012
-                else ((d * 7 + h * 3 + u) % 900) + 100 end,
-           case when t.kind = 'timing' then 1 + (u % 3) else 1 end
-      from generate_series(0, 364) d, generate_series(0, 23) h, generate_series(1, 100) u,
-           (select metric_type, kind from sms_monitor.metric_types
-             where metric_type not in ('delivery_success_rate', 'quiet_hours_skip_count', 'daily_limit_hit_count')) t`);
-  await db.sql`analyze sms_monitor.sms_metrics`;
-  await db.sql`select sms_monitor.refresh_sms_metrics_daily()`;
-  const [{ n }] = await db.sql`select count(*)::int as n from sms_monitor.sms_metrics` as unknown as [{ n: number }];
-  // A few incidents, open and resolved, like a real history.
-  await db.sql.unsafe(`
-    insert into sms_monitor.sms_alert_history (alert_type, severity, metric, comparison, metric_value, threshold_value,
-      window_minutes, message, triggered_at, resolved_at, resolved_by)
-    select 'delivery_rate_critical', 'critical', 'delivery_rate', '<', 80, 90, 60, 'bench', now() - g * interval '1 hour',
-           now() - g * interval '1 hour' + interval '10 minutes', 'bench'
-      from generate_series(1, 2000) g`);
+  const n = await seedTenMillionMetrics(db.sql); // the same rows and incidents as the HTTP section
   console.log(`\n(3) dashboard functions on ${n.toLocaleString('en-US')} sms_metrics rows (loaded in ${seconds(t0).toFixed(0)} s), ms per call, 200 calls each\n`);
 
   const m = createSmsMonitor(db.connect(1), { strict: true });

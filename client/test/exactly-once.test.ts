@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmsMonitor } from 'sms-monitor';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
 import { user, waitFor } from '../../test/client-helpers.ts';
+import { seededRandom } from '../../cli/simulate.ts';
 
 let db: TestDatabase;
 beforeAll(async () => { db = await freshDatabase(); });
@@ -17,17 +18,6 @@ afterAll(async () => { await db?.drop(); });
 type Fate = 'pass' | 'drop-request' | 'drop-reply';
 const READY_FOR_QUERY = Buffer.from([0x5a, 0, 0, 0, 5]);
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A TCP proxy that decides the fate of every client chunk carrying a record_sms_events call (the
@@ -80,7 +70,7 @@ describe('buffered client through a connection cut mid-flush', () => {
   it('records every batch exactly once: sums exact, means true', async () => {
     const seed = Number(process.env.SMS_MONITOR_CUT_SEED ?? 20261202);
     console.log(`exactly-once: seed ${seed} (replay with SMS_MONITOR_CUT_SEED=${seed})`);
-    const rand = prng(seed);
+    const rand = seededRandom(seed); // the simulator's mulberry32: a failing run replays with its seed
     const target = new URL(db.url);
     const proxy = await startProxy({ host: target.hostname, port: Number(target.port) }, () => {
       const r = rand();
