@@ -18,7 +18,6 @@ afterAll(async () => { await db?.drop(); });
 type Fate = 'pass' | 'drop-request' | 'drop-reply';
 const READY_FOR_QUERY = Buffer.from([0x5a, 0, 0, 0, 5]);
 
-
 /**
  * A TCP proxy that decides the fate of every client chunk carrying a record_sms_events call (the
  * client runs with prepare: false, so every call sends its query text): forward it and its reply,
