@@ -27,6 +27,14 @@ async function awayFromMidnight(): Promise<void> {
 }
 
 /** Text of every cell of a table body, row by row. */
+/**
+ * Finds and clicks in one step inside the page: a live update may re-render the alerts table
+ * between puppeteer's lookup and its click ("Node is detached from document").
+ */
+async function clickNow(selector: string): Promise<void> {
+  await page.$eval(selector, (e) => (e as HTMLElement).click());
+}
+
 async function tableText(selector: string): Promise<string[][]> {
   return page.$$eval(`${selector} tbody tr`, (rows) => rows.map((r) => [...r.children].map((c) => (c.textContent ?? '').trim())));
 }
@@ -138,7 +146,7 @@ describe('the dashboard page', () => {
   it('Acknowledge and Resolve change the database, and the page follows', async () => {
     const [{ id }] = (await t.db.sql<{ id: string }[]>`
       select id from sms_monitor.sms_alert_history where resolved_at is null`) as unknown as [{ id: string }];
-    await page.click('button[aria-label="Acknowledge delivery_rate_critical"]');
+    await clickNow('button[aria-label="Acknowledge delivery_rate_critical"]');
     const acked = await waitFor(async () => {
       const [r] = await t.db.sql`select acknowledged_at, acknowledged_by from sms_monitor.sms_alert_history where id = ${id}`;
       return r!.acknowledged_at ? r : null;
@@ -146,7 +154,7 @@ describe('the dashboard page', () => {
     expect(acked!.acknowledged_by).toBe(new URL(t.loginUrl).username);
     await page.waitForFunction((alertId) => document.querySelector(`tr[data-alert-id="${alertId}"] .state`)?.textContent?.startsWith('acknowledged'),
       { timeout: 20_000 }, id);
-    await page.click('button[aria-label="Resolve delivery_rate_critical"]');
+    await clickNow('button[aria-label="Resolve delivery_rate_critical"]');
     await waitFor(async () => {
       const [r] = await t.db.sql`select resolved_at from sms_monitor.sms_alert_history where id = ${id}`;
       return r!.resolved_at !== null;
