@@ -1,13 +1,13 @@
--- issue 10: a failing rule cannot stop the others; what operators and daemons pass is bounded;
+-- A failing rule cannot stop the others; what operators and daemons pass is bounded;
 -- preview changes nothing; dedup_key is fixed at open; the gateway-style self caller.
 -- Times relative to now() (the bounds are); traffic in every hour of the last three, so any
 -- window ending now sees the same rates whatever the wall clock's minute.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
 select plan(56);
--- pg_cron evaluates every rule each minute in this database: hold every rule's lock for the whole
--- test (a cron run waits for our rollback) and forget the state earlier cron runs left, so that a
--- run at the wall clock's minute cannot make our evaluations 'skipped'.
+-- No pg_cron job runs in this database (npm test keeps sql/tests/ out of cron.database_name); the
+-- rule locks and the cleared rule state still make the file safe on a server whose scheduler
+-- evaluates in the same database (a run would wait for our rollback instead of racing us).
 select sms_monitor._alert_lock_rule(alert_type) from sms_monitor.sms_alert_thresholds;
 delete from sms_monitor.sms_alert_rule_state;
 

@@ -1,8 +1,9 @@
--- Schedules and retention: the pg_cron jobs (asserted where pg_cron is installed: the npm test
--- database is cron.database_name), the install function, and apply_sms_retention's cut-offs.
+-- Schedules and retention: the pg_cron jobs, the install function, and apply_sms_retention's cut-offs.
+-- This file needs the scheduler: npm test runs sql/tests/scheduler/ in cron.database_name, where
+-- pg_cron is installed and really runs the jobs (the other pgTAP files run where it runs none).
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(20);
+select plan(19);
 
 create function pg_temp.cron_tests() returns setof text language plpgsql as $f$
 begin
@@ -33,16 +34,6 @@ begin
 end $f$;
 select * from pg_temp.cron_tests();
 
-create function pg_temp.no_cron_tests() returns setof text language plpgsql as $f$
-begin
-  if exists (select from pg_extension where extname = 'pg_cron') then
-    return next skip('pg_cron is installed here', 1);
-    return;
-  end if;
-  return next throws_ok('select * from sms_monitor.install_sms_monitor_schedule()', '55000', null,
-    'install without pg_cron says so (55000)');
-end $f$;
-select * from pg_temp.no_cron_tests();
 
 -- retention
 select is((select array[metric_retention_days, notification_retention_days, job_run_retention_days] from sms_monitor.settings),
