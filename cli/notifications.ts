@@ -1,10 +1,10 @@
 // sms-monitor notifications list [--status ...] | retry <id> | retry --alert <id> | retry --all:
 // the outbox (sms_alert_notifications) and re-sending what failed (retry_sms_notifications).
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { NotificationStatusFilter } from '../client/types.ts';
+import { NOTIFICATION_STATUS_FILTERS, type NotificationStatusFilter } from '../client/types.ts';
 import { cell, parsePositiveInt, parseUuid, printJson, printTable, statusWord, UsageError, withClient } from './common.ts';
 
-const FILTERS = ['failed', 'dead', 'waiting', 'sent', 'unsent', 'all'] as const;
+const FILTERS = Object.keys(NOTIFICATION_STATUS_FILTERS) as NotificationStatusFilter[];
 
 export function registerNotifications(program: Command): void {
   const cmd = program.command('notifications').description('the notification outbox: list it, re-send what failed');

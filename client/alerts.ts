@@ -2,16 +2,11 @@
 import { SmsMonitorNotFoundError, SmsMonitorValidationError, toSmsMonitorError } from './errors.ts';
 import { SmsMonitorDashboards } from './dashboards.ts';
 import {
-  THRESHOLD_COLUMNS, THRESHOLD_KEYS, type AcknowledgeResult, type AlertDetail, type AlertRow, type CheckResult,
+  NOTIFICATION_STATUS_FILTERS, THRESHOLD_COLUMNS, THRESHOLD_KEYS, type AcknowledgeResult, type AlertDetail, type AlertRow, type CheckResult,
   type NotificationRow, type NotificationsQuery, type SilenceRow, type ThresholdChanges, type ThresholdRow,
 } from './types.ts';
 import { withNumbers } from './numbers.ts';
 import { int, text, uuid } from './validate.ts';
-
-const NOTIFICATION_STATUSES: Record<string, string[]> = {
-  failed: ['failed'], dead: ['dead'], waiting: ['pending'], sent: ['sent'],
-  unsent: ['pending', 'failed', 'dead'], all: ['pending', 'sent', 'failed', 'dead'],
-};
 
 export class SmsMonitorAlerts extends SmsMonitorDashboards {
   /** resolve_sms_alert: the incident row after resolving (unchanged if it was resolved). */
@@ -65,9 +60,9 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
   async notifications(query: NotificationsQuery = {}): Promise<NotificationRow[]> {
     this.assertOpen();
     const status = query.status ?? 'unsent';
-    const statuses = NOTIFICATION_STATUSES[status];
-    if (!statuses || !Object.hasOwn(NOTIFICATION_STATUSES, status)) {
-      throw new SmsMonitorValidationError('status', `must be one of ${Object.keys(NOTIFICATION_STATUSES).join(', ')} (got ${JSON.stringify(status)})`);
+    const statuses = (NOTIFICATION_STATUS_FILTERS as Record<string, readonly string[]>)[status];
+    if (!statuses || !Object.hasOwn(NOTIFICATION_STATUS_FILTERS, status)) {
+      throw new SmsMonitorValidationError('status', `must be one of ${Object.keys(NOTIFICATION_STATUS_FILTERS).join(', ')} (got ${JSON.stringify(status)})`);
     }
     const alertId = uuid('alert_id', query.alertId, false);
     const limit = query.limit ?? 100;
@@ -76,7 +71,7 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
     try {
       return [...await this.sql<NotificationRow[]>`
         select * from sms_monitor.sms_alert_notifications
-         where status = any (${statuses}::text[]) and (${alertId}::uuid is null or alert_id = ${alertId}::uuid)
+         where status = any (${[...statuses]}::text[]) and (${alertId}::uuid is null or alert_id = ${alertId}::uuid)
          order by id desc limit ${limit}`];
     } catch (error) {
       throw toSmsMonitorError(error);
@@ -130,7 +125,8 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
 
   /** check_sms_alerts: evaluates every enabled rule once; one row per rule with what it did. */
   check(now?: Date): Promise<CheckResult[]> {
-    return this.rpc('check_sms_alerts', now ? { p_now: now } : {});
+    // action is text in SQL, one of the enum sms_monitor.alert_action (CheckResult narrows it)
+    return this.rpc('check_sms_alerts', now ? { p_now: now } : {}) as Promise<CheckResult[]>;
   }
 
   /**

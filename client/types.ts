@@ -8,6 +8,10 @@ import type { DB } from './generated/db.ts';
 import type { SmsMonitorFunctions } from './generated/functions.ts';
 
 import { METRIC_KINDS } from './generated/metric-types.ts';
+import {
+  NOTIFICATION_STATUS_VALUES, type AlertAction, type AlertSeverity, type NotificationChannel, type NotificationEvent,
+  type NotificationStatus,
+} from './generated/enums.ts';
 
 export type Sql = postgres.Sql<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -18,6 +22,8 @@ export type Sql = postgres.Sql<any>; // eslint-disable-line @typescript-eslint/n
  */
 export { METRIC_KINDS, METRIC_TYPES } from './generated/metric-types.ts';
 export type MetricType = keyof typeof METRIC_KINDS;
+/** The enumerated facts (generated from the enum types of schema sms_monitor by `npm run codegen`). */
+export * from './generated/enums.ts';
 
 export interface RecordOptions {
   /** NULL / omitted = system-wide. */
@@ -115,7 +121,7 @@ export interface TodayMetricsResponse {
   data: TodayMetrics;
 }
 export interface AlertSummary {
-  id: string; alert_type: string; severity: 'critical' | 'warning' | 'info'; message: string;
+  id: string; alert_type: string; severity: AlertSeverity; message: string;
   metric_value: number | null; threshold_value: number; triggered_at: string; acknowledged_at: string | null;
 }
 export interface MetricsSummaryResponse {
@@ -139,7 +145,7 @@ export interface MetricsSummaryResponse {
 }
 /** An incident as JSON: every column of sms_alert_history (numbers as numbers, times ISO 8601). */
 export type AlertJson = { [K in keyof SmsMonitorFunctions['resolve_sms_alert']['returns']]: unknown } & {
-  id: string; alert_type: string; severity: 'critical' | 'warning' | 'info'; message: string;
+  id: string; alert_type: string; severity: AlertSeverity; message: string;
   triggered_at: string; resolved_at: string | null; resolved_by: string | null;
   acknowledged_at: string | null; acknowledged_by: string | null;
 };
@@ -176,12 +182,12 @@ export interface HealthResponse {
     reason: string;
     as_of: string;
     open_incidents: Array<{
-      id: string; alert_type: string; severity: 'critical' | 'warning' | 'info'; message: string;
+      id: string; alert_type: string; severity: AlertSeverity; message: string;
       metric_value: number | null; last_value: number | null; threshold_value: number;
       triggered_at: string; acknowledged_at: string | null; silenced: boolean;
     }>;
     rules: Array<{
-      alert_type: string; severity: 'critical' | 'warning' | 'info'; metric: string; comparison: '<' | '<=' | '>' | '>=';
+      alert_type: string; severity: AlertSeverity; metric: string; comparison: '<' | '<=' | '>' | '>=';
       threshold_value: number; recovery_value: number | null; window_minutes: number; min_sample: number;
       value: number | null; sample_size: number; state: 'breached' | 'ok' | 'no_data'; open_alert_id: string | null; detail: string;
     }>;
@@ -193,12 +199,12 @@ export interface AlertDetailResponse {
   data: {
     alert: AlertJson;
     channels: Array<{
-      channel: 'slack' | 'pagerduty' | 'email' | 'log'; event: string | null; status: 'pending' | 'sent' | 'failed' | 'dead' | null;
+      channel: NotificationChannel; event: NotificationEvent | null; status: NotificationStatus | null;
       attempts: number | null; last_error: string | null; sent_at: string | null; summary: string;
     }>;
     notifications: Array<{
-      id: number; channel: string; event: 'trigger' | 'repeat' | 'acknowledge' | 'resolve';
-      status: 'pending' | 'sent' | 'failed' | 'dead'; attempts: number; max_attempts: number; last_error: string | null;
+      id: number; channel: NotificationChannel; event: NotificationEvent;
+      status: NotificationStatus; attempts: number; max_attempts: number; last_error: string | null;
       next_attempt_at: string; created_at: string; sent_at: string | null;
     }>;
   };
@@ -207,22 +213,29 @@ export interface AlertDetailResponse {
 export interface AlertRulesResponse {
   success: true;
   data: Array<{
-    alert_type: string; is_enabled: boolean; severity: 'critical' | 'warning' | 'info'; metric: string;
+    alert_type: string; is_enabled: boolean; severity: AlertSeverity; metric: string;
     comparison: '<' | '<=' | '>' | '>='; threshold_value: number; recovery_value: number | null; window_minutes: number;
-    last_evaluated_at: string | null; last_action: string | null; last_value: number | null; last_sample_size: number | null;
+    last_evaluated_at: string | null; last_action: AlertAction | null; last_value: number | null; last_sample_size: number | null;
     pending_since: string | null; open_alert_id: string | null; triggered_at: string | null; acknowledged_at: string | null;
     silenced: boolean | null; notification_status: Record<string, string> | null; silenced_until: string | null;
-    description: string; notification_channels: string[]; min_sample: number; pending_minutes: number; cooldown_minutes: number;
+    description: string; notification_channels: NotificationChannel[]; min_sample: number; pending_minutes: number; cooldown_minutes: number;
   }>;
 }
 export type AlertRow = SmsMonitorFunctions['resolve_sms_alert']['returns'];
-export type CheckResult = SmsMonitorFunctions['check_sms_alerts']['returns'];
+export type CheckResult = Omit<SmsMonitorFunctions['check_sms_alerts']['returns'], 'action'> & { action: AlertAction };
 export type SilenceRow = SmsMonitorFunctions['silence_sms_alerts']['returns'];
 
 /** A row of the outbox sms_alert_notifications (id as the driver returns a bigint: a string). */
 export type NotificationRow = SmsMonitorFunctions['retry_sms_notifications']['returns'];
-/** Which notifications: waiting = pending (queued or between retries); unsent = every status but sent. */
-export type NotificationStatusFilter = 'failed' | 'dead' | 'waiting' | 'sent' | 'unsent' | 'all';
+/**
+ * Which notifications, by outbox status: waiting = pending (queued or between retries); unsent =
+ * not delivered and still owed (pending, failed, dead); all = every status.
+ */
+export const NOTIFICATION_STATUS_FILTERS = {
+  failed: ['failed'], dead: ['dead'], waiting: ['pending'], sent: ['sent'],
+  unsent: ['pending', 'failed', 'dead'], all: NOTIFICATION_STATUS_VALUES,
+} as const satisfies Record<string, readonly NotificationStatus[]>;
+export type NotificationStatusFilter = keyof typeof NOTIFICATION_STATUS_FILTERS;
 export interface NotificationsQuery {
   /** Default 'unsent' (failed, dead and waiting). */
   status?: NotificationStatusFilter;
@@ -252,8 +265,8 @@ export interface ThresholdChanges {
   min_sample?: number;
   pending_minutes?: number;
   cooldown_minutes?: number;
-  severity?: 'critical' | 'warning' | 'info';
-  notification_channels?: Array<'slack' | 'pagerduty' | 'email' | 'log'>;
+  severity?: AlertSeverity;
+  notification_channels?: NotificationChannel[];
   is_enabled?: boolean;
   description?: string;
 }

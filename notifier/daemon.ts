@@ -12,6 +12,7 @@ import { configSecrets, scrub, type NotifierConfig } from './config.ts';
 import { formatDuration } from './duration.ts';
 import { backoffMs, sleep } from './http.ts';
 import type { SmsMonitorFunctions } from '../client/generated/functions.ts';
+import { OUTBOX_NOTIFY_CHANNEL } from '../client/generated/enums.ts';
 import type { Channel, ChannelName, DeliveryContext, OutboxRow, Outcome } from './types.ts';
 
 // Compile-time guard against drift between this daemon and the SQL contract: the functions it
@@ -28,7 +29,8 @@ export const COMPLETE_ARGS = ['p_id', 'p_worker', 'p_outcome', 'p_error', 'p_ret
   ReadonlyArray<keyof Fn['complete_sms_notification']['args']>;
 export const CHECK_COLUMNS = ['alert_type', 'action'] as const satisfies ReadonlyArray<keyof Fn['check_sms_alerts']['returns']>;
 
-export const NOTIFY_CHANNEL = 'sms_monitor_notifications';
+/** The outbox's NOTIFY channel (generated from sms_monitor._notify_channel()). */
+export const NOTIFY_CHANNEL = OUTBOX_NOTIFY_CHANNEL;
 /** Payload prefix of the listener's own liveness pings on NOTIFY_CHANNEL (outbox NOTIFYs are JSON arrays). */
 export const PING_PREFIX = 'sms-monitor-notifier-ping:';
 /** Advisory lock key (transaction-scoped) that lets only one replica run check_sms_alerts() at a time. */

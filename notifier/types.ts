@@ -1,9 +1,11 @@
-// Shapes shared by the daemon and the channels. The outbox row and its payload follow
-// /work/helper-notes/OUTBOX-CONTRACT.md (table sms_monitor.sms_alert_notifications).
+// Shapes shared by the daemon and the channels: a row of the outbox (sms_monitor.sms_alert_notifications)
+// and its payload, which sql/functions/_alert_enqueue.sql builds. The channel, event and severity
+// unions are generated from the schema's enum types (client/generated/enums.ts).
+import type { AlertSeverity, NotificationChannel, NotificationEvent } from '../client/generated/enums.ts';
 
-export type ChannelName = 'slack' | 'pagerduty' | 'email' | 'log';
-export type NotificationEvent = 'trigger' | 'repeat' | 'acknowledge' | 'resolve';
-export type Severity = 'critical' | 'warning' | 'info';
+export type { NotificationEvent };
+export type ChannelName = NotificationChannel;
+export type Severity = AlertSeverity;
 
 /** The snapshot stored with each outbox row; numbers may arrive as numbers or numeric strings. */
 export interface NotificationPayload {
@@ -25,6 +27,7 @@ export interface NotificationPayload {
   resolved_by?: string | null;
   acknowledged_at?: string | null;
   acknowledged_by?: string | null;
+  /** The incident's PagerDuty key, stored when it opened (sms_monitor._alert_dedup_key). */
   dedup_key?: string | null;
   /** The value the incident fired with, and both values with the metric's unit ("55.31 %"). */
   trigger_value?: number | string | null;

@@ -2,6 +2,9 @@
 //   client/generated/db.ts         tables and views of schema sms_monitor (kysely-codegen)
 //   client/generated/functions.ts  every public sms_monitor function from pg_proc (ours)
 //   client/generated/metric-types.ts  the rows of sms_monitor.metric_types (METRIC_TYPES, METRIC_KINDS)
+//   client/generated/enums.ts      every enum type of schema sms_monitor (channels, outbox statuses and
+//                                  events, alert actions, severities, metric kinds) as lists and unions,
+//                                  and the outbox's NOTIFY channel (sms_monitor._notify_channel())
 //   sql/schema.sql                 the current schema as one readable file (pg_dump, normalised)
 // The fresh database is created on DATABASE_URL's server when set (and dropped afterwards), else on
 // the embedded cluster `test-codegen` (scripts/pg.sh). `--check` compares instead of writing and
@@ -33,7 +36,7 @@ interface ProcRow {
 
 /** Every generated file, by its path in the repository. */
 export const GENERATED_FILES = ['client/generated/db.ts', 'client/generated/functions.ts',
-  'client/generated/metric-types.ts', 'sql/schema.sql'] as const;
+  'client/generated/metric-types.ts', 'client/generated/enums.ts', 'sql/schema.sql'] as const;
 export type GeneratedFile = typeof GENERATED_FILES[number];
 
 /** Generates every file from the database at `url`; returns their contents by repository path. */
@@ -42,6 +45,7 @@ export async function generate(url: string): Promise<Record<GeneratedFile, strin
     'client/generated/db.ts': kyselyTypes(url),
     'client/generated/functions.ts': await functionTypes(url),
     'client/generated/metric-types.ts': await metricTypes(url),
+    'client/generated/enums.ts': await enumTypes(url),
     'sql/schema.sql': await schemaSql(url),
   };
 }
@@ -120,7 +124,7 @@ async function metricTypes(url: string): Promise<string> {
   try {
     rows = await sql`
       select metric_type, kind, unit, description from sms_monitor.metric_types
-       order by array_position(array['counter', 'sum', 'timing', 'derived'], kind), metric_type`;
+       order by kind::sms_monitor.metric_kind, metric_type`;
   } finally {
     await sql.end();
   }
@@ -137,6 +141,43 @@ async function metricTypes(url: string): Promise<string> {
     'export const METRIC_KINDS = {');
   for (const r of rows.filter((x) => x.kind !== 'derived')) out.push(`  ${r.metric_type}: ${q(r.kind)},`);
   out.push('} as const;', '');
+  return out.join('\n');
+}
+
+/**
+ * Every enum type of schema sms_monitor as a readonly list (`NOTIFICATION_CHANNEL_VALUES`) and its
+ * union (`NotificationChannel`), in the enum's order, with the type's comment; and the NOTIFY
+ * channel of the outbox. TypeScript never lists these values by hand.
+ */
+async function enumTypes(url: string): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  let rows: Array<{ name: string; comment: string | null; labels: string[] }>;
+  let notifyChannel: string;
+  try {
+    rows = await sql`
+      select t.typname as name, obj_description(t.oid, 'pg_type') as comment,
+             array_agg(e.enumlabel::text order by e.enumsortorder) as labels
+        from pg_type t
+        join pg_namespace n on n.oid = t.typnamespace
+        join pg_enum e on e.enumtypid = t.oid
+       where n.nspname = 'sms_monitor'
+       group by t.oid, t.typname
+       order by t.typname`;
+    const [row] = await sql<Array<{ channel: string }>>`select sms_monitor._notify_channel() as channel`;
+    notifyChannel = row!.channel;
+  } finally {
+    await sql.end();
+  }
+  const out = [BANNER, '// The enum types of schema sms_monitor: the one list of each enumerated fact.', ''];
+  for (const r of rows) {
+    const constant = `${r.name.toUpperCase()}_VALUES`;
+    const union = r.name.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+    if (r.comment) out.push(`/** ${r.comment.replace(/\*\//g, '* /').replace(/\s+/g, ' ').trim()} */`);
+    out.push(`export const ${constant} = [${r.labels.map(q).join(', ')}] as const;`);
+    out.push(`export type ${union} = typeof ${constant}[number];`, '');
+  }
+  out.push('/** The NOTIFY channel on which the outbox announces new and re-queued rows (sms_monitor._notify_channel()). */');
+  out.push(`export const OUTBOX_NOTIFY_CHANNEL = ${q(notifyChannel)};`, '');
   return out.join('\n');
 }
 

@@ -1,10 +1,11 @@
-// The live feed behind the dashboard: one LISTEN on sms_monitor_notifications (the outbox's NOTIFY:
+// The live feed behind the dashboard: one LISTEN on the outbox's NOTIFY channel (OUTBOX_NOTIFY_CHANNEL:
 // an incident fired, repeated, was acknowledged or resolved) fanned out to every open event stream
 // as `event: change`. The events carry only outbox ids, never figures: the page refetches through
 // the authorized endpoints. A comment line every heartbeat keeps proxies from closing idle streams.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pino from 'pino';
 import type { Pool } from './db.ts';
+import { OUTBOX_NOTIFY_CHANNEL } from '../client/generated/enums.ts';
 
 export class EventHub {
   private readonly clients = new Set<FastifyReply>();
@@ -15,7 +16,7 @@ export class EventHub {
   constructor(private readonly pool: Pool, private readonly log: pino.Logger, private readonly heartbeatMs: number) {}
 
   async start(): Promise<void> {
-    const sub = await this.pool.listen('sms_monitor_notifications', (payload) => this.broadcast('change', payload),
+    const sub = await this.pool.listen(OUTBOX_NOTIFY_CHANNEL, (payload) => this.broadcast('change', payload),
       () => this.broadcast('change', '"listening"'));
     this.unlisten = sub.unlisten;
     this.heartbeat = setInterval(() => {

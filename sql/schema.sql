@@ -23,6 +23,118 @@ CREATE SCHEMA sms_monitor;
 COMMENT ON SCHEMA sms_monitor IS 'sms-monitor: SMS pipeline metrics, alerting and notifications.';
 
 --
+-- Name: alert_action; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.alert_action AS ENUM (
+    'no_data',
+    'ok',
+    'pending',
+    'fired',
+    'silenced',
+    'unsilenced',
+    'repeated',
+    'cooldown',
+    'acknowledged',
+    'recovering',
+    'resolved',
+    'disabled_resolved',
+    'skipped',
+    'error'
+);
+
+--
+-- Name: TYPE alert_action; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.alert_action IS 'What one evaluation did with a rule (check_sms_alerts().action, sms_alert_rule_state.last_action); sql/functions/_alert_evaluate.sql describes each.';
+
+--
+-- Name: alert_severity; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.alert_severity AS ENUM (
+    'critical',
+    'warning',
+    'info'
+);
+
+--
+-- Name: TYPE alert_severity; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.alert_severity IS 'How urgent a rule''s incidents are (sms_alert_thresholds.severity, sms_alert_history.severity).';
+
+--
+-- Name: metric_kind; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.metric_kind AS ENUM (
+    'counter',
+    'sum',
+    'timing',
+    'derived'
+);
+
+--
+-- Name: TYPE metric_kind; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.metric_kind IS 'How a metric type aggregates (metric_types.kind).';
+
+--
+-- Name: notification_channel; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.notification_channel AS ENUM (
+    'slack',
+    'pagerduty',
+    'email',
+    'log'
+);
+
+--
+-- Name: TYPE notification_channel; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.notification_channel IS 'Where a notification can go (sms_alert_notifications.channel, a rule''s notification_channels).';
+
+--
+-- Name: notification_event; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.notification_event AS ENUM (
+    'trigger',
+    'repeat',
+    'acknowledge',
+    'resolve'
+);
+
+--
+-- Name: TYPE notification_event; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.notification_event IS 'What an outbox row announces about its incident (sms_alert_notifications.event).';
+
+--
+-- Name: notification_status; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.notification_status AS ENUM (
+    'pending',
+    'sent',
+    'failed',
+    'dead',
+    'superseded'
+);
+
+--
+-- Name: TYPE notification_status; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.notification_status IS 'The state of an outbox row (sms_alert_notifications.status).';
+
+--
 -- Name: sms_alert_history; Type: TABLE; Schema: sms_monitor
 --
 
@@ -55,7 +167,7 @@ CREATE TABLE sms_monitor.sms_alert_history (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     dedup_key text NOT NULL,
     CONSTRAINT sms_alert_history_resolved_check CHECK (((resolved_at IS NULL) = (resolved_by IS NULL))),
-    CONSTRAINT sms_alert_history_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'warning'::text, 'info'::text])))
+    CONSTRAINT sms_alert_history_severity_check CHECK ((severity = ANY ((enum_range(NULL::sms_monitor.alert_severity))::text[])))
 );
 
 --
@@ -93,7 +205,8 @@ CREATE TABLE sms_monitor.sms_alert_rule_state (
     last_action text,
     last_value numeric,
     last_sample_size bigint,
-    last_error text
+    last_error text,
+    CONSTRAINT sms_alert_rule_state_last_action_check CHECK ((last_action = ANY ((enum_range(NULL::sms_monitor.alert_action))::text[])))
 );
 
 --
@@ -239,12 +352,12 @@ CREATE TABLE sms_monitor.sms_alert_notifications (
     retries integer DEFAULT 0 NOT NULL,
     retry_until timestamp with time zone DEFAULT (now() + '24:00:00'::interval) NOT NULL,
     CONSTRAINT sms_alert_notifications_attempts_check CHECK ((attempts >= 0)),
-    CONSTRAINT sms_alert_notifications_channel_check CHECK ((channel = ANY (ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text]))),
-    CONSTRAINT sms_alert_notifications_event_check CHECK ((event = ANY (ARRAY['trigger'::text, 'repeat'::text, 'acknowledge'::text, 'resolve'::text]))),
+    CONSTRAINT sms_alert_notifications_channel_check CHECK ((channel = ANY ((enum_range(NULL::sms_monitor.notification_channel))::text[]))),
+    CONSTRAINT sms_alert_notifications_event_check CHECK ((event = ANY ((enum_range(NULL::sms_monitor.notification_event))::text[]))),
     CONSTRAINT sms_alert_notifications_max_attempts_check CHECK ((max_attempts >= 1)),
     CONSTRAINT sms_alert_notifications_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
     CONSTRAINT sms_alert_notifications_retries_check CHECK ((retries >= 0)),
-    CONSTRAINT sms_alert_notifications_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'dead'::text, 'superseded'::text])))
+    CONSTRAINT sms_alert_notifications_status_check CHECK ((status = ANY ((enum_range(NULL::sms_monitor.notification_status))::text[])))
 );
 
 --
@@ -298,7 +411,7 @@ CREATE TABLE sms_monitor.metric_types (
     kind text NOT NULL,
     unit text NOT NULL,
     description text NOT NULL,
-    CONSTRAINT metric_types_kind_check CHECK ((kind = ANY (ARRAY['counter'::text, 'sum'::text, 'timing'::text, 'derived'::text])))
+    CONSTRAINT metric_types_kind_check CHECK ((kind = ANY ((enum_range(NULL::sms_monitor.metric_kind))::text[])))
 );
 
 --
@@ -413,7 +526,7 @@ CREATE TABLE sms_monitor.sms_alert_thresholds (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT sms_alert_thresholds_alert_type_check CHECK ((alert_type ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
-    CONSTRAINT sms_alert_thresholds_channels_check CHECK (((cardinality(notification_channels) >= 1) AND (notification_channels <@ ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text]) AND (array_position(notification_channels, NULL::text) IS NULL))),
+    CONSTRAINT sms_alert_thresholds_channels_check CHECK (((cardinality(notification_channels) >= 1) AND (notification_channels <@ (enum_range(NULL::sms_monitor.notification_channel))::text[]) AND (array_position(notification_channels, NULL::text) IS NULL))),
     CONSTRAINT sms_alert_thresholds_comparison_check CHECK ((comparison = ANY (ARRAY['<'::text, '<='::text, '>'::text, '>='::text]))),
     CONSTRAINT sms_alert_thresholds_cooldown_check CHECK (((cooldown_minutes >= 1) AND (cooldown_minutes <= 10080))),
     CONSTRAINT sms_alert_thresholds_description_check CHECK ((btrim(description) <> ''::text)),
@@ -424,7 +537,7 @@ CASE
     WHEN (comparison = ANY (ARRAY['<'::text, '<='::text])) THEN (recovery_value >= threshold_value)
     ELSE (recovery_value <= threshold_value)
 END)),
-    CONSTRAINT sms_alert_thresholds_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'warning'::text, 'info'::text]))),
+    CONSTRAINT sms_alert_thresholds_severity_check CHECK ((severity = ANY ((enum_range(NULL::sms_monitor.alert_severity))::text[]))),
     CONSTRAINT sms_alert_thresholds_threshold_check CHECK (((threshold_value >= (0)::numeric) AND (threshold_value < 'Infinity'::numeric))),
     CONSTRAINT sms_alert_thresholds_window_check CHECK (((window_minutes >= 1) AND (window_minutes <= 43200)))
 );
@@ -487,7 +600,7 @@ CREATE TABLE sms_monitor.sms_notifier_heartbeats (
     started_at timestamp with time zone DEFAULT now() NOT NULL,
     last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone NOT NULL,
-    CONSTRAINT sms_notifier_heartbeats_channels_check CHECK ((channels <@ ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text])),
+    CONSTRAINT sms_notifier_heartbeats_channels_check CHECK ((channels <@ (enum_range(NULL::sms_monitor.notification_channel))::text[])),
     CONSTRAINT sms_notifier_heartbeats_worker_check CHECK (((length(worker) >= 1) AND (length(worker) <= 200)))
 );
 
@@ -1148,6 +1261,21 @@ CREATE FUNCTION sms_monitor._alert_cost_baseline(p_today date) RETURNS TABLE(cos
 COMMENT ON FUNCTION sms_monitor._alert_cost_baseline(p_today date) IS 'Internal: sum(llm_cost_usd) / sum(active_users) over the 30 reporting days before p_today (sms_metrics_daily), and how many of them had active users.';
 
 --
+-- Name: _alert_dedup_key(text, uuid); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_dedup_key.sql
+
+--
+-- Name: FUNCTION _alert_dedup_key(p_alert_type text, p_id uuid); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid) IS 'Internal: the PagerDuty dedup_key of an incident (sms-monitor/<alert_type>/<id>, at most 255 characters).';
+
+--
 -- Name: _alert_enqueue(uuid, text, text[]); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1535,6 +1663,21 @@ CREATE FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_m
 --
 
 COMMENT ON FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) IS 'Internal: the validation rules for one recorded value; returns "<field>: <problem>" or NULL.';
+
+--
+-- Name: _notify_channel(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._notify_channel() RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_notify_channel.sql
+
+--
+-- Name: FUNCTION _notify_channel(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._notify_channel() IS 'Internal: the NOTIFY channel of the notification outbox (sms_monitor_notifications).';
 
 --
 -- Name: _notify_sms_notifications(); Type: FUNCTION; Schema: sms_monitor
@@ -2215,6 +2358,12 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_compare(p_value numeric, p_comparison 
 REVOKE ALL ON FUNCTION sms_monitor._alert_cost_baseline(p_today date) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _alert_dedup_key(p_alert_type text, p_id uuid); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _alert_enqueue(p_alert_id uuid, p_event text, p_channels text[]); Type: ACL; Schema: sms_monitor
 --
 
@@ -2377,6 +2526,12 @@ REVOKE ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) FRO
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _notify_channel(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._notify_channel() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _notify_sms_notifications(); Type: ACL; Schema: sms_monitor

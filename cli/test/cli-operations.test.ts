@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../client/paths.ts';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { OUTBOX_NOTIFY_CHANNEL } from '../../client/generated/enums.ts';
 
 let db: TestDatabase;
 beforeAll(async () => { db = await freshDatabase(); });
@@ -182,7 +183,7 @@ describe('notifications list | retry', { timeout: 180_000 }, () => {
     const heard: string[] = [];
     let wake!: () => void;
     const got = new Promise<void>((r) => { wake = r; });
-    await listener.listen('sms_monitor_notifications', (payload) => { heard.push(payload); wake(); });
+    await listener.listen(OUTBOX_NOTIFY_CHANNEL, (payload) => { heard.push(payload); wake(); });
     const one = await cli('notifications', 'retry', ids['slack/trigger']!);
     expect(one.code).toBe(0);
     expect(one.stdout).toMatch(new RegExp(`^queued 1 notification again \\(the notifier sends them now\\):\\n`));

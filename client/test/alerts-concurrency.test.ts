@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type postgres from 'postgres';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { OUTBOX_NOTIFY_CHANNEL } from '../../client/generated/enums.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -128,7 +129,7 @@ describe('outbox NOTIFY', () => {
   it('inserting notifications NOTIFYs the new ids as a JSON array (cut to fit 7000 bytes)', async () => {
     const listener = db.connect({ max: 1 });
     const payloads: string[] = [];
-    await listener.listen('sms_monitor_notifications', (p) => { payloads.push(p); });
+    await listener.listen(OUTBOX_NOTIFY_CHANNEL, (p) => { payloads.push(p); });
     await delivery('2030-05-03', 10, 100, 10);
     await db.sql`select * from sms_monitor._alert_evaluate('2030-05-03 10:30Z')`;
     const ids = (await db.sql<{ id: string }[]>`

@@ -3,6 +3,7 @@
 // waits still leaves acknowledged_at <= resolved_at.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { OUTBOX_NOTIFY_CHANNEL } from '../../client/generated/enums.ts';
 import { waitFor } from '../../test/client-helpers.ts';
 
 let db: TestDatabase;
@@ -22,7 +23,7 @@ describe('preview_sms_alerts', () => {
     await badHours();
     const listener = db.connect({ max: 1 });
     const seen: string[] = [];
-    await listener.listen('sms_monitor_notifications', (p) => { seen.push(`outbox ${p}`); });
+    await listener.listen(OUTBOX_NOTIFY_CHANNEL, (p) => { seen.push(`outbox ${p}`); });
     await listener.listen('issue10_marker', (p) => { seen.push(`marker ${p}`); });
 
     const preview = await db.sql<Array<{ action: string }>>`

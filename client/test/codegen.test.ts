@@ -1,9 +1,12 @@
 // The committed generated files must be exactly what `npm run codegen` produces from the current
 // schema (committed migrations + current.sql), so SQL and TypeScript cannot drift apart.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRIC_KINDS, METRIC_TYPES } from 'sms-monitor';
+import {
+  ALERT_ACTION_VALUES, ALERT_SEVERITY_VALUES, METRIC_KIND_VALUES, METRIC_KINDS, METRIC_TYPES,
+  NOTIFICATION_CHANNEL_VALUES, NOTIFICATION_EVENT_VALUES, NOTIFICATION_STATUS_VALUES, OUTBOX_NOTIFY_CHANNEL,
+} from 'sms-monitor';
 import { GENERATED_FILES, generate, normaliseDump } from '../../scripts/codegen.ts';
 import { repoRoot } from '../migrate.ts';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
@@ -48,6 +51,52 @@ describe('generated types are up to date (run `npm run codegen` when this fails)
       .sort((a, b) => (a.metric_type < b.metric_type ? -1 : 1))).toEqual(rows);
     expect(Object.entries(METRIC_KINDS).sort()).toEqual(
       rows.filter((r) => r.kind !== 'derived').map((r) => [r.metric_type, r.kind]));
+  });
+
+  it('the enumerated facts are the enum types of sms_monitor, and every CHECK on them reads the enum', async () => {
+    const enums = Object.fromEntries((await db.sql<Array<{ name: string; labels: string[] }>>`
+      select t.typname as name, array_agg(e.enumlabel::text order by e.enumsortorder) as labels
+        from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_enum e on e.enumtypid = t.oid
+       where n.nspname = 'sms_monitor' group by t.typname`).map((r) => [r.name, r.labels]));
+    expect(enums).toEqual({
+      notification_channel: ['slack', 'pagerduty', 'email', 'log'],
+      notification_status: ['pending', 'sent', 'failed', 'dead', 'superseded'],
+      notification_event: ['trigger', 'repeat', 'acknowledge', 'resolve'],
+      alert_severity: ['critical', 'warning', 'info'],
+      metric_kind: ['counter', 'sum', 'timing', 'derived'],
+      alert_action: ['no_data', 'ok', 'pending', 'fired', 'silenced', 'unsilenced', 'repeated', 'cooldown',
+        'acknowledged', 'recovering', 'resolved', 'disabled_resolved', 'skipped', 'error'],
+    });
+    expect([NOTIFICATION_CHANNEL_VALUES, NOTIFICATION_STATUS_VALUES, NOTIFICATION_EVENT_VALUES, ALERT_SEVERITY_VALUES,
+      METRIC_KIND_VALUES, ALERT_ACTION_VALUES]).toEqual([enums.notification_channel, enums.notification_status,
+      enums.notification_event, enums.alert_severity, enums.metric_kind, enums.alert_action]);
+    expect(OUTBOX_NOTIFY_CHANNEL).toBe('sms_monitor_notifications');
+    const checks = Object.fromEntries((await db.sql<Array<{ name: string; def: string }>>`
+      select c.conname as name, pg_get_constraintdef(c.oid) as def from pg_constraint c
+        join pg_namespace n on n.oid = c.connamespace
+       where n.nspname = 'sms_monitor' and c.contype = 'c'
+         and c.conname in ('sms_alert_notifications_channel_check', 'sms_alert_notifications_status_check',
+           'sms_alert_notifications_event_check', 'sms_alert_thresholds_severity_check', 'sms_alert_thresholds_channels_check',
+           'sms_alert_history_severity_check', 'sms_notifier_heartbeats_channels_check', 'metric_types_kind_check',
+           'sms_alert_rule_state_last_action_check')`).map((r) => [r.name, r.def]));
+    expect(Object.keys(checks)).toHaveLength(9);
+    for (const [name, def] of Object.entries(checks)) expect(def, name).toMatch(/enum_range\(NULL::sms_monitor\.\w+\)/);
+    const err = await db.sql`
+      insert into sms_monitor.sms_alert_rule_state (alert_type, last_action)
+      select alert_type, 'exploded' from sms_monitor.sms_alert_thresholds order by alert_type limit 1
+      on conflict (alert_type) do update set last_action = excluded.last_action`.catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: '23514', constraint_name: 'sms_alert_rule_state_last_action_check' });
+  });
+
+  it('no TypeScript outside client/generated/ lists a channel, outbox status or event, severity or NOTIFY channel by hand', () => {
+    const lists = [/'slack' \| 'pagerduty'/, /'pending' \| 'sent'/, /'trigger' \| 'repeat'/, /'critical' \| 'warning'/,
+      /\['slack', 'pagerduty'/, /'sms_monitor_notifications'/];
+    const sources = (dir: string): string[] => readdirSync(path.join(repoRoot, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? (['test', 'generated', 'node_modules'].includes(e.name) ? [] : sources(path.join(dir, e.name)))
+        : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
+    const offenders = ['client', 'notifier', 'cli', 'server'].flatMap(sources)
+      .filter((f) => lists.some((re) => re.test(readFileSync(path.join(repoRoot, f), 'utf8'))));
+    expect(offenders).toEqual([]);
   });
 
   it('sql/schema.sql: every table, view and index of sms_monitor, no run- or version-specific lines', async () => {

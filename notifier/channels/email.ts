@@ -45,7 +45,6 @@ export class EmailChannel implements Channel {
 
   async deliver(row: OutboxRow, ctx: DeliveryContext): Promise<Outcome> {
     const { subject, text } = emailMessage(row.payload);
-    const dedup = row.payload.dedup_key ?? `sms-monitor/${row.payload.alert_type}/${row.payload.alert_id}`;
     let timer: NodeJS.Timeout | undefined;
     const overall = new Promise<Outcome>((resolve) => {
       // nodemailer's per-stage timeouts (shorter) bound each step; this bounds the whole conversation.
@@ -61,7 +60,10 @@ export class EmailChannel implements Channel {
       to: this.config.to,
       subject,
       text,
-      headers: { 'X-SMS-Monitor-Dedup-Key': dedup, 'X-SMS-Monitor-Event': row.payload.event },
+      headers: {
+        ...(row.payload.dedup_key ? { 'X-SMS-Monitor-Dedup-Key': row.payload.dedup_key } : {}),
+        'X-SMS-Monitor-Event': row.payload.event,
+      },
     }).then((info): Outcome => ({ kind: 'sent', detail: info.response ?? '' }), (error: unknown) => classifySmtpError(error));
     try {
       return await Promise.race([send, overall, aborted]);

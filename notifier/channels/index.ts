@@ -33,6 +33,6 @@ export function buildChannels(config: NotifierConfig, logOut?: NodeJS.WritableSt
 }
 
 export { SlackChannel, slackMessage } from './slack.ts';
-export { PagerDutyChannel, pagerDutyEvent, dedupKey } from './pagerduty.ts';
+export { PagerDutyChannel, pagerDutyEvent } from './pagerduty.ts';
 export { EmailChannel, emailMessage } from './email.ts';
 export { LogChannel } from './log.ts';

@@ -1,5 +1,4 @@
 // The log channel: one JSON line per notification on stdout (operational logs go to stderr).
-import { dedupKey } from './pagerduty.ts';
 import { headline } from '../format.ts';
 import type { Channel, OutboxRow, Outcome } from '../types.ts';
 
@@ -17,7 +16,7 @@ export class LogChannel implements Channel {
       severity: p.severity,
       alert_type: p.alert_type,
       alert_id: p.alert_id,
-      dedup_key: dedupKey(p),
+      dedup_key: p.dedup_key ?? null,
       summary: headline(p),
       payload: p,
     });

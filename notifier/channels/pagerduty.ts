@@ -1,10 +1,10 @@
 // PagerDuty Events v2: trigger (and repeat) opens or updates the incident, acknowledge and resolve
 // close the loop, all with one stable dedup_key per incident.
-import { createHash } from 'node:crypto';
 import { conditionText, fmtNumber, headline } from '../format.ts';
 import { postJson } from '../http.ts';
 import type { Channel, DeliveryContext, NotificationPayload, OutboxRow, Outcome } from '../types.ts';
 import type { PagerDutyConfig } from '../config.ts';
+import type { AlertSeverity } from '../../client/generated/enums.ts';
 
 // Events API v2 limits: summary 1024 characters, dedup_key 255; the short fields (source, component,
 // group, class) are kept to 255 and every text in custom_details to 1024, so an event stays far
@@ -14,15 +14,7 @@ export const SUMMARY_MAX = 1024;
 export const FIELD_MAX = 255;
 export const DETAIL_MAX = 1024;
 
-/** The incident's key: the payload's dedup_key, else the contract's formula; at most 255 chars. */
-export function dedupKey(p: NotificationPayload): string {
-  const key = p.dedup_key || `sms-monitor/${p.alert_type}/${p.alert_id}`;
-  if (key.length <= DEDUP_KEY_MAX) return key;
-  // Too long (a very long alert_type): a digest keeps it stable and unique.
-  return `sms-monitor/${createHash('sha256').update(key).digest('hex')}`;
-}
-
-const SEVERITY: Record<string, 'critical' | 'error' | 'warning' | 'info'> = { critical: 'critical', warning: 'warning', info: 'info' };
+const SEVERITY: Record<AlertSeverity, 'critical' | 'error' | 'warning' | 'info'> = { critical: 'critical', warning: 'warning', info: 'info' };
 
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -45,8 +37,12 @@ export interface PagerDutyEvent {
   };
 }
 
-export function pagerDutyEvent(p: NotificationPayload, routingKey: string, source: string): PagerDutyEvent {
-  const dedup_key = dedupKey(p);
+/**
+ * The Events v2 body of a notification. The dedup_key is the incident's, as stored when it opened
+ * (sms_monitor._alert_dedup_key, at most 255 characters): the notifier never computes one.
+ */
+export function pagerDutyEvent(p: NotificationPayload & { dedup_key: string }, routingKey: string, source: string): PagerDutyEvent {
+  const dedup_key = p.dedup_key;
   if (p.event === 'acknowledge' || p.event === 'resolve') {
     return { routing_key: routingKey, event_action: p.event, dedup_key };
   }
@@ -94,7 +90,11 @@ export class PagerDutyChannel implements Channel {
   constructor(private readonly config: PagerDutyConfig, private readonly timeoutMs: number) {}
 
   async deliver(row: OutboxRow, ctx: DeliveryContext): Promise<Outcome> {
-    const event = pagerDutyEvent(row.payload, this.config.routingKey, this.config.source);
+    const p = row.payload;
+    if (!p.dedup_key) {
+      return { kind: 'failed', error: 'pagerduty: the notification has no dedup_key (_alert_enqueue sets the incident\'s; a row written by hand must carry one)' };
+    }
+    const event = pagerDutyEvent({ ...p, dedup_key: p.dedup_key }, this.config.routingKey, this.config.source);
     const r = await postJson('pagerduty', this.config.eventsUrl, event, { timeoutMs: this.timeoutMs, abort: ctx.abort });
     return r.outcome;
   }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, configSecrets, loadNotifierConfig, PAGERDUTY_DEFAULT_EVENTS_URL, scrub } from '../config.ts';
 import { EmailChannel, emailMessage } from '../channels/email.ts';
 import { LogChannel } from '../channels/log.ts';
-import { PagerDutyChannel, dedupKey } from '../channels/pagerduty.ts';
+import { PagerDutyChannel } from '../channels/pagerduty.ts';
 import { SlackChannel } from '../channels/slack.ts';
 import { backoffMs, parseRetryAfter } from '../http.ts';
 import type { DeliveryContext, NotificationEvent, NotificationPayload, OutboxRow } from '../types.ts';
@@ -251,19 +251,30 @@ describe('pagerduty channel', () => {
     expect(bodies[2]).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: `sms-monitor/delivery_rate_critical/${ALERT_ID}` });
   });
 
-  it('keeps summary <= 1024 and dedup_key <= 255, maps severity', async () => {
+  it('keeps summary <= 1024, sends the stored dedup_key as it is, maps severity', async () => {
     const c = new PagerDutyChannel({ routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl, source: 's' }, 2000);
     const longType = 'x'.repeat(300);
-    const p = payload('trigger', { alert_type: longType, dedup_key: null, message: 'm'.repeat(5000), severity: 'warning' });
+    // the key as sms_monitor._alert_dedup_key stores it for a 300-character rule: cut to 255
+    const storedKey = `sms-monitor/${longType}/${ALERT_ID}`.slice(0, 255);
+    const p = payload('trigger', { alert_type: longType, dedup_key: storedKey, message: 'm'.repeat(5000), severity: 'warning' });
     expect((await c.deliver(row(p, 'pagerduty'), ctx())).kind).toBe('sent');
     const body = pd.requests.at(-1)!.body;
     expect(body.payload.summary).toHaveLength(1024);
     expect(body.payload.severity).toBe('warning');
-    expect(body.dedup_key.length).toBeLessThanOrEqual(255);
-    expect(body.dedup_key).toBe(dedupKey(p)); // stable for every event of the incident
+    expect(body.dedup_key).toBe(storedKey); // the incident's key, for every event of it
     const info = payload('trigger', { severity: 'info' });
     await c.deliver(row(info, 'pagerduty'), ctx());
     expect(pd.requests.at(-1)!.body.payload.severity).toBe('info');
+  });
+
+  it('a notification without a dedup_key is a permanent failure, never a key of its own making', async () => {
+    const c = new PagerDutyChannel({ routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl, source: 's' }, 2000);
+    const before = pd.requests.length;
+    expect(await c.deliver(row(payload('trigger', { dedup_key: null }), 'pagerduty'), ctx())).toEqual({
+      kind: 'failed',
+      error: "pagerduty: the notification has no dedup_key (_alert_enqueue sets the incident's; a row written by hand must carry one)",
+    });
+    expect(pd.requests.length).toBe(before);
   });
 
   it('every field within the Events v2 limits: source, component, class <= 255, custom_details texts <= 1024', async () => {

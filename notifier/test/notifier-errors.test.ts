@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNotifierConfig } from '../config.ts';
 import { createLogger, isConnectionError, Notifier, problemHint } from '../daemon.ts';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
+import { OUTBOX_NOTIFY_CHANNEL } from '../../client/generated/enums.ts';
 import { fakePagerDuty } from '../../test/fakes/http-provider.ts';
 import { enqueue, insertIncident, ROUTING_KEY, rowStates, waitUntil } from '../../test/fakes/outbox.ts';
 
@@ -130,7 +131,7 @@ describe('release_sms_notifications', () => {
     expect(claimed.map((r) => r.id)).toEqual(ids);
     const listener = db.connect({ max: 1 });
     const payloads: string[] = [];
-    await listener.listen('sms_monitor_notifications', (p) => { payloads.push(p); });
+    await listener.listen(OUTBOX_NOTIFY_CHANNEL, (p) => { payloads.push(p); });
     const [r] = await db.sql<Array<{ n: number }>>`select sms_monitor.release_sms_notifications('leaving') as n`;
     expect(r!.n).toBe(2);
     await waitUntil('the NOTIFY of the release', () => payloads.length >= 1);

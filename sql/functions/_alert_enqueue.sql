@@ -51,8 +51,8 @@ begin
            'resolved_by', h.resolved_by,
            'acknowledged_at', h.acknowledged_at,
            'acknowledged_by', h.acknowledged_by,
-           -- fixed when the incident opened (issue 10): a renamed rule keeps its incidents' keys
-           'dedup_key', coalesce(h.dedup_key, left('sms-monitor/' || h.alert_type || '/' || h.id::text, 255)))
+           -- fixed when the incident opened (_alert_history_dedup_key): a renamed rule keeps its incidents' keys
+           'dedup_key', h.dedup_key)
     from sms_monitor.sms_alert_history h
     join sms_monitor.sms_alert_thresholds t on t.alert_type = h.alert_type
     join sms_monitor.sms_alert_metrics m on m.metric = h.metric

@@ -70,23 +70,23 @@ begin
     raise exception 'cooldown_minutes: must be between 1 and 10080 (got %)', coalesce(new.cooldown_minutes::text, 'NULL')
       using errcode = '22023';
   end if;
-  if new.severity is null or new.severity not in ('critical', 'warning', 'info') then
-    raise exception 'severity: unknown severity % (allowed: critical, warning, info)',
-      coalesce(quote_literal(new.severity), 'NULL') using errcode = '22023';
+  if new.severity is null or new.severity <> all (enum_range(null::sms_monitor.alert_severity)::text[]) then
+    raise exception 'severity: unknown severity % (allowed: %)', coalesce(quote_literal(new.severity), 'NULL'),
+      array_to_string(enum_range(null::sms_monitor.alert_severity), ', ') using errcode = '22023';
   end if;
   if new.notification_channels is not null and array_ndims(new.notification_channels) > 1 then
     raise exception 'notification_channels: must be a flat list such as {slack,log} (got % dimensions)',
       array_ndims(new.notification_channels) using errcode = '22023';
   end if;
   if new.notification_channels is null or cardinality(new.notification_channels) = 0 then
-    raise exception 'notification_channels: needs at least one of slack, pagerduty, email, log'
-      using errcode = '22023';
+    raise exception 'notification_channels: needs at least one of %',
+      array_to_string(enum_range(null::sms_monitor.notification_channel), ', ') using errcode = '22023';
   end if;
   select c into v_bad from unnest(new.notification_channels) c
-   where c is null or c not in ('slack', 'pagerduty', 'email', 'log') limit 1;
+   where c is null or c <> all (enum_range(null::sms_monitor.notification_channel)::text[]) limit 1;
   if found then
-    raise exception 'notification_channels: unknown channel % (allowed: slack, pagerduty, email, log)',
-      coalesce(quote_literal(v_bad), 'NULL') using errcode = '22023';
+    raise exception 'notification_channels: unknown channel % (allowed: %)', coalesce(quote_literal(v_bad), 'NULL'),
+      array_to_string(enum_range(null::sms_monitor.notification_channel), ', ') using errcode = '22023';
   end if;
   if cardinality(new.notification_channels) <> (select count(distinct c) from unnest(new.notification_channels) c) then
     raise exception 'notification_channels: lists a channel twice (%)', array_to_string(new.notification_channels, ', ')

@@ -1,5 +1,5 @@
 -- Statement-level AFTER INSERT trigger on sms_alert_notifications: one NOTIFY per statement on
--- channel sms_monitor_notifications whose payload is a JSON array of the new ids (ascending). A
+-- channel _notify_channel() (sms_monitor_notifications) whose payload is a JSON array of the new ids (ascending). A
 -- NOTIFY payload must stay under 8000 bytes, so the array is cut to the first ids that fit in
 -- 7000 bytes; the notifier treats NOTIFY only as a hint and drains the table anyway.
 create or replace function sms_monitor._notify_sms_notifications()
@@ -20,7 +20,7 @@ begin
     ) x
    where x.running <= 6998;
   if v_ids <> '[]' then
-    perform pg_notify('sms_monitor_notifications', v_ids);
+    perform pg_notify(sms_monitor._notify_channel(), v_ids);
   end if;
   return null;
 end;

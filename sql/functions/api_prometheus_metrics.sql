@@ -68,8 +68,8 @@ begin
     select format('sms_monitor_outbox_notifications{channel="%s",status="%s"} %s', c.channel, s.status,
                   (select count(*) from sms_monitor.sms_alert_notifications n
                     where n.channel = c.channel and n.status = s.status))
-      from unnest(array['email', 'log', 'pagerduty', 'slack']) c(channel)
-     cross join unnest(array['dead', 'failed', 'pending', 'sent', 'superseded']) s(status)
+      from unnest(enum_range(null::sms_monitor.notification_channel)::text[]) c(channel)
+     cross join unnest(enum_range(null::sms_monitor.notification_status)::text[]) s(status)
      order by c.channel, s.status
   loop
     v_out := v_out || v_line;

@@ -36,8 +36,9 @@ begin
       using errcode = '22023';
   end if;
   if p_channels is not null and (cardinality(p_channels) > 4
-      or not p_channels <@ array['slack', 'pagerduty', 'email', 'log']) then
-    raise exception 'channels: must list only slack, pagerduty, email or log (got %)', p_channels::text
+      or not p_channels <@ enum_range(null::sms_monitor.notification_channel)::text[]) then
+    raise exception 'channels: must list only % (got %)',
+      array_to_string(enum_range(null::sms_monitor.notification_channel), ', '), p_channels::text
       using errcode = '22023';
   end if;
 

@@ -26,7 +26,7 @@ begin
   -- Other notifiers pick the rows up at once (same payload shape as the insert trigger's NOTIFY,
   -- cut to the ids that fit in 7000 bytes; the table stays the truth).
   if v_ids is not null then
-    perform pg_notify('sms_monitor_notifications', (
+    perform pg_notify(sms_monitor._notify_channel(), (
       select '[' || string_agg(x.id::text, ',' order by x.id) || ']'
         from (select u.id, sum(length(u.id::text) + 1) over (order by u.id) as running
                 from unnest(v_ids) u(id)) x

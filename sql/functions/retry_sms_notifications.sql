@@ -88,7 +88,7 @@ begin
     from (select i.id, sum(length(i.id::text) + 1) over (order by i.id) as running
             from unnest(v_ids) as i(id)) x
    where x.running <= 6998;
-  perform pg_notify('sms_monitor_notifications', v_payload);
+  perform pg_notify(sms_monitor._notify_channel(), v_payload);
 
   return query
   select n.* from sms_monitor.sms_alert_notifications n where n.id = any (v_ids) order by n.id;

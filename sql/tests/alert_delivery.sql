@@ -27,7 +27,7 @@ select is(sms_monitor.next_sms_notification_due(array['slack', 'log']), now() + 
   'next due for slack/log: when the slack leases end (the pagerduty row is not its business)');
 select is(sms_monitor.next_sms_notification_due(array['pagerduty']), now(), 'next due for pagerduty: now');
 select throws_ok($$select * from sms_monitor.claim_sms_notifications('w', 1, 30, array['sms'])$$, '22023',
-  'channels: must list only slack, pagerduty, email or log (got {sms})', 'an unknown channel: 22023');
+  'channels: must list only slack, pagerduty, email, log (got {sms})', 'an unknown channel: 22023');
 
 -- leases renewed while in flight
 select is(sms_monitor.renew_sms_notification_leases('w1', array[(select id from ids where n = 's1'),
@@ -72,7 +72,7 @@ select is((select array_agg(alert_type) from sms_monitor.sms_alert_status where 
 select sms_monitor.sms_notifier_heartbeat('w2', null);
 select is((select array_agg(worker) from sms_monitor.sms_notifier_heartbeats), array['w1'], 'NULL channels signs off');
 select throws_ok($$select sms_monitor.sms_notifier_heartbeat('w3', array['fax'])$$, '22023',
-  'channels: must list only slack, pagerduty, email or log (got {fax})', 'heartbeat: bad channel 22023');
+  'channels: must list only slack, pagerduty, email, log (got {fax})', 'heartbeat: bad channel 22023');
 
 -- an incident that resolves before its trigger reached a channel
 insert into sms_monitor.sms_alert_history (id, alert_type, severity, metric, comparison, metric_value,

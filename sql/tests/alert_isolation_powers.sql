@@ -4,7 +4,7 @@
 -- window ending now sees the same rates whatever the wall clock's minute.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(56);
+select plan(58);
 -- No pg_cron job runs in this database (npm test keeps sql/tests/ out of cron.database_name); the
 -- rule locks and the cleared rule state still make the file safe on a server whose scheduler
 -- evaluates in the same database (a run would wait for our rollback instead of racing us).
@@ -126,6 +126,12 @@ create temp table iso2 as select * from sms_monitor.check_sms_alerts(now() + int
 select is((select action || ' | ' || detail from iso2 where alert_type = 'broken_rule'),
   'error | 22003: window stats of 120 minutes fail', 'a failing value computation is that rule''s error alone');
 select is((select action from iso2 where alert_type = 'delivery_rate_critical'), 'cooldown', 'the 60-minute rules still evaluate');
+select alike((select detail from iso2 where alert_type = 'delivery_rate_critical'),
+  '% (computed alone: the shared computation failed with 22003: window stats of 120 minutes fail)',
+  'the shared computation''s failure is not swallowed: every rule''s detail says it was computed alone, and why');
+select is((select last_action || ' | ' || last_error from sms_monitor.sms_alert_status where alert_type = 'delivery_rate_critical'),
+  'cooldown | computed alone: the shared computation failed with 22003: window stats of 120 minutes fail',
+  'and sms_alert_status.last_error keeps it');
 drop function sms_monitor._alert_window_stats(timestamptz, integer);
 alter function sms_monitor._alert_window_stats_real(timestamptz, integer) rename to _alert_window_stats;
 create temp table iso3 as select * from sms_monitor.check_sms_alerts(now() + interval '3 minutes');
