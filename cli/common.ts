@@ -8,7 +8,9 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SmsMonitor } from '../client/client.ts';
 import { resolveDatabaseUrl } from '../client/config.ts';
-import { SmsMonitorError, SmsMonitorValidationError, toSmsMonitorError } from '../client/errors.ts';
+import { parseDuration as parseDurationMs } from '../client/duration.ts';
+import { isUuid } from '../client/validate.ts';
+import { classifyError, SmsMonitorError, toSmsMonitorError } from '../client/errors.ts';
 
 /** A mistake in what the operator typed: exit code 2. */
 export class UsageError extends Error {}
@@ -44,23 +46,14 @@ function report(name: string, error: unknown): number {
   const e: SmsMonitorError = error instanceof SmsMonitorError ? error
     : (error as { name?: string }).name === 'PostgresError' || (error as { code?: unknown }).code !== undefined
       ? toSmsMonitorError(error) : new SmsMonitorError((error as Error).message ?? String(error), 'ERROR');
-  const state = /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : '';
-  if (schemaMissing(e)) {
+  const { kind, sqlstate } = classifyError(e);
+  if (kind === 'schema') {
     console.error(`sms-monitor ${name}: this database has no sms-monitor schema, or an older one (${e.message}): `
       + 'run `sms-monitor migrate` first');
     return 1;
   }
-  console.error(`sms-monitor ${name}: ${e.message}${state}`);
-  return e instanceof SmsMonitorValidationError || e.code === '22023' ? 2 : 1;
-}
-
-/**
- * The schema is absent (3F000 schema "sms_monitor" does not exist) or older than this CLI (42883
- * no such function, 42P01 no such table, 42703 no such column in sms_monitor): migrate fixes both.
- */
-export function schemaMissing(e: { code?: string; message?: string }): boolean {
-  if (e.code === '3F000') return /sms_monitor/.test(e.message ?? '');
-  return ['42883', '42P01', '42703'].includes(e.code ?? '') && /sms_monitor/.test(e.message ?? '');
+  console.error(`sms-monitor ${name}: ${e.message}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''}`);
+  return sqlstate === '22023' ? 2 : 1;
 }
 
 export function printJson(value: unknown): void {
@@ -85,14 +78,10 @@ export function cell(v: unknown): string {
   return String(v);
 }
 
-/** "2h", "90m", "1h30m", "1d", "45s" -> milliseconds. */
+/** A duration longer than zero ("2h", "90m", "1h30m", "1d", "45s"; client/duration.ts) -> milliseconds. */
 export function parseDuration(text: string): number {
-  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
-  if (!m || text.trim() === '') {
-    throw new InvalidArgumentError(`"${text}" is not a duration (e.g. 30m, 2h, 1h30m, 1d)`);
-  }
-  const [, d = '0', h = '0', mi = '0', s = '0'] = m;
-  const ms = ((Number(d) * 24 + Number(h)) * 60 + Number(mi)) * 60_000 + Number(s) * 1000;
+  const ms = parseDurationMs(text);
+  if (ms === null) throw new InvalidArgumentError(`"${text}" is not a duration (e.g. 30m, 2h, 1h30m, 1d)`);
   if (ms <= 0) throw new InvalidArgumentError(`"${text}" must be longer than zero`);
   return ms;
 }
@@ -102,10 +91,8 @@ export function parsePositiveInt(text: string): number {
   return Number(text);
 }
 
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function parseUuid(text: string): string {
-  if (!UUID_RE.test(text)) throw new InvalidArgumentError(`"${text}" is not an alert id (a UUID)`);
+  if (!isUuid(text)) throw new InvalidArgumentError(`"${text}" is not an alert id (a UUID)`);
   return text;
 }
 

@@ -4,6 +4,10 @@ import { SmsMonitorValidationError } from './errors.ts';
 import { METRIC_KINDS, type MetricType } from './types.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Whether a text is a UUID (8-4-4-4-12 hex digits, any case): the one check of the client, CLI and server. */
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** A time as text must say its offset (Z or ±hh:mm / ±hhmm / ±hh): an offset-less string would be read in this process's zone. */
 const ISO_TIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)$/;

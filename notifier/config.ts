@@ -2,7 +2,7 @@
 // < command-line flags. A bad value is a clear error naming the variable or flag; secret values
 // (webhook URL, routing key, SMTP URL) are never echoed back in those errors.
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../client/duration.ts';
 
 export interface SlackConfig {
   webhookUrl: string;

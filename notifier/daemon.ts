@@ -9,10 +9,11 @@ import pino from 'pino';
 import postgres from 'postgres';
 import { buildChannels, notConfigured } from './channels/index.ts';
 import { configSecrets, scrub, type NotifierConfig } from './config.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../client/duration.ts';
 import { backoffMs, sleep } from './http.ts';
 import type { SmsMonitorFunctions } from '../client/generated/functions.ts';
 import { OUTBOX_NOTIFY_CHANNEL } from '../client/generated/enums.ts';
+import { classifyError } from '../client/errors.ts';
 import type { Channel, ChannelName, DeliveryContext, OutboxRow, Outcome } from './types.ts';
 
 // Compile-time guard against drift between this daemon and the SQL contract: the functions it
@@ -589,38 +590,28 @@ export class Notifier {
 
 /**
  * True only for errors that mean "the database is unreachable right now" (reconnect with backoff):
- * postgres.js connection errors (CONNECTION_CLOSED/ENDED/DESTROYED, CONNECT_TIMEOUT), socket errors
- * (ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...) and SQLSTATE classes 08 (connection exception), 57
- * (operator intervention, e.g. admin shutdown) and 53 (insufficient resources, e.g. too many
- * connections). Anything else (a missing function, a permission, a bug) is not an outage.
+ * the kind 'connection' of the shared classifier (client/errors.ts). Anything else (a missing
+ * function, a permission, a bug) is not an outage.
  */
 export function isConnectionError(error: unknown): boolean {
-  const code = errorCode(error);
-  if (error instanceof postgres.PostgresError) return ['08', '57', '53'].includes(code.slice(0, 2));
-  return /^CONNECTION_/.test(code) || code === 'CONNECT_TIMEOUT' || /^ECONN/.test(code)
-    || ['ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(code);
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
+  return classifyError(error).kind === 'connection';
 }
 
 /** The SQLSTATE of a server error, else undefined. */
 export function sqlState(error: unknown): string | undefined {
-  return error instanceof postgres.PostgresError ? errorCode(error) : undefined;
+  return classifyError(error).sqlstate;
 }
 
 /** What an operator should check for an error that is not an outage. */
 export function problemHint(error: unknown): string {
-  const state = sqlState(error);
-  if (state === undefined) return 'unexpected error in the notifier (not a database outage); please report it with this log line';
-  if (state === '42501') return `permission denied (SQLSTATE 42501): grant sms_monitor_notifier to the notifier's login role`;
-  if (['42883', '42P01', '42703', '3F000'].includes(state)) {
-    return `SQLSTATE ${state}: the sms_monitor schema is missing or older than this notifier; run \`sms-monitor migrate\``;
+  const { kind, sqlstate } = classifyError(error);
+  if (sqlstate === undefined) return 'unexpected error in the notifier (not a database outage); please report it with this log line';
+  if (kind === 'permission') return `permission denied (SQLSTATE ${sqlstate}): grant sms_monitor_notifier to the notifier's login role`;
+  if (kind === 'schema') {
+    return `SQLSTATE ${sqlstate}: the sms_monitor schema is missing or older than this notifier; run \`sms-monitor migrate\``;
   }
-  if (state.startsWith('28') || state === '3D000') return `SQLSTATE ${state}: check DATABASE_URL (role, password, database name)`;
-  return `SQLSTATE ${state}: the database refused the request (not an outage); check the message`;
+  if (kind === 'login') return `SQLSTATE ${sqlstate}: check DATABASE_URL (role, password, database name)`;
+  return `SQLSTATE ${sqlstate}: the database refused the request (not an outage); check the message`;
 }
 
 /** Runs until SIGTERM or SIGINT, then stops cleanly; resolves when stopped (exit code 0). */

@@ -1,11 +1,14 @@
 // One error envelope for every failure, with the HTTP status derived from the SQLSTATE the
-// database raised (the database decides; the server only translates):
+// database raised (the database decides; the server only translates the kind that client/errors.ts
+// classifyError gives it):
 //   22023 and the rest of class 22 (bad input: a date that does not exist, a malformed uuid) -> 400
 //   no, malformed, unsigned, expired or wrongly signed token                               -> 401
 //   42501 (the role may not do this, e.g. a self token reading another user)              -> 403
 //   P0002 (unknown id)                                                                      -> 404
 //   anything else                                                                           -> 500, with a request id;
 //                                                                                              the detail goes only to the log
+import { classifyError } from '../client/errors.ts';
+
 export interface ErrorBody {
   success: false;
   error: { status: number; code: string; message: string; request_id: string };
@@ -23,11 +26,11 @@ export function classify(error: unknown): { status: number; code: string; messag
   const e = (error ?? {}) as { code?: unknown; message?: unknown; name?: unknown; validation?: unknown; statusCode?: unknown };
   const message = typeof e.message === 'string' ? e.message : String(error);
   const code = typeof e.code === 'string' ? e.code : '';
-  if (e.name === 'PostgresError' && /^[0-9A-Z]{5}$/.test(code)) {
-    if (code === '42501') return { status: 403, code, message, internal: false };
-    if (code === 'P0002') return { status: 404, code, message, internal: false };
-    if (code.startsWith('22')) return { status: 400, code, message, internal: false };
-    return { status: 500, code: 'internal', message: 'internal error', internal: true };
+  if (e.name === 'PostgresError') {
+    const { kind, sqlstate } = classifyError(error);
+    const status = kind === 'permission' ? 403 : kind === 'not_found' ? 404 : kind === 'invalid' ? 400 : 0;
+    if (sqlstate && status) return { status, code: sqlstate, message, internal: false };
+    if (sqlstate) return { status: 500, code: 'internal', message: 'internal error', internal: true };
   }
   // Fastify's own client errors: schema validation, a body that is not JSON, too large, ...
   const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
