@@ -10,8 +10,8 @@ import { cell, parseDuration, parsePositiveInt, printJson, printTable, withClien
 interface AddOptions { for: number; reason: string; json?: boolean }
 
 export function registerSilence(program: Command): void {
-  // `add` is the default subcommand: `silence <alert_type|all> --for ... --reason ...` (the form
-  // documented since issue 4) runs it, while `silence list` and `silence lift <id>` are their own.
+  // `add` is the default subcommand: `silence <alert_type|all> --for ... --reason ...` (the short
+  // form the docs show) runs it, while `silence list` and `silence lift <id>` are their own.
   const cmd = program
     .command('silence')
     .description('silence one rule (or all) for a while; incidents are still recorded, announced when it ends if still open')

@@ -1,4 +1,4 @@
-// Dashboards: the jsonb bodies of the original's endpoints (the api_* functions), typed.
+// Dashboards: the jsonb bodies of the api_* functions (the HTTP API's endpoints), typed.
 import { SmsMonitorValidationError } from './errors.ts';
 import { SmsMonitorRecorder } from './recording.ts';
 import type {

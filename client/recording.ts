@@ -1,4 +1,4 @@
-// Recording: the record* methods of the original service, written at once or through the
+// Recording: one record* method per SMS pipeline event, written at once or through the
 // in-memory buffer (buffer.ts). Bad arguments give a rejected promise, never a synchronous throw.
 import { MetricBuffer } from './buffer.ts';
 import { SmsMonitorError, toSmsMonitorError } from './errors.ts';
@@ -38,7 +38,7 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
     return { writeErrors: this.counters.writeErrors, writes: this.counters.writes + (buffer?.flushed ?? 0), buffer };
   }
 
-  // ---- recording (mirrors the original service) ---------------------------------------------
+  // ---- recording: one method per pipeline event ---------------------------------------------
 
   // Each method validates inside write(): bad arguments (and a closed client) give a rejected
   // promise, never a synchronous throw into the caller's SMS code (see write()).

@@ -1,4 +1,4 @@
-// Operator commands added in issue 9, as child processes against a fresh database: silence list |
+// Operator commands, as child processes against a fresh database: silence list |
 // lift, alerts show, a second alerts ack, the notification state in status and alerts list,
 // notifications list | retry (with the NOTIFY that wakes the notifier).
 import { execFile } from 'node:child_process';

@@ -1,4 +1,4 @@
-// issue 10, behaviours that need more than one session: preview_sms_alerts sends no NOTIFY (a real
+// Alert powers: behaviours that need more than one session: preview_sms_alerts sends no NOTIFY (a real
 // LISTEN connection), and an acknowledge that commits while a resolve from an older transaction
 // waits still leaves acknowledged_at <= resolved_at.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +62,7 @@ describe('acknowledge and resolve at once', () => {
       return { t0, row: row! };
     });
     expect(result.row.acknowledged_at.getTime()).toBeGreaterThan(result.t0.getTime());
-    // before issue 10: resolved_at = t0 < acknowledged_at
+    // resolved_at never precedes acknowledged_at (a resolve stamped t0 before a later ack)
     expect(result.row.resolved_at.getTime()).toBeGreaterThanOrEqual(result.row.acknowledged_at.getTime());
     const [stored] = await db.sql<Array<{ ok: boolean }>>`
       select acknowledged_at <= resolved_at as ok from sms_monitor.sms_alert_history where id = ${open!.id}::uuid`;

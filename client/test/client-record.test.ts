@@ -24,7 +24,7 @@ async function rows(u: string | null): Promise<Row[]> {
     from sms_monitor.sms_metrics where user_id is not distinct from ${u}::uuid order by metric_type`;
 }
 
-describe('record methods write what the original service wrote', () => {
+describe('record methods write one event each, as documented', () => {
   let m: SmsMonitor;
   beforeAll(() => { m = createSmsMonitor(db.url, { strict: true }); });
   afterAll(async () => { await m.close(); });
@@ -106,7 +106,7 @@ describe('bad arguments fail fast, before any round trip', () => {
     ['huge value', () => m.recordSmsCost(user(1), 1e15), 'usd: 1000000000000000 is more than the 1000000000000 one value may add'],
     ['bad time', () => m.record('sent_count', { at: 'yesterday' }),
       'at: must be an ISO 8601 time with a UTC offset, e.g. 2026-03-29T01:30:00Z (got "yesterday")'],
-    // read in this process's zone it would land hours off on another service: refused (issue 10)
+    // read in this process's zone it would land hours off on another service: refused
     ['time without an offset', () => m.record('sent_count', { at: '2026-03-29T01:30:00' }),
       'at: must be an ISO 8601 time with a UTC offset, e.g. 2026-03-29T01:30:00Z (got "2026-03-29T01:30:00")'],
     ['impossible date with an offset', () => m.record('sent_count', { at: '2026-02-30T25:00:00Z' }),
@@ -130,7 +130,7 @@ describe('bad arguments fail fast, before any round trip', () => {
     const lax = createSmsMonitor('postgres://nobody:x@127.0.0.1:1/none', {
       onError: (e, ctx) => seen.push([ctx.operation, e.message]),
     });
-    // The original's pattern: the caller's .catch() sees the typed error.
+    // A fire-and-forget caller's .catch() sees the typed error.
     const caught = await lax.recordSent('not-a-uuid', 'm').catch((e: unknown) => e);
     expect(caught).toMatchObject({ code: '22023', field: 'userId' });
     // Fire and forget: no throw into the caller and no unhandledRejection (vitest fails the run on one).

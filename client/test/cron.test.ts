@@ -1,4 +1,4 @@
-// The pg_cron jobs really run (the original's scheduler "ran hourly" only on paper): wait for
+// The pg_cron jobs really run (not only on paper): wait for
 // pg_cron to run sms-monitor-check-alerts in the cluster's cron database and assert it succeeded.
 // pg_cron 1.4 schedules by the minute, so this waits up to ~70 s for the next minute boundary;
 // it waits on the observable run record, not on a fixed sleep.

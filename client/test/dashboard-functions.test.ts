@@ -1,4 +1,4 @@
-// The client's methods for the dashboard's functions (issue 8): topUsers, health, alertDetail,
+// The client's methods for the dashboard's functions: topUsers, health, alertDetail,
 // alertRules, typed, against a real database with a fixed `now`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmsMonitor, SmsMonitorNotFoundError, SmsMonitorValidationError, type SmsMonitor } from 'sms-monitor';

@@ -1,4 +1,4 @@
-// The fault suite (issue 11): provider 429 storms and 5xx outages, kill -9 of the notifier
+// The fault suite: provider 429 storms and 5xx outages, kill -9 of the notifier
 // mid-request, connection cuts between the notifier and the database, and an immediate PostgreSQL
 // restart. For each: notifications due, delivered, duplicated (at most one per crash, absorbed by
 // PagerDuty's dedup_key) and lost (zero), printed and asserted. A crash can duplicate only what the

@@ -1,4 +1,4 @@
-// Short leases, renewed while a request is in flight (issue 11): a slow provider is never taken over
+// Short leases, renewed while a request is in flight: a slow provider is never taken over
 // by a second notifier (no duplicate), and after kill -9 of a notifier mid-request another one
 // delivers its row within 15 s (the default 10 s lease; it used to be 60 s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Provider storms and outages (issue 11): a 429 storm (Retry-After: 1) far longer than max_attempts
+// Provider storms and outages: a 429 storm (Retry-After: 1) far longer than max_attempts
 // used to allow, then 200: every notification delivered exactly once, in order per incident; an
 // outage with a long backoff: once the provider answers again, one probe's success wakes the rest.
 // Storms are counted in requests (FakeProvider.storm), never in time, so the outcome does not

@@ -1,5 +1,5 @@
 -- Queues one outbox row per channel for an event of an incident, with the payload the notifier
--- renders (OUTBOX-CONTRACT.md). The message depends on the event; metric_value is the latest
+-- renders (notifier/types.ts NotificationPayload). The message depends on the event; metric_value is the latest
 -- evaluated value (the value at resolution for a resolve), trigger_value the value it fired with;
 -- value_text / trigger_value_text are the same with the metric's unit ("93.02 %"). A resolve of an
 -- incident whose trigger never reached a channel supersedes what waits there
