@@ -2,6 +2,7 @@
 // and its payload, which sql/functions/_alert_enqueue.sql builds. The channel, event and severity
 // unions are generated from the schema's enum types (client/generated/enums.ts).
 import type { AlertSeverity, NotificationChannel, NotificationEvent } from '../client/generated/enums.ts';
+import type { RetryAfterHold } from './hold.ts';
 
 export type { NotificationEvent };
 export type ChannelName = NotificationChannel;
@@ -76,6 +77,8 @@ export interface DeliveryContext {
 
 export interface Channel {
   readonly name: ChannelName;
+  /** The provider's Retry-After for this channel: the drain defers its rows while it runs. */
+  readonly hold: RetryAfterHold;
   /** Delivers one notification. Never throws: every problem becomes an Outcome. */
   deliver(row: OutboxRow, ctx: DeliveryContext): Promise<Outcome>;
   close?(): Promise<void>;

@@ -8,6 +8,7 @@ import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { eventLabel, eventTime, facts, headline, unreachedText } from '../format.ts';
 import type { Channel, DeliveryContext, NotificationPayload, OutboxRow, Outcome } from '../types.ts';
 import type { EmailConfig } from '../config.ts';
+import { RetryAfterHold } from '../hold.ts';
 
 export function emailMessage(p: NotificationPayload): { subject: string; text: string } {
   const subject = `[sms-monitor] ${headline(p)}`.slice(0, 250);
@@ -27,6 +28,7 @@ export function emailMessage(p: NotificationPayload): { subject: string; text: s
 
 export class EmailChannel implements Channel {
   readonly name = 'email' as const;
+  readonly hold = new RetryAfterHold();
   private readonly transport: nodemailer.Transporter<SMTPTransport.SentMessageInfo>;
   constructor(private readonly config: EmailConfig, private readonly timeoutMs: number) {
     const stageMs = Math.max(1, Math.floor(timeoutMs * 0.4));

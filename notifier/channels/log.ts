@@ -1,9 +1,11 @@
 // The log channel: one JSON line per notification on stdout (operational logs go to stderr).
 import { headline } from '../format.ts';
 import type { Channel, OutboxRow, Outcome } from '../types.ts';
+import { RetryAfterHold } from '../hold.ts';
 
 export class LogChannel implements Channel {
   readonly name = 'log' as const;
+  readonly hold = new RetryAfterHold();
   constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
 
   async deliver(row: OutboxRow): Promise<Outcome> {

@@ -5,6 +5,7 @@ import { postJson } from '../http.ts';
 import type { Channel, DeliveryContext, NotificationPayload, OutboxRow, Outcome } from '../types.ts';
 import type { PagerDutyConfig } from '../config.ts';
 import type { AlertSeverity } from '../../client/generated/enums.ts';
+import { RetryAfterHold } from '../hold.ts';
 
 // Events API v2 limits: summary 1024 characters, dedup_key 255; the short fields (source, component,
 // group, class) are kept to 255 and every text in custom_details to 1024, so an event stays far
@@ -87,6 +88,7 @@ export function pagerDutyEvent(p: NotificationPayload & { dedup_key: string }, r
 
 export class PagerDutyChannel implements Channel {
   readonly name = 'pagerduty' as const;
+  readonly hold = new RetryAfterHold();
   constructor(private readonly config: PagerDutyConfig, private readonly timeoutMs: number) {}
 
   async deliver(row: OutboxRow, ctx: DeliveryContext): Promise<Outcome> {

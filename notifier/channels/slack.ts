@@ -4,6 +4,7 @@ import { facts, headline, conditionText, eventTime, recoveryText, unreachedText 
 import { postJson, sleep } from '../http.ts';
 import type { Channel, DeliveryContext, NotificationPayload, OutboxRow, Outcome } from '../types.ts';
 import type { SlackConfig } from '../config.ts';
+import { RetryAfterHold } from '../hold.ts';
 
 const ICON = { trigger: ':rotating_light:', repeat: ':repeat:', acknowledge: ':eyes:', resolve: ':white_check_mark:' } as const;
 
@@ -56,11 +57,10 @@ export function slackMessage(p: NotificationPayload): SlackMessage {
   return { text: text.slice(0, 3000), blocks };
 }
 
-/** Spaces messages to one webhook; a 429 moves the next slot to when Slack says. */
+/** Spaces messages to one webhook; a 429 moves the next slot to when Slack says and holds the channel. */
 export class Pacer {
   private next = 0;
-  private heldUntil = 0;
-  constructor(private readonly intervalMs: number) {}
+  constructor(private readonly intervalMs: number, private readonly hold = new RetryAfterHold()) {}
   /** Milliseconds until a message may go now, without reserving. */
   peek(now = Date.now()): number {
     return Math.max(0, this.next - now);
@@ -73,19 +73,21 @@ export class Pacer {
   }
   pushBack(untilEpochMs: number): void {
     this.next = Math.max(this.next, untilEpochMs);
-    this.heldUntil = Math.max(this.heldUntil, untilEpochMs);
+    this.hold.extend(untilEpochMs);
   }
   /** True while a 429's Retry-After holds the webhook back (slots reserved before it are void). */
   held(now = Date.now()): boolean {
-    return now < this.heldUntil;
+    return this.hold.active(now);
   }
 }
 
 export class SlackChannel implements Channel {
   readonly name = 'slack' as const;
+  /** The webhook's Retry-After hold, shared with the drain (notifier/hold.ts). */
+  readonly hold = new RetryAfterHold();
   private readonly pacer: Pacer;
   constructor(private readonly config: SlackConfig, private readonly timeoutMs: number) {
-    this.pacer = new Pacer(config.minIntervalMs);
+    this.pacer = new Pacer(config.minIntervalMs, this.hold);
   }
 
   async deliver(row: OutboxRow, ctx: DeliveryContext): Promise<Outcome> {
