@@ -1,6 +1,6 @@
 // Alert operations (the admin role): resolve, acknowledge, silence, evaluate, and the rules.
 import { SmsMonitorNotFoundError, SmsMonitorValidationError, toSmsMonitorError } from './errors.ts';
-import { SmsMonitorDashboards } from './dashboards.ts';
+import type { SmsMonitorConnection } from './core.ts';
 import {
   NOTIFICATION_STATUS_FILTERS, THRESHOLD_COLUMNS, THRESHOLD_KEYS, type AcknowledgeResult, type AlertDetail, type AlertRow, type CheckResult,
   type NotificationRow, type NotificationsQuery, type SilenceRow, type ThresholdChanges, type ThresholdRow,
@@ -8,17 +8,20 @@ import {
 import { withNumbers } from './numbers.ts';
 import { int, text, uuid } from './validate.ts';
 
-export class SmsMonitorAlerts extends SmsMonitorDashboards {
+/** monitor.alerts: incidents, notifications, silences, evaluation and the rules (the admin role). */
+export class SmsMonitorAlerts {
+  constructor(private readonly conn: SmsMonitorConnection) {}
+
   /** resolve_sms_alert: the incident row after resolving (unchanged if it was resolved). */
   resolve(alertId: string, resolvedBy?: string): Promise<AlertRow> {
     uuid('alert_id', alertId, true);
-    return this.rpc('resolve_sms_alert', { p_alert_id: alertId, p_resolved_by: resolvedBy });
+    return this.conn.rpc('resolve_sms_alert', { p_alert_id: alertId, p_resolved_by: resolvedBy });
   }
 
   /** acknowledge_sms_alert: stops repeats of an open incident. */
   acknowledge(alertId: string, by?: string): Promise<AlertRow> {
     uuid('alert_id', alertId, true);
-    return this.rpc('acknowledge_sms_alert', { p_alert_id: alertId, p_by: by });
+    return this.conn.rpc('acknowledge_sms_alert', { p_alert_id: alertId, p_by: by });
   }
 
   /**
@@ -26,12 +29,12 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
    * incident was acknowledged or resolved before (nothing changed; the row says when and by whom).
    */
   async acknowledgeAlert(alertId: string, by?: string): Promise<AcknowledgeResult> {
-    this.assertOpen();
+    this.conn.assertOpen();
     uuid('alert_id', alertId, true);
     try {
       // acknowledge_sms_alert stamps p_now (default now(), the transaction's start): equal to this
       // statement's now() exactly when this call acknowledged it, even against a concurrent ack.
-      const [row] = await this.sql<Array<AlertRow & { acknowledged_now: boolean | null }>>`
+      const [row] = await this.conn.sql<Array<AlertRow & { acknowledged_now: boolean | null }>>`
         select a.*, a.acknowledged_at = now() as acknowledged_now
           from sms_monitor.acknowledge_sms_alert(${alertId}::uuid, ${by ?? null}::text) a`;
       const { acknowledged_now, ...alert } = row!;
@@ -43,12 +46,12 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
 
   /** One incident and each of its notifications (channel, event, status, attempts, last error); unknown id: P0002. */
   async alert(alertId: string): Promise<AlertDetail> {
-    this.assertOpen();
+    this.conn.assertOpen();
     uuid('alert_id', alertId, true);
     try {
-      const [alert] = await this.sql<AlertRow[]>`select * from sms_monitor.sms_alert_history where id = ${alertId}::uuid`;
+      const [alert] = await this.conn.sql<AlertRow[]>`select * from sms_monitor.sms_alert_history where id = ${alertId}::uuid`;
       if (!alert) throw new SmsMonitorNotFoundError(`alert_id: alert ${alertId} does not exist`);
-      const notifications = await this.sql<NotificationRow[]>`
+      const notifications = await this.conn.sql<NotificationRow[]>`
         select * from sms_monitor.sms_alert_notifications where alert_id = ${alertId}::uuid order by id`;
       return { alert, notifications: [...notifications] };
     } catch (error) {
@@ -58,7 +61,7 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
 
   /** Outbox rows, newest first: by default every one not yet sent (failed, dead, waiting). */
   async notifications(query: NotificationsQuery = {}): Promise<NotificationRow[]> {
-    this.assertOpen();
+    this.conn.assertOpen();
     const status = query.status ?? 'unsent';
     const statuses = (NOTIFICATION_STATUS_FILTERS as Record<string, readonly string[]>)[status];
     if (!statuses || !Object.hasOwn(NOTIFICATION_STATUS_FILTERS, status)) {
@@ -69,7 +72,7 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
     int('limit', limit);
     if (limit < 1 || limit > 1000) throw new SmsMonitorValidationError('limit', `must be between 1 and 1000 (got ${limit})`);
     try {
-      return [...await this.sql<NotificationRow[]>`
+      return [...await this.conn.sql<NotificationRow[]>`
         select * from sms_monitor.sms_alert_notifications
          where status = any (${[...statuses]}::text[]) and (${alertId}::uuid is null or alert_id = ${alertId}::uuid)
          order by id desc limit ${limit}`];
@@ -88,7 +91,7 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
       throw new SmsMonitorValidationError('id', `must be a positive notification id (got ${JSON.stringify(target.id)})`);
     }
     uuid('alert_id', target.alertId, false);
-    return this.rpc('retry_sms_notifications', { p_id: target.id, p_alert_id: target.alertId });
+    return this.conn.rpc('retry_sms_notifications', { p_id: target.id, p_alert_id: target.alertId });
   }
 
   /** silence_sms_alerts: null alert type = every rule; incidents are still recorded, not notified. */
@@ -97,12 +100,12 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
       throw new SmsMonitorValidationError('until', 'must be a valid Date');
     }
     text('reason', reason);
-    return this.rpc('silence_sms_alerts', { p_alert_type: alertType, p_until: until, p_reason: reason });
+    return this.conn.rpc('silence_sms_alerts', { p_alert_type: alertType, p_until: until, p_reason: reason });
   }
 
   /** list_sms_alert_silences: silences in force or upcoming (includeEnded: all of them), by start time. */
   silences(options: { includeEnded?: boolean } = {}): Promise<SilenceRow[]> {
-    return this.rpc('list_sms_alert_silences', { p_include_ended: options.includeEnded ?? false });
+    return this.conn.rpc('list_sms_alert_silences', { p_include_ended: options.includeEnded ?? false });
   }
 
   /**
@@ -110,11 +113,11 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
    * had ended before; the row says when). Unknown id: SmsMonitorNotFoundError.
    */
   async liftSilence(silenceId: number): Promise<{ lifted: boolean; silence: SilenceRow }> {
-    this.assertOpen();
+    this.conn.assertOpen();
     int('silence_id', silenceId);
     try {
       // lifted_at is lift_sms_alert_silence's p_now (default now()): equal to now() only if this call lifted it.
-      const [row] = await this.sql<Array<SilenceRow & { lifted_now: boolean | null }>>`
+      const [row] = await this.conn.sql<Array<SilenceRow & { lifted_now: boolean | null }>>`
         select s.*, s.lifted_at = now() as lifted_now from sms_monitor.lift_sms_alert_silence(${silenceId}::bigint) s`;
       const { lifted_now, ...silence } = row!;
       return { lifted: lifted_now === true, silence: silence as SilenceRow };
@@ -126,7 +129,7 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
   /** check_sms_alerts: evaluates every enabled rule once; one row per rule with what it did. */
   check(now?: Date): Promise<CheckResult[]> {
     // action is text in SQL, one of the enum sms_monitor.alert_action (CheckResult narrows it)
-    return this.rpc('check_sms_alerts', now ? { p_now: now } : {}) as Promise<CheckResult[]>;
+    return this.conn.rpc('check_sms_alerts', now ? { p_now: now } : {}) as Promise<CheckResult[]>;
   }
 
   /**
@@ -135,14 +138,14 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
    * more than 5 minutes ahead of the server clock.
    */
   preview(now?: Date): Promise<CheckResult[]> {
-    return this.rpc('preview_sms_alerts', now ? { p_now: now } : {}) as Promise<CheckResult[]>;
+    return this.conn.rpc('preview_sms_alerts', now ? { p_now: now } : {}) as Promise<CheckResult[]>;
   }
 
   /** Every alert rule, by alert_type. */
   async thresholds(): Promise<ThresholdRow[]> {
-    this.assertOpen();
+    this.conn.assertOpen();
     try {
-      return withNumbers<ThresholdRow>(await this.sql`select * from sms_monitor.sms_alert_thresholds order by alert_type`);
+      return withNumbers<ThresholdRow>(await this.conn.sql`select * from sms_monitor.sms_alert_thresholds order by alert_type`);
     } catch (error) {
       throw toSmsMonitorError(error);
     }
@@ -150,7 +153,7 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
 
   /** Changes some columns of one rule; unknown rule: SmsMonitorNotFoundError; nonsense: 22023 from the table's checks. */
   async updateThreshold(alertType: string, changes: ThresholdChanges): Promise<ThresholdRow> {
-    this.assertOpen();
+    this.conn.assertOpen();
     text('alert_type', alertType);
     const keys = Object.keys(changes) as Array<keyof ThresholdChanges>;
     if (keys.length === 0) throw new SmsMonitorValidationError('changes', 'name at least one column to change');
@@ -163,7 +166,7 @@ export class SmsMonitorAlerts extends SmsMonitorDashboards {
     });
     params.push(alertType);
     try {
-      const [row] = withNumbers<ThresholdRow>(await this.sql.unsafe(
+      const [row] = withNumbers<ThresholdRow>(await this.conn.sql.unsafe(
         `update sms_monitor.sms_alert_thresholds set ${sets.join(', ')} where alert_type = $${params.length} returning *`,
         params as never[]));
       if (!row) {

@@ -1,16 +1,26 @@
-// The client's foundation: the connection (its own pool from a URL, or a postgres.js instance it
-// was given) and the typed RPC over the generated function signatures. The recording, dashboard
-// and alert methods are layered on top of it (recording.ts, dashboards.ts, alerts.ts).
+// The client's connection (its own pool from a URL, or a postgres.js instance it was given) and the
+// typed RPC over the generated function signatures. The recording, dashboard and alert parts
+// (recording.ts, dashboards.ts, alerts.ts) each hold it; client.ts puts them together.
 import postgres from 'postgres';
 import { SmsMonitorClosedError, SmsMonitorValidationError, toSmsMonitorError } from './errors.ts';
-import { smsMonitorFunctions } from './generated/functions.ts';
+import { smsMonitorFunctions, type Json } from './generated/functions.ts';
 import { withNumbers } from './numbers.ts';
 import type { ArgsOf, Fn, ResultOf, SmsMonitorOptions, Sql } from './types.ts';
 
-export class SmsMonitorCore {
-  protected readonly sql: Sql;
-  protected readonly owned: boolean;
-  protected closed = false;
+/** JSON already serialised (the buffer's batches): rpc passes the text as it is. */
+class JsonText {
+  constructor(readonly text: string) {}
+}
+/** A jsonb argument of rpc given as JSON text, not serialised again. */
+export function jsonText(text: string): Json {
+  return new JsonText(text) as unknown as Json;
+}
+
+export class SmsMonitorConnection {
+  readonly sql: Sql;
+  private readonly owned: boolean;
+  /** Set by close(): every later call is refused (SmsMonitorClosedError). */
+  closed = false;
 
   constructor(target: string | Sql, options: SmsMonitorOptions = {}) {
     if (typeof target === 'string') {
@@ -35,6 +45,11 @@ export class SmsMonitorCore {
    */
   async rpc<F extends Fn>(name: F, args: ArgsOf<F>): Promise<ResultOf<F>> {
     this.assertOpen();
+    return this.call(name, args);
+  }
+
+  /** rpc without the open check: for the buffer's last batches, written while the client closes. */
+  async call<F extends Fn>(name: F, args: ArgsOf<F>): Promise<ResultOf<F>> {
     const meta = (smsMonitorFunctions as Record<string, {
       args: ReadonlyArray<{ name: string; type: string }>; setof: boolean; composite: boolean;
     }>)[name];
@@ -45,7 +60,8 @@ export class SmsMonitorCore {
     for (const a of meta.args) {
       const v = given[a.name];
       if (v === undefined) continue;
-      params.push(v instanceof Date ? v.toISOString() : (a.type === 'jsonb' || a.type === 'json') && v !== null ? JSON.stringify(v) : v);
+      params.push(v instanceof Date ? v.toISOString() : v instanceof JsonText ? v.text
+        : (a.type === 'jsonb' || a.type === 'json') && v !== null ? JSON.stringify(v) : v);
       named.push(`${a.name} => $${params.length}::${a.type === 'jsonb' || a.type === 'json' ? 'text::' : ''}${a.type}`);
     }
     for (const k of Object.keys(given)) {
@@ -71,16 +87,16 @@ export class SmsMonitorCore {
   }
 
   /** An api_* call: its jsonb body, typed by the documented shape. */
-  protected async body<T, F extends Fn & `api_${string}` = Fn & `api_${string}`>(name: F, args: ArgsOf<F>): Promise<T> {
+  async body<T, F extends Fn & `api_${string}` = Fn & `api_${string}`>(name: F, args: ArgsOf<F>): Promise<T> {
     return (await this.rpc(name, args as never)) as unknown as T;
   }
 
-  protected assertOpen(): void {
+  assertOpen(): void {
     if (this.closed) throw new SmsMonitorClosedError();
   }
 
   /** Ends the pool if this client opened it (never one it was given). */
-  protected async endPool(): Promise<void> {
+  async endPool(): Promise<void> {
     if (this.owned) await this.sql.end({ timeout: 5 });
   }
 }

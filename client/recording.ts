@@ -2,19 +2,20 @@
 // in-memory buffer (buffer.ts). Bad arguments give a rejected promise, never a synchronous throw.
 import { MetricBuffer } from './buffer.ts';
 import { SmsMonitorError, toSmsMonitorError } from './errors.ts';
-import { SmsMonitorCore } from './core.ts';
-import type { ClientStats, ErrorContext, MetricType, RecordOptions, SmsMonitorOptions, Sql } from './types.ts';
+import { jsonText, type SmsMonitorConnection } from './core.ts';
+import type { Json } from './generated/functions.ts';
+import type { ClientStats, ErrorContext, MetricType, RecordOptions, SmsMonitorOptions } from './types.ts';
 import { ev, id, text, type Event } from './validate.ts';
 import { SmsMonitorValidationError } from './errors.ts';
 
-export class SmsMonitorRecorder extends SmsMonitorCore {
+/** monitor.record: one method per SMS pipeline event, written at once or buffered. */
+export class SmsMonitorRecorder {
   private readonly strict: boolean;
   private readonly onError: SmsMonitorOptions['onError'];
   private readonly buffer: MetricBuffer | null;
   private counters = { writeErrors: 0, writes: 0 };
 
-  constructor(target: string | Sql, options: SmsMonitorOptions = {}) {
-    super(target, options);
+  constructor(private readonly conn: SmsMonitorConnection, options: SmsMonitorOptions = {}) {
     this.strict = options.strict ?? false;
     this.onError = options.onError;
     if (options.buffered) {
@@ -43,11 +44,11 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
   // Each method validates inside write(): bad arguments (and a closed client) give a rejected
   // promise, never a synchronous throw into the caller's SMS code (see write()).
 
-  recordScheduled(userId: string, count: number): Promise<void> {
+  scheduled(userId: string, count: number): Promise<void> {
     return this.write(() => [ev('scheduled_count', userId, count, 'count')], true);
   }
 
-  recordSent(userId: string, messageId: string, providerSid?: string): Promise<void> {
+  sent(userId: string, messageId: string, providerSid?: string): Promise<void> {
     return this.write(() => {
       const metadata: Record<string, unknown> = { last_message_id: id('messageId', messageId) };
       if (providerSid !== undefined) metadata.last_provider_sid = id('providerSid', providerSid);
@@ -56,7 +57,7 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
   }
 
   /** delivered_count + 1 and, when given, one avg_delivery_time_ms sample (atomic together). */
-  recordDelivered(userId: string, messageId: string, deliveryTimeMs?: number | null): Promise<void> {
+  delivered(userId: string, messageId: string, deliveryTimeMs?: number | null): Promise<void> {
     return this.write(() => {
       const metadata = { last_message_id: id('messageId', messageId) };
       const events = [ev('delivered_count', userId, 1, 'value', undefined, metadata)];
@@ -67,7 +68,7 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
     });
   }
 
-  recordFailed(userId: string, messageId: string, error: string | Error): Promise<void> {
+  failed(userId: string, messageId: string, error: string | Error): Promise<void> {
     return this.write(() => {
       const message = error instanceof Error ? error.message : text('error', error);
       return [ev('failed_count', userId, 1, 'value', undefined, {
@@ -76,7 +77,7 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
     });
   }
 
-  recordCancelled(userId: string, messageId: string, reason?: string): Promise<void> {
+  cancelled(userId: string, messageId: string, reason?: string): Promise<void> {
     return this.write(() => {
       const metadata: Record<string, unknown> = { last_message_id: id('messageId', messageId) };
       if (reason !== undefined) metadata.last_cancel_reason = text('reason', reason).slice(0, 500);
@@ -85,7 +86,7 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
   }
 
   /** llm_success_count or template_fallback_count + 1, plus llm_cost_usd and one avg_generation_time_ms sample when given. */
-  recordLLMGeneration(userId: string, via: 'llm' | 'template', costUsd?: number | null,
+  llmGeneration(userId: string, via: 'llm' | 'template', costUsd?: number | null,
     generationTimeMs?: number | null): Promise<void> {
     return this.write(() => {
       if (via !== 'llm' && via !== 'template') {
@@ -100,24 +101,24 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
     });
   }
 
-  recordOptOut(userId: string): Promise<void> {
+  optOut(userId: string): Promise<void> {
     return this.write(() => [ev('opt_out_count', userId, 1, 'value')]);
   }
 
-  recordQuietHoursSkip(userId: string, count: number): Promise<void> {
+  quietHoursSkip(userId: string, count: number): Promise<void> {
     return this.write(() => [ev('quiet_hours_skip_count', userId, count, 'count')], true);
   }
 
-  recordDailyLimitHit(userId: string): Promise<void> {
+  dailyLimitHit(userId: string): Promise<void> {
     return this.write(() => [ev('daily_limit_hit_count', userId, 1, 'value')]);
   }
 
-  recordSmsCost(userId: string, usd: number): Promise<void> {
+  smsCost(userId: string, usd: number): Promise<void> {
     return this.write(() => [ev('sms_cost_usd', userId, usd, 'usd')]);
   }
 
   /** Any recordable metric type; `userId` omitted or null = system-wide. */
-  record(type: MetricType, options: RecordOptions = {}): Promise<void> {
+  event(type: MetricType, options: RecordOptions = {}): Promise<void> {
     return this.write(() => {
       if (options === null || typeof options !== 'object') {
         throw new SmsMonitorValidationError('options', 'must be an object { userId?, value?, at?, metadata? }');
@@ -138,8 +139,8 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
 
   /** Drains the buffer, then ends the pool if this client opened it (never one it was given). */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.conn.closed) return;
+    this.conn.closed = true;
     let failure: unknown = null;
     if (this.buffer) {
       try {
@@ -148,7 +149,7 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
         failure = error;
       }
     }
-    await this.endPool();
+    await this.conn.endPool();
     if (failure) {
       const e = toSmsMonitorError(failure);
       throw new SmsMonitorError(
@@ -166,7 +167,7 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
   private write(build: () => Event[], skipZero = false): Promise<void> {
     let events: Event[];
     try {
-      this.assertOpen();
+      this.conn.assertOpen();
       events = build();
     } catch (error) {
       const e = toSmsMonitorError(error);
@@ -196,10 +197,11 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
   private async direct(events: Event[]): Promise<void> {
     if (events.length === 1) {
       const e = events[0]!;
-      await this.sql`select sms_monitor.record_sms_event(
-        p_metric_type => ${e.type}::text, p_user_id => ${e.user}::uuid, p_value => ${String(e.value)}::numeric,
-        p_occurred_at => coalesce(${e.at === null ? null : new Date(e.at).toISOString()}::timestamptz, now()),
-        p_metadata => ${JSON.stringify(e.metadata ?? {})}::text::jsonb)`;
+      // p_occurred_at omitted: the database's now(); the value as text keeps every digit
+      await this.conn.rpc('record_sms_event', {
+        p_metric_type: e.type, p_user_id: e.user, p_value: String(e.value),
+        p_occurred_at: e.at === null ? undefined : new Date(e.at), p_metadata: (e.metadata ?? {}) as Json,
+      });
       return;
     }
     const batch = events.map((e) => ({
@@ -209,13 +211,13 @@ export class SmsMonitorRecorder extends SmsMonitorCore {
       ...(e.at === null ? {} : { occurred_at: new Date(e.at).toISOString() }),
       ...(e.metadata ? { metadata: e.metadata } : {}),
     }));
-    await this.sql`select sms_monitor.record_sms_events(${JSON.stringify(batch)}::text::jsonb)`;
+    await this.conn.rpc('record_sms_events', { p_events: batch as Json });
   }
 
   /** One buffered batch; the same batchId on every retry makes it count once (record_sms_events p_batch_id). */
   private async writeBatch(json: string, batchId: string): Promise<void> {
     try {
-      await this.sql`select sms_monitor.record_sms_events(${json}::text::jsonb, ${batchId}::uuid)`;
+      await this.conn.call('record_sms_events', { p_events: jsonText(json), p_batch_id: batchId });
     } catch (error) {
       this.counters.writeErrors++;
       throw toSmsMonitorError(error);
