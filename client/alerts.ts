@@ -5,6 +5,7 @@ import {
   NOTIFICATION_STATUS_FILTERS, THRESHOLD_COLUMNS, THRESHOLD_KEYS, type AcknowledgeResult, type AlertDetail, type AlertRow, type CheckResult,
   type NotificationRow, type NotificationsQuery, type SilenceRow, type ThresholdChanges, type ThresholdRow,
 } from './types.ts';
+import { NOTIFICATIONS_LIMIT } from './bounds.ts';
 import { withNumbers } from './numbers.ts';
 import { int, text, uuid } from './validate.ts';
 
@@ -70,7 +71,9 @@ export class SmsMonitorAlerts {
     const alertId = uuid('alert_id', query.alertId, false);
     const limit = query.limit ?? 100;
     int('limit', limit);
-    if (limit < 1 || limit > 1000) throw new SmsMonitorValidationError('limit', `must be between 1 and 1000 (got ${limit})`);
+    if (limit < NOTIFICATIONS_LIMIT.min || limit > NOTIFICATIONS_LIMIT.max) {
+      throw new SmsMonitorValidationError('limit', `must be between ${NOTIFICATIONS_LIMIT.min} and ${NOTIFICATIONS_LIMIT.max} (got ${limit})`);
+    }
     try {
       return [...await this.conn.sql<NotificationRow[]>`
         select * from sms_monitor.sms_alert_notifications

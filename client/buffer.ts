@@ -27,9 +27,10 @@
 // to 9 decimal places when added (documented; unbuffered writes store the value as given).
 
 import { randomUUID } from 'node:crypto';
-
-const SLICE_MS = 15 * 60 * 1000;
-const NANO = 1_000_000_000;
+import { BOUNDS } from './bounds.ts';
+import {
+  boundedJson, decimal, elementsOf, isTiming, keyOf, NANO, positive, SLICE_MS, type Entry,
+} from './buffer-entry.ts';
 
 export interface BufferOptions {
   /** Write what is buffered this often (ms). Default 1000. */
@@ -64,16 +65,6 @@ export interface BufferStats {
   failedFlushes: number;
   /** Successful record_sms_events calls. */
   batches: number;
-}
-
-interface Entry {
-  type: string;
-  user: string | null;
-  slice: number;
-  whole: number;
-  nanos: number;
-  samples: number;
-  metadata: Record<string, unknown> | null;
 }
 
 export type WriteBatch = (json: string, events: number, batchId: string) => Promise<void>;
@@ -116,7 +107,7 @@ export class MetricBuffer {
     this.flushIntervalMs = positive('flushIntervalMs', options.flushIntervalMs ?? 1000);
     this.maxKeys = positive('maxKeys', options.maxKeys ?? 10_000);
     this.maxBufferedKeys = positive('maxBufferedKeys', options.maxBufferedKeys ?? 200_000);
-    this.maxBatchEvents = positive('maxBatchEvents', Math.min(options.maxBatchEvents ?? 20_000, 100_000));
+    this.maxBatchEvents = positive('maxBatchEvents', Math.min(options.maxBatchEvents ?? 20_000, BOUNDS.maxBatchEvents));
     this.retryBaseMs = positive('retryBaseMs', options.retryBaseMs ?? 250);
     this.retryMaxMs = positive('retryMaxMs', options.retryMaxMs ?? 30_000);
     if (this.maxBufferedKeys < this.maxKeys) throw new RangeError('maxBufferedKeys: must be >= maxKeys');
@@ -353,45 +344,4 @@ export class MetricBuffer {
     }
     return this.lastSliceIso;
   }
-}
-
-function keyOf(e: Entry): string {
-  return `${e.slice}|${e.user ?? ''}|${e.type}`;
-}
-
-function isTiming(type: string): boolean {
-  return type === 'avg_delivery_time_ms' || type === 'avg_generation_time_ms';
-}
-
-/** Elements an entry costs on the wire (and against maxBufferedKeys): one, or one per timing sample. */
-function elementsOf(e: Entry): number {
-  return isTiming(e.type) ? e.samples : 1;
-}
-
-function decimal(whole: number, nanos: number): string {
-  if (nanos === 0) return String(whole);
-  return `${whole}.${String(nanos).padStart(9, '0').replace(/0+$/, '')}`;
-}
-
-/**
- * A key's merged metadata as JSON, bounded like the database's (an element may carry at most 4096
- * bytes): past 4000 bytes, the keys that fit are kept and the object is marked _metadata_truncated.
- */
-function boundedJson(metadata: Record<string, unknown>): string {
-  const json = JSON.stringify(metadata);
-  if (Buffer.byteLength(json) <= 4000) return json;
-  const kept: Record<string, unknown> = { _metadata_truncated: true };
-  for (const [k, v] of Object.entries(metadata)) {
-    kept[k] = v;
-    if (Buffer.byteLength(JSON.stringify(kept)) > 4000) {
-      delete kept[k];
-      break;
-    }
-  }
-  return JSON.stringify(kept);
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name}: must be a positive number (got ${value})`);
-  return value;
 }

@@ -1,4 +1,5 @@
 // Dashboards: the jsonb bodies of the api_* functions (the HTTP API's endpoints), typed.
+import { BOUNDS } from './bounds.ts';
 import { SmsMonitorValidationError } from './errors.ts';
 import type { SmsMonitorConnection } from './core.ts';
 import type {
@@ -52,8 +53,9 @@ export class SmsMonitorDashboards {
     if (type !== 'unresolved' && type !== 'history') {
       throw new SmsMonitorValidationError('type', `must be unresolved or history (got ${JSON.stringify(type)})`);
     }
-    if (query.limit !== undefined && (int('limit', query.limit) < 1 || query.limit > 200)) {
-      throw new SmsMonitorValidationError('limit', `must be between 1 and 200 (got ${query.limit})`);
+    const { min, max } = BOUNDS.alertsLimit;
+    if (query.limit !== undefined && (int('limit', query.limit) < min || query.limit > max)) {
+      throw new SmsMonitorValidationError('limit', `must be between ${min} and ${max} (got ${query.limit})`);
     }
     return this.conn.body<AlertsResponse>('api_alerts', {
       p_type: type,

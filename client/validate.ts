@@ -1,5 +1,6 @@
 // Argument checks of the client, the same rules as sms_monitor._metric_problem, run before any
 // round trip so a bad call fails fast with a SmsMonitorValidationError naming the field.
+import { BOUNDS } from './bounds.ts';
 import { SmsMonitorValidationError } from './errors.ts';
 import { METRIC_KINDS, type MetricType } from './types.ts';
 
@@ -16,7 +17,7 @@ export function hasUtcOffset(text: string): boolean {
   return ISO_TIME_WITH_OFFSET.test(text);
 }
 /** The database's bound on one value (_metric_problem): larger is refused. */
-export const MAX_VALUE = 1e12;
+export const MAX_VALUE = BOUNDS.maxValue;
 
 export interface Event {
   type: MetricType;
@@ -46,7 +47,7 @@ export function ev(type: MetricType, userId: string | null | undefined, value: u
   if (kind === 'counter' && !Number.isInteger(value)) {
     throw new SmsMonitorValidationError(field, `${type} counts events and needs a whole number (got ${value})`);
   }
-  if (value > MAX_VALUE) throw new SmsMonitorValidationError(field, `${value} is more than the 1000000000000 one value may add`);
+  if (value > MAX_VALUE) throw new SmsMonitorValidationError(field, `${value} is more than the ${MAX_VALUE.toFixed(0)} one value may add`);
   let when: number | null = null;
   if (at !== undefined && at !== null) {
     if (typeof at === 'string' && !ISO_TIME_WITH_OFFSET.test(at)) {
@@ -63,7 +64,9 @@ export function ev(type: MetricType, userId: string | null | undefined, value: u
     }
     if (checkMetadata) {
       const bytes = Buffer.byteLength(JSON.stringify(metadata));
-      if (bytes > 4096) throw new SmsMonitorValidationError('metadata', `${bytes} bytes is more than the 4096 allowed`);
+      if (bytes > BOUNDS.maxMetadataBytes) {
+        throw new SmsMonitorValidationError('metadata', `${bytes} bytes is more than the ${BOUNDS.maxMetadataBytes} allowed`);
+      }
     }
     meta = metadata;
   }
