@@ -3,18 +3,10 @@
 // (recording.ts, dashboards.ts, alerts.ts) each hold it; client.ts puts them together.
 import postgres from 'postgres';
 import { SmsMonitorClosedError, SmsMonitorValidationError, toSmsMonitorError } from './errors.ts';
-import { smsMonitorFunctions, type Json } from './generated/functions.ts';
-import { withNumbers } from './numbers.ts';
-import type { ArgsOf, Fn, ResultOf, SmsMonitorOptions, Sql } from './types.ts';
 
-/** JSON already serialised (the buffer's batches): rpc passes the text as it is. */
-class JsonText {
-  constructor(readonly text: string) {}
-}
-/** A jsonb argument of rpc given as JSON text, not serialised again. */
-export function jsonText(text: string): Json {
-  return new JsonText(text) as unknown as Json;
-}
+export { jsonText } from './rpc.ts';
+import { callFunction } from './rpc.ts';
+import type { ArgsOf, Fn, ResultOf, SmsMonitorOptions, Sql } from './types.ts';
 
 export class SmsMonitorConnection {
   readonly sql: Sql;
@@ -50,37 +42,8 @@ export class SmsMonitorConnection {
 
   /** rpc without the open check: for the buffer's last batches, written while the client closes. */
   async call<F extends Fn>(name: F, args: ArgsOf<F>): Promise<ResultOf<F>> {
-    const meta = (smsMonitorFunctions as Record<string, {
-      args: ReadonlyArray<{ name: string; type: string }>; setof: boolean; composite: boolean;
-    }>)[name];
-    if (!meta) throw new SmsMonitorValidationError('function', `unknown sms_monitor function ${String(name)}`);
-    const given = args as Record<string, unknown>;
-    const params: unknown[] = [];
-    const named: string[] = [];
-    for (const a of meta.args) {
-      const v = given[a.name];
-      if (v === undefined) continue;
-      params.push(v instanceof Date ? v.toISOString() : v instanceof JsonText ? v.text
-        : (a.type === 'jsonb' || a.type === 'json') && v !== null ? JSON.stringify(v) : v);
-      named.push(`${a.name} => $${params.length}::${a.type === 'jsonb' || a.type === 'json' ? 'text::' : ''}${a.type}`);
-    }
-    for (const k of Object.keys(given)) {
-      if (given[k] !== undefined && !meta.args.some((a) => a.name === k)) {
-        throw new SmsMonitorValidationError(k, `is not an argument of sms_monitor.${String(name)}`);
-      }
-    }
-    const call = `sms_monitor.${String(name)}(${named.join(', ')})`;
     try {
-      // bigint and numeric columns come back as numbers (numbers.ts has the rule).
-      if (meta.setof) {
-        return withNumbers(await this.sql.unsafe(`select * from ${call}`, params as never[])) as ResultOf<F>;
-      }
-      if (meta.composite) {
-        const [row] = withNumbers(await this.sql.unsafe(`select * from ${call}`, params as never[]));
-        return (row ?? null) as ResultOf<F>;
-      }
-      const [row] = withNumbers<{ result: unknown }>(await this.sql.unsafe(`select ${call} as result`, params as never[]));
-      return (row?.result ?? null) as ResultOf<F>;
+      return await callFunction(this.sql, name, args);
     } catch (error) {
       throw toSmsMonitorError(error);
     }

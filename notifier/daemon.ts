@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import pino from 'pino';
 import postgres from 'postgres';
 import { formatDuration } from '../client/duration.ts';
+import { callFunction } from '../client/rpc.ts';
 import type { SmsMonitorFunctions } from '../client/generated/functions.ts';
 import { buildChannels } from './channels/index.ts';
 import { configSecrets, scrub, type NotifierConfig } from './config.ts';
@@ -163,8 +164,8 @@ export class Notifier {
       log.warn({ err: errText(this.ctx, error), rows: this.drain.unrecordedCount }, 'could not record some outcomes; those rows will be retried when their lease ends');
     }
     try {
-      const [r] = await sql<Array<{ n: number }>>`select sms_monitor.release_sms_notifications(${this.workerId}) as n`;
-      if ((r?.n ?? 0) > 0) log.info({ released: r?.n }, `released ${r?.n} claimed notifications for other workers`);
+      const n = await callFunction(sql, 'release_sms_notifications', { p_worker: this.workerId });
+      if ((n ?? 0) > 0) log.info({ released: n }, `released ${n} claimed notifications for other workers`);
     } catch (error) {
       log.warn({ err: errText(this.ctx, error) }, `could not release claimed rows; they become claimable when the lease (${this.config.leaseSeconds} s) ends`);
     }

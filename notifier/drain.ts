@@ -4,6 +4,7 @@
 // every NOTIFY, on the poll timer, when the next retry is due and after a reconnect; backs off while
 // the database is away and keeps outcomes it could not record until it is back.
 import { formatDuration } from '../client/duration.ts';
+import { callFunction } from '../client/rpc.ts';
 import { notConfigured } from './channels/index.ts';
 import { scrub } from './config.ts';
 import { errText, type NotifierContext } from './context.ts';
@@ -119,15 +120,18 @@ export class OutboxDrain {
 
   private async claim(): Promise<OutboxRow[]> {
     const { sql, config, workerId, served } = this.ctx;
-    const rows = await sql<OutboxRow[]>`
-      select id::text as id, alert_id::text as alert_id, channel, event, attempts, retries, max_attempts, payload
-        from sms_monitor.claim_sms_notifications(${workerId}, ${config.batchSize}::integer,
-          ${config.leaseSeconds}::integer, ${served}::text[])`;
-    this.ctx.stats.claimed += rows.length;
-    return rows;
+    const claimed = await callFunction(sql, 'claim_sms_notifications',
+      { p_worker: workerId, p_limit: config.batchSize, p_lease_seconds: config.leaseSeconds, p_channels: served });
+    this.ctx.stats.claimed += claimed.length;
+    return claimed.map((r) => ({
+      id: String(r.id), alert_id: r.alert_id!, channel: r.channel as OutboxRow['channel'], event: r.event as OutboxRow['event'],
+      attempts: r.attempts!, retries: r.retries!, max_attempts: r.max_attempts!, payload: r.payload as unknown as OutboxRow['payload'],
+    }));
   }
 
   private async scheduleNextDue(): Promise<void> {
+    // The wait is computed by the database's clock (due time - now()), not this host's: raw SQL,
+    // its function and arguments checked against the generated signatures in daemon.ts.
     const [r] = await this.ctx.sql<Array<{ ms: number | null }>>`
       select (extract(epoch from (sms_monitor.next_sms_notification_due(${this.ctx.served}::text[]) - now())) * 1000)::float8 as ms`;
     if (this.dueTimer) clearTimeout(this.dueTimer);
@@ -146,9 +150,9 @@ export class OutboxDrain {
     const ids = [...new Set([...this.inFlight, ...this.unrecorded.map((u) => u.row.id)])].slice(0, 1000);
     if (ids.length === 0) return;
     try {
-      const [r] = await this.ctx.sql<Array<{ n: number }>>`
-        select sms_monitor.renew_sms_notification_leases(${this.ctx.workerId}, ${ids}::bigint[], ${this.ctx.config.leaseSeconds}::integer) as n`;
-      this.ctx.stats.renewed += r?.n ?? 0;
+      const n = await callFunction(this.ctx.sql, 'renew_sms_notification_leases',
+        { p_worker: this.ctx.workerId, p_ids: ids, p_lease_seconds: this.ctx.config.leaseSeconds });
+      this.ctx.stats.renewed += n ?? 0;
     } catch (error) {
       // While the database is away the drain loop reports it; anything else deserves a warning.
       this.ctx.log[isConnectionError(error) ? 'debug' : 'warn']({ err: errText(this.ctx, error), rows: ids.length },
@@ -227,6 +231,8 @@ export class OutboxDrain {
   private async record({ row, outcome, retryInMs }: Unrecorded): Promise<void> {
     const { sql, log, stats } = this.ctx;
     const error = outcome.kind === 'retry' || outcome.kind === 'failed' ? outcome.error : null;
+    // The retry time is the database's now() + the wait (this host's clock may differ): raw SQL,
+    // its function and arguments checked against the generated signatures in daemon.ts.
     const [r] = await sql<Array<{ status: string }>>`
       select sms_monitor.complete_sms_notification(${row.id}::bigint, ${this.ctx.workerId}, ${outcome.kind}, ${error},
         ${retryInMs === null ? null : sql`now() + make_interval(secs => ${retryInMs / 1000}::float8)`}) as status`;

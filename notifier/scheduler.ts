@@ -3,6 +3,7 @@
 // apply_sms_retention().
 import type postgres from 'postgres';
 import { formatDuration } from '../client/duration.ts';
+import { callFunction } from '../client/rpc.ts';
 import { errText, type NotifierContext } from './context.ts';
 import { isConnectionError, problemHint, sqlState } from './problems.ts';
 
@@ -42,7 +43,7 @@ export class Scheduler {
         const outcome = await this.ctx.sql.begin(async (tx) => {
           const [l] = await tx.unsafe<Array<{ locked: boolean }>>(`select pg_try_advisory_xact_lock(${EVALUATE_LOCK_SQL}) as locked`);
           if (!l?.locked) return null;
-          const checks = await tx<Array<Record<string, unknown>>>`select * from sms_monitor.check_sms_alerts()`;
+          const checks = await callFunction(tx, 'check_sms_alerts', {});
           const job = async (name: string, run: (sp: postgres.TransactionSql) => Promise<unknown>) => {
             try {
               return await tx.savepoint(run);
@@ -53,11 +54,11 @@ export class Scheduler {
               return undefined;
             }
           };
-          const refreshed = (await job('refresh_sms_metrics_daily()', (sp) => sp`select sms_monitor.refresh_sms_metrics_daily()`)) !== undefined;
+          const refreshed = (await job('refresh_sms_metrics_daily()', (sp) => callFunction(sp, 'refresh_sms_metrics_daily', {}))) !== undefined;
           const retention = retentionDue
-            ? await job('apply_sms_retention()', (sp) => sp<Array<{ target: string; deleted: string }>>`select * from sms_monitor.apply_sms_retention()`)
+            ? await job('apply_sms_retention()', (sp) => callFunction(sp, 'apply_sms_retention', {}))
             : undefined;
-          return { checks, refreshed, retention: retention as Array<{ target: string; deleted: string }> | undefined };
+          return { checks, refreshed, retention: retention as Array<{ target: string | null; deleted: number | null }> | undefined };
         });
         if (outcome === null) {
           log.debug('another notifier is evaluating the alert rules; skipping this round');
