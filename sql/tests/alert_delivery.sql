@@ -1,4 +1,4 @@
--- Delivery that loses no page (issue 11): temporary failures wake up when the provider answers
+-- Delivery that loses no page: temporary failures wake up when the provider answers
 -- again, claims only for the channels a notifier serves, leases renewed while in flight, notifier
 -- heartbeats and "N waiting: <channel> not configured", and incidents that resolved before their
 -- trigger reached a channel (superseded).

@@ -14,7 +14,7 @@ select results_eq(
     ('llm_cost_spike_warning', 'llm_cost_spike', '>', 2, null, 60, 20, 0, 120, 'warning', '{slack}', true),
     ('llm_failure_critical', 'llm_failure_rate', '>', 50, null, 60, 20, 0, 30, 'critical', '{pagerduty}', true),
     ('opt_out_rate_warning', 'opt_out_rate', '>', 10, null, 60, 20, 0, 240, 'warning', '{slack}', true)$$,
-  'the original five rules are seeded with their thresholds, severities, channels and cooldowns');
+  'the five rules are seeded with their thresholds, severities, channels and cooldowns');
 
 -- A valid custom rule beside the default one on the same metric.
 select lives_ok($$insert into sms_monitor.sms_alert_thresholds
