@@ -1,4 +1,4 @@
-// Ingest throughput (issue 2): (a) raw single-row INSERT into a plain table, the baseline;
+// Ingest throughput: (a) raw single-row INSERT into a plain table, the baseline;
 // (b) record_sms_metric, one event per call; (c) record_sms_events in batches of 1,000; (d) the same
 // with a batch id (exactly-once ingest: one more row per batch).
 // Each with 1 and 4 connections, each call its own transaction (autocommit), durable settings.
@@ -73,5 +73,5 @@ async function run(db: BenchDatabase): Promise<void> {
     results.map((r) => [r.name, r.conns, r.eps, `${(r.eps / base.get(r.conns)!).toFixed(2)} x`]));
 }
 
-const section: BenchSection = { name: 'ingest', title: 'Ingest throughput (issue 2)', run };
+const section: BenchSection = { name: 'ingest', title: 'Ingest throughput', run };
 export default section;

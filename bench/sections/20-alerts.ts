@@ -1,4 +1,4 @@
-// Alert evaluation (issue 3): check_sms_alerts() (its engine, _alert_evaluate, which takes any p_now:
+// Alert evaluation: check_sms_alerts() (its engine, _alert_evaluate, which takes any p_now:
 // the data is in 2030, and check_sms_alerts refuses a p_now ahead of the server clock) over 30 days of data for 100,000 users (about 10
 // million sms_metrics rows, generated set-based inside PostgreSQL), after a refresh of the daily
 // view. Baselines measured in the same run: a plain count(*) over one hour of buckets (what one
@@ -104,5 +104,5 @@ async function run(db: BenchDatabase): Promise<void> {
   console.log(`\n${ROUNDS} rounds each, interleaved; target for check_sms_alerts() < 250 ms.`);
 }
 
-const section: BenchSection = { name: 'alerts', title: 'Alert evaluation (issue 3)', run };
+const section: BenchSection = { name: 'alerts', title: 'Alert evaluation', run };
 export default section;

@@ -1,9 +1,9 @@
-// Notifier (issue 4): latency from the commit of a breach (check_sms_alerts() in its own
+// Notifier: latency from the commit of a breach (check_sms_alerts() in its own
 // transaction) to the fake PagerDuty receiving the event, with LISTEN and with polling only; and
 // throughput to a provider without a rate limit. Baselines measured in the same run: one plain
 // HTTP POST to the same fake (the floor of the latency), and plain concurrent POSTs without any
 // database (the ceiling of the throughput).
-// Faults (issue 11), default settings (10 s lease, 5 s probe, 2 min retry cap): recovery after a
+// Faults, default settings (10 s lease, 5 s probe, 2 min retry cap): recovery after a
 // provider outage, measured from the provider's own recovery moment (the fake answers 2xx again);
 // recovery after kill -9 of a notifier mid-request, from the kill; and notifications per second
 // through a rate limit that answers 429 (Retry-After: 1) above RATE per second, beside RATE.
@@ -33,7 +33,7 @@ async function waitFor(what: string, fn: () => boolean, timeoutMs = 30_000): Pro
 
 const section: BenchSection = {
   name: 'notifier',
-  title: 'Notifier (issue 4)',
+  title: 'Notifier',
   async run(db: BenchDatabase) {
     const pd = await fakePagerDuty();
     const sql = db.connect(2);

@@ -1,4 +1,4 @@
-// Client and dashboards (issue 5).
+// Client and dashboards.
 // (1) Buffered client, events accepted per second: record calls only (validation + aggregation in
 //     memory), against a baseline of bare Map increments of the same keys: 1,000 keys (one slice,
 //     hot in cache), then 100,000 users x 3 types (300,000 keys) for a service's real spread.
@@ -156,7 +156,7 @@ async function dashboards(db: BenchDatabase): Promise<void> {
 
 const section: BenchSection = {
   name: 'client',
-  title: 'Client and dashboards (issue 5)',
+  title: 'Client and dashboards',
   async run(db) {
     await accepted(db);
     await flushed(db);

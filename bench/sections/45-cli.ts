@@ -1,4 +1,4 @@
-// CLI start-up (issue 9): what a command costs over starting Node itself. Each variant is a child
+// CLI start-up: what a command costs over starting Node itself. Each variant is a child
 // process, spawned ROUNDS times, interleaved with the baseline `node -e 0` so that the machine's
 // load at any moment weighs on both alike. Target: `sms-monitor --help` ≤ 2 × `node -e 0`.
 // `status --json` adds one connection and one query to the bench database; `npx sms-monitor
@@ -21,7 +21,7 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
 
 const section: BenchSection = {
   name: 'cli',
-  title: 'CLI start-up (issue 9): child processes, median ms',
+  title: 'CLI start-up: child processes, median ms',
   async run(db: BenchDatabase) {
     const env = { ...process.env, DATABASE_URL: db.url };
     const variants: Array<[string, string, string[]]> = [

@@ -1,4 +1,4 @@
-// The HTTP layer (issue 8), at ~10 million sms_metrics rows (bench/lib.ts seedTenMillionMetrics):
+// The HTTP layer, at ~10 million sms_metrics rows (bench/lib.ts seedTenMillionMetrics):
 // (1) p50/p95 of every endpoint through HTTP (keep-alive fetch, one request at a time, 200 each)
 //     beside GET /healthz on the same server (a `select 1` through the pool: the framework, the
 //     network and one round trip), the baseline of the ratio column;
@@ -13,7 +13,7 @@ import { median, percentile, printTable, seedTenMillionMetrics, type BenchSectio
 
 const section: BenchSection = {
   name: 'http',
-  title: 'HTTP API (issue 8)',
+  title: 'HTTP API',
   async run(db) {
     const t0 = process.hrtime.bigint();
     const n = await seedTenMillionMetrics(db.sql);
