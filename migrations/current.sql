@@ -88,5 +88,6 @@ alter table sms_monitor.sms_alert_rule_state
 --!include functions/sms_notifier_heartbeat.sql
 --!include functions/_alert_thresholds_validate.sql
 --!include functions/api_prometheus_metrics.sql
--- The evaluation loop emits each rule's row in one place.
+-- The evaluation loop emits each rule's row in one place; check_sms_alerts names the action enum.
 --!include functions/_alert_evaluate.sql
+--!include functions/check_sms_alerts.sql

@@ -155,7 +155,7 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, no_data, skipped = already evaluated at p_now or later, error = the rule's evaluation failed: SQLSTATE and message in detail; the other rules are unaffected). Safe to run concurrently. */
+  /** Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action, a value of the enum sms_monitor.alert_action (skipped = already evaluated at p_now or later; error = the rule's evaluation failed: SQLSTATE and message in detail, the other rules are unaffected). Safe to run concurrently. */
   check_sms_alerts: {
     args: {
       p_now?: Date | string | null;
