@@ -19,9 +19,4 @@ export class RetryAfterHold {
   active(now = Date.now()): boolean {
     return now < this.until;
   }
-
-  /** When it ends (epoch ms; 0 when never held). */
-  get endsAt(): number {
-    return this.until;
-  }
 }
