@@ -2,7 +2,7 @@
 -- release, next due time, NOTIFY trigger, history kept true to the outbox, and who may call what.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(55);
+select plan(58);
 
 select has_table('sms_monitor', 'sms_alert_notifications', 'outbox table exists');
 select columns_are('sms_monitor', 'sms_alert_notifications', array['id', 'alert_id', 'channel', 'event', 'status',
@@ -165,6 +165,15 @@ select throws_ok($$insert into sms_monitor.sms_alert_notifications (alert_id, ch
   values ('00000000-0000-0000-0000-0000000000a1', 'log', 'repeat', '{}')$$, '42501', null,
   'a reader cannot write to the outbox');
 reset role;
+
+-- the one dedup key formula: sms-monitor/<alert_type>/<id>, cut to the Events API's 255 characters
+select is(sms_monitor._alert_dedup_key('delivery_rate_critical', '00000000-0000-0000-0000-0000000000d1'),
+  'sms-monitor/delivery_rate_critical/00000000-0000-0000-0000-0000000000d1', '_alert_dedup_key: the formula');
+select is(length(sms_monitor._alert_dedup_key(repeat('x', 300), '00000000-0000-0000-0000-0000000000d1')), 255,
+  '_alert_dedup_key: at most 255 characters');
+select is((select dedup_key from sms_monitor.sms_alert_history where id = '00000000-0000-0000-0000-0000000000a1'),
+  sms_monitor._alert_dedup_key('delivery_rate_critical', '00000000-0000-0000-0000-0000000000a1'),
+  'an incident stores the key of that formula (set by the insert trigger)');
 
 select * from finish();
 rollback;
