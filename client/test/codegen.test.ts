@@ -99,6 +99,15 @@ describe('generated types are up to date (run `npm run codegen` when this fails)
     expect(offenders).toEqual([]);
   });
 
+  it('no SQL function or view lists the channels, severities or metric kinds by hand (they read the enums)', () => {
+    const lists = [/'slack', 'pagerduty'/, /'email', 'log'/, /'critical', 'warning', 'info'/, /'counter', 'sum'/,
+      /pg_notify\('sms_monitor_notifications'/];
+    const files = ['sql/functions', 'sql/views'].flatMap((dir) => readdirSync(path.join(repoRoot, dir))
+      .filter((f) => f.endsWith('.sql')).map((f) => path.join(dir, f)));
+    expect(files.length).toBeGreaterThan(50);
+    expect(files.filter((f) => lists.some((re) => re.test(readFileSync(path.join(repoRoot, f), 'utf8'))))).toEqual([]);
+  });
+
   it('sql/schema.sql: every table, view and index of sms_monitor, no run- or version-specific lines', async () => {
     const schema = files['sql/schema.sql']!;
     const relations = await db.sql<Array<{ name: string; kind: string }>>`
