@@ -1,3 +1,16 @@
 -- Work in progress for the next migration (tests apply it on top of the committed ones).
 -- Tables and indexes inline; functions and views with --!include functions/<name>.sql.
 -- Commit it with: bash scripts/migration-commit.sh
+
+-- The API's one time format and one incident shape; one definition of health in every endpoint.
+--!include functions/_iso_utc.sql
+--!include functions/_duration_text.sql
+--!include functions/_incident_json.sql
+--!include functions/api_health.sql
+--!include functions/api_today_metrics.sql
+--!include functions/api_metrics_summary.sql
+--!include functions/api_alerts.sql
+--!include functions/api_alert_detail.sql
+--!include functions/api_user_metrics.sql
+--!include functions/api_alert_rules.sql
+--!include functions/api_resolve_alert.sql

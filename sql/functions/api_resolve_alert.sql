@@ -34,16 +34,16 @@ begin
     v_after := coalesce(v_after, v_before);
     return jsonb_build_object(
       'success', false,
-      'message', format('Alert already resolved at %s by %s', v_after.resolved_at, v_after.resolved_by),
+      'message', format('Alert already resolved at %s by %s', sms_monitor._iso_utc(v_after.resolved_at), v_after.resolved_by),
       'alert_id', p_alert_id,
-      'resolved_at', v_after.resolved_at,
+      'resolved_at', sms_monitor._iso_utc(v_after.resolved_at),
       'resolved_by', v_after.resolved_by);
   end if;
   return jsonb_build_object(
     'success', true,
     'message', 'Alert resolved successfully',
     'alert_id', p_alert_id,
-    'resolved_at', v_after.resolved_at,
+    'resolved_at', sms_monitor._iso_utc(v_after.resolved_at),
     'resolved_by', v_after.resolved_by);
 end;
 $$;
