@@ -59,7 +59,8 @@ class IncidentWatch {
   }
 }
 
-export async function runSimulation(program: Command, opts: SimulateOptions): Promise<void> {
+export async function runSimulation(program: Command, options: SimulateOptions): Promise<void> {
+  const opts = { ...options, after: options.after ?? 180_000, incidentFor: options.incidentFor ?? 120_000 };
   // Loaded here, not at start-up (postgres.js): `sms-monitor --help` stays quick.
   const { createSmsMonitor } = await import('../client/client.ts');
   const monitor = createSmsMonitor(resolveDatabaseUrl(program.opts().databaseUrl as string | undefined), {

@@ -231,12 +231,13 @@ export function registerSimulate(program: Command): void {
     .command('simulate')
     .description('record realistic SMS traffic for a set of users through the buffered client, one second at a '
       + 'time, and optionally backfill history and stage an incident (connect as a writer; --ack-after needs an admin)')
-    .option('--users <n>', 'how many users (default 200)', parsePositiveInt, 200)
-    .option('--rate <n>', 'messages a second (default 20)', parsePositiveInt, 20)
-    .option('--backfill <days>', 'first record this many days of plausible history before today (default 0, at most 30)', parsePositiveInt)
+    .option('--users <n>', 'how many users', parsePositiveInt, 200)
+    .option('--rate <n>', 'messages a second', parsePositiveInt, 20)
+    .option('--backfill <days>', 'first record this many days of plausible history before today (at most 30; default none)', parsePositiveInt)
     .option('--incident <kind>', `stage an incident: ${INCIDENTS.join(' | ')}`)
-    .option('--after <duration>', 'when the incident starts (default 3m)', parseDuration, 180_000)
-    .option('--incident-for <duration>', 'how long it lasts at most (default 2m; with --ack-after it ends once its alert is open)', parseDuration, 120_000)
+    // Durations: the default is said in words here and applied in runSimulation (commander would print milliseconds).
+    .option('--after <duration>', 'when the incident starts (default 3m)', parseDuration)
+    .option('--incident-for <duration>', 'how long it lasts at most (default 2m; with --ack-after it ends once its alert is open)', parseDuration)
     .option('--ack-after <duration>', 'watch for the incident\'s alert to open, acknowledge it this long after, as "simulator", '
       + 'then send the backlog at 10 times the rate until the alert resolves (needs an admin role)', parseDuration)
     .option('--seed <n>', 'random seed (default: the time)', parsePositiveInt)
@@ -251,6 +252,6 @@ export function registerSimulate(program: Command): void {
 }
 
 export interface SimulateOptions {
-  users: number; rate: number; backfill?: number; incident?: string; after: number; incidentFor: number;
+  users: number; rate: number; backfill?: number; incident?: string; after?: number; incidentFor?: number;
   ackAfter?: number; seed?: number; ticks?: number;
 }
