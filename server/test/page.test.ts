@@ -161,7 +161,7 @@ describe('the dashboard page', () => {
     const [row] = await tableText('#alerts-table');
     expect(row!.slice(0, 6)).toEqual(['delivery_rate_critical', 'critical', incident.fired, '60.00 %', 'pagerduty: waiting, not configured', 'firing']);
     expect(await page.$eval('#health-reason', (e) => e.textContent))
-      .toMatch(/^delivery_rate_critical: critical incident open for \d+ min: SMS delivery rate is 60\.00 % \(threshold: < 90\.00 %\)/);
+      .toMatch(/^delivery_rate_critical: critical incident open for \d+ min: delivery_rate 60\.00 % < 90\.00 % \(it opened at 60\.00 %\)$/);
     await page.waitForFunction(() => [...document.querySelectorAll('#today-figures .figure')]
       .some((f) => f.textContent === 'Open incidents1'), { timeout: 20_000 });
     await page.screenshot({ path: path.join(output, 'dashboard.png'), fullPage: true });

@@ -13,7 +13,8 @@
 -- definition of health: api_today_metrics and api_metrics_summary return the same status,
 -- overall_healthy, driving_rule, reason and as_of (this function's data without rules and open_incidents). Values carry the
 -- metric's unit (value_text, threshold_text: "84.77 %"); times are ISO 8601 UTC (Z); the reason
--- holds no clock time (an incident says how long it has been open: _duration_text).
+-- holds no clock time (an incident says how long it has been open: _duration_text) and gives the
+-- incident's latest value, as the incident lists show it (value_text), and the one that opened it.
 create or replace function sms_monitor.api_health(p_now timestamptz default now())
 returns jsonb
 language plpgsql
@@ -67,8 +68,12 @@ begin
     from sms_monitor.sms_alert_history h
    where h.resolved_at is null;
 
-  select h.alert_type, h.severity, h.message, h.triggered_at into v_incident
+  select h.alert_type, h.severity, h.triggered_at, h.metric, h.comparison, j ->> 'value_text' as value_text,
+         j ->> 'threshold_text' as threshold_text,
+         sms_monitor._alert_format_value(h.metric_value, j ->> 'unit') as trigger_text
+    into v_incident
     from sms_monitor.sms_alert_history h
+   cross join lateral sms_monitor._incident_json(h) j
    where h.resolved_at is null and h.severity in ('critical', 'warning')
    order by case h.severity when 'critical' then 0 else 1 end, h.triggered_at, h.alert_type
    limit 1;
@@ -85,13 +90,15 @@ begin
   if v_incident.alert_type is not null and v_incident.severity = 'critical' then
     v_status := 'critical';
     v_driver := v_incident.alert_type;
-    v_reason := format('%s: critical incident open for %s: %s', v_incident.alert_type,
-                       sms_monitor._duration_text(p_now - v_incident.triggered_at), v_incident.message);
+    v_reason := format('%s: critical incident open for %s: %s %s %s %s (it opened at %s)', v_incident.alert_type,
+                       sms_monitor._duration_text(p_now - v_incident.triggered_at), v_incident.metric,
+                       v_incident.value_text, v_incident.comparison, v_incident.threshold_text, v_incident.trigger_text);
   elsif v_incident.alert_type is not null then
     v_status := 'degraded';
     v_driver := v_incident.alert_type;
-    v_reason := format('%s: warning incident open for %s: %s', v_incident.alert_type,
-                       sms_monitor._duration_text(p_now - v_incident.triggered_at), v_incident.message);
+    v_reason := format('%s: warning incident open for %s: %s %s %s %s (it opened at %s)', v_incident.alert_type,
+                       sms_monitor._duration_text(p_now - v_incident.triggered_at), v_incident.metric,
+                       v_incident.value_text, v_incident.comparison, v_incident.threshold_text, v_incident.trigger_text);
   elsif v_breach.alert_type is not null then
     v_status := 'degraded';
     v_driver := v_breach.alert_type;

@@ -211,13 +211,13 @@ select is((select array_agg(sms_monitor._duration_text(x) order by n) from unnes
   'durations in words: minutes, then hours and minutes below 2 days, then days and hours');
 select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') #> '{data,health}', '{
     "overall_healthy": false, "status": "critical", "driving_rule": "delivery_rate_critical", "as_of": "2026-05-10T12:00:00Z",
-    "reason": "delivery_rate_critical: critical incident open for 2 h 0 min: delivery rate 80.95 % < 90 %"}'::jsonb,
+    "reason": "delivery_rate_critical: critical incident open for 2 h 0 min: delivery_rate 80.95 % < 90.00 % (it opened at 80.95 %)"}'::jsonb,
   'an open critical incident makes the status critical, naming its rule');
 update sms_monitor.sms_alert_history set resolved_at = '2026-05-10T11:30:00Z', resolved_by = 'ops'
  where id = '11111111-0000-0000-0000-000000000001';
 select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') #> '{data,health}', '{
     "overall_healthy": false, "status": "degraded", "driving_rule": "opt_out_rate_warning", "as_of": "2026-05-10T12:00:00Z",
-    "reason": "opt_out_rate_warning: warning incident open for 1 h 0 min: opt-out rate 50 % > 10 %"}'::jsonb,
+    "reason": "opt_out_rate_warning: warning incident open for 1 h 0 min: opt_out_rate 50.00 % > 10.00 % (it opened at 50.00 %)"}'::jsonb,
   'an open warning alone degrades; open info incidents do not count');
 
 -- api_user_metrics: a fixed p_now (2026-05-10 is today, 2026-05-09 yesterday; the 11th never counts).
