@@ -40,10 +40,12 @@
     var d = new Date(iso);
     return d.toISOString().replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
   }
-  /** Whole minutes in words, as the API's sentences say it (_duration_text): 42 min, 3 h 5 min, 12 d 4 h. */
+  /** A duration in words, as the API's sentences say it (_duration_text): 42 s, 42 min, 3 h 5 min, 12 d 4 h. */
   function fmtDuration(seconds) {
     if (seconds === null || seconds === undefined) return '—';
-    var m = Math.max(0, Math.floor(seconds / 60));
+    var s = Math.max(0, Math.floor(seconds));
+    if (s < 60) return s + ' s';
+    var m = Math.floor(s / 60);
     if (m < 60) return m + ' min';
     if (m < 2880) return Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
     return Math.floor(m / 1440) + ' d ' + Math.floor((m % 1440) / 60) + ' h';
@@ -124,8 +126,9 @@
     charts[id] = new uPlot(opts, [xs, ys], box);
   }
 
-  function renderTrends(daily) {
-    var rows = daily.data;
+  /** The 7 days from /daily (the 5-minute view), today's point replaced by the tiles' live figures. */
+  function renderTrends(daily, today) {
+    var rows = daily.data.map(function (r) { return r.metric_date === today.metric_date ? today : r; });
     var xs = rows.map(function (r) { return Date.parse(r.metric_date + 'T00:00:00Z') / 1000; });
     chart('chart-delivery', 'delivery %', xs, rows.map(function (r) { return r.delivery_rate_percent; }), '#1f77b4');
     chart('chart-llm', 'LLM success %', xs, rows.map(function (r) { return r.llm_success_rate_percent; }), '#2ca02c');
@@ -272,7 +275,7 @@
           .concat(r[1].data.map(function (a) { return api('GET', '/api/sms/metrics/alerts/' + a.id); })))
           .then(function (more) {
             renderHealth(r[0]);
-            renderTrends(more[0]);
+            renderTrends(more[0], r[0].data.today);
             renderAlerts(r[1], more.slice(2));
             renderHistory(more[1]);
             renderUsers(r[2]);

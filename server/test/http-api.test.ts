@@ -105,7 +105,7 @@ describe('the original six endpoints', () => {
     expect(r.status).toBe(200);
     // Health is the alert engine's (api_health): the open critical incident decides it, in /today and /summary alike.
     const health = { status: 'critical', overall_healthy: false, driving_rule: 'delivery_rate_critical',
-      reason: expect.stringMatching(/^delivery_rate_critical: critical incident open for (\d+ min|\d+ h \d+ min|\d+ d \d+ h): /),
+      reason: expect.stringMatching(/^delivery_rate_critical: critical incident open for (\d+ s|\d+ min|\d+ h \d+ min|\d+ d \d+ h): /),
       as_of: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$/) };
     expect(r.body).toEqual({ success: true, source: 'sms_metrics_daily', as_of: r.body.data.health.as_of, data: {
       ...quiet(today), sent_count: 40, delivered_count: 37, failed_count: 3, llm_cost_usd: 0.05, sms_cost_usd: 0.3,

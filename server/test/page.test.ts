@@ -161,7 +161,7 @@ describe('the dashboard page', () => {
     const [row] = await tableText('#alerts-table');
     expect(row!.slice(0, 6)).toEqual(['delivery_rate_critical', 'critical', incident.fired, '60.00 %', 'pagerduty: waiting, not configured', 'firing']);
     expect(await page.$eval('#health-reason', (e) => e.textContent))
-      .toMatch(/^delivery_rate_critical: critical incident open for \d+ min: delivery_rate 60\.00 % < 90\.00 % \(it opened at 60\.00 %\)$/);
+      .toMatch(/^delivery_rate_critical: critical incident open for \d+ (s|min): delivery_rate 60\.00 % < 90\.00 % \(it opened at 60\.00 %\)$/);
     await page.waitForFunction(() => [...document.querySelectorAll('#today-figures .figure')]
       .some((f) => f.textContent === 'Open incidents1'), { timeout: 20_000 });
     await page.screenshot({ path: path.join(output, 'dashboard.png'), fullPage: true });
@@ -190,15 +190,15 @@ describe('the dashboard page', () => {
       { timeout: 20_000 }, id);
     await clickNow('button[aria-label="Resolve delivery_rate_critical"]');
     const resolved = await waitFor(async () => {
-      const [r] = await t.db.sql<{ resolved_by: string | null; minutes: number }[]>`
-        select resolved_by, floor(extract(epoch from resolved_at - triggered_at) / 60)::int as minutes
+      const [r] = await t.db.sql<{ resolved_by: string | null; seconds: number }[]>`
+        select resolved_by, floor(extract(epoch from resolved_at - triggered_at))::int as seconds
           from sms_monitor.sms_alert_history where id = ${id} and resolved_at is not null`;
       return r;
     }, 'the resolve to reach the database');
     await page.waitForFunction((alertId) => !document.querySelector(`#alerts-table tr[data-alert-id="${alertId}"]`), { timeout: 20_000 }, id);
     await page.waitForSelector(`#history-table tr[data-alert-id="${id}"]`, { timeout: 20_000 });
     expect(await tableText('#history-table')).toEqual([['delivery_rate_critical', 'critical', incident!.fired,
-      `${resolved!.minutes} min`, '60.00 %', `${acked!.acknowledged_by} at ${shown(acked!.acknowledged_at)}`, resolved!.resolved_by]]);
+      resolved!.seconds < 60 ? `${resolved!.seconds} s` : `${Math.floor(resolved!.seconds / 60)} min`, '60.00 %', `${acked!.acknowledged_by} at ${shown(acked!.acknowledged_at)}`, resolved!.resolved_by]]);
   });
 
   it('creates and lifts a silence', async () => {

@@ -205,10 +205,10 @@ select is((sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T
 select is((select sms_monitor._incident_json(h) -> 'duration_seconds' from sms_monitor.sms_alert_history h
             where h.id = '11111111-0000-0000-0000-000000000003'), '3600'::jsonb,
   'a resolved incident says how long it was open (duration_seconds)');
-select is((select array_agg(sms_monitor._duration_text(x) order by n) from unnest(array[interval '0', '-5 min', '59 min 59 s',
+select is((select array_agg(sms_monitor._duration_text(x) order by n) from unnest(array[interval '0.5 s', '-5 min', '59 min 59 s',
             '1 h', '47 h 59 min', '48 h', '400 days 3 h']) with ordinality u(x, n)),
-  array['0 min', '0 min', '59 min', '1 h 0 min', '47 h 59 min', '2 d 0 h', '400 d 3 h'],
-  'durations in words: minutes, then hours and minutes below 2 days, then days and hours');
+  array['0 s', '0 s', '59 min', '1 h 0 min', '47 h 59 min', '2 d 0 h', '400 d 3 h'],
+  'durations in words: seconds below a minute, minutes, then hours and minutes below 2 days, then days and hours');
 select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') #> '{data,health}', '{
     "overall_healthy": false, "status": "critical", "driving_rule": "delivery_rate_critical", "as_of": "2026-05-10T12:00:00Z",
     "reason": "delivery_rate_critical: critical incident open for 2 h 0 min: delivery_rate 80.95 % < 90.00 % (it opened at 80.95 %)"}'::jsonb,
