@@ -1463,7 +1463,7 @@ CREATE FUNCTION sms_monitor._duration_text(p_duration interval) RETURNS text
 -- Name: FUNCTION _duration_text(p_duration interval); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._duration_text(p_duration interval) IS 'A duration in words: 42 min, 3 h 5 min (under 2 days), 12 d 4 h.';
+COMMENT ON FUNCTION sms_monitor._duration_text(p_duration interval) IS 'A duration in words: 42 s, 42 min, 3 h 5 min (under 2 days), 12 d 4 h.';
 
 --
 -- Name: _incident_json(sms_monitor.sms_alert_history); Type: FUNCTION; Schema: sms_monitor

@@ -213,7 +213,7 @@ describe('the dashboard page', () => {
     }, 'the silence row');
     expect([silence.alert_type, silence.reason, silence.secs]).toEqual(['opt_out_rate_warning', 'carrier maintenance', 2700]);
     await page.waitForSelector('button[aria-label="Lift silence of opt_out_rate_warning"]', { timeout: 20_000 });
-    await page.click('button[aria-label="Lift silence of opt_out_rate_warning"]');
+    await clickNow('button[aria-label="Lift silence of opt_out_rate_warning"]');
     await waitFor(async () => {
       const [r] = await t.db.sql`select lifted_at from sms_monitor.sms_alert_silences where id = ${silence.id}`;
       return r!.lifted_at !== null;

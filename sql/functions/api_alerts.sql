@@ -1,5 +1,5 @@
 -- GET /api/sms/metrics/alerts as a function: open incidents (default) or the history of a date
--- range. Fixed from the original: limit is checked (1-200), history needs start_date, end_date is
+-- range. limit is checked (1-200), history needs start_date, end_date is
 -- inclusive, and days are reporting days (settings.reporting_timezone), not the server's. Each
 -- incident is _incident_json's: times as ISO 8601 UTC (Z), duration_seconds once resolved.
 create or replace function sms_monitor.api_alerts(

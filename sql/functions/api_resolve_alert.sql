@@ -1,6 +1,6 @@
--- POST /api/sms/metrics/alerts as a function: resolve an incident by hand. Fixed from the original
--- ("resolved successfully" for any id): an unknown id raises P0002, and an incident that is already
--- resolved answers success false with when and by whom, changing nothing.
+-- POST /api/sms/metrics/alerts as a function: resolve an incident by hand. An unknown id raises
+-- P0002, and an incident that is already resolved answers success false with when (ISO 8601 UTC,
+-- Z) and by whom, changing nothing.
 create or replace function sms_monitor.api_resolve_alert(
   p_alert_id uuid,
   p_resolved_by text default null

@@ -1,7 +1,6 @@
--- GET /api/sms/metrics/user as a function: one user's daily rows and a summary. Fixed from the
--- original: the summary's delivery rate is recomputed from the summed counts (never an average of
--- daily rates); a self-only caller (request.jwt.claims.sub) reads only itself (the original was an
--- IDOR) and omitting the user means "me". Costs are JSON numbers rounded to 4 places.
+-- GET /api/sms/metrics/user as a function: one user's daily rows and a summary. The summary's
+-- delivery rate is recomputed from the summed counts (never an average of daily rates); a
+-- self-only caller (request.jwt.claims.sub) reads only itself, and omitting the user means "me". Costs are JSON numbers rounded to 4 places.
 create or replace function sms_monitor.api_user_metrics(
   p_user_id uuid default null,
   p_days integer default 30,
