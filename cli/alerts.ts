@@ -29,7 +29,7 @@ export function registerAlerts(program: Command): void {
         return;
       }
       printTable(['id', 'alert_type', 'severity', 'value', 'threshold', 'triggered_at', 'state', 'notifications'],
-        body.data.map((a) => [a.id, a.alert_type, a.severity, a.metric_value, a.threshold_value, a.triggered_at,
+        body.data.map((a) => [a.id, a.alert_type, a.severity, a.value_text, a.threshold_text, a.triggered_at,
           a.resolved_at ? `resolved by ${cell(a.resolved_by)}` : a.acknowledged_at ? `acked by ${cell(a.acknowledged_by)}` : 'open',
           notificationSummary(a.notification_status)]));
       printNotificationErrors(body.data);

@@ -1,22 +1,28 @@
 // sms-monitor simulate: realistic SMS traffic for a set of users, recorded through the buffered
 // client (scheduled, LLM successes and template fallbacks with costs and timings, sends with SMS
 // cost, deliveries with timings, failures, opt-outs, quiet-hours skips, daily-limit hits), so a
-// fresh machine shows something real; it can stage an incident.
+// fresh machine shows something real; it can stage an incident and backfill days of history.
 //
 // Time is counted in ticks of one simulated second: the command runs one tick per wall-clock
 // second, tests call tick() directly with a seeded RNG, so what is recorded is a function of the
-// seed and the number of ticks only.
+// seed and the number of ticks only (backfill: of the seed, the days and the time it is given).
+// The command's live loop (watching the staged incident open, acknowledging it, draining the
+// backlog until it resolves) is in simulate-run.ts.
 import type { Command } from 'commander';
 import type { SmsMonitor } from '../client/client.ts';
-import { resolveDatabaseUrl } from '../client/config.ts';
 import { parseDuration, parsePositiveInt, UsageError } from './common.ts';
+import { runSimulation } from './simulate-run.ts';
 
 export type IncidentKind = 'delivery' | 'llm' | 'opt_out' | 'cost';
 export const INCIDENTS: readonly IncidentKind[] = ['delivery', 'llm', 'opt_out', 'cost'];
+/** The rule each staged incident breaches. */
+export const INCIDENT_RULE: Record<IncidentKind, string> = {
+  delivery: 'delivery_rate_critical', llm: 'llm_failure_critical', opt_out: 'opt_out_rate_warning', cost: 'llm_cost_spike_warning',
+};
 
 /** The recording methods the simulator uses (the client's). */
 export type Recorder = Pick<SmsMonitor, 'recordScheduled' | 'recordSent' | 'recordDelivered' | 'recordFailed'
-  | 'recordLLMGeneration' | 'recordOptOut' | 'recordQuietHoursSkip' | 'recordDailyLimitHit' | 'recordSmsCost'>;
+  | 'recordLLMGeneration' | 'recordOptOut' | 'recordQuietHoursSkip' | 'recordDailyLimitHit' | 'recordSmsCost' | 'record'>;
 
 export interface SimulatorOptions {
   users: number;
@@ -84,23 +90,92 @@ export class Simulator {
     });
   }
 
+  private incidentEndedAt: number | null = null;
+
   /** Is the staged incident on during the current tick? */
   incidentActive(): boolean {
     if (!this.options.incident) return false;
     const start = this.options.incidentAfterTicks ?? 180;
-    return this.ticks >= start && this.ticks < start + (this.options.incidentTicks ?? 120);
+    const end = this.incidentEndedAt ?? start + (this.options.incidentTicks ?? 120);
+    return this.ticks >= start && this.ticks < end;
   }
 
-  /** One simulated second: `rate` messages through the pipeline. Resolves when the client accepted them. */
-  async tick(): Promise<void> {
+  /** Ends the staged incident now (the carrier recovered early): later ticks are normal traffic. */
+  endIncident(): void {
+    if (this.incidentActive()) this.incidentEndedAt = this.ticks;
+  }
+
+  /**
+   * Plausible history for the `days` reporting days before `now`'s (UTC dates): every hour a few
+   * users send a volume that follows the day (quiet at night, busiest in the afternoon), each day
+   * 98.5-99.7 % delivered and 3-6 % template fallbacks. Hours less than three hours before `now`
+   * are left out, so the rules' windows (the current and the previous hour) see only live traffic.
+   */
+  async backfill(days: number, now: Date): Promise<void> {
+    if (!Number.isInteger(days) || days < 0 || days > 30) throw new UsageError('--backfill: must be between 0 and 30 days');
+    const writes: Array<Promise<void>> = [];
+    const todayUtc = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const rec = (type: Parameters<Recorder['record']>[0], userId: string, value: number, at: Date) => {
+      if (value > 0) writes.push(this.recorder.record(type, { userId, value, at }));
+    };
+    for (let d = days; d >= 1; d--) {
+      const dayScale = 0.85 + this.rnd() * 0.3;
+      const pDeliver = 0.985 + this.rnd() * 0.012;
+      const pFallback = 0.03 + this.rnd() * 0.03;
+      for (let h = 0; h < 24; h++) {
+        const at = new Date(todayUtc - d * 86_400_000 + h * 3_600_000 + 30 * 60_000);
+        if (at.getTime() > now.getTime() - 3 * 3_600_000) continue;
+        // Sends this hour: about 600 at night up to about 4,000 in the afternoon.
+        const shape = 0.15 + 0.85 * Math.max(0, Math.sin((Math.PI * (h - 6)) / 18));
+        const hourly = Math.round(4000 * shape * dayScale);
+        for (let k = 0; k < 8; k++) {
+          const user = this.users[Math.floor(this.rnd() * this.users.length)]!;
+          const sent = Math.round((hourly / 8) * (0.5 + this.rnd()));
+          const delivered = Math.round(sent * pDeliver);
+          const llm = Math.round(sent * (1 - pFallback));
+          const skips = Math.round(sent * 0.01 * this.rnd());
+          const limits = this.rnd() < 0.05 ? 1 : 0;
+          const optOuts = this.rnd() < sent * 0.0002 ? 1 : 0;
+          const llmNano = Math.round(llm * 0.0014 * NANO);
+          rec('scheduled_count', user, sent + skips + limits, at);
+          rec('sent_count', user, sent, at);
+          rec('delivered_count', user, delivered, at);
+          rec('failed_count', user, sent - delivered, at);
+          rec('llm_success_count', user, llm, at);
+          rec('template_fallback_count', user, sent - llm, at);
+          rec('quiet_hours_skip_count', user, skips, at);
+          rec('daily_limit_hit_count', user, limits, at);
+          rec('opt_out_count', user, optOuts, at);
+          rec('llm_cost_usd', user, llmNano / NANO, at);
+          rec('sms_cost_usd', user, (sent * 7_900_000) / NANO, at);
+          // One timing sample per user and hour (the mean is what the charts show).
+          rec('avg_delivery_time_ms', user, delivered > 0 ? 800 + Math.round(this.rnd() * 3200) : 0, at);
+          rec('avg_generation_time_ms', user, sent > 0 ? 300 + Math.round(this.rnd() * 1200) : 0, at);
+          const t = this.tally;
+          t.scheduled_count += sent + skips + limits; t.sent_count += sent; t.delivered_count += delivered;
+          t.failed_count += sent - delivered; t.llm_success_count += llm; t.template_fallback_count += sent - llm;
+          t.quiet_hours_skip_count += skips; t.daily_limit_hit_count += limits; t.opt_out_count += optOuts;
+          t.delivery_time_samples += delivered > 0 ? 1 : 0; t.generation_time_samples += sent > 0 ? 1 : 0;
+          this.llmNano += llmNano;
+          this.smsNano += sent * 7_900_000;
+        }
+      }
+    }
+    this.tally.llm_cost_usd = this.llmNano / NANO;
+    this.tally.sms_cost_usd = this.smsNano / NANO;
+    await Promise.all(writes);
+  }
+
+  /** One simulated second: `rate` messages (or `messages`) through the pipeline. Resolves when the client accepted them. */
+  async tick(messages = this.options.rate): Promise<void> {
     const on = this.incidentActive();
     const kind = on ? this.options.incident : undefined;
     const pDeliver = kind === 'delivery' ? 0.5 : 0.995;
     const pFallback = kind === 'llm' ? 0.8 : 0.04;
-    const pOptOut = kind === 'opt_out' ? 0.2 : 0.001;
+    const pOptOut = kind === 'opt_out' ? 0.2 : 0.0002;
     const costFactor = kind === 'cost' ? 12 : 1;
     const writes: Array<Promise<void>> = [];
-    for (let i = 0; i < this.options.rate; i++) {
+    for (let i = 0; i < messages; i++) {
       const user = this.users[Math.floor(this.rnd() * this.users.length)]!;
       const id = `sim-${++this.seq}`;
       writes.push(this.recorder.recordScheduled(user, 1));
@@ -111,7 +186,7 @@ export class Simulator {
         this.tally.quiet_hours_skip_count += 1;
         continue;
       }
-      if (r < 0.012) {
+      if (r < 0.0105) {
         writes.push(this.recorder.recordDailyLimitHit(user));
         this.tally.daily_limit_hit_count += 1;
         continue;
@@ -155,68 +230,28 @@ export function registerSimulate(program: Command): void {
   program
     .command('simulate')
     .description('record realistic SMS traffic for a set of users through the buffered client, one second at a '
-      + 'time, and optionally stage an incident (connect as a writer; --ack-after needs an admin)')
-    .option('--users <n>', 'how many users (default 200)', parsePositiveInt, 200)
-    .option('--rate <n>', 'messages a second (default 20)', parsePositiveInt, 20)
+      + 'time, and optionally backfill history and stage an incident (connect as a writer; --ack-after needs an admin)')
+    .option('--users <n>', 'how many users', parsePositiveInt, 200)
+    .option('--rate <n>', 'messages a second', parsePositiveInt, 20)
+    .option('--backfill <days>', 'first record this many days of plausible history before today (at most 30; default none)', parsePositiveInt)
     .option('--incident <kind>', `stage an incident: ${INCIDENTS.join(' | ')}`)
-    .option('--after <duration>', 'when the incident starts (default 3m)', parseDuration, 180_000)
-    .option('--incident-for <duration>', 'how long it lasts (default 2m)', parseDuration, 120_000)
-    .option('--ack-after <duration>', 'acknowledge the open incident this long after it started, as "simulator" (needs an admin role)', parseDuration)
+    // Durations: the default is said in words here and applied in runSimulation (commander would print milliseconds).
+    .option('--after <duration>', 'when the incident starts (default 3m)', parseDuration)
+    .option('--incident-for <duration>', 'how long it lasts at most (default 2m; with --ack-after it ends once its alert is open)', parseDuration)
+    .option('--ack-after <duration>', 'watch for the incident\'s alert to open, acknowledge it this long after, as "simulator", '
+      + 'then send the backlog at 10 times the rate until the alert resolves (needs an admin role)', parseDuration)
     .option('--seed <n>', 'random seed (default: the time)', parsePositiveInt)
     .option('--ticks <n>', 'stop after this many simulated seconds (default: run until Ctrl-C)', parsePositiveInt)
-    .action(async (opts: { users: number; rate: number; incident?: string; after: number; incidentFor: number;
-      ackAfter?: number; seed?: number; ticks?: number }) => {
+    .action(async (opts: SimulateOptions) => {
       if (opts.incident !== undefined && !INCIDENTS.includes(opts.incident as IncidentKind)) {
         console.error(`sms-monitor simulate: --incident: must be one of ${INCIDENTS.join(', ')}`);
         process.exit(2);
       }
-      // Loaded here, not at start-up (postgres.js): `sms-monitor --help` stays quick.
-      const { createSmsMonitor } = await import('../client/client.ts');
-      const monitor = createSmsMonitor(resolveDatabaseUrl(program.opts().databaseUrl as string | undefined), {
-        buffered: true,
-        onError: (e, ctx) => console.error(`sms-monitor simulate: ${ctx.operation} failed: ${e.message} (${e.code})`),
-      });
-      let sim: Simulator;
-      try {
-        sim = new Simulator(monitor, {
-          users: opts.users, rate: opts.rate, incident: opts.incident as IncidentKind | undefined,
-          incidentAfterTicks: Math.round(opts.after / 1000), incidentTicks: Math.round(opts.incidentFor / 1000),
-          seed: opts.seed ?? (Date.now() % 2_147_483_647),
-        });
-      } catch (error) {
-        console.error(`sms-monitor simulate: ${(error as Error).message}`);
-        await monitor.close();
-        process.exit(2);
-      }
-      let stopping = false;
-      const stop = () => { stopping = true; };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      console.error(`sms-monitor simulate: ${opts.users} users, ${opts.rate} messages a second`
-        + (opts.incident ? `; a ${opts.incident} incident from ${opts.after / 1000} s for ${opts.incidentFor / 1000} s` : ''));
-      const ackTick = opts.incident && opts.ackAfter !== undefined ? Math.round((opts.after + opts.ackAfter) / 1000) : -1;
-      const started = Date.now();
-      while (!stopping && (opts.ticks === undefined || sim.ticks < opts.ticks)) {
-        const was = sim.incidentActive();
-        await sim.tick();
-        if (sim.incidentActive() !== was) console.error(`sms-monitor simulate: incident ${sim.incidentActive() ? 'started' : 'over'} (tick ${sim.ticks})`);
-        if (sim.ticks === ackTick) {
-          const open = await monitor.alerts().catch(() => null);
-          for (const a of open?.data ?? []) await monitor.acknowledge(a.id, 'simulator').catch(() => {});
-          if (open?.data.length) console.error(`sms-monitor simulate: acknowledged ${open.data.length} open incident(s)`);
-        }
-        if (sim.ticks % 60 === 0) {
-          const t = sim.tally;
-          console.error(`sms-monitor simulate: ${sim.ticks} s: sent ${t.sent_count}, delivered ${t.delivered_count}, failed ${t.failed_count}`);
-        }
-        if (opts.ticks === undefined) {
-          // One tick per wall-clock second, measured from the start (no drift).
-          const wait = started + sim.ticks * 1000 - Date.now();
-          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        }
-      }
-      await monitor.close();
-      console.log(JSON.stringify({ ticks: sim.ticks, users: opts.users, ...sim.tally }));
-      process.exit(0);
+      await runSimulation(program, opts);
     });
+}
+
+export interface SimulateOptions {
+  users: number; rate: number; backfill?: number; incident?: string; after?: number; incidentFor?: number;
+  ackAfter?: number; seed?: number; ticks?: number;
 }

@@ -22,19 +22,19 @@ export function registerStatus(program: Command): void {
       if (opts.json) return printJson(body);
       const { today, week, alerts, health } = body.data;
       const pct = (v: number | null) => (v === null ? 'no data' : `${v} %`);
-      console.log(`status: ${health.status}${health.reasons.length ? ` (${health.reasons.join('; ')})` : ''}`);
+      console.log(`status: ${health.status} (${health.reason})`);
       console.log(`today ${today.metric_date}: sent ${today.sent_count}, delivered ${today.delivered_count} `
         + `(${pct(today.delivery_rate_percent)}), failed ${today.failed_count}, LLM success `
         + `${pct(today.llm_success_rate_percent)}, active users ${today.active_users}`);
       console.log(`week ${week.start_date}..${week.end_date}: sent ${week.totals.sent}, delivery `
-        + `${pct(week.delivery_rate_percent)}, avg daily cost $${week.avg_daily_cost_usd}`);
+        + `${pct(week.delivery_rate_percent)}, avg daily cost $${week.avg_daily_cost_usd.toFixed(4)}`);
       console.log(`open incidents: ${alerts.unresolved_count}${alerts.unresolved_count > alerts.recent.length ? ` (newest ${alerts.recent.length} below)` : ''}`);
       if (alerts.recent.length) {
         // The summary carries no notification state: read it from api_alerts for these incidents.
         const open = await client.alerts({ type: 'unresolved', limit: 200 });
         const byId = new Map(open.data.map((a) => [a.id, a]));
         printTable(['id', 'alert_type', 'severity', 'value', 'threshold', 'triggered_at', 'acknowledged', 'notifications'],
-          alerts.recent.map((a) => [a.id, a.alert_type, a.severity, a.metric_value, a.threshold_value, a.triggered_at,
+          alerts.recent.map((a) => [a.id, a.alert_type, a.severity, a.value_text, a.threshold_text, a.triggered_at,
             a.acknowledged_at ? 'yes' : 'no', notificationSummary(byId.get(a.id)?.notification_status)]));
         printNotificationErrors(alerts.recent.map((a) => byId.get(a.id) ?? { id: a.id }));
       }

@@ -14,7 +14,7 @@ export function registerToken(program: Command): void {
       + 'tokens work behind PostgREST)')
     .requiredOption('--role <role>', 'admin | reader | self')
     .option('--user <uuid>', 'the user a self token may read (its sub claim)')
-    .option('--ttl <duration>', 'lifetime, e.g. 30m, 12h, 7d (default 12h)', '12h')
+    .option('--ttl <duration>', 'lifetime, e.g. 30m, 12h, 7d', '12h')
     .action(async (opts: { role: string; user?: string; ttl: string }) => {
       // Loaded here, not at start-up (jose): `sms-monitor --help` stays quick.
       const { parseTtl, resolveJwtSecret, ROLE_NAMES, signToken } = await import('../server/auth.ts');

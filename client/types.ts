@@ -95,19 +95,21 @@ export interface UserMetricsResponse {
     summary: {
       total_scheduled: number; total_sent: number; total_delivered: number; total_failed: number;
       total_cancelled: number; delivery_rate_percent: number | null;
-      /** 4 decimals, as a string like the original. */
-      total_llm_cost_usd: string; total_sms_cost_usd: string; days: number;
+      /** Rounded to 4 decimals. */
+      total_llm_cost_usd: number; total_sms_cost_usd: number; days: number;
     };
   };
   user_id: string;
 }
+/** The one definition of health (api_health's, the alert engine's), in /today, /summary and /health. */
 export interface Health {
-  /** delivered >= 90 % of sent; null = nothing sent today. */
-  delivery_healthy: boolean | null;
-  /** LLM successes >= 50 % of generated texts; null = none today. */
-  llm_healthy: boolean | null;
-  /** false if either is false; null if both are null. */
+  status: 'critical' | 'degraded' | 'healthy' | 'unknown';
+  /** true when healthy, null when unknown (no rule has data), false otherwise. */
   overall_healthy: boolean | null;
+  driving_rule: string | null;
+  reason: string;
+  /** ISO 8601 UTC with Z. */
+  as_of: string;
 }
 export interface TodayMetrics extends DailyMetrics {
   active_users: number;
@@ -118,15 +120,14 @@ export type TodaySource = 'sms_metrics_daily' | 'live';
 export interface TodayMetricsResponse {
   success: true;
   source: TodaySource;
+  /** p_now, ISO 8601 UTC with Z. */
+  as_of: string;
   data: TodayMetrics;
-}
-export interface AlertSummary {
-  id: string; alert_type: string; severity: AlertSeverity; message: string;
-  metric_value: number | null; threshold_value: number; triggered_at: string; acknowledged_at: string | null;
 }
 export interface MetricsSummaryResponse {
   success: true;
   source: TodaySource;
+  as_of: string;
   data: {
     today: TodayMetrics;
     week: {
@@ -136,18 +137,22 @@ export interface MetricsSummaryResponse {
         llm_success: number; template_fallback: number; opt_out: number; llm_cost_usd: number; sms_cost_usd: number;
       };
       delivery_rate_percent: number | null; llm_success_rate_percent: number | null;
-      /** (LLM + SMS cost) / 7, 4 decimals, as a string like the original. */
-      avg_daily_cost_usd: string;
+      /** (LLM + SMS cost) / 7, rounded to 4 decimals. */
+      avg_daily_cost_usd: number;
     };
-    alerts: { unresolved_count: number; has_critical: boolean; recent: AlertSummary[] };
-    health: { overall_healthy: boolean; status: 'healthy' | 'degraded' | 'critical'; reasons: string[] };
+    alerts: { unresolved_count: number; has_critical: boolean; recent: AlertJson[] };
+    health: Health;
   };
 }
-/** An incident as JSON: every column of sms_alert_history (numbers as numbers, times ISO 8601). */
+/** An incident as JSON (_incident_json): every column of sms_alert_history (numbers as numbers, times
+ * ISO 8601 UTC with Z), how long it was open, the metric's unit and the values written with it. */
 export type AlertJson = { [K in keyof SmsMonitorFunctions['resolve_sms_alert']['returns']]: unknown } & {
   id: string; alert_type: string; severity: AlertSeverity; message: string;
   triggered_at: string; resolved_at: string | null; resolved_by: string | null;
   acknowledged_at: string | null; acknowledged_by: string | null;
+  /** resolved_at - triggered_at in whole seconds; null while open. */
+  duration_seconds: number | null;
+  unit: 'percent' | 'ratio' | null; value_text: string; threshold_text: string;
 };
 export interface AlertsResponse {
   success: true;
@@ -176,20 +181,13 @@ export interface TopUsersResponse {
 /** api_health: health from the open incidents and the rules' own windows (docs/http.md). */
 export interface HealthResponse {
   success: true;
-  data: {
-    status: 'critical' | 'degraded' | 'healthy' | 'unknown';
-    driving_rule: string | null;
-    reason: string;
-    as_of: string;
-    open_incidents: Array<{
-      id: string; alert_type: string; severity: AlertSeverity; message: string;
-      metric_value: number | null; last_value: number | null; threshold_value: number;
-      triggered_at: string; acknowledged_at: string | null; silenced: boolean;
-    }>;
+  data: Health & {
+    open_incidents: AlertJson[];
     rules: Array<{
       alert_type: string; severity: AlertSeverity; metric: string; comparison: '<' | '<=' | '>' | '>=';
       threshold_value: number; recovery_value: number | null; window_minutes: number; min_sample: number;
       value: number | null; sample_size: number; state: 'breached' | 'ok' | 'no_data'; open_alert_id: string | null; detail: string;
+      unit: 'percent' | 'ratio' | null; value_text: string; threshold_text: string;
     }>;
   };
 }

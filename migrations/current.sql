@@ -91,3 +91,16 @@ alter table sms_monitor.sms_alert_rule_state
 -- The evaluation loop emits each rule's row in one place; check_sms_alerts names the action enum.
 --!include functions/_alert_evaluate.sql
 --!include functions/check_sms_alerts.sql
+
+-- The API's one time format and one incident shape; one definition of health in every endpoint.
+--!include functions/_iso_utc.sql
+--!include functions/_duration_text.sql
+--!include functions/_incident_json.sql
+--!include functions/api_health.sql
+--!include functions/api_today_metrics.sql
+--!include functions/api_metrics_summary.sql
+--!include functions/api_alerts.sql
+--!include functions/api_alert_detail.sql
+--!include functions/api_user_metrics.sql
+--!include functions/api_alert_rules.sql
+--!include functions/api_resolve_alert.sql

@@ -142,8 +142,16 @@ else
   echo "  dashboard:  http://127.0.0.1:$port/#token=$token"
   echo "              (an admin token for 12 hours; another: npx sms-monitor token --role reader)"
   if $demo; then
-    start_child node bin/sms-monitor.js simulate --users 200 --rate 20 --incident delivery --after 3m --incident-for 2m --ack-after 1m
-    echo "  demo:       simulated traffic for 200 users; a delivery incident fires after about 3 minutes, is acknowledged a minute later and resolves once the hour's delivery rate is back above 92 %"
+    # The demo's rule also notifies the log channel, which always delivers: its notifications are
+    # the notifier's JSON lines in this terminal (and "log: sent" on the page).
+    psql_url "$DATABASE_URL" -Xq -v ON_ERROR_STOP=1 -c "update sms_monitor.sms_alert_thresholds
+       set notification_channels = notification_channels || '{log}'
+     where alert_type = 'delivery_rate_critical' and not 'log' = any(notification_channels)" >/dev/null
+    start_child node bin/sms-monitor.js simulate --users 200 --rate 20 --backfill 7 --incident delivery --after 30s --incident-for 3m --ack-after 20s
+    echo "  demo:       7 days of history, then live traffic for 200 users; a carrier fault from 30 s fails half the"
+    echo "              messages until delivery_rate_critical opens (the next minute's check), the simulator"
+    echo "              acknowledges it 20 s later and sends the backlog until it resolves: about 4 minutes in all."
+    echo "              delivery_rate_critical now also notifies the log channel: its notifications appear here as JSON lines"
   fi
 fi
 

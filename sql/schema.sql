@@ -1579,6 +1579,36 @@ CREATE FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date 
 COMMENT ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) IS 'Internal: every reporting day of start..end (at most 366) in the shape of sms_metrics_daily, quiet days with zero counts, active_users 0 and NULL rates and means; from the view, or from sms_metrics before its first refresh.';
 
 --
+-- Name: _duration_text(interval); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._duration_text(p_duration interval) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_duration_text.sql
+
+--
+-- Name: FUNCTION _duration_text(p_duration interval); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._duration_text(p_duration interval) IS 'A duration in words: 42 s, 42 min, 3 h 5 min (under 2 days), 12 d 4 h.';
+
+--
+-- Name: _incident_json(sms_monitor.sms_alert_history); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_incident_json.sql
+
+--
+-- Name: FUNCTION _incident_json(p_incident sms_monitor.sms_alert_history); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) IS 'An incident as the API returns it: its columns, times as ISO 8601 UTC (Z), duration_seconds (NULL while open), unit, value_text (latest value, with its unit), threshold_text.';
+
+--
 -- Name: _is_timestamptz(text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1607,6 +1637,21 @@ CREATE FUNCTION sms_monitor._is_uuid(p_text text) RETURNS boolean
 --
 
 COMMENT ON FUNCTION sms_monitor._is_uuid(p_text text) IS 'Internal: whether a string casts to uuid (NULL counts as valid: no user).';
+
+--
+-- Name: _iso_utc(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_iso_utc.sql
+
+--
+-- Name: FUNCTION _iso_utc(p_time timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) IS 'A time as the HTTP API writes it: ISO 8601 UTC with Z (fraction only when there is one).';
 
 --
 -- Name: _looks_like_iso_time_with_offset(text); Type: FUNCTION; Schema: sms_monitor
@@ -1825,14 +1870,14 @@ CREATE FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) RETURNS jsonb
 -- Name: FUNCTION api_alert_detail(p_alert_id uuid); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) IS 'Dashboard (GET /alerts/:id): {success, data: {alert (the sms_alert_history row), channels: [per channel the latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. Unknown id: P0002.';
+COMMENT ON FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) IS 'Dashboard (GET /alerts/:id): {success, data: {alert (_incident_json: the sms_alert_history row, times in Z, duration_seconds), channels: [per channel the latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. Unknown id: P0002.';
 
 --
 -- Name: api_alert_rules(); Type: FUNCTION; Schema: sms_monitor
 --
 
 CREATE FUNCTION sms_monitor.api_alert_rules() RETURNS jsonb
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/api_alert_rules.sql
 
@@ -1840,7 +1885,7 @@ CREATE FUNCTION sms_monitor.api_alert_rules() RETURNS jsonb
 -- Name: FUNCTION api_alert_rules(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_alert_rules() IS 'Dashboard (GET /rules): {success, data: [every rule: sms_alert_status (settings, last_evaluated_at, last_action, last_value, open_alert_id, silenced_until) plus description, channels, min_sample, pending and cooldown minutes]}.';
+COMMENT ON FUNCTION sms_monitor.api_alert_rules() IS 'Dashboard (GET /rules): {success, data: [every rule: sms_alert_status (settings, last_evaluated_at, last_action, last_value, open_alert_id, silenced_until; times in Z) plus unit, threshold_text, last_value_text, description, channels, min_sample, pending and cooldown minutes]}.';
 
 --
 -- Name: api_alerts(text, integer, date, date); Type: FUNCTION; Schema: sms_monitor
@@ -1855,7 +1900,7 @@ CREATE FUNCTION sms_monitor.api_alerts(p_type text DEFAULT 'unresolved'::text, p
 -- Name: FUNCTION api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date) IS 'Dashboard (GET /alerts): {success, data: [incidents, newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023.';
+COMMENT ON FUNCTION sms_monitor.api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date) IS 'Dashboard (GET /alerts): {success, data: [incidents (_incident_json), newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023.';
 
 --
 -- Name: api_daily_metrics(date, date); Type: FUNCTION; Schema: sms_monitor
@@ -1886,7 +1931,7 @@ CREATE FUNCTION sms_monitor.api_health(p_now timestamp with time zone DEFAULT no
 -- Name: FUNCTION api_health(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) IS 'Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, driving_rule, reason, as_of, open_incidents, rules: [each enabled rule''s value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data.';
+COMMENT ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) IS 'Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, overall_healthy (true/NULL when unknown/false), driving_rule, reason, as_of, open_incidents, rules: [each enabled rule''s value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data.';
 
 --
 -- Name: api_metrics_summary(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -1901,7 +1946,7 @@ CREATE FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone D
 -- Name: FUNCTION api_metrics_summary(p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}.';
+COMMENT ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health (api_health''s status, overall_healthy, driving_rule, reason, as_of)}}.';
 
 --
 -- Name: api_prometheus_metrics(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -1946,7 +1991,7 @@ CREATE FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone DEF
 -- Name: FUNCTION api_today_metrics(p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, data: today''s figures + health {delivery_healthy (>= 90 % delivered), llm_healthy (>= 50 % LLM), overall_healthy}}; NULL health = no traffic yet, not unhealthy. From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
+COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, as_of, data: today''s figures + health (api_health''s status, overall_healthy, driving_rule, reason, as_of)}. From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
 
 --
 -- Name: api_top_users(integer, text, integer, timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -2492,6 +2537,22 @@ GRANT ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end
 GRANT ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION _duration_text(p_duration interval); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._duration_text(p_duration interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._duration_text(p_duration interval) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._duration_text(p_duration interval) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _incident_json(p_incident sms_monitor.sms_alert_history); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _is_timestamptz(p_text text); Type: ACL; Schema: sms_monitor
 --
 
@@ -2502,6 +2563,15 @@ REVOKE ALL ON FUNCTION sms_monitor._is_timestamptz(p_text text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._is_uuid(p_text text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _iso_utc(p_time timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) TO sms_monitor_self;
 
 --
 -- Name: FUNCTION _looks_like_iso_time_with_offset(p_text text); Type: ACL; Schema: sms_monitor

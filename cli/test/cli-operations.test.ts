@@ -126,13 +126,13 @@ describe('alerts show | ack twice | notification state', { timeout: 180_000 }, (
   it('alerts list and status show which notifications failed or wait, and their errors', async () => {
     const list = await cli('alerts', 'list');
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`^${A1}\\s+delivery_rate_critical\\s+critical\\s+55.31\\s+90\\s+\\S+\\s+open\\s+`
+    expect(list.stdout).toMatch(new RegExp(`^${A1}\\s+delivery_rate_critical\\s+critical\\s+55.31 %\\s+90.00 %\\s+\\S+\\s+open\\s+`
       + 'pagerduty/trigger failed, slack/trigger waiting$', 'm'));
     expect(list.stdout).toContain(`notifications not delivered (see \`sms-monitor alerts show <id>\`, \`sms-monitor notifications retry\`):\n`
       + `  ${A1}: slack/trigger (pending): HTTP 503 from Slack; pagerduty/trigger (failed): HTTP 400: invalid routing key\n`);
     const status = await cli('status', '--now', '2026-05-10T12:00:00Z');
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(new RegExp(`^${A1}\\s+delivery_rate_critical\\s+critical\\s+55.31\\s+90\\s+\\S+\\s+no\\s+`
+    expect(status.stdout).toMatch(new RegExp(`^${A1}\\s+delivery_rate_critical\\s+critical\\s+55.31 %\\s+90.00 %\\s+\\S+\\s+no\\s+`
       + 'pagerduty/trigger failed, slack/trigger waiting$', 'm'));
     expect(status.stdout).toContain(`  ${A1}: slack/trigger (pending): HTTP 503 from Slack; pagerduty/trigger (failed)`);
   });

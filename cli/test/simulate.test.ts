@@ -91,6 +91,42 @@ describe('sms-monitor simulate', () => {
     expect(Number(check!.metric_value)).toBeCloseTo((100 * Number(delivered)) / Number(sent), 3);
   });
 
+  it('backfill: the days before now, hour by hour, exactly what it tallied, never within 3 hours of now', async () => {
+    const monitor = createSmsMonitor(db.url, { buffered: { flushIntervalMs: 50 }, strict: true });
+    const sim = new Simulator(monitor, { users: 40, rate: 1, seed: 3 });
+    // 01:00 UTC: yesterday from 22:30 on is within 3 hours of now and left out.
+    const now = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate(), 1));
+    await sim.backfill(7, now);
+    await monitor.close();
+    const t = sim.tally;
+    expect(t.sent_count).toBe(t.delivered_count + t.failed_count);
+    expect(t.sent_count).toBe(t.llm_success_count + t.template_fallback_count);
+    expect(t.scheduled_count).toBe(t.sent_count + t.quiet_hours_skip_count + t.daily_limit_hit_count);
+    expect(await totals(sim.users)).toEqual(t);
+    const days = await db.sql<{ day: string; hours: number; sent: number; delivered: number }[]>`
+      select metric_date::text as day, count(distinct metric_hour)::int as hours,
+             sum(metric_value) filter (where metric_type = 'sent_count')::int as sent,
+             sum(metric_value) filter (where metric_type = 'delivered_count')::int as delivered
+        from sms_monitor.sms_metrics where user_id = any(${sim.users}::uuid[]) group by 1 order by 1`;
+    const day = (k: number) => new Date(now.getTime() - k * 86_400_000).toISOString().slice(0, 10);
+    expect(days.map((d) => [d.day, d.hours])).toEqual([[day(7), 24], [day(6), 24], [day(5), 24], [day(4), 24], [day(3), 24],
+      [day(2), 24], [day(1), 22]]);
+    // Plausible: thousands a day, 98.5-99.7 % delivered.
+    for (const d of days) {
+      expect(d.sent).toBeGreaterThan(10_000);
+      expect(d.delivered / d.sent).toBeGreaterThan(0.98);
+    }
+    // The same seed, days and time backfill the same: twice the totals.
+    const replay = createSmsMonitor(db.url, { buffered: { flushIntervalMs: 50 }, strict: true });
+    const again = new Simulator(replay, { users: 40, rate: 1, seed: 3 });
+    await again.backfill(7, now);
+    await replay.close();
+    expect(again.tally).toEqual(t);
+    const doubled = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v * 2 * 1e9) / 1e9]));
+    expect(await totals(sim.users)).toEqual(doubled);
+    expect(await sim.backfill(31, now).catch((e: Error) => e.message)).toBe('--backfill: must be between 0 and 30 days');
+  });
+
   it('the command: --ticks runs that many simulated seconds and prints the tally; bad flags exit 2', async () => {
     const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile('node', [path.join(repoRoot, 'bin', 'sms-monitor.js'), 'simulate', ...args],
@@ -106,19 +142,23 @@ describe('sms-monitor simulate', () => {
     expect(printed.ticks).toBe(12);
     expect(printed.scheduled_count).toBe(120);
     expect(await totals(expected.users)).toEqual(Object.fromEntries(Object.entries(printed).filter(([k]) => k !== 'ticks' && k !== 'users')));
-    // --ack-after: the open incidents are acknowledged as "simulator" that long into the incident.
+    // --ack-after: the simulator polls for the staged incident's alert (opt_out -> opt_out_rate_warning),
+    // ends the fault once it is open and acknowledges it that long after, as "simulator"; it leaves
+    // other rules' incidents alone.
     const [{ id }] = await db.sql<[{ id: string }]>`
       insert into sms_monitor.sms_alert_history (alert_type, severity, metric, comparison, metric_value, threshold_value,
         window_minutes, message, triggered_at)
       values ('opt_out_rate_warning', 'warning', 'opt_out_rate', '>', 12, 10, 60, 'opt-outs 12 %', now())
       returning id`;
-    const [{ open }] = await db.sql<[{ open: number }]>`
-      select count(*)::int as open from sms_monitor.sms_alert_history where resolved_at is null and acknowledged_at is null`;
     const acked = await run(['--users', '2', '--rate', '2', '--incident', 'opt_out', '--after', '1s', '--ack-after', '1s', '--ticks', '3']);
     expect(acked.code).toBe(0);
-    expect(acked.stderr).toContain(`sms-monitor simulate: acknowledged ${open} open incident(s)`);
+    expect(acked.stderr).toContain(`sms-monitor simulate: opt_out_rate_warning is open (tick 2): ${id}; the staged fault ends now\n`);
+    expect(acked.stderr).toContain('sms-monitor simulate: acknowledged 1 open incident(s) of opt_out_rate_warning as simulator (tick 3)\n');
     const [row] = await db.sql`select acknowledged_by from sms_monitor.sms_alert_history where id = ${id}`;
     expect(row!.acknowledged_by).toBe('simulator');
+    const [other] = await db.sql`select count(*)::int as n from sms_monitor.sms_alert_history
+      where alert_type <> 'opt_out_rate_warning' and acknowledged_by = 'simulator'`;
+    expect(other!.n).toBe(0);
     const bad = await run(['--incident', 'fire']);
     expect([bad.code, bad.stderr.trim()]).toEqual([2, 'sms-monitor simulate: --incident: must be one of delivery, llm, opt_out, cost']);
   });

@@ -36,13 +36,15 @@ describe('dashboards', () => {
     expect(body).toEqual({
       success: true,
       source: 'live',
+      as_of: '2026-05-10T23:59:59Z',
       data: {
         metric_date: '2026-05-10', scheduled_count: 0, sent_count: 20, delivered_count: 19, failed_count: 0,
         cancelled_count: 0, llm_success_count: 1, template_fallback_count: 3, opt_out_count: 0,
         quiet_hours_skip_count: 0, daily_limit_hit_count: 0, llm_cost_usd: 0, sms_cost_usd: 0,
         avg_delivery_time_ms: 1050, avg_generation_time_ms: null, delivery_rate_percent: 95,
         llm_success_rate_percent: 25, active_users: 2,
-        health: { delivery_healthy: true, llm_healthy: false, overall_healthy: false },
+        health: { status: 'unknown', overall_healthy: null, driving_rule: null, as_of: '2026-05-10T23:59:59Z',
+          reason: 'no rule has enough data yet (no traffic in its window)' },
       },
     });
   });
@@ -59,14 +61,15 @@ describe('dashboards', () => {
     expect(today.source).toBe('live');
     expect(today.data.metric_date).toBe(day);
     expect(today.data.sent_count).toBe(1);
-    expect(today.data.health).toEqual({ delivery_healthy: false, llm_healthy: null, overall_healthy: false });
+    // The engine's health: one send at noon is in no rule's window at 23:59:59 (and under every min_sample).
+    expect(today.data.health).toEqual({ status: 'unknown', overall_healthy: null, driving_rule: null, as_of: '2026-06-01T23:59:59Z',
+      reason: 'no rule has enough data yet (no traffic in its window)' });
     const summary = await m.metricsSummary({ live: true, now });
     expect(summary.data.today).toEqual(today.data);
     expect(summary.data.week).toMatchObject({ start_date: '2026-05-26', end_date: day });
     expect(summary.data.week.totals.sent).toBe(1);
-    expect(summary.data.health).toEqual({
-      overall_healthy: false, status: 'degraded', reasons: ['delivery rate today 0.00 % is below 90 %'],
-    });
+    expect(summary.data.health).toEqual(today.data.health);
+    expect(summary.data.health).toEqual({ ...(await m.health({ now })).data, rules: undefined, open_incidents: undefined });
   });
 
   it('userMetrics(): summary from totals; dailyMetrics(): the view after a refresh', async () => {
@@ -75,7 +78,7 @@ describe('dashboards', () => {
     expect(u.user_id).toBe(user(3));
     expect(u.data.summary).toEqual({
       total_scheduled: 0, total_sent: 1, total_delivered: 0, total_failed: 0, total_cancelled: 0,
-      delivery_rate_percent: 0, total_llm_cost_usd: '0.0000', total_sms_cost_usd: '0.0000', days: 1,
+      delivery_rate_percent: 0, total_llm_cost_usd: 0, total_sms_cost_usd: 0, days: 1,
     });
     expect(u.data.metrics.map((r) => [r.metric_date, r.sent_count])).toEqual([[day, 1]]);
     expect((await m.userMetrics(user(3), 1, { now: new Date('2026-06-02T00:00:00Z') })).data.summary.total_sent).toBe(1);

@@ -1,8 +1,10 @@
 // The published package, as a dependent project sees it: `npm pack` (prepack builds dist/) in a
 // copy of this checkout, the tarball installed into a throwaway consumer project, and there:
-// plain Node ESM imports it and records and reads against a real database, tsc (strict, no
-// skipLibCheck) type-checks a consumer .ts under moduleResolution node16 and bundler, and
-// `npx sms-monitor --help` / `migrate` run from the consumer's node_modules.
+// the install warns about no engine on this Node (20: no dependency may need Node 22), plain
+// Node ESM imports it and records and reads against a real database, CommonJS require()s it
+// (Node 20.19+ loads the ESM build through require), tsc (strict, no skipLibCheck) type-checks a
+// consumer .ts under moduleResolution node16 and bundler, and `npx sms-monitor --help` /
+// `migrate` run from the consumer's node_modules.
 //
 // The pack runs in a copy so that its `rm -rf dist && tsc` never races the other test files that
 // spawn the CLI from this checkout's dist/. npm installs with --prefer-offline (the local cache).
@@ -52,6 +54,7 @@ let work: string;
 let consumer: string;
 let packed: string[];
 let db: TestDatabase;
+let installLog: string;
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'sms-monitor-package-'));
@@ -75,8 +78,9 @@ beforeAll(async () => {
   consumer = path.join(work, 'consumer');
   mkdirSync(consumer);
   writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  await ok('npm', ['install', tarball, `typescript@${pkg.devDependencies.typescript}`,
+  const install = await ok('npm', ['install', tarball, `typescript@${pkg.devDependencies.typescript}`,
     `@types/node@${pkg.devDependencies['@types/node']}`, '--prefer-offline', '--no-audit', '--no-fund'], consumer);
+  installLog = install.stdout + install.stderr;
   db = await freshDatabase();
 }, 900_000);
 
@@ -106,6 +110,26 @@ describe('the npm package', () => {
     expect(existsSync(path.join(consumer, 'node_modules', 'tsx'))).toBe(false);
     expect(existsSync(path.join(consumer, 'node_modules', 'vitest'))).toBe(false);
   });
+
+  it('installs without an engine warning on this Node: every dependency supports it', () => {
+    expect(installLog).not.toContain('EBADENGINE');
+    // The versions that need Node 22 stay out: content-disposition 3 (@fastify/static), cookie 2
+    // (fastify's light-my-request).
+    const version = (dep: string) => (JSON.parse(readFileSync(path.join(consumer, 'node_modules', dep, 'package.json'), 'utf8')) as
+      { version: string }).version;
+    expect(version('light-my-request')).toBe('6.6.0');
+    expect(version('cookie')).toMatch(/^1\./);
+    const nested = path.join(consumer, 'node_modules', '@fastify', 'static', 'node_modules', 'content-disposition');
+    expect(existsSync(nested) ? version('@fastify/static/node_modules/content-disposition') : version('content-disposition')).toMatch(/^2\./);
+  });
+
+  it('require()s from CommonJS, as a default `npm init -y` project does', async () => {
+    writeFileSync(path.join(consumer, 'require.cjs'), `
+      const m = require('sms-monitor');
+      console.log(JSON.stringify({ create: typeof m.createSmsMonitor, kinds: Object.keys(m.METRIC_KINDS).length }));`);
+    const r = await ok('node', ['require.cjs'], consumer);
+    expect(JSON.parse(r.stdout)).toEqual({ create: 'function', kinds: 14 });
+  }, 120_000);
 
   it('imports from plain Node (ESM) and records and reads against a real database', async () => {
     const script = `

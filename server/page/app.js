@@ -4,6 +4,10 @@
 // so never in a server log or a Referer. Live: an event stream (fetch, so the token travels in
 // the Authorization header, not the URL) triggers a refresh whenever an incident fires, is
 // acknowledged or resolves; a poll every 10 s catches the rest (figures, silenced incidents).
+// One moment: the health card (figures, health sentence, open count) is one /summary?live=true
+// body, so its tiles and its sentence come from the same database time (its as_of), and the top
+// users are read live too. One display format for times (fmtTime, UTC) and the API's own
+// value_text / threshold_text for values with units.
 (function () {
   'use strict';
   var TOKEN_KEY = 'sms-monitor-token';
@@ -30,10 +34,21 @@
   }
   function fmtPct(v) { return v === null || v === undefined ? 'no data' : Number(v).toFixed(2).replace(/\.?0+$/, '') + ' %'; }
   function fmtUsd(v) { return '$' + Number(v || 0).toFixed(4); }
+  /** The page's one time format: 2026-12-04 15:15 UTC (the API sends ISO 8601 UTC, 2026-12-04T15:15:00Z). */
   function fmtTime(iso) {
     if (!iso) return '—';
     var d = new Date(iso);
     return d.toISOString().replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+  }
+  /** A duration in words, as the API's sentences say it (_duration_text): 42 s, 42 min, 3 h 5 min, 12 d 4 h. */
+  function fmtDuration(seconds) {
+    if (seconds === null || seconds === undefined) return '—';
+    var s = Math.max(0, Math.floor(seconds));
+    if (s < 60) return s + ' s';
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + ' min';
+    if (m < 2880) return Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
+    return Math.floor(m / 1440) + ' d ' + Math.floor((m % 1440) / 60) + ' h';
   }
 
   // ---- the token -------------------------------------------------------------------------------
@@ -77,23 +92,23 @@
   }
 
   // ---- rendering -------------------------------------------------------------------------------
-  function renderHealth(health, today) {
-    var h = health.data;
+  function renderHealth(summary) {
+    var h = summary.data.health;
     var badge = $('health-status');
     badge.textContent = h.status;
     badge.className = 'badge ' + h.status;
     $('health-reason').textContent = h.reason;
-    var t = today.data;
+    var t = summary.data.today;
     var dl = $('today-figures');
     dl.replaceChildren();
     [['Sent today', t.sent_count], ['Delivered', t.delivered_count], ['Delivery rate', fmtPct(t.delivery_rate_percent)],
      ['Failed', t.failed_count], ['LLM success', fmtPct(t.llm_success_rate_percent)],
      ['Cost', fmtUsd(Number(t.llm_cost_usd) + Number(t.sms_cost_usd))], ['Active users', t.active_users],
-     ['Open incidents', h.open_incidents.length]].forEach(function (p) {
+     ['Open incidents', summary.data.alerts.unresolved_count]].forEach(function (p) {
       dl.appendChild(el('div', { class: 'figure' }, el('dt', { text: p[0] }), el('dd', { text: String(p[1]) })));
     });
-    $('today-asof').textContent = 'Health as of ' + fmtTime(h.as_of) + (h.driving_rule ? ' · driven by ' + h.driving_rule : '')
-      + ' · today\'s figures from ' + (today.source === 'live' ? 'sms_metrics (live)' : 'sms_metrics_daily (refreshed every 5 minutes)');
+    $('today-asof').textContent = 'Health and today\'s figures as of ' + fmtTime(h.as_of)
+      + (h.driving_rule ? ' · driven by ' + h.driving_rule : '');
   }
 
   function chart(id, label, xs, ys, color) {
@@ -111,8 +126,9 @@
     charts[id] = new uPlot(opts, [xs, ys], box);
   }
 
-  function renderTrends(daily) {
-    var rows = daily.data;
+  /** The 7 days from /daily (the 5-minute view), today's point replaced by the tiles' live figures. */
+  function renderTrends(daily, today) {
+    var rows = daily.data.map(function (r) { return r.metric_date === today.metric_date ? today : r; });
     var xs = rows.map(function (r) { return Date.parse(r.metric_date + 'T00:00:00Z') / 1000; });
     chart('chart-delivery', 'delivery %', xs, rows.map(function (r) { return r.delivery_rate_percent; }), '#1f77b4');
     chart('chart-llm', 'LLM success %', xs, rows.map(function (r) { return r.llm_success_rate_percent; }), '#2ca02c');
@@ -162,10 +178,29 @@
         el('th', { scope: 'row', text: a.alert_type }),
         el('td', null, el('span', { class: 'badge ' + a.severity, text: a.severity })),
         el('td', { text: fmtTime(a.triggered_at) }),
-        el('td', { text: a.last_value !== null && a.last_value !== undefined ? String(a.last_value) : String(a.metric_value) }),
+        el('td', { text: a.value_text }),
         el('td', null, channels),
         el('td', { class: 'state', text: state }),
         actions));
+    });
+  }
+
+  /** Incidents resolved in the last 7 days, newest first: how long they were open, who acknowledged and resolved. */
+  function renderHistory(history) {
+    var body = $('history-table').querySelector('tbody');
+    body.replaceChildren();
+    var resolved = history.data.filter(function (a) { return a.resolved_at; });
+    $('history-empty').hidden = resolved.length > 0;
+    $('history-table').hidden = resolved.length === 0;
+    resolved.forEach(function (a) {
+      body.appendChild(el('tr', { 'data-alert-id': a.id },
+        el('th', { scope: 'row', text: a.alert_type }),
+        el('td', null, el('span', { class: 'badge ' + a.severity, text: a.severity })),
+        el('td', { text: fmtTime(a.triggered_at) }),
+        el('td', { text: fmtDuration(a.duration_seconds) }),
+        el('td', { text: a.value_text }),
+        el('td', { text: a.acknowledged_by ? a.acknowledged_by + ' at ' + fmtTime(a.acknowledged_at) : 'not acknowledged' }),
+        el('td', { text: a.resolved_by })));
     });
   }
 
@@ -212,9 +247,9 @@
       select.appendChild(el('option', { value: r.alert_type, text: r.alert_type }));
       body.appendChild(el('tr', null, el('th', { scope: 'row', text: r.alert_type }),
         el('td', null, el('span', { class: 'badge ' + r.severity, text: r.severity })),
-        el('td', { text: r.metric + ' ' + r.comparison + ' ' + r.threshold_value + ' over ' + r.window_minutes + ' min' }),
+        el('td', { text: r.metric + ' ' + r.comparison + ' ' + r.threshold_text + ' over ' + r.window_minutes + ' min' }),
         el('td', { text: r.last_action || 'never checked' + (r.is_enabled ? '' : ' (disabled)') }),
-        el('td', { text: r.last_value === null ? '—' : String(r.last_value) }),
+        el('td', { text: r.last_value === null ? '—' : r.last_value_text }),
         el('td', { text: fmtTime(r.last_evaluated_at) })));
     });
     select.value = chosen;
@@ -230,22 +265,24 @@
     if (refreshing) { pending = true; return Promise.resolve(); }
     refreshing = true;
     var by = $('users-by').value;
-    return Promise.all([api('GET', '/api/sms/metrics/health'), api('GET', '/api/sms/metrics/today'),
-      api('GET', '/api/sms/metrics/alerts'), api('GET', '/api/sms/metrics/top-users?days=7&by=' + encodeURIComponent(by)),
+    return Promise.all([api('GET', '/api/sms/metrics/summary?live=true'),
+      api('GET', '/api/sms/metrics/alerts'), api('GET', '/api/sms/metrics/top-users?live=true&days=7&by=' + encodeURIComponent(by)),
       api('GET', '/api/sms/metrics/silences'), api('GET', '/api/sms/metrics/rules')])
       .then(function (r) {
-        var today = r[1].data.metric_date;
-        return Promise.all([api('GET', '/api/sms/metrics/daily?start_date=' + isoDay(-6, today) + '&end_date=' + today)]
-          .concat(r[2].data.map(function (a) { return api('GET', '/api/sms/metrics/alerts/' + a.id); })))
+        var today = r[0].data.today.metric_date;
+        return Promise.all([api('GET', '/api/sms/metrics/daily?start_date=' + isoDay(-6, today) + '&end_date=' + today),
+          api('GET', '/api/sms/metrics/alerts?type=history&limit=50&start_date=' + isoDay(-6, today) + '&end_date=' + today)]
+          .concat(r[1].data.map(function (a) { return api('GET', '/api/sms/metrics/alerts/' + a.id); })))
           .then(function (more) {
-            renderHealth(r[0], r[1]);
-            renderTrends(more[0]);
-            renderAlerts(r[2], more.slice(1));
-            renderUsers(r[3]);
-            renderSilences(r[4]);
-            renderRules(r[5]);
-            ['alerts-table', 'users-table', 'rules-table'].forEach(function (id) { labelCells($(id)); });
-            $('asof').textContent = 'as of ' + fmtTime(new Date().toISOString());
+            renderHealth(r[0]);
+            renderTrends(more[0], r[0].data.today);
+            renderAlerts(r[1], more.slice(2));
+            renderHistory(more[1]);
+            renderUsers(r[2]);
+            renderSilences(r[3]);
+            renderRules(r[4]);
+            ['alerts-table', 'history-table', 'users-table', 'rules-table'].forEach(function (id) { labelCells($(id)); });
+            $('asof').textContent = 'as of ' + fmtTime(r[0].as_of);
             document.body.setAttribute('data-refreshed', String(Date.now()));
             if ($('message').textContent.indexOf('could not refresh') === 0) showMessage('');
           });

@@ -81,7 +81,7 @@ describe('the original six endpoints', () => {
     expect(r.body.user_id).toBe(U1);
     expect(r.body.data.summary).toEqual({
       total_scheduled: 0, total_sent: 30, total_delivered: 27, total_failed: 3, total_cancelled: 0,
-      delivery_rate_percent: 90, total_llm_cost_usd: '0.0000', total_sms_cost_usd: '0.3000', days: 2,
+      delivery_rate_percent: 90, total_llm_cost_usd: 0, total_sms_cost_usd: 0.3, days: 2,
     });
     expect(r.body.data.metrics.map((m: { metric_date: string; sent_count: number }) => m.sent_count)).toEqual([0, 30]);
     expect(r.body.data.metrics[1].metric_date).toBe(today);
@@ -103,13 +103,17 @@ describe('the original six endpoints', () => {
   it('GET /api/sms/metrics/today and /summary', async () => {
     const r = await t.request('GET', '/api/sms/metrics/today', { token: reader });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ success: true, source: 'sms_metrics_daily', data: {
+    // Health is the alert engine's (api_health): the open critical incident decides it, in /today and /summary alike.
+    const health = { status: 'critical', overall_healthy: false, driving_rule: 'delivery_rate_critical',
+      reason: expect.stringMatching(/^delivery_rate_critical: critical incident open for (\d+ s|\d+ min|\d+ h \d+ min|\d+ d \d+ h): /),
+      as_of: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$/) };
+    expect(r.body).toEqual({ success: true, source: 'sms_metrics_daily', as_of: r.body.data.health.as_of, data: {
       ...quiet(today), sent_count: 40, delivered_count: 37, failed_count: 3, llm_cost_usd: 0.05, sms_cost_usd: 0.3,
-      delivery_rate_percent: 92.5, active_users: 2,
-      health: { delivery_healthy: true, llm_healthy: null, overall_healthy: true } } });
+      delivery_rate_percent: 92.5, active_users: 2, health } });
     const s = await t.request('GET', '/api/sms/metrics/summary', { token: reader });
     expect(s.status).toBe(200);
-    expect(s.body.data.health).toEqual({ overall_healthy: false, status: 'critical', reasons: ['1 unresolved critical alert(s)'] });
+    expect(s.body.data.health).toEqual(health);
+    expect(typeof s.body.data.week.avg_daily_cost_usd).toBe('number');
     expect(s.body.data.alerts.unresolved_count).toBe(1);
     expect(s.body.data.alerts.recent[0].id).toBe(alertId);
   });
@@ -119,7 +123,7 @@ describe('the original six endpoints', () => {
     expect(r.status).toBe(200);
     expect(r.body.type).toBe('unresolved');
     expect(r.body.data.map((a: Record<string, unknown>) => [a.id, a.alert_type, a.severity, a.metric_value, a.triggered_at]))
-      .toEqual([[alertId, 'delivery_rate_critical', 'critical', 50, '2026-03-09T10:30:00+00:00']]);
+      .toEqual([[alertId, 'delivery_rate_critical', 'critical', 50, '2026-03-09T10:30:00Z']]);
     const h = await t.request('GET', '/api/sms/metrics/alerts?type=history&start_date=2026-03-09&end_date=2026-03-09&limit=5', { token: reader });
     expect([h.status, h.body.data.length, h.body.date_range]).toEqual([200, 1, { start: '2026-03-09', end: '2026-03-09' }]);
     const noStart = await t.request('GET', '/api/sms/metrics/alerts?type=history', { token: reader });

@@ -3,7 +3,7 @@
 -- {"channel": "pagerduty", "event": "trigger", "status": "failed", "summary": "failed: not configured"}.
 -- Channels the rule lists that have no row yet say "not queued" (a silenced incident, say); a
 -- pending row of a channel no live notifier serves says "waiting, not configured".
--- Unknown id: P0002.
+-- Times are ISO 8601 UTC (Z); the alert is _incident_json's. Unknown id: P0002.
 create or replace function sms_monitor.api_alert_detail(p_alert_id uuid)
 returns jsonb
 language plpgsql
@@ -29,8 +29,8 @@ begin
 
   select coalesce(jsonb_agg(jsonb_build_object(
            'id', n.id, 'channel', n.channel, 'event', n.event, 'status', n.status, 'attempts', n.attempts,
-           'max_attempts', n.max_attempts, 'last_error', n.last_error, 'next_attempt_at', n.next_attempt_at,
-           'created_at', n.created_at, 'sent_at', n.sent_at) order by n.id), '[]'::jsonb)
+           'max_attempts', n.max_attempts, 'last_error', n.last_error, 'next_attempt_at', sms_monitor._iso_utc(n.next_attempt_at),
+           'created_at', sms_monitor._iso_utc(n.created_at), 'sent_at', sms_monitor._iso_utc(n.sent_at)) order by n.id), '[]'::jsonb)
     into v_rows
     from sms_monitor.sms_alert_notifications n
    where n.alert_id = p_alert_id;
@@ -50,7 +50,7 @@ begin
   )
   select coalesce(jsonb_agg(jsonb_build_object(
            'channel', l.channel, 'event', l.event, 'status', l.status, 'attempts', l.attempts,
-           'last_error', l.last_error, 'sent_at', l.sent_at,
+           'last_error', l.last_error, 'sent_at', sms_monitor._iso_utc(l.sent_at),
            'summary', case
              when l.status is null then 'not queued'
              -- no live notifier serves the channel (sms_notifier_heartbeats): it waits for one
@@ -68,12 +68,12 @@ begin
 
   return jsonb_build_object(
     'success', true,
-    'data', jsonb_build_object('alert', to_jsonb(v_alert), 'channels', v_per_channel, 'notifications', v_rows));
+    'data', jsonb_build_object('alert', sms_monitor._incident_json(v_alert), 'channels', v_per_channel, 'notifications', v_rows));
 end;
 $$;
 
 comment on function sms_monitor.api_alert_detail(uuid) is
-  'Dashboard (GET /alerts/:id): {success, data: {alert (the sms_alert_history row), channels: [per channel the '
+  'Dashboard (GET /alerts/:id): {success, data: {alert (_incident_json: the sms_alert_history row, times in Z, duration_seconds), channels: [per channel the '
   'latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. '
   'Unknown id: P0002.';
 revoke all on function sms_monitor.api_alert_detail(uuid) from public;

@@ -1,6 +1,7 @@
 -- GET /api/sms/metrics/alerts as a function: open incidents (default) or the history of a date
--- range. Fixed from the original: limit is checked (1-200), history needs start_date, end_date is
--- inclusive, and days are reporting days (settings.reporting_timezone), not the server's.
+-- range. limit is checked (1-200), history needs start_date, end_date is
+-- inclusive, and days are reporting days (settings.reporting_timezone), not the server's. Each
+-- incident is _incident_json's: times as ISO 8601 UTC (Z), duration_seconds once resolved.
 create or replace function sms_monitor.api_alerts(
   p_type text default 'unresolved',
   p_limit integer default 50,
@@ -27,9 +28,9 @@ begin
     raise exception 'limit: must be between 1 and 200 (got %)', v_limit using errcode = '22023';
   end if;
   if v_type = 'unresolved' then
-    select coalesce(jsonb_agg(to_jsonb(h) order by h.triggered_at desc, h.id), '[]'::jsonb)
+    select coalesce(jsonb_agg(sms_monitor._incident_json(h.a) order by (h.a).triggered_at desc, (h.a).id), '[]'::jsonb)
       into v_data
-      from (select * from sms_monitor.sms_alert_history a
+      from (select a from sms_monitor.sms_alert_history a
              where a.resolved_at is null
              order by a.triggered_at desc, a.id
              limit v_limit) h;
@@ -49,9 +50,9 @@ begin
   if v_end < p_start_date then
     raise exception 'end_date: % is before start_date %', v_end, p_start_date using errcode = '22023';
   end if;
-  select coalesce(jsonb_agg(to_jsonb(h) order by h.triggered_at desc, h.id), '[]'::jsonb)
+  select coalesce(jsonb_agg(sms_monitor._incident_json(h.a) order by (h.a).triggered_at desc, (h.a).id), '[]'::jsonb)
     into v_data
-    from (select * from sms_monitor.sms_alert_history a
+    from (select a from sms_monitor.sms_alert_history a
            where a.triggered_at >= (p_start_date::timestamp at time zone v_tz)
              and a.triggered_at < ((v_end + 1)::timestamp at time zone v_tz)
            order by a.triggered_at desc, a.id
@@ -62,7 +63,7 @@ end;
 $$;
 
 comment on function sms_monitor.api_alerts(text, integer, date, date) is
-  'Dashboard (GET /alerts): {success, data: [incidents, newest first], type} for type unresolved (default) or '
+  'Dashboard (GET /alerts): {success, data: [incidents (_incident_json), newest first], type} for type unresolved (default) or '
   'history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023.';
 revoke all on function sms_monitor.api_alerts(text, integer, date, date) from public;
 grant execute on function sms_monitor.api_alerts(text, integer, date, date) to sms_monitor_reader, sms_monitor_admin;

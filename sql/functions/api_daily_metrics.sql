@@ -1,6 +1,6 @@
 -- GET /api/sms/metrics/daily as a function: one row per reporting day from start to end inclusive,
--- days without traffic included (zero counts, NULL rates and means; _daily_metrics_series). Fixed
--- from the original: end defaults to today in the reporting timezone (not the server's), end before
+-- days without traffic included (zero counts, NULL rates and means; _daily_metrics_series). End
+-- defaults to today in the reporting timezone (not the server's), end before
 -- start and ranges over 366 days are refused, date_range.end is never null, no day is missing.
 create or replace function sms_monitor.api_daily_metrics(
   p_start_date date,

@@ -9,6 +9,12 @@
 --   unknown   the same, but no rule has enough data (no traffic yet): not known to be healthy
 -- driving_rule names the rule that decided (the most severe, then the oldest incident, then
 -- alert_type); NULL when healthy or unknown. Info incidents are listed but never degrade.
+-- overall_healthy: true when healthy, NULL when unknown, false otherwise. This is the one
+-- definition of health: api_today_metrics and api_metrics_summary return the same status,
+-- overall_healthy, driving_rule, reason and as_of (this function's data without rules and open_incidents). Values carry the
+-- metric's unit (value_text, threshold_text: "84.77 %"); times are ISO 8601 UTC (Z); the reason
+-- holds no clock time (an incident says how long it has been open: _duration_text) and gives the
+-- incident's latest value, as the incident lists show it (value_text), and the one that opened it.
 create or replace function sms_monitor.api_health(p_now timestamptz default now())
 returns jsonb
 language plpgsql
@@ -37,38 +43,42 @@ begin
            case when v.metric_value is null or v.sample_size < t.min_sample then 'no_data'
                 when sms_monitor._alert_compare(v.metric_value, t.comparison, t.threshold_value) then 'breached'
                 else 'ok' end as state,
-           h.id as open_alert_id
+           h.id as open_alert_id, m.unit
       from sms_monitor._alert_rule_values(p_now) v
       join sms_monitor.sms_alert_thresholds t on t.alert_type = v.alert_type
+      left join sms_monitor.sms_alert_metrics m on m.metric = t.metric
       left join sms_monitor.sms_alert_history h on h.alert_type = t.alert_type and h.resolved_at is null
   )
   select coalesce(jsonb_agg(jsonb_build_object(
            'alert_type', r.alert_type, 'severity', r.severity, 'metric', r.metric, 'comparison', r.comparison,
            'threshold_value', r.threshold_value, 'recovery_value', r.recovery_value,
            'window_minutes', r.window_minutes, 'min_sample', r.min_sample, 'value', r.metric_value,
-           'sample_size', r.sample_size, 'state', r.state, 'open_alert_id', r.open_alert_id, 'detail', r.detail)
+           'sample_size', r.sample_size, 'state', r.state, 'open_alert_id', r.open_alert_id, 'detail', r.detail,
+           'unit', r.unit, 'value_text', sms_monitor._alert_format_value(r.metric_value, r.unit),
+           'threshold_text', sms_monitor._alert_format_value(r.threshold_value, r.unit))
            order by r.alert_type), '[]'::jsonb),
          coalesce(bool_or(r.state <> 'no_data'), false)
     into v_rules, v_any_data
     from r;
 
-  select coalesce(jsonb_agg(jsonb_build_object(
-           'id', h.id, 'alert_type', h.alert_type, 'severity', h.severity, 'message', h.message,
-           'metric_value', h.metric_value, 'last_value', h.last_value, 'threshold_value', h.threshold_value,
-           'triggered_at', h.triggered_at, 'acknowledged_at', h.acknowledged_at, 'silenced', h.silenced)
+  select coalesce(jsonb_agg(sms_monitor._incident_json(h)
            order by case h.severity when 'critical' then 0 when 'warning' then 1 else 2 end,
                     h.triggered_at, h.alert_type), '[]'::jsonb)
     into v_open
     from sms_monitor.sms_alert_history h
    where h.resolved_at is null;
 
-  select h.alert_type, h.severity, h.message, h.triggered_at into v_incident
+  select h.alert_type, h.severity, h.triggered_at, h.metric, h.comparison, j ->> 'value_text' as value_text,
+         j ->> 'threshold_text' as threshold_text,
+         sms_monitor._alert_format_value(h.metric_value, j ->> 'unit') as trigger_text
+    into v_incident
     from sms_monitor.sms_alert_history h
+   cross join lateral sms_monitor._incident_json(h) j
    where h.resolved_at is null and h.severity in ('critical', 'warning')
    order by case h.severity when 'critical' then 0 else 1 end, h.triggered_at, h.alert_type
    limit 1;
   select e ->> 'alert_type' as alert_type, e ->> 'severity' as severity, e ->> 'metric' as metric,
-         e ->> 'value' as metric_value, e ->> 'comparison' as comparison, e ->> 'threshold_value' as threshold_value,
+         e ->> 'value_text' as metric_value, e ->> 'comparison' as comparison, e ->> 'threshold_text' as threshold_value,
          e ->> 'window_minutes' as window_minutes
     into v_breach
     from jsonb_array_elements(v_rules) e
@@ -80,13 +90,15 @@ begin
   if v_incident.alert_type is not null and v_incident.severity = 'critical' then
     v_status := 'critical';
     v_driver := v_incident.alert_type;
-    v_reason := format('%s: critical incident open since %s: %s', v_incident.alert_type,
-                       to_char(v_incident.triggered_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), v_incident.message);
+    v_reason := format('%s: critical incident open for %s: %s %s %s %s (it opened at %s)', v_incident.alert_type,
+                       sms_monitor._duration_text(p_now - v_incident.triggered_at), v_incident.metric,
+                       v_incident.value_text, v_incident.comparison, v_incident.threshold_text, v_incident.trigger_text);
   elsif v_incident.alert_type is not null then
     v_status := 'degraded';
     v_driver := v_incident.alert_type;
-    v_reason := format('%s: warning incident open since %s: %s', v_incident.alert_type,
-                       to_char(v_incident.triggered_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), v_incident.message);
+    v_reason := format('%s: warning incident open for %s: %s %s %s %s (it opened at %s)', v_incident.alert_type,
+                       sms_monitor._duration_text(p_now - v_incident.triggered_at), v_incident.metric,
+                       v_incident.value_text, v_incident.comparison, v_incident.threshold_text, v_incident.trigger_text);
   elsif v_breach.alert_type is not null then
     v_status := 'degraded';
     v_driver := v_breach.alert_type;
@@ -106,8 +118,9 @@ begin
     'data', jsonb_build_object(
       'status', v_status,
       'driving_rule', v_driver,
+      'overall_healthy', case v_status when 'healthy' then true when 'unknown' then null else false end,
       'reason', v_reason,
-      'as_of', p_now,
+      'as_of', sms_monitor._iso_utc(p_now),
       'open_incidents', v_open,
       'rules', v_rules));
 end;
@@ -115,7 +128,7 @@ $$;
 
 comment on function sms_monitor.api_health(timestamptz) is
   'Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, '
-  'driving_rule, reason, as_of, open_incidents, rules: [each enabled rule''s value over its window, state '
+  'overall_healthy (true/NULL when unknown/false), driving_rule, reason, as_of, open_incidents, rules: [each enabled rule''s value over its window, state '
   'breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning '
   'incident or a rule breaching without an incident yet; unknown = no rule has data.';
 revoke all on function sms_monitor.api_health(timestamptz) from public;

@@ -1,12 +1,10 @@
--- GET /api/sms/metrics/summary as a function: today, the last 7 reporting days, open alerts and an
--- overall status. Fixed from the original: the week is 7 days including today (the original took
--- 8), unresolved_count counts every open incident (not the length of a limited list), and the
--- status follows written rules:
---   critical  an unresolved critical incident exists (acknowledged or not: it is still open)
---   degraded  otherwise, an unresolved warning incident exists, or today's delivery or LLM health
---             is false (api_today_metrics)
---   healthy   otherwise; no traffic (health unknown) and info incidents do not degrade
--- overall_healthy = (status = 'healthy'); reasons lists what decided the status.
+-- GET /api/sms/metrics/summary as a function: today, the last 7 reporting days, open alerts and
+-- health. The week is 7 days including today; unresolved_count counts every open incident (not
+-- the length of the limited list). health is the alert engine's, the same object as
+-- api_today_metrics' data.health (api_health at the same p_now): {status
+-- critical|degraded|healthy|unknown, overall_healthy (NULL when unknown), driving_rule, reason,
+-- as_of}. Figures are JSON numbers (avg_daily_cost_usd too, rounded to 4 places); incidents are
+-- _incident_json's (times ISO 8601 UTC with Z).
 -- The week reads the six previous days from sms_metrics_daily (refreshed every 5 minutes; not yet
 -- populated = no rows) and today as api_today_metrics(p_now, p_live) does.
 create or replace function sms_monitor.api_metrics_summary(
@@ -27,9 +25,6 @@ declare
   v_prior jsonb;
   v_alerts jsonb;
   v_open_critical bigint;
-  v_open_warning bigint;
-  v_reasons text[] := '{}';
-  v_status text;
 begin
   v_today_body := sms_monitor.api_today_metrics(p_now, p_live);
   v_today := v_today_body -> 'data';
@@ -72,60 +67,39 @@ begin
              'opt_out', t.opt_out, 'llm_cost_usd', t.llm_cost, 'sms_cost_usd', t.sms_cost),
            'delivery_rate_percent', round(100 * t.delivered::numeric / nullif(t.sent, 0), 2),
            'llm_success_rate_percent', round(100 * t.llm_ok::numeric / nullif(t.llm_ok + t.fallback, 0), 2),
-           'avg_daily_cost_usd', round((t.llm_cost + t.sms_cost) / 7, 4)::text)
+           'avg_daily_cost_usd', round((t.llm_cost + t.sms_cost) / 7, 4))
     into v_week
     from t;
 
-  select count(*) filter (where h.severity = 'critical'), count(*) filter (where h.severity = 'warning')
-    into v_open_critical, v_open_warning
+  select count(*) filter (where h.severity = 'critical')
+    into v_open_critical
     from sms_monitor.sms_alert_history h
    where h.resolved_at is null;
   select jsonb_build_object(
            'unresolved_count', (select count(*) from sms_monitor.sms_alert_history h where h.resolved_at is null),
            'has_critical', v_open_critical > 0,
-           'recent', coalesce(jsonb_agg(jsonb_build_object(
-               'id', r.id, 'alert_type', r.alert_type, 'severity', r.severity, 'message', r.message,
-               'metric_value', r.metric_value, 'threshold_value', r.threshold_value,
-               'triggered_at', r.triggered_at, 'acknowledged_at', r.acknowledged_at)
-             order by r.triggered_at desc, r.id), '[]'::jsonb))
+           'recent', coalesce(jsonb_agg(sms_monitor._incident_json(r.h)
+             order by (r.h).triggered_at desc, (r.h).id), '[]'::jsonb))
     into v_alerts
-    from (select * from sms_monitor.sms_alert_history h
+    from (select h from sms_monitor.sms_alert_history h
            where h.resolved_at is null
            order by h.triggered_at desc, h.id
            limit 5) r;
 
-  if v_open_critical > 0 then
-    v_reasons := v_reasons || format('%s unresolved critical alert(s)', v_open_critical);
-  end if;
-  if v_open_warning > 0 then
-    v_reasons := v_reasons || format('%s unresolved warning alert(s)', v_open_warning);
-  end if;
-  if (v_today #>> '{health,delivery_healthy}')::boolean is false then
-    v_reasons := v_reasons || format('delivery rate today %s %% is below 90 %%', v_today ->> 'delivery_rate_percent');
-  end if;
-  if (v_today #>> '{health,llm_healthy}')::boolean is false then
-    v_reasons := v_reasons || format('LLM success rate today %s %% is below 50 %%', v_today ->> 'llm_success_rate_percent');
-  end if;
-  v_status := case when v_open_critical > 0 then 'critical'
-                   when cardinality(v_reasons) > 0 then 'degraded'
-                   else 'healthy' end;
-
   return jsonb_build_object(
     'success', true,
     'source', v_today_body -> 'source',
+    'as_of', v_today_body -> 'as_of',
     'data', jsonb_build_object(
       'today', v_today,
       'week', v_week,
       'alerts', v_alerts,
-      'health', jsonb_build_object(
-        'overall_healthy', v_status = 'healthy',
-        'status', v_status,
-        'reasons', to_jsonb(v_reasons))));
+      'health', v_today -> 'health'));
 end;
 $$;
 
 comment on function sms_monitor.api_metrics_summary(timestamptz, boolean) is
   'Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, '
-  'has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}.';
+  'has_critical, recent (5)}, health (api_health''s status, overall_healthy, driving_rule, reason, as_of)}}.';
 revoke all on function sms_monitor.api_metrics_summary(timestamptz, boolean) from public;
 grant execute on function sms_monitor.api_metrics_summary(timestamptz, boolean) to sms_monitor_reader, sms_monitor_admin;

@@ -1,6 +1,6 @@
--- POST /api/sms/metrics/alerts as a function: resolve an incident by hand. Fixed from the original
--- ("resolved successfully" for any id): an unknown id raises P0002, and an incident that is already
--- resolved answers success false with when and by whom, changing nothing.
+-- POST /api/sms/metrics/alerts as a function: resolve an incident by hand. An unknown id raises
+-- P0002, and an incident that is already resolved answers success false with when (ISO 8601 UTC,
+-- Z) and by whom, changing nothing.
 create or replace function sms_monitor.api_resolve_alert(
   p_alert_id uuid,
   p_resolved_by text default null
@@ -34,16 +34,16 @@ begin
     v_after := coalesce(v_after, v_before);
     return jsonb_build_object(
       'success', false,
-      'message', format('Alert already resolved at %s by %s', v_after.resolved_at, v_after.resolved_by),
+      'message', format('Alert already resolved at %s by %s', sms_monitor._iso_utc(v_after.resolved_at), v_after.resolved_by),
       'alert_id', p_alert_id,
-      'resolved_at', v_after.resolved_at,
+      'resolved_at', sms_monitor._iso_utc(v_after.resolved_at),
       'resolved_by', v_after.resolved_by);
   end if;
   return jsonb_build_object(
     'success', true,
     'message', 'Alert resolved successfully',
     'alert_id', p_alert_id,
-    'resolved_at', v_after.resolved_at,
+    'resolved_at', sms_monitor._iso_utc(v_after.resolved_at),
     'resolved_by', v_after.resolved_by);
 end;
 $$;

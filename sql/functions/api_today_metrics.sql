@@ -1,12 +1,14 @@
 -- GET /api/sms/metrics/today as a function: today's figures plus health. By default they come from
--- sms_metrics_daily, like the original (pg_cron refreshes it every 5 minutes: sub-millisecond at
--- any size); p_live => true aggregates sms_metrics instead (exact to the last commit, but it reads
--- every bucket of the day: ~80 ms at 29,000 buckets a day). A view never refreshed is read live.
--- "source" says which ("sms_metrics_daily" or "live"). Health rules (docs/client.md):
---   delivery_healthy: delivered >= 90 % of sent;       NULL when nothing was sent today
---   llm_healthy:      LLM successes >= 50 % of texts;  NULL when no text was generated today
---   overall_healthy:  false if either is false, true if at least one is true and none false,
---                     NULL when both are NULL (no traffic yet is unknown, not unhealthy).
+-- sms_metrics_daily (pg_cron refreshes it every 5 minutes: sub-millisecond at any size; the health
+-- adds api_health, about 1.5 ms with 22,500 buckets today); p_live =>
+-- true aggregates sms_metrics instead (exact to the last commit, but it reads every bucket of the
+-- day: ~80 ms at 29,000 buckets a day). A view never refreshed is read live. "source" says which
+-- ("sms_metrics_daily" or "live"); the dashboard page reads live, so its tiles and its top-users
+-- table (also live) show the same moment.
+-- health is the alert engine's (api_health at the same p_now, without its rules and open incident
+-- lists): {status critical|degraded|healthy|unknown, overall_healthy (NULL when unknown),
+-- driving_rule, reason, as_of}; there is no other definition of health. as_of is p_now as ISO 8601
+-- UTC (Z). Figures are JSON numbers.
 create or replace function sms_monitor.api_today_metrics(
   p_now timestamptz default now(),
   p_live boolean default false
@@ -21,8 +23,6 @@ declare
   v_today date;
   v_live boolean;
   v_d sms_monitor.sms_metrics_daily%rowtype;
-  v_delivery_healthy boolean;
-  v_llm_healthy boolean;
 begin
   -- given, finite, 2000-01-01 .. 2199-12-31: a year of days back never leaves the date range (no 22008)
   if sms_monitor._reader_time_problem('now', p_now) is not null then
@@ -75,26 +75,17 @@ begin
   v_d.delivery_rate_percent := round(100 * v_d.delivered_count::numeric / nullif(v_d.sent_count, 0), 2);
   v_d.llm_success_rate_percent := round(100 * v_d.llm_success_count::numeric
                                         / nullif(v_d.llm_success_count + v_d.template_fallback_count, 0), 2);
-  v_delivery_healthy := case when v_d.sent_count > 0 then 100 * v_d.delivered_count >= 90 * v_d.sent_count end;
-  v_llm_healthy := case when v_d.llm_success_count + v_d.template_fallback_count > 0
-                        then 100 * v_d.llm_success_count >= 50 * (v_d.llm_success_count + v_d.template_fallback_count) end;
   return jsonb_build_object(
     'success', true,
     'source', case when v_live then 'live' else 'sms_metrics_daily' end,
+    'as_of', sms_monitor._iso_utc(p_now),
     'data', to_jsonb(v_d) || jsonb_build_object(
-      'health', jsonb_build_object(
-        'delivery_healthy', v_delivery_healthy,
-        'llm_healthy', v_llm_healthy,
-        'overall_healthy', case
-          when v_delivery_healthy is false or v_llm_healthy is false then false
-          when v_delivery_healthy is null and v_llm_healthy is null then null
-          else true end)));
+      'health', (sms_monitor.api_health(p_now) -> 'data') - 'rules' - 'open_incidents'));
 end;
 $$;
 
 comment on function sms_monitor.api_today_metrics(timestamptz, boolean) is
-  'Dashboard (GET /today): {success, source, data: today''s figures + health {delivery_healthy (>= 90 % '
-  'delivered), llm_healthy (>= 50 % LLM), overall_healthy}}; NULL health = no traffic yet, not unhealthy. '
-  'From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
+  'Dashboard (GET /today): {success, source, as_of, data: today''s figures + health (api_health''s status, '
+  'overall_healthy, driving_rule, reason, as_of)}. From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
 revoke all on function sms_monitor.api_today_metrics(timestamptz, boolean) from public;
 grant execute on function sms_monitor.api_today_metrics(timestamptz, boolean) to sms_monitor_reader, sms_monitor_admin;

@@ -1,7 +1,6 @@
--- GET /api/sms/metrics/user as a function: one user's daily rows and a summary. Fixed from the
--- original: the summary's delivery rate is recomputed from the summed counts (never an average of
--- daily rates); a self-only caller (request.jwt.claims.sub) reads only itself (the original was an
--- IDOR) and omitting the user means "me", like the original's "defaults to current user".
+-- GET /api/sms/metrics/user as a function: one user's daily rows and a summary. The summary's
+-- delivery rate is recomputed from the summed counts (never an average of daily rates); a
+-- self-only caller (request.jwt.claims.sub) reads only itself, and omitting the user means "me". Costs are JSON numbers rounded to 4 places.
 create or replace function sms_monitor.api_user_metrics(
   p_user_id uuid default null,
   p_days integer default 30,
@@ -40,8 +39,8 @@ begin
            'total_failed', coalesce(sum(r.failed_count), 0),
            'total_cancelled', coalesce(sum(r.cancelled_count), 0),
            'delivery_rate_percent', round(100 * sum(r.delivered_count)::numeric / nullif(sum(r.sent_count), 0), 2),
-           'total_llm_cost_usd', round(coalesce(sum(r.llm_cost_usd), 0), 4)::text,
-           'total_sms_cost_usd', round(coalesce(sum(r.sms_cost_usd), 0), 4)::text,
+           'total_llm_cost_usd', round(coalesce(sum(r.llm_cost_usd), 0), 4),
+           'total_sms_cost_usd', round(coalesce(sum(r.sms_cost_usd), 0), 4),
            'days', p_days)
     into v_metrics, v_summary
     from sms_monitor.get_user_sms_metrics(v_user, p_days, p_now) r;

@@ -38,12 +38,20 @@ values
 select is(pg_temp.types(sms_monitor.api_alerts()), 'opt_out_rate_warning,delivery_rate_critical',
   'default: unresolved incidents, newest first');
 select is(sms_monitor.api_alerts('unresolved', 1), jsonb_build_object('success', true, 'type', 'unresolved',
-    'data', (select jsonb_agg(to_jsonb(h)) from sms_monitor.sms_alert_history h
+    'data', (select jsonb_agg(to_jsonb(h) || jsonb_build_object(
+                 'triggered_at', '2026-05-10T11:00:00Z', 'created_at', sms_monitor._iso_utc(h.created_at),
+                 'duration_seconds', null, 'unit', 'percent', 'value_text', '12.00 %', 'threshold_text', '10.00 %'))
+               from sms_monitor.sms_alert_history h
               where h.id = '22222222-0000-0000-0000-000000000002')),
-  'limit 1: only the newest, every column of the incident');
+  'limit 1: only the newest, every column of the incident, its unit and values with the unit');
+set local timezone = 'Asia/Tokyo';
+select is((select jsonb_object_agg(k, v) from jsonb_each(sms_monitor.api_alerts('history', 50, '2026-05-09', '2026-05-09') #> '{data,0}') x(k, v)
+             where k in ('triggered_at', 'resolved_at', 'resolved_by', 'acknowledged_at', 'last_evaluated_at',
+                         'last_notified_at', 'duration_seconds')),
+  '{"triggered_at": "2026-05-10T05:00:00Z", "resolved_at": "2026-05-10T06:00:00Z", "resolved_by": "ops",
+    "acknowledged_at": null, "last_evaluated_at": null, "last_notified_at": null, "duration_seconds": 3600}'::jsonb,
+  'times are ISO 8601 UTC with Z whatever the session''s time zone; a resolved incident has its duration');
 set local timezone = 'UTC';
-select is(sms_monitor.api_alerts('unresolved', 1) #>> '{data,0,triggered_at}', '2026-05-10T11:00:00+00:00',
-  'times are ISO 8601 with an offset');
 select is(pg_temp.types(sms_monitor.api_alerts('history', 50, '2026-05-09', '2026-05-09')), 'llm_cost_spike_warning',
   'history of 05-09 (Los Angeles): the incident of 05-10 05:00 UTC belongs to it');
 select is(sms_monitor.api_alerts('history', 50, '2026-05-09', '2026-05-09') -> 'date_range',
@@ -77,9 +85,11 @@ select is((select resolved_by from sms_monitor.sms_alert_history where id = '222
   'alice', 'the incident is resolved, by the given name');
 select is(sms_monitor.api_resolve_alert('22222222-0000-0000-0000-000000000001', 'bob'),
   (select jsonb_build_object('success', false,
-     'message', format('Alert already resolved at %s by alice', h.resolved_at),
-     'alert_id', h.id, 'resolved_at', h.resolved_at, 'resolved_by', 'alice')
-     from sms_monitor.sms_alert_history h where h.id = '22222222-0000-0000-0000-000000000001'),
+     'message', format('Alert already resolved at %s by alice', t.z),
+     'alert_id', h.id, 'resolved_at', t.z, 'resolved_by', 'alice')
+     from sms_monitor.sms_alert_history h,
+          regexp_replace(to_char(h.resolved_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '\.000000Z$', 'Z') t(z)
+    where h.id = '22222222-0000-0000-0000-000000000001'),
   'resolving it again: success false, saying when and by whom (the original said "resolved successfully")');
 select throws_ok($$select sms_monitor.api_resolve_alert('00000000-0000-0000-0000-000000000000')$$, 'P0002',
   'alert_id: alert 00000000-0000-0000-0000-000000000000 does not exist', 'an unknown id: P0002');

@@ -4,7 +4,7 @@
 -- "Today" is 2026-07-15 (UTC reporting timezone); every figure below is computed by hand.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(46);
+select plan(47);
 
 create function pg_temp.sqlstate_as(p_role text, p_sql text) returns text language plpgsql as $$
 begin
@@ -124,30 +124,33 @@ select throws_ok($$select * from sms_monitor._daily_metrics_series('2025-01-01',
 select is(sms_monitor.api_health('2026-07-20T10:30:00Z') #>> '{data,status}', 'unknown',
   'no traffic in any rule''s window and nothing open: unknown, not healthy');
 select is((sms_monitor.api_health('2026-07-15T02:30:00Z') -> 'data') - 'rules'::text - 'as_of'::text, '{
-  "status": "healthy", "driving_rule": null, "open_incidents": [],
+  "status": "healthy", "overall_healthy": true, "driving_rule": null, "open_incidents": [],
   "reason": "no open critical or warning incident, no rule breaching its threshold"}'::jsonb,
   '01:00-03:00 window: 990 of 1000 delivered, healthy');
 select is((sms_monitor.api_health('2026-07-15T10:30:00Z') -> 'data') - 'rules'::text - 'as_of'::text, '{
-  "status": "degraded", "driving_rule": "delivery_rate_critical", "open_incidents": [],
-  "reason": "delivery_rate_critical: delivery_rate 80.0000 < 90 over the last 60 minutes; no incident open yet"}'::jsonb,
+  "status": "degraded", "overall_healthy": false, "driving_rule": "delivery_rate_critical", "open_incidents": [],
+  "reason": "delivery_rate_critical: delivery_rate 80.00 % < 90.00 % over the last 60 minutes; no incident open yet"}'::jsonb,
   '10:00 window breaches (80 of 100) before the check opened an incident: degraded, naming the rule');
 select is((select e - 'detail'::text from jsonb_array_elements(sms_monitor.api_health('2026-07-15T10:30:00Z') #> '{data,rules}') e
             where e ->> 'alert_type' = 'delivery_rate_critical'), '{
   "alert_type": "delivery_rate_critical", "severity": "critical", "metric": "delivery_rate", "comparison": "<",
   "threshold_value": 90, "recovery_value": 92, "window_minutes": 60, "min_sample": 20, "value": 80.0000,
-  "sample_size": 100, "state": "breached", "open_alert_id": null}'::jsonb,
-  'the rule''s value over its own window, as check_sms_alerts computes it');
+  "sample_size": 100, "state": "breached", "open_alert_id": null,
+  "unit": "percent", "value_text": "80.00 %", "threshold_text": "90.00 %"}'::jsonb,
+  'the rule''s value over its own window, as check_sms_alerts computes it, with its unit');
 select is((select action from sms_monitor.check_sms_alerts('2026-07-15T10:30:00Z') where alert_type = 'delivery_rate_critical'),
   'fired', 'the check opens the delivery incident');
 create temp table inc as
   select id from sms_monitor.sms_alert_history where alert_type = 'delivery_rate_critical' and resolved_at is null;
-select is(sms_monitor.api_today_metrics('2026-07-15T10:30:00Z') #>> '{data,health,delivery_healthy}', 'true',
-  'the whole-day figure still says delivery is healthy (96.2 %)...');
+select is(sms_monitor.api_today_metrics('2026-07-15T10:31:00Z', true) #> '{data,delivery_rate_percent}', '96.20'::jsonb,
+  'the whole-day figure is 96.2 % delivered...');
 select is((sms_monitor.api_health('2026-07-15T10:31:00Z') -> 'data') - 'rules'::text - 'as_of'::text - 'open_incidents'::text - 'reason'::text,
-  '{"status": "critical", "driving_rule": "delivery_rate_critical"}'::jsonb,
+  '{"status": "critical", "overall_healthy": false, "driving_rule": "delivery_rate_critical"}'::jsonb,
   '...but health is critical while the critical incident is open, and names its rule');
+select is(sms_monitor.api_today_metrics('2026-07-15T10:31:00Z', true) #>> '{data,health,status}', 'critical',
+  '...and /today says the same (one definition of health)');
 select matches(sms_monitor.api_health('2026-07-15T10:31:00Z') #>> '{data,reason}',
-  '^delivery_rate_critical: critical incident open since 2026-07-15T10:30:00Z: ', 'the reason says since when');
+  '^delivery_rate_critical: critical incident open for 1 min: ', 'the reason says for how long');
 select is((select array[e ->> 'id', e ->> 'severity', e ->> 'silenced']
              from jsonb_array_elements(sms_monitor.api_health('2026-07-15T10:31:00Z') #> '{data,open_incidents}') e),
   array[(select id::text from inc), 'critical', 'false'], 'the open incident is listed');

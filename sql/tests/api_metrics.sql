@@ -2,7 +2,7 @@
 -- seeded data, every validation error (22023 with the endpoint's message), self-only refusals.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(32);
+select plan(35);
 
 create function pg_temp.sqlstate_as(p_role text, p_sub text, p_sql text) returns text language plpgsql as $$
 begin
@@ -100,65 +100,70 @@ select throws_ok($$select sms_monitor.api_daily_metrics('2025-05-09', '2026-05-1
   'end_date: the range may span at most 366 days (got 367 days)', 'more than 366 days refused');
 
 -- api_today_metrics
-select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-10T12:00:00Z'), '{"success": true, "source": "live", "data": {
+select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-10T12:00:00Z'), '{"success": true, "source": "live",
+    "as_of": "2026-05-10T12:00:00Z", "data": {
     "metric_date": "2026-05-10", "scheduled_count": 12, "sent_count": 21, "delivered_count": 17, "failed_count": 1,
     "cancelled_count": 0, "llm_success_count": 3, "template_fallback_count": 1, "opt_out_count": 1,
     "quiet_hours_skip_count": 0, "daily_limit_hit_count": 0, "llm_cost_usd": 0.0036, "sms_cost_usd": 0.50,
     "avg_delivery_time_ms": 1500.00, "avg_generation_time_ms": null, "delivery_rate_percent": 80.95,
     "llm_success_rate_percent": 75.00, "active_users": 2,
-    "health": {"delivery_healthy": false, "llm_healthy": true, "overall_healthy": false}}}'::jsonb,
-  'api_today_metrics: live figures (21 sent includes the one after the refresh), true mean, health');
+    "health": {"status": "unknown", "overall_healthy": null, "driving_rule": null, "reason": "no rule has enough data yet (no traffic in its window)", "as_of": "2026-05-10T12:00:00Z"}}}'::jsonb,
+  'api_today_metrics: live figures (21 sent includes the one after the refresh), true mean, the engine''s health (no traffic in any rule''s window at noon: unknown)');
 select is((select string_agg(k, ',' order by k) from jsonb_object_keys(sms_monitor.api_today_metrics('2026-05-10T12:00:00Z')) k)
            || ' ' || (sms_monitor.api_today_metrics('2026-05-10T12:00:00Z') ->> 'source'),
-  'data,source,success sms_metrics_daily', 'by default today comes from the view and says so');
+  'as_of,data,source,success sms_metrics_daily', 'by default today comes from the view and says so');
 select is((sms_monitor.api_today_metrics('2026-05-10T12:00:00Z') -> 'data') - 'health',
   ((sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-10T12:00:00Z') -> 'data') - 'health')
     || '{"sent_count": 20, "delivery_rate_percent": 85.00}'::jsonb,
   'the view as of its refresh: the send recorded after it is not there yet');
-select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2030-01-01T00:00:00Z'), '{"success": true, "source": "live", "data": {
+select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2030-01-01T00:00:00Z'), '{"success": true, "source": "live",
+    "as_of": "2030-01-01T00:00:00Z", "data": {
     "metric_date": "2030-01-01", "scheduled_count": 0, "sent_count": 0, "delivered_count": 0, "failed_count": 0,
     "cancelled_count": 0, "llm_success_count": 0, "template_fallback_count": 0, "opt_out_count": 0,
     "quiet_hours_skip_count": 0, "daily_limit_hit_count": 0, "llm_cost_usd": 0, "sms_cost_usd": 0,
     "avg_delivery_time_ms": null, "avg_generation_time_ms": null, "delivery_rate_percent": null,
     "llm_success_rate_percent": null, "active_users": 0,
-    "health": {"delivery_healthy": null, "llm_healthy": null, "overall_healthy": null}}}'::jsonb,
+    "health": {"status": "unknown", "overall_healthy": null, "driving_rule": null, "reason": "no rule has enough data yet (no traffic in its window)", "as_of": "2030-01-01T00:00:00Z"}}}'::jsonb,
   'no traffic yet: health unknown (null), not unhealthy');
-select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-09T12:00:00Z') -> 'data' -> 'health',
-  '{"delivery_healthy": true, "llm_healthy": null, "overall_healthy": true}'::jsonb,
-  '99 of 100 delivered and no LLM traffic: healthy, LLM unknown');
-select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-04T12:00:00Z') -> 'data' -> 'health' -> 'delivery_healthy',
-  'true'::jsonb, 'exactly 100 % counts as healthy (>= 90)');
 select throws_ok($$select sms_monitor.api_today_metrics(p_live => true, p_now => 'infinity')$$, '22023', 'now: must be a finite time',
   'an infinite now refused');
--- The boundary: 9 of 10 delivered is exactly 90 % and healthy; 8 of 10 is not.
-select sms_monitor.record_sms_event('sent_count', null, 10, '2026-06-01T01:00:00Z');
-select sms_monitor.record_sms_event('delivered_count', null, 9, '2026-06-01T01:00:00Z');
-select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-06-01T12:00:00Z') #> '{data,health,delivery_healthy}',
-  'true'::jsonb, '90 % exactly is healthy');
-select sms_monitor.record_sms_event('sent_count', null, 10, '2026-06-02T01:00:00Z');
-select sms_monitor.record_sms_event('delivered_count', null, 8, '2026-06-02T01:00:00Z');
-select sms_monitor.record_sms_event('llm_success_count', null, 1, '2026-06-02T01:00:00Z');
-select sms_monitor.record_sms_event('template_fallback_count', null, 1, '2026-06-02T01:00:00Z');
+-- One definition of health: the alert engine's, over each rule's own window (delivery_rate_critical:
+-- delivered < 90 % of at least 20 sent in the last 60 minutes). 18 of 20 is exactly 90 %: healthy;
+-- 17 of 20 breaches: degraded, naming the rule, before any check opened an incident.
+select sms_monitor.record_sms_event('sent_count', null, 20, '2026-06-01T11:30:00Z');
+select sms_monitor.record_sms_event('delivered_count', null, 18, '2026-06-01T11:30:00Z');
+select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-06-01T12:00:00Z') #> '{data,health}',
+  '{"status": "healthy", "overall_healthy": true, "driving_rule": null, "as_of": "2026-06-01T12:00:00Z",
+    "reason": "no open critical or warning incident, no rule breaching its threshold"}'::jsonb,
+  '18 of 20 delivered in the last hour (90 % exactly) is healthy');
+select sms_monitor.record_sms_event('sent_count', null, 20, '2026-06-02T11:30:00Z');
+select sms_monitor.record_sms_event('delivered_count', null, 17, '2026-06-02T11:30:00Z');
 select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-06-02T12:00:00Z') #> '{data,health}',
-  '{"delivery_healthy": false, "llm_healthy": true, "overall_healthy": false}'::jsonb,
-  '80 % delivered is unhealthy; 1 of 2 by LLM (50 % exactly) is healthy');
+  '{"status": "degraded", "overall_healthy": false, "driving_rule": "delivery_rate_critical", "as_of": "2026-06-02T12:00:00Z",
+    "reason": "delivery_rate_critical: delivery_rate 85.00 % < 90.00 % over the last 60 minutes; no incident open yet"}'::jsonb,
+  '17 of 20 delivered in the last hour breaches: degraded, naming the rule, with units');
+select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-06-02T12:00:00Z') #> '{data,health}',
+  (sms_monitor.api_health('2026-06-02T12:00:00Z') -> 'data') - 'rules' - 'open_incidents',
+  'today''s health is api_health''s, key for key');
+select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-06-02T12:00:00Z') #> '{data,health}',
+  (sms_monitor.api_health('2026-06-02T12:00:00Z') -> 'data') - 'rules' - 'open_incidents',
+  'the summary''s health is api_health''s, key for key');
 
 -- api_metrics_summary (no incidents yet)
-select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') - 'success' #- '{data,today}', '{"source": "live", "data": {
+select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') - 'success' #- '{data,today}', '{"source": "live",
+    "as_of": "2026-05-10T12:00:00Z", "data": {
     "week": {"start_date": "2026-05-04", "end_date": "2026-05-10", "days": 7,
              "totals": {"scheduled": 12, "sent": 126, "delivered": 121, "failed": 1, "cancelled": 0,
                         "llm_success": 3, "template_fallback": 1, "opt_out": 1,
                         "llm_cost_usd": 0.0136, "sms_cost_usd": 0.50},
-             "delivery_rate_percent": 96.03, "llm_success_rate_percent": 75.00, "avg_daily_cost_usd": "0.0734"},
+             "delivery_rate_percent": 96.03, "llm_success_rate_percent": 75.00, "avg_daily_cost_usd": 0.0734},
     "alerts": {"unresolved_count": 0, "has_critical": false, "recent": []},
-    "health": {"overall_healthy": false, "status": "degraded",
-               "reasons": ["delivery rate today 80.95 % is below 90 %"]}}}'::jsonb,
-  'summary: 7 days including today (05-03''s 1,000 sends excluded), rates from totals, degraded by today''s delivery');
+    "health": {"status": "unknown", "overall_healthy": null, "driving_rule": null, "reason": "no rule has enough data yet (no traffic in its window)", "as_of": "2026-05-10T12:00:00Z"}}}'::jsonb,
+  'summary: 7 days including today (05-03''s 1,000 sends excluded), rates from totals, numbers as numbers, the engine''s health');
 select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') -> 'data' -> 'today',
   sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-10T12:00:00Z') -> 'data', 'summary.today is api_today_metrics');
-select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2030-01-01T00:00:00Z') #> '{data,health}',
-  '{"overall_healthy": true, "status": "healthy", "reasons": []}'::jsonb,
-  'no traffic and no incident: healthy (unknown health does not degrade)');
+select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2030-01-01T00:00:00Z') #> '{data,health,status}',
+  '"unknown"'::jsonb, 'no traffic and no incident: unknown (not known to be healthy, not degraded)');
 
 -- Incidents: one critical and one warning open, one warning resolved, four info rules open.
 insert into sms_monitor.sms_alert_thresholds
@@ -180,32 +185,39 @@ select ('11111111-0000-0000-0000-00000000001' || g)::uuid, 'test_info_' || g, 'i
        'info ' || g, '2026-05-10T05:00:00Z'::timestamptz + g * interval '1 minute'
   from generate_series(1, 4) g;
 
-select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') #> '{data,alerts}', '{
-    "unresolved_count": 6, "has_critical": true, "recent": [
-      {"id": "11111111-0000-0000-0000-000000000002", "alert_type": "opt_out_rate_warning", "severity": "warning",
-       "message": "opt-out rate 50 % > 10 %", "metric_value": 50, "threshold_value": 10,
-       "triggered_at": "2026-05-10T11:00:00+00:00", "acknowledged_at": null},
-      {"id": "11111111-0000-0000-0000-000000000001", "alert_type": "delivery_rate_critical", "severity": "critical",
-       "message": "delivery rate 80.95 % < 90 %", "metric_value": 80.95, "threshold_value": 90,
-       "triggered_at": "2026-05-10T10:00:00+00:00", "acknowledged_at": null},
-      {"id": "11111111-0000-0000-0000-000000000014", "alert_type": "test_info_4", "severity": "info",
-       "message": "info 4", "metric_value": 5, "threshold_value": 10,
-       "triggered_at": "2026-05-10T05:04:00+00:00", "acknowledged_at": null},
-      {"id": "11111111-0000-0000-0000-000000000013", "alert_type": "test_info_3", "severity": "info",
-       "message": "info 3", "metric_value": 5, "threshold_value": 10,
-       "triggered_at": "2026-05-10T05:03:00+00:00", "acknowledged_at": null},
-      {"id": "11111111-0000-0000-0000-000000000012", "alert_type": "test_info_2", "severity": "info",
-       "message": "info 2", "metric_value": 5, "threshold_value": 10,
-       "triggered_at": "2026-05-10T05:02:00+00:00", "acknowledged_at": null}]}'::jsonb,
-  'alerts: a true count of 6 open (the original counted its limited list), has_critical, the 5 most recent');
+select is((sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') #> '{data,alerts}') - 'recent'
+          || jsonb_build_object('recent', jsonb_path_query_array(
+               sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z'), '$.data.alerts.recent[*].id')), '{
+    "unresolved_count": 6, "has_critical": true, "recent": ["11111111-0000-0000-0000-000000000002",
+      "11111111-0000-0000-0000-000000000001", "11111111-0000-0000-0000-000000000014",
+      "11111111-0000-0000-0000-000000000013", "11111111-0000-0000-0000-000000000012"]}'::jsonb,
+  'alerts: a true count of 6 open (not the length of the limited list), has_critical, the 5 most recent');
+select is((sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') #> '{data,alerts,recent,1}') - 'created_at', '{
+    "id": "11111111-0000-0000-0000-000000000001", "alert_type": "delivery_rate_critical", "severity": "critical",
+    "metric": "delivery_rate", "comparison": "<", "metric_value": 80.95, "threshold_value": 90, "recovery_value": null,
+    "window_minutes": 60, "sample_size": null, "message": "delivery rate 80.95 % < 90 %",
+    "triggered_at": "2026-05-10T10:00:00Z", "last_value": null, "last_evaluated_at": null, "resolved_at": null,
+    "resolved_by": null, "resolution_value": null, "acknowledged_at": null, "acknowledged_by": null, "silenced": false,
+    "last_notified_at": null, "repeat_count": 0, "notification_sent": false, "notification_error": null,
+    "notification_status": {}, "dedup_key": "sms-monitor/delivery_rate_critical/11111111-0000-0000-0000-000000000001",
+    "duration_seconds": null, "unit": "percent", "value_text": "80.95 %", "threshold_text": "90.00 %"}'::jsonb,
+  'a recent incident: every column, times as ISO 8601 UTC with Z, its unit and values with the unit');
+select is((select sms_monitor._incident_json(h) -> 'duration_seconds' from sms_monitor.sms_alert_history h
+            where h.id = '11111111-0000-0000-0000-000000000003'), '3600'::jsonb,
+  'a resolved incident says how long it was open (duration_seconds)');
+select is((select array_agg(sms_monitor._duration_text(x) order by n) from unnest(array[interval '0.5 s', '-5 min', '59 min 59 s',
+            '1 h', '47 h 59 min', '48 h', '400 days 3 h']) with ordinality u(x, n)),
+  array['0 s', '0 s', '59 min', '1 h 0 min', '47 h 59 min', '2 d 0 h', '400 d 3 h'],
+  'durations in words: seconds below a minute, minutes, then hours and minutes below 2 days, then days and hours');
 select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') #> '{data,health}', '{
-    "overall_healthy": false, "status": "critical", "reasons": ["1 unresolved critical alert(s)",
-    "1 unresolved warning alert(s)", "delivery rate today 80.95 % is below 90 %"]}'::jsonb,
-  'an open critical incident makes the status critical, with the reasons listed');
+    "overall_healthy": false, "status": "critical", "driving_rule": "delivery_rate_critical", "as_of": "2026-05-10T12:00:00Z",
+    "reason": "delivery_rate_critical: critical incident open for 2 h 0 min: delivery_rate 80.95 % < 90.00 % (it opened at 80.95 %)"}'::jsonb,
+  'an open critical incident makes the status critical, naming its rule');
 update sms_monitor.sms_alert_history set resolved_at = '2026-05-10T11:30:00Z', resolved_by = 'ops'
  where id = '11111111-0000-0000-0000-000000000001';
-select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2030-01-01T00:00:00Z') #> '{data,health}', '{
-    "overall_healthy": false, "status": "degraded", "reasons": ["1 unresolved warning alert(s)"]}'::jsonb,
+select is(sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T12:00:00Z') #> '{data,health}', '{
+    "overall_healthy": false, "status": "degraded", "driving_rule": "opt_out_rate_warning", "as_of": "2026-05-10T12:00:00Z",
+    "reason": "opt_out_rate_warning: warning incident open for 1 h 0 min: opt_out_rate 50.00 % > 10.00 % (it opened at 50.00 %)"}'::jsonb,
   'an open warning alone degrades; open info incidents do not count');
 
 -- api_user_metrics: a fixed p_now (2026-05-10 is today, 2026-05-09 yesterday; the 11th never counts).
@@ -217,7 +229,7 @@ select sms_monitor._record_metric('2026-05-09'::date, 9, 'c0000000-0000-0000-000
 select sms_monitor._record_metric('2026-05-11'::date, 9, 'c0000000-0000-0000-0000-00000000000c', 'sent_count', 7);
 select is(sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 2, '2026-05-10T23:00:00Z') #> '{data,summary}', '{
     "total_scheduled": 0, "total_sent": 10, "total_delivered": 9, "total_failed": 0, "total_cancelled": 0,
-    "delivery_rate_percent": 90.00, "total_llm_cost_usd": "0.0013", "total_sms_cost_usd": "0.0000", "days": 2}'::jsonb,
+    "delivery_rate_percent": 90.00, "total_llm_cost_usd": 0.0013, "total_sms_cost_usd": 0.0000, "days": 2}'::jsonb,
   'user summary: rate from the totals, 9 / 10 = 90.00 (the mean of the daily rates would be 87.50)');
 select is(sms_monitor.api_user_metrics('c0000000-0000-0000-0000-00000000000c', 2, '2026-05-10T23:00:00Z') - 'data',
   '{"success": true, "user_id": "c0000000-0000-0000-0000-00000000000c"}'::jsonb, 'envelope and user_id');
