@@ -83,6 +83,18 @@ if [[ -n "$cron_db" ]]; then
 fi
 echo "migrated"
 
+# scripts/test-at-boundary.sh: the tests start 2 s before pg_cron's jobs are due (the next minute
+# divisible by SMS_MONITOR_TEST_BOUNDARY, at least 10 s after the jobs were registered), so the
+# jobs run while pgTAP and the first vitest files do.
+if [[ -n "${SMS_MONITOR_TEST_BOUNDARY:-}" ]]; then
+  period=$(( SMS_MONITOR_TEST_BOUNDARY * 60 ))
+  now_ms=$(( $(date +%s%N) / 1000000 ))
+  due=$(( (now_ms / 1000 + 10) / period * period + period ))
+  wait_ms=$(( (due - 2) * 1000 - now_ms ))
+  echo "waiting until $(date -u -d "@$((due - 2))" +%H:%M:%S) UTC: pg_cron's jobs are due at $(date -u -d "@$due" +%H:%M) UTC"
+  sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"
+fi
+
 (
   tap_status=0
   {
@@ -110,6 +122,16 @@ cat "$work/tsc.out"
 [[ "$(cat "$work/tsc.rc" 2>/dev/null)" == 0 ]] && echo "no type errors" || status=1
 cat "$work/tap.out"
 [[ "$(cat "$work/tap.rc" 2>/dev/null)" == 0 ]] || status=1
+
+# What pg_cron ran meanwhile, and where: only in the cron database (tests own their time).
+if [[ -n "$cron_db" ]]; then
+  runs=$(psql_url "$cron_url" -XAtc "select coalesce(string_agg(format('%s %s in %s (%s)',
+      to_char(d.start_time at time zone 'UTC', 'HH24:MI:SS'), coalesce(j.jobname, d.command), d.database, d.status),
+      '; ' order by d.start_time), 'none')
+    from cron.job_run_details d left join cron.job j using (jobid)" 2>/dev/null || echo "unknown")
+  echo
+  echo "pg_cron job runs during this run (UTC): $runs"
+fi
 
 # One closing line for the whole run: pgTAP assertions (every pg_prove run) plus vitest tests.
 tap_total=$(grep -Eo 'Tests=[0-9]+' "$work/tap.out" | cut -d= -f2 | awk '{s+=$1} END {print s+0}')
