@@ -65,7 +65,7 @@ apt_install() {
     log "install them with:  sudo apt-get update && sudo apt-get install -y $*"
     exit 1
   fi
-  log "installing Debian packages $* (about 80 MB, once): PostgreSQL with pg_cron for the database" \
+  log "installing Debian packages $*, once: PostgreSQL (about 80 MB) with pg_cron for the database" \
     "and its scheduler, pgTAP and pg_prove for the SQL tests"
   # apt's output goes to .sms-monitor/install.log (lib.sh: logged), printed only on failure.
   source "$root/scripts/lib.sh"
