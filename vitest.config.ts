@@ -12,7 +12,11 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Each test file gets its own databases; files run in parallel on the two cores.
+    // Each test file gets its own databases (test/db.ts clones the migrated template), so files
+    // run in parallel. vitest's default is one worker per core minus one, a single worker on two
+    // cores: the files then ran one after another although most of their time is spent waiting
+    // on PostgreSQL, child processes and fake servers. VITEST_MAX_WORKERS overrides the count.
     pool: 'forks',
+    maxWorkers: 4,
   },
 });

@@ -36,3 +36,24 @@ redact_url() {
 plain_output_unless_tty() {
   if [[ ! -t 1 && -z "${FORCE_COLOR:-}" ]]; then export NO_COLOR=1; fi
 }
+
+# Package managers (apt-get, dpkg, npm) print hundreds of lines that say nothing about the tests:
+# their output goes to .sms-monitor/install.log; a failure prints that path and the last lines.
+# (The path is fixed when this file is sourced: callers may change folder before logging.)
+SMS_MONITOR_INSTALL_LOG=${SMS_MONITOR_INSTALL_LOG:-"$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.sms-monitor/install.log"}
+install_log() {
+  mkdir -p "$(dirname "$SMS_MONITOR_INSTALL_LOG")"
+  echo "$SMS_MONITOR_INSTALL_LOG"
+}
+# logged <what> <command...>: run the command with its output appended to install_log.
+logged() {
+  local what=$1 log
+  shift
+  log=$(install_log)
+  echo "--- $(date -u +%Y-%m-%dT%H:%M:%SZ) $what: $*" >>"$log"
+  if ! "$@" >>"$log" 2>&1; then
+    echo "[install] $what failed; the whole output is in $log, its last lines:" >&2
+    tail -n 15 "$log" >&2
+    return 1
+  fi
+}

@@ -65,10 +65,13 @@ apt_install() {
     log "install them with:  sudo apt-get update && sudo apt-get install -y $*"
     exit 1
   fi
-  log "installing Debian packages: $*"
+  log "installing Debian packages $*, once: PostgreSQL (about 80 MB) with pg_cron for the database" \
+    "and its scheduler, pgTAP and pg_prove for the SQL tests"
+  # apt's output goes to .sms-monitor/install.log (lib.sh: logged), printed only on failure.
+  source "$root/scripts/lib.sh"
   # The package lists may be absent on a fresh machine: refresh them once, then install.
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+  DEBIAN_FRONTEND=noninteractive logged "apt-get update" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive logged "apt-get install" apt-get install -y -q --no-install-recommends "$@"
   # Debian's postgresql-common creates a default cluster on install; we never use it.
   if command -v pg_lsclusters >/dev/null; then
     pg_lsclusters -h 2>/dev/null | while read -r ver name port status _; do

@@ -41,6 +41,10 @@ async function startTestcontainer(): Promise<{ url: string; stop: () => Promise<
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // promtool, when scripts/test-tools.sh extracted it (not installed system-wide): the test
+  // files run in processes started after this, with this PATH.
+  const tools = path.join(repoRoot, '.sms-monitor', 'tools', 'bin');
+  if (existsSync(tools)) process.env.PATH = `${tools}${path.delimiter}${process.env.PATH ?? ''}`;
   const cleanups: Array<() => Promise<void>> = [];
   const teardown = async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
