@@ -27,7 +27,7 @@ function firstCells(text: string): string[] {
 /** Where the code is: sources, scripts, tests, the compose file and the images' files. */
 const SCANNED = ['bin', 'cli', 'client', 'notifier', 'server', 'scripts', 'docker', 'test', 'bench', 'docker-compose.yml', 'vitest.config.ts'];
 /** Read by the scripts but set by the system or the shell, not by a user of sms-monitor. */
-const NOT_OURS = new Set(['PATH', 'HOME', 'BASH_SOURCE', 'PIPESTATUS', 'SECONDS']);
+const NOT_OURS = new Set(['PATH', 'HOME', 'BASH_SOURCE', 'PIPESTATUS', 'SECONDS', 'PWD']);
 
 function files(entry: string): string[] {
   const p = path.join(repoRoot, entry);
