@@ -4,6 +4,9 @@
 //   no, malformed, unsigned, expired or wrongly signed token                               -> 401
 //   42501 (the role may not do this, e.g. a self token reading another user)              -> 403
 //   P0002 (unknown id)                                                                      -> 404
+//   57014 (the statement ran past statement_timeout)                                        -> 503
+//   the database unreachable (refused, closed, shutting down, too many connections)        -> 503,
+//                                                                                              both with Retry-After
 //   anything else                                                                           -> 500, with a request id;
 //                                                                                              the detail goes only to the log
 export interface ErrorBody {
@@ -12,20 +15,46 @@ export interface ErrorBody {
 }
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly retryAfterSeconds?: number) {
     super(message);
   }
 }
 
+/** Seconds a client is asked to wait (Retry-After) after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The database cannot be reached right now: postgres.js connection errors, socket errors and the
+ * SQLSTATE classes 08 (connection), 57P (shutting down, cannot connect now) and 53 (resources).
+ */
+export function isDatabaseDown(error: unknown): boolean {
+  const e = (error ?? {}) as { code?: unknown; name?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (e.name === 'PostgresError') return code.startsWith('08') || code.startsWith('57P') || code.startsWith('53');
+  return /^CONNECTION_/.test(code) || code === 'CONNECT_TIMEOUT' || /^ECONN/.test(code)
+    || ['ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND'].includes(code);
+}
+
 /** status, code and a message safe to show, for whatever a handler threw. */
-export function classify(error: unknown): { status: number; code: string; message: string; internal: boolean } {
-  if (error instanceof HttpError) return { status: error.status, code: error.code, message: error.message, internal: false };
+export interface Classified { status: number; code: string; message: string; internal: boolean; retryAfterSeconds?: number }
+
+export function classify(error: unknown, statementTimeoutMs?: number): Classified {
+  if (error instanceof HttpError) {
+    return { status: error.status, code: error.code, message: error.message, internal: false, retryAfterSeconds: error.retryAfterSeconds };
+  }
+  if (isDatabaseDown(error)) {
+    return { status: 503, code: 'unavailable', message: 'database: unavailable right now; retry later', internal: false, retryAfterSeconds: RETRY_AFTER_SECONDS };
+  }
   const e = (error ?? {}) as { code?: unknown; message?: unknown; name?: unknown; validation?: unknown; statusCode?: unknown };
   const message = typeof e.message === 'string' ? e.message : String(error);
   const code = typeof e.code === 'string' ? e.code : '';
   if (e.name === 'PostgresError' && /^[0-9A-Z]{5}$/.test(code)) {
     if (code === '42501') return { status: 403, code, message, internal: false };
     if (code === 'P0002') return { status: 404, code, message, internal: false };
+    if (code === '57014') {
+      return { status: 503, code: 'timeout', internal: false, retryAfterSeconds: RETRY_AFTER_SECONDS,
+        message: `statement_timeout: the query ran longer than ${statementTimeoutMs ?? '?'} ms (ask for a shorter range)` };
+    }
     if (code.startsWith('22')) return { status: 400, code, message, internal: false };
     return { status: 500, code: 'internal', message: 'internal error', internal: true };
   }

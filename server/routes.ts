@@ -1,0 +1,182 @@
+// The API routes under /api/sms/metrics/: each is one SQL statement run as the token's role whose
+// single column `body` is the JSON answer (the api_* functions build it). Query strings are read
+// leniently (text to integer/boolean); bodies strictly (validation.ts): the same rules as the SQL
+// functions, refused with 400 naming the field before anything is written. Audit columns
+// (resolved_by, acknowledged_by, created_by, lifted_by) record the token's subject (auditSubject).
+// A POST with an Idempotency-Key header runs at most once per key and token subject within 24
+// hours: a retry gets the first reply (header idempotent-replayed: true) from the database.
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Claims } from './auth.ts';
+import { asRole, jsonBody, type Pool } from './db.ts';
+import { HttpError } from './errors.ts';
+import type { Limits } from './limits.ts';
+
+const DATE = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD (a reporting day)' } as const;
+const UUID = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
+/** ISO 8601 with an explicit offset (Z, +hh, +hhmm, +hh:mm), as _looks_like_iso_time_with_offset. */
+const ISO_WITH_OFFSET = {
+  type: 'string', maxLength: 40,
+  pattern: '^\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?([Zz]|[+-]\\d{2}(:?\\d{2})?)$',
+  description: 'ISO 8601 with an offset, e.g. 2026-12-04T18:00:00Z',
+} as const;
+const INT = (description: string) => ({ type: 'integer', minimum: -2147483648, maximum: 2147483647, description }) as const;
+const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: UUID }, additionalProperties: false } as const;
+const IDEMPOTENCY_HEADERS = { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200,
+  description: 'a retried POST with the same key (and token subject) within 24 h gets the first reply and acts once' } } } as const;
+export const SECURITY = [{ bearer: [] }];
+
+/** live=true aggregates raw rows: at most this many days (the 5-minute views serve longer ranges). */
+export const MAX_LIVE_DAYS = 31;
+
+type Q = Record<string, string | number | boolean | null | undefined>;
+
+export interface RouteContext {
+  pool: Pool;
+  claimsOf: (request: FastifyRequest) => Promise<Claims>;
+  limits: Limits;
+}
+
+/** Who a write is recorded as: the token's subject, else its role (never the server's login). */
+export function auditSubject(claims: Claims): string {
+  return claims.sub ?? claims.role;
+}
+
+export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  /** A route whose answer is the JSON text of one SQL statement run as the token's role. */
+  function sqlRoute(method: 'GET' | 'POST', url: string, schema: Record<string, unknown>,
+    build: (input: { q: Q; body: Q; params: Q; claims: Claims }) => [string, unknown[]], status = 200): void {
+    app.route({
+      method, url, schema: { security: SECURITY, ...(method === 'POST' ? { headers: IDEMPOTENCY_HEADERS } : {}), ...schema },
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const claims = await ctx.claimsOf(request);
+        const [query, params] = build({
+          q: (request.query ?? {}) as Q, body: (request.body ?? {}) as Q, params: (request.params ?? {}) as Q, claims,
+        });
+        const options = { statementTimeoutMs: ctx.limits.statementTimeoutMs, signal: request.gone };
+        const key = method === 'POST' ? request.headers['idempotency-key'] : undefined;
+        if (typeof key !== 'string') {
+          const text = await jsonBody(ctx.pool, claims, options, query, params);
+          return reply.status(status).type('application/json; charset=utf-8').send(text);
+        }
+        const hash = createHash('sha256').update(`${method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
+        const out = await asRole(ctx.pool, claims, options, async (tx, track) => {
+          const [prior] = await track(tx`select status, body from sms_monitor._idempotency_claim(${key}, ${hash})`);
+          if (prior) return { status: Number(prior.status), text: String(prior.body), replayed: true };
+          const rows = await track(tx.unsafe(query, params as never[]));
+          const text = String(rows[0]?.body);
+          await track(tx`select sms_monitor._idempotency_store(${key}, ${hash}, ${status}, ${text})`);
+          return { status, text, replayed: false };
+        });
+        return reply.status(out.status).header('idempotent-replayed', String(out.replayed))
+          .type('application/json; charset=utf-8').send(out.text);
+      },
+    });
+  }
+  /** Query strings only: an absent parameter is NULL (the SQL default applies). */
+  const v = (x: unknown) => (x === undefined ? null : x);
+
+  sqlRoute('GET', '/api/sms/metrics/daily', {
+    tags: ['metrics'], summary: 'Daily figures, every day of the range (quiet days: zeros, null rates)',
+    querystring: { type: 'object', required: ['start_date'], additionalProperties: false,
+      properties: { start_date: DATE, end_date: { ...DATE, description: 'default today; at most 366 days' } } },
+  }, ({ q }) => ['select sms_monitor.api_daily_metrics($1::text::date, $2::text::date)::text as body', [v(q.start_date), v(q.end_date)]]);
+
+  sqlRoute('GET', '/api/sms/metrics/user', {
+    tags: ['metrics'], summary: "One user's daily figures and summary (a self token: only its own sub)",
+    querystring: { type: 'object', additionalProperties: false,
+      properties: { user_id: { ...UUID, description: 'default: the token\'s sub' }, days: INT('1-365, default 30') } },
+  }, ({ q }) => ['select sms_monitor.api_user_metrics($1::uuid, coalesce($2::integer, 30))::text as body', [v(q.user_id), v(q.days)]]);
+
+  sqlRoute('GET', '/api/sms/metrics/today', {
+    tags: ['metrics'], summary: "Today's figures and health flags",
+    querystring: { type: 'object', additionalProperties: false,
+      properties: { live: { type: 'boolean', description: 'aggregate sms_metrics instead of the 5-minute view' } } },
+  }, ({ q }) => ['select sms_monitor.api_today_metrics(now(), $1::boolean)::text as body', [q.live === true]]);
+
+  sqlRoute('GET', '/api/sms/metrics/summary', {
+    tags: ['metrics'], summary: 'Today, the last 7 days, open alerts and status',
+    querystring: { type: 'object', additionalProperties: false, properties: { live: { type: 'boolean' } } },
+  }, ({ q }) => ['select sms_monitor.api_metrics_summary(now(), $1::boolean)::text as body', [q.live === true]]);
+
+  sqlRoute('GET', '/api/sms/metrics/alerts', {
+    tags: ['alerts'], summary: 'Open incidents (default) or the history of a date range',
+    querystring: { type: 'object', additionalProperties: false, properties: {
+      type: { type: 'string', enum: ['unresolved', 'history'] }, limit: INT('1-200, default 50'),
+      start_date: DATE, end_date: DATE } },
+  }, ({ q }) => ['select sms_monitor.api_alerts(coalesce($1::text, \'unresolved\'), coalesce($2::integer, 50), $3::text::date, $4::text::date)::text as body',
+    [v(q.type), v(q.limit), v(q.start_date), v(q.end_date)]]);
+
+  sqlRoute('POST', '/api/sms/metrics/alerts', {
+    tags: ['alerts'], summary: 'Resolve an incident by hand; admin. resolved_by is the token\'s subject',
+    body: { type: 'object', required: ['alert_id'], additionalProperties: false, properties: { alert_id: UUID } },
+  }, ({ body, claims }) => ['select sms_monitor.api_resolve_alert($1::uuid, $2::text)::text as body',
+    [body.alert_id, auditSubject(claims)]]);
+
+  sqlRoute('GET', '/api/sms/metrics/alerts/:id', {
+    tags: ['alerts'], summary: 'One incident with its notifications per channel (status, attempts, last error)',
+    params: ID_PARAMS,
+  }, ({ params }) => ['select sms_monitor.api_alert_detail($1::uuid)::text as body', [params.id]]);
+
+  sqlRoute('POST', '/api/sms/metrics/alerts/:id/acknowledge', {
+    tags: ['alerts'], summary: 'Acknowledge an open incident (no more repeats); admin. acknowledged_by is the token\'s subject',
+    params: ID_PARAMS,
+    body: { type: ['object', 'null'], additionalProperties: false, properties: {} },
+  }, ({ params, claims }) => [
+    "select jsonb_build_object('success', true, 'data', to_jsonb(a))::text as body from sms_monitor.acknowledge_sms_alert($1::uuid, $2::text) a",
+    [params.id, auditSubject(claims)]]);
+
+  sqlRoute('GET', '/api/sms/metrics/silences', {
+    tags: ['silences'], summary: 'Active and upcoming silences (all of them with include_ended)',
+    querystring: { type: 'object', additionalProperties: false, properties: { include_ended: { type: 'boolean' } } },
+  }, ({ q }) => [
+    "select jsonb_build_object('success', true, 'data', coalesce(jsonb_agg(to_jsonb(s) order by s.starts_at, s.id), '[]'::jsonb))::text as body "
+    + 'from sms_monitor.list_sms_alert_silences($1::boolean) s', [q.include_ended === true]]);
+
+  sqlRoute('POST', '/api/sms/metrics/silences', {
+    tags: ['silences'], summary: 'Silence one rule (or every rule: alert_type null) for some minutes or until a time; admin',
+    body: { type: 'object', required: ['reason'], additionalProperties: false, properties: {
+      alert_type: { type: ['string', 'null'], minLength: 1, maxLength: 63, description: 'a rule\'s alert_type; null or absent: every rule' },
+      minutes: { type: 'integer', minimum: 1, maximum: 129600, description: 'how long (give minutes or until, not both)' },
+      until: ISO_WITH_OFFSET,
+      reason: { type: 'string', minLength: 1, maxLength: 500 } } },
+  }, ({ body }) => {
+    if ((body.minutes === undefined) === (body.until === undefined)) {
+      throw new HttpError(400, '22023', 'until: give either minutes or until (ISO 8601 with an offset), not both or neither');
+    }
+    return [
+      "select jsonb_build_object('success', true, 'data', to_jsonb(s))::text as body from sms_monitor.silence_sms_alerts("
+      + '$1::text, coalesce($2::text::timestamptz, now() + make_interval(mins => $3::integer)), $4::text) s',
+      [v(body.alert_type), v(body.until), v(body.minutes), body.reason]];
+  }, 201);
+
+  sqlRoute('POST', '/api/sms/metrics/silences/:id/lift', {
+    tags: ['silences'], summary: 'Lift a silence now; admin',
+    params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1, maximum: 9007199254740991 } } },
+    body: { type: ['object', 'null'], additionalProperties: false, properties: {} },
+  }, ({ params }) => [
+    "select jsonb_build_object('success', true, 'data', to_jsonb(s))::text as body from sms_monitor.lift_sms_alert_silence($1::bigint) s",
+    [params.id]]);
+
+  sqlRoute('GET', '/api/sms/metrics/rules', {
+    tags: ['alerts'], summary: 'Every alert rule with what its last check did',
+  }, () => ['select sms_monitor.api_alert_rules()::text as body', []]);
+
+  sqlRoute('GET', '/api/sms/metrics/top-users', {
+    tags: ['metrics'], summary: 'Users ranked by sent volume, cost or failures over the last days',
+    querystring: { type: 'object', additionalProperties: false, properties: {
+      days: INT(`1-365, default 7; at most ${MAX_LIVE_DAYS} with live=true`), by: { type: 'string', enum: ['sent', 'cost', 'failures'] },
+      limit: INT('1-100, default 10'),
+      live: { type: 'boolean', description: 'aggregate sms_metrics instead of the 5-minute per-user view' } } },
+  }, ({ q }) => {
+    if (q.live === true && typeof q.days === 'number' && q.days > MAX_LIVE_DAYS) {
+      throw new HttpError(400, '22023', `days: at most ${MAX_LIVE_DAYS} with live=true (${q.days} asked; without live the 5-minute view serves up to 365)`);
+    }
+    return ['select sms_monitor.api_top_users(coalesce($1::integer, 7), coalesce($2::text, \'sent\'), coalesce($3::integer, 10), now(), $4::boolean)::text as body',
+      [v(q.days), v(q.by), v(q.limit), q.live === true]];
+  });
+
+  sqlRoute('GET', '/api/sms/metrics/health', {
+    tags: ['metrics'], summary: 'Health from the open incidents and the rules\' own windows, naming the driving rule',
+  }, () => ['select sms_monitor.api_health()::text as body', []]);
+}
