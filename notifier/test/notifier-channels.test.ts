@@ -98,6 +98,11 @@ describe('configuration', () => {
     });
     const s = scrub(`x verySecretToken99 ${ROUTING_KEY} topSecretPw dbpass1234 https://hooks.slack.com/services/T1/B1/verySecretToken99`, configSecrets(c));
     expect(s).toBe('x [redacted] [redacted] [redacted] [redacted] [redacted]');
+    // A provider echoing the key, clipped to 500 characters in the middle of it: its first part is hidden too.
+    const clipped = `${'e'.repeat(479)} key ${ROUTING_KEY}`.slice(0, 500);
+    expect(clipped.endsWith(ROUTING_KEY.slice(0, 16))).toBe(true);
+    expect(scrub(`${clipped}…`, configSecrets(c))).toBe(`${'e'.repeat(479)} key [redacted]…`);
+    expect(scrub(clipped, configSecrets(c))).toBe(`${'e'.repeat(479)} key [redacted]`);
   });
 
   it('Retry-After and backoff', () => {
