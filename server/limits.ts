@@ -5,6 +5,8 @@ export interface Limits {
   statementTimeoutMs: number;
   /** Requests per token (or per address without one) per minute (SMS_MONITOR_RATE_LIMIT). */
   ratePerMinute: number;
+  /** API requests of one token running at a time (SMS_MONITOR_CONCURRENT_PER_TOKEN): the rest of the pool stays free. */
+  concurrentPerToken: number;
   /** Time to receive a whole request, headers and body (SMS_MONITOR_HTTP_REQUEST_TIMEOUT, ms). */
   requestTimeoutMs: number;
   /** Idle keep-alive connections are closed after this (SMS_MONITOR_HTTP_KEEP_ALIVE_TIMEOUT, ms). */
@@ -21,6 +23,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   statementTimeoutMs: 5_000,
   ratePerMinute: 300,
+  concurrentPerToken: 3,
   requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
   streamsPerToken: 5,
@@ -35,6 +38,7 @@ export const CONNECTION_CHECK_MS = 1_000;
 const ENV: Record<Exclude<keyof Limits, 'streamBufferBytes'>, string> = {
   statementTimeoutMs: 'SMS_MONITOR_STATEMENT_TIMEOUT',
   ratePerMinute: 'SMS_MONITOR_RATE_LIMIT',
+  concurrentPerToken: 'SMS_MONITOR_CONCURRENT_PER_TOKEN',
   requestTimeoutMs: 'SMS_MONITOR_HTTP_REQUEST_TIMEOUT',
   keepAliveTimeoutMs: 'SMS_MONITOR_HTTP_KEEP_ALIVE_TIMEOUT',
   streamsPerToken: 'SMS_MONITOR_SSE_PER_TOKEN',

@@ -7,7 +7,7 @@
 // hours: a retry gets the first reply (header idempotent-replayed: true) from the database.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Claims } from './auth.ts';
+import { type Claims, tokenKey } from './auth.ts';
 import { asRole, jsonBody, type Pool } from './db.ts';
 import { HttpError } from './errors.ts';
 import type { Limits } from './limits.ts';
@@ -27,7 +27,7 @@ const IDEMPOTENCY_HEADERS = { type: 'object', properties: { 'idempotency-key': {
 export const SECURITY = [{ bearer: [] }];
 
 /** live=true aggregates raw rows: at most this many days (the 5-minute views serve longer ranges). */
-export const MAX_LIVE_DAYS = 31;
+export const MAX_LIVE_DAYS = 7;
 
 type Q = Record<string, string | number | boolean | null | undefined>;
 
@@ -43,6 +43,24 @@ export function auditSubject(claims: Claims): string {
 }
 
 export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  /** API requests running per token: one token cannot hold every connection of the pool. */
+  const running = new Map<string, number>();
+  async function bounded<T>(request: FastifyRequest, body: () => Promise<T>): Promise<T> {
+    const key = tokenKey(request.headers.authorization);
+    const n = running.get(key) ?? 0;
+    if (n >= ctx.limits.concurrentPerToken) {
+      throw new HttpError(429, 'too_many_requests', `concurrency: at most ${ctx.limits.concurrentPerToken} requests `
+        + 'at a time per token; retry when one has answered', 1);
+    }
+    running.set(key, n + 1);
+    try {
+      return await body();
+    } finally {
+      const left = (running.get(key) ?? 1) - 1;
+      if (left > 0) running.set(key, left); else running.delete(key);
+    }
+  }
+
   /** A route whose answer is the JSON text of one SQL statement run as the token's role. */
   function sqlRoute(method: 'GET' | 'POST', url: string, schema: Record<string, unknown>,
     build: (input: { q: Q; body: Q; params: Q; claims: Claims }) => [string, unknown[]], status = 200): void {
@@ -56,18 +74,18 @@ export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): void
         const options = { statementTimeoutMs: ctx.limits.statementTimeoutMs, signal: request.gone };
         const key = method === 'POST' ? request.headers['idempotency-key'] : undefined;
         if (typeof key !== 'string') {
-          const text = await jsonBody(ctx.pool, claims, options, query, params);
+          const text = await bounded(request, () => jsonBody(ctx.pool, claims, options, query, params));
           return reply.status(status).type('application/json; charset=utf-8').send(text);
         }
         const hash = createHash('sha256').update(`${method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
-        const out = await asRole(ctx.pool, claims, options, async (tx, track) => {
+        const out = await bounded(request, () => asRole(ctx.pool, claims, options, async (tx, track) => {
           const [prior] = await track(tx`select status, body from sms_monitor._idempotency_claim(${key}, ${hash})`);
           if (prior) return { status: Number(prior.status), text: String(prior.body), replayed: true };
           const rows = await track(tx.unsafe(query, params as never[]));
           const text = String(rows[0]?.body);
           await track(tx`select sms_monitor._idempotency_store(${key}, ${hash}, ${status}, ${text})`);
           return { status, text, replayed: false };
-        });
+        }));
         return reply.status(out.status).header('idempotent-replayed', String(out.replayed))
           .type('application/json; charset=utf-8').send(out.text);
       },

@@ -15,6 +15,7 @@ import { startTestServer, type TestServer } from './harness.ts';
 let t: TestServer;
 const POOL = 4;
 const RATE = 60;
+const CONCURRENT = 4;
 const REQUEST_TIMEOUT_MS = 1_500;
 const STATEMENT_TIMEOUT_MS = 8_000; // longer than the bounds of the cancellation test: cancelling is what frees the pool
 
@@ -32,7 +33,7 @@ async function sleepingStatements(): Promise<number> {
 
 beforeAll(async () => {
   t = await startTestServer({ poolSize: POOL, limits: {
-    ratePerMinute: RATE, requestTimeoutMs: REQUEST_TIMEOUT_MS, statementTimeoutMs: STATEMENT_TIMEOUT_MS } });
+    ratePerMinute: RATE, concurrentPerToken: CONCURRENT, requestTimeoutMs: REQUEST_TIMEOUT_MS, statementTimeoutMs: STATEMENT_TIMEOUT_MS } });
   // A heavy range, made deterministic: api_top_users first sleeps a minute (longer than any
   // bound below), then answers as before.
   await t.db.sql.unsafe(`
@@ -45,10 +46,11 @@ afterAll(async () => { await t?.close(); });
 
 describe('hostile load', () => {
   it('40 abandoned heavy requests are cancelled: /healthz answers within 1 s and /summary within 2 s', async () => {
-    const reader = await freshReader();
+    // Ten readers, each with as many requests at a time as its token may have.
+    const readers = await Promise.all(Array.from({ length: 10 }, () => freshReader()));
     const clients = Array.from({ length: 40 }, () => new AbortController());
-    const requests = clients.map((c) => fetch(`${t.base}/api/sms/metrics/top-users?days=365`,
-      { headers: { authorization: `Bearer ${reader}` }, signal: c.signal }).catch((e: Error) => e.name));
+    const requests = clients.map((c, i) => fetch(`${t.base}/api/sms/metrics/top-users?days=365`,
+      { headers: { authorization: `Bearer ${readers[i % 10]}` }, signal: c.signal }).catch((e: Error) => e.name));
     // Every connection of the request pool is busy with one of them, the rest are queued.
     await waitFor(async () => (await sleepingStatements()) === POOL, 'the pool to be saturated with heavy statements');
     for (const c of clients) c.abort();
@@ -64,16 +66,31 @@ describe('hostile load', () => {
     await waitFor(async () => (await sleepingStatements()) === 0, 'the abandoned statements to be cancelled', 5_000);
   });
 
+  it(`one token has at most ${CONCURRENT} requests running at a time: the next is 429 at once`, async () => {
+    const token = await freshReader();
+    const clients = Array.from({ length: CONCURRENT }, () => new AbortController());
+    const requests = clients.map((c) => fetch(`${t.base}/api/sms/metrics/top-users?days=7`,
+      { headers: { authorization: `Bearer ${token}` }, signal: c.signal }).catch((e: Error) => e.name));
+    await waitFor(async () => (await sleepingStatements()) === CONCURRENT, 'the token\'s requests to run');
+    const over = await t.request('GET', '/api/sms/metrics/rules', { token });
+    expect([over.status, over.headers.get('retry-after'), over.body.error.message]).toEqual([429, '1',
+      `concurrency: at most ${CONCURRENT} requests at a time per token; retry when one has answered`]);
+    for (const c of clients) c.abort();
+    expect(new Set(await Promise.all(requests))).toEqual(new Set(['AbortError']));
+    await waitFor(async () => (await sleepingStatements()) === 0, 'the abandoned statements to be cancelled', 5_000);
+    expect((await t.request('GET', '/api/sms/metrics/rules', { token })).status).toBe(200);
+  });
+
   it('a statement past statement_timeout is cancelled by the database: 503 with Retry-After', async () => {
     const r = await t.request('GET', '/api/sms/metrics/top-users?days=7', { token: await freshReader() });
     expect([r.status, r.headers.get('retry-after'), r.body.error.code, r.body.error.message]).toEqual([503, '5', 'timeout',
       `statement_timeout: the query ran longer than ${STATEMENT_TIMEOUT_MS} ms (ask for a shorter range)`]);
   });
 
-  it('a live range is bounded: days above 31 with live=true is 400 before any query', async () => {
+  it('a live range is bounded: days above 7 with live=true is 400 before any query', async () => {
     const r = await t.request('GET', '/api/sms/metrics/top-users?days=365&live=true', { token: await freshReader() });
     expect([r.status, r.body.error.message]).toEqual([400,
-      'days: at most 31 with live=true (365 asked; without live the 5-minute view serves up to 365)']);
+      'days: at most 7 with live=true (365 asked; without live the 5-minute view serves up to 365)']);
   });
 
   it(`the rate limit: ${RATE} requests a minute per token, then 429 with Retry-After; another token is unaffected`, async () => {
