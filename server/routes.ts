@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Claims, tokenKey } from './auth.ts';
-import { asRole, jsonBody, type Pool } from './db.ts';
+import { asRole, ClientGone, jsonBody, type Pool } from './db.ts';
 import { HttpError } from './errors.ts';
 import type { Limits } from './limits.ts';
 
@@ -25,6 +25,9 @@ const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: UUID }, 
 const IDEMPOTENCY_HEADERS = { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200,
   description: 'a retried POST with the same key (and token subject) within 24 h gets the first reply and acts once' } } } as const;
 export const SECURITY = [{ bearer: [] }];
+
+/** Requests of one token that may wait for one of its concurrentPerToken slots. */
+export const PER_TOKEN_QUEUE = 16;
 
 /** live=true aggregates raw rows: at most this many days (the 5-minute views serve longer ranges). */
 export const MAX_LIVE_DAYS = 7;
@@ -43,23 +46,40 @@ export function auditSubject(claims: Claims): string {
 }
 
 export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  /** API requests running per token: one token cannot hold every connection of the pool. */
-  const running = new Map<string, number>();
+  /**
+   * API requests per token: at most concurrentPerToken run at a time (one token cannot hold the
+   * whole pool) and at most PER_TOKEN_QUEUE more wait for their turn, without a connection (the
+   * page sends six reads at once); past that 429. A waiting request whose client leaves is dropped.
+   */
+  const tokens = new Map<string, { running: number; waiting: Array<() => void> }>();
   async function bounded<T>(request: FastifyRequest, body: () => Promise<T>): Promise<T> {
     const key = tokenKey(request.headers.authorization);
-    const n = running.get(key) ?? 0;
-    if (n >= ctx.limits.concurrentPerToken) {
-      throw new HttpError(429, 'too_many_requests', `concurrency: at most ${ctx.limits.concurrentPerToken} requests `
-        + 'at a time per token; retry when one has answered', 1);
+    let slot = tokens.get(key);
+    if (!slot) tokens.set(key, slot = { running: 0, waiting: [] });
+    const s = slot;
+    if (s.running >= ctx.limits.concurrentPerToken) {
+      if (s.waiting.length >= PER_TOKEN_QUEUE) {
+        throw new HttpError(429, 'too_many_requests', `concurrency: at most ${ctx.limits.concurrentPerToken} requests `
+          + `at a time per token and ${PER_TOKEN_QUEUE} waiting; retry when one has answered`, 1);
+      }
+      await new Promise<void>((resolve, reject) => {
+        const go = () => { request.gone.removeEventListener('abort', leave); resolve(); };
+        const leave = () => { s.waiting.splice(s.waiting.indexOf(go), 1); reject(new ClientGone()); };
+        s.waiting.push(go);
+        request.gone.addEventListener('abort', leave, { once: true });
+      });
+    } else {
+      s.running += 1;
     }
-    running.set(key, n + 1);
     try {
       return await body();
     } finally {
-      const left = (running.get(key) ?? 1) - 1;
-      if (left > 0) running.set(key, left); else running.delete(key);
+      const next = s.waiting.shift();
+      if (next) next(); // the slot passes on: running stays the same
+      else if ((s.running -= 1) === 0) tokens.delete(key);
     }
   }
+
 
   /** A route whose answer is the JSON text of one SQL statement run as the token's role. */
   function sqlRoute(method: 'GET' | 'POST', url: string, schema: Record<string, unknown>,
