@@ -1,8 +1,7 @@
 // The HTTP API under a hostile reader: one token sending 20 concurrent heavy requests (GET
 // /top-users?days=7&live=true, the heaviest range a reader may ask for, each repeated as soon as
 // it returns; 3 run, 16 wait, the rest get 429 and wait its Retry-After) on about 1.8 million
-// sms_metrics rows, beside the
-// same measurements without them:
+// sms_metrics rows, beside the same measurements without them:
 //   /summary throughput: requests/s with 8 concurrent clients, each with a token of its own
 //   (autocannon, 10 s); /healthz latency: p50 and p99 of one request at a time meanwhile.
 // The rate limit is raised for the bench: the figures show what the cap of requests at a time per
