@@ -21,5 +21,7 @@ create index sms_http_idempotency_keys_created_at on sms_monitor.sms_http_idempo
 comment on table sms_monitor.sms_http_idempotency_keys is
   'HTTP POST replies by (token subject, Idempotency-Key) for 24 h: a retried POST gets the first reply and acts once.';
 revoke all on table sms_monitor.sms_http_idempotency_keys from public;
+-- Only the two security definer functions below (as the owner) read or write it.
+alter table sms_monitor.sms_http_idempotency_keys enable row level security;
 --!include functions/_idempotency_claim.sql
 --!include functions/_idempotency_store.sql

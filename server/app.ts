@@ -4,7 +4,7 @@
 // (the api_* functions); the server authenticates the bearer token, switches to its role per
 // request (db.ts) and maps SQLSTATEs to statuses (errors.ts). Bounds against hostile load come from
 // limits.ts: statement_timeout per request, cancellation when the client leaves, a rate limit per
-// token, request/body/keep-alive timeouts, and a pool of its own for /healthz and /metrics.
+// token, request/body/keep-alive timeouts, and pools of their own for /healthz and for /metrics.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -40,8 +40,10 @@ export interface ServerOptions {
 export interface SmsMonitorServer {
   app: FastifyInstance;
   pool: Pool;
-  /** /healthz, /metrics and the event stream's reads: never queued behind API requests. */
+  /** /metrics and the event stream's reads: never queued behind API requests. */
   opsPool: Pool;
+  /** /healthz alone: never queued behind API requests or /metrics. */
+  healthPool: Pool;
   events: EventHub;
   limits: Limits;
 }
@@ -61,6 +63,7 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const pool = createPool(options.databaseUrl, options.poolSize ?? 10);
   const opsPool = createPool(options.databaseUrl, 2, 'sms-monitor-serve-ops');
+  const healthPool = createPool(options.databaseUrl, 1, 'sms-monitor-serve-health');
   const events = new EventHub(opsPool, options.logger, limits, options.heartbeatMs ?? 15_000);
   const app = Fastify({
     loggerInstance: options.logger as unknown as FastifyBaseLogger,
@@ -194,10 +197,10 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
   });
 
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness: the server answers and reaches the database '
-    + '(on a connection of its own, never behind API requests)' } },
+    + '(on a connection of its own, never behind API requests or /metrics)' } },
   async (request, reply) => {
     try {
-      await opsPool`select 1`;
+      await healthPool`select 1`;
       return reply.send({ status: 'ok', database: 'ok' });
     } catch (error) {
       request.log.warn({ err: { message: (error as Error).message } }, 'healthz: database unreachable');
@@ -212,7 +215,9 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
     allowedPath: (p) => p === '/uPlot.iife.min.js' || p === '/uPlot.min.css' });
 
   app.addHook('preClose', async () => { events.close(); });
-  app.addHook('onClose', async () => { await Promise.all([pool.end({ timeout: 5 }), opsPool.end({ timeout: 5 })]); });
+  app.addHook('onClose', async () => {
+    await Promise.all([pool.end({ timeout: 5 }), opsPool.end({ timeout: 5 }), healthPool.end({ timeout: 5 })]);
+  });
   await events.start();
-  return { app, pool, opsPool, events, limits };
+  return { app, pool, opsPool, healthPool, events, limits };
 }

@@ -989,6 +989,12 @@ CREATE POLICY sms_alert_thresholds_admin_write ON sms_monitor.sms_alert_threshol
 CREATE POLICY sms_alert_thresholds_read ON sms_monitor.sms_alert_thresholds FOR SELECT TO sms_monitor_reader USING (true);
 
 --
+-- Name: sms_http_idempotency_keys; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_http_idempotency_keys ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: sms_ingest_batches; Type: ROW SECURITY; Schema: sms_monitor
 --
 

@@ -142,6 +142,7 @@ describe('npm start: least privilege, no secret in sight, stoppable at any momen
            where a.backend_type = 'client backend' and a.application_name like 'sms-monitor-%'
            order by 1, 2`;
         expect(roles).toEqual([
+          { usename: 'sms_monitor_http', application_name: 'sms-monitor-serve-health', rolsuper: false },
           { usename: 'sms_monitor_http', application_name: 'sms-monitor-serve-ops', rolsuper: false },
           { usename: 'sms_notifier', application_name: 'sms-monitor-notifier', rolsuper: false },
         ]);
