@@ -16,6 +16,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type pino from 'pino';
 import { repoRoot } from '../client/paths.ts';
 import { AuthError, bearerToken, type Claims, tokenKey, verifyToken } from './auth.ts';
+import { callBody } from './calls.ts';
 import { createPool, jsonBody, type Pool } from './db.ts';
 import { classify, envelope, HttpError } from './errors.ts';
 import { EventHub } from './events.ts';
@@ -192,7 +193,7 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
   }, async (request, reply) => {
     const claims = await claimsOf(request);
     const text = await jsonBody(opsPool, claims, { statementTimeoutMs: limits.statementTimeoutMs, signal: request.gone },
-      'select sms_monitor.api_prometheus_metrics() as body');
+      ...callBody('api_prometheus_metrics', {}));
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
   });
 

@@ -1,5 +1,6 @@
-// The API routes under /api/sms/metrics/: each is one SQL statement run as the token's role whose
-// single column `body` is the JSON answer (the api_* functions build it). Query strings are read
+// The API routes under /api/sms/metrics/: each is one call of a public sms_monitor function
+// (calls.ts: named arguments checked against the generated signatures, the envelope built there)
+// run as the token's role. Query strings are read
 // leniently (text to integer/boolean); bodies strictly (validation.ts): the same rules as the SQL
 // functions, refused with 400 naming the field before anything is written. Audit columns
 // (resolved_by, acknowledged_by, created_by, lifted_by) record the token's subject (auditSubject).
@@ -9,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Claims, tokenKey } from './auth.ts';
 import { asRole, ClientGone, jsonBody, type Pool } from './db.ts';
+import { callBody } from './calls.ts';
 import { HttpError } from './errors.ts';
 import type { Limits } from './limits.ts';
 
@@ -111,65 +113,57 @@ export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): void
       },
     });
   }
-  /** Query strings only: an absent parameter is NULL (the SQL default applies). */
-  const v = (x: unknown) => (x === undefined ? null : x);
 
   sqlRoute('GET', '/api/sms/metrics/daily', {
     tags: ['metrics'], summary: 'Daily figures, every day of the range (quiet days: zeros, null rates)',
     querystring: { type: 'object', required: ['start_date'], additionalProperties: false,
       properties: { start_date: DATE, end_date: { ...DATE, description: 'default today; at most 366 days' } } },
-  }, ({ q }) => ['select sms_monitor.api_daily_metrics($1::text::date, $2::text::date)::text as body', [v(q.start_date), v(q.end_date)]]);
+  }, ({ q }) => callBody('api_daily_metrics', { p_start_date: q.start_date, p_end_date: q.end_date }));
 
   sqlRoute('GET', '/api/sms/metrics/user', {
     tags: ['metrics'], summary: "One user's daily figures and summary (a self token: only its own sub)",
     querystring: { type: 'object', additionalProperties: false,
       properties: { user_id: { ...UUID, description: 'default: the token\'s sub' }, days: INT('1-365, default 30') } },
-  }, ({ q }) => ['select sms_monitor.api_user_metrics($1::uuid, coalesce($2::integer, 30))::text as body', [v(q.user_id), v(q.days)]]);
+  }, ({ q }) => callBody('api_user_metrics', { p_user_id: q.user_id, p_days: q.days }));
 
   sqlRoute('GET', '/api/sms/metrics/today', {
     tags: ['metrics'], summary: "Today's figures and health flags",
     querystring: { type: 'object', additionalProperties: false,
       properties: { live: { type: 'boolean', description: 'aggregate sms_metrics instead of the 5-minute view' } } },
-  }, ({ q }) => ['select sms_monitor.api_today_metrics(now(), $1::boolean)::text as body', [q.live === true]]);
+  }, ({ q }) => callBody('api_today_metrics', { p_live: q.live }));
 
   sqlRoute('GET', '/api/sms/metrics/summary', {
     tags: ['metrics'], summary: 'Today, the last 7 days, open alerts and status',
     querystring: { type: 'object', additionalProperties: false, properties: { live: { type: 'boolean' } } },
-  }, ({ q }) => ['select sms_monitor.api_metrics_summary(now(), $1::boolean)::text as body', [q.live === true]]);
+  }, ({ q }) => callBody('api_metrics_summary', { p_live: q.live }));
 
   sqlRoute('GET', '/api/sms/metrics/alerts', {
     tags: ['alerts'], summary: 'Open incidents (default) or the history of a date range',
     querystring: { type: 'object', additionalProperties: false, properties: {
       type: { type: 'string', enum: ['unresolved', 'history'] }, limit: INT('1-200, default 50'),
       start_date: DATE, end_date: DATE } },
-  }, ({ q }) => ['select sms_monitor.api_alerts(coalesce($1::text, \'unresolved\'), coalesce($2::integer, 50), $3::text::date, $4::text::date)::text as body',
-    [v(q.type), v(q.limit), v(q.start_date), v(q.end_date)]]);
+  }, ({ q }) => callBody('api_alerts', { p_type: q.type, p_limit: q.limit, p_start_date: q.start_date, p_end_date: q.end_date }));
 
   sqlRoute('POST', '/api/sms/metrics/alerts', {
     tags: ['alerts'], summary: 'Resolve an incident by hand; admin. resolved_by is the token\'s subject',
     body: { type: 'object', required: ['alert_id'], additionalProperties: false, properties: { alert_id: UUID } },
-  }, ({ body, claims }) => ['select sms_monitor.api_resolve_alert($1::uuid, $2::text)::text as body',
-    [body.alert_id, auditSubject(claims)]]);
+  }, ({ body, claims }) => callBody('api_resolve_alert', { p_alert_id: body.alert_id, p_resolved_by: auditSubject(claims) }));
 
   sqlRoute('GET', '/api/sms/metrics/alerts/:id', {
     tags: ['alerts'], summary: 'One incident with its notifications per channel (status, attempts, last error)',
     params: ID_PARAMS,
-  }, ({ params }) => ['select sms_monitor.api_alert_detail($1::uuid)::text as body', [params.id]]);
+  }, ({ params }) => callBody('api_alert_detail', { p_alert_id: params.id }));
 
   sqlRoute('POST', '/api/sms/metrics/alerts/:id/acknowledge', {
     tags: ['alerts'], summary: 'Acknowledge an open incident (no more repeats); admin. acknowledged_by is the token\'s subject',
     params: ID_PARAMS,
     body: { type: ['object', 'null'], additionalProperties: false, properties: {} },
-  }, ({ params, claims }) => [
-    "select jsonb_build_object('success', true, 'data', to_jsonb(a))::text as body from sms_monitor.acknowledge_sms_alert($1::uuid, $2::text) a",
-    [params.id, auditSubject(claims)]]);
+  }, ({ params, claims }) => callBody('acknowledge_sms_alert', { p_alert_id: params.id, p_by: auditSubject(claims) }));
 
   sqlRoute('GET', '/api/sms/metrics/silences', {
     tags: ['silences'], summary: 'Active and upcoming silences (all of them with include_ended)',
     querystring: { type: 'object', additionalProperties: false, properties: { include_ended: { type: 'boolean' } } },
-  }, ({ q }) => [
-    "select jsonb_build_object('success', true, 'data', coalesce(jsonb_agg(to_jsonb(s) order by s.starts_at, s.id), '[]'::jsonb))::text as body "
-    + 'from sms_monitor.list_sms_alert_silences($1::boolean) s', [q.include_ended === true]]);
+  }, ({ q }) => callBody('list_sms_alert_silences', { p_include_ended: q.include_ended }));
 
   sqlRoute('POST', '/api/sms/metrics/silences', {
     tags: ['silences'], summary: 'Silence one rule (or every rule: alert_type null) for some minutes or until a time; admin',
@@ -182,23 +176,25 @@ export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): void
     if ((body.minutes === undefined) === (body.until === undefined)) {
       throw new HttpError(400, '22023', 'until: give either minutes or until (ISO 8601 with an offset), not both or neither');
     }
-    return [
-      "select jsonb_build_object('success', true, 'data', to_jsonb(s))::text as body from sms_monitor.silence_sms_alerts("
-      + '$1::text, coalesce($2::text::timestamptz, now() + make_interval(mins => $3::integer)), $4::text) s',
-      [v(body.alert_type), v(body.until), v(body.minutes), body.reason]];
+    // minutes: from now on this server's clock, start and end both (so ends_at - starts_at is exact).
+    const now = Date.now();
+    const minutes = body.minutes as number | undefined;
+    return callBody('silence_sms_alerts', {
+      p_alert_type: body.alert_type ?? null, p_reason: body.reason,
+      ...(minutes === undefined ? { p_until: body.until }
+        : { p_starts_at: new Date(now).toISOString(), p_until: new Date(now + minutes * 60_000).toISOString() }),
+    });
   }, 201);
 
   sqlRoute('POST', '/api/sms/metrics/silences/:id/lift', {
     tags: ['silences'], summary: 'Lift a silence now; admin',
     params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1, maximum: 9007199254740991 } } },
     body: { type: ['object', 'null'], additionalProperties: false, properties: {} },
-  }, ({ params }) => [
-    "select jsonb_build_object('success', true, 'data', to_jsonb(s))::text as body from sms_monitor.lift_sms_alert_silence($1::bigint) s",
-    [params.id]]);
+  }, ({ params }) => callBody('lift_sms_alert_silence', { p_silence_id: params.id }));
 
   sqlRoute('GET', '/api/sms/metrics/rules', {
     tags: ['alerts'], summary: 'Every alert rule with what its last check did',
-  }, () => ['select sms_monitor.api_alert_rules()::text as body', []]);
+  }, () => callBody('api_alert_rules', {}));
 
   sqlRoute('GET', '/api/sms/metrics/top-users', {
     tags: ['metrics'], summary: 'Users ranked by sent volume, cost or failures over the last days',
@@ -210,11 +206,10 @@ export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): void
     if (q.live === true && typeof q.days === 'number' && q.days > MAX_LIVE_DAYS) {
       throw new HttpError(400, '22023', `days: at most ${MAX_LIVE_DAYS} with live=true (${q.days} asked; without live the 5-minute view serves up to 365)`);
     }
-    return ['select sms_monitor.api_top_users(coalesce($1::integer, 7), coalesce($2::text, \'sent\'), coalesce($3::integer, 10), now(), $4::boolean)::text as body',
-      [v(q.days), v(q.by), v(q.limit), q.live === true]];
+    return callBody('api_top_users', { p_days: q.days, p_by: q.by, p_limit: q.limit, p_live: q.live });
   });
 
   sqlRoute('GET', '/api/sms/metrics/health', {
     tags: ['metrics'], summary: 'Health from the open incidents and the rules\' own windows, naming the driving rule',
-  }, () => ['select sms_monitor.api_health()::text as body', []]);
+  }, () => callBody('api_health', {}));
 }

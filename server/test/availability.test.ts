@@ -39,7 +39,8 @@ beforeAll(async () => {
   // bound below), then answers as before.
   await t.db.sql.unsafe(`
     alter function sms_monitor.api_top_users(integer, text, integer, timestamptz, boolean) rename to api_top_users_fast;
-    create function sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamptz, p_live boolean)
+    create function sms_monitor.api_top_users(p_days integer default 7, p_by text default 'sent', p_limit integer default 10,
+      p_now timestamptz default now(), p_live boolean default false)
     returns jsonb language sql as $$ select pg_sleep(60); select sms_monitor.api_top_users_fast(p_days, p_by, p_limit, p_now, p_live) $$;
     grant execute on function sms_monitor.api_top_users(integer, text, integer, timestamptz, boolean) to sms_monitor_reader;`);
 });
