@@ -53,6 +53,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Aborted when the client closes the connection before its answer was sent. */
     gone: AbortSignal;
+    /** Why it failed, for its log line (set by the error handler). */
+    failure?: Record<string, unknown>;
   }
 }
 
@@ -124,23 +126,20 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
   });
 
   // One log line per request: debug when it went well (quiet at the default info level, so the
-  // start banner stays on screen), info for a client error, warn for a server error.
+  // start banner stays on screen), info for a client error with its reason, warn for a 503, error
+  // for anything else ("request failed", with the detail the client never sees).
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
-    const level = status >= 500 ? 'warn' : status >= 400 ? 'info' : 'debug';
-    request.log[level]({ method: request.method, url: redactUrl(request.url), status, ms: Math.round(reply.elapsedTime) }, 'request');
+    const level = status === 503 ? 'warn' : status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
+    request.log[level]({ method: request.method, url: redactUrl(request.url), status, ms: Math.round(reply.elapsedTime), ...request.failure },
+      status >= 500 && status !== 503 ? 'request failed' : 'request');
   });
 
   app.setErrorHandler((error, request, reply) => {
     const c = classify(error, limits.statementTimeoutMs);
-    if (c.internal) {
-      const e = error as { message?: string; code?: string; detail?: string };
-      request.log.error({ err: { message: e.message, code: e.code, detail: e.detail } }, 'request failed');
-    } else if (c.status === 401) {
-      request.log.info({ reason: c.message }, 'unauthorized');
-    } else if (c.status === 503) {
-      request.log.warn({ reason: c.message, err: { message: (error as Error).message } }, 'unavailable');
-    }
+    const e = error as { message?: string; code?: string; detail?: string };
+    request.failure = c.internal ? { err: { message: e.message, code: e.code, detail: e.detail } }
+      : c.status === 503 ? { reason: c.message, err: { message: e.message, code: e.code } } : { reason: c.message };
     if (c.retryAfterSeconds !== undefined) void reply.header('retry-after', String(c.retryAfterSeconds));
     void reply.status(c.status).type('application/json; charset=utf-8').send(envelope(c.status, c.code, c.message, request.id));
   });

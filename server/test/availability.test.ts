@@ -152,7 +152,7 @@ describe('hostile load', () => {
     expect((await t.request('GET', '/healthz')).status).toBe(200);
   });
 
-  it('one log line per request at most, a token in the query string redacted', async () => {
+  it('one log line per request, a token in the query string redacted', async () => {
     const token = await freshReader();
     const before = t.logs.length;
     const r = await t.request('GET', `/api/sms/metrics/summary?token=${token}`);
@@ -161,5 +161,10 @@ describe('hostile load', () => {
     const requestLines = lines.filter((l) => l.msg === 'request');
     expect(requestLines.map((l) => [l.method, l.url, l.status])).toEqual([['GET', '/api/sms/metrics/summary?token=[redacted]', 400]]);
     expect(t.logs.some((l) => l.includes(token))).toBe(false);
+    // A refused token: still one line, with the reason.
+    const from = t.logs.length;
+    const refused = await t.request('GET', '/api/sms/metrics/summary', { token: `${token}x` });
+    const own = t.logs.slice(from).map((l) => JSON.parse(l)).filter((l) => l.reqId === refused.headers.get('x-request-id'));
+    expect(own.map((l) => [l.msg, l.status, l.reason])).toEqual([['request', 401, 'token: bad signature']]);
   });
 });
