@@ -1,8 +1,13 @@
-// The part of autocannon's API that bench/sections/50-http.ts uses (the package ships no types).
+// The part of autocannon's API that the bench's HTTP sections use (the package ships no types).
 declare module 'autocannon' {
   interface Histogram { average: number; p50: number; p97_5: number; p99: number; max: number }
   interface Result { requests: Histogram; latency: Histogram; non2xx: number; errors: number; timeouts: number }
-  interface Options { url: string; connections?: number; duration?: number; headers?: Record<string, string> }
+  interface Client { setHeaders(headers: Record<string, string>): void }
+  interface Options {
+    url: string; connections?: number; duration?: number; headers?: Record<string, string>;
+    /** Called once per connection: e.g. a token of its own. */
+    setupClient?: (client: Client) => void;
+  }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;
 }

@@ -27,6 +27,15 @@ export function registerToken(program: Command): void {
         usage(`--${(error as Error).message}`);
       }
       if (role === 'sms_monitor_self' && !opts.user) usage('--user: a self token needs the user\'s uuid');
+      // The server refuses a token that lives longer than SMS_MONITOR_MAX_TOKEN_TTL: say so here.
+      const { limitsFromEnv } = await import('../server/limits.ts');
+      let max: number;
+      try {
+        max = limitsFromEnv().maxTokenTtlSeconds;
+      } catch (error) {
+        usage((error as Error).message);
+      }
+      if (ttlSeconds > max) usage(`--ttl: ${opts.ttl} is longer than SMS_MONITOR_MAX_TOKEN_TTL allows (${max} s)`);
       try {
         console.log(await signToken(resolveJwtSecret(), { role, sub: opts.user, ttlSeconds }));
       } catch (error) {

@@ -255,15 +255,19 @@ export function loadNotifierConfig(databaseUrl: string, env: NodeJS.ProcessEnv, 
 }
 
 /** Every secret in the configuration, for scrubbing text before it is logged or stored. */
+/** The parts of a Slack webhook URL that are secret: the URL, its path and its last path segment (the token). */
+export function slackSecrets(webhookUrl: string): string[] {
+  const out = [webhookUrl];
+  const u = new URL(webhookUrl);
+  if (u.pathname.length > 1) out.push(u.pathname + u.search);
+  const token = u.pathname.split('/').filter(Boolean).pop();
+  if (token && token.length >= 8) out.push(token);
+  return out;
+}
+
 export function configSecrets(c: NotifierConfig): string[] {
   const out: string[] = [];
-  if (c.slack) {
-    out.push(c.slack.webhookUrl);
-    const u = new URL(c.slack.webhookUrl);
-    if (u.pathname.length > 1) out.push(u.pathname + u.search);
-    const token = u.pathname.split('/').filter(Boolean).pop();
-    if (token && token.length >= 8) out.push(token);
-  }
+  if (c.slack) out.push(...slackSecrets(c.slack.webhookUrl));
   if (c.pagerduty) out.push(c.pagerduty.routingKey);
   if (c.email) {
     out.push(c.email.smtpUrl);
@@ -285,9 +289,20 @@ export function configSecrets(c: NotifierConfig): string[] {
   return [...new Set(out.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
 }
 
-/** Replaces every secret occurring in text by [redacted]. */
+/**
+ * Replaces every secret occurring in text by [redacted], and the beginning of a secret that ends
+ * the text (before a trailing "…"): a provider's answer clipped to its first characters (500, say)
+ * may have cut a secret in two, and the part that is left is no less secret.
+ */
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
+  const mark = out.endsWith('…') ? '…' : '';
+  const body = out.slice(0, out.length - mark.length);
+  for (const s of secrets) {
+    for (let n = Math.min(s.length - 1, body.length); n >= 4; n -= 1) {
+      if (body.endsWith(s.slice(0, n))) return `${body.slice(0, body.length - n)}[redacted]${mark}`;
+    }
+  }
   return out;
 }

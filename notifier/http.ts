@@ -1,4 +1,5 @@
 // One HTTP POST with a timeout, classified into an Outcome. Used by the Slack and PagerDuty channels.
+import { scrub } from './config.ts';
 import type { Outcome } from './types.ts';
 
 const BODY_LIMIT = 500;
@@ -8,6 +9,8 @@ export interface PostOptions {
   /** Aborts the request (shutdown past its grace period). */
   abort?: AbortSignal;
   headers?: Record<string, string>;
+  /** The channel's secrets: masked in the provider's answer before it is clipped, so no part of one survives the cut. */
+  secrets?: readonly string[];
 }
 
 export interface HttpResult {
@@ -32,8 +35,9 @@ function clip(text: string): string {
 }
 
 /** Classification of an HTTP answer: 2xx sent; 408, 429 and 5xx retry; any other status permanent. */
-export function classifyHttp(provider: string, status: number, body: string, retryAfter: string | null): HttpResult {
-  const text = clip(body);
+export function classifyHttp(provider: string, status: number, body: string, retryAfter: string | null,
+  secrets: readonly string[] = []): HttpResult {
+  const text = clip(scrub(body, secrets));
   const error = `${provider}: HTTP ${status}${text ? `: ${text}` : ''}`;
   if (status >= 200 && status < 300) return { outcome: { kind: 'sent', detail: text }, status, body };
   if (status === 429 || status === 408 || status >= 500) {
@@ -70,7 +74,7 @@ export async function postJson(provider: string, url: string, body: unknown, opt
     });
     // The body read is bounded by the same signal (a provider could send headers and then hang).
     const text = await res.text();
-    return classifyHttp(provider, res.status, text, res.headers.get('retry-after'));
+    return classifyHttp(provider, res.status, text, res.headers.get('retry-after'), opts.secrets);
   } catch (error) {
     return { outcome: networkOutcome(provider, error, opts.timeoutMs) };
   }

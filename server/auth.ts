@@ -2,6 +2,7 @@
 // request runs as (sms_monitor_admin, sms_monitor_reader or sms_monitor_self) and, for self,
 // `sub` = the user's uuid. The server only checks the signature, the expiry and that the role is
 // one of the three; what the role may do is decided by the database (grants, 42501).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
@@ -66,8 +67,11 @@ export async function signToken(secret: string, options: { role: TokenRole; sub?
   return jwt.sign(key(secret));
 }
 
-/** Verifies a bearer token; AuthError (401) with a reason safe to show for anything wrong. */
-export async function verifyToken(secret: string, token: string): Promise<Claims> {
+/**
+ * Verifies a bearer token; AuthError (401) with a reason safe to show for anything wrong. A token
+ * whose exp lies more than maxTtlSeconds ahead (SMS_MONITOR_MAX_TOKEN_TTL) is refused too.
+ */
+export async function verifyToken(secret: string, token: string, options: { maxTtlSeconds?: number; now?: Date } = {}): Promise<Claims> {
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, key(secret), { algorithms: ['HS256'] }));
@@ -82,6 +86,10 @@ export async function verifyToken(secret: string, token: string): Promise<Claims
     throw new AuthError(`token: the role claim must be one of ${TOKEN_ROLES.join(', ')}`);
   }
   if (payload.exp === undefined) throw new AuthError('token: has no expiry (exp)');
+  const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  if (options.maxTtlSeconds !== undefined && payload.exp - now > options.maxTtlSeconds) {
+    throw new AuthError(`token: expires more than ${options.maxTtlSeconds} s ahead (the limit SMS_MONITOR_MAX_TOKEN_TTL sets)`);
+  }
   return payload as Claims;
 }
 
@@ -90,6 +98,12 @@ export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
   const m = /^Bearer\s+([A-Za-z0-9_\-.]+)\s*$/i.exec(header);
   return m ? m[1]! : null;
+}
+
+/** A short name for the request's token (a hash: the token itself is kept nowhere), '' without one. */
+export function tokenKey(header: string | undefined): string {
+  const token = bearerToken(header);
+  return token ? createHash('sha256').update(token).digest('base64url').slice(0, 22) : '';
 }
 
 /** "12h", "30m", "7d", "90s", "1h30m" -> seconds. */

@@ -24,7 +24,9 @@ const section: BenchSection = {
     url.username = role;
     url.password = password;
     const secret = randomBytes(32).toString('base64url');
-    const { app } = await buildServer({ databaseUrl: url.toString(), jwtSecret: secret, logger: pino({ level: 'silent' }) });
+    // The rate limit and the cap of requests at a time raised: every request of the bench uses one token.
+    const { app } = await buildServer({ databaseUrl: url.toString(), jwtSecret: secret, logger: pino({ level: 'silent' }),
+      limits: { ratePerMinute: 1_000_000_000, concurrentPerToken: 1_000 } });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     const reader = await signToken(secret, { role: 'sms_monitor_reader', ttlSeconds: 3600 });
     const headers = { authorization: `Bearer ${reader}` };

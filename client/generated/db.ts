@@ -214,6 +214,15 @@ export interface SmsAlertThresholds {
   window_minutes: Generated<number>;
 }
 
+export interface SmsHttpIdempotencyKeys {
+  body: string;
+  created_at: Generated<Timestamp>;
+  key: string;
+  request_hash: string;
+  status: number;
+  subject: string;
+}
+
 export interface SmsIngestBatches {
   batch_id: string;
   created_at: Generated<Timestamp>;
@@ -285,6 +294,7 @@ export interface DB {
   sms_alert_silences: SmsAlertSilences;
   sms_alert_status: SmsAlertStatus;
   sms_alert_thresholds: SmsAlertThresholds;
+  sms_http_idempotency_keys: SmsHttpIdempotencyKeys;
   sms_ingest_batches: SmsIngestBatches;
   sms_metrics: SmsMetrics;
   sms_metrics_daily: SmsMetricsDaily;

@@ -97,7 +97,7 @@ export class PagerDutyChannel implements Channel {
       return { kind: 'failed', error: 'pagerduty: the notification has no dedup_key (_alert_enqueue sets the incident\'s; a row written by hand must carry one)' };
     }
     const event = pagerDutyEvent({ ...p, dedup_key: p.dedup_key }, this.config.routingKey, this.config.source);
-    const r = await postJson('pagerduty', this.config.eventsUrl, event, { timeoutMs: this.timeoutMs, abort: ctx.abort });
+    const r = await postJson('pagerduty', this.config.eventsUrl, event, { timeoutMs: this.timeoutMs, abort: ctx.abort, secrets: [this.config.routingKey] });
     return r.outcome;
   }
 }

@@ -3,7 +3,7 @@
 import { facts, headline, conditionText, eventTime, recoveryText, unreachedText } from '../format.ts';
 import { postJson, sleep } from '../http.ts';
 import type { Channel, DeliveryContext, NotificationPayload, OutboxRow, Outcome } from '../types.ts';
-import type { SlackConfig } from '../config.ts';
+import { slackSecrets, type SlackConfig } from '../config.ts';
 import { RetryAfterHold } from '../hold.ts';
 
 const ICON = { trigger: ':rotating_light:', repeat: ':repeat:', acknowledge: ':eyes:', resolve: ':white_check_mark:' } as const;
@@ -104,7 +104,8 @@ export class SlackChannel implements Channel {
       // A 429 that came back while we waited voids the slot: queue again behind its Retry-After.
       if (!this.pacer.held()) break;
     }
-    const r = await postJson('slack', this.config.webhookUrl, slackMessage(row.payload), { timeoutMs: this.timeoutMs, abort: ctx.abort });
+    const r = await postJson('slack', this.config.webhookUrl, slackMessage(row.payload), { timeoutMs: this.timeoutMs, abort: ctx.abort,
+      secrets: slackSecrets(this.config.webhookUrl) });
     if (r.status === 429) this.pacer.pushBack(Date.now() + (r.retryAfterMs ?? 1000));
     return r.outcome;
   }

@@ -2,7 +2,7 @@
 // echoed) and the retry arithmetic (Retry-After, backoff). No server and no database here.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configSecrets, loadNotifierConfig, PAGERDUTY_DEFAULT_EVENTS_URL, scrub } from '../config.ts';
-import { backoffMs, parseRetryAfter } from '../http.ts';
+import { backoffMs, classifyHttp, parseRetryAfter } from '../http.ts';
 
 const ROUTING_KEY = 'R0UT1NGKEYabcdefghijklmnopqrstuv'; // 32 characters
 const DB = 'postgres://u:dbpass1234@127.0.0.1:5432/x';
@@ -67,6 +67,18 @@ describe('configuration', () => {
     });
     const s = scrub(`x verySecretToken99 ${ROUTING_KEY} topSecretPw dbpass1234 https://hooks.slack.com/services/T1/B1/verySecretToken99`, configSecrets(c));
     expect(s).toBe('x [redacted] [redacted] [redacted] [redacted] [redacted]');
+    // A provider echoing the key, clipped to 500 characters in the middle of it: its first part is hidden too.
+    const clipped = `${'e'.repeat(479)} key ${ROUTING_KEY}`.slice(0, 500);
+    expect(clipped.endsWith(ROUTING_KEY.slice(0, 16))).toBe(true);
+    expect(scrub(`${clipped}…`, configSecrets(c))).toBe(`${'e'.repeat(479)} key [redacted]…`);
+    expect(scrub(clipped, configSecrets(c))).toBe(`${'e'.repeat(479)} key [redacted]`);
+  });
+
+  it('a provider answer is masked before it is clipped: no part of the key survives the cut', () => {
+    const body = `${'e'.repeat(479)} key ${ROUTING_KEY} and more text after it`;
+    const r = classifyHttp('pagerduty', 400, body, null, [ROUTING_KEY]);
+    expect(r.outcome).toEqual({ kind: 'failed', error: `pagerduty: HTTP 400: ${'e'.repeat(479)} key [redacted] and m…` });
+    for (let n = 4; n <= ROUTING_KEY.length; n += 1) expect(JSON.stringify(r.outcome)).not.toContain(ROUTING_KEY.slice(0, n));
   });
 
   it('Retry-After and backoff', () => {

@@ -1,12 +1,14 @@
 // The HTTP tests' harness: a real server (buildServer) on 127.0.0.1 and a random port, connected
 // to a fresh database as a LOGIN role of its own that is a member of sms_monitor_authenticator
-// (as in production), with its JSON log lines captured so tests can read them.
+// (as in production), with its JSON log lines captured so tests can read them (debug level: the
+// one line per successful request is among them).
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { buildServer, type SmsMonitorServer } from '../app.ts';
+import type { Limits } from '../limits.ts';
 import { signToken, type TokenRole } from '../auth.ts';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
 
@@ -26,7 +28,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { heartbeatMs?: number } = {}): Promise<TestServer> {
+export async function startTestServer(options: { heartbeatMs?: number; limits?: Partial<Limits>; poolSize?: number } = {}): Promise<TestServer> {
   const db = await freshDatabase();
   const role = `sms_monitor_http_${randomBytes(5).toString('hex')}`;
   const password = randomBytes(18).toString('hex');
@@ -39,9 +41,10 @@ export async function startTestServer(options: { heartbeatMs?: number } = {}): P
 
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { logs.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
-  const logger = pino({ level: 'info', base: { component: 'serve' }, redact: ['req.headers.authorization'] }, sink);
+  const logger = pino({ level: 'debug', base: { component: 'serve' }, redact: ['req.headers.authorization'] }, sink);
   const secret = randomBytes(32).toString('base64url');
-  const server = await buildServer({ databaseUrl: url.toString(), jwtSecret: secret, logger, poolSize: 4, heartbeatMs: options.heartbeatMs });
+  const server = await buildServer({ databaseUrl: url.toString(), jwtSecret: secret, logger, poolSize: options.poolSize ?? 4,
+    heartbeatMs: options.heartbeatMs, limits: options.limits });
   const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
   const tokens: string[] = [];
   const names = { admin: 'sms_monitor_admin', reader: 'sms_monitor_reader', self: 'sms_monitor_self' } as const;

@@ -28,7 +28,7 @@ begin
     return v_row;
   end if;
   update sms_monitor.sms_alert_silences s
-     set lifted_at = p_now, lifted_by = session_user::text
+     set lifted_at = p_now, lifted_by = sms_monitor._audit_subject()
    where s.id = p_silence_id
   returning * into v_row;
   return v_row;

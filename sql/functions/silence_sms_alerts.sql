@@ -49,7 +49,7 @@ begin
     raise exception 'reason: % characters is more than the 500 allowed', length(p_reason) using errcode = '22023';
   end if;
   insert into sms_monitor.sms_alert_silences (alert_type, starts_at, ends_at, reason, created_by)
-  values (p_alert_type, v_start, p_until, btrim(p_reason), session_user::text)
+  values (p_alert_type, v_start, p_until, btrim(p_reason), sms_monitor._audit_subject())
   returning * into v_row;
   return v_row;
 end;
