@@ -676,6 +676,28 @@ CREATE VIEW sms_monitor.sms_alert_status WITH (security_invoker='true') AS
 COMMENT ON VIEW sms_monitor.sms_alert_status IS 'One row per alert rule: settings, the last check''s action and value, the open incident and the end of an active silence (silenced_until); last_error = "SQLSTATE: message" when the last evaluation failed (last_action error); notifications_waiting and delivery_status: what waits in the outbox and why (e.g. "2 waiting: pagerduty not configured").';
 
 --
+-- Name: sms_http_idempotency_keys; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_http_idempotency_keys (
+    subject text NOT NULL,
+    key text NOT NULL,
+    request_hash text NOT NULL,
+    status integer NOT NULL,
+    body text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sms_http_idempotency_keys_body_check CHECK ((length(body) <= 65536)),
+    CONSTRAINT sms_http_idempotency_keys_key_check CHECK (((length(key) >= 1) AND (length(key) <= 200))),
+    CONSTRAINT sms_http_idempotency_keys_status_check CHECK (((status >= 200) AND (status <= 299)))
+);
+
+--
+-- Name: TABLE sms_http_idempotency_keys; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_http_idempotency_keys IS 'HTTP POST replies by (token subject, Idempotency-Key) for 24 h: a retried POST gets the first reply and acts once.';
+
+--
 -- Name: sms_ingest_batches; Type: TABLE; Schema: sms_monitor
 --
 
@@ -766,6 +788,13 @@ ALTER TABLE ONLY sms_monitor.sms_alert_silences
 
 ALTER TABLE ONLY sms_monitor.sms_alert_thresholds
     ADD CONSTRAINT sms_alert_thresholds_pkey PRIMARY KEY (alert_type);
+
+--
+-- Name: sms_http_idempotency_keys sms_http_idempotency_keys_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_http_idempotency_keys
+    ADD CONSTRAINT sms_http_idempotency_keys_pkey PRIMARY KEY (subject, key);
 
 --
 -- Name: sms_ingest_batches sms_ingest_batches_pkey; Type: CONSTRAINT; Schema: sms_monitor
@@ -861,6 +890,12 @@ CREATE INDEX sms_alert_notifications_sent_idx ON sms_monitor.sms_alert_notificat
 --
 
 CREATE INDEX sms_alert_silences_active_idx ON sms_monitor.sms_alert_silences USING btree (ends_at) WHERE (lifted_at IS NULL);
+
+--
+-- Name: sms_http_idempotency_keys_created_at; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_http_idempotency_keys_created_at ON sms_monitor.sms_http_idempotency_keys USING btree (created_at);
 
 --
 -- Name: sms_ingest_batches_created_idx; Type: INDEX; Schema: sms_monitor
@@ -1065,6 +1100,12 @@ CREATE POLICY sms_alert_thresholds_admin_write ON sms_monitor.sms_alert_threshol
 --
 
 CREATE POLICY sms_alert_thresholds_read ON sms_monitor.sms_alert_thresholds FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_http_idempotency_keys; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_http_idempotency_keys ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: sms_ingest_batches; Type: ROW SECURITY; Schema: sms_monitor
@@ -1534,6 +1575,21 @@ CREATE FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) RETURNS void
 COMMENT ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) IS 'Internal: raises 42501 unless the caller is a reader/admin or the self-only caller asking for itself.';
 
 --
+-- Name: _audit_subject(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._audit_subject() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_audit_subject.sql
+
+--
+-- Name: FUNCTION _audit_subject(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._audit_subject() IS 'Internal: the name a write is recorded as: the token''s sub (else role) for the HTTP server''s requests, else session_user.';
+
+--
 -- Name: _bucket_time_problem(text, text, date, integer); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1592,6 +1648,36 @@ CREATE FUNCTION sms_monitor._duration_text(p_duration interval) RETURNS text
 --
 
 COMMENT ON FUNCTION sms_monitor._duration_text(p_duration interval) IS 'A duration in words: 42 s, 42 min, 3 h 5 min (under 2 days), 12 d 4 h.';
+
+--
+-- Name: _idempotency_claim(text, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) RETURNS TABLE(status integer, body text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_idempotency_claim.sql
+
+--
+-- Name: FUNCTION _idempotency_claim(p_key text, p_request_hash text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) IS 'Internal (HTTP server): the stored reply of a POST retried with the same Idempotency-Key and token subject within 24 h, else no row.';
+
+--
+-- Name: _idempotency_store(text, text, integer, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_idempotency_store.sql
+
+--
+-- Name: FUNCTION _idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) IS 'Internal (HTTP server): keeps a POST''s reply under its Idempotency-Key and token subject for 24 h.';
 
 --
 -- Name: _incident_json(sms_monitor.sms_alert_history); Type: FUNCTION; Schema: sms_monitor
@@ -2514,6 +2600,12 @@ GRANT ALL ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) TO sms_m
 GRANT ALL ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) TO sms_monitor_self;
 
 --
+-- Name: FUNCTION _audit_subject(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._audit_subject() FROM PUBLIC;
+
+--
 -- Name: FUNCTION _bucket_time_problem(p_date_field text, p_hour_field text, p_date date, p_hour integer); Type: ACL; Schema: sms_monitor
 --
 
@@ -2543,6 +2635,24 @@ GRANT ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end
 REVOKE ALL ON FUNCTION sms_monitor._duration_text(p_duration interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor._duration_text(p_duration interval) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._duration_text(p_duration interval) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _idempotency_claim(p_key text, p_request_hash text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) TO sms_monitor_self;
+
+--
+-- Name: FUNCTION _idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) TO sms_monitor_self;
 
 --
 -- Name: FUNCTION _incident_json(p_incident sms_monitor.sms_alert_history); Type: ACL; Schema: sms_monitor
