@@ -51,6 +51,8 @@ function variablesRead(): Map<string, string[]> {
       // process.env.X, env.X, env['X'] (a ProcessEnv handed down), and the notifier's setting('X', ...).
       for (const m of text.matchAll(/\benv(?:\.|\[['"])([A-Z][A-Z0-9_]+)/g)) add(m[1]!, file);
       for (const m of text.matchAll(/\bsetting\('([A-Z][A-Z0-9_]+)'/g)) add(m[1]!, file);
+      // a table of variable names read through env[name] (server/limits.ts): `key: 'SMS_MONITOR_X',`
+      for (const m of text.matchAll(/^\s+[a-zA-Z]+: '(SMS_MONITOR_[A-Z0-9_]+)',?$/gm)) add(m[1]!, file);
     } else if (file.endsWith('.sh')) {
       // ${X:-...}-style expansions read the environment; so does $X when the script never assigns X.
       const assigned = new Set([...text.matchAll(/(?:^|[\s;(])(?:export\s+|local\s+)?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
