@@ -109,44 +109,118 @@ COMMENT ON TABLE sms_monitor.sms_alert_rule_state IS 'Internal per-rule state: s
 COMMENT ON COLUMN sms_monitor.sms_alert_rule_state.last_error IS 'When the last evaluation of the rule failed (last_action = ''error''): "SQLSTATE: message"; NULL otherwise.';
 
 --
--- Name: sms_metrics; Type: TABLE; Schema: sms_monitor
+-- Name: sms_metric_events; Type: TABLE; Schema: sms_monitor
 --
 
-CREATE TABLE sms_monitor.sms_metrics (
+CREATE TABLE sms_monitor.sms_metric_events (
     id bigint NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
     metric_date date NOT NULL,
     metric_hour smallint,
-    user_id uuid,
-    metric_type text NOT NULL,
-    metric_value numeric DEFAULT 0 NOT NULL,
-    sample_count bigint DEFAULT 0 NOT NULL,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT sms_metrics_hour_check CHECK (((metric_hour >= 0) AND (metric_hour <= 23))),
-    CONSTRAINT sms_metrics_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
-    CONSTRAINT sms_metrics_sample_count_check CHECK ((sample_count >= 0)),
-    CONSTRAINT sms_metrics_value_check CHECK (((metric_value >= (0)::numeric) AND (metric_value < 'Infinity'::numeric)))
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
 )
-WITH (fillfactor='80');
+PARTITION BY RANGE (recorded_on);
 
 --
--- Name: TABLE sms_metrics; Type: COMMENT; Schema: sms_monitor
+-- Name: TABLE sms_metric_events; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON TABLE sms_monitor.sms_metrics IS 'One row per bucket (metric_date, metric_hour or NULL = the day, user_id or NULL = system-wide, metric_type) in the reporting timezone: metric_value is the sum of what was recorded, sample_count how many values were added. Written only through the record_* functions.';
+COMMENT ON TABLE sms_monitor.sms_metric_events IS 'Append-only log of every recorded value (one row per record_* value), partitioned by the UTC day it arrived (recorded_on). Written only by the record_* functions; rolled up by rollup_sms_metrics(); whole partitions are dropped by apply_sms_retention() once rolled up and older than _event_log_retention().';
 
 --
--- Name: COLUMN sms_metrics.sample_count; Type: COMMENT; Schema: sms_monitor
+-- Name: COLUMN sms_metric_events.metric_minute; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON COLUMN sms_monitor.sms_metrics.sample_count IS 'How many values were added into metric_value; a timing''s mean is metric_value / sample_count.';
+COMMENT ON COLUMN sms_monitor.sms_metric_events.metric_minute IS 'Minute of the hour (reporting timezone) for values recorded with a time (record_sms_event(s)); NULL for record_sms_metric''s hour or day buckets.';
 
 --
--- Name: sms_metrics_daily; Type: MATERIALIZED VIEW; Schema: sms_monitor
+-- Name: sms_metric_rollups; Type: TABLE; Schema: sms_monitor
 --
 
-CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_daily AS
+CREATE TABLE sms_monitor.sms_metric_rollups (
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    sample_count bigint NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+--
+-- Name: TABLE sms_metric_rollups; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_metric_rollups IS 'Rolled-up buckets: minute grain (metric_minute set) for recent days, hour grain (metric_minute NULL) for values recorded per hour and for minutes older than _minute_rollup_days() (compacted by retention), day grain (metric_hour NULL) for values recorded per day. Written only by rollup_sms_metrics() and retention.';
+
+--
+-- Name: sms_rollup_watermarks; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_rollup_watermarks (
+    rollup_name text NOT NULL,
+    last_id bigint DEFAULT 0 NOT NULL,
+    rolled_up_at timestamp with time zone
+);
+
+--
+-- Name: TABLE sms_rollup_watermarks; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_rollup_watermarks IS 'Per rollup: the last log id it has rolled up (ids up to last_id are in its rollup tables, the rest is the live tail readers add), advanced in the same transaction as the rollup (_rollup_claim_range).';
+
+--
+-- Name: sms_metrics; Type: VIEW; Schema: sms_monitor
+--
+
+CREATE VIEW sms_monitor.sms_metrics WITH (security_invoker='true') AS
+ SELECT b.metric_date,
+    b.metric_hour,
+    NULLIF(b.user_id, sms_monitor._system_wide_user()) AS user_id,
+    b.metric_type,
+    sum(b.metric_value) AS metric_value,
+    (sum(b.sample_count))::bigint AS sample_count,
+    COALESCE(sms_monitor._jsonb_merge_agg(b.metadata ORDER BY b.seq) FILTER (WHERE (b.metadata IS NOT NULL)), '{}'::jsonb) AS metadata
+   FROM ( SELECT r.metric_date,
+            r.metric_hour,
+            r.user_id,
+            r.metric_type,
+            r.metric_value,
+            r.sample_count,
+            NULLIF(r.metadata, '{}'::jsonb) AS metadata,
+            (0)::bigint AS seq
+           FROM sms_monitor.sms_metric_rollups r
+        UNION ALL
+         SELECT e.metric_date,
+            e.metric_hour,
+            e.user_id,
+            e.metric_type,
+            e.metric_value,
+            1,
+            e.metadata,
+            e.id
+           FROM sms_monitor.sms_metric_events e
+          WHERE (e.id > ( SELECT w.last_id
+                   FROM sms_monitor.sms_rollup_watermarks w
+                  WHERE (w.rollup_name = 'sms_metrics'::text)))) b
+  GROUP BY b.metric_date, b.metric_hour, b.user_id, b.metric_type;
+
+--
+-- Name: VIEW sms_metrics; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON VIEW sms_monitor.sms_metrics IS 'One row per bucket (metric_date, metric_hour or NULL = the day, user_id or NULL = system-wide, metric_type) in the reporting timezone: metric_value the sum recorded, sample_count how many values. Live (rollups + the not-yet-rolled-up log); written only through the record_* functions.';
+
+--
+-- Name: sms_metrics_daily; Type: VIEW; Schema: sms_monitor
+--
+
+CREATE VIEW sms_monitor.sms_metrics_daily AS
  SELECT s.metric_date,
     s.scheduled_count,
     s.sent_count,
@@ -184,20 +258,19 @@ CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_daily AS
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_samples,
             count(DISTINCT m.user_id) AS active_users
            FROM sms_monitor.sms_metrics m
-          GROUP BY m.metric_date) s
-  WITH NO DATA;
+          GROUP BY m.metric_date) s;
 
 --
--- Name: MATERIALIZED VIEW sms_metrics_daily; Type: COMMENT; Schema: sms_monitor
+-- Name: VIEW sms_metrics_daily; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON MATERIALIZED VIEW sms_monitor.sms_metrics_daily IS 'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL without traffic) and active_users (distinct users with any metric that day). Refreshed by refresh_sms_metrics_daily() (pg_cron every few minutes).';
+COMMENT ON VIEW sms_monitor.sms_metrics_daily IS 'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL without traffic) and active_users (distinct users with any metric that day). Live (a view over sms_metrics).';
 
 --
--- Name: sms_metrics_user_daily; Type: MATERIALIZED VIEW; Schema: sms_monitor
+-- Name: sms_metrics_user_daily; Type: VIEW; Schema: sms_monitor
 --
 
-CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_user_daily AS
+CREATE VIEW sms_monitor.sms_metrics_user_daily AS
  SELECT m.metric_date,
     m.user_id,
     (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sent_count'::text)), (0)::numeric))::bigint AS sent_count,
@@ -207,14 +280,13 @@ CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_user_daily AS
     COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sms_cost_usd'::text)), (0)::numeric) AS sms_cost_usd
    FROM sms_monitor.sms_metrics m
   WHERE ((m.user_id IS NOT NULL) AND (m.metric_type = ANY (ARRAY['sent_count'::text, 'delivered_count'::text, 'failed_count'::text, 'llm_cost_usd'::text, 'sms_cost_usd'::text])))
-  GROUP BY m.metric_date, m.user_id
-  WITH NO DATA;
+  GROUP BY m.metric_date, m.user_id;
 
 --
--- Name: MATERIALIZED VIEW sms_metrics_user_daily; Type: COMMENT; Schema: sms_monitor
+-- Name: VIEW sms_metrics_user_daily; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON MATERIALIZED VIEW sms_monitor.sms_metrics_user_daily IS 'One row per (reporting day, user): sent, delivered, failed, LLM and SMS cost. Refreshed by refresh_sms_metrics_daily() with sms_metrics_daily; api_top_users reads it unless p_live.';
+COMMENT ON VIEW sms_monitor.sms_metrics_user_daily IS 'One row per (reporting day, user): sent, delivered, failed, LLM and SMS cost. Live (a view over sms_metrics); api_top_users reads it.';
 
 --
 -- Name: sms_alert_notifications; Type: TABLE; Schema: sms_monitor
@@ -579,17 +651,159 @@ CREATE TABLE sms_monitor.sms_ingest_batches (
 COMMENT ON TABLE sms_monitor.sms_ingest_batches IS 'Batch ids record_sms_events has recorded (with how many events), so a retried batch is written once; apply_sms_retention() deletes ids older than 7 days.';
 
 --
--- Name: sms_metrics_id_seq; Type: SEQUENCE; Schema: sms_monitor
+-- Name: sms_metric_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
 --
 
-ALTER TABLE sms_monitor.sms_metrics ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME sms_monitor.sms_metrics_id_seq
+CREATE SEQUENCE sms_monitor.sms_metric_events_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
+    CACHE 1;
+
+--
+-- Name: sms_metric_events_id_seq; Type: SEQUENCE OWNED BY; Schema: sms_monitor
+--
+
+ALTER SEQUENCE sms_monitor.sms_metric_events_id_seq OWNED BY sms_monitor.sms_metric_events.id;
+
+--
+-- Name: sms_metric_events_20261203; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_20261203 (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
 );
+
+--
+-- Name: sms_metric_events_20261204; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_20261204 (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
+);
+
+--
+-- Name: sms_metric_events_20261205; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_20261205 (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
+);
+
+--
+-- Name: sms_metric_events_20261206; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_20261206 (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
+);
+
+--
+-- Name: sms_metric_events_20261207; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_20261207 (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
+);
+
+--
+-- Name: sms_metric_events_default; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_default (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
+);
+
+--
+-- Name: sms_metric_events_20261203; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261203 FOR VALUES FROM ('2026-12-03') TO ('2026-12-04');
+
+--
+-- Name: sms_metric_events_20261204; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261204 FOR VALUES FROM ('2026-12-04') TO ('2026-12-05');
+
+--
+-- Name: sms_metric_events_20261205; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261205 FOR VALUES FROM ('2026-12-05') TO ('2026-12-06');
+
+--
+-- Name: sms_metric_events_20261206; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261206 FOR VALUES FROM ('2026-12-06') TO ('2026-12-07');
+
+--
+-- Name: sms_metric_events_20261207; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261207 FOR VALUES FROM ('2026-12-07') TO ('2026-12-08');
+
+--
+-- Name: sms_metric_events_default; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_default DEFAULT;
+
+--
+-- Name: sms_metric_events id; Type: DEFAULT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ALTER COLUMN id SET DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass);
 
 --
 -- Name: metric_types metric_types_pkey; Type: CONSTRAINT; Schema: sms_monitor
@@ -662,25 +876,11 @@ ALTER TABLE ONLY sms_monitor.sms_ingest_batches
     ADD CONSTRAINT sms_ingest_batches_pkey PRIMARY KEY (batch_id);
 
 --
--- Name: sms_metrics sms_metrics_bucket_key; Type: CONSTRAINT; Schema: sms_monitor
+-- Name: sms_metric_rollups sms_metric_rollups_key; Type: CONSTRAINT; Schema: sms_monitor
 --
 
-ALTER TABLE ONLY sms_monitor.sms_metrics
-    ADD CONSTRAINT sms_metrics_bucket_key UNIQUE NULLS NOT DISTINCT (metric_date, metric_hour, user_id, metric_type);
-
---
--- Name: sms_metrics sms_metrics_pkey; Type: CONSTRAINT; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metrics
-    ADD CONSTRAINT sms_metrics_pkey PRIMARY KEY (id);
-
---
--- Name: sms_metrics sms_metrics_value_bound; Type: CHECK CONSTRAINT; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metrics
-    ADD CONSTRAINT sms_metrics_value_bound CHECK ((metric_value <= '1000000000000000'::numeric)) NOT VALID;
+ALTER TABLE ONLY sms_monitor.sms_metric_rollups
+    ADD CONSTRAINT sms_metric_rollups_key UNIQUE NULLS NOT DISTINCT (user_id, metric_type, metric_date, metric_hour, metric_minute);
 
 --
 -- Name: sms_notifier_heartbeats sms_notifier_heartbeats_pkey; Type: CONSTRAINT; Schema: sms_monitor
@@ -688,6 +888,13 @@ ALTER TABLE sms_monitor.sms_metrics
 
 ALTER TABLE ONLY sms_monitor.sms_notifier_heartbeats
     ADD CONSTRAINT sms_notifier_heartbeats_pkey PRIMARY KEY (worker);
+
+--
+-- Name: sms_rollup_watermarks sms_rollup_watermarks_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_rollup_watermarks
+    ADD CONSTRAINT sms_rollup_watermarks_pkey PRIMARY KEY (rollup_name);
 
 --
 -- Name: sms_alert_history_one_open_per_rule; Type: INDEX; Schema: sms_monitor
@@ -756,22 +963,88 @@ CREATE INDEX sms_alert_silences_active_idx ON sms_monitor.sms_alert_silences USI
 CREATE INDEX sms_ingest_batches_created_idx ON sms_monitor.sms_ingest_batches USING btree (created_at);
 
 --
--- Name: sms_metrics_daily_metric_date_key; Type: INDEX; Schema: sms_monitor
+-- Name: sms_metric_events_id_idx; Type: INDEX; Schema: sms_monitor
 --
 
-CREATE UNIQUE INDEX sms_metrics_daily_metric_date_key ON sms_monitor.sms_metrics_daily USING btree (metric_date);
+CREATE INDEX sms_metric_events_id_idx ON ONLY sms_monitor.sms_metric_events USING btree (id);
 
 --
--- Name: sms_metrics_user_daily_key; Type: INDEX; Schema: sms_monitor
+-- Name: sms_metric_events_20261203_id_idx; Type: INDEX; Schema: sms_monitor
 --
 
-CREATE UNIQUE INDEX sms_metrics_user_daily_key ON sms_monitor.sms_metrics_user_daily USING btree (metric_date, user_id);
+CREATE INDEX sms_metric_events_20261203_id_idx ON sms_monitor.sms_metric_events_20261203 USING btree (id);
 
 --
--- Name: sms_metrics_user_date_idx; Type: INDEX; Schema: sms_monitor
+-- Name: sms_metric_events_20261204_id_idx; Type: INDEX; Schema: sms_monitor
 --
 
-CREATE INDEX sms_metrics_user_date_idx ON sms_monitor.sms_metrics USING btree (user_id, metric_date) WHERE (user_id IS NOT NULL);
+CREATE INDEX sms_metric_events_20261204_id_idx ON sms_monitor.sms_metric_events_20261204 USING btree (id);
+
+--
+-- Name: sms_metric_events_20261205_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_events_20261205_id_idx ON sms_monitor.sms_metric_events_20261205 USING btree (id);
+
+--
+-- Name: sms_metric_events_20261206_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_events_20261206_id_idx ON sms_monitor.sms_metric_events_20261206 USING btree (id);
+
+--
+-- Name: sms_metric_events_20261207_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_events_20261207_id_idx ON sms_monitor.sms_metric_events_20261207 USING btree (id);
+
+--
+-- Name: sms_metric_events_default_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_events_default_id_idx ON sms_monitor.sms_metric_events_default USING btree (id);
+
+--
+-- Name: sms_metric_rollups_date_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_rollups_date_idx ON sms_monitor.sms_metric_rollups USING btree (metric_date, metric_hour, metric_minute);
+
+--
+-- Name: sms_metric_events_20261203_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261203_id_idx;
+
+--
+-- Name: sms_metric_events_20261204_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261204_id_idx;
+
+--
+-- Name: sms_metric_events_20261205_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261205_id_idx;
+
+--
+-- Name: sms_metric_events_20261206_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261206_id_idx;
+
+--
+-- Name: sms_metric_events_20261207_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261207_id_idx;
+
+--
+-- Name: sms_metric_events_default_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_default_id_idx;
 
 --
 -- Name: settings settings_validate; Type: TRIGGER; Schema: sms_monitor
@@ -802,6 +1075,12 @@ CREATE TRIGGER sms_alert_thresholds_before_delete BEFORE DELETE ON sms_monitor.s
 --
 
 CREATE TRIGGER sms_alert_thresholds_validate BEFORE INSERT OR UPDATE ON sms_monitor.sms_alert_thresholds FOR EACH ROW EXECUTE FUNCTION sms_monitor._alert_thresholds_validate();
+
+--
+-- Name: sms_metrics sms_metrics_insert; Type: TRIGGER; Schema: sms_monitor
+--
+
+CREATE TRIGGER sms_metrics_insert INSTEAD OF INSERT ON sms_monitor.sms_metrics FOR EACH ROW EXECUTE FUNCTION sms_monitor._sms_metrics_insert();
 
 --
 -- Name: sms_alert_history sms_alert_history_alert_type_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
@@ -837,13 +1116,6 @@ ALTER TABLE ONLY sms_monitor.sms_alert_silences
 
 ALTER TABLE ONLY sms_monitor.sms_alert_thresholds
     ADD CONSTRAINT sms_alert_thresholds_metric_fkey FOREIGN KEY (metric) REFERENCES sms_monitor.sms_alert_metrics(metric);
-
---
--- Name: sms_metrics sms_metrics_metric_type_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metrics
-    ADD CONSTRAINT sms_metrics_metric_type_fkey FOREIGN KEY (metric_type) REFERENCES sms_monitor.metric_types(metric_type);
 
 --
 -- Name: metric_types; Type: ROW SECURITY; Schema: sms_monitor
@@ -966,22 +1238,76 @@ ALTER TABLE sms_monitor.sms_ingest_batches ENABLE ROW LEVEL SECURITY;
 CREATE POLICY sms_ingest_batches_read ON sms_monitor.sms_ingest_batches FOR SELECT TO sms_monitor_reader USING (true);
 
 --
--- Name: sms_metrics; Type: ROW SECURITY; Schema: sms_monitor
+-- Name: sms_metric_events; Type: ROW SECURITY; Schema: sms_monitor
 --
 
-ALTER TABLE sms_monitor.sms_metrics ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sms_monitor.sms_metric_events ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: sms_metrics sms_metrics_reader_all; Type: POLICY; Schema: sms_monitor
+-- Name: sms_metric_events_20261203; Type: ROW SECURITY; Schema: sms_monitor
 --
 
-CREATE POLICY sms_metrics_reader_all ON sms_monitor.sms_metrics FOR SELECT TO sms_monitor_reader USING (true);
+ALTER TABLE sms_monitor.sms_metric_events_20261203 ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: sms_metrics sms_metrics_self_own; Type: POLICY; Schema: sms_monitor
+-- Name: sms_metric_events_20261204; Type: ROW SECURITY; Schema: sms_monitor
 --
 
-CREATE POLICY sms_metrics_self_own ON sms_monitor.sms_metrics FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
+ALTER TABLE sms_monitor.sms_metric_events_20261204 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_events_20261205; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_events_20261205 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_events_20261206; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_events_20261206 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_events_20261207; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_events_20261207 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_events_default; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_events_default ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_events sms_metric_events_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_events_reader_all ON sms_monitor.sms_metric_events FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_metric_events sms_metric_events_self_own; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_events_self_own ON sms_monitor.sms_metric_events FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
+
+--
+-- Name: sms_metric_rollups; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_rollups ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_rollups sms_metric_rollups_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_rollups_reader_all ON sms_monitor.sms_metric_rollups FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_metric_rollups sms_metric_rollups_self_own; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_rollups_self_own ON sms_monitor.sms_metric_rollups FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
 
 --
 -- Name: sms_notifier_heartbeats; Type: ROW SECURITY; Schema: sms_monitor
@@ -994,6 +1320,18 @@ ALTER TABLE sms_monitor.sms_notifier_heartbeats ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY sms_notifier_heartbeats_read ON sms_monitor.sms_notifier_heartbeats FOR SELECT TO sms_monitor_reader, sms_monitor_notifier USING (true);
+
+--
+-- Name: sms_rollup_watermarks; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_rollup_watermarks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_rollup_watermarks sms_rollup_watermarks_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_rollup_watermarks_read ON sms_monitor.sms_rollup_watermarks FOR SELECT TO sms_monitor_reader, sms_monitor_admin, sms_monitor_self USING (true);
 
 --
 -- Name: SCHEMA sms_monitor; Type: ACL; Schema: -
@@ -1017,6 +1355,28 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_history TO sms_monitor_notifier;
 --
 
 GRANT SELECT ON TABLE sms_monitor.sms_alert_rule_state TO sms_monitor_reader;
+
+--
+-- Name: TABLE sms_metric_events; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metric_events TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metric_events TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_metric_rollups; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_rollup_watermarks; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_self;
+GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_admin;
 
 --
 -- Name: TABLE sms_metrics; Type: ACL; Schema: sms_monitor
@@ -1373,7 +1733,7 @@ CREATE FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, 
 -- Name: FUNCTION _alert_window_stats(p_now timestamp with time zone, p_window_minutes integer); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) IS 'Internal: sums, active users and users who hit the daily limit over the hourly buckets overlapping the last p_window_minutes before p_now (reporting timezone); daily buckets count only when their whole day is inside.';
+COMMENT ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) IS 'Internal: sums, active users and users who hit the daily limit over the minutes from p_now - p_window_minutes to p_now (reporting timezone, live); hour-only values when their hour overlaps, daily ones when their whole day is inside.';
 
 --
 -- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -1436,6 +1796,50 @@ CREATE FUNCTION sms_monitor._caller_user_id() RETURNS uuid
 COMMENT ON FUNCTION sms_monitor._caller_user_id() IS 'Internal: the uuid in request.jwt.claims.sub (PostgREST), or NULL when absent or malformed.';
 
 --
+-- Name: _merge_metadata(jsonb, jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_merge_metadata.sql
+
+--
+-- Name: FUNCTION _merge_metadata(p_old jsonb, p_new jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) IS 'Internal: merges bucket metadata, bounded to 16 KiB (then marks the bucket _metadata_truncated).';
+
+--
+-- Name: _system_wide_user(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._system_wide_user() RETURNS uuid
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _system_wide_user(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._system_wide_user() IS 'Internal constant: the nil UUID, the user_id of system-wide rows in sms_metric_events and sms_metric_rollups (the views show NULL).';
+
+--
+-- Name: _jsonb_merge_agg(jsonb); Type: AGGREGATE; Schema: sms_monitor
+--
+
+CREATE AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) (
+    SFUNC = sms_monitor._merge_metadata,
+    STYPE = jsonb,
+    INITCOND = '{}'
+);
+
+--
+-- Name: AGGREGATE _jsonb_merge_agg(jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) IS 'Internal: merges the metadata of several events into one bucket, bounded like _merge_metadata.';
+
+--
 -- Name: _daily_metrics_series(date, date); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1448,7 +1852,36 @@ CREATE FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date 
 -- Name: FUNCTION _daily_metrics_series(p_start_date date, p_end_date date); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) IS 'Internal: every reporting day of start..end (at most 366) in the shape of sms_metrics_daily, quiet days with zero counts, active_users 0 and NULL rates and means; from the view, or from sms_metrics before its first refresh.';
+COMMENT ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) IS 'Internal: every reporting day of start..end (at most 366) in the shape of sms_metrics_daily, quiet days with zero counts, active_users 0 and NULL rates and means (from the live view sms_metrics_daily).';
+
+--
+-- Name: _ensure_sms_event_partitions(date, integer); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._ensure_sms_event_partitions(p_from date, p_days integer) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_ensure_sms_event_partitions.sql
+
+--
+-- Name: FUNCTION _ensure_sms_event_partitions(p_from date, p_days integer); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._ensure_sms_event_partitions(p_from date, p_days integer) IS 'Internal: creates the missing daily partitions sms_metric_events_YYYYMMDD for p_days days from p_from.';
+
+--
+-- Name: _event_log_retention(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._event_log_retention() RETURNS interval
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_event_log_retention.sql
+
+--
+-- Name: FUNCTION _event_log_retention(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._event_log_retention() IS 'Internal constant: 3 days, how long apply_sms_retention() keeps a rolled-up partition of sms_metric_events.';
 
 --
 -- Name: _is_timestamptz(text); Type: FUNCTION; Schema: sms_monitor
@@ -1509,20 +1942,6 @@ CREATE FUNCTION sms_monitor._max_clock_skew() RETURNS interval
 COMMENT ON FUNCTION sms_monitor._max_clock_skew() IS 'Internal constant: 5 minutes, how far ahead of now() a recorded or operator-given time may lie.';
 
 --
--- Name: _merge_metadata(jsonb, jsonb); Type: FUNCTION; Schema: sms_monitor
---
-
-CREATE FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    -- body: sql/functions/_merge_metadata.sql
-
---
--- Name: FUNCTION _merge_metadata(p_old jsonb, p_new jsonb); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) IS 'Internal: merges bucket metadata, bounded to 16 KiB (then marks the bucket _metadata_truncated).';
-
---
 -- Name: _metric_problem(text, text, numeric, jsonb, text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1535,6 +1954,20 @@ CREATE FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_m
 --
 
 COMMENT ON FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) IS 'Internal: the validation rules for one recorded value; returns "<field>: <problem>" or NULL.';
+
+--
+-- Name: _minute_rollup_days(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._minute_rollup_days() RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_minute_rollup_days.sql
+
+--
+-- Name: FUNCTION _minute_rollup_days(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._minute_rollup_days() IS 'Internal constant: 8 reporting days of minute-grain rollups; older minutes are compacted into hours by retention.';
 
 --
 -- Name: _notify_sms_notifications(); Type: FUNCTION; Schema: sms_monitor
@@ -1595,19 +2028,19 @@ CREATE FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp
 COMMENT ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) IS 'Internal: "<field>: <problem>" when a time argument is NULL, infinite or outside 2000-01-01 .. 2199-12-31; else NULL.';
 
 --
--- Name: _record_metric(date, integer, uuid, text, numeric, jsonb, text); Type: FUNCTION; Schema: sms_monitor
+-- Name: _record_metric(date, integer, uuid, text, numeric, jsonb, text, integer); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb DEFAULT '{}'::jsonb, p_value_field text DEFAULT 'metric_value'::text) RETURNS void
+CREATE FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb DEFAULT '{}'::jsonb, p_value_field text DEFAULT 'metric_value'::text, p_metric_minute integer DEFAULT NULL::integer) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/_record_metric.sql
 
 --
--- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text, p_metric_minute integer); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) IS 'Internal: validates one value and adds it into its (date, hour, user, type) bucket.';
+COMMENT ON FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text, p_metric_minute integer) IS 'Internal: validates one value and appends it to sms_metric_events for its (date, hour, minute, user, type) bucket.';
 
 --
 -- Name: _reporting_timezone(); Type: FUNCTION; Schema: sms_monitor
@@ -1625,6 +2058,21 @@ CREATE FUNCTION sms_monitor._reporting_timezone() RETURNS text
 COMMENT ON FUNCTION sms_monitor._reporting_timezone() IS 'Internal: the IANA zone that decides what a day and an hour are (sms_monitor.settings).';
 
 --
+-- Name: _rollup_claim_range(text, regclass, regclass); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._rollup_claim_range(p_rollup text, p_log regclass, p_sequence regclass, OUT from_id bigint, OUT to_id bigint) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_rollup_claim_range.sql
+
+--
+-- Name: FUNCTION _rollup_claim_range(p_rollup text, p_log regclass, p_sequence regclass, OUT from_id bigint, OUT to_id bigint); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._rollup_claim_range(p_rollup text, p_log regclass, p_sequence regclass, OUT from_id bigint, OUT to_id bigint) IS 'Internal: serializes rollup p_rollup, waits out writers holding lower ids, returns the id range (from_id, to_id] to aggregate and advances the watermark to to_id in the caller''s transaction.';
+
+--
 -- Name: _settings_validate(); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1640,11 +2088,26 @@ CREATE FUNCTION sms_monitor._settings_validate() RETURNS trigger
 COMMENT ON FUNCTION sms_monitor._settings_validate() IS 'Internal trigger: rejects an unknown reporting_timezone with 22023.';
 
 --
+-- Name: _sms_metrics_insert(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._sms_metrics_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _sms_metrics_insert(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._sms_metrics_insert() IS 'Internal: INSTEAD OF INSERT on sms_metrics, adds whole buckets into sms_metric_rollups (owner only).';
+
+--
 -- Name: _user_days_from_view(date, date); Type: FUNCTION; Schema: sms_monitor
 --
 
 CREATE FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) RETURNS SETOF sms_monitor.sms_metrics_user_daily
-    LANGUAGE plpgsql STABLE
+    LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/_user_days_from_view.sql
 
@@ -1652,7 +2115,7 @@ CREATE FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) RETURNS
 -- Name: FUNCTION _user_days_from_view(p_from date, p_to date); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) IS 'Internal: sms_metrics_user_daily rows of p_from..p_to, none before the view''s first refresh.';
+COMMENT ON FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) IS 'Internal: sms_metrics_user_daily rows of p_from..p_to.';
 
 --
 -- Name: acknowledge_sms_alert(uuid, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -1818,7 +2281,7 @@ CREATE FUNCTION sms_monitor.api_top_users(p_days integer DEFAULT 7, p_by text DE
 -- Name: FUNCTION api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), at most p_limit (1-100, default 10) users; from sms_metrics_user_daily (5-minute refresh) unless p_live. Bad parameters: 22023.';
+COMMENT ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), at most p_limit (1-100, default 10) users; live (p_live is accepted and has no effect). Bad parameters: 22023.';
 
 --
 -- Name: api_user_metrics(uuid, integer, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -1848,7 +2311,7 @@ CREATE FUNCTION sms_monitor.apply_sms_retention() RETURNS TABLE(target text, del
 -- Name: FUNCTION apply_sms_retention(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.apply_sms_retention() IS 'Daily retention at the server''s now(): deletes metric buckets older than settings.metric_retention_days (400), sent notifications older than notification_retention_days (30) of incidents resolved before then, batch ids older than 7 days and cron.job_run_details older than job_run_retention_days (14).';
+COMMENT ON FUNCTION sms_monitor.apply_sms_retention() IS 'Daily retention at the server''s now(): rolls up, deletes metric buckets older than settings.metric_retention_days (400), drops rolled-up event log partitions older than 3 days, deletes sent notifications older than notification_retention_days (30) of incidents resolved before then, batch ids older than 7 days and cron.job_run_details older than job_run_retention_days (14).';
 
 --
 -- Name: check_sms_alerts(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -1938,7 +2401,7 @@ CREATE FUNCTION sms_monitor.install_sms_monitor_schedule() RETURNS TABLE(jobname
 -- Name: FUNCTION install_sms_monitor_schedule(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.install_sms_monitor_schedule() IS 'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-refresh-daily (every 5 minutes), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
+COMMENT ON FUNCTION sms_monitor.install_sms_monitor_schedule() IS 'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-rollup (every minute: rollup_sms_metrics), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
 
 --
 -- Name: lift_sms_alert_silence(bigint, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2013,7 +2476,7 @@ CREATE FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid 
 -- Name: FUNCTION record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb) IS 'Records one event, bucketed into the date and hour of p_occurred_at in the reporting timezone. p_occurred_at must be finite, at most 5 minutes ahead of the server clock and within metric_retention_days; else 22023.';
+COMMENT ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb) IS 'Records one event, bucketed into the date, hour and minute of p_occurred_at in the reporting timezone. p_occurred_at must be finite, at most 5 minutes ahead of the server clock and within metric_retention_days; else 22023.';
 
 --
 -- Name: record_sms_events(jsonb, uuid); Type: FUNCTION; Schema: sms_monitor
@@ -2043,7 +2506,7 @@ CREATE FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour 
 -- Name: FUNCTION record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb) IS 'Adds a value into the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. The bucket must lie within metric_retention_days and begin at most 5 minutes after now(). Bad input raises 22023 and writes nothing.';
+COMMENT ON FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb) IS 'Records a value for the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. The bucket must lie within metric_retention_days and begin at most 5 minutes after now(). Bad input raises 22023 and writes nothing.';
 
 --
 -- Name: refresh_sms_metrics_daily(); Type: FUNCTION; Schema: sms_monitor
@@ -2058,7 +2521,7 @@ CREATE FUNCTION sms_monitor.refresh_sms_metrics_daily() RETURNS void
 -- Name: FUNCTION refresh_sms_metrics_daily(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.refresh_sms_metrics_daily() IS 'Refreshes sms_metrics_daily and sms_metrics_user_daily without blocking readers (REFRESH ... CONCURRENTLY).';
+COMMENT ON FUNCTION sms_monitor.refresh_sms_metrics_daily() IS 'Runs rollup_sms_metrics() (the daily views are live; nothing else to refresh). Kept for existing callers.';
 
 --
 -- Name: release_sms_notifications(text); Type: FUNCTION; Schema: sms_monitor
@@ -2136,6 +2599,21 @@ CREATE FUNCTION sms_monitor.retry_sms_notifications(p_id bigint DEFAULT NULL::bi
 COMMENT ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_id uuid) IS 'Admin: re-sends failed and dead notifications (one by p_id, one incident''s by p_alert_id, or all): pending, due now, attempts 0, NOTIFY sms_monitor_notifications. Rows followed by a delivered notification of the same incident and channel are skipped (out of order). Returns the rows reset. Not failed/dead, out of order, bad id: 22023; unknown id: P0002.';
 
 --
+-- Name: rollup_sms_metrics(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.rollup_sms_metrics() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/rollup_sms_metrics.sql
+
+--
+-- Name: FUNCTION rollup_sms_metrics(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.rollup_sms_metrics() IS 'Rolls the sms_metric_events rows past the watermark up into sms_metric_rollups, exactly once (one transaction with the watermark); returns how many rows. Readers never wait for it: the views add the tail.';
+
+--
 -- Name: silence_sms_alerts(text, timestamp with time zone, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2179,22 +2657,6 @@ CREATE FUNCTION sms_monitor.uninstall_sms_monitor_schedule() RETURNS integer
 --
 
 COMMENT ON FUNCTION sms_monitor.uninstall_sms_monitor_schedule() IS 'Removes the sms-monitor-* pg_cron jobs (e.g. where an external scheduler or notifier --evaluate-every runs the checks instead); returns how many were removed.';
-
---
--- Name: _jsonb_merge_agg(jsonb); Type: AGGREGATE; Schema: sms_monitor
---
-
-CREATE AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) (
-    SFUNC = sms_monitor._merge_metadata,
-    STYPE = jsonb,
-    INITCOND = '{}'
-);
-
---
--- Name: AGGREGATE _jsonb_merge_agg(jsonb); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) IS 'Internal: merges the metadata of several events into one bucket, bounded like _merge_metadata.';
 
 --
 -- Name: FUNCTION _alert_acknowledge(p_alert_id uuid, p_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
@@ -2335,12 +2797,51 @@ GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_admin;
 GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_self;
 
 --
+-- Name: FUNCTION _merge_metadata(p_old jsonb, p_new jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _system_wide_user(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._system_wide_user() FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._system_wide_user() TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._system_wide_user() TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._system_wide_user() TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _jsonb_merge_agg(jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _daily_metrics_series(p_start_date date, p_end_date date); Type: ACL; Schema: sms_monitor
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _ensure_sms_event_partitions(p_from date, p_days integer); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._ensure_sms_event_partitions(p_from date, p_days integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _event_log_retention(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._event_log_retention() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _is_timestamptz(p_text text); Type: ACL; Schema: sms_monitor
@@ -2367,16 +2868,16 @@ REVOKE ALL ON FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text)
 REVOKE ALL ON FUNCTION sms_monitor._max_clock_skew() FROM PUBLIC;
 
 --
--- Name: FUNCTION _merge_metadata(p_old jsonb, p_new jsonb); Type: ACL; Schema: sms_monitor
---
-
-REVOKE ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) FROM PUBLIC;
-
---
 -- Name: FUNCTION _metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: ACL; Schema: sms_monitor
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _minute_rollup_days(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._minute_rollup_days() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _notify_sms_notifications(); Type: ACL; Schema: sms_monitor
@@ -2411,10 +2912,10 @@ GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value tim
 GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) TO sms_monitor_notifier;
 
 --
--- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text, p_metric_minute integer); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text, p_metric_minute integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _reporting_timezone(); Type: ACL; Schema: sms_monitor
@@ -2427,10 +2928,22 @@ GRANT ALL ON FUNCTION sms_monitor._reporting_timezone() TO sms_monitor_admin;
 GRANT ALL ON FUNCTION sms_monitor._reporting_timezone() TO sms_monitor_self;
 
 --
+-- Name: FUNCTION _rollup_claim_range(p_rollup text, p_log regclass, p_sequence regclass, OUT from_id bigint, OUT to_id bigint); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._rollup_claim_range(p_rollup text, p_log regclass, p_sequence regclass, OUT from_id bigint, OUT to_id bigint) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _settings_validate(); Type: ACL; Schema: sms_monitor
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._settings_validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _sms_metrics_insert(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._sms_metrics_insert() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _user_days_from_view(p_from date, p_to date); Type: ACL; Schema: sms_monitor
@@ -2694,6 +3207,14 @@ REVOKE ALL ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_
 GRANT ALL ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_id uuid) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION rollup_sms_metrics(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.rollup_sms_metrics() FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.rollup_sms_metrics() TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.rollup_sms_metrics() TO sms_monitor_notifier;
+
+--
 -- Name: FUNCTION silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone); Type: ACL; Schema: sms_monitor
 --
 
@@ -2712,9 +3233,3 @@ GRANT ALL ON FUNCTION sms_monitor.sms_notifier_heartbeat(p_worker text, p_channe
 --
 
 REVOKE ALL ON FUNCTION sms_monitor.uninstall_sms_monitor_schedule() FROM PUBLIC;
-
---
--- Name: FUNCTION _jsonb_merge_agg(jsonb); Type: ACL; Schema: sms_monitor
---
-
-REVOKE ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) FROM PUBLIC;

@@ -220,19 +220,39 @@ export interface SmsIngestBatches {
   recorded: number;
 }
 
-export interface SmsMetrics {
-  created_at: Generated<Timestamp>;
+export interface SmsMetricEvents {
   id: Generated<number>;
+  metadata: Json | null;
+  metric_date: Timestamp;
+  metric_hour: number | null;
+  /**
+   * Minute of the hour (reporting timezone) for values recorded with a time (record_sms_event(s)); NULL for record_sms_metric's hour or day buckets.
+   */
+  metric_minute: number | null;
+  metric_type: string;
+  metric_value: Numeric;
+  recorded_on: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface SmsMetricRollups {
   metadata: Generated<Json>;
   metric_date: Timestamp;
   metric_hour: number | null;
+  metric_minute: number | null;
   metric_type: string;
-  metric_value: Generated<Numeric>;
-  /**
-   * How many values were added into metric_value; a timing's mean is metric_value / sample_count.
-   */
-  sample_count: Generated<number>;
-  updated_at: Generated<Timestamp>;
+  metric_value: Numeric;
+  sample_count: number;
+  user_id: string;
+}
+
+export interface SmsMetrics {
+  metadata: Json | null;
+  metric_date: Timestamp | null;
+  metric_hour: number | null;
+  metric_type: string | null;
+  metric_value: Numeric | null;
+  sample_count: number | null;
   user_id: string | null;
 }
 
@@ -275,6 +295,12 @@ export interface SmsNotifierHeartbeats {
   worker: string;
 }
 
+export interface SmsRollupWatermarks {
+  last_id: Generated<number>;
+  rolled_up_at: Timestamp | null;
+  rollup_name: string;
+}
+
 export interface DB {
   metric_types: MetricTypes;
   settings: Settings;
@@ -286,8 +312,11 @@ export interface DB {
   sms_alert_status: SmsAlertStatus;
   sms_alert_thresholds: SmsAlertThresholds;
   sms_ingest_batches: SmsIngestBatches;
+  sms_metric_events: SmsMetricEvents;
+  sms_metric_rollups: SmsMetricRollups;
   sms_metrics: SmsMetrics;
   sms_metrics_daily: SmsMetricsDaily;
   sms_metrics_user_daily: SmsMetricsUserDaily;
   sms_notifier_heartbeats: SmsNotifierHeartbeats;
+  sms_rollup_watermarks: SmsRollupWatermarks;
 }
