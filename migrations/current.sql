@@ -170,6 +170,7 @@ drop function if exists sms_monitor._record_metric(date, integer, uuid, text, nu
 --!include functions/_ensure_sms_event_partitions.sql
 --!include functions/_rollup_claim_range.sql
 --!include functions/rollup_sms_metrics.sql
+--!include functions/run_sms_rollups.sql
 --!include views/sms_metrics.sql
 --!include views/sms_metrics_daily.sql
 --!include views/sms_metrics_user_daily.sql

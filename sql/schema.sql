@@ -345,6 +345,40 @@ CREATE TABLE sms_monitor.sms_alert_silences (
 COMMENT ON TABLE sms_monitor.sms_alert_silences IS 'Silences: alert_type NULL = every rule. Active at t when starts_at <= t < ends_at and not lifted before t. Incidents open during a silence are recorded (silenced) and announced when it ends, if still open.';
 
 --
+-- Name: run_sms_rollups(integer, double precision); Type: PROCEDURE; Schema: sms_monitor
+--
+
+CREATE PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer DEFAULT 55, IN p_pause_seconds double precision DEFAULT 2)
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_until timestamptz;
+begin
+  if p_seconds is null or p_seconds < 0 or p_seconds > 3600 then
+    raise exception 'seconds: must be between 0 and 3600 (got %)', coalesce(p_seconds::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  if p_pause_seconds is null or not (p_pause_seconds between 0.1 and 60) then
+    raise exception 'pause_seconds: must be between 0.1 and 60 (got %)', coalesce(p_pause_seconds::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  v_until := pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => p_seconds);
+  loop
+    perform sms_monitor.rollup_sms_metrics();
+    commit;
+    exit when pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => p_pause_seconds) >= v_until;
+    perform pg_catalog.pg_sleep(p_pause_seconds);
+  end loop;
+end;
+$$;
+
+--
+-- Name: PROCEDURE run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) IS 'The rollup job: rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (55), committing each run. CALL it outside a transaction block. Bad arguments: 22023.';
+
+--
 -- Name: metric_types; Type: TABLE; Schema: sms_monitor
 --
 
@@ -1482,6 +1516,13 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_notifications TO sms_monitor_notifie
 GRANT SELECT ON TABLE sms_monitor.sms_alert_silences TO sms_monitor_reader;
 
 --
+-- Name: PROCEDURE run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) FROM PUBLIC;
+GRANT ALL ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) TO sms_monitor_admin;
+
+--
 -- Name: TABLE metric_types; Type: ACL; Schema: sms_monitor
 --
 
@@ -2468,7 +2509,7 @@ CREATE FUNCTION sms_monitor.install_sms_monitor_schedule() RETURNS TABLE(jobname
 -- Name: FUNCTION install_sms_monitor_schedule(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.install_sms_monitor_schedule() IS 'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-rollup (every minute: rollup_sms_metrics), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
+COMMENT ON FUNCTION sms_monitor.install_sms_monitor_schedule() IS 'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-rollup (every minute: run_sms_rollups, a rollup every 2 s), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
 
 --
 -- Name: lift_sms_alert_silence(bigint, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
