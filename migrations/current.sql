@@ -165,6 +165,7 @@ begin
 end $$;
 drop function if exists sms_monitor._record_metric(date, integer, uuid, text, numeric, jsonb, text);
 
+--!include functions/_rollup_watermark.sql
 --!include functions/_event_log_retention.sql
 --!include functions/_minute_rollup_days.sql
 --!include functions/_ensure_sms_event_partitions.sql

@@ -115,7 +115,8 @@ async function run(db: BenchDatabase): Promise<void> {
     return { sent, rate: sent / ((Date.now() - t0) / 1000) };
   };
   const roller = db.connect(1);
-  const rolling = roller`call sms_monitor.run_sms_rollups(${ROLLUP_SECONDS + 5}, 2)`;
+  // postgres.js sends a query when it is awaited or executed: start the job now
+  const rolling = roller`call sms_monitor.run_sms_rollups(${ROLLUP_SECONDS + 5}, 2)`.execute();
   let writing = true;
   const live: number[] = [];
   const tails: number[] = [];
