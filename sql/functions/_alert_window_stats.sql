@@ -41,12 +41,37 @@ declare
   v_first_day date := case when v_from = v_from::date then v_from::date else v_from::date + 1 end;
   v_last_day date := (v_to + interval '1 minute')::date - 1;
   v_nobody uuid := sms_monitor._system_wide_user();
+  -- every minute or hour row that can count lies in the hours from the one containing v_from to
+  -- the one containing v_to: the rollups are read by that hour range (index on date, hour), split
+  -- per day so every branch is an equality or plain range on the index's leading columns (a row
+  -- comparison (metric_date, metric_hour) >= (...) is estimated badly), then filtered exactly below
+  v_from_hour smallint := extract(hour from v_from)::smallint;
+  v_to_hour smallint := extract(hour from v_to)::smallint;
 begin
   return query
   with w_rows as (
     select r.metric_type, r.metric_value, r.user_id, r.metric_date, r.metric_hour, r.metric_minute
       from sms_monitor.sms_metric_rollups r
-     where r.metric_date between v_from_date and v_to_date
+     where v_from_date = v_to_date
+       and r.metric_date = v_from_date and r.metric_hour between v_from_hour and v_to_hour
+    union all
+    select r.metric_type, r.metric_value, r.user_id, r.metric_date, r.metric_hour, r.metric_minute
+      from sms_monitor.sms_metric_rollups r
+     where v_from_date < v_to_date
+       and r.metric_date = v_from_date and r.metric_hour >= v_from_hour
+    union all
+    select r.metric_type, r.metric_value, r.user_id, r.metric_date, r.metric_hour, r.metric_minute
+      from sms_monitor.sms_metric_rollups r
+     where r.metric_date > v_from_date and r.metric_date < v_to_date and r.metric_hour is not null
+    union all
+    select r.metric_type, r.metric_value, r.user_id, r.metric_date, r.metric_hour, r.metric_minute
+      from sms_monitor.sms_metric_rollups r
+     where v_from_date < v_to_date
+       and r.metric_date = v_to_date and r.metric_hour <= v_to_hour
+    union all
+    select r.metric_type, r.metric_value, r.user_id, r.metric_date, r.metric_hour, r.metric_minute
+      from sms_monitor.sms_metric_rollups r
+     where r.metric_date between v_first_day and v_last_day and r.metric_hour is null
     union all
     select e.metric_type, e.metric_value, e.user_id, e.metric_date, e.metric_hour, e.metric_minute
       from sms_monitor.sms_metric_events e
