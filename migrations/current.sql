@@ -2,6 +2,201 @@
 -- Tables and indexes inline; functions and views with --!include functions/<name>.sql.
 -- Commit it with: bash scripts/migration-commit.sh
 
+-- ==== Append-only event log, exactly-once incremental rollups, live reads (docs/scaling.md) ====
+-- Writers only INSERT into sms_metric_events (partitioned by the UTC day of arrival); the rollup
+-- (rollup_sms_metrics, pg_cron every minute) adds the rows past its watermark into
+-- sms_metric_rollups in one transaction with the watermark. sms_metrics, sms_metrics_daily and
+-- sms_metrics_user_daily become views over rollups + the not-yet-rolled-up tail (always live).
+-- System-wide rows carry the nil UUID as user_id in the log and the rollups (the distribution
+-- column must never be NULL under Citus); the views show it as NULL, as before.
+
+create or replace function sms_monitor._system_wide_user()
+returns uuid
+language sql
+immutable
+parallel safe
+as $$
+  select '00000000-0000-0000-0000-000000000000'::uuid;
+$$;
+comment on function sms_monitor._system_wide_user() is
+  'Internal constant: the nil UUID, the user_id of system-wide rows in sms_metric_events and sms_metric_rollups '
+  '(the views show NULL).';
+revoke all on function sms_monitor._system_wide_user() from public;
+-- the live view sms_metrics runs as its caller (row security for self users): what it calls too
+grant execute on function sms_monitor._system_wide_user() to sms_monitor_reader, sms_monitor_self, sms_monitor_admin;
+grant execute on function sms_monitor._merge_metadata(jsonb, jsonb) to sms_monitor_reader, sms_monitor_self, sms_monitor_admin;
+grant execute on function sms_monitor._jsonb_merge_agg(jsonb) to sms_monitor_reader, sms_monitor_self, sms_monitor_admin;
+
+-- cache 1 (the default): ids are handed out in order, which the rollup's range claim relies on
+create sequence if not exists sms_monitor.sms_metric_events_id_seq as bigint cache 1;
+revoke all on sequence sms_monitor.sms_metric_events_id_seq from public;
+
+create table if not exists sms_monitor.sms_metric_events (
+  id bigint not null default nextval('sms_monitor.sms_metric_events_id_seq'),
+  recorded_on date not null default ((now() at time zone 'UTC')::date),
+  user_id uuid not null,
+  metric_type text not null,
+  metric_date date not null,
+  metric_hour smallint,
+  metric_minute smallint,
+  metric_value numeric not null,
+  metadata jsonb
+) partition by range (recorded_on);
+alter sequence sms_monitor.sms_metric_events_id_seq owned by sms_monitor.sms_metric_events.id;
+create index if not exists sms_metric_events_id_idx on sms_monitor.sms_metric_events (id);
+create table if not exists sms_monitor.sms_metric_events_default
+  partition of sms_monitor.sms_metric_events default;
+alter table sms_monitor.sms_metric_events_default enable row level security;
+comment on table sms_monitor.sms_metric_events is
+  'Append-only log of every recorded value (one row per record_* value), partitioned by the UTC day it arrived '
+  '(recorded_on). Written only by the record_* functions; rolled up by rollup_sms_metrics(); whole partitions are '
+  'dropped by apply_sms_retention() once rolled up and older than _event_log_retention().';
+comment on column sms_monitor.sms_metric_events.metric_minute is
+  'Minute of the hour (reporting timezone) for values recorded with a time (record_sms_event(s)); NULL for '
+  'record_sms_metric''s hour or day buckets.';
+alter table sms_monitor.sms_metric_events enable row level security;
+revoke all on sms_monitor.sms_metric_events from public;
+grant select on sms_monitor.sms_metric_events to sms_monitor_reader, sms_monitor_self;
+drop policy if exists sms_metric_events_reader_all on sms_monitor.sms_metric_events;
+create policy sms_metric_events_reader_all on sms_monitor.sms_metric_events
+  for select to sms_monitor_reader using (true);
+drop policy if exists sms_metric_events_self_own on sms_monitor.sms_metric_events;
+create policy sms_metric_events_self_own on sms_monitor.sms_metric_events
+  for select to sms_monitor_self using (user_id = sms_monitor._caller_user_id());
+
+create table if not exists sms_monitor.sms_metric_rollups (
+  user_id uuid not null,
+  metric_type text not null,
+  metric_date date not null,
+  metric_hour smallint,
+  metric_minute smallint,
+  metric_value numeric not null,
+  sample_count bigint not null,
+  metadata jsonb not null default '{}'::jsonb,
+  constraint sms_metric_rollups_key
+    unique nulls not distinct (user_id, metric_type, metric_date, metric_hour, metric_minute)
+);
+create index if not exists sms_metric_rollups_date_idx
+  on sms_monitor.sms_metric_rollups (metric_date, metric_hour, metric_minute);
+-- per-user reads through sms_metrics (whose user_id is this expression: NULL for system-wide)
+create index if not exists sms_metric_rollups_user_idx
+  on sms_monitor.sms_metric_rollups ((nullif(user_id, sms_monitor._system_wide_user())), metric_date);
+comment on table sms_monitor.sms_metric_rollups is
+  'Rolled-up buckets: minute grain (metric_minute set) for recent days, hour grain (metric_minute NULL) for '
+  'values recorded per hour and for minutes older than _minute_rollup_days() (compacted by retention), day '
+  'grain (metric_hour NULL) for values recorded per day. Written only by rollup_sms_metrics() and retention.';
+alter table sms_monitor.sms_metric_rollups enable row level security;
+revoke all on sms_monitor.sms_metric_rollups from public;
+grant select on sms_monitor.sms_metric_rollups to sms_monitor_reader, sms_monitor_self;
+drop policy if exists sms_metric_rollups_reader_all on sms_monitor.sms_metric_rollups;
+create policy sms_metric_rollups_reader_all on sms_monitor.sms_metric_rollups
+  for select to sms_monitor_reader using (true);
+drop policy if exists sms_metric_rollups_self_own on sms_monitor.sms_metric_rollups;
+create policy sms_metric_rollups_self_own on sms_monitor.sms_metric_rollups
+  for select to sms_monitor_self using (user_id = sms_monitor._caller_user_id());
+
+-- Day grain per (user, type, day), maintained by the same rollup transaction: what the daily views
+-- read (a day is one row per user and type instead of one per hour or minute).
+create table if not exists sms_monitor.sms_metric_rollups_daily (
+  user_id uuid not null,
+  metric_type text not null,
+  metric_date date not null,
+  metric_value numeric not null,
+  sample_count bigint not null,
+  constraint sms_metric_rollups_daily_pkey primary key (user_id, metric_type, metric_date)
+);
+create index if not exists sms_metric_rollups_daily_date_idx on sms_monitor.sms_metric_rollups_daily (metric_date);
+comment on table sms_monitor.sms_metric_rollups_daily is
+  'Rolled-up days per (user, metric type): the sums of sms_metric_rollups per day, written in the same transactions '
+  '(rollup_sms_metrics, retention, owner imports). sms_metrics_daily and sms_metrics_user_daily read it.';
+alter table sms_monitor.sms_metric_rollups_daily enable row level security;
+revoke all on sms_monitor.sms_metric_rollups_daily from public;
+grant select on sms_monitor.sms_metric_rollups_daily to sms_monitor_reader;
+drop policy if exists sms_metric_rollups_daily_reader_all on sms_monitor.sms_metric_rollups_daily;
+create policy sms_metric_rollups_daily_reader_all on sms_monitor.sms_metric_rollups_daily
+  for select to sms_monitor_reader using (true);
+
+-- One row per rollup (a second event log and its rollups add their own row).
+create table if not exists sms_monitor.sms_rollup_watermarks (
+  rollup_name text primary key,
+  last_id bigint not null default 0,
+  rolled_up_at timestamptz
+);
+comment on table sms_monitor.sms_rollup_watermarks is
+  'Per rollup: the last log id it has rolled up (ids up to last_id are in its rollup tables, the rest is the live '
+  'tail readers add), advanced in the same transaction as the rollup (_rollup_claim_range).';
+insert into sms_monitor.sms_rollup_watermarks (rollup_name) values ('sms_metrics') on conflict do nothing;
+alter table sms_monitor.sms_rollup_watermarks enable row level security;
+revoke all on sms_monitor.sms_rollup_watermarks from public;
+grant select on sms_monitor.sms_rollup_watermarks to sms_monitor_reader, sms_monitor_self, sms_monitor_admin;
+drop policy if exists sms_rollup_watermarks_read on sms_monitor.sms_rollup_watermarks;
+create policy sms_rollup_watermarks_read on sms_monitor.sms_rollup_watermarks
+  for select to sms_monitor_reader, sms_monitor_self, sms_monitor_admin using (true);
+
+-- The bucket table becomes history: its rows move into the rollups, then the views take its name.
+-- (functions returning the materialized views' row types are dropped with them and included again below)
+do $$
+begin
+  if exists (select from pg_class c where c.oid = to_regclass('sms_monitor.sms_metrics_daily') and c.relkind = 'm') then
+    drop materialized view sms_monitor.sms_metrics_daily cascade;
+  end if;
+  if exists (select from pg_class c where c.oid = to_regclass('sms_monitor.sms_metrics_user_daily') and c.relkind = 'm') then
+    drop materialized view sms_monitor.sms_metrics_user_daily cascade;
+  end if;
+end $$;
+do $$
+begin
+  if exists (select from pg_class c where c.oid = to_regclass('sms_monitor.sms_metrics') and c.relkind = 'r') then
+    insert into sms_monitor.sms_metric_rollups as r
+      (user_id, metric_type, metric_date, metric_hour, metric_minute, metric_value, sample_count, metadata)
+    select coalesce(m.user_id, sms_monitor._system_wide_user()), m.metric_type, m.metric_date, m.metric_hour, null,
+           m.metric_value, m.sample_count, m.metadata
+      from sms_monitor.sms_metrics m
+    on conflict on constraint sms_metric_rollups_key do update
+      set metric_value = r.metric_value + excluded.metric_value, sample_count = r.sample_count + excluded.sample_count;
+    insert into sms_monitor.sms_metric_rollups_daily as r (user_id, metric_type, metric_date, metric_value, sample_count)
+    select coalesce(m.user_id, sms_monitor._system_wide_user()), m.metric_type, m.metric_date, sum(m.metric_value), sum(m.sample_count)
+      from sms_monitor.sms_metrics m
+     group by 1, 2, 3
+    on conflict on constraint sms_metric_rollups_daily_pkey do update
+      set metric_value = r.metric_value + excluded.metric_value, sample_count = r.sample_count + excluded.sample_count;
+    drop table sms_monitor.sms_metrics cascade;
+  end if;
+end $$;
+drop function if exists sms_monitor._record_metric(date, integer, uuid, text, numeric, jsonb, text);
+
+--!include functions/_rollup_watermark.sql
+--!include functions/_event_log_retention.sql
+--!include functions/_minute_rollup_days.sql
+--!include functions/_ensure_sms_event_partitions.sql
+--!include functions/_rollup_claim_range.sql
+--!include functions/rollup_sms_metrics.sql
+--!include functions/run_sms_rollups.sql
+--!include views/sms_metrics.sql
+--!include views/sms_metrics_daily.sql
+--!include views/sms_metrics_user_daily.sql
+--!include functions/_record_metric.sql
+--!include functions/record_sms_metric.sql
+--!include functions/record_sms_event.sql
+--!include functions/record_sms_events.sql
+--!include functions/refresh_sms_metrics_daily.sql
+--!include functions/_alert_window_stats.sql
+--!include functions/_daily_metrics_series.sql
+--!include functions/get_sms_daily_metrics.sql
+--!include functions/_user_days_from_view.sql
+--!include functions/api_top_users.sql
+--!include functions/_apply_sms_retention.sql
+--!include functions/apply_sms_retention.sql
+--!include functions/install_sms_monitor_schedule.sql
+select sms_monitor._ensure_sms_event_partitions((now() at time zone 'UTC')::date - 1, 5);
+-- re-register the jobs where pg_cron runs here (the migration registered them the same way)
+do $$
+begin
+  if exists (select from pg_extension e where e.extname = 'pg_cron') then
+    perform sms_monitor.install_sms_monitor_schedule();
+  end if;
+end $$;
+
 -- ==== One source for every enumerated fact: enum types, CHECKs derived from them ====
 -- Channels, outbox statuses and events, alert actions, severities and metric kinds are listed once,
 -- as enum types; the columns stay text and their CHECKs read the list with enum_range, so adding a

@@ -23,118 +23,6 @@ CREATE SCHEMA sms_monitor;
 COMMENT ON SCHEMA sms_monitor IS 'sms-monitor: SMS pipeline metrics, alerting and notifications.';
 
 --
--- Name: alert_action; Type: TYPE; Schema: sms_monitor
---
-
-CREATE TYPE sms_monitor.alert_action AS ENUM (
-    'no_data',
-    'ok',
-    'pending',
-    'fired',
-    'silenced',
-    'unsilenced',
-    'repeated',
-    'cooldown',
-    'acknowledged',
-    'recovering',
-    'resolved',
-    'disabled_resolved',
-    'skipped',
-    'error'
-);
-
---
--- Name: TYPE alert_action; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TYPE sms_monitor.alert_action IS 'What one evaluation did with a rule (check_sms_alerts().action, sms_alert_rule_state.last_action); sql/functions/_alert_evaluate.sql describes each.';
-
---
--- Name: alert_severity; Type: TYPE; Schema: sms_monitor
---
-
-CREATE TYPE sms_monitor.alert_severity AS ENUM (
-    'critical',
-    'warning',
-    'info'
-);
-
---
--- Name: TYPE alert_severity; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TYPE sms_monitor.alert_severity IS 'How urgent a rule''s incidents are (sms_alert_thresholds.severity, sms_alert_history.severity).';
-
---
--- Name: metric_kind; Type: TYPE; Schema: sms_monitor
---
-
-CREATE TYPE sms_monitor.metric_kind AS ENUM (
-    'counter',
-    'sum',
-    'timing',
-    'derived'
-);
-
---
--- Name: TYPE metric_kind; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TYPE sms_monitor.metric_kind IS 'How a metric type aggregates (metric_types.kind).';
-
---
--- Name: notification_channel; Type: TYPE; Schema: sms_monitor
---
-
-CREATE TYPE sms_monitor.notification_channel AS ENUM (
-    'slack',
-    'pagerduty',
-    'email',
-    'log'
-);
-
---
--- Name: TYPE notification_channel; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TYPE sms_monitor.notification_channel IS 'Where a notification can go (sms_alert_notifications.channel, a rule''s notification_channels).';
-
---
--- Name: notification_event; Type: TYPE; Schema: sms_monitor
---
-
-CREATE TYPE sms_monitor.notification_event AS ENUM (
-    'trigger',
-    'repeat',
-    'acknowledge',
-    'resolve'
-);
-
---
--- Name: TYPE notification_event; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TYPE sms_monitor.notification_event IS 'What an outbox row announces about its incident (sms_alert_notifications.event).';
-
---
--- Name: notification_status; Type: TYPE; Schema: sms_monitor
---
-
-CREATE TYPE sms_monitor.notification_status AS ENUM (
-    'pending',
-    'sent',
-    'failed',
-    'dead',
-    'superseded'
-);
-
---
--- Name: TYPE notification_status; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TYPE sms_monitor.notification_status IS 'The state of an outbox row (sms_alert_notifications.status).';
-
---
 -- Name: sms_alert_history; Type: TABLE; Schema: sms_monitor
 --
 
@@ -167,7 +55,7 @@ CREATE TABLE sms_monitor.sms_alert_history (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     dedup_key text NOT NULL,
     CONSTRAINT sms_alert_history_resolved_check CHECK (((resolved_at IS NULL) = (resolved_by IS NULL))),
-    CONSTRAINT sms_alert_history_severity_check CHECK ((severity = ANY ((enum_range(NULL::sms_monitor.alert_severity))::text[])))
+    CONSTRAINT sms_alert_history_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'warning'::text, 'info'::text])))
 );
 
 --
@@ -205,8 +93,7 @@ CREATE TABLE sms_monitor.sms_alert_rule_state (
     last_action text,
     last_value numeric,
     last_sample_size bigint,
-    last_error text,
-    CONSTRAINT sms_alert_rule_state_last_action_check CHECK ((last_action = ANY ((enum_range(NULL::sms_monitor.alert_action))::text[])))
+    last_error text
 );
 
 --
@@ -222,44 +109,57 @@ COMMENT ON TABLE sms_monitor.sms_alert_rule_state IS 'Internal per-rule state: s
 COMMENT ON COLUMN sms_monitor.sms_alert_rule_state.last_error IS 'When the last evaluation of the rule failed (last_action = ''error''): "SQLSTATE: message"; NULL otherwise.';
 
 --
--- Name: sms_metrics; Type: TABLE; Schema: sms_monitor
+-- Name: sms_metric_events; Type: TABLE; Schema: sms_monitor
 --
 
-CREATE TABLE sms_monitor.sms_metrics (
+CREATE TABLE sms_monitor.sms_metric_events (
     id bigint NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
     metric_date date NOT NULL,
     metric_hour smallint,
-    user_id uuid,
-    metric_type text NOT NULL,
-    metric_value numeric DEFAULT 0 NOT NULL,
-    sample_count bigint DEFAULT 0 NOT NULL,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT sms_metrics_hour_check CHECK (((metric_hour >= 0) AND (metric_hour <= 23))),
-    CONSTRAINT sms_metrics_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text)),
-    CONSTRAINT sms_metrics_sample_count_check CHECK ((sample_count >= 0)),
-    CONSTRAINT sms_metrics_value_check CHECK (((metric_value >= (0)::numeric) AND (metric_value < 'Infinity'::numeric)))
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
 )
-WITH (fillfactor='80');
+PARTITION BY RANGE (recorded_on);
 
 --
--- Name: TABLE sms_metrics; Type: COMMENT; Schema: sms_monitor
+-- Name: TABLE sms_metric_events; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON TABLE sms_monitor.sms_metrics IS 'One row per bucket (metric_date, metric_hour or NULL = the day, user_id or NULL = system-wide, metric_type) in the reporting timezone: metric_value is the sum of what was recorded, sample_count how many values were added. Written only through the record_* functions.';
+COMMENT ON TABLE sms_monitor.sms_metric_events IS 'Append-only log of every recorded value (one row per record_* value), partitioned by the UTC day it arrived (recorded_on). Written only by the record_* functions; rolled up by rollup_sms_metrics(); whole partitions are dropped by apply_sms_retention() once rolled up and older than _event_log_retention().';
 
 --
--- Name: COLUMN sms_metrics.sample_count; Type: COMMENT; Schema: sms_monitor
+-- Name: COLUMN sms_metric_events.metric_minute; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON COLUMN sms_monitor.sms_metrics.sample_count IS 'How many values were added into metric_value; a timing''s mean is metric_value / sample_count.';
+COMMENT ON COLUMN sms_monitor.sms_metric_events.metric_minute IS 'Minute of the hour (reporting timezone) for values recorded with a time (record_sms_event(s)); NULL for record_sms_metric''s hour or day buckets.';
 
 --
--- Name: sms_metrics_daily; Type: MATERIALIZED VIEW; Schema: sms_monitor
+-- Name: sms_metric_rollups_daily; Type: TABLE; Schema: sms_monitor
 --
 
-CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_daily AS
+CREATE TABLE sms_monitor.sms_metric_rollups_daily (
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_value numeric NOT NULL,
+    sample_count bigint NOT NULL
+);
+
+--
+-- Name: TABLE sms_metric_rollups_daily; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_metric_rollups_daily IS 'Rolled-up days per (user, metric type): the sums of sms_metric_rollups per day, written in the same transactions (rollup_sms_metrics, retention, owner imports). sms_metrics_daily and sms_metrics_user_daily read it.';
+
+--
+-- Name: sms_metrics_daily; Type: VIEW; Schema: sms_monitor
+--
+
+CREATE VIEW sms_monitor.sms_metrics_daily AS
  SELECT s.metric_date,
     s.scheduled_count,
     s.sent_count,
@@ -295,22 +195,34 @@ CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_daily AS
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_delivery_time_ms'::text)) AS delivery_time_samples,
             sum(m.metric_value) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_sum,
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_samples,
-            count(DISTINCT m.user_id) AS active_users
-           FROM sms_monitor.sms_metrics m
-          GROUP BY m.metric_date) s
-  WITH NO DATA;
+            count(DISTINCT NULLIF(m.user_id, sms_monitor._system_wide_user())) AS active_users
+           FROM ( SELECT d.metric_date,
+                    d.user_id,
+                    d.metric_type,
+                    d.metric_value,
+                    d.sample_count
+                   FROM sms_monitor.sms_metric_rollups_daily d
+                UNION ALL
+                 SELECT e.metric_date,
+                    e.user_id,
+                    e.metric_type,
+                    e.metric_value,
+                    1
+                   FROM sms_monitor.sms_metric_events e
+                  WHERE (e.id > sms_monitor._rollup_watermark('sms_metrics'::text))) m
+          GROUP BY m.metric_date) s;
 
 --
--- Name: MATERIALIZED VIEW sms_metrics_daily; Type: COMMENT; Schema: sms_monitor
+-- Name: VIEW sms_metrics_daily; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON MATERIALIZED VIEW sms_monitor.sms_metrics_daily IS 'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL without traffic) and active_users (distinct users with any metric that day). Refreshed by refresh_sms_metrics_daily() (pg_cron every few minutes).';
+COMMENT ON VIEW sms_monitor.sms_metrics_daily IS 'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL without traffic) and active_users (distinct users with any metric that day). Live (day rollups + the not-yet-rolled-up log).';
 
 --
--- Name: sms_metrics_user_daily; Type: MATERIALIZED VIEW; Schema: sms_monitor
+-- Name: sms_metrics_user_daily; Type: VIEW; Schema: sms_monitor
 --
 
-CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_user_daily AS
+CREATE VIEW sms_monitor.sms_metrics_user_daily AS
  SELECT m.metric_date,
     m.user_id,
     (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sent_count'::text)), (0)::numeric))::bigint AS sent_count,
@@ -318,16 +230,26 @@ CREATE MATERIALIZED VIEW sms_monitor.sms_metrics_user_daily AS
     (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'failed_count'::text)), (0)::numeric))::bigint AS failed_count,
     COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'llm_cost_usd'::text)), (0)::numeric) AS llm_cost_usd,
     COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sms_cost_usd'::text)), (0)::numeric) AS sms_cost_usd
-   FROM sms_monitor.sms_metrics m
-  WHERE ((m.user_id IS NOT NULL) AND (m.metric_type = ANY (ARRAY['sent_count'::text, 'delivered_count'::text, 'failed_count'::text, 'llm_cost_usd'::text, 'sms_cost_usd'::text])))
-  GROUP BY m.metric_date, m.user_id
-  WITH NO DATA;
+   FROM ( SELECT d.metric_date,
+            d.user_id,
+            d.metric_type,
+            d.metric_value
+           FROM sms_monitor.sms_metric_rollups_daily d
+        UNION ALL
+         SELECT e.metric_date,
+            e.user_id,
+            e.metric_type,
+            e.metric_value
+           FROM sms_monitor.sms_metric_events e
+          WHERE (e.id > sms_monitor._rollup_watermark('sms_metrics'::text))) m
+  WHERE ((m.user_id <> sms_monitor._system_wide_user()) AND (m.metric_type = ANY (ARRAY['sent_count'::text, 'delivered_count'::text, 'failed_count'::text, 'llm_cost_usd'::text, 'sms_cost_usd'::text])))
+  GROUP BY m.metric_date, m.user_id;
 
 --
--- Name: MATERIALIZED VIEW sms_metrics_user_daily; Type: COMMENT; Schema: sms_monitor
+-- Name: VIEW sms_metrics_user_daily; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON MATERIALIZED VIEW sms_monitor.sms_metrics_user_daily IS 'One row per (reporting day, user): sent, delivered, failed, LLM and SMS cost. Refreshed by refresh_sms_metrics_daily() with sms_metrics_daily; api_top_users reads it unless p_live.';
+COMMENT ON VIEW sms_monitor.sms_metrics_user_daily IS 'One row per (reporting day, user): sent, delivered, failed, LLM and SMS cost. Live (day rollups + the not-yet-rolled-up log); api_top_users reads it.';
 
 --
 -- Name: sms_alert_notifications; Type: TABLE; Schema: sms_monitor
@@ -352,12 +274,12 @@ CREATE TABLE sms_monitor.sms_alert_notifications (
     retries integer DEFAULT 0 NOT NULL,
     retry_until timestamp with time zone DEFAULT (now() + '24:00:00'::interval) NOT NULL,
     CONSTRAINT sms_alert_notifications_attempts_check CHECK ((attempts >= 0)),
-    CONSTRAINT sms_alert_notifications_channel_check CHECK ((channel = ANY ((enum_range(NULL::sms_monitor.notification_channel))::text[]))),
-    CONSTRAINT sms_alert_notifications_event_check CHECK ((event = ANY ((enum_range(NULL::sms_monitor.notification_event))::text[]))),
+    CONSTRAINT sms_alert_notifications_channel_check CHECK ((channel = ANY (ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text]))),
+    CONSTRAINT sms_alert_notifications_event_check CHECK ((event = ANY (ARRAY['trigger'::text, 'repeat'::text, 'acknowledge'::text, 'resolve'::text]))),
     CONSTRAINT sms_alert_notifications_max_attempts_check CHECK ((max_attempts >= 1)),
     CONSTRAINT sms_alert_notifications_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
     CONSTRAINT sms_alert_notifications_retries_check CHECK ((retries >= 0)),
-    CONSTRAINT sms_alert_notifications_status_check CHECK ((status = ANY ((enum_range(NULL::sms_monitor.notification_status))::text[])))
+    CONSTRAINT sms_alert_notifications_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'dead'::text, 'superseded'::text])))
 );
 
 --
@@ -403,6 +325,40 @@ CREATE TABLE sms_monitor.sms_alert_silences (
 COMMENT ON TABLE sms_monitor.sms_alert_silences IS 'Silences: alert_type NULL = every rule. Active at t when starts_at <= t < ends_at and not lifted before t. Incidents open during a silence are recorded (silenced) and announced when it ends, if still open.';
 
 --
+-- Name: run_sms_rollups(integer, double precision); Type: PROCEDURE; Schema: sms_monitor
+--
+
+CREATE PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer DEFAULT 55, IN p_pause_seconds double precision DEFAULT 2)
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_until timestamptz;
+begin
+  if p_seconds is null or p_seconds < 0 or p_seconds > 3600 then
+    raise exception 'seconds: must be between 0 and 3600 (got %)', coalesce(p_seconds::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  if p_pause_seconds is null or not (p_pause_seconds between 0.1 and 60) then
+    raise exception 'pause_seconds: must be between 0.1 and 60 (got %)', coalesce(p_pause_seconds::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  v_until := pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => p_seconds);
+  loop
+    perform sms_monitor.rollup_sms_metrics();
+    commit;
+    exit when pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => p_pause_seconds) >= v_until;
+    perform pg_catalog.pg_sleep(p_pause_seconds);
+  end loop;
+end;
+$$;
+
+--
+-- Name: PROCEDURE run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) IS 'The rollup job: rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (55), committing each run. CALL it outside a transaction block. Bad arguments: 22023.';
+
+--
 -- Name: metric_types; Type: TABLE; Schema: sms_monitor
 --
 
@@ -411,7 +367,7 @@ CREATE TABLE sms_monitor.metric_types (
     kind text NOT NULL,
     unit text NOT NULL,
     description text NOT NULL,
-    CONSTRAINT metric_types_kind_check CHECK ((kind = ANY ((enum_range(NULL::sms_monitor.metric_kind))::text[])))
+    CONSTRAINT metric_types_kind_check CHECK ((kind = ANY (ARRAY['counter'::text, 'sum'::text, 'timing'::text, 'derived'::text])))
 );
 
 --
@@ -526,7 +482,7 @@ CREATE TABLE sms_monitor.sms_alert_thresholds (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT sms_alert_thresholds_alert_type_check CHECK ((alert_type ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
-    CONSTRAINT sms_alert_thresholds_channels_check CHECK (((cardinality(notification_channels) >= 1) AND (notification_channels <@ (enum_range(NULL::sms_monitor.notification_channel))::text[]) AND (array_position(notification_channels, NULL::text) IS NULL))),
+    CONSTRAINT sms_alert_thresholds_channels_check CHECK (((cardinality(notification_channels) >= 1) AND (notification_channels <@ ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text]) AND (array_position(notification_channels, NULL::text) IS NULL))),
     CONSTRAINT sms_alert_thresholds_comparison_check CHECK ((comparison = ANY (ARRAY['<'::text, '<='::text, '>'::text, '>='::text]))),
     CONSTRAINT sms_alert_thresholds_cooldown_check CHECK (((cooldown_minutes >= 1) AND (cooldown_minutes <= 10080))),
     CONSTRAINT sms_alert_thresholds_description_check CHECK ((btrim(description) <> ''::text)),
@@ -537,7 +493,7 @@ CASE
     WHEN (comparison = ANY (ARRAY['<'::text, '<='::text])) THEN (recovery_value >= threshold_value)
     ELSE (recovery_value <= threshold_value)
 END)),
-    CONSTRAINT sms_alert_thresholds_severity_check CHECK ((severity = ANY ((enum_range(NULL::sms_monitor.alert_severity))::text[]))),
+    CONSTRAINT sms_alert_thresholds_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'warning'::text, 'info'::text]))),
     CONSTRAINT sms_alert_thresholds_threshold_check CHECK (((threshold_value >= (0)::numeric) AND (threshold_value < 'Infinity'::numeric))),
     CONSTRAINT sms_alert_thresholds_window_check CHECK (((window_minutes >= 1) AND (window_minutes <= 43200)))
 );
@@ -600,7 +556,7 @@ CREATE TABLE sms_monitor.sms_notifier_heartbeats (
     started_at timestamp with time zone DEFAULT now() NOT NULL,
     last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone NOT NULL,
-    CONSTRAINT sms_notifier_heartbeats_channels_check CHECK ((channels <@ (enum_range(NULL::sms_monitor.notification_channel))::text[])),
+    CONSTRAINT sms_notifier_heartbeats_channels_check CHECK ((channels <@ ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text])),
     CONSTRAINT sms_notifier_heartbeats_worker_check CHECK (((length(worker) >= 1) AND (length(worker) <= 200)))
 );
 
@@ -676,28 +632,6 @@ CREATE VIEW sms_monitor.sms_alert_status WITH (security_invoker='true') AS
 COMMENT ON VIEW sms_monitor.sms_alert_status IS 'One row per alert rule: settings, the last check''s action and value, the open incident and the end of an active silence (silenced_until); last_error = "SQLSTATE: message" when the last evaluation failed (last_action error); notifications_waiting and delivery_status: what waits in the outbox and why (e.g. "2 waiting: pagerduty not configured").';
 
 --
--- Name: sms_http_idempotency_keys; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_http_idempotency_keys (
-    subject text NOT NULL,
-    key text NOT NULL,
-    request_hash text NOT NULL,
-    status integer NOT NULL,
-    body text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT sms_http_idempotency_keys_body_check CHECK ((length(body) <= 65536)),
-    CONSTRAINT sms_http_idempotency_keys_key_check CHECK (((length(key) >= 1) AND (length(key) <= 200))),
-    CONSTRAINT sms_http_idempotency_keys_status_check CHECK (((status >= 200) AND (status <= 299)))
-);
-
---
--- Name: TABLE sms_http_idempotency_keys; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TABLE sms_monitor.sms_http_idempotency_keys IS 'HTTP POST replies by (token subject, Idempotency-Key) for 24 h: a retried POST gets the first reply and acts once.';
-
---
 -- Name: sms_ingest_batches; Type: TABLE; Schema: sms_monitor
 --
 
@@ -714,17 +648,236 @@ CREATE TABLE sms_monitor.sms_ingest_batches (
 COMMENT ON TABLE sms_monitor.sms_ingest_batches IS 'Batch ids record_sms_events has recorded (with how many events), so a retried batch is written once; apply_sms_retention() deletes ids older than 7 days.';
 
 --
--- Name: sms_metrics_id_seq; Type: SEQUENCE; Schema: sms_monitor
+-- Name: sms_metric_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
 --
 
-ALTER TABLE sms_monitor.sms_metrics ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME sms_monitor.sms_metrics_id_seq
+CREATE SEQUENCE sms_monitor.sms_metric_events_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
+    CACHE 1;
+
+--
+-- Name: sms_metric_events_id_seq; Type: SEQUENCE OWNED BY; Schema: sms_monitor
+--
+
+ALTER SEQUENCE sms_monitor.sms_metric_events_id_seq OWNED BY sms_monitor.sms_metric_events.id;
+
+--
+-- Name: sms_metric_events_20261203; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_20261203 (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
 );
+
+--
+-- Name: sms_metric_events_20261204; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_20261204 (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
+);
+
+--
+-- Name: sms_metric_events_20261205; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_20261205 (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
+);
+
+--
+-- Name: sms_metric_events_20261206; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_20261206 (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
+);
+
+--
+-- Name: sms_metric_events_20261207; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_20261207 (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
+);
+
+--
+-- Name: sms_metric_events_default; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_default (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
+);
+
+--
+-- Name: sms_metric_rollups; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_rollups (
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    sample_count bigint NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+--
+-- Name: TABLE sms_metric_rollups; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_metric_rollups IS 'Rolled-up buckets: minute grain (metric_minute set) for recent days, hour grain (metric_minute NULL) for values recorded per hour and for minutes older than _minute_rollup_days() (compacted by retention), day grain (metric_hour NULL) for values recorded per day. Written only by rollup_sms_metrics() and retention.';
+
+--
+-- Name: sms_metrics; Type: VIEW; Schema: sms_monitor
+--
+
+CREATE VIEW sms_monitor.sms_metrics WITH (security_invoker='true') AS
+ SELECT b.metric_date,
+    b.metric_hour,
+    NULLIF(b.user_id, sms_monitor._system_wide_user()) AS user_id,
+    b.metric_type,
+    sum(b.metric_value) AS metric_value,
+    (sum(b.sample_count))::bigint AS sample_count,
+    COALESCE(sms_monitor._jsonb_merge_agg(b.metadata ORDER BY b.seq) FILTER (WHERE (b.metadata IS NOT NULL)), '{}'::jsonb) AS metadata
+   FROM ( SELECT r.metric_date,
+            r.metric_hour,
+            r.user_id,
+            r.metric_type,
+            r.metric_value,
+            r.sample_count,
+            NULLIF(r.metadata, '{}'::jsonb) AS metadata,
+            (0)::bigint AS seq
+           FROM sms_monitor.sms_metric_rollups r
+        UNION ALL
+         SELECT e.metric_date,
+            e.metric_hour,
+            e.user_id,
+            e.metric_type,
+            e.metric_value,
+            1,
+            e.metadata,
+            e.id
+           FROM sms_monitor.sms_metric_events e
+          WHERE (e.id > sms_monitor._rollup_watermark('sms_metrics'::text))) b
+  GROUP BY b.metric_date, b.metric_hour, b.user_id, b.metric_type;
+
+--
+-- Name: VIEW sms_metrics; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON VIEW sms_monitor.sms_metrics IS 'One row per bucket (metric_date, metric_hour or NULL = the day, user_id or NULL = system-wide, metric_type) in the reporting timezone: metric_value the sum recorded, sample_count how many values. Live (rollups + the not-yet-rolled-up log); written only through the record_* functions.';
+
+--
+-- Name: sms_rollup_watermarks; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_rollup_watermarks (
+    rollup_name text NOT NULL,
+    last_id bigint DEFAULT 0 NOT NULL,
+    rolled_up_at timestamp with time zone
+);
+
+--
+-- Name: TABLE sms_rollup_watermarks; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_rollup_watermarks IS 'Per rollup: the last log id it has rolled up (ids up to last_id are in its rollup tables, the rest is the live tail readers add), advanced in the same transaction as the rollup (_rollup_claim_range).';
+
+--
+-- Name: sms_metric_events_20261203; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261203 FOR VALUES FROM ('2026-12-03') TO ('2026-12-04');
+
+--
+-- Name: sms_metric_events_20261204; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261204 FOR VALUES FROM ('2026-12-04') TO ('2026-12-05');
+
+--
+-- Name: sms_metric_events_20261205; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261205 FOR VALUES FROM ('2026-12-05') TO ('2026-12-06');
+
+--
+-- Name: sms_metric_events_20261206; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261206 FOR VALUES FROM ('2026-12-06') TO ('2026-12-07');
+
+--
+-- Name: sms_metric_events_20261207; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261207 FOR VALUES FROM ('2026-12-07') TO ('2026-12-08');
+
+--
+-- Name: sms_metric_events_default; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_default DEFAULT;
+
+--
+-- Name: sms_metric_events id; Type: DEFAULT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ALTER COLUMN id SET DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass);
 
 --
 -- Name: metric_types metric_types_pkey; Type: CONSTRAINT; Schema: sms_monitor
@@ -790,13 +943,6 @@ ALTER TABLE ONLY sms_monitor.sms_alert_thresholds
     ADD CONSTRAINT sms_alert_thresholds_pkey PRIMARY KEY (alert_type);
 
 --
--- Name: sms_http_idempotency_keys sms_http_idempotency_keys_pkey; Type: CONSTRAINT; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_http_idempotency_keys
-    ADD CONSTRAINT sms_http_idempotency_keys_pkey PRIMARY KEY (subject, key);
-
---
 -- Name: sms_ingest_batches sms_ingest_batches_pkey; Type: CONSTRAINT; Schema: sms_monitor
 --
 
@@ -804,25 +950,18 @@ ALTER TABLE ONLY sms_monitor.sms_ingest_batches
     ADD CONSTRAINT sms_ingest_batches_pkey PRIMARY KEY (batch_id);
 
 --
--- Name: sms_metrics sms_metrics_bucket_key; Type: CONSTRAINT; Schema: sms_monitor
+-- Name: sms_metric_rollups_daily sms_metric_rollups_daily_pkey; Type: CONSTRAINT; Schema: sms_monitor
 --
 
-ALTER TABLE ONLY sms_monitor.sms_metrics
-    ADD CONSTRAINT sms_metrics_bucket_key UNIQUE NULLS NOT DISTINCT (metric_date, metric_hour, user_id, metric_type);
+ALTER TABLE ONLY sms_monitor.sms_metric_rollups_daily
+    ADD CONSTRAINT sms_metric_rollups_daily_pkey PRIMARY KEY (user_id, metric_type, metric_date);
 
 --
--- Name: sms_metrics sms_metrics_pkey; Type: CONSTRAINT; Schema: sms_monitor
+-- Name: sms_metric_rollups sms_metric_rollups_key; Type: CONSTRAINT; Schema: sms_monitor
 --
 
-ALTER TABLE ONLY sms_monitor.sms_metrics
-    ADD CONSTRAINT sms_metrics_pkey PRIMARY KEY (id);
-
---
--- Name: sms_metrics sms_metrics_value_bound; Type: CHECK CONSTRAINT; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metrics
-    ADD CONSTRAINT sms_metrics_value_bound CHECK ((metric_value <= '1000000000000000'::numeric)) NOT VALID;
+ALTER TABLE ONLY sms_monitor.sms_metric_rollups
+    ADD CONSTRAINT sms_metric_rollups_key UNIQUE NULLS NOT DISTINCT (user_id, metric_type, metric_date, metric_hour, metric_minute);
 
 --
 -- Name: sms_notifier_heartbeats sms_notifier_heartbeats_pkey; Type: CONSTRAINT; Schema: sms_monitor
@@ -830,6 +969,13 @@ ALTER TABLE sms_monitor.sms_metrics
 
 ALTER TABLE ONLY sms_monitor.sms_notifier_heartbeats
     ADD CONSTRAINT sms_notifier_heartbeats_pkey PRIMARY KEY (worker);
+
+--
+-- Name: sms_rollup_watermarks sms_rollup_watermarks_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_rollup_watermarks
+    ADD CONSTRAINT sms_rollup_watermarks_pkey PRIMARY KEY (rollup_name);
 
 --
 -- Name: sms_alert_history_one_open_per_rule; Type: INDEX; Schema: sms_monitor
@@ -892,34 +1038,106 @@ CREATE INDEX sms_alert_notifications_sent_idx ON sms_monitor.sms_alert_notificat
 CREATE INDEX sms_alert_silences_active_idx ON sms_monitor.sms_alert_silences USING btree (ends_at) WHERE (lifted_at IS NULL);
 
 --
--- Name: sms_http_idempotency_keys_created_at; Type: INDEX; Schema: sms_monitor
---
-
-CREATE INDEX sms_http_idempotency_keys_created_at ON sms_monitor.sms_http_idempotency_keys USING btree (created_at);
-
---
 -- Name: sms_ingest_batches_created_idx; Type: INDEX; Schema: sms_monitor
 --
 
 CREATE INDEX sms_ingest_batches_created_idx ON sms_monitor.sms_ingest_batches USING btree (created_at);
 
 --
--- Name: sms_metrics_daily_metric_date_key; Type: INDEX; Schema: sms_monitor
+-- Name: sms_metric_events_id_idx; Type: INDEX; Schema: sms_monitor
 --
 
-CREATE UNIQUE INDEX sms_metrics_daily_metric_date_key ON sms_monitor.sms_metrics_daily USING btree (metric_date);
+CREATE INDEX sms_metric_events_id_idx ON ONLY sms_monitor.sms_metric_events USING btree (id);
 
 --
--- Name: sms_metrics_user_daily_key; Type: INDEX; Schema: sms_monitor
+-- Name: sms_metric_events_20261203_id_idx; Type: INDEX; Schema: sms_monitor
 --
 
-CREATE UNIQUE INDEX sms_metrics_user_daily_key ON sms_monitor.sms_metrics_user_daily USING btree (metric_date, user_id);
+CREATE INDEX sms_metric_events_20261203_id_idx ON sms_monitor.sms_metric_events_20261203 USING btree (id);
 
 --
--- Name: sms_metrics_user_date_idx; Type: INDEX; Schema: sms_monitor
+-- Name: sms_metric_events_20261204_id_idx; Type: INDEX; Schema: sms_monitor
 --
 
-CREATE INDEX sms_metrics_user_date_idx ON sms_monitor.sms_metrics USING btree (user_id, metric_date) WHERE (user_id IS NOT NULL);
+CREATE INDEX sms_metric_events_20261204_id_idx ON sms_monitor.sms_metric_events_20261204 USING btree (id);
+
+--
+-- Name: sms_metric_events_20261205_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_events_20261205_id_idx ON sms_monitor.sms_metric_events_20261205 USING btree (id);
+
+--
+-- Name: sms_metric_events_20261206_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_events_20261206_id_idx ON sms_monitor.sms_metric_events_20261206 USING btree (id);
+
+--
+-- Name: sms_metric_events_20261207_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_events_20261207_id_idx ON sms_monitor.sms_metric_events_20261207 USING btree (id);
+
+--
+-- Name: sms_metric_events_default_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_events_default_id_idx ON sms_monitor.sms_metric_events_default USING btree (id);
+
+--
+-- Name: sms_metric_rollups_daily_date_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_rollups_daily_date_idx ON sms_monitor.sms_metric_rollups_daily USING btree (metric_date);
+
+--
+-- Name: sms_metric_rollups_date_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_rollups_date_idx ON sms_monitor.sms_metric_rollups USING btree (metric_date, metric_hour, metric_minute);
+
+--
+-- Name: sms_metric_rollups_user_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_rollups_user_idx ON sms_monitor.sms_metric_rollups USING btree (NULLIF(user_id, sms_monitor._system_wide_user()), metric_date);
+
+--
+-- Name: sms_metric_events_20261203_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261203_id_idx;
+
+--
+-- Name: sms_metric_events_20261204_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261204_id_idx;
+
+--
+-- Name: sms_metric_events_20261205_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261205_id_idx;
+
+--
+-- Name: sms_metric_events_20261206_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261206_id_idx;
+
+--
+-- Name: sms_metric_events_20261207_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261207_id_idx;
+
+--
+-- Name: sms_metric_events_default_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_default_id_idx;
 
 --
 -- Name: settings settings_validate; Type: TRIGGER; Schema: sms_monitor
@@ -950,6 +1168,12 @@ CREATE TRIGGER sms_alert_thresholds_before_delete BEFORE DELETE ON sms_monitor.s
 --
 
 CREATE TRIGGER sms_alert_thresholds_validate BEFORE INSERT OR UPDATE ON sms_monitor.sms_alert_thresholds FOR EACH ROW EXECUTE FUNCTION sms_monitor._alert_thresholds_validate();
+
+--
+-- Name: sms_metrics sms_metrics_insert; Type: TRIGGER; Schema: sms_monitor
+--
+
+CREATE TRIGGER sms_metrics_insert INSTEAD OF INSERT ON sms_monitor.sms_metrics FOR EACH ROW EXECUTE FUNCTION sms_monitor._sms_metrics_insert();
 
 --
 -- Name: sms_alert_history sms_alert_history_alert_type_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
@@ -985,13 +1209,6 @@ ALTER TABLE ONLY sms_monitor.sms_alert_silences
 
 ALTER TABLE ONLY sms_monitor.sms_alert_thresholds
     ADD CONSTRAINT sms_alert_thresholds_metric_fkey FOREIGN KEY (metric) REFERENCES sms_monitor.sms_alert_metrics(metric);
-
---
--- Name: sms_metrics sms_metrics_metric_type_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metrics
-    ADD CONSTRAINT sms_metrics_metric_type_fkey FOREIGN KEY (metric_type) REFERENCES sms_monitor.metric_types(metric_type);
 
 --
 -- Name: metric_types; Type: ROW SECURITY; Schema: sms_monitor
@@ -1102,12 +1319,6 @@ CREATE POLICY sms_alert_thresholds_admin_write ON sms_monitor.sms_alert_threshol
 CREATE POLICY sms_alert_thresholds_read ON sms_monitor.sms_alert_thresholds FOR SELECT TO sms_monitor_reader USING (true);
 
 --
--- Name: sms_http_idempotency_keys; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_http_idempotency_keys ENABLE ROW LEVEL SECURITY;
-
---
 -- Name: sms_ingest_batches; Type: ROW SECURITY; Schema: sms_monitor
 --
 
@@ -1120,22 +1331,88 @@ ALTER TABLE sms_monitor.sms_ingest_batches ENABLE ROW LEVEL SECURITY;
 CREATE POLICY sms_ingest_batches_read ON sms_monitor.sms_ingest_batches FOR SELECT TO sms_monitor_reader USING (true);
 
 --
--- Name: sms_metrics; Type: ROW SECURITY; Schema: sms_monitor
+-- Name: sms_metric_events; Type: ROW SECURITY; Schema: sms_monitor
 --
 
-ALTER TABLE sms_monitor.sms_metrics ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sms_monitor.sms_metric_events ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: sms_metrics sms_metrics_reader_all; Type: POLICY; Schema: sms_monitor
+-- Name: sms_metric_events_20261203; Type: ROW SECURITY; Schema: sms_monitor
 --
 
-CREATE POLICY sms_metrics_reader_all ON sms_monitor.sms_metrics FOR SELECT TO sms_monitor_reader USING (true);
+ALTER TABLE sms_monitor.sms_metric_events_20261203 ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: sms_metrics sms_metrics_self_own; Type: POLICY; Schema: sms_monitor
+-- Name: sms_metric_events_20261204; Type: ROW SECURITY; Schema: sms_monitor
 --
 
-CREATE POLICY sms_metrics_self_own ON sms_monitor.sms_metrics FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
+ALTER TABLE sms_monitor.sms_metric_events_20261204 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_events_20261205; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_events_20261205 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_events_20261206; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_events_20261206 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_events_20261207; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_events_20261207 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_events_default; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_events_default ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_events sms_metric_events_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_events_reader_all ON sms_monitor.sms_metric_events FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_metric_events sms_metric_events_self_own; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_events_self_own ON sms_monitor.sms_metric_events FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
+
+--
+-- Name: sms_metric_rollups; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_rollups ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_rollups_daily; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_rollups_daily ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_rollups_daily sms_metric_rollups_daily_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_rollups_daily_reader_all ON sms_monitor.sms_metric_rollups_daily FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_metric_rollups sms_metric_rollups_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_rollups_reader_all ON sms_monitor.sms_metric_rollups FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_metric_rollups sms_metric_rollups_self_own; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_rollups_self_own ON sms_monitor.sms_metric_rollups FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
 
 --
 -- Name: sms_notifier_heartbeats; Type: ROW SECURITY; Schema: sms_monitor
@@ -1148,6 +1425,18 @@ ALTER TABLE sms_monitor.sms_notifier_heartbeats ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY sms_notifier_heartbeats_read ON sms_monitor.sms_notifier_heartbeats FOR SELECT TO sms_monitor_reader, sms_monitor_notifier USING (true);
+
+--
+-- Name: sms_rollup_watermarks; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_rollup_watermarks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_rollup_watermarks sms_rollup_watermarks_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_rollup_watermarks_read ON sms_monitor.sms_rollup_watermarks FOR SELECT TO sms_monitor_reader, sms_monitor_admin, sms_monitor_self USING (true);
 
 --
 -- Name: SCHEMA sms_monitor; Type: ACL; Schema: -
@@ -1173,11 +1462,17 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_history TO sms_monitor_notifier;
 GRANT SELECT ON TABLE sms_monitor.sms_alert_rule_state TO sms_monitor_reader;
 
 --
--- Name: TABLE sms_metrics; Type: ACL; Schema: sms_monitor
+-- Name: TABLE sms_metric_events; Type: ACL; Schema: sms_monitor
 --
 
-GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_reader;
-GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_self;
+GRANT SELECT ON TABLE sms_monitor.sms_metric_events TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metric_events TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_metric_rollups_daily; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups_daily TO sms_monitor_reader;
 
 --
 -- Name: TABLE sms_metrics_daily; Type: ACL; Schema: sms_monitor
@@ -1205,6 +1500,13 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_notifications TO sms_monitor_notifie
 --
 
 GRANT SELECT ON TABLE sms_monitor.sms_alert_silences TO sms_monitor_reader;
+
+--
+-- Name: PROCEDURE run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) FROM PUBLIC;
+GRANT ALL ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) TO sms_monitor_admin;
 
 --
 -- Name: TABLE metric_types; Type: ACL; Schema: sms_monitor
@@ -1254,6 +1556,28 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_status TO sms_monitor_reader;
 
 GRANT SELECT ON TABLE sms_monitor.sms_ingest_batches TO sms_monitor_reader;
 
+--
+-- Name: TABLE sms_metric_rollups; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_metrics; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_rollup_watermarks; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_self;
+GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_admin;
+
 -- ==== functions (bodies in sql/functions/) ====
 
 --
@@ -1300,21 +1624,6 @@ CREATE FUNCTION sms_monitor._alert_cost_baseline(p_today date) RETURNS TABLE(cos
 --
 
 COMMENT ON FUNCTION sms_monitor._alert_cost_baseline(p_today date) IS 'Internal: sum(llm_cost_usd) / sum(active_users) over the 30 reporting days before p_today (sms_metrics_daily), and how many of them had active users.';
-
---
--- Name: _alert_dedup_key(text, uuid); Type: FUNCTION; Schema: sms_monitor
---
-
-CREATE FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_alert_dedup_key.sql
-
---
--- Name: FUNCTION _alert_dedup_key(p_alert_type text, p_id uuid); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid) IS 'Internal: the PagerDuty dedup_key of an incident (sms-monitor/<alert_type>/<id>, at most 255 characters).';
 
 --
 -- Name: _alert_enqueue(uuid, text, text[]); Type: FUNCTION; Schema: sms_monitor
@@ -1542,7 +1851,7 @@ CREATE FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, 
 -- Name: FUNCTION _alert_window_stats(p_now timestamp with time zone, p_window_minutes integer); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) IS 'Internal: sums, active users and users who hit the daily limit over the hourly buckets overlapping the last p_window_minutes before p_now (reporting timezone); daily buckets count only when their whole day is inside.';
+COMMENT ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) IS 'Internal: sums, active users and users who hit the daily limit over the minutes from p_now - p_window_minutes to p_now (reporting timezone, live); hour-only values when their hour overlaps, daily ones when their whole day is inside.';
 
 --
 -- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -1575,21 +1884,6 @@ CREATE FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) RETURNS void
 COMMENT ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) IS 'Internal: raises 42501 unless the caller is a reader/admin or the self-only caller asking for itself.';
 
 --
--- Name: _audit_subject(); Type: FUNCTION; Schema: sms_monitor
---
-
-CREATE FUNCTION sms_monitor._audit_subject() RETURNS text
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_audit_subject.sql
-
---
--- Name: FUNCTION _audit_subject(); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON FUNCTION sms_monitor._audit_subject() IS 'Internal: the name a write is recorded as: the token''s sub (else role) for the HTTP server''s requests, else session_user.';
-
---
 -- Name: _bucket_time_problem(text, text, date, integer); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1620,6 +1914,34 @@ CREATE FUNCTION sms_monitor._caller_user_id() RETURNS uuid
 COMMENT ON FUNCTION sms_monitor._caller_user_id() IS 'Internal: the uuid in request.jwt.claims.sub (PostgREST), or NULL when absent or malformed.';
 
 --
+-- Name: _rollup_watermark(text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._rollup_watermark(p_rollup text) RETURNS bigint
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_rollup_watermark.sql
+
+--
+-- Name: FUNCTION _rollup_watermark(p_rollup text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._rollup_watermark(p_rollup text) IS 'Internal: the last log id the named rollup has rolled up (sms_rollup_watermarks.last_id).';
+
+--
+-- Name: _system_wide_user(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._system_wide_user() RETURNS uuid
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _system_wide_user(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._system_wide_user() IS 'Internal constant: the nil UUID, the user_id of system-wide rows in sms_metric_events and sms_metric_rollups (the views show NULL).';
+
+--
 -- Name: _daily_metrics_series(date, date); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1632,67 +1954,36 @@ CREATE FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date 
 -- Name: FUNCTION _daily_metrics_series(p_start_date date, p_end_date date); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) IS 'Internal: every reporting day of start..end (at most 366) in the shape of sms_metrics_daily, quiet days with zero counts, active_users 0 and NULL rates and means; from the view, or from sms_metrics before its first refresh.';
+COMMENT ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) IS 'Internal: every reporting day of start..end (at most 366) in the shape of sms_metrics_daily, quiet days with zero counts, active_users 0 and NULL rates and means (from the live view sms_metrics_daily).';
 
 --
--- Name: _duration_text(interval); Type: FUNCTION; Schema: sms_monitor
+-- Name: _ensure_sms_event_partitions(date, integer); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._duration_text(p_duration interval) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+CREATE FUNCTION sms_monitor._ensure_sms_event_partitions(p_from date, p_days integer) RETURNS integer
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_duration_text.sql
+    -- body: sql/functions/_ensure_sms_event_partitions.sql
 
 --
--- Name: FUNCTION _duration_text(p_duration interval); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _ensure_sms_event_partitions(p_from date, p_days integer); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._duration_text(p_duration interval) IS 'A duration in words: 42 s, 42 min, 3 h 5 min (under 2 days), 12 d 4 h.';
+COMMENT ON FUNCTION sms_monitor._ensure_sms_event_partitions(p_from date, p_days integer) IS 'Internal: creates the missing daily partitions sms_metric_events_YYYYMMDD for p_days days from p_from.';
 
 --
--- Name: _idempotency_claim(text, text); Type: FUNCTION; Schema: sms_monitor
+-- Name: _event_log_retention(); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) RETURNS TABLE(status integer, body text)
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_idempotency_claim.sql
+CREATE FUNCTION sms_monitor._event_log_retention() RETURNS interval
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_event_log_retention.sql
 
 --
--- Name: FUNCTION _idempotency_claim(p_key text, p_request_hash text); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _event_log_retention(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) IS 'Internal (HTTP server): the stored reply of a POST retried with the same Idempotency-Key and token subject within 24 h, else no row.';
-
---
--- Name: _idempotency_store(text, text, integer, text); Type: FUNCTION; Schema: sms_monitor
---
-
-CREATE FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_idempotency_store.sql
-
---
--- Name: FUNCTION _idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) IS 'Internal (HTTP server): keeps a POST''s reply under its Idempotency-Key and token subject for 24 h.';
-
---
--- Name: _incident_json(sms_monitor.sms_alert_history); Type: FUNCTION; Schema: sms_monitor
---
-
-CREATE FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) RETURNS jsonb
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_incident_json.sql
-
---
--- Name: FUNCTION _incident_json(p_incident sms_monitor.sms_alert_history); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) IS 'An incident as the API returns it: its columns, times as ISO 8601 UTC (Z), duration_seconds (NULL while open), unit, value_text (latest value, with its unit), threshold_text.';
+COMMENT ON FUNCTION sms_monitor._event_log_retention() IS 'Internal constant: 3 days, how long apply_sms_retention() keeps a rolled-up partition of sms_metric_events.';
 
 --
 -- Name: _is_timestamptz(text); Type: FUNCTION; Schema: sms_monitor
@@ -1723,21 +2014,6 @@ CREATE FUNCTION sms_monitor._is_uuid(p_text text) RETURNS boolean
 --
 
 COMMENT ON FUNCTION sms_monitor._is_uuid(p_text text) IS 'Internal: whether a string casts to uuid (NULL counts as valid: no user).';
-
---
--- Name: _iso_utc(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
---
-
-CREATE FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_iso_utc.sql
-
---
--- Name: FUNCTION _iso_utc(p_time timestamp with time zone); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) IS 'A time as the HTTP API writes it: ISO 8601 UTC with Z (fraction only when there is one).';
 
 --
 -- Name: _looks_like_iso_time_with_offset(text); Type: FUNCTION; Schema: sms_monitor
@@ -1796,19 +2072,18 @@ CREATE FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_m
 COMMENT ON FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) IS 'Internal: the validation rules for one recorded value; returns "<field>: <problem>" or NULL.';
 
 --
--- Name: _notify_channel(); Type: FUNCTION; Schema: sms_monitor
+-- Name: _minute_rollup_days(); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._notify_channel() RETURNS text
+CREATE FUNCTION sms_monitor._minute_rollup_days() RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_notify_channel.sql
+    -- body: sql/functions/_minute_rollup_days.sql
 
 --
--- Name: FUNCTION _notify_channel(); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _minute_rollup_days(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._notify_channel() IS 'Internal: the NOTIFY channel of the notification outbox (sms_monitor_notifications).';
+COMMENT ON FUNCTION sms_monitor._minute_rollup_days() IS 'Internal constant: 8 reporting days of minute-grain rollups; older minutes are compacted into hours by retention.';
 
 --
 -- Name: _notify_sms_notifications(); Type: FUNCTION; Schema: sms_monitor
@@ -1869,19 +2144,19 @@ CREATE FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp
 COMMENT ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) IS 'Internal: "<field>: <problem>" when a time argument is NULL, infinite or outside 2000-01-01 .. 2199-12-31; else NULL.';
 
 --
--- Name: _record_metric(date, integer, uuid, text, numeric, jsonb, text); Type: FUNCTION; Schema: sms_monitor
+-- Name: _record_metric(date, integer, uuid, text, numeric, jsonb, text, integer); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb DEFAULT '{}'::jsonb, p_value_field text DEFAULT 'metric_value'::text) RETURNS void
+CREATE FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb DEFAULT '{}'::jsonb, p_value_field text DEFAULT 'metric_value'::text, p_metric_minute integer DEFAULT NULL::integer) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/_record_metric.sql
 
 --
--- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text, p_metric_minute integer); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) IS 'Internal: validates one value and adds it into its (date, hour, user, type) bucket.';
+COMMENT ON FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text, p_metric_minute integer) IS 'Internal: validates one value and appends it to sms_metric_events for its (date, hour, minute, user, type) bucket.';
 
 --
 -- Name: _reporting_timezone(); Type: FUNCTION; Schema: sms_monitor
@@ -1899,6 +2174,21 @@ CREATE FUNCTION sms_monitor._reporting_timezone() RETURNS text
 COMMENT ON FUNCTION sms_monitor._reporting_timezone() IS 'Internal: the IANA zone that decides what a day and an hour are (sms_monitor.settings).';
 
 --
+-- Name: _rollup_claim_range(text, regclass, regclass); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._rollup_claim_range(p_rollup text, p_log regclass, p_sequence regclass, OUT from_id bigint, OUT to_id bigint) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_rollup_claim_range.sql
+
+--
+-- Name: FUNCTION _rollup_claim_range(p_rollup text, p_log regclass, p_sequence regclass, OUT from_id bigint, OUT to_id bigint); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._rollup_claim_range(p_rollup text, p_log regclass, p_sequence regclass, OUT from_id bigint, OUT to_id bigint) IS 'Internal: serializes rollup p_rollup, waits out writers holding lower ids, returns the id range (from_id, to_id] to aggregate and advances the watermark to to_id in the caller''s transaction.';
+
+--
 -- Name: _settings_validate(); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1914,11 +2204,26 @@ CREATE FUNCTION sms_monitor._settings_validate() RETURNS trigger
 COMMENT ON FUNCTION sms_monitor._settings_validate() IS 'Internal trigger: rejects an unknown reporting_timezone with 22023.';
 
 --
+-- Name: _sms_metrics_insert(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._sms_metrics_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _sms_metrics_insert(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._sms_metrics_insert() IS 'Internal: INSTEAD OF INSERT on sms_metrics, adds whole buckets into sms_metric_rollups (owner only).';
+
+--
 -- Name: _user_days_from_view(date, date); Type: FUNCTION; Schema: sms_monitor
 --
 
 CREATE FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) RETURNS SETOF sms_monitor.sms_metrics_user_daily
-    LANGUAGE plpgsql STABLE
+    LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/_user_days_from_view.sql
 
@@ -1926,7 +2231,7 @@ CREATE FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) RETURNS
 -- Name: FUNCTION _user_days_from_view(p_from date, p_to date); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) IS 'Internal: sms_metrics_user_daily rows of p_from..p_to, none before the view''s first refresh.';
+COMMENT ON FUNCTION sms_monitor._user_days_from_view(p_from date, p_to date) IS 'Internal: sms_metrics_user_daily rows of p_from..p_to.';
 
 --
 -- Name: acknowledge_sms_alert(uuid, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -1956,14 +2261,14 @@ CREATE FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) RETURNS jsonb
 -- Name: FUNCTION api_alert_detail(p_alert_id uuid); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) IS 'Dashboard (GET /alerts/:id): {success, data: {alert (_incident_json: the sms_alert_history row, times in Z, duration_seconds), channels: [per channel the latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. Unknown id: P0002.';
+COMMENT ON FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) IS 'Dashboard (GET /alerts/:id): {success, data: {alert (the sms_alert_history row), channels: [per channel the latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. Unknown id: P0002.';
 
 --
 -- Name: api_alert_rules(); Type: FUNCTION; Schema: sms_monitor
 --
 
 CREATE FUNCTION sms_monitor.api_alert_rules() RETURNS jsonb
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/api_alert_rules.sql
 
@@ -1971,7 +2276,7 @@ CREATE FUNCTION sms_monitor.api_alert_rules() RETURNS jsonb
 -- Name: FUNCTION api_alert_rules(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_alert_rules() IS 'Dashboard (GET /rules): {success, data: [every rule: sms_alert_status (settings, last_evaluated_at, last_action, last_value, open_alert_id, silenced_until; times in Z) plus unit, threshold_text, last_value_text, description, channels, min_sample, pending and cooldown minutes]}.';
+COMMENT ON FUNCTION sms_monitor.api_alert_rules() IS 'Dashboard (GET /rules): {success, data: [every rule: sms_alert_status (settings, last_evaluated_at, last_action, last_value, open_alert_id, silenced_until) plus description, channels, min_sample, pending and cooldown minutes]}.';
 
 --
 -- Name: api_alerts(text, integer, date, date); Type: FUNCTION; Schema: sms_monitor
@@ -1986,7 +2291,7 @@ CREATE FUNCTION sms_monitor.api_alerts(p_type text DEFAULT 'unresolved'::text, p
 -- Name: FUNCTION api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date) IS 'Dashboard (GET /alerts): {success, data: [incidents (_incident_json), newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023.';
+COMMENT ON FUNCTION sms_monitor.api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date) IS 'Dashboard (GET /alerts): {success, data: [incidents, newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023.';
 
 --
 -- Name: api_daily_metrics(date, date); Type: FUNCTION; Schema: sms_monitor
@@ -2017,7 +2322,7 @@ CREATE FUNCTION sms_monitor.api_health(p_now timestamp with time zone DEFAULT no
 -- Name: FUNCTION api_health(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) IS 'Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, overall_healthy (true/NULL when unknown/false), driving_rule, reason, as_of, open_incidents, rules: [each enabled rule''s value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data.';
+COMMENT ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) IS 'Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, driving_rule, reason, as_of, open_incidents, rules: [each enabled rule''s value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data.';
 
 --
 -- Name: api_metrics_summary(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -2032,7 +2337,7 @@ CREATE FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone D
 -- Name: FUNCTION api_metrics_summary(p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health (api_health''s status, overall_healthy, driving_rule, reason, as_of)}}.';
+COMMENT ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}.';
 
 --
 -- Name: api_prometheus_metrics(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2077,7 +2382,7 @@ CREATE FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone DEF
 -- Name: FUNCTION api_today_metrics(p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, as_of, data: today''s figures + health (api_health''s status, overall_healthy, driving_rule, reason, as_of)}. From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
+COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, data: today''s figures + health {delivery_healthy (>= 90 % delivered), llm_healthy (>= 50 % LLM), overall_healthy}}; NULL health = no traffic yet, not unhealthy. From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
 
 --
 -- Name: api_top_users(integer, text, integer, timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -2092,7 +2397,7 @@ CREATE FUNCTION sms_monitor.api_top_users(p_days integer DEFAULT 7, p_by text DE
 -- Name: FUNCTION api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), at most p_limit (1-100, default 10) users; from sms_metrics_user_daily (5-minute refresh) unless p_live. Bad parameters: 22023.';
+COMMENT ON FUNCTION sms_monitor.api_top_users(p_days integer, p_by text, p_limit integer, p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), at most p_limit (1-100, default 10) users; live (p_live is accepted and has no effect). Bad parameters: 22023.';
 
 --
 -- Name: api_user_metrics(uuid, integer, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2122,7 +2427,7 @@ CREATE FUNCTION sms_monitor.apply_sms_retention() RETURNS TABLE(target text, del
 -- Name: FUNCTION apply_sms_retention(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.apply_sms_retention() IS 'Daily retention at the server''s now(): deletes metric buckets older than settings.metric_retention_days (400), sent notifications older than notification_retention_days (30) of incidents resolved before then, batch ids older than 7 days and cron.job_run_details older than job_run_retention_days (14).';
+COMMENT ON FUNCTION sms_monitor.apply_sms_retention() IS 'Daily retention at the server''s now(): rolls up, deletes metric buckets older than settings.metric_retention_days (400), drops rolled-up event log partitions older than 3 days, deletes sent notifications older than notification_retention_days (30) of incidents resolved before then, batch ids older than 7 days and cron.job_run_details older than job_run_retention_days (14).';
 
 --
 -- Name: check_sms_alerts(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2137,7 +2442,7 @@ CREATE FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone DEFA
 -- Name: FUNCTION check_sms_alerts(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) IS 'Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action, a value of the enum sms_monitor.alert_action (skipped = already evaluated at p_now or later; error = the rule''s evaluation failed: SQLSTATE and message in detail, the other rules are unaffected). Safe to run concurrently.';
+COMMENT ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) IS 'Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, no_data, skipped = already evaluated at p_now or later, error = the rule''s evaluation failed: SQLSTATE and message in detail; the other rules are unaffected). Safe to run concurrently.';
 
 --
 -- Name: claim_sms_notifications(text, integer, integer, text[]); Type: FUNCTION; Schema: sms_monitor
@@ -2212,7 +2517,7 @@ CREATE FUNCTION sms_monitor.install_sms_monitor_schedule() RETURNS TABLE(jobname
 -- Name: FUNCTION install_sms_monitor_schedule(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.install_sms_monitor_schedule() IS 'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-refresh-daily (every 5 minutes), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
+COMMENT ON FUNCTION sms_monitor.install_sms_monitor_schedule() IS 'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-rollup (every minute: run_sms_rollups, a rollup every 2 s), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
 
 --
 -- Name: lift_sms_alert_silence(bigint, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2287,7 +2592,7 @@ CREATE FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid 
 -- Name: FUNCTION record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb) IS 'Records one event, bucketed into the date and hour of p_occurred_at in the reporting timezone. p_occurred_at must be finite, at most 5 minutes ahead of the server clock and within metric_retention_days; else 22023.';
+COMMENT ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id uuid, p_value numeric, p_occurred_at timestamp with time zone, p_metadata jsonb) IS 'Records one event, bucketed into the date, hour and minute of p_occurred_at in the reporting timezone. p_occurred_at must be finite, at most 5 minutes ahead of the server clock and within metric_retention_days; else 22023.';
 
 --
 -- Name: record_sms_events(jsonb, uuid); Type: FUNCTION; Schema: sms_monitor
@@ -2317,7 +2622,7 @@ CREATE FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour 
 -- Name: FUNCTION record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb) IS 'Adds a value into the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. The bucket must lie within metric_retention_days and begin at most 5 minutes after now(). Bad input raises 22023 and writes nothing.';
+COMMENT ON FUNCTION sms_monitor.record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb) IS 'Records a value for the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. The bucket must lie within metric_retention_days and begin at most 5 minutes after now(). Bad input raises 22023 and writes nothing.';
 
 --
 -- Name: refresh_sms_metrics_daily(); Type: FUNCTION; Schema: sms_monitor
@@ -2332,7 +2637,7 @@ CREATE FUNCTION sms_monitor.refresh_sms_metrics_daily() RETURNS void
 -- Name: FUNCTION refresh_sms_metrics_daily(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.refresh_sms_metrics_daily() IS 'Refreshes sms_metrics_daily and sms_metrics_user_daily without blocking readers (REFRESH ... CONCURRENTLY).';
+COMMENT ON FUNCTION sms_monitor.refresh_sms_metrics_daily() IS 'Runs rollup_sms_metrics() (the daily views are live; nothing else to refresh). Kept for existing callers.';
 
 --
 -- Name: release_sms_notifications(text); Type: FUNCTION; Schema: sms_monitor
@@ -2408,6 +2713,21 @@ CREATE FUNCTION sms_monitor.retry_sms_notifications(p_id bigint DEFAULT NULL::bi
 --
 
 COMMENT ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_id uuid) IS 'Admin: re-sends failed and dead notifications (one by p_id, one incident''s by p_alert_id, or all): pending, due now, attempts 0, NOTIFY sms_monitor_notifications. Rows followed by a delivered notification of the same incident and channel are skipped (out of order). Returns the rows reset. Not failed/dead, out of order, bad id: 22023; unknown id: P0002.';
+
+--
+-- Name: rollup_sms_metrics(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.rollup_sms_metrics() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/rollup_sms_metrics.sql
+
+--
+-- Name: FUNCTION rollup_sms_metrics(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.rollup_sms_metrics() IS 'Rolls the sms_metric_events rows past the watermark up into sms_metric_rollups, exactly once (one transaction with the watermark); returns how many rows. Readers never wait for it: the views add the tail.';
 
 --
 -- Name: silence_sms_alerts(text, timestamp with time zone, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2487,12 +2807,6 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_compare(p_value numeric, p_comparison 
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._alert_cost_baseline(p_today date) FROM PUBLIC;
-
---
--- Name: FUNCTION _alert_dedup_key(p_alert_type text, p_id uuid); Type: ACL; Schema: sms_monitor
---
-
-REVOKE ALL ON FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _alert_enqueue(p_alert_id uuid, p_event text, p_channels text[]); Type: ACL; Schema: sms_monitor
@@ -2600,12 +2914,6 @@ GRANT ALL ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) TO sms_m
 GRANT ALL ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) TO sms_monitor_self;
 
 --
--- Name: FUNCTION _audit_subject(); Type: ACL; Schema: sms_monitor
---
-
-REVOKE ALL ON FUNCTION sms_monitor._audit_subject() FROM PUBLIC;
-
---
 -- Name: FUNCTION _bucket_time_problem(p_date_field text, p_hour_field text, p_date date, p_hour integer); Type: ACL; Schema: sms_monitor
 --
 
@@ -2621,6 +2929,24 @@ GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_admin;
 GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_self;
 
 --
+-- Name: FUNCTION _rollup_watermark(p_rollup text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._rollup_watermark(p_rollup text) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._rollup_watermark(p_rollup text) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._rollup_watermark(p_rollup text) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._rollup_watermark(p_rollup text) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _system_wide_user(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._system_wide_user() FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._system_wide_user() TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._system_wide_user() TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._system_wide_user() TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _daily_metrics_series(p_start_date date, p_end_date date); Type: ACL; Schema: sms_monitor
 --
 
@@ -2629,38 +2955,16 @@ GRANT ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end
 GRANT ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) TO sms_monitor_admin;
 
 --
--- Name: FUNCTION _duration_text(p_duration interval); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _ensure_sms_event_partitions(p_from date, p_days integer); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._duration_text(p_duration interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor._duration_text(p_duration interval) TO sms_monitor_reader;
-GRANT ALL ON FUNCTION sms_monitor._duration_text(p_duration interval) TO sms_monitor_admin;
+REVOKE ALL ON FUNCTION sms_monitor._ensure_sms_event_partitions(p_from date, p_days integer) FROM PUBLIC;
 
 --
--- Name: FUNCTION _idempotency_claim(p_key text, p_request_hash text); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _event_log_retention(); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) TO sms_monitor_admin;
-GRANT ALL ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) TO sms_monitor_reader;
-GRANT ALL ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) TO sms_monitor_self;
-
---
--- Name: FUNCTION _idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text); Type: ACL; Schema: sms_monitor
---
-
-REVOKE ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) TO sms_monitor_admin;
-GRANT ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) TO sms_monitor_reader;
-GRANT ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) TO sms_monitor_self;
-
---
--- Name: FUNCTION _incident_json(p_incident sms_monitor.sms_alert_history); Type: ACL; Schema: sms_monitor
---
-
-REVOKE ALL ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) TO sms_monitor_reader;
-GRANT ALL ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) TO sms_monitor_admin;
+REVOKE ALL ON FUNCTION sms_monitor._event_log_retention() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _is_timestamptz(p_text text); Type: ACL; Schema: sms_monitor
@@ -2673,15 +2977,6 @@ REVOKE ALL ON FUNCTION sms_monitor._is_timestamptz(p_text text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._is_uuid(p_text text) FROM PUBLIC;
-
---
--- Name: FUNCTION _iso_utc(p_time timestamp with time zone); Type: ACL; Schema: sms_monitor
---
-
-REVOKE ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) TO sms_monitor_reader;
-GRANT ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) TO sms_monitor_admin;
-GRANT ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) TO sms_monitor_self;
 
 --
 -- Name: FUNCTION _looks_like_iso_time_with_offset(p_text text); Type: ACL; Schema: sms_monitor
@@ -2700,6 +2995,9 @@ REVOKE ALL ON FUNCTION sms_monitor._max_clock_skew() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: ACL; Schema: sms_monitor
@@ -2708,10 +3006,10 @@ REVOKE ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) FRO
 REVOKE ALL ON FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) FROM PUBLIC;
 
 --
--- Name: FUNCTION _notify_channel(); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _minute_rollup_days(); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._notify_channel() FROM PUBLIC;
+REVOKE ALL ON FUNCTION sms_monitor._minute_rollup_days() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _notify_sms_notifications(); Type: ACL; Schema: sms_monitor
@@ -2746,10 +3044,10 @@ GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value tim
 GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) TO sms_monitor_notifier;
 
 --
--- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text, p_metric_minute integer); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION sms_monitor._record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text, p_metric_minute integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _reporting_timezone(); Type: ACL; Schema: sms_monitor
@@ -2762,10 +3060,22 @@ GRANT ALL ON FUNCTION sms_monitor._reporting_timezone() TO sms_monitor_admin;
 GRANT ALL ON FUNCTION sms_monitor._reporting_timezone() TO sms_monitor_self;
 
 --
+-- Name: FUNCTION _rollup_claim_range(p_rollup text, p_log regclass, p_sequence regclass, OUT from_id bigint, OUT to_id bigint); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._rollup_claim_range(p_rollup text, p_log regclass, p_sequence regclass, OUT from_id bigint, OUT to_id bigint) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _settings_validate(); Type: ACL; Schema: sms_monitor
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._settings_validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _sms_metrics_insert(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._sms_metrics_insert() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _user_days_from_view(p_from date, p_to date); Type: ACL; Schema: sms_monitor
@@ -3029,6 +3339,14 @@ REVOKE ALL ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_
 GRANT ALL ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_id uuid) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION rollup_sms_metrics(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.rollup_sms_metrics() FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.rollup_sms_metrics() TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.rollup_sms_metrics() TO sms_monitor_notifier;
+
+--
 -- Name: FUNCTION silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone); Type: ACL; Schema: sms_monitor
 --
 
@@ -3053,3 +3371,6 @@ REVOKE ALL ON FUNCTION sms_monitor.uninstall_sms_monitor_schedule() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_admin;

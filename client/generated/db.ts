@@ -229,19 +229,47 @@ export interface SmsIngestBatches {
   recorded: number;
 }
 
-export interface SmsMetrics {
-  created_at: Generated<Timestamp>;
+export interface SmsMetricEvents {
   id: Generated<number>;
+  metadata: Json | null;
+  metric_date: Timestamp;
+  metric_hour: number | null;
+  /**
+   * Minute of the hour (reporting timezone) for values recorded with a time (record_sms_event(s)); NULL for record_sms_metric's hour or day buckets.
+   */
+  metric_minute: number | null;
+  metric_type: string;
+  metric_value: Numeric;
+  recorded_on: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface SmsMetricRollups {
   metadata: Generated<Json>;
   metric_date: Timestamp;
   metric_hour: number | null;
+  metric_minute: number | null;
   metric_type: string;
-  metric_value: Generated<Numeric>;
-  /**
-   * How many values were added into metric_value; a timing's mean is metric_value / sample_count.
-   */
-  sample_count: Generated<number>;
-  updated_at: Generated<Timestamp>;
+  metric_value: Numeric;
+  sample_count: number;
+  user_id: string;
+}
+
+export interface SmsMetricRollupsDaily {
+  metric_date: Timestamp;
+  metric_type: string;
+  metric_value: Numeric;
+  sample_count: number;
+  user_id: string;
+}
+
+export interface SmsMetrics {
+  metadata: Json | null;
+  metric_date: Timestamp | null;
+  metric_hour: number | null;
+  metric_type: string | null;
+  metric_value: Numeric | null;
+  sample_count: number | null;
   user_id: string | null;
 }
 
@@ -284,6 +312,12 @@ export interface SmsNotifierHeartbeats {
   worker: string;
 }
 
+export interface SmsRollupWatermarks {
+  last_id: Generated<number>;
+  rolled_up_at: Timestamp | null;
+  rollup_name: string;
+}
+
 export interface DB {
   metric_types: MetricTypes;
   settings: Settings;
@@ -296,8 +330,12 @@ export interface DB {
   sms_alert_thresholds: SmsAlertThresholds;
   sms_http_idempotency_keys: SmsHttpIdempotencyKeys;
   sms_ingest_batches: SmsIngestBatches;
+  sms_metric_events: SmsMetricEvents;
+  sms_metric_rollups: SmsMetricRollups;
+  sms_metric_rollups_daily: SmsMetricRollupsDaily;
   sms_metrics: SmsMetrics;
   sms_metrics_daily: SmsMetricsDaily;
   sms_metrics_user_daily: SmsMetricsUserDaily;
   sms_notifier_heartbeats: SmsNotifierHeartbeats;
+  sms_rollup_watermarks: SmsRollupWatermarks;
 }

@@ -124,7 +124,7 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), at most p_limit (1-100, default 10) users; from sms_metrics_user_daily (5-minute refresh) unless p_live. Bad parameters: 22023. */
+  /** Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), at most p_limit (1-100, default 10) users; live (p_live is accepted and has no effect). Bad parameters: 22023. */
   api_top_users: {
     args: {
       p_days?: number | null;
@@ -146,7 +146,7 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Daily retention at the server's now(): deletes metric buckets older than settings.metric_retention_days (400), sent notifications older than notification_retention_days (30) of incidents resolved before then, batch ids older than 7 days and cron.job_run_details older than job_run_retention_days (14). */
+  /** Daily retention at the server's now(): rolls up, deletes metric buckets older than settings.metric_retention_days (400), drops rolled-up event log partitions older than 3 days, deletes sent notifications older than notification_retention_days (30) of incidents resolved before then, batch ids older than 7 days and cron.job_run_details older than job_run_retention_days (14). */
   apply_sms_retention: {
     args: {}
     returns: {
@@ -268,7 +268,7 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-refresh-daily (every 5 minutes), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise). */
+  /** Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-rollup (every minute: run_sms_rollups, a rollup every 2 s), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise). */
   install_sms_monitor_schedule: {
     args: {}
     returns: {
@@ -341,7 +341,7 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Records one event, bucketed into the date and hour of p_occurred_at in the reporting timezone. p_occurred_at must be finite, at most 5 minutes ahead of the server clock and within metric_retention_days; else 22023. */
+  /** Records one event, bucketed into the date, hour and minute of p_occurred_at in the reporting timezone. p_occurred_at must be finite, at most 5 minutes ahead of the server clock and within metric_retention_days; else 22023. */
   record_sms_event: {
     args: {
       p_metric_type: string | null;
@@ -362,7 +362,7 @@ export interface SmsMonitorFunctions {
     returns: number | null;
     setof: false;
   };
-  /** Adds a value into the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. The bucket must lie within metric_retention_days and begin at most 5 minutes after now(). Bad input raises 22023 and writes nothing. */
+  /** Records a value for the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. The bucket must lie within metric_retention_days and begin at most 5 minutes after now(). Bad input raises 22023 and writes nothing. */
   record_sms_metric: {
     args: {
       p_metric_date: string | null;
@@ -375,7 +375,7 @@ export interface SmsMonitorFunctions {
     returns: null;
     setof: false;
   };
-  /** Refreshes sms_metrics_daily and sms_metrics_user_daily without blocking readers (REFRESH ... CONCURRENTLY). */
+  /** Runs rollup_sms_metrics() (the daily views are live; nothing else to refresh). Kept for existing callers. */
   refresh_sms_metrics_daily: {
     args: {}
     returns: null;
@@ -471,6 +471,12 @@ export interface SmsMonitorFunctions {
       retry_until: Date | null;
     };
     setof: true;
+  };
+  /** Rolls the sms_metric_events rows past the watermark up into sms_metric_rollups, exactly once (one transaction with the watermark); returns how many rows. Readers never wait for it: the views add the tail. */
+  rollup_sms_metrics: {
+    args: {}
+    returns: number | null;
+    setof: false;
   };
   /** Silences a rule (NULL = all) from p_starts_at (default now) until p_until: incidents are recorded, not notified, and announced when the silence ends if still open. Returns the silence row. */
   silence_sms_alerts: {
@@ -833,6 +839,13 @@ export const smsMonitorFunctions = {
     returns: 'sms_monitor.sms_alert_notifications',
     setof: true,
     composite: true,
+    volatility: 'volatile',
+  },
+  rollup_sms_metrics: {
+    args: [],
+    returns: 'bigint',
+    setof: false,
+    composite: false,
     volatility: 'volatile',
   },
   silence_sms_alerts: {

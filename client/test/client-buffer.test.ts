@@ -140,7 +140,7 @@ describe('buffered writes', () => {
         if new.user_id = '${poisoned}' then raise exception 'refused for the test'; end if;
         return new;
       end $$;
-      create trigger refuse_poisoned before insert or update on sms_monitor.sms_metrics
+      create trigger refuse_poisoned before insert on sms_monitor.sms_metric_events
         for each row execute function public.refuse_poisoned()`);
     try {
       const m = createSmsMonitor(db.url, { buffered: { flushIntervalMs: NEVER, maxBatchEvents: 100 } });
@@ -155,7 +155,7 @@ describe('buffered writes', () => {
       const [written] = await db.sql`select count(*)::int as n from sms_monitor.sms_metrics
         where metric_type = 'opt_out_count' and user_id >= ${user(300)}::uuid and user_id <= ${user(999)}::uuid`;
       expect(written).toEqual({ n: 100 });
-      await db.sql.unsafe('drop trigger refuse_poisoned on sms_monitor.sms_metrics');
+      await db.sql.unsafe('drop trigger refuse_poisoned on sms_monitor.sms_metric_events');
       await m.close();
       expect(m.stats().buffer).toMatchObject({ accepted: 271, flushed: 271, dropped: 0, pending: 0 });
       const [all] = await db.sql`select count(*)::int as n, sum(metric_value)::int as v from sms_monitor.sms_metrics
@@ -163,7 +163,7 @@ describe('buffered writes', () => {
       expect(all).toEqual({ n: 151, v: 151 });
       expect(await total('avg_generation_time_ms', user(998))).toEqual({ value: '840', samples: 120 });
     } finally {
-      await db.sql.unsafe('drop trigger if exists refuse_poisoned on sms_monitor.sms_metrics; drop function public.refuse_poisoned()');
+      await db.sql.unsafe('drop trigger if exists refuse_poisoned on sms_monitor.sms_metric_events; drop function public.refuse_poisoned()');
     }
   });
 

@@ -127,11 +127,11 @@ describe('notifier --evaluate-every', () => {
       };
       const baseline = await today();
       await db.sql`select sms_monitor.record_sms_event('sent_count', null, 7)`;
-      expect(await today()).toBe(baseline); // stale until refreshed
+      expect(await today()).toBe(baseline + 7); // live at once; the notifier's rounds roll it up
       // Past retention: a metric bucket 500 days old (limit 400) and a notification sent 40 days ago (limit 30).
-      const [old] = await db.sql<Array<{ id: string }>>`
+      await db.sql`
         insert into sms_monitor.sms_metrics (metric_date, metric_type, metric_value, sample_count)
-        values (sms_monitor.reporting_today() - 500, 'sent_count', 3, 3) returning id::text as id`;
+        values (sms_monitor.reporting_today() - 500, 'sent_count', 3, 3)`;
       const inc = await insertIncident(db.sql);
       const [sentOld] = await enqueue(db.sql, [{ incident: inc, channel: 'log', event: 'trigger' }]);
       await db.sql`update sms_monitor.sms_alert_notifications set status = 'sent', sent_at = now() - interval '40 days' where id = ${sentOld!}`;
@@ -148,7 +148,9 @@ describe('notifier --evaluate-every', () => {
       try {
         await waitUntil('three evaluations', () => lines.filter((l) => l.includes('and refreshed sms_metrics_daily')).length >= 3);
         expect(await today()).toBe(baseline + 7);
-        expect(await db.sql`select id from sms_monitor.sms_metrics where id = ${old!.id}`).toEqual([]);
+        expect(await db.sql`select 1 from sms_monitor.sms_metrics where metric_date = sms_monitor.reporting_today() - 500`).toEqual([]);
+        expect(await db.sql`select 1 from sms_monitor.sms_metric_events
+          where id > (select last_id from sms_monitor.sms_rollup_watermarks where rollup_name = 'sms_metrics')`).toEqual([]);
         expect(await db.sql`select id from sms_monitor.sms_alert_notifications where id = ${sentOld!}`).toEqual([]);
         // Retention once (a day), not every round.
         expect(lines.filter((l) => l.includes('applied retention'))).toHaveLength(1);

@@ -1,8 +1,15 @@
 -- Internal (owner only): retention at any p_now, for tests. Everyone else runs apply_sms_retention(),
 -- which uses the server's now(): a caller who could choose the cut-off could delete everything.
 -- The daily retention job (pg_cron 'sms-monitor-retention'). Deletes, per sms_monitor.settings:
---   sms_metrics buckets whose reporting day is more than metric_retention_days (default 400) before
---     the reporting day of p_now;
+--   first the rollup (rollup_sms_metrics), so every committed event is in the rollups; then
+--   sms_metrics buckets (rollup rows, target 'sms_monitor.sms_metrics') whose reporting day is more
+--     than metric_retention_days (default 400) before the reporting day of p_now, and minute rollups
+--     older than _minute_rollup_days() compacted into their hour (one statement: no figure changes);
+--   whole partitions of the event log (target 'sms_monitor.sms_metric_events': how many partitions)
+--     whose UTC day ended more than _event_log_retention() (3 days) before p_now and whose rows are
+--     all rolled up (no DELETE of events, no VACUUM); rolled-up rows of the default partition older
+--     than that are deleted (it only holds rows whose day had no partition);
+--   the next days' partitions are created (_ensure_sms_event_partitions);
 --   outbox rows delivered (status sent) more than notification_retention_days (default 30) ago, of
 --     incidents resolved before that too (an open incident keeps them: they say whom to tell when it
 --     is resolved); failed and dead rows stay as evidence until an operator looks at them;
@@ -21,16 +28,64 @@ as $$
 declare
   v_settings sms_monitor.settings;
   v_count bigint;
+  v_watermark bigint;
+  v_cutoff date;
+  v_part record;
+  v_pending boolean;
 begin
   if p_now is null or not isfinite(p_now) then
     raise exception 'now: must be a finite time' using errcode = '22023';
   end if;
   select * into v_settings from sms_monitor.settings;
 
-  delete from sms_monitor.sms_metrics m
-   where m.metric_date < sms_monitor.reporting_today(p_now) - v_settings.metric_retention_days;
+  perform sms_monitor.rollup_sms_metrics();
+  select w.last_id into v_watermark from sms_monitor.sms_rollup_watermarks w where w.rollup_name = 'sms_metrics';
+
+  delete from sms_monitor.sms_metric_rollups r
+   where r.metric_date < sms_monitor.reporting_today(p_now) - v_settings.metric_retention_days;
   get diagnostics v_count = row_count;
+  delete from sms_monitor.sms_metric_rollups_daily r
+   where r.metric_date < sms_monitor.reporting_today(p_now) - v_settings.metric_retention_days;
   target := 'sms_monitor.sms_metrics'; deleted := v_count; return next;
+
+  -- minutes past _minute_rollup_days() become their hour (keys in the rollup's order)
+  with moved as (
+    delete from sms_monitor.sms_metric_rollups r
+     where r.metric_minute is not null
+       and r.metric_date < sms_monitor.reporting_today(p_now) - sms_monitor._minute_rollup_days()
+    returning r.*
+  )
+  insert into sms_monitor.sms_metric_rollups as r
+    (user_id, metric_type, metric_date, metric_hour, metric_minute, metric_value, sample_count, metadata)
+  select m.user_id, m.metric_type, m.metric_date, m.metric_hour, null,
+         sum(m.metric_value), sum(m.sample_count), sms_monitor._jsonb_merge_agg(m.metadata)
+    from moved m
+   group by m.user_id, m.metric_type, m.metric_date, m.metric_hour
+   order by m.user_id, m.metric_type, m.metric_date, m.metric_hour
+  on conflict on constraint sms_metric_rollups_key do update
+    set metric_value = r.metric_value + excluded.metric_value,
+        sample_count = r.sample_count + excluded.sample_count,
+        metadata = sms_monitor._merge_metadata(r.metadata, excluded.metadata);
+
+  v_cutoff := ((p_now - sms_monitor._event_log_retention()) at time zone 'UTC')::date;
+  v_count := 0;
+  for v_part in
+    select c.oid::regclass as part, substring(c.relname from '_(\d{8})$') as day
+      from pg_inherits i join pg_class c on c.oid = i.inhrelid
+     where i.inhparent = 'sms_monitor.sms_metric_events'::regclass
+       and c.relname ~ '^sms_metric_events_\d{8}$'
+       and to_date(substring(c.relname from '_(\d{8})$'), 'YYYYMMDD') + 1 <= v_cutoff
+     order by c.relname
+  loop
+    execute format('select exists (select from %s e where e.id > $1)', v_part.part) into v_pending using v_watermark;
+    if not v_pending then
+      execute format('drop table %s', v_part.part);
+      v_count := v_count + 1;
+    end if;
+  end loop;
+  delete from sms_monitor.sms_metric_events_default e where e.id <= v_watermark and e.recorded_on < v_cutoff;
+  target := 'sms_monitor.sms_metric_events'; deleted := v_count; return next;
+  perform sms_monitor._ensure_sms_event_partitions((p_now at time zone 'UTC')::date, 3);
 
   -- only of incidents resolved before the cut-off: an open incident's sent trigger is how its
   -- acknowledge and resolve find the channels that were told (_alert_told_channels)

@@ -1,8 +1,8 @@
--- The one write path for a single value: validate, then add into the bucket's single row.
--- Times are the callers' business (record_sms_metric and record_sms_event bound them to what
--- retention keeps and the clock-skew allowance); this internal path takes any date, for tests.
--- The bucket key is unique NULLS NOT DISTINCT, so NULL hour (daily bucket) and NULL user
--- (system-wide) increment one row instead of inserting a new one each call.
+-- The one write path for a single value: validate, then append one row to sms_metric_events (no
+-- row another writer also updates: concurrent writers never queue on a bucket). Times are the
+-- callers' business (record_sms_metric and record_sms_event bound them to what retention keeps and
+-- the clock-skew allowance); this internal path takes any date, for tests. p_metric_minute: the
+-- minute of the hour when the value has a time (record_sms_event), NULL for an hour or day bucket.
 create or replace function sms_monitor._record_metric(
   p_metric_date date,
   p_metric_hour integer,
@@ -10,7 +10,8 @@ create or replace function sms_monitor._record_metric(
   p_metric_type text,
   p_metric_value numeric,
   p_metadata jsonb default '{}'::jsonb,
-  p_value_field text default 'metric_value'
+  p_value_field text default 'metric_value',
+  p_metric_minute integer default null
 )
 returns void
 language plpgsql
@@ -37,25 +38,14 @@ begin
       using errcode = '22023';
   end if;
 
-  insert into sms_monitor.sms_metrics as m
-    (metric_date, metric_hour, user_id, metric_type, metric_value, sample_count, metadata)
+  insert into sms_monitor.sms_metric_events
+    (user_id, metric_type, metric_date, metric_hour, metric_minute, metric_value, metadata)
   values
-    (p_metric_date, p_metric_hour, p_user_id, p_metric_type, p_metric_value, 1,
-     coalesce(p_metadata, '{}'::jsonb))
-  on conflict on constraint sms_metrics_bucket_key do update
-    -- a bucket holds at most 1e15 (every reader sums buckets in numeric, so this is about sense,
-    -- not overflow): the write that would pass it is refused, the bucket keeps what it had
-    set metric_value = case when m.metric_value + excluded.metric_value > 1e15 then sms_monitor._raise_22023(format(
-                              '%s: the bucket (%s, hour %s, user %s, %s) holds %s; adding %s would pass the 1000000000000000 a bucket may hold',
-                              p_value_field, p_metric_date, coalesce(p_metric_hour::text, 'NULL'), coalesce(p_user_id::text, 'NULL'),
-                              p_metric_type, m.metric_value, excluded.metric_value))
-                            else m.metric_value + excluded.metric_value end,
-        sample_count = m.sample_count + 1,
-        metadata = sms_monitor._merge_metadata(m.metadata, excluded.metadata),
-        updated_at = now();
+    (coalesce(p_user_id, sms_monitor._system_wide_user()), p_metric_type, p_metric_date, p_metric_hour,
+     p_metric_minute, p_metric_value, nullif(p_metadata, '{}'::jsonb));
 end;
 $$;
 
-comment on function sms_monitor._record_metric(date, integer, uuid, text, numeric, jsonb, text) is
-  'Internal: validates one value and adds it into its (date, hour, user, type) bucket.';
-revoke all on function sms_monitor._record_metric(date, integer, uuid, text, numeric, jsonb, text) from public;
+comment on function sms_monitor._record_metric(date, integer, uuid, text, numeric, jsonb, text, integer) is
+  'Internal: validates one value and appends it to sms_metric_events for its (date, hour, minute, user, type) bucket.';
+revoke all on function sms_monitor._record_metric(date, integer, uuid, text, numeric, jsonb, text, integer) from public;

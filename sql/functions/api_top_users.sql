@@ -2,9 +2,9 @@
 -- ranked by sent volume (p_by 'sent'), total cost ('cost': LLM + SMS, USD) or failures
 -- ('failures': failed_count), highest first, ties by user_id; only users with a non-zero value of
 -- the ranking figure. Each row has the user's delivery rate (delivered / sent, NULL when nothing
--- was sent). From sms_metrics_user_daily (refreshed every 5 minutes, like sms_metrics_daily) by
--- default, from sms_metrics (exact to the last commit) with p_live, or while the view was never
--- refreshed. Readers and admins only: it names other users.
+-- was sent). From sms_metrics_user_daily, live (rollups + the not-yet-rolled-up tail). p_live is
+-- accepted for compatibility and has no effect: every read is live. Readers and admins only: it
+-- names other users.
 create or replace function sms_monitor.api_top_users(
   p_days integer default 7,
   p_by text default 'sent',
@@ -22,7 +22,6 @@ declare
   v_by text := coalesce(p_by, 'sent');
   v_today date;
   v_data jsonb;
-  v_view boolean;
 begin
   if p_days is null or p_days < 1 or p_days > 365 then
     raise exception 'days: must be between 1 and 365 (got %)', coalesce(p_days::text, 'NULL') using errcode = '22023';
@@ -38,29 +37,10 @@ begin
   end if;
   v_today := sms_monitor.reporting_today(p_now);
 
-  -- From sms_metrics_user_daily (as of its last refresh, every 5 minutes, like the daily view), or
-  -- from sms_metrics itself (exact to the last commit) with p_live or before the view's first refresh.
-  v_view := not coalesce(p_live, false)
-            and (select c.relispopulated from pg_catalog.pg_class c
-                  where c.oid = 'sms_monitor.sms_metrics_user_daily'::regclass);
   with days as (
     select d.user_id, d.sent_count as sent, d.delivered_count as delivered, d.failed_count as failed,
            d.llm_cost_usd as llm_cost, d.sms_cost_usd as sms_cost
       from sms_monitor._user_days_from_view(v_today - (p_days - 1), v_today) d
-     where v_view
-    union all
-    select m.user_id,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sent_count'), 0)::bigint,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'delivered_count'), 0)::bigint,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'failed_count'), 0)::bigint,
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'llm_cost_usd'), 0),
-           coalesce(sum(m.metric_value) filter (where m.metric_type = 'sms_cost_usd'), 0)
-      from sms_monitor.sms_metrics m
-     where not v_view
-       and m.metric_date between v_today - (p_days - 1) and v_today
-       and m.user_id is not null
-       and m.metric_type in ('sent_count', 'delivered_count', 'failed_count', 'llm_cost_usd', 'sms_cost_usd')
-     group by m.user_id
   ), per_user as (
     select d.user_id, sum(d.sent)::bigint as sent, sum(d.delivered)::bigint as delivered,
            sum(d.failed)::bigint as failed, sum(d.llm_cost) as llm_cost, sum(d.sms_cost) as sms_cost
@@ -103,7 +83,7 @@ comment on function sms_monitor.api_top_users(integer, text, integer, timestampt
   'Dashboard (GET /top-users): {success, data: [{rank, user_id, sent, delivered, failed, delivery_rate_percent, '
   'llm_cost_usd, sms_cost_usd, cost_usd}], by, days, date_range} for the last p_days (1-365, default 7) reporting '
   'days up to p_now, ranked by p_by sent|cost|failures (default sent; ties by user_id; zero values left out), '
-  'at most p_limit (1-100, default 10) users; from sms_metrics_user_daily (5-minute refresh) unless p_live. Bad parameters: 22023.';
+  'at most p_limit (1-100, default 10) users; live (p_live is accepted and has no effect). Bad parameters: 22023.';
 revoke all on function sms_monitor.api_top_users(integer, text, integer, timestamptz, boolean) from public;
 grant execute on function sms_monitor.api_top_users(integer, text, integer, timestamptz, boolean)
   to sms_monitor_reader, sms_monitor_admin;

@@ -14,7 +14,8 @@ end;
 $$;
 
 comment on function sms_monitor.apply_sms_retention() is
-  'Daily retention at the server''s now(): deletes metric buckets older than settings.metric_retention_days (400), sent '
+  'Daily retention at the server''s now(): rolls up, deletes metric buckets older than settings.metric_retention_days (400), '
+  'drops rolled-up event log partitions older than 3 days, deletes sent '
   'notifications older than notification_retention_days (30) of incidents resolved before then, batch ids older than '
   '7 days and cron.job_run_details older than job_run_retention_days (14).';
 revoke all on function sms_monitor.apply_sms_retention() from public;

@@ -19,10 +19,12 @@ begin
     raise exception 'pg_cron: the extension is not installed in database % (it can only be created in cron.database_name)',
       current_database() using errcode = '55000';
   end if;
+  -- the 5-minute refresh of the materialized views is gone: the rollup job replaces it
+  execute 'select cron.unschedule(j.jobid) from cron.job j where j.jobname = ''sms-monitor-refresh-daily''';
   for v_job in
     select * from (values
       ('sms-monitor-check-alerts', '* * * * *', 'select sms_monitor.check_sms_alerts()'),
-      ('sms-monitor-refresh-daily', '*/5 * * * *', 'select sms_monitor.refresh_sms_metrics_daily()'),
+      ('sms-monitor-rollup', '* * * * *', 'call sms_monitor.run_sms_rollups()'),
       ('sms-monitor-retention', '17 3 * * *', 'select sms_monitor.apply_sms_retention()')
     ) j(jobname, schedule, command)
   loop
@@ -45,5 +47,5 @@ $$;
 
 comment on function sms_monitor.install_sms_monitor_schedule() is
   'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), '
-  'sms-monitor-refresh-daily (every 5 minutes), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
+  'sms-monitor-rollup (every minute: run_sms_rollups, a rollup every 2 s), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
 revoke all on function sms_monitor.install_sms_monitor_schedule() from public;

@@ -1,4 +1,5 @@
--- One event at p_occurred_at (default now()), bucketed into the reporting timezone's date and hour.
+-- One event at p_occurred_at (default now()), bucketed into the reporting timezone's date, hour and
+-- minute (the minute makes alert windows exact to the minute).
 -- The time must be finite, not more than _max_clock_skew() (5 minutes) ahead of the server clock
 -- and not older than settings.metric_retention_days (retention would delete it at once): 22023
 -- naming occurred_at otherwise. A text literal without a UTC offset passed for p_occurred_at is
@@ -46,12 +47,13 @@ begin
       using errcode = '22023';
   end if;
   perform sms_monitor._record_metric(
-    v_local::date, extract(hour from v_local)::integer, p_user_id, p_metric_type, p_value, p_metadata, 'value');
+    v_local::date, extract(hour from v_local)::integer, p_user_id, p_metric_type, p_value, p_metadata, 'value',
+    extract(minute from v_local)::integer);
 end;
 $$;
 
 comment on function sms_monitor.record_sms_event(text, uuid, numeric, timestamptz, jsonb) is
-  'Records one event, bucketed into the date and hour of p_occurred_at in the reporting timezone. p_occurred_at '
+  'Records one event, bucketed into the date, hour and minute of p_occurred_at in the reporting timezone. p_occurred_at '
   'must be finite, at most 5 minutes ahead of the server clock and within metric_retention_days; else 22023.';
 revoke all on function sms_monitor.record_sms_event(text, uuid, numeric, timestamptz, jsonb) from public;
 grant execute on function sms_monitor.record_sms_event(text, uuid, numeric, timestamptz, jsonb)

@@ -1,8 +1,7 @@
 -- A batch of events, all or nothing. Elements are validated first (the error names the first bad
 -- element: events[i].field; per-element casts that can fail, UUIDs and times, are checked on a slow
--- path only when the insert's cast fails), duplicates inside the batch are summed in memory, and the buckets are
--- upserted in one statement in a fixed key order, so concurrent overlapping batches take their row
--- locks in the same order and cannot deadlock.
+-- path only when the insert's cast fails), then every event is appended to sms_metric_events in one
+-- statement: no row another writer updates, so concurrent batches never wait on each other.
 --
 -- Exactly once with p_batch_id: the id is recorded in sms_ingest_batches in the same transaction
 -- as the events, with the result. A second call with the same id (a client retrying a batch whose
@@ -92,72 +91,34 @@ begin
   end if;
 
   begin
-    insert into sms_monitor.sms_metrics as m
-      (metric_date, metric_hour, user_id, metric_type, metric_value, sample_count, metadata)
-    select b.metric_date, b.metric_hour, b.user_id, b.metric_type,
-           sum(b.value), count(*),
-           coalesce(sms_monitor._jsonb_merge_agg(b.metadata order by b.n)
-                      filter (where b.metadata <> '{}'::jsonb), '{}'::jsonb)
-      from (
-        select (x.at_local)::date as metric_date,
-               extract(hour from x.at_local)::integer as metric_hour,
-               (e.v ->> 'user_id')::uuid as user_id,
-               e.v ->> 'metric_type' as metric_type,
-               coalesce((e.v ->> 'value')::numeric, 1) as value,
-               coalesce(nullif(e.v -> 'metadata', 'null'::jsonb), '{}'::jsonb) as metadata,
-               e.n
-          from jsonb_array_elements(p_events) with ordinality as e(v, n)
-          cross join lateral (
-            select coalesce((e.v ->> 'occurred_at')::timestamptz, v_now) as at
-          ) t0
-          cross join lateral (
-            -- the bounds are plain comparisons; the raise runs only for a bad element
-            select case
-                     when t0.at > v_latest then sms_monitor._raise_22023(format(
-                       'events[%s].occurred_at: %s is more than %s ahead of the server clock (%s)', e.n - 1,
-                       e.v ->> 'occurred_at', sms_monitor._max_clock_skew(),
-                       to_char(v_now at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))::text::timestamp
-                     when t0.at < v_now - make_interval(days => v_days + 2) or (t0.at at time zone v_tz) < v_earliest
-                       then sms_monitor._raise_22023(format(
-                       'events[%s].occurred_at: %s is older than the %s days retention keeps (earliest day: %s)', e.n - 1,
-                       e.v ->> 'occurred_at', v_days, v_earliest::date))::text::timestamp
-                     else t0.at at time zone v_tz
-                   end as at_local
-          ) x
-      ) b
-     group by b.metric_date, b.metric_hour, b.user_id, b.metric_type
-     order by b.metric_date, b.metric_hour, b.user_id nulls first, b.metric_type
-    on conflict on constraint sms_metrics_bucket_key do update
-      set metric_value = m.metric_value + excluded.metric_value,
-          sample_count = m.sample_count + excluded.sample_count,
-          metadata = sms_monitor._merge_metadata(m.metadata, excluded.metadata),
-          updated_at = now();
-  exception when check_violation then
-    -- sms_metrics_value_bound: a bucket would pass 1e15. Name the first element of the first
-    -- bucket that would (slow path, only on failure).
-    select format('events[%s].value: the bucket (%s, hour %s, user %s, %s) holds %s; this batch adds %s, '
-                  'past the 1000000000000000 a bucket may hold', k.first_n - 1, k.metric_date,
-                  coalesce(k.metric_hour::text, 'NULL'), coalesce(k.user_id::text, 'NULL'), k.metric_type,
-                  coalesce(m.metric_value, 0), k.total)
-      into v_problem
-      from (
-        select (x.at_local)::date as metric_date, extract(hour from x.at_local)::integer as metric_hour,
-               (e.v ->> 'user_id')::uuid as user_id, e.v ->> 'metric_type' as metric_type,
-               sum(coalesce((e.v ->> 'value')::numeric, 1)) as total, min(e.n) as first_n
-          from jsonb_array_elements(p_events) with ordinality as e(v, n)
-          cross join lateral (
-            select coalesce((e.v ->> 'occurred_at')::timestamptz, v_now) at time zone v_tz as at_local) x
-         group by 1, 2, 3, 4
-      ) k
-      left join sms_monitor.sms_metrics m
-        on m.metric_date = k.metric_date and m.metric_hour is not distinct from k.metric_hour
-       and m.user_id is not distinct from k.user_id and m.metric_type = k.metric_type
-     where coalesce(m.metric_value, 0) + k.total > 1e15
-     order by k.first_n
-     limit 1;
-    raise exception '%', coalesce(v_problem, 'events: a bucket would pass the 1000000000000000 it may hold')
-      using errcode = '22023';
-  when invalid_text_representation or datetime_field_overflow or invalid_datetime_format
+    insert into sms_monitor.sms_metric_events
+      (user_id, metric_type, metric_date, metric_hour, metric_minute, metric_value, metadata)
+    select coalesce((e.v ->> 'user_id')::uuid, sms_monitor._system_wide_user()),
+           e.v ->> 'metric_type',
+           (x.at_local)::date,
+           extract(hour from x.at_local)::smallint,
+           extract(minute from x.at_local)::smallint,
+           coalesce((e.v ->> 'value')::numeric, 1),
+           nullif(nullif(e.v -> 'metadata', 'null'::jsonb), '{}'::jsonb)
+      from jsonb_array_elements(p_events) with ordinality as e(v, n)
+      cross join lateral (
+        select coalesce((e.v ->> 'occurred_at')::timestamptz, v_now) as at
+      ) t0
+      cross join lateral (
+        -- the bounds are plain comparisons; the raise runs only for a bad element
+        select case
+                 when t0.at > v_latest then sms_monitor._raise_22023(format(
+                   'events[%s].occurred_at: %s is more than %s ahead of the server clock (%s)', e.n - 1,
+                   e.v ->> 'occurred_at', sms_monitor._max_clock_skew(),
+                   to_char(v_now at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))::text::timestamp
+                 when t0.at < v_now - make_interval(days => v_days + 2) or (t0.at at time zone v_tz) < v_earliest
+                   then sms_monitor._raise_22023(format(
+                   'events[%s].occurred_at: %s is older than the %s days retention keeps (earliest day: %s)', e.n - 1,
+                   e.v ->> 'occurred_at', v_days, v_earliest::date))::text::timestamp
+                 else t0.at at time zone v_tz
+               end as at_local
+      ) x;
+  exception when invalid_text_representation or datetime_field_overflow or invalid_datetime_format
     or invalid_time_zone_displacement_value then
     -- The cheap checks passed but a cast did not (a malformed UUID, February 30th): the casts
     -- run only here, on the slow path, to name the first element that fails.

@@ -30,7 +30,7 @@ end;
 $$;
 
 comment on function sms_monitor.record_sms_metric(date, integer, uuid, text, numeric, jsonb) is
-  'Adds a value into the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). '
+  'Records a value for the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). '
   'Timings (avg_*_ms) count one sample per call. The bucket must lie within metric_retention_days and begin at most '
   '5 minutes after now(). Bad input raises 22023 and writes nothing.';
 revoke all on function sms_monitor.record_sms_metric(date, integer, uuid, text, numeric, jsonb) from public;

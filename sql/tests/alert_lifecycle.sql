@@ -56,7 +56,7 @@ select is((select array[severity, metric_value::text, threshold_value::text, tri
              from sms_monitor.sms_alert_history where id = pg_temp.open_id()),
   array['critical', '80.0000', '90', '2030-01-03 10:30:00+00', 'false'], 'the incident row');
 select is((select message from sms_monitor.sms_alert_history where id = pg_temp.open_id()),
-  'SMS delivery rate is 80.00 % (threshold: < 90.00 %) over the last 60 min: 80 delivered of 100 sent; window 2030-01-03 09:00 to 2030-01-03 11:00 (UTC).',
+  'SMS delivery rate is 80.00 % (threshold: < 90.00 %) over the last 60 min: 80 delivered of 100 sent; window 2030-01-03 09:30 to 2030-01-03 10:31 (UTC).',
   'the message says value, threshold, window and counts');
 select is(pg_temp.outbox(pg_temp.open_id()), 'pagerduty/trigger', 'one trigger queued, on the rule''s channel');
 select is((select payload - 'description' - 'message' from sms_monitor.sms_alert_notifications where alert_id = pg_temp.open_id()),
@@ -280,7 +280,7 @@ select is(pg_temp.outbox((select id from inc13)), 'log/trigger,slack/trigger,log
   'a resolve goes to each channel that was told');
 select is((select payload ->> 'message' from sms_monitor.sms_alert_notifications
             where alert_id = (select id from inc13) and channel = 'slack' and event = 'resolve'),
-  'Resolved by rule disabled: SMS delivery rate is 93.00 % (threshold: < 95.00 %) over the last 60 min: 93 delivered of 100 sent; window 2030-01-13 09:00 to 2030-01-13 11:00 (UTC).',
+  'Resolved by rule disabled: SMS delivery rate is 93.00 % (threshold: < 95.00 %) over the last 60 min: 93 delivered of 100 sent; window 2030-01-13 09:30 to 2030-01-13 10:31 (UTC).',
   'the resolve message says why');
 select is((select last_action from sms_monitor.sms_alert_status where alert_type = 'delivery_rate_warning'),
   'disabled_resolved', 'sms_alert_status shows it');

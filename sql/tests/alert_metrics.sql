@@ -74,7 +74,7 @@ select sms_monitor._record_metric('2030-02-07', 19, null, 'delivered_count', 70)
 select is(pg_temp.chk('2030-02-07 10:30Z', 'delivery_rate_critical'), 'fired 70.0000 n=100',
   '10:30 UTC is 19:30 in Tokyo: the bucket of local hour 19 is in the window');
 select matches((select detail from res where alert_type = 'delivery_rate_critical'),
-  'window 2030-02-07 18:00 to 2030-02-07 20:00 \(Asia/Tokyo\)$', 'the detail names the local window');
+  'window 2030-02-07 18:30 to 2030-02-07 19:31 \(Asia/Tokyo\)$', 'the detail names the local window');
 update sms_monitor.settings set reporting_timezone = 'UTC';
 select sms_monitor._alert_resolve(id, 'test', '2030-02-07 10:40Z') from sms_monitor.sms_alert_history where resolved_at is null;
 
@@ -93,7 +93,8 @@ select is(pg_temp.chk('2030-02-20 10:30Z', 'delivery_rate_day'), 'fired 83.3333 
 update sms_monitor.sms_alert_thresholds set is_enabled = false where alert_type = 'delivery_rate_day';
 select sms_monitor._alert_resolve(id, 'test', '2030-02-20 10:40Z') from sms_monitor.sms_alert_history where resolved_at is null;
 
--- DST (America/New_York): buckets are local hours, the window is [hour of p_now - W, hour of p_now].
+-- DST (America/New_York): buckets are local hours; the window is [minute of p_now - W, minute of
+-- p_now] and an hour bucket counts when its hour overlaps it.
 -- Spring forward, 2030-03-10: 02:00 EST (07:00 UTC) becomes 03:00 EDT, so local hour 2 never happens.
 -- Sent (= delivered) per local hour 0..4: 20, 40, 80, 160, 320, so the sample names the buckets read.
 update sms_monitor.settings set reporting_timezone = 'America/New_York';
@@ -104,7 +105,7 @@ select is(pg_temp.chk('2030-03-10 06:59Z', 'delivery_rate_critical'), 'ok 100.00
 select is(pg_temp.chk('2030-03-10 07:00Z', 'delivery_rate_critical'), 'ok 100.0000 n=280',
   '03:00 EDT (an hour of real time after 01:00 EST): hours 1 to 3, i.e. 1, the missing 2 (only a hand-filed bucket) and 3');
 select matches((select detail from res where alert_type = 'delivery_rate_critical'),
-  'window 2030-03-10 01:00 to 2030-03-10 04:00 \(America/New_York\)$', 'the detail names the local hours');
+  'window 2030-03-10 01:00 to 2030-03-10 03:01 \(America/New_York\)$', 'the detail names the local hours');
 select is(pg_temp.chk('2030-03-10 07:59Z', 'delivery_rate_critical'), 'ok 100.0000 n=280', '03:59 EDT: still hours 1 to 3');
 select is(pg_temp.chk('2030-03-10 08:00Z', 'delivery_rate_critical'), 'ok 100.0000 n=480', '04:00 EDT: hours 3 and 4 (160 + 320)');
 update sms_monitor.settings set reporting_timezone = 'UTC';
@@ -146,7 +147,7 @@ select is(pg_temp.chk('2030-11-03 05:59Z', 'delivery_rate_critical'), 'ok 100.00
 select is(pg_temp.chk('2030-11-03 06:00Z', 'delivery_rate_critical'), 'ok 100.0000 n=40',
   '01:00 EST (the second 01:00): 60 minutes back is 01:00 EDT, so only local hour 1 (two real hours: 05:00-07:00 UTC)');
 select matches((select detail from res where alert_type = 'delivery_rate_critical'),
-  'window 2030-11-03 01:00 to 2030-11-03 02:00 \(America/New_York\)$', 'the detail names one local hour');
+  'window 2030-11-03 01:00 to 2030-11-03 01:01 \(America/New_York\)$', 'the detail names one local hour');
 select is(pg_temp.chk('2030-11-03 06:59Z', 'delivery_rate_critical'), 'ok 100.0000 n=40', '01:59 EST: still only hour 1');
 select is(pg_temp.chk('2030-11-03 07:00Z', 'delivery_rate_critical'), 'ok 100.0000 n=120',
   '02:00 EST: hours 1 and 2 (40 + 80): three real hours, 05:00-08:00 UTC');

@@ -53,7 +53,7 @@ select sms_monitor.record_sms_events(jsonb_build_array(
   jsonb_build_object('metric_type', 'sent_count', 'value', 1000, 'occurred_at', '2026-05-03T23:59:59Z')
 ));
 select sms_monitor.refresh_sms_metrics_daily();
--- Recorded after the refresh: today is read live, so it counts; the view's day rows do not have it.
+-- Recorded after the rollup (refresh_sms_metrics_daily runs it): every read is live, so it counts.
 select sms_monitor.record_sms_event('sent_count', 'b0000000-0000-0000-0000-00000000000b', 1, '2026-05-10T11:30:00Z');
 
 -- api_daily_metrics
@@ -108,14 +108,14 @@ select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-10T12:
     "avg_delivery_time_ms": 1500.00, "avg_generation_time_ms": null, "delivery_rate_percent": 80.95,
     "llm_success_rate_percent": 75.00, "active_users": 2,
     "health": {"status": "unknown", "overall_healthy": null, "driving_rule": null, "reason": "no rule has enough data yet (no traffic in its window)", "as_of": "2026-05-10T12:00:00Z"}}}'::jsonb,
-  'api_today_metrics: live figures (21 sent includes the one after the refresh), true mean, the engine''s health (no traffic in any rule''s window at noon: unknown)');
+  'api_today_metrics: live figures (21 sent includes the one after the rollup), true mean, the engine''s health (no traffic in any rule''s window at noon: unknown)');
 select is((select string_agg(k, ',' order by k) from jsonb_object_keys(sms_monitor.api_today_metrics('2026-05-10T12:00:00Z')) k)
            || ' ' || (sms_monitor.api_today_metrics('2026-05-10T12:00:00Z') ->> 'source'),
   'as_of,data,source,success sms_metrics_daily', 'by default today comes from the view and says so');
 select is((sms_monitor.api_today_metrics('2026-05-10T12:00:00Z') -> 'data') - 'health',
   ((sms_monitor.api_today_metrics(p_live => true, p_now => '2026-05-10T12:00:00Z') -> 'data') - 'health')
-    || '{"sent_count": 20, "delivery_rate_percent": 85.00}'::jsonb,
-  'the view as of its refresh: the send recorded after it is not there yet');
+,
+  'the view is live too: the send recorded after the rollup is there (same figures as p_live)');
 select is(sms_monitor.api_today_metrics(p_live => true, p_now => '2030-01-01T00:00:00Z'), '{"success": true, "source": "live",
     "as_of": "2030-01-01T00:00:00Z", "data": {
     "metric_date": "2030-01-01", "scheduled_count": 0, "sent_count": 0, "delivered_count": 0, "failed_count": 0,

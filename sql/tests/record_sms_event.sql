@@ -9,7 +9,7 @@ update sms_monitor.settings set metric_retention_days = 36500;
 select sms_monitor.record_sms_event('sent_count', null, 1, '2026-03-28T23:30:00Z');
 select is((select metric_date::text || ' ' || metric_hour from sms_monitor.sms_metrics), '2026-03-28 23',
   'UTC: 23:30Z lands on 2026-03-28, hour 23');
-delete from sms_monitor.sms_metrics;
+truncate sms_monitor.sms_metric_events, sms_monitor.sms_metric_rollups;
 
 update sms_monitor.settings set reporting_timezone = 'Europe/Berlin';
 -- Spring forward in Berlin: 2026-03-29 02:00 CET -> 03:00 CEST; the day has 23 hours, no hour 2.
@@ -25,7 +25,7 @@ select is(
   'spring-forward day: local dates and hours, no hour 2, midnight by local time');
 select is((select count(*)::int from sms_monitor.sms_metrics where metric_hour = 2), 0,
   'no bucket for the hour that does not exist');
-delete from sms_monitor.sms_metrics;
+truncate sms_monitor.sms_metric_events, sms_monitor.sms_metric_rollups;
 
 -- Fall back: 2026-10-25 03:00 CEST -> 02:00 CET; local 02:xx happens twice: one bucket, two events.
 select sms_monitor.record_sms_event('delivered_count', null, 1, '2026-10-25T00:30:00Z');  -- 02:30 CEST
@@ -33,7 +33,7 @@ select sms_monitor.record_sms_event('delivered_count', null, 1, '2026-10-25T01:3
 select is((select metric_value from sms_monitor.sms_metrics where metric_date = '2026-10-25' and metric_hour = 2),
   2::numeric, 'fall-back day: both 02:30s land in local hour 2 of the 25th');
 select is((select count(*)::int from sms_monitor.sms_metrics), 1, 'in one row');
-delete from sms_monitor.sms_metrics;
+truncate sms_monitor.sms_metric_events, sms_monitor.sms_metric_rollups;
 
 -- A send and its receipt minutes apart around local midnight stay on the same local day.
 update sms_monitor.settings set reporting_timezone = 'America/New_York';

@@ -15,8 +15,8 @@ begin
     (select array_agg(format('%s | %s | %s', jobname, schedule, command) order by jobname collate "C")
        from cron.job where jobname like 'sms-monitor-%'),
     array['sms-monitor-check-alerts | * * * * * | select sms_monitor.check_sms_alerts()',
-          'sms-monitor-refresh-daily | */5 * * * * | select sms_monitor.refresh_sms_metrics_daily()',
-          'sms-monitor-retention | 17 3 * * * | select sms_monitor.apply_sms_retention()'],
+          'sms-monitor-retention | 17 3 * * * | select sms_monitor.apply_sms_retention()',
+          'sms-monitor-rollup | * * * * * | call sms_monitor.run_sms_rollups()'],
     'the migration registered the three named jobs');
   return next is((select count(*)::int from sms_monitor.install_sms_monitor_schedule()), 3, 'install returns the three jobs');
   return next is((select count(*)::int from cron.job where jobname like 'sms-monitor-%'), 3,
