@@ -23,6 +23,118 @@ CREATE SCHEMA sms_monitor;
 COMMENT ON SCHEMA sms_monitor IS 'sms-monitor: SMS pipeline metrics, alerting and notifications.';
 
 --
+-- Name: alert_action; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.alert_action AS ENUM (
+    'no_data',
+    'ok',
+    'pending',
+    'fired',
+    'silenced',
+    'unsilenced',
+    'repeated',
+    'cooldown',
+    'acknowledged',
+    'recovering',
+    'resolved',
+    'disabled_resolved',
+    'skipped',
+    'error'
+);
+
+--
+-- Name: TYPE alert_action; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.alert_action IS 'What one evaluation did with a rule (check_sms_alerts().action, sms_alert_rule_state.last_action); sql/functions/_alert_evaluate.sql describes each.';
+
+--
+-- Name: alert_severity; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.alert_severity AS ENUM (
+    'critical',
+    'warning',
+    'info'
+);
+
+--
+-- Name: TYPE alert_severity; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.alert_severity IS 'How urgent a rule''s incidents are (sms_alert_thresholds.severity, sms_alert_history.severity).';
+
+--
+-- Name: metric_kind; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.metric_kind AS ENUM (
+    'counter',
+    'sum',
+    'timing',
+    'derived'
+);
+
+--
+-- Name: TYPE metric_kind; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.metric_kind IS 'How a metric type aggregates (metric_types.kind).';
+
+--
+-- Name: notification_channel; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.notification_channel AS ENUM (
+    'slack',
+    'pagerduty',
+    'email',
+    'log'
+);
+
+--
+-- Name: TYPE notification_channel; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.notification_channel IS 'Where a notification can go (sms_alert_notifications.channel, a rule''s notification_channels).';
+
+--
+-- Name: notification_event; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.notification_event AS ENUM (
+    'trigger',
+    'repeat',
+    'acknowledge',
+    'resolve'
+);
+
+--
+-- Name: TYPE notification_event; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.notification_event IS 'What an outbox row announces about its incident (sms_alert_notifications.event).';
+
+--
+-- Name: notification_status; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.notification_status AS ENUM (
+    'pending',
+    'sent',
+    'failed',
+    'dead',
+    'superseded'
+);
+
+--
+-- Name: TYPE notification_status; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.notification_status IS 'The state of an outbox row (sms_alert_notifications.status).';
+
+--
 -- Name: sms_alert_history; Type: TABLE; Schema: sms_monitor
 --
 
@@ -55,7 +167,7 @@ CREATE TABLE sms_monitor.sms_alert_history (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     dedup_key text NOT NULL,
     CONSTRAINT sms_alert_history_resolved_check CHECK (((resolved_at IS NULL) = (resolved_by IS NULL))),
-    CONSTRAINT sms_alert_history_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'warning'::text, 'info'::text])))
+    CONSTRAINT sms_alert_history_severity_check CHECK ((severity = ANY ((enum_range(NULL::sms_monitor.alert_severity))::text[])))
 );
 
 --
@@ -93,7 +205,8 @@ CREATE TABLE sms_monitor.sms_alert_rule_state (
     last_action text,
     last_value numeric,
     last_sample_size bigint,
-    last_error text
+    last_error text,
+    CONSTRAINT sms_alert_rule_state_last_action_check CHECK ((last_action = ANY ((enum_range(NULL::sms_monitor.alert_action))::text[])))
 );
 
 --
@@ -274,12 +387,12 @@ CREATE TABLE sms_monitor.sms_alert_notifications (
     retries integer DEFAULT 0 NOT NULL,
     retry_until timestamp with time zone DEFAULT (now() + '24:00:00'::interval) NOT NULL,
     CONSTRAINT sms_alert_notifications_attempts_check CHECK ((attempts >= 0)),
-    CONSTRAINT sms_alert_notifications_channel_check CHECK ((channel = ANY (ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text]))),
-    CONSTRAINT sms_alert_notifications_event_check CHECK ((event = ANY (ARRAY['trigger'::text, 'repeat'::text, 'acknowledge'::text, 'resolve'::text]))),
+    CONSTRAINT sms_alert_notifications_channel_check CHECK ((channel = ANY ((enum_range(NULL::sms_monitor.notification_channel))::text[]))),
+    CONSTRAINT sms_alert_notifications_event_check CHECK ((event = ANY ((enum_range(NULL::sms_monitor.notification_event))::text[]))),
     CONSTRAINT sms_alert_notifications_max_attempts_check CHECK ((max_attempts >= 1)),
     CONSTRAINT sms_alert_notifications_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
     CONSTRAINT sms_alert_notifications_retries_check CHECK ((retries >= 0)),
-    CONSTRAINT sms_alert_notifications_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'dead'::text, 'superseded'::text])))
+    CONSTRAINT sms_alert_notifications_status_check CHECK ((status = ANY ((enum_range(NULL::sms_monitor.notification_status))::text[])))
 );
 
 --
@@ -367,7 +480,7 @@ CREATE TABLE sms_monitor.metric_types (
     kind text NOT NULL,
     unit text NOT NULL,
     description text NOT NULL,
-    CONSTRAINT metric_types_kind_check CHECK ((kind = ANY (ARRAY['counter'::text, 'sum'::text, 'timing'::text, 'derived'::text])))
+    CONSTRAINT metric_types_kind_check CHECK ((kind = ANY ((enum_range(NULL::sms_monitor.metric_kind))::text[])))
 );
 
 --
@@ -482,7 +595,7 @@ CREATE TABLE sms_monitor.sms_alert_thresholds (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT sms_alert_thresholds_alert_type_check CHECK ((alert_type ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
-    CONSTRAINT sms_alert_thresholds_channels_check CHECK (((cardinality(notification_channels) >= 1) AND (notification_channels <@ ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text]) AND (array_position(notification_channels, NULL::text) IS NULL))),
+    CONSTRAINT sms_alert_thresholds_channels_check CHECK (((cardinality(notification_channels) >= 1) AND (notification_channels <@ (enum_range(NULL::sms_monitor.notification_channel))::text[]) AND (array_position(notification_channels, NULL::text) IS NULL))),
     CONSTRAINT sms_alert_thresholds_comparison_check CHECK ((comparison = ANY (ARRAY['<'::text, '<='::text, '>'::text, '>='::text]))),
     CONSTRAINT sms_alert_thresholds_cooldown_check CHECK (((cooldown_minutes >= 1) AND (cooldown_minutes <= 10080))),
     CONSTRAINT sms_alert_thresholds_description_check CHECK ((btrim(description) <> ''::text)),
@@ -493,7 +606,7 @@ CASE
     WHEN (comparison = ANY (ARRAY['<'::text, '<='::text])) THEN (recovery_value >= threshold_value)
     ELSE (recovery_value <= threshold_value)
 END)),
-    CONSTRAINT sms_alert_thresholds_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'warning'::text, 'info'::text]))),
+    CONSTRAINT sms_alert_thresholds_severity_check CHECK ((severity = ANY ((enum_range(NULL::sms_monitor.alert_severity))::text[]))),
     CONSTRAINT sms_alert_thresholds_threshold_check CHECK (((threshold_value >= (0)::numeric) AND (threshold_value < 'Infinity'::numeric))),
     CONSTRAINT sms_alert_thresholds_window_check CHECK (((window_minutes >= 1) AND (window_minutes <= 43200)))
 );
@@ -556,7 +669,7 @@ CREATE TABLE sms_monitor.sms_notifier_heartbeats (
     started_at timestamp with time zone DEFAULT now() NOT NULL,
     last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone NOT NULL,
-    CONSTRAINT sms_notifier_heartbeats_channels_check CHECK ((channels <@ ARRAY['slack'::text, 'pagerduty'::text, 'email'::text, 'log'::text])),
+    CONSTRAINT sms_notifier_heartbeats_channels_check CHECK ((channels <@ (enum_range(NULL::sms_monitor.notification_channel))::text[])),
     CONSTRAINT sms_notifier_heartbeats_worker_check CHECK (((length(worker) >= 1) AND (length(worker) <= 200)))
 );
 
@@ -630,6 +743,28 @@ CREATE VIEW sms_monitor.sms_alert_status WITH (security_invoker='true') AS
 --
 
 COMMENT ON VIEW sms_monitor.sms_alert_status IS 'One row per alert rule: settings, the last check''s action and value, the open incident and the end of an active silence (silenced_until); last_error = "SQLSTATE: message" when the last evaluation failed (last_action error); notifications_waiting and delivery_status: what waits in the outbox and why (e.g. "2 waiting: pagerduty not configured").';
+
+--
+-- Name: sms_http_idempotency_keys; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_http_idempotency_keys (
+    subject text NOT NULL,
+    key text NOT NULL,
+    request_hash text NOT NULL,
+    status integer NOT NULL,
+    body text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sms_http_idempotency_keys_body_check CHECK ((length(body) <= 65536)),
+    CONSTRAINT sms_http_idempotency_keys_key_check CHECK (((length(key) >= 1) AND (length(key) <= 200))),
+    CONSTRAINT sms_http_idempotency_keys_status_check CHECK (((status >= 200) AND (status <= 299)))
+);
+
+--
+-- Name: TABLE sms_http_idempotency_keys; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_http_idempotency_keys IS 'HTTP POST replies by (token subject, Idempotency-Key) for 24 h: a retried POST gets the first reply and acts once.';
 
 --
 -- Name: sms_ingest_batches; Type: TABLE; Schema: sms_monitor
@@ -943,6 +1078,13 @@ ALTER TABLE ONLY sms_monitor.sms_alert_thresholds
     ADD CONSTRAINT sms_alert_thresholds_pkey PRIMARY KEY (alert_type);
 
 --
+-- Name: sms_http_idempotency_keys sms_http_idempotency_keys_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_http_idempotency_keys
+    ADD CONSTRAINT sms_http_idempotency_keys_pkey PRIMARY KEY (subject, key);
+
+--
 -- Name: sms_ingest_batches sms_ingest_batches_pkey; Type: CONSTRAINT; Schema: sms_monitor
 --
 
@@ -1036,6 +1178,12 @@ CREATE INDEX sms_alert_notifications_sent_idx ON sms_monitor.sms_alert_notificat
 --
 
 CREATE INDEX sms_alert_silences_active_idx ON sms_monitor.sms_alert_silences USING btree (ends_at) WHERE (lifted_at IS NULL);
+
+--
+-- Name: sms_http_idempotency_keys_created_at; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_http_idempotency_keys_created_at ON sms_monitor.sms_http_idempotency_keys USING btree (created_at);
 
 --
 -- Name: sms_ingest_batches_created_idx; Type: INDEX; Schema: sms_monitor
@@ -1317,6 +1465,12 @@ CREATE POLICY sms_alert_thresholds_admin_write ON sms_monitor.sms_alert_threshol
 --
 
 CREATE POLICY sms_alert_thresholds_read ON sms_monitor.sms_alert_thresholds FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_http_idempotency_keys; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_http_idempotency_keys ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: sms_ingest_batches; Type: ROW SECURITY; Schema: sms_monitor
@@ -1626,6 +1780,21 @@ CREATE FUNCTION sms_monitor._alert_cost_baseline(p_today date) RETURNS TABLE(cos
 COMMENT ON FUNCTION sms_monitor._alert_cost_baseline(p_today date) IS 'Internal: sum(llm_cost_usd) / sum(active_users) over the 30 reporting days before p_today (sms_metrics_daily), and how many of them had active users.';
 
 --
+-- Name: _alert_dedup_key(text, uuid); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_dedup_key.sql
+
+--
+-- Name: FUNCTION _alert_dedup_key(p_alert_type text, p_id uuid); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid) IS 'Internal: the PagerDuty dedup_key of an incident (sms-monitor/<alert_type>/<id>, at most 255 characters).';
+
+--
 -- Name: _alert_enqueue(uuid, text, text[]); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1884,6 +2053,21 @@ CREATE FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) RETURNS void
 COMMENT ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) IS 'Internal: raises 42501 unless the caller is a reader/admin or the self-only caller asking for itself.';
 
 --
+-- Name: _audit_subject(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._audit_subject() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_audit_subject.sql
+
+--
+-- Name: FUNCTION _audit_subject(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._audit_subject() IS 'Internal: the name a write is recorded as: the token''s sub (else role) for the HTTP server''s requests, else session_user.';
+
+--
 -- Name: _bucket_time_problem(text, text, date, integer); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1957,6 +2141,21 @@ CREATE FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date 
 COMMENT ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) IS 'Internal: every reporting day of start..end (at most 366) in the shape of sms_metrics_daily, quiet days with zero counts, active_users 0 and NULL rates and means (from the live view sms_metrics_daily).';
 
 --
+-- Name: _duration_text(interval); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._duration_text(p_duration interval) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_duration_text.sql
+
+--
+-- Name: FUNCTION _duration_text(p_duration interval); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._duration_text(p_duration interval) IS 'A duration in words: 42 s, 42 min, 3 h 5 min (under 2 days), 12 d 4 h.';
+
+--
 -- Name: _ensure_sms_event_partitions(date, integer); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1984,6 +2183,51 @@ CREATE FUNCTION sms_monitor._event_log_retention() RETURNS interval
 --
 
 COMMENT ON FUNCTION sms_monitor._event_log_retention() IS 'Internal constant: 3 days, how long apply_sms_retention() keeps a rolled-up partition of sms_metric_events.';
+
+--
+-- Name: _idempotency_claim(text, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) RETURNS TABLE(status integer, body text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_idempotency_claim.sql
+
+--
+-- Name: FUNCTION _idempotency_claim(p_key text, p_request_hash text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) IS 'Internal (HTTP server): the stored reply of a POST retried with the same Idempotency-Key and token subject within 24 h, else no row.';
+
+--
+-- Name: _idempotency_store(text, text, integer, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_idempotency_store.sql
+
+--
+-- Name: FUNCTION _idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) IS 'Internal (HTTP server): keeps a POST''s reply under its Idempotency-Key and token subject for 24 h.';
+
+--
+-- Name: _incident_json(sms_monitor.sms_alert_history); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_incident_json.sql
+
+--
+-- Name: FUNCTION _incident_json(p_incident sms_monitor.sms_alert_history); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) IS 'An incident as the API returns it: its columns, times as ISO 8601 UTC (Z), duration_seconds (NULL while open), unit, value_text (latest value, with its unit), threshold_text.';
 
 --
 -- Name: _is_timestamptz(text); Type: FUNCTION; Schema: sms_monitor
@@ -2014,6 +2258,21 @@ CREATE FUNCTION sms_monitor._is_uuid(p_text text) RETURNS boolean
 --
 
 COMMENT ON FUNCTION sms_monitor._is_uuid(p_text text) IS 'Internal: whether a string casts to uuid (NULL counts as valid: no user).';
+
+--
+-- Name: _iso_utc(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_iso_utc.sql
+
+--
+-- Name: FUNCTION _iso_utc(p_time timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) IS 'A time as the HTTP API writes it: ISO 8601 UTC with Z (fraction only when there is one).';
 
 --
 -- Name: _looks_like_iso_time_with_offset(text); Type: FUNCTION; Schema: sms_monitor
@@ -2084,6 +2343,21 @@ CREATE FUNCTION sms_monitor._minute_rollup_days() RETURNS integer
 --
 
 COMMENT ON FUNCTION sms_monitor._minute_rollup_days() IS 'Internal constant: 8 reporting days of minute-grain rollups; older minutes are compacted into hours by retention.';
+
+--
+-- Name: _notify_channel(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._notify_channel() RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_notify_channel.sql
+
+--
+-- Name: FUNCTION _notify_channel(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._notify_channel() IS 'Internal: the NOTIFY channel of the notification outbox (sms_monitor_notifications).';
 
 --
 -- Name: _notify_sms_notifications(); Type: FUNCTION; Schema: sms_monitor
@@ -2261,14 +2535,14 @@ CREATE FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) RETURNS jsonb
 -- Name: FUNCTION api_alert_detail(p_alert_id uuid); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) IS 'Dashboard (GET /alerts/:id): {success, data: {alert (the sms_alert_history row), channels: [per channel the latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. Unknown id: P0002.';
+COMMENT ON FUNCTION sms_monitor.api_alert_detail(p_alert_id uuid) IS 'Dashboard (GET /alerts/:id): {success, data: {alert (_incident_json: the sms_alert_history row, times in Z, duration_seconds), channels: [per channel the latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. Unknown id: P0002.';
 
 --
 -- Name: api_alert_rules(); Type: FUNCTION; Schema: sms_monitor
 --
 
 CREATE FUNCTION sms_monitor.api_alert_rules() RETURNS jsonb
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/api_alert_rules.sql
 
@@ -2276,7 +2550,7 @@ CREATE FUNCTION sms_monitor.api_alert_rules() RETURNS jsonb
 -- Name: FUNCTION api_alert_rules(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_alert_rules() IS 'Dashboard (GET /rules): {success, data: [every rule: sms_alert_status (settings, last_evaluated_at, last_action, last_value, open_alert_id, silenced_until) plus description, channels, min_sample, pending and cooldown minutes]}.';
+COMMENT ON FUNCTION sms_monitor.api_alert_rules() IS 'Dashboard (GET /rules): {success, data: [every rule: sms_alert_status (settings, last_evaluated_at, last_action, last_value, open_alert_id, silenced_until; times in Z) plus unit, threshold_text, last_value_text, description, channels, min_sample, pending and cooldown minutes]}.';
 
 --
 -- Name: api_alerts(text, integer, date, date); Type: FUNCTION; Schema: sms_monitor
@@ -2291,7 +2565,7 @@ CREATE FUNCTION sms_monitor.api_alerts(p_type text DEFAULT 'unresolved'::text, p
 -- Name: FUNCTION api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date) IS 'Dashboard (GET /alerts): {success, data: [incidents, newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023.';
+COMMENT ON FUNCTION sms_monitor.api_alerts(p_type text, p_limit integer, p_start_date date, p_end_date date) IS 'Dashboard (GET /alerts): {success, data: [incidents (_incident_json), newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023.';
 
 --
 -- Name: api_daily_metrics(date, date); Type: FUNCTION; Schema: sms_monitor
@@ -2322,7 +2596,7 @@ CREATE FUNCTION sms_monitor.api_health(p_now timestamp with time zone DEFAULT no
 -- Name: FUNCTION api_health(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) IS 'Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, driving_rule, reason, as_of, open_incidents, rules: [each enabled rule''s value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data.';
+COMMENT ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) IS 'Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, overall_healthy (true/NULL when unknown/false), driving_rule, reason, as_of, open_incidents, rules: [each enabled rule''s value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data.';
 
 --
 -- Name: api_metrics_summary(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -2337,7 +2611,7 @@ CREATE FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone D
 -- Name: FUNCTION api_metrics_summary(p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}.';
+COMMENT ON FUNCTION sms_monitor.api_metrics_summary(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health (api_health''s status, overall_healthy, driving_rule, reason, as_of)}}.';
 
 --
 -- Name: api_prometheus_metrics(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2382,7 +2656,7 @@ CREATE FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone DEF
 -- Name: FUNCTION api_today_metrics(p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, data: today''s figures + health {delivery_healthy (>= 90 % delivered), llm_healthy (>= 50 % LLM), overall_healthy}}; NULL health = no traffic yet, not unhealthy. From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
+COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, as_of, data: today''s figures + health (api_health''s status, overall_healthy, driving_rule, reason, as_of)}. From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
 
 --
 -- Name: api_top_users(integer, text, integer, timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -2442,7 +2716,7 @@ CREATE FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone DEFA
 -- Name: FUNCTION check_sms_alerts(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) IS 'Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, no_data, skipped = already evaluated at p_now or later, error = the rule''s evaluation failed: SQLSTATE and message in detail; the other rules are unaffected). Safe to run concurrently.';
+COMMENT ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) IS 'Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action, a value of the enum sms_monitor.alert_action (skipped = already evaluated at p_now or later; error = the rule''s evaluation failed: SQLSTATE and message in detail, the other rules are unaffected). Safe to run concurrently.';
 
 --
 -- Name: claim_sms_notifications(text, integer, integer, text[]); Type: FUNCTION; Schema: sms_monitor
@@ -2809,6 +3083,12 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_compare(p_value numeric, p_comparison 
 REVOKE ALL ON FUNCTION sms_monitor._alert_cost_baseline(p_today date) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _alert_dedup_key(p_alert_type text, p_id uuid); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _alert_enqueue(p_alert_id uuid, p_event text, p_channels text[]); Type: ACL; Schema: sms_monitor
 --
 
@@ -2914,6 +3194,12 @@ GRANT ALL ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) TO sms_m
 GRANT ALL ON FUNCTION sms_monitor._assert_can_read_user(p_user_id uuid) TO sms_monitor_self;
 
 --
+-- Name: FUNCTION _audit_subject(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._audit_subject() FROM PUBLIC;
+
+--
 -- Name: FUNCTION _bucket_time_problem(p_date_field text, p_hour_field text, p_date date, p_hour integer); Type: ACL; Schema: sms_monitor
 --
 
@@ -2955,6 +3241,14 @@ GRANT ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end
 GRANT ALL ON FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION _duration_text(p_duration interval); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._duration_text(p_duration interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._duration_text(p_duration interval) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._duration_text(p_duration interval) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _ensure_sms_event_partitions(p_from date, p_days integer); Type: ACL; Schema: sms_monitor
 --
 
@@ -2967,6 +3261,32 @@ REVOKE ALL ON FUNCTION sms_monitor._ensure_sms_event_partitions(p_from date, p_d
 REVOKE ALL ON FUNCTION sms_monitor._event_log_retention() FROM PUBLIC;
 
 --
+-- Name: FUNCTION _idempotency_claim(p_key text, p_request_hash text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._idempotency_claim(p_key text, p_request_hash text) TO sms_monitor_self;
+
+--
+-- Name: FUNCTION _idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash text, p_status integer, p_body text) TO sms_monitor_self;
+
+--
+-- Name: FUNCTION _incident_json(p_incident sms_monitor.sms_alert_history); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _is_timestamptz(p_text text); Type: ACL; Schema: sms_monitor
 --
 
@@ -2977,6 +3297,15 @@ REVOKE ALL ON FUNCTION sms_monitor._is_timestamptz(p_text text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._is_uuid(p_text text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _iso_utc(p_time timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) TO sms_monitor_self;
 
 --
 -- Name: FUNCTION _looks_like_iso_time_with_offset(p_text text); Type: ACL; Schema: sms_monitor
@@ -3010,6 +3339,12 @@ REVOKE ALL ON FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type te
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._minute_rollup_days() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _notify_channel(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._notify_channel() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _notify_sms_notifications(); Type: ACL; Schema: sms_monitor
