@@ -4,7 +4,7 @@
 -- "Today" is 2026-07-15 (UTC reporting timezone); every figure below is computed by hand.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(47);
+select plan(48);
 
 create function pg_temp.sqlstate_as(p_role text, p_sql text) returns text language plpgsql as $$
 begin
