@@ -651,6 +651,130 @@ CREATE TABLE sms_monitor.sms_ingest_batches (
 COMMENT ON TABLE sms_monitor.sms_ingest_batches IS 'Batch ids record_sms_events has recorded (with how many events), so a retried batch is written once; apply_sms_retention() deletes ids older than 7 days.';
 
 --
+-- Name: sms_message_events; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_message_events (
+    id bigint NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    message_id text NOT NULL,
+    status text NOT NULL,
+    provider_status text NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    user_id uuid,
+    attributes jsonb
+)
+PARTITION BY RANGE (recorded_on);
+
+--
+-- Name: TABLE sms_message_events; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_message_events IS 'Append-only log of message events: the first event of each (message_id, status), with the spelling the provider used and the optional attributes it carried. Repeats are not logged.';
+
+--
+-- Name: sms_message_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
+--
+
+CREATE SEQUENCE sms_monitor.sms_message_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: sms_message_events_id_seq; Type: SEQUENCE OWNED BY; Schema: sms_monitor
+--
+
+ALTER SEQUENCE sms_monitor.sms_message_events_id_seq OWNED BY sms_monitor.sms_message_events.id;
+
+--
+-- Name: sms_message_events_default; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_message_events_default (
+    id bigint DEFAULT nextval('sms_monitor.sms_message_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    message_id text NOT NULL,
+    status text NOT NULL,
+    provider_status text NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    user_id uuid,
+    attributes jsonb
+);
+
+--
+-- Name: sms_message_status_spellings; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_message_status_spellings (
+    provider text NOT NULL,
+    spelling text NOT NULL,
+    status text NOT NULL
+);
+
+--
+-- Name: TABLE sms_message_status_spellings; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_message_status_spellings IS 'How a provider''s status word maps to one of the six statuses: the row for the event''s provider first, then the row with provider '''' (any provider). Matched lower-case.';
+
+--
+-- Name: sms_message_statuses; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_message_statuses (
+    status text NOT NULL,
+    final_rank smallint,
+    counter text,
+    description text NOT NULL,
+    CONSTRAINT sms_message_statuses_rank_check CHECK (((final_rank >= 1) AND (final_rank <= 9)))
+);
+
+--
+-- Name: TABLE sms_message_statuses; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_message_statuses IS 'The six message statuses. final_rank: NULL for queued and sent; among final statuses of one message the highest rank wins (delivered > undelivered > failed > canceled). counter: the metric a message in this status adds 1 to.';
+
+--
+-- Name: sms_messages; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_messages (
+    message_id text NOT NULL,
+    user_id uuid,
+    provider text,
+    sender text,
+    sender_type text,
+    carrier text,
+    country text,
+    error_code text,
+    segments smallint,
+    price_usd numeric,
+    price_at timestamp with time zone,
+    message_class text,
+    queued_at timestamp with time zone,
+    sent_at timestamp with time zone,
+    delivered_at timestamp with time zone,
+    undelivered_at timestamp with time zone,
+    failed_at timestamp with time zone,
+    canceled_at timestamp with time zone,
+    final_status text,
+    final_at timestamp with time zone,
+    final_user_id uuid,
+    first_recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE sms_messages; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the first event of each), and the winning final status with the user its counter went to.';
+
+--
 -- Name: sms_metric_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
 --
 
@@ -764,6 +888,12 @@ CREATE TABLE sms_monitor.sms_metric_events_default (
 );
 
 --
+-- Name: sms_message_events_default; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_events ATTACH PARTITION sms_monitor.sms_message_events_default DEFAULT;
+
+--
 -- Name: sms_metric_events_20261203; Type: TABLE ATTACH; Schema: sms_monitor
 --
 
@@ -798,6 +928,12 @@ ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_
 --
 
 ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_default DEFAULT;
+
+--
+-- Name: sms_message_events id; Type: DEFAULT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_events ALTER COLUMN id SET DEFAULT nextval('sms_monitor.sms_message_events_id_seq'::regclass);
 
 --
 -- Name: sms_metric_events id; Type: DEFAULT; Schema: sms_monitor
@@ -874,6 +1010,27 @@ ALTER TABLE ONLY sms_monitor.sms_alert_thresholds
 
 ALTER TABLE ONLY sms_monitor.sms_ingest_batches
     ADD CONSTRAINT sms_ingest_batches_pkey PRIMARY KEY (batch_id);
+
+--
+-- Name: sms_message_status_spellings sms_message_status_spellings_key; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_status_spellings
+    ADD CONSTRAINT sms_message_status_spellings_key PRIMARY KEY (provider, spelling);
+
+--
+-- Name: sms_message_statuses sms_message_statuses_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_statuses
+    ADD CONSTRAINT sms_message_statuses_pkey PRIMARY KEY (status);
+
+--
+-- Name: sms_messages sms_messages_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_messages
+    ADD CONSTRAINT sms_messages_pkey PRIMARY KEY (message_id);
 
 --
 -- Name: sms_metric_rollups sms_metric_rollups_key; Type: CONSTRAINT; Schema: sms_monitor
@@ -963,6 +1120,36 @@ CREATE INDEX sms_alert_silences_active_idx ON sms_monitor.sms_alert_silences USI
 CREATE INDEX sms_ingest_batches_created_idx ON sms_monitor.sms_ingest_batches USING btree (created_at);
 
 --
+-- Name: sms_message_events_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_message_events_id_idx ON ONLY sms_monitor.sms_message_events USING btree (id);
+
+--
+-- Name: sms_message_events_default_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_message_events_default_id_idx ON sms_monitor.sms_message_events_default USING btree (id);
+
+--
+-- Name: sms_message_events_message_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_message_events_message_idx ON ONLY sms_monitor.sms_message_events USING btree (message_id);
+
+--
+-- Name: sms_message_events_default_message_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_message_events_default_message_id_idx ON sms_monitor.sms_message_events_default USING btree (message_id);
+
+--
+-- Name: sms_messages_sent_at_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_messages_sent_at_idx ON sms_monitor.sms_messages USING btree (sent_at);
+
+--
 -- Name: sms_metric_events_id_idx; Type: INDEX; Schema: sms_monitor
 --
 
@@ -1009,6 +1196,18 @@ CREATE INDEX sms_metric_events_default_id_idx ON sms_monitor.sms_metric_events_d
 --
 
 CREATE INDEX sms_metric_rollups_date_idx ON sms_monitor.sms_metric_rollups USING btree (metric_date, metric_hour, metric_minute);
+
+--
+-- Name: sms_message_events_default_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_message_events_id_idx ATTACH PARTITION sms_monitor.sms_message_events_default_id_idx;
+
+--
+-- Name: sms_message_events_default_message_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_message_events_message_idx ATTACH PARTITION sms_monitor.sms_message_events_default_message_id_idx;
 
 --
 -- Name: sms_metric_events_20261203_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
@@ -1116,6 +1315,27 @@ ALTER TABLE ONLY sms_monitor.sms_alert_silences
 
 ALTER TABLE ONLY sms_monitor.sms_alert_thresholds
     ADD CONSTRAINT sms_alert_thresholds_metric_fkey FOREIGN KEY (metric) REFERENCES sms_monitor.sms_alert_metrics(metric);
+
+--
+-- Name: sms_message_status_spellings sms_message_status_spellings_status_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_status_spellings
+    ADD CONSTRAINT sms_message_status_spellings_status_fkey FOREIGN KEY (status) REFERENCES sms_monitor.sms_message_statuses(status);
+
+--
+-- Name: sms_message_statuses sms_message_statuses_counter_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_statuses
+    ADD CONSTRAINT sms_message_statuses_counter_fkey FOREIGN KEY (counter) REFERENCES sms_monitor.metric_types(metric_type);
+
+--
+-- Name: sms_messages sms_messages_final_status_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_messages
+    ADD CONSTRAINT sms_messages_final_status_fkey FOREIGN KEY (final_status) REFERENCES sms_monitor.sms_message_statuses(status);
 
 --
 -- Name: metric_types; Type: ROW SECURITY; Schema: sms_monitor
@@ -1236,6 +1456,72 @@ ALTER TABLE sms_monitor.sms_ingest_batches ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY sms_ingest_batches_read ON sms_monitor.sms_ingest_batches FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_message_events; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_message_events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_message_events_default; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_message_events_default ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_message_events sms_message_events_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_message_events_reader_all ON sms_monitor.sms_message_events FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_message_events sms_message_events_self_own; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_message_events_self_own ON sms_monitor.sms_message_events FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
+
+--
+-- Name: sms_message_status_spellings; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_message_status_spellings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_message_status_spellings sms_message_status_spellings_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_message_status_spellings_read ON sms_monitor.sms_message_status_spellings FOR SELECT TO sms_monitor_writer, sms_monitor_reader, sms_monitor_self USING (true);
+
+--
+-- Name: sms_message_statuses; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_message_statuses ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_message_statuses sms_message_statuses_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_message_statuses_read ON sms_monitor.sms_message_statuses FOR SELECT TO sms_monitor_writer, sms_monitor_reader, sms_monitor_self USING (true);
+
+--
+-- Name: sms_messages; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_messages ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_messages sms_messages_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_messages_reader_all ON sms_monitor.sms_messages FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_messages sms_messages_self_own; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_messages_self_own ON sms_monitor.sms_messages FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
 
 --
 -- Name: sms_metric_events; Type: ROW SECURITY; Schema: sms_monitor
@@ -1459,6 +1745,36 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_status TO sms_monitor_reader;
 --
 
 GRANT SELECT ON TABLE sms_monitor.sms_ingest_batches TO sms_monitor_reader;
+
+--
+-- Name: TABLE sms_message_events; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_message_events TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_message_events TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_message_status_spellings; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_message_status_spellings TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_message_status_spellings TO sms_monitor_writer;
+GRANT SELECT ON TABLE sms_monitor.sms_message_status_spellings TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_message_statuses; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_writer;
+GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_messages; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_self;
 
 -- ==== functions (bodies in sql/functions/) ====
 
@@ -1736,6 +2052,21 @@ CREATE FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, 
 COMMENT ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) IS 'Internal: sums, active users and users who hit the daily limit over the minutes from p_now - p_window_minutes to p_now (reporting timezone, live); hour-only values when their hour overlaps, daily ones when their whole day is inside.';
 
 --
+-- Name: _apply_message_events(text, jsonb, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._apply_message_events(p_message_id text, p_events jsonb, p_tz text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_apply_message_events.sql
+
+--
+-- Name: FUNCTION _apply_message_events(p_message_id text, p_events jsonb, p_tz text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._apply_message_events(p_message_id text, p_events jsonb, p_tz text) IS 'Internal: applies one message''s events under its row lock and appends the counter changes they cause.';
+
+--
 -- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -1942,6 +2273,35 @@ CREATE FUNCTION sms_monitor._max_clock_skew() RETURNS interval
 COMMENT ON FUNCTION sms_monitor._max_clock_skew() IS 'Internal constant: 5 minutes, how far ahead of now() a recorded or operator-given time may lie.';
 
 --
+-- Name: _message_counter(uuid, text, numeric, timestamp with time zone, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_counter(p_user_id uuid, p_metric_type text, p_value numeric, p_at timestamp with time zone, p_tz text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_message_counter.sql
+
+--
+-- Name: FUNCTION _message_counter(p_user_id uuid, p_metric_type text, p_value numeric, p_at timestamp with time zone, p_tz text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_counter(p_user_id uuid, p_metric_type text, p_value numeric, p_at timestamp with time zone, p_tz text) IS 'Internal: appends one counter value caused by a message event to sms_metric_events.';
+
+--
+-- Name: _message_event_problem(jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_event_problem(p_event jsonb) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_message_event_problem.sql
+
+--
+-- Name: FUNCTION _message_event_problem(p_event jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_event_problem(p_event jsonb) IS 'Internal: the validation rules for one message event; returns "<field>: <problem>" or NULL.';
+
+--
 -- Name: _metric_problem(text, text, numeric, jsonb, text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2086,6 +2446,20 @@ CREATE FUNCTION sms_monitor._settings_validate() RETURNS trigger
 --
 
 COMMENT ON FUNCTION sms_monitor._settings_validate() IS 'Internal trigger: rejects an unknown reporting_timezone with 22023.';
+
+--
+-- Name: _sms_message_status(text, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._sms_message_status(p_provider text, p_spelling text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_sms_message_status.sql
+
+--
+-- Name: FUNCTION _sms_message_status(p_provider text, p_spelling text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._sms_message_status(p_provider text, p_spelling text) IS 'Internal: maps a provider''s status spelling to queued, sent, delivered, undelivered, failed or canceled (NULL: unknown).';
 
 --
 -- Name: _sms_metrics_insert(); Type: FUNCTION; Schema: sms_monitor
@@ -2494,6 +2868,36 @@ CREATE FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid DE
 COMMENT ON FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid) IS 'Records a JSON array of events {metric_type, user_id?, value?, occurred_at?, metadata?} all or nothing; returns how many were recorded. The first bad element raises 22023 naming events[i].field. With p_batch_id the batch is recorded at most once: a repeated id records nothing and returns the first result (ids kept 7 days).';
 
 --
+-- Name: record_sms_message_event(text, text, timestamp with time zone, jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb DEFAULT '{}'::jsonb) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/record_sms_message_event.sql
+
+--
+-- Name: FUNCTION record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb) IS 'Records one message event (the optional fields in p_attributes) like record_sms_message_events; returns 1 when the (message, status) was new, 0 for a repeat. 22023 names the field.';
+
+--
+-- Name: record_sms_message_events(jsonb, uuid); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid DEFAULT NULL::uuid) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/record_sms_message_events.sql
+
+--
+-- Name: FUNCTION record_sms_message_events(p_events jsonb, p_batch_id uuid); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid) IS 'Records a JSON array of message events {message_id, status, occurred_at, user_id?, provider?, sender?, sender_type?, carrier?, country?, error_code?, segments?, price_usd?, message_class?} all or nothing; each (message, status) counts once and drives sent/delivered/failed/cancelled counts, delivery time and cost. Returns how many (message, status) pairs were new; 22023 names events[i].field. A repeated p_batch_id records nothing and returns the first result.';
+
+--
 -- Name: record_sms_metric(date, integer, uuid, text, numeric, jsonb); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2767,6 +3171,12 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_told_channels(p_alert_id uuid) FROM PU
 REVOKE ALL ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _apply_message_events(p_message_id text, p_events jsonb, p_tz text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._apply_message_events(p_message_id text, p_events jsonb, p_tz text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _apply_sms_retention(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
 --
 
@@ -2868,6 +3278,18 @@ REVOKE ALL ON FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text)
 REVOKE ALL ON FUNCTION sms_monitor._max_clock_skew() FROM PUBLIC;
 
 --
+-- Name: FUNCTION _message_counter(p_user_id uuid, p_metric_type text, p_value numeric, p_at timestamp with time zone, p_tz text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_counter(p_user_id uuid, p_metric_type text, p_value numeric, p_at timestamp with time zone, p_tz text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _message_event_problem(p_event jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_event_problem(p_event jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: ACL; Schema: sms_monitor
 --
 
@@ -2938,6 +3360,12 @@ REVOKE ALL ON FUNCTION sms_monitor._rollup_claim_range(p_rollup text, p_log regc
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._settings_validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _sms_message_status(p_provider text, p_spelling text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._sms_message_status(p_provider text, p_spelling text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _sms_metrics_insert(); Type: ACL; Schema: sms_monitor
@@ -3149,6 +3577,22 @@ GRANT ALL ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id
 REVOKE ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid) TO sms_monitor_writer;
 GRANT ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb) TO sms_monitor_writer;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION record_sms_message_events(p_events jsonb, p_batch_id uuid); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid) TO sms_monitor_writer;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb); Type: ACL; Schema: sms_monitor

@@ -362,6 +362,26 @@ export interface SmsMonitorFunctions {
     returns: number | null;
     setof: false;
   };
+  /** Records one message event (the optional fields in p_attributes) like record_sms_message_events; returns 1 when the (message, status) was new, 0 for a repeat. 22023 names the field. */
+  record_sms_message_event: {
+    args: {
+      p_message_id: string | null;
+      p_status: string | null;
+      p_occurred_at: Date | string | null;
+      p_attributes?: Json | null;
+    };
+    returns: number | null;
+    setof: false;
+  };
+  /** Records a JSON array of message events {message_id, status, occurred_at, user_id?, provider?, sender?, sender_type?, carrier?, country?, error_code?, segments?, price_usd?, message_class?} all or nothing; each (message, status) counts once and drives sent/delivered/failed/cancelled counts, delivery time and cost. Returns how many (message, status) pairs were new; 22023 names events[i].field. A repeated p_batch_id records nothing and returns the first result. */
+  record_sms_message_events: {
+    args: {
+      p_events: Json | null;
+      p_batch_id?: string | null;
+    };
+    returns: number | null;
+    setof: false;
+  };
   /** Records a value for the bucket (date, hour or NULL for the day, user or NULL for system-wide, type). Timings (avg_*_ms) count one sample per call. The bucket must lie within metric_retention_days and begin at most 5 minutes after now(). Bad input raises 22023 and writes nothing. */
   record_sms_metric: {
     args: {
@@ -761,6 +781,28 @@ export const smsMonitorFunctions = {
     volatility: 'volatile',
   },
   record_sms_events: {
+    args: [
+      { name: 'p_events', type: 'jsonb', default: null },
+      { name: 'p_batch_id', type: 'uuid', default: 'NULL::uuid' },
+    ],
+    returns: 'integer',
+    setof: false,
+    composite: false,
+    volatility: 'volatile',
+  },
+  record_sms_message_event: {
+    args: [
+      { name: 'p_message_id', type: 'text', default: null },
+      { name: 'p_status', type: 'text', default: null },
+      { name: 'p_occurred_at', type: 'timestamp with time zone', default: null },
+      { name: 'p_attributes', type: 'jsonb', default: '\'{}\'::jsonb' },
+    ],
+    returns: 'integer',
+    setof: false,
+    composite: false,
+    volatility: 'volatile',
+  },
+  record_sms_message_events: {
     args: [
       { name: 'p_events', type: 'jsonb', default: null },
       { name: 'p_batch_id', type: 'uuid', default: 'NULL::uuid' },
