@@ -296,3 +296,9 @@ create policy sms_message_events_self_own on sms_monitor.sms_message_events
 --!include functions/_apply_message_events.sql
 --!include functions/record_sms_message_events.sql
 --!include functions/record_sms_message_event.sql
+-- Provider webhooks have no bearer token: the HTTP server switches to the writer once a request's
+-- provider signature holds (server/webhooks). Tokens still cannot name the writer role.
+grant sms_monitor_writer to sms_monitor_authenticator;
+comment on role sms_monitor_authenticator is
+  'sms-monitor: the HTTP server''s role (PostgREST authenticator): may only SET ROLE to admin, reader or self for a '
+  'token, and to writer for a provider webhook whose signature holds.';

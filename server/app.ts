@@ -16,6 +16,7 @@ import { AuthError, bearerToken, type Claims, verifyToken } from './auth.ts';
 import { createPool, jsonBody, type Pool } from './db.ts';
 import { classify, envelope, HttpError } from './errors.ts';
 import { EventHub } from './events.ts';
+import { registerWebhooks, type WebhookConfig, webhookConfigFromEnv } from './webhooks/index.ts';
 
 export interface ServerOptions {
   /** A LOGIN role that is a member of sms_monitor_authenticator. */
@@ -26,6 +27,8 @@ export interface ServerOptions {
   poolSize?: number;
   /** Keep-alive comment on the event stream every so often (default 15 s). */
   heartbeatMs?: number;
+  /** Provider webhook settings (default: from the environment, server/webhooks/config.ts). */
+  webhooks?: WebhookConfig;
 }
 
 export interface SmsMonitorServer {
@@ -257,6 +260,7 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
       }
     });
 
+  await registerWebhooks(app, pool, options.webhooks ?? webhookConfigFromEnv());
   app.get('/api/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()));
 
   await app.register(fastifyStatic, { root: pageRoot, prefix: '/', index: ['index.html'], cacheControl: false });
