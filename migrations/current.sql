@@ -302,3 +302,7 @@ grant sms_monitor_writer to sms_monitor_authenticator;
 comment on role sms_monitor_authenticator is
   'sms-monitor: the HTTP server''s role (PostgREST authenticator): may only SET ROLE to admin, reader or self for a '
   'token, and to writer for a provider webhook whose signature holds.';
+
+-- Breakdowns read messages by the time they entered the pipeline: sent, or final without a send.
+create index if not exists sms_messages_window_idx on sms_monitor.sms_messages ((coalesce(sent_at, final_at)));
+--!include functions/api_message_breakdown.sql

@@ -16,6 +16,7 @@ import { AuthError, bearerToken, type Claims, verifyToken } from './auth.ts';
 import { createPool, jsonBody, type Pool } from './db.ts';
 import { classify, envelope, HttpError } from './errors.ts';
 import { EventHub } from './events.ts';
+import { registerMessageRoutes } from './messages/routes.ts';
 import { registerWebhooks, type WebhookConfig, webhookConfigFromEnv } from './webhooks/index.ts';
 
 export interface ServerOptions {
@@ -261,6 +262,7 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
     });
 
   await registerWebhooks(app, pool, options.webhooks ?? webhookConfigFromEnv());
+  registerMessageRoutes(app, pool, options.jwtSecret);
   app.get('/api/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()));
 
   await app.register(fastifyStatic, { root: pageRoot, prefix: '/', index: ['index.html'], cacheControl: false });

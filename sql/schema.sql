@@ -1150,6 +1150,12 @@ CREATE INDEX sms_message_events_default_message_id_idx ON sms_monitor.sms_messag
 CREATE INDEX sms_messages_sent_at_idx ON sms_monitor.sms_messages USING btree (sent_at);
 
 --
+-- Name: sms_messages_window_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_messages_window_idx ON sms_monitor.sms_messages USING btree (COALESCE(sent_at, final_at));
+
+--
 -- Name: sms_metric_events_id_idx; Type: INDEX; Schema: sms_monitor
 --
 
@@ -2583,6 +2589,21 @@ CREATE FUNCTION sms_monitor.api_health(p_now timestamp with time zone DEFAULT no
 COMMENT ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) IS 'Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, driving_rule, reason, as_of, open_incidents, rules: [each enabled rule''s value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data.';
 
 --
+-- Name: api_message_breakdown(text, integer, timestamp with time zone, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer DEFAULT 60, p_start timestamp with time zone DEFAULT NULL::timestamp with time zone, p_end timestamp with time zone DEFAULT NULL::timestamp with time zone, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_message_breakdown.sql
+
+--
+-- Name: FUNCTION api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) IS 'GET /breakdown: {success, by, start, end, data: [{key, sent, delivered, failed, terminal, delivery_rate_percent, failure_share_percent, terminal_share_percent}]} per value of p_by (carrier, country, sender, sender_type, error_code, message_class, provider) for messages entering the pipeline in the last p_minutes (1-44640) or [p_start, p_end), worst delivery rate first. Bad parameters: 22023.';
+
+--
 -- Name: api_metrics_summary(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -3427,6 +3448,15 @@ GRANT ALL ON FUNCTION sms_monitor.api_daily_metrics(p_start_date date, p_end_dat
 REVOKE ALL ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION api_metrics_summary(p_now timestamp with time zone, p_live boolean); Type: ACL; Schema: sms_monitor

@@ -89,6 +89,18 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
+  /** GET /breakdown: {success, by, start, end, data: [{key, sent, delivered, failed, terminal, delivery_rate_percent, failure_share_percent, terminal_share_percent}]} per value of p_by (carrier, country, sender, sender_type, error_code, message_class, provider) for messages entering the pipeline in the last p_minutes (1-44640) or [p_start, p_end), worst delivery rate first. Bad parameters: 22023. */
+  api_message_breakdown: {
+    args: {
+      p_by: string | null;
+      p_minutes?: number | null;
+      p_start?: Date | string | null;
+      p_end?: Date | string | null;
+      p_now?: Date | string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
   /** Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}. */
   api_metrics_summary: {
     args: {
@@ -590,6 +602,19 @@ export const smsMonitorFunctions = {
   },
   api_health: {
     args: [
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_message_breakdown: {
+    args: [
+      { name: 'p_by', type: 'text', default: null },
+      { name: 'p_minutes', type: 'integer', default: '60' },
+      { name: 'p_start', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
+      { name: 'p_end', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
       { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
     ],
     returns: 'jsonb',

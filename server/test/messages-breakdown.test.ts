@@ -1,0 +1,57 @@
+// GET /api/sms/metrics/breakdown through the real server: exact rows for messages recorded just
+// before, a self token sees only its own messages, tokens and parameters are checked.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './harness.ts';
+
+const U1 = 'f1000000-0000-0000-0000-000000000001';
+const U2 = 'f1000000-0000-0000-0000-000000000002';
+let t: TestServer;
+const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString();
+
+beforeAll(async () => {
+  t = await startTestServer();
+  const events = [
+    { message_id: 'M1', status: 'sent', occurred_at: ago(600), carrier: 'Vodafone', user_id: U1 },
+    { message_id: 'M1', status: 'delivered', occurred_at: ago(590), user_id: U1 },
+    { message_id: 'M2', status: 'sent', occurred_at: ago(600), carrier: 'Vodafone', user_id: U1 },
+    { message_id: 'M2', status: 'undelivered', occurred_at: ago(500), error_code: '30003', user_id: U1 },
+    { message_id: 'M3', status: 'sent', occurred_at: ago(300), carrier: 'O2', user_id: U2 },
+    { message_id: 'M3', status: 'undelivered', occurred_at: ago(200), error_code: '30007', user_id: U2 },
+  ];
+  await t.db.sql`select sms_monitor.record_sms_message_events(${JSON.stringify(events)}::text::jsonb)`;
+});
+afterAll(async () => { await t?.close(); });
+
+describe('GET /api/sms/metrics/breakdown', () => {
+  it('per carrier, worst first, for a reader', async () => {
+    const res = await t.request('GET', '/api/sms/metrics/breakdown?by=carrier&minutes=60', { token: await t.token('reader') });
+    expect(res.status).toBe(200);
+    expect(res.body.by).toBe('carrier');
+    expect(res.body.data).toEqual([
+      { key: 'O2', sent: 1, delivered: 0, failed: 1, terminal: 1, delivery_rate_percent: 0,
+        failure_share_percent: 50, terminal_share_percent: 33.33 },
+      { key: 'Vodafone', sent: 2, delivered: 1, failed: 1, terminal: 2, delivery_rate_percent: 50,
+        failure_share_percent: 50, terminal_share_percent: 66.67 },
+    ]);
+  });
+
+  it('a self token sees its own messages only', async () => {
+    const res = await t.request('GET', '/api/sms/metrics/breakdown?by=error_code', { token: await t.token('self', U2) });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual([{ key: '30007', sent: 1, delivered: 0, failed: 1, terminal: 1, delivery_rate_percent: 0,
+      failure_share_percent: 100, terminal_share_percent: 100 }]);
+  });
+
+  it('start/end select the window; a time without an offset, an unknown dimension or no token are refused', async () => {
+    const reader = await t.token('reader');
+    const window = await t.request('GET', `/api/sms/metrics/breakdown?by=carrier&start=${encodeURIComponent(ago(400))}`
+      + `&end=${encodeURIComponent(ago(100))}`, { token: reader });
+    expect(window.status).toBe(200);
+    expect(window.body.data.map((r: { key: string }) => r.key)).toEqual(['O2']);
+    expect((await t.request('GET', '/api/sms/metrics/breakdown?by=carrier&start=2026-06-01T10:00:00', { token: reader })).status).toBe(400);
+    const unknown = await t.request('GET', '/api/sms/metrics/breakdown?by=network', { token: reader });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/^by: /);
+    expect((await t.request('GET', '/api/sms/metrics/breakdown?by=carrier')).status).toBe(401);
+  });
+});

@@ -1,0 +1,105 @@
+-- GET /api/sms/metrics/breakdown: where messages fail, per value of one attribute. The messages
+-- counted are those that entered the pipeline in the window [start, end): sent then, or reaching a
+-- final status then without a sent time. Per key (NULL: the attribute is not known):
+--   sent: with a sent time; delivered / failed (undelivered + failed): by the winning final status;
+--   terminal = delivered + failed; delivery_rate_percent = delivered / terminal (NULL when none);
+--   failure_share_percent = the key's failed / all failed in the window;
+--   terminal_share_percent = the key's terminal / all terminal (for by=error_code: each code's share).
+-- Sorted worst first: lowest delivery rate (keys without terminal messages last), then most
+-- failures, then the key. Read from sms_messages, whose attributes are complete whenever they
+-- arrived (a carrier named by the receipt counts for the send). Row security applies: a self
+-- token sees its own messages.
+create or replace function sms_monitor.api_message_breakdown(
+  p_by text,
+  p_minutes integer default 60,
+  p_start timestamptz default null,
+  p_end timestamptz default null,
+  p_now timestamptz default now()
+)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_from timestamptz;
+  v_to timestamptz;
+  v_data jsonb;
+begin
+  if p_by is null or p_by not in ('carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider') then
+    raise exception 'by: must be carrier, country, sender, sender_type, error_code, message_class or provider (got %)',
+      coalesce(quote_literal(p_by), 'NULL') using errcode = '22023';
+  end if;
+  if p_now is null or not isfinite(p_now) then
+    raise exception 'now: must be a finite time' using errcode = '22023';
+  end if;
+  if p_start is not null then
+    v_to := coalesce(p_end, p_now);
+    v_from := p_start;
+    if not isfinite(v_from) or not isfinite(v_to) or v_to <= v_from then
+      raise exception 'start: must be a finite time before end (got % to %)', v_from, v_to using errcode = '22023';
+    end if;
+    if v_to - v_from > interval '31 days' then
+      raise exception 'start: the window may span at most 31 days' using errcode = '22023';
+    end if;
+  elsif p_end is not null then
+    raise exception 'end: needs start' using errcode = '22023';
+  else
+    if p_minutes is null or p_minutes < 1 or p_minutes > 44640 then
+      raise exception 'minutes: must be between 1 and 44640 (31 days) (got %)', coalesce(p_minutes::text, 'NULL')
+        using errcode = '22023';
+    end if;
+    v_to := p_now;
+    v_from := p_now - make_interval(mins => p_minutes);
+  end if;
+
+  with m as (
+    select case p_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
+                     when 'sender_type' then s.sender_type when 'error_code' then s.error_code
+                     when 'message_class' then s.message_class else s.provider end as key,
+           s.sent_at is not null as is_sent,
+           s.final_status = 'delivered' as is_delivered,
+           s.final_status in ('undelivered', 'failed') as is_failed
+      from sms_monitor.sms_messages s
+     where coalesce(s.sent_at, s.final_at) >= v_from and coalesce(s.sent_at, s.final_at) < v_to
+  ), k as (
+    select m.key, count(*) filter (where m.is_sent) as sent, count(*) filter (where m.is_delivered) as delivered,
+           count(*) filter (where m.is_failed) as failed
+      from m
+     group by m.key
+  ), t as (
+    select k.*, k.delivered + k.failed as terminal,
+           sum(k.failed) over () as all_failed, sum(k.delivered + k.failed) over () as all_terminal
+      from k
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'key', t.key,
+           'sent', t.sent,
+           'delivered', t.delivered,
+           'failed', t.failed,
+           'terminal', t.terminal,
+           'delivery_rate_percent', round(100 * t.delivered::numeric / nullif(t.terminal, 0), 2),
+           'failure_share_percent', round(100 * t.failed::numeric / nullif(t.all_failed, 0), 2),
+           'terminal_share_percent', round(100 * t.terminal::numeric / nullif(t.all_terminal, 0), 2))
+         order by t.delivered::numeric / nullif(t.terminal, 0) asc nulls last, t.failed desc, t.key collate "C" asc nulls last),
+         '[]'::jsonb)
+    into v_data
+    from t;
+  return jsonb_build_object(
+    'success', true,
+    'by', p_by,
+    'start', to_char(v_from at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'end', to_char(v_to at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'data', v_data);
+end;
+$$;
+
+comment on function sms_monitor.api_message_breakdown(text, integer, timestamptz, timestamptz, timestamptz) is
+  'GET /breakdown: {success, by, start, end, data: [{key, sent, delivered, failed, terminal, delivery_rate_percent, '
+  'failure_share_percent, terminal_share_percent}]} per value of p_by (carrier, country, sender, sender_type, error_code, '
+  'message_class, provider) for messages entering the pipeline in the last p_minutes (1-44640) or [p_start, p_end), '
+  'worst delivery rate first. Bad parameters: 22023.';
+revoke all on function sms_monitor.api_message_breakdown(text, integer, timestamptz, timestamptz, timestamptz) from public;
+grant execute on function sms_monitor.api_message_breakdown(text, integer, timestamptz, timestamptz, timestamptz)
+  to sms_monitor_reader, sms_monitor_self, sms_monitor_admin;
