@@ -291,9 +291,9 @@ create policy sms_message_events_self_own on sms_monitor.sms_message_events
   for select to sms_monitor_self using (user_id = sms_monitor._caller_user_id());
 
 --!include functions/_sms_message_status.sql
+--!include functions/_message_event_unknown_field.sql
 --!include functions/_message_event_problem.sql
---!include functions/_message_counter.sql
---!include functions/_apply_message_events.sql
+--!include functions/_apply_message_batch.sql
 --!include functions/record_sms_message_events.sql
 --!include functions/record_sms_message_event.sql
 -- Provider webhooks have no bearer token: the HTTP server switches to the writer once a request's

@@ -2058,19 +2058,19 @@ CREATE FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, 
 COMMENT ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) IS 'Internal: sums, active users and users who hit the daily limit over the minutes from p_now - p_window_minutes to p_now (reporting timezone, live); hour-only values when their hour overlaps, daily ones when their whole day is inside.';
 
 --
--- Name: _apply_message_events(text, jsonb, text); Type: FUNCTION; Schema: sms_monitor
+-- Name: _apply_message_batch(jsonb, text); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._apply_message_events(p_message_id text, p_events jsonb, p_tz text) RETURNS integer
+CREATE FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_apply_message_events.sql
+    -- body: sql/functions/_apply_message_batch.sql
 
 --
--- Name: FUNCTION _apply_message_events(p_message_id text, p_events jsonb, p_tz text); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _apply_message_batch(p_events jsonb, p_tz text); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._apply_message_events(p_message_id text, p_events jsonb, p_tz text) IS 'Internal: applies one message''s events under its row lock and appends the counter changes they cause.';
+COMMENT ON FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) IS 'Internal: applies a validated batch of message events under their rows'' locks and appends the log rows and the counter changes they cause.';
 
 --
 -- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2279,33 +2279,32 @@ CREATE FUNCTION sms_monitor._max_clock_skew() RETURNS interval
 COMMENT ON FUNCTION sms_monitor._max_clock_skew() IS 'Internal constant: 5 minutes, how far ahead of now() a recorded or operator-given time may lie.';
 
 --
--- Name: _message_counter(uuid, text, numeric, timestamp with time zone, text); Type: FUNCTION; Schema: sms_monitor
+-- Name: _message_event_problem(jsonb, text); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._message_counter(p_user_id uuid, p_metric_type text, p_value numeric, p_at timestamp with time zone, p_tz text) RETURNS void
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_message_counter.sql
-
---
--- Name: FUNCTION _message_counter(p_user_id uuid, p_metric_type text, p_value numeric, p_at timestamp with time zone, p_tz text); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON FUNCTION sms_monitor._message_counter(p_user_id uuid, p_metric_type text, p_value numeric, p_at timestamp with time zone, p_tz text) IS 'Internal: appends one counter value caused by a message event to sms_metric_events.';
-
---
--- Name: _message_event_problem(jsonb); Type: FUNCTION; Schema: sms_monitor
---
-
-CREATE FUNCTION sms_monitor._message_event_problem(p_event jsonb) RETURNS text
+CREATE FUNCTION sms_monitor._message_event_problem(p_event jsonb, p_status text) RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
     -- body: sql/functions/_message_event_problem.sql
 
 --
--- Name: FUNCTION _message_event_problem(p_event jsonb); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _message_event_problem(p_event jsonb, p_status text); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._message_event_problem(p_event jsonb) IS 'Internal: the validation rules for one message event; returns "<field>: <problem>" or NULL.';
+COMMENT ON FUNCTION sms_monitor._message_event_problem(p_event jsonb, p_status text) IS 'Internal: the validation rules for one message event; returns "<field>: <problem>" or NULL.';
+
+--
+-- Name: _message_event_unknown_field(jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_message_event_unknown_field.sql
+
+--
+-- Name: FUNCTION _message_event_unknown_field(p_event jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) IS 'Internal: "<field>: unknown field (allowed: ...)" for the first key of a message event that is not a field.';
 
 --
 -- Name: _metric_problem(text, text, numeric, jsonb, text); Type: FUNCTION; Schema: sms_monitor
@@ -3192,10 +3191,10 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_told_channels(p_alert_id uuid) FROM PU
 REVOKE ALL ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) FROM PUBLIC;
 
 --
--- Name: FUNCTION _apply_message_events(p_message_id text, p_events jsonb, p_tz text); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _apply_message_batch(p_events jsonb, p_tz text); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._apply_message_events(p_message_id text, p_events jsonb, p_tz text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _apply_sms_retention(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
@@ -3299,16 +3298,16 @@ REVOKE ALL ON FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text)
 REVOKE ALL ON FUNCTION sms_monitor._max_clock_skew() FROM PUBLIC;
 
 --
--- Name: FUNCTION _message_counter(p_user_id uuid, p_metric_type text, p_value numeric, p_at timestamp with time zone, p_tz text); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _message_event_problem(p_event jsonb, p_status text); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._message_counter(p_user_id uuid, p_metric_type text, p_value numeric, p_at timestamp with time zone, p_tz text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION sms_monitor._message_event_problem(p_event jsonb, p_status text) FROM PUBLIC;
 
 --
--- Name: FUNCTION _message_event_problem(p_event jsonb); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _message_event_unknown_field(p_event jsonb); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._message_event_problem(p_event jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: ACL; Schema: sms_monitor

@@ -1,9 +1,8 @@
 -- A batch of message status events, all or nothing (docs/messages.md). Every element is checked
--- first; the first bad one raises 22023 naming events[i].field and nothing is written. Then the
--- events are grouped by message and applied message by message in message_id order (rows locked
--- in one order: concurrent batches touching the same messages cannot deadlock) by
--- _apply_message_events, which counts each (message, status) once whatever the order or
--- repetition, and appends the counter changes to sms_metric_events.
+-- first; the first bad one raises 22023 naming events[i].field and nothing is written. Then
+-- _apply_message_batch applies them set-based (the messages' rows locked in message_id order:
+-- concurrent batches touching the same messages cannot deadlock), counting each (message, status)
+-- once whatever the order or repetition, and appends the counter changes to sms_metric_events.
 --
 -- Exactly once with p_batch_id, as record_sms_events: the id is recorded in sms_ingest_batches (one
 -- namespace with record_sms_events' ids) in the same transaction; a repeat returns the first result
@@ -25,7 +24,6 @@ declare
   v_tz text;
   v_days integer;
   v_now timestamptz := now();
-  v_msg record;
 begin
   if p_events is null or jsonb_typeof(p_events) <> 'array' then
     raise exception 'events: must be a JSON array of message events (got %)',
@@ -55,7 +53,11 @@ begin
     into v_problem
     from jsonb_array_elements(p_events) with ordinality as e(v, n)
     cross join lateral (
-      select coalesce(sms_monitor._message_event_problem(e.v), case
+      select case when jsonb_typeof(e.v) = 'object'
+                  then sms_monitor._sms_message_status(e.v ->> 'provider', e.v ->> 'status') end as status
+    ) st
+    cross join lateral (
+      select coalesce(sms_monitor._message_event_problem(e.v, st.status), case
         when not sms_monitor._is_timestamptz(e.v ->> 'occurred_at') then
           format('occurred_at: %s is not a valid time', e.v ->> 'occurred_at')
         when (e.v ->> 'occurred_at')::timestamptz > v_now + sms_monitor._max_clock_skew() then
@@ -74,16 +76,11 @@ begin
     raise exception '%', v_problem using errcode = '22023';
   end if;
 
-  for v_msg in
-    select e.v ->> 'message_id' as message_id,
-           jsonb_agg(e.v || jsonb_build_object('_status',
-                      sms_monitor._sms_message_status(e.v ->> 'provider', e.v ->> 'status')) order by e.n) as events
-      from jsonb_array_elements(p_events) with ordinality as e(v, n)
-     group by e.v ->> 'message_id'
-     order by (e.v ->> 'message_id') collate "C"
-  loop
-    v_new := v_new + sms_monitor._apply_message_events(v_msg.message_id, v_msg.events, v_tz);
-  end loop;
+  v_new := sms_monitor._apply_message_batch(
+    (select jsonb_agg(e.v || jsonb_build_object('_status', sms_monitor._sms_message_status(e.v ->> 'provider', e.v ->> 'status'))
+                      order by e.n)
+       from jsonb_array_elements(p_events) with ordinality as e(v, n)),
+    v_tz);
   if p_batch_id is not null then
     update sms_monitor.sms_ingest_batches b set recorded = v_new where b.batch_id = p_batch_id;
   end if;

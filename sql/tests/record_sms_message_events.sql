@@ -99,7 +99,7 @@ select is(has_function_privilege('sms_monitor_writer', 'sms_monitor.record_sms_m
   and has_function_privilege('sms_monitor_admin', 'sms_monitor.record_sms_message_events(jsonb, uuid)', 'execute'),
   true, 'writer and admin may execute both forms');
 select is((select count(*)::int from pg_proc p, aclexplode(p.proacl) a
-            where p.proname in ('record_sms_message_events', 'record_sms_message_event', '_apply_message_events', '_message_counter')
+            where p.proname in ('record_sms_message_events', 'record_sms_message_event', '_apply_message_batch', '_sms_message_status', '_message_event_problem')
               and a.grantee = 0), 0, 'PUBLIC may execute none of them');
 create function pg_temp.sqlstate_as(p_role text, p_sql text) returns text language plpgsql as $f$
 begin
