@@ -91,7 +91,14 @@ export async function seedTenMillionMetrics(sql: postgres.Sql): Promise<number> 
       from generate_series(0, 364) d, generate_series(0, 23) h, generate_series(1, 100) u,
            (select metric_type, kind from sms_monitor.metric_types
              where metric_type not in ('delivery_success_rate', 'quiet_hours_skip_count', 'daily_limit_hit_count')) t`);
+  // the day grain the daily views read, as the rollup would have written it
+  await sql.unsafe(`
+    insert into sms_monitor.sms_metric_rollups_daily (user_id, metric_type, metric_date, metric_value, sample_count)
+    select user_id, metric_type, metric_date, sum(metric_value), sum(sample_count)
+      from sms_monitor.sms_metric_rollups
+     group by user_id, metric_type, metric_date`);
   await sql`analyze sms_monitor.sms_metric_rollups`;
+  await sql`analyze sms_monitor.sms_metric_rollups_daily`;
   await sql`select sms_monitor.refresh_sms_metrics_daily()`;
   await sql.unsafe(`
     insert into sms_monitor.sms_alert_history (alert_type, severity, metric, comparison, metric_value, threshold_value,

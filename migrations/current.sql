@@ -78,6 +78,9 @@ create table if not exists sms_monitor.sms_metric_rollups (
 );
 create index if not exists sms_metric_rollups_date_idx
   on sms_monitor.sms_metric_rollups (metric_date, metric_hour, metric_minute);
+-- per-user reads through sms_metrics (whose user_id is this expression: NULL for system-wide)
+create index if not exists sms_metric_rollups_user_idx
+  on sms_monitor.sms_metric_rollups ((nullif(user_id, sms_monitor._system_wide_user())), metric_date);
 comment on table sms_monitor.sms_metric_rollups is
   'Rolled-up buckets: minute grain (metric_minute set) for recent days, hour grain (metric_minute NULL) for '
   'values recorded per hour and for minutes older than _minute_rollup_days() (compacted by retention), day '
@@ -91,6 +94,27 @@ create policy sms_metric_rollups_reader_all on sms_monitor.sms_metric_rollups
 drop policy if exists sms_metric_rollups_self_own on sms_monitor.sms_metric_rollups;
 create policy sms_metric_rollups_self_own on sms_monitor.sms_metric_rollups
   for select to sms_monitor_self using (user_id = sms_monitor._caller_user_id());
+
+-- Day grain per (user, type, day), maintained by the same rollup transaction: what the daily views
+-- read (a day is one row per user and type instead of one per hour or minute).
+create table if not exists sms_monitor.sms_metric_rollups_daily (
+  user_id uuid not null,
+  metric_type text not null,
+  metric_date date not null,
+  metric_value numeric not null,
+  sample_count bigint not null,
+  constraint sms_metric_rollups_daily_pkey primary key (user_id, metric_type, metric_date)
+);
+create index if not exists sms_metric_rollups_daily_date_idx on sms_monitor.sms_metric_rollups_daily (metric_date);
+comment on table sms_monitor.sms_metric_rollups_daily is
+  'Rolled-up days per (user, metric type): the sums of sms_metric_rollups per day, written in the same transactions '
+  '(rollup_sms_metrics, retention, owner imports). sms_metrics_daily and sms_metrics_user_daily read it.';
+alter table sms_monitor.sms_metric_rollups_daily enable row level security;
+revoke all on sms_monitor.sms_metric_rollups_daily from public;
+grant select on sms_monitor.sms_metric_rollups_daily to sms_monitor_reader;
+drop policy if exists sms_metric_rollups_daily_reader_all on sms_monitor.sms_metric_rollups_daily;
+create policy sms_metric_rollups_daily_reader_all on sms_monitor.sms_metric_rollups_daily
+  for select to sms_monitor_reader using (true);
 
 -- One row per rollup (a second event log and its rollups add their own row).
 create table if not exists sms_monitor.sms_rollup_watermarks (
@@ -111,8 +135,15 @@ create policy sms_rollup_watermarks_read on sms_monitor.sms_rollup_watermarks
 
 -- The bucket table becomes history: its rows move into the rollups, then the views take its name.
 -- (functions returning the materialized views' row types are dropped with them and included again below)
-drop materialized view if exists sms_monitor.sms_metrics_daily cascade;
-drop materialized view if exists sms_monitor.sms_metrics_user_daily cascade;
+do $$
+begin
+  if exists (select from pg_class c where c.oid = to_regclass('sms_monitor.sms_metrics_daily') and c.relkind = 'm') then
+    drop materialized view sms_monitor.sms_metrics_daily cascade;
+  end if;
+  if exists (select from pg_class c where c.oid = to_regclass('sms_monitor.sms_metrics_user_daily') and c.relkind = 'm') then
+    drop materialized view sms_monitor.sms_metrics_user_daily cascade;
+  end if;
+end $$;
 do $$
 begin
   if exists (select from pg_class c where c.oid = to_regclass('sms_monitor.sms_metrics') and c.relkind = 'r') then
@@ -122,6 +153,12 @@ begin
            m.metric_value, m.sample_count, m.metadata
       from sms_monitor.sms_metrics m
     on conflict on constraint sms_metric_rollups_key do update
+      set metric_value = r.metric_value + excluded.metric_value, sample_count = r.sample_count + excluded.sample_count;
+    insert into sms_monitor.sms_metric_rollups_daily as r (user_id, metric_type, metric_date, metric_value, sample_count)
+    select coalesce(m.user_id, sms_monitor._system_wide_user()), m.metric_type, m.metric_date, sum(m.metric_value), sum(m.sample_count)
+      from sms_monitor.sms_metrics m
+     group by 1, 2, 3
+    on conflict on constraint sms_metric_rollups_daily_pkey do update
       set metric_value = r.metric_value + excluded.metric_value, sample_count = r.sample_count + excluded.sample_count;
     drop table sms_monitor.sms_metrics cascade;
   end if;

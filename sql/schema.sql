@@ -138,25 +138,22 @@ COMMENT ON TABLE sms_monitor.sms_metric_events IS 'Append-only log of every reco
 COMMENT ON COLUMN sms_monitor.sms_metric_events.metric_minute IS 'Minute of the hour (reporting timezone) for values recorded with a time (record_sms_event(s)); NULL for record_sms_metric''s hour or day buckets.';
 
 --
--- Name: sms_metric_rollups; Type: TABLE; Schema: sms_monitor
+-- Name: sms_metric_rollups_daily; Type: TABLE; Schema: sms_monitor
 --
 
-CREATE TABLE sms_monitor.sms_metric_rollups (
+CREATE TABLE sms_monitor.sms_metric_rollups_daily (
     user_id uuid NOT NULL,
     metric_type text NOT NULL,
     metric_date date NOT NULL,
-    metric_hour smallint,
-    metric_minute smallint,
     metric_value numeric NOT NULL,
-    sample_count bigint NOT NULL,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL
+    sample_count bigint NOT NULL
 );
 
 --
--- Name: TABLE sms_metric_rollups; Type: COMMENT; Schema: sms_monitor
+-- Name: TABLE sms_metric_rollups_daily; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON TABLE sms_monitor.sms_metric_rollups IS 'Rolled-up buckets: minute grain (metric_minute set) for recent days, hour grain (metric_minute NULL) for values recorded per hour and for minutes older than _minute_rollup_days() (compacted by retention), day grain (metric_hour NULL) for values recorded per day. Written only by rollup_sms_metrics() and retention.';
+COMMENT ON TABLE sms_monitor.sms_metric_rollups_daily IS 'Rolled-up days per (user, metric type): the sums of sms_metric_rollups per day, written in the same transactions (rollup_sms_metrics, retention, owner imports). sms_metrics_daily and sms_metrics_user_daily read it.';
 
 --
 -- Name: sms_rollup_watermarks; Type: TABLE; Schema: sms_monitor
@@ -173,48 +170,6 @@ CREATE TABLE sms_monitor.sms_rollup_watermarks (
 --
 
 COMMENT ON TABLE sms_monitor.sms_rollup_watermarks IS 'Per rollup: the last log id it has rolled up (ids up to last_id are in its rollup tables, the rest is the live tail readers add), advanced in the same transaction as the rollup (_rollup_claim_range).';
-
---
--- Name: sms_metrics; Type: VIEW; Schema: sms_monitor
---
-
-CREATE VIEW sms_monitor.sms_metrics WITH (security_invoker='true') AS
- SELECT b.metric_date,
-    b.metric_hour,
-    NULLIF(b.user_id, sms_monitor._system_wide_user()) AS user_id,
-    b.metric_type,
-    sum(b.metric_value) AS metric_value,
-    (sum(b.sample_count))::bigint AS sample_count,
-    COALESCE(sms_monitor._jsonb_merge_agg(b.metadata ORDER BY b.seq) FILTER (WHERE (b.metadata IS NOT NULL)), '{}'::jsonb) AS metadata
-   FROM ( SELECT r.metric_date,
-            r.metric_hour,
-            r.user_id,
-            r.metric_type,
-            r.metric_value,
-            r.sample_count,
-            NULLIF(r.metadata, '{}'::jsonb) AS metadata,
-            (0)::bigint AS seq
-           FROM sms_monitor.sms_metric_rollups r
-        UNION ALL
-         SELECT e.metric_date,
-            e.metric_hour,
-            e.user_id,
-            e.metric_type,
-            e.metric_value,
-            1,
-            e.metadata,
-            e.id
-           FROM sms_monitor.sms_metric_events e
-          WHERE (e.id > ( SELECT w.last_id
-                   FROM sms_monitor.sms_rollup_watermarks w
-                  WHERE (w.rollup_name = 'sms_metrics'::text)))) b
-  GROUP BY b.metric_date, b.metric_hour, b.user_id, b.metric_type;
-
---
--- Name: VIEW sms_metrics; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON VIEW sms_monitor.sms_metrics IS 'One row per bucket (metric_date, metric_hour or NULL = the day, user_id or NULL = system-wide, metric_type) in the reporting timezone: metric_value the sum recorded, sample_count how many values. Live (rollups + the not-yet-rolled-up log); written only through the record_* functions.';
 
 --
 -- Name: sms_metrics_daily; Type: VIEW; Schema: sms_monitor
@@ -256,15 +211,30 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_delivery_time_ms'::text)) AS delivery_time_samples,
             sum(m.metric_value) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_sum,
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_samples,
-            count(DISTINCT m.user_id) AS active_users
-           FROM sms_monitor.sms_metrics m
+            count(DISTINCT NULLIF(m.user_id, sms_monitor._system_wide_user())) AS active_users
+           FROM ( SELECT d.metric_date,
+                    d.user_id,
+                    d.metric_type,
+                    d.metric_value,
+                    d.sample_count
+                   FROM sms_monitor.sms_metric_rollups_daily d
+                UNION ALL
+                 SELECT e.metric_date,
+                    e.user_id,
+                    e.metric_type,
+                    e.metric_value,
+                    1
+                   FROM sms_monitor.sms_metric_events e
+                  WHERE (e.id > ( SELECT w.last_id
+                           FROM sms_monitor.sms_rollup_watermarks w
+                          WHERE (w.rollup_name = 'sms_metrics'::text)))) m
           GROUP BY m.metric_date) s;
 
 --
 -- Name: VIEW sms_metrics_daily; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON VIEW sms_monitor.sms_metrics_daily IS 'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL without traffic) and active_users (distinct users with any metric that day). Live (a view over sms_metrics).';
+COMMENT ON VIEW sms_monitor.sms_metrics_daily IS 'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL without traffic) and active_users (distinct users with any metric that day). Live (day rollups + the not-yet-rolled-up log).';
 
 --
 -- Name: sms_metrics_user_daily; Type: VIEW; Schema: sms_monitor
@@ -278,15 +248,28 @@ CREATE VIEW sms_monitor.sms_metrics_user_daily AS
     (COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'failed_count'::text)), (0)::numeric))::bigint AS failed_count,
     COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'llm_cost_usd'::text)), (0)::numeric) AS llm_cost_usd,
     COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sms_cost_usd'::text)), (0)::numeric) AS sms_cost_usd
-   FROM sms_monitor.sms_metrics m
-  WHERE ((m.user_id IS NOT NULL) AND (m.metric_type = ANY (ARRAY['sent_count'::text, 'delivered_count'::text, 'failed_count'::text, 'llm_cost_usd'::text, 'sms_cost_usd'::text])))
+   FROM ( SELECT d.metric_date,
+            d.user_id,
+            d.metric_type,
+            d.metric_value
+           FROM sms_monitor.sms_metric_rollups_daily d
+        UNION ALL
+         SELECT e.metric_date,
+            e.user_id,
+            e.metric_type,
+            e.metric_value
+           FROM sms_monitor.sms_metric_events e
+          WHERE (e.id > ( SELECT w.last_id
+                   FROM sms_monitor.sms_rollup_watermarks w
+                  WHERE (w.rollup_name = 'sms_metrics'::text)))) m
+  WHERE ((m.user_id <> sms_monitor._system_wide_user()) AND (m.metric_type = ANY (ARRAY['sent_count'::text, 'delivered_count'::text, 'failed_count'::text, 'llm_cost_usd'::text, 'sms_cost_usd'::text])))
   GROUP BY m.metric_date, m.user_id;
 
 --
 -- Name: VIEW sms_metrics_user_daily; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON VIEW sms_monitor.sms_metrics_user_daily IS 'One row per (reporting day, user): sent, delivered, failed, LLM and SMS cost. Live (a view over sms_metrics); api_top_users reads it.';
+COMMENT ON VIEW sms_monitor.sms_metrics_user_daily IS 'One row per (reporting day, user): sent, delivered, failed, LLM and SMS cost. Live (day rollups + the not-yet-rolled-up log); api_top_users reads it.';
 
 --
 -- Name: sms_alert_notifications; Type: TABLE; Schema: sms_monitor
@@ -888,6 +871,69 @@ CREATE TABLE sms_monitor.sms_metric_events_default (
 );
 
 --
+-- Name: sms_metric_rollups; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_rollups (
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    sample_count bigint NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+--
+-- Name: TABLE sms_metric_rollups; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_metric_rollups IS 'Rolled-up buckets: minute grain (metric_minute set) for recent days, hour grain (metric_minute NULL) for values recorded per hour and for minutes older than _minute_rollup_days() (compacted by retention), day grain (metric_hour NULL) for values recorded per day. Written only by rollup_sms_metrics() and retention.';
+
+--
+-- Name: sms_metrics; Type: VIEW; Schema: sms_monitor
+--
+
+CREATE VIEW sms_monitor.sms_metrics WITH (security_invoker='true') AS
+ SELECT b.metric_date,
+    b.metric_hour,
+    NULLIF(b.user_id, sms_monitor._system_wide_user()) AS user_id,
+    b.metric_type,
+    sum(b.metric_value) AS metric_value,
+    (sum(b.sample_count))::bigint AS sample_count,
+    COALESCE(sms_monitor._jsonb_merge_agg(b.metadata ORDER BY b.seq) FILTER (WHERE (b.metadata IS NOT NULL)), '{}'::jsonb) AS metadata
+   FROM ( SELECT r.metric_date,
+            r.metric_hour,
+            r.user_id,
+            r.metric_type,
+            r.metric_value,
+            r.sample_count,
+            NULLIF(r.metadata, '{}'::jsonb) AS metadata,
+            (0)::bigint AS seq
+           FROM sms_monitor.sms_metric_rollups r
+        UNION ALL
+         SELECT e.metric_date,
+            e.metric_hour,
+            e.user_id,
+            e.metric_type,
+            e.metric_value,
+            1,
+            e.metadata,
+            e.id
+           FROM sms_monitor.sms_metric_events e
+          WHERE (e.id > ( SELECT w.last_id
+                   FROM sms_monitor.sms_rollup_watermarks w
+                  WHERE (w.rollup_name = 'sms_metrics'::text)))) b
+  GROUP BY b.metric_date, b.metric_hour, b.user_id, b.metric_type;
+
+--
+-- Name: VIEW sms_metrics; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON VIEW sms_monitor.sms_metrics IS 'One row per bucket (metric_date, metric_hour or NULL = the day, user_id or NULL = system-wide, metric_type) in the reporting timezone: metric_value the sum recorded, sample_count how many values. Live (rollups + the not-yet-rolled-up log); written only through the record_* functions.';
+
+--
 -- Name: sms_message_events_default; Type: TABLE ATTACH; Schema: sms_monitor
 --
 
@@ -1031,6 +1077,13 @@ ALTER TABLE ONLY sms_monitor.sms_message_statuses
 
 ALTER TABLE ONLY sms_monitor.sms_messages
     ADD CONSTRAINT sms_messages_pkey PRIMARY KEY (message_id);
+
+--
+-- Name: sms_metric_rollups_daily sms_metric_rollups_daily_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_rollups_daily
+    ADD CONSTRAINT sms_metric_rollups_daily_pkey PRIMARY KEY (user_id, metric_type, metric_date);
 
 --
 -- Name: sms_metric_rollups sms_metric_rollups_key; Type: CONSTRAINT; Schema: sms_monitor
@@ -1198,10 +1251,22 @@ CREATE INDEX sms_metric_events_20261207_id_idx ON sms_monitor.sms_metric_events_
 CREATE INDEX sms_metric_events_default_id_idx ON sms_monitor.sms_metric_events_default USING btree (id);
 
 --
+-- Name: sms_metric_rollups_daily_date_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_rollups_daily_date_idx ON sms_monitor.sms_metric_rollups_daily USING btree (metric_date);
+
+--
 -- Name: sms_metric_rollups_date_idx; Type: INDEX; Schema: sms_monitor
 --
 
 CREATE INDEX sms_metric_rollups_date_idx ON sms_monitor.sms_metric_rollups USING btree (metric_date, metric_hour, metric_minute);
+
+--
+-- Name: sms_metric_rollups_user_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_rollups_user_idx ON sms_monitor.sms_metric_rollups USING btree (NULLIF(user_id, sms_monitor._system_wide_user()), metric_date);
 
 --
 -- Name: sms_message_events_default_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
@@ -1590,6 +1655,18 @@ CREATE POLICY sms_metric_events_self_own ON sms_monitor.sms_metric_events FOR SE
 ALTER TABLE sms_monitor.sms_metric_rollups ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: sms_metric_rollups_daily; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_rollups_daily ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_rollups_daily sms_metric_rollups_daily_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_rollups_daily_reader_all ON sms_monitor.sms_metric_rollups_daily FOR SELECT TO sms_monitor_reader USING (true);
+
+--
 -- Name: sms_metric_rollups sms_metric_rollups_reader_all; Type: POLICY; Schema: sms_monitor
 --
 
@@ -1656,11 +1733,10 @@ GRANT SELECT ON TABLE sms_monitor.sms_metric_events TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_metric_events TO sms_monitor_self;
 
 --
--- Name: TABLE sms_metric_rollups; Type: ACL; Schema: sms_monitor
+-- Name: TABLE sms_metric_rollups_daily; Type: ACL; Schema: sms_monitor
 --
 
-GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups TO sms_monitor_reader;
-GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups TO sms_monitor_self;
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups_daily TO sms_monitor_reader;
 
 --
 -- Name: TABLE sms_rollup_watermarks; Type: ACL; Schema: sms_monitor
@@ -1669,13 +1745,6 @@ GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups TO sms_monitor_self;
 GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_self;
 GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_admin;
-
---
--- Name: TABLE sms_metrics; Type: ACL; Schema: sms_monitor
---
-
-GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_reader;
-GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_self;
 
 --
 -- Name: TABLE sms_metrics_daily; Type: ACL; Schema: sms_monitor
@@ -1781,6 +1850,20 @@ GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_self;
 
 GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_metric_rollups; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_metrics; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_self;
 
 -- ==== functions (bodies in sql/functions/) ====
 
@@ -2133,20 +2216,6 @@ CREATE FUNCTION sms_monitor._caller_user_id() RETURNS uuid
 COMMENT ON FUNCTION sms_monitor._caller_user_id() IS 'Internal: the uuid in request.jwt.claims.sub (PostgREST), or NULL when absent or malformed.';
 
 --
--- Name: _merge_metadata(jsonb, jsonb); Type: FUNCTION; Schema: sms_monitor
---
-
-CREATE FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    -- body: sql/functions/_merge_metadata.sql
-
---
--- Name: FUNCTION _merge_metadata(p_old jsonb, p_new jsonb); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) IS 'Internal: merges bucket metadata, bounded to 16 KiB (then marks the bucket _metadata_truncated).';
-
---
 -- Name: _system_wide_user(); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2159,22 +2228,6 @@ CREATE FUNCTION sms_monitor._system_wide_user() RETURNS uuid
 --
 
 COMMENT ON FUNCTION sms_monitor._system_wide_user() IS 'Internal constant: the nil UUID, the user_id of system-wide rows in sms_metric_events and sms_metric_rollups (the views show NULL).';
-
---
--- Name: _jsonb_merge_agg(jsonb); Type: AGGREGATE; Schema: sms_monitor
---
-
-CREATE AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) (
-    SFUNC = sms_monitor._merge_metadata,
-    STYPE = jsonb,
-    INITCOND = '{}'
-);
-
---
--- Name: AGGREGATE _jsonb_merge_agg(jsonb); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) IS 'Internal: merges the metadata of several events into one bucket, bounded like _merge_metadata.';
 
 --
 -- Name: _daily_metrics_series(date, date); Type: FUNCTION; Schema: sms_monitor
@@ -2277,6 +2330,20 @@ CREATE FUNCTION sms_monitor._max_clock_skew() RETURNS interval
 --
 
 COMMENT ON FUNCTION sms_monitor._max_clock_skew() IS 'Internal constant: 5 minutes, how far ahead of now() a recorded or operator-given time may lie.';
+
+--
+-- Name: _merge_metadata(jsonb, jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_merge_metadata.sql
+
+--
+-- Name: FUNCTION _merge_metadata(p_old jsonb, p_new jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) IS 'Internal: merges bucket metadata, bounded to 16 KiB (then marks the bucket _metadata_truncated).';
 
 --
 -- Name: _message_event_problem(jsonb, text); Type: FUNCTION; Schema: sms_monitor
@@ -3083,6 +3150,22 @@ CREATE FUNCTION sms_monitor.uninstall_sms_monitor_schedule() RETURNS integer
 COMMENT ON FUNCTION sms_monitor.uninstall_sms_monitor_schedule() IS 'Removes the sms-monitor-* pg_cron jobs (e.g. where an external scheduler or notifier --evaluate-every runs the checks instead); returns how many were removed.';
 
 --
+-- Name: _jsonb_merge_agg(jsonb); Type: AGGREGATE; Schema: sms_monitor
+--
+
+CREATE AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) (
+    SFUNC = sms_monitor._merge_metadata,
+    STYPE = jsonb,
+    INITCOND = '{}'
+);
+
+--
+-- Name: AGGREGATE _jsonb_merge_agg(jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) IS 'Internal: merges the metadata of several events into one bucket, bounded like _merge_metadata.';
+
+--
 -- Name: FUNCTION _alert_acknowledge(p_alert_id uuid, p_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
 --
 
@@ -3227,15 +3310,6 @@ GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_admin;
 GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_self;
 
 --
--- Name: FUNCTION _merge_metadata(p_old jsonb, p_new jsonb); Type: ACL; Schema: sms_monitor
---
-
-REVOKE ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_reader;
-GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_self;
-GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_admin;
-
---
 -- Name: FUNCTION _system_wide_user(); Type: ACL; Schema: sms_monitor
 --
 
@@ -3243,15 +3317,6 @@ REVOKE ALL ON FUNCTION sms_monitor._system_wide_user() FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor._system_wide_user() TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._system_wide_user() TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor._system_wide_user() TO sms_monitor_admin;
-
---
--- Name: FUNCTION _jsonb_merge_agg(jsonb); Type: ACL; Schema: sms_monitor
---
-
-REVOKE ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_reader;
-GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_self;
-GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _daily_metrics_series(p_start_date date, p_end_date date); Type: ACL; Schema: sms_monitor
@@ -3296,6 +3361,15 @@ REVOKE ALL ON FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text)
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._max_clock_skew() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _merge_metadata(p_old jsonb, p_new jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _message_event_problem(p_event jsonb, p_status text); Type: ACL; Schema: sms_monitor
@@ -3706,3 +3780,12 @@ GRANT ALL ON FUNCTION sms_monitor.sms_notifier_heartbeat(p_worker text, p_channe
 --
 
 REVOKE ALL ON FUNCTION sms_monitor.uninstall_sms_monitor_schedule() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _jsonb_merge_agg(jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_admin;

@@ -296,6 +296,14 @@ export interface SmsMetricRollups {
   user_id: string;
 }
 
+export interface SmsMetricRollupsDaily {
+  metric_date: Timestamp;
+  metric_type: string;
+  metric_value: Numeric;
+  sample_count: number;
+  user_id: string;
+}
+
 export interface SmsMetrics {
   metadata: Json | null;
   metric_date: Timestamp | null;
@@ -368,6 +376,7 @@ export interface DB {
   sms_messages: SmsMessages;
   sms_metric_events: SmsMetricEvents;
   sms_metric_rollups: SmsMetricRollups;
+  sms_metric_rollups_daily: SmsMetricRollupsDaily;
   sms_metrics: SmsMetrics;
   sms_metrics_daily: SmsMetricsDaily;
   sms_metrics_user_daily: SmsMetricsUserDaily;

@@ -1,7 +1,8 @@
 -- The incremental rollup (pg_cron 'sms-monitor-rollup', every minute; also refresh_sms_metrics_daily
 -- and apply_sms_retention): adds the log rows past the watermark into sms_metric_rollups, one
 -- transaction with the watermark (_rollup_claim_range), so every event counts exactly once however
--- runs overlap, retry or die. Returns how many log rows it rolled up.
+-- runs overlap, retry or die; the day grain (sms_metric_rollups_daily) in the same transaction.
+-- Returns how many log rows it rolled up.
 create or replace function sms_monitor.rollup_sms_metrics()
 returns bigint
 language plpgsql
@@ -40,6 +41,15 @@ begin
     set metric_value = r.metric_value + excluded.metric_value,
         sample_count = r.sample_count + excluded.sample_count,
         metadata = sms_monitor._merge_metadata(r.metadata, excluded.metadata);
+  insert into sms_monitor.sms_metric_rollups_daily as r (user_id, metric_type, metric_date, metric_value, sample_count)
+  select e.user_id, e.metric_type, e.metric_date, sum(e.metric_value), count(*)
+    from sms_monitor.sms_metric_events e
+   where e.id > v_range.from_id and e.id <= v_range.to_id
+   group by e.user_id, e.metric_type, e.metric_date
+   order by e.user_id, e.metric_type, e.metric_date
+  on conflict on constraint sms_metric_rollups_daily_pkey do update
+    set metric_value = r.metric_value + excluded.metric_value,
+        sample_count = r.sample_count + excluded.sample_count;
   return v_count;
 end;
 $$;

@@ -4,7 +4,7 @@
 -- client/test/rollup-concurrency.test.ts.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(27);
+select plan(28);
 
 create function pg_temp.tail() returns bigint language sql as $$
   select count(*) from sms_monitor.sms_metric_events e
@@ -42,6 +42,9 @@ select is(pg_temp.today_sent(), '13', 'a later event counts at once, added to th
 select is(sms_monitor.refresh_sms_metrics_daily()::text, '', 'refresh_sms_metrics_daily runs the rollup');
 select is(pg_temp.tail(), 0::bigint, '... which took it');
 select is(pg_temp.today_sent(), '13', '... without changing the figure');
+select is((select sum(metric_value) from sms_monitor.sms_metric_rollups_daily
+            where metric_date = sms_monitor.reporting_today() and metric_type = 'sent_count'), 13::numeric,
+  'the day grain, written in the same transactions, holds the same sum');
 
 -- ---- alert windows exact to the minute (a fixed day far from now: _record_metric takes any date) ----
 -- sent at 10:29, 10:30, 11:30 and 11:31 (UTC), one each; p_now 11:30:20, window 60 minutes:

@@ -34,7 +34,7 @@ grant select on sms_monitor.sms_metrics to sms_monitor_reader, sms_monitor_self;
 -- Whole buckets written straight into the view (the owner only: nobody else holds INSERT, so a
 -- writer still cannot forge metrics around the record_* functions) are added into the rollups, as
 -- an import of pre-aggregated buckets (tests and benchmark seeds do this): metric_value and
--- sample_count add to the bucket's hour (or day) row.
+-- sample_count add to the bucket's hour (or day) row and to its day in sms_metric_rollups_daily.
 create or replace function sms_monitor._sms_metrics_insert()
 returns trigger
 language plpgsql
@@ -51,6 +51,12 @@ begin
     set metric_value = r.metric_value + excluded.metric_value,
         sample_count = r.sample_count + excluded.sample_count,
         metadata = sms_monitor._merge_metadata(r.metadata, excluded.metadata);
+  insert into sms_monitor.sms_metric_rollups_daily as r (user_id, metric_type, metric_date, metric_value, sample_count)
+  values (coalesce(new.user_id, sms_monitor._system_wide_user()), new.metric_type, new.metric_date,
+          coalesce(new.metric_value, 0), coalesce(new.sample_count, 0))
+  on conflict on constraint sms_metric_rollups_daily_pkey do update
+    set metric_value = r.metric_value + excluded.metric_value,
+        sample_count = r.sample_count + excluded.sample_count;
   return new;
 end;
 $$;

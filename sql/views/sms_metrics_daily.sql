@@ -1,6 +1,7 @@
 -- One row per reporting day (metric_date is already in the reporting timezone: rows are bucketed
--- at record time), live: a view over sms_metrics (rollups + the not-yet-rolled-up tail), so a
--- value counts from its commit on. A filter on metric_date reaches the tables' date ranges.
+-- at record time), live: the day rollups (sms_metric_rollups_daily) plus the log rows past the
+-- rollup's watermark, in one snapshot, so a value counts from its commit on, once. A filter on
+-- metric_date reaches both tables' date ranges. Active users: users (not the system-wide nil UUID).
 -- Sums are summed, timings are sum / samples (true means, never an average of averages), rates come from the day's summed counts and are NULL when there is nothing to divide
 -- by. numeric without a typmod: a ratio above 999 % (duplicate receipts) never overflows, and the
 -- counters are numeric too (not bigint): no sum of accepted buckets can make a reader fail.
@@ -34,13 +35,20 @@ select s.metric_date,
            sum(m.sample_count) filter (where m.metric_type = 'avg_delivery_time_ms') as delivery_time_samples,
            sum(m.metric_value) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_sum,
            sum(m.sample_count) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_samples,
-           count(distinct m.user_id) as active_users
-      from sms_monitor.sms_metrics m
+           count(distinct nullif(m.user_id, sms_monitor._system_wide_user())) as active_users
+      from (
+        select d.metric_date, d.user_id, d.metric_type, d.metric_value, d.sample_count
+          from sms_monitor.sms_metric_rollups_daily d
+        union all
+        select e.metric_date, e.user_id, e.metric_type, e.metric_value, 1
+          from sms_monitor.sms_metric_events e
+         where e.id > (select w.last_id from sms_monitor.sms_rollup_watermarks w where w.rollup_name = 'sms_metrics')
+      ) m
      group by m.metric_date
   ) s;
 
 comment on view sms_monitor.sms_metrics_daily is
   'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL '
-  'without traffic) and active_users (distinct users with any metric that day). Live (a view over sms_metrics).';
+  'without traffic) and active_users (distinct users with any metric that day). Live (day rollups + the not-yet-rolled-up log).';
 revoke all on sms_monitor.sms_metrics_daily from public;
 grant select on sms_monitor.sms_metrics_daily to sms_monitor_reader, sms_monitor_admin;

@@ -1,0 +1,149 @@
+// The append-only event log (docs/scaling.md), side by side with raw INSERTs of the same width:
+// (1) pgbench, 4 clients, one call per transaction (prepared): record_sms_event and
+//     record_sms_metric against a raw single-row INSERT into a table with only a bigint identity
+//     key (same columns: date, hour, uuid, type, value);
+// (2) record_sms_events in batches of 1,000 (4 connections) beside a raw batched INSERT of the same
+//     JSON into that table;
+// (3) the rollup at 10,000 events/s: a minute of events (what one pg_cron run finds), the run's
+//     duration, and a reader (api_today_metrics, live) timed before and while the rollup runs;
+// (4) storage bytes per event in the log and in the rollups.
+// Medians of ROUNDS; the machine is shared, so compare the columns of one run, not across runs.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { median, percentile, printTable, type BenchDatabase, type BenchSection } from '../lib.ts';
+
+const ROUNDS = 3;
+const PGBENCH_SECONDS = 8;
+const BATCH = 1_000;
+const BATCHES_PER_ROUND = 10;      // per connection
+const RATE = 10_000;               // events/s for the rollup section
+const ROLLUP_SECONDS = 60;         // one pg_cron minute of events
+const UUID = `('a1000000-0000-0000-0000-' || lpad(:u::text, 12, '0'))::uuid`;
+
+function pgbench(url: string, script: string): number {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sms-bench-'));
+  try {
+    const file = path.join(dir, 'script.sql');
+    writeFileSync(file, script);
+    const out = execFileSync('pgbench', ['-n', '-c', '4', '-j', '2', '-M', 'prepared', '-T', String(PGBENCH_SECONDS), '-f', file, url],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
+    if (!m) throw new Error(`pgbench printed no tps:\n${out}`);
+    return Number(m[1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+async function run(db: BenchDatabase): Promise<void> {
+  const sql = db.sql;
+  await sql`create table public.bench_raw (id bigint generated always as identity primary key,
+    d date, h smallint, user_id uuid, metric_type text, v numeric)`;
+
+  // (1) single events, pgbench
+  const scripts: Array<[string, string]> = [
+    ['raw single-row INSERT (bigint key only)', `\\set u random(1, 1000)\ninsert into public.bench_raw (d, h, user_id, metric_type, v) values (current_date, 0, ${UUID}, 'sent_count', 1);\n`],
+    ['record_sms_event', `\\set u random(1, 1000)\nselect sms_monitor.record_sms_event('sent_count', ${UUID}, 1);\n`],
+    ['record_sms_metric', `\\set u random(1, 1000)\nselect sms_monitor.record_sms_metric(sms_monitor.reporting_today(), 0, ${UUID}, 'sent_count', 1);\n`],
+  ];
+  const single = new Map<string, number[]>();
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, script] of scripts) {
+      single.set(name, [...(single.get(name) ?? []), pgbench(db.url, script)]);
+    }
+  }
+  const raw1 = median(single.get(scripts[0]![0])!);
+  console.log(`(1) one event per call, pgbench 4 clients, ${PGBENCH_SECONDS} s each, rounds interleaved\n`);
+  printTable(['path', 'events/s (median of 3)', 'ratio to raw'],
+    scripts.map(([name]) => [name, median(single.get(name)!), `${(median(single.get(name)!) / raw1).toFixed(2)} x`]));
+
+  // (2) batches of 1,000, 4 connections
+  const pools = Array.from({ length: 4 }, () => db.connect(1));
+  const now = new Date().toISOString();
+  const batchOf = (c: number, b: number) => JSON.stringify(Array.from({ length: BATCH }, (_, i) => ({
+    metric_type: 'sent_count', user_id: `a1000000-0000-0000-0000-${String(((i * 13 + b) % 250) + c * 250).padStart(12, '0')}`, occurred_at: now,
+  })));
+  const batchPaths: Array<[string, (p: (typeof pools)[number], json: string) => Promise<unknown>]> = [
+    ['raw batched INSERT of the same JSON', (p, json) => p`insert into public.bench_raw (d, h, user_id, metric_type, v)
+      select current_date, 0, (e ->> 'user_id')::uuid, e ->> 'metric_type', 1 from jsonb_array_elements(${json}::text::jsonb) e`],
+    ['record_sms_events', (p, json) => p`select sms_monitor.record_sms_events(${json}::text::jsonb)`],
+    ['record_sms_events with a batch id', (p, json) => p`select sms_monitor.record_sms_events(${json}::text::jsonb, gen_random_uuid())`],
+  ];
+  const batched = new Map<string, number[]>();
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, call] of batchPaths) {
+      const ms = await timed(() => Promise.all(pools.map(async (p, c) => {
+        for (let b = 0; b < BATCHES_PER_ROUND; b++) await call(p, batchOf(c, b));
+      })));
+      batched.set(name, [...(batched.get(name) ?? []), (4 * BATCHES_PER_ROUND * BATCH) / (ms / 1000)]);
+    }
+  }
+  const rawB = median(batched.get(batchPaths[0]![0])!);
+  console.log('\n(2) batches of 1,000 events, 4 connections, rounds interleaved\n');
+  printTable(['path', 'events/s (median of 3)', 'ratio to raw'],
+    batchPaths.map(([name]) => [name, median(batched.get(name)!), `${(median(batched.get(name)!) / rawB).toFixed(2)} x`]));
+
+  // (3) the rollup at 10,000 events/s
+  await sql`select sms_monitor.rollup_sms_metrics()`;
+  const reader = db.connect(1);
+  const read = () => timed(() => reader`select sms_monitor.api_today_metrics(now())`);
+  const quiet: number[] = [];
+  for (let i = 0; i < 30; i++) quiet.push(await read());
+  const writer = db.connect(2);
+  const t0 = Date.now();
+  let sent = 0;
+  let tick = 0;
+  while (Date.now() - t0 < ROLLUP_SECONDS * 1000) {
+    const due = t0 + tick * 100;
+    if (Date.now() < due) await new Promise((r) => setTimeout(r, due - Date.now()));
+    await writer`select sms_monitor.record_sms_events(${batchOf(tick % 4, tick)}::text::jsonb)`;
+    sent += BATCH;
+    tick++;
+  }
+  const achieved = sent / ((Date.now() - t0) / 1000);
+  const tailReads: number[] = [];
+  for (let i = 0; i < 10; i++) tailReads.push(await read());
+  let rolling = true;
+  const during: number[] = [];
+  const readsDuring = (async () => { while (rolling) during.push(await read()); })();
+  const rollupMs = await timed(() => sql`select sms_monitor.rollup_sms_metrics()`);
+  rolling = false;
+  await readsDuring;
+  const after: number[] = [];
+  for (let i = 0; i < 30; i++) after.push(await read());
+  console.log(`\n(3) rollup of ${ROLLUP_SECONDS} s of events at ${Math.round(achieved).toLocaleString('en-US')} events/s ` +
+    `(${sent.toLocaleString('en-US')} log rows, one pg_cron run's work)\n`);
+  printTable(['measure', 'ms'], [
+    ['rollup_sms_metrics() run', rollupMs],
+    ['api_today_metrics p50, tail empty (before)', median(quiet)],
+    [`api_today_metrics p50, ${sent.toLocaleString('en-US')} rows in the tail`, median(tailReads)],
+    [`api_today_metrics p50 while the rollup runs (${during.length} reads)`, during.length ? median(during) : NaN],
+    ['api_today_metrics p50 after the rollup', median(after)],
+    ['api_today_metrics p95 after the rollup', percentile(after, 95)],
+  ]);
+
+  // (4) storage per event
+  await sql`vacuum analyze sms_monitor.sms_metric_events`;
+  const [s] = await sql<{ events: number; log: number; rollups: number; rollup_rows: number }[]>`
+    select (select count(*) from sms_monitor.sms_metric_events)::float8 as events,
+           (select sum(pg_total_relation_size(c.oid)) from pg_inherits i join pg_class c on c.oid = i.inhrelid
+             where i.inhparent = 'sms_monitor.sms_metric_events'::regclass)::float8 as log,
+           pg_total_relation_size('sms_monitor.sms_metric_rollups')::float8 as rollups,
+           (select count(*) from sms_monitor.sms_metric_rollups)::float8 as rollup_rows`;
+  console.log('\n(4) storage\n');
+  printTable(['table', 'rows', 'bytes per event (incl. indexes)'], [
+    ['sms_metric_events (log, all partitions)', s!.events, s!.log / s!.events],
+    ['sms_metric_rollups (minute grain, 1,000 users)', s!.rollup_rows, s!.rollups / s!.events],
+  ]);
+}
+
+const section: BenchSection = { name: 'log', title: 'Append-only log and rollup (docs/scaling.md)', run };
+export default section;
