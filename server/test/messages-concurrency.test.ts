@@ -10,8 +10,9 @@ afterAll(async () => { await db?.drop(); });
 
 it('overlapping concurrent batches count every message once', async () => {
   const ids = Array.from({ length: 300 }, (_, i) => `CC${String(i).padStart(4, '0')}`);
-  const sentAt = new Date(Date.now() - 120_000).toISOString();
-  const deliveredAt = new Date(Date.now() - 119_000).toISOString();
+  const base = Date.now();
+  const sentAt = new Date(base - 120_000).toISOString();
+  const deliveredAt = new Date(base - 119_000).toISOString();
   const events = ids.flatMap((id) => [
     { message_id: id, status: 'sent', occurred_at: sentAt, carrier: 'Orange' },
     { message_id: id, status: 'delivered', occurred_at: deliveredAt },
