@@ -333,6 +333,7 @@ create policy sms_message_events_self_own on sms_monitor.sms_message_events
 --!include functions/_apply_message_batch.sql
 --!include functions/record_sms_message_events.sql
 --!include functions/record_sms_message_event.sql
+--!include functions/_apply_sms_message_retention.sql
 -- Provider webhooks have no bearer token: the HTTP server switches to the writer once a request's
 -- provider signature holds (server/webhooks). Tokens still cannot name the writer role.
 grant sms_monitor_writer to sms_monitor_authenticator;

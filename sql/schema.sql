@@ -2156,6 +2156,21 @@ CREATE FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) RETU
 COMMENT ON FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) IS 'Internal: applies a validated batch of message events under their rows'' locks and appends the log rows and the counter changes they cause.';
 
 --
+-- Name: _apply_sms_message_retention(timestamp with time zone, integer); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) RETURNS TABLE(target text, deleted bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_apply_sms_message_retention.sql
+
+--
+-- Name: FUNCTION _apply_sms_message_retention(p_now timestamp with time zone, p_days integer); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days and message log rows recorded before then.';
+
+--
 -- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -3278,6 +3293,12 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _apply_sms_message_retention(p_now timestamp with time zone, p_days integer); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _apply_sms_retention(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
