@@ -2682,7 +2682,7 @@ CREATE FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer D
 -- Name: FUNCTION api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) IS 'GET /breakdown: {success, by, start, end, data: [{key, sent, delivered, failed, terminal, delivery_rate_percent, failure_share_percent, terminal_share_percent}]} per value of p_by (carrier, country, sender, sender_type, error_code, message_class, provider) for messages entering the pipeline in the last p_minutes (1-44640) or [p_start, p_end), worst delivery rate first. Bad parameters: 22023.';
+COMMENT ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) IS 'GET /breakdown: {success, by, start, end, data: [{key, sent, delivered, failed, terminal, delivery_rate_percent, failure_share_percent, terminal_share_percent, latency_p50_ms, latency_p95_ms}]} per value of p_by (carrier, country, sender, sender_type, error_code, message_class, provider) for messages entering the pipeline in the last p_minutes (1-44640) or [p_start, p_end), worst delivery rate first. Bad parameters: 22023.';
 
 --
 -- Name: api_metrics_summary(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor

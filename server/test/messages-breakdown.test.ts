@@ -6,7 +6,8 @@ import { startTestServer, type TestServer } from './harness.ts';
 const U1 = 'f1000000-0000-0000-0000-000000000001';
 const U2 = 'f1000000-0000-0000-0000-000000000002';
 let t: TestServer;
-const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString();
+const now = Date.now();
+const ago = (s: number) => new Date(now - s * 1000).toISOString();
 
 beforeAll(async () => {
   t = await startTestServer();
@@ -29,9 +30,9 @@ describe('GET /api/sms/metrics/breakdown', () => {
     expect(res.body.by).toBe('carrier');
     expect(res.body.data).toEqual([
       { key: 'O2', sent: 1, delivered: 0, failed: 1, terminal: 1, delivery_rate_percent: 0,
-        failure_share_percent: 50, terminal_share_percent: 33.33 },
+        failure_share_percent: 50, terminal_share_percent: 33.33, latency_p50_ms: null, latency_p95_ms: null },
       { key: 'Vodafone', sent: 2, delivered: 1, failed: 1, terminal: 2, delivery_rate_percent: 50,
-        failure_share_percent: 50, terminal_share_percent: 66.67 },
+        failure_share_percent: 50, terminal_share_percent: 66.67, latency_p50_ms: 10000, latency_p95_ms: 10000 },
     ]);
   });
 
@@ -39,7 +40,7 @@ describe('GET /api/sms/metrics/breakdown', () => {
     const res = await t.request('GET', '/api/sms/metrics/breakdown?by=error_code', { token: await t.token('self', U2) });
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual([{ key: '30007', sent: 1, delivered: 0, failed: 1, terminal: 1, delivery_rate_percent: 0,
-      failure_share_percent: 100, terminal_share_percent: 100 }]);
+      failure_share_percent: 100, terminal_share_percent: 100, latency_p50_ms: null, latency_p95_ms: null }]);
   });
 
   it('start/end select the window; a time without an offset, an unknown dimension or no token are refused', async () => {

@@ -27,32 +27,34 @@ select sms_monitor.record_sms_message_events($$[
 ]$$);
 
 -- all failed in the window: A3, B1, B2, D1 = 4; all terminal: A1 A2 A3 B1 B2 C1 D1 = 7
+-- latencies: A1 5 s, A2 9 s (Verizon: p50 7000, p95 5000 + 0.95 x 4000 = 8800), C1 2 s;
+-- no error code: A1, A2, C1 = 2, 5, 9 s (p50 5000, p95 5000 + 0.9 x 4000 = 8600)
 -- (E1 was sent before 11:00 and F1 at 12:00: both outside, whatever their receipts' times)
 select is(sms_monitor.api_message_breakdown('carrier', 60, null, null, '2026-06-01T12:00:00Z') -> 'data', $$[
   {"key": "T-Mobile", "sent": 2, "delivered": 0, "failed": 2, "terminal": 2, "delivery_rate_percent": 0.00,
-   "failure_share_percent": 50.00, "terminal_share_percent": 28.57},
+   "failure_share_percent": 50.00, "terminal_share_percent": 28.57, "latency_p50_ms": null, "latency_p95_ms": null},
   {"key": "AT&T", "sent": 0, "delivered": 0, "failed": 1, "terminal": 1, "delivery_rate_percent": 0.00,
-   "failure_share_percent": 25.00, "terminal_share_percent": 14.29},
+   "failure_share_percent": 25.00, "terminal_share_percent": 14.29, "latency_p50_ms": null, "latency_p95_ms": null},
   {"key": "Verizon", "sent": 4, "delivered": 2, "failed": 1, "terminal": 3, "delivery_rate_percent": 66.67,
-   "failure_share_percent": 25.00, "terminal_share_percent": 42.86},
+   "failure_share_percent": 25.00, "terminal_share_percent": 42.86, "latency_p50_ms": 7000, "latency_p95_ms": 8800},
   {"key": null, "sent": 1, "delivered": 1, "failed": 0, "terminal": 1, "delivery_rate_percent": 100.00,
-   "failure_share_percent": 0.00, "terminal_share_percent": 14.29}
+   "failure_share_percent": 0.00, "terminal_share_percent": 14.29, "latency_p50_ms": 2000, "latency_p95_ms": 2000}
 ]$$::jsonb, 'by carrier: worst delivery rate first, then most failures; the carrier of B1 came with its failure');
 
 select is(sms_monitor.api_message_breakdown('error_code', 60, null, null, '2026-06-01T12:00:00Z') -> 'data', $$[
   {"key": "30007", "sent": 2, "delivered": 0, "failed": 2, "terminal": 2, "delivery_rate_percent": 0.00,
-   "failure_share_percent": 50.00, "terminal_share_percent": 28.57},
+   "failure_share_percent": 50.00, "terminal_share_percent": 28.57, "latency_p50_ms": null, "latency_p95_ms": null},
   {"key": "30003", "sent": 0, "delivered": 0, "failed": 1, "terminal": 1, "delivery_rate_percent": 0.00,
-   "failure_share_percent": 25.00, "terminal_share_percent": 14.29},
+   "failure_share_percent": 25.00, "terminal_share_percent": 14.29, "latency_p50_ms": null, "latency_p95_ms": null},
   {"key": "30008", "sent": 1, "delivered": 0, "failed": 1, "terminal": 1, "delivery_rate_percent": 0.00,
-   "failure_share_percent": 25.00, "terminal_share_percent": 14.29},
+   "failure_share_percent": 25.00, "terminal_share_percent": 14.29, "latency_p50_ms": null, "latency_p95_ms": null},
   {"key": null, "sent": 4, "delivered": 3, "failed": 0, "terminal": 3, "delivery_rate_percent": 100.00,
-   "failure_share_percent": 0.00, "terminal_share_percent": 42.86}
+   "failure_share_percent": 0.00, "terminal_share_percent": 42.86, "latency_p50_ms": 5000, "latency_p95_ms": 8600}
 ]$$::jsonb, 'by error_code: each code''s share of the failures and of the terminal messages');
 
 select is(sms_monitor.api_message_breakdown('carrier', null, '2026-06-01T10:59:59Z', '2026-06-01T11:00:00Z') -> 'data', $$[
   {"key": "Verizon", "sent": 1, "delivered": 0, "failed": 1, "terminal": 1, "delivery_rate_percent": 0.00,
-   "failure_share_percent": 100.00, "terminal_share_percent": 100.00}
+   "failure_share_percent": 100.00, "terminal_share_percent": 100.00, "latency_p50_ms": null, "latency_p95_ms": null}
 ]$$::jsonb, 'start/end: [start, end) holds E1 alone');
 select is(sms_monitor.api_message_breakdown('carrier', 60, null, null, '2026-06-01T12:00:00Z') - 'data',
   '{"success": true, "by": "carrier", "start": "2026-06-01T11:00:00.000Z", "end": "2026-06-01T12:00:00.000Z"}'::jsonb,
