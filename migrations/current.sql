@@ -165,11 +165,13 @@ begin
 end $$;
 drop function if exists sms_monitor._record_metric(date, integer, uuid, text, numeric, jsonb, text);
 
+--!include functions/_rollup_watermark.sql
 --!include functions/_event_log_retention.sql
 --!include functions/_minute_rollup_days.sql
 --!include functions/_ensure_sms_event_partitions.sql
 --!include functions/_rollup_claim_range.sql
 --!include functions/rollup_sms_metrics.sql
+--!include functions/run_sms_rollups.sql
 --!include views/sms_metrics.sql
 --!include views/sms_metrics_daily.sql
 --!include views/sms_metrics_user_daily.sql

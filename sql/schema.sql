@@ -156,22 +156,6 @@ CREATE TABLE sms_monitor.sms_metric_rollups_daily (
 COMMENT ON TABLE sms_monitor.sms_metric_rollups_daily IS 'Rolled-up days per (user, metric type): the sums of sms_metric_rollups per day, written in the same transactions (rollup_sms_metrics, retention, owner imports). sms_metrics_daily and sms_metrics_user_daily read it.';
 
 --
--- Name: sms_rollup_watermarks; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_rollup_watermarks (
-    rollup_name text NOT NULL,
-    last_id bigint DEFAULT 0 NOT NULL,
-    rolled_up_at timestamp with time zone
-);
-
---
--- Name: TABLE sms_rollup_watermarks; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TABLE sms_monitor.sms_rollup_watermarks IS 'Per rollup: the last log id it has rolled up (ids up to last_id are in its rollup tables, the rest is the live tail readers add), advanced in the same transaction as the rollup (_rollup_claim_range).';
-
---
 -- Name: sms_metrics_daily; Type: VIEW; Schema: sms_monitor
 --
 
@@ -225,9 +209,7 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
                     e.metric_value,
                     1
                    FROM sms_monitor.sms_metric_events e
-                  WHERE (e.id > ( SELECT w.last_id
-                           FROM sms_monitor.sms_rollup_watermarks w
-                          WHERE (w.rollup_name = 'sms_metrics'::text)))) m
+                  WHERE (e.id > sms_monitor._rollup_watermark('sms_metrics'::text))) m
           GROUP BY m.metric_date) s;
 
 --
@@ -259,9 +241,7 @@ CREATE VIEW sms_monitor.sms_metrics_user_daily AS
             e.metric_type,
             e.metric_value
            FROM sms_monitor.sms_metric_events e
-          WHERE (e.id > ( SELECT w.last_id
-                   FROM sms_monitor.sms_rollup_watermarks w
-                  WHERE (w.rollup_name = 'sms_metrics'::text)))) m
+          WHERE (e.id > sms_monitor._rollup_watermark('sms_metrics'::text))) m
   WHERE ((m.user_id <> sms_monitor._system_wide_user()) AND (m.metric_type = ANY (ARRAY['sent_count'::text, 'delivered_count'::text, 'failed_count'::text, 'llm_cost_usd'::text, 'sms_cost_usd'::text])))
   GROUP BY m.metric_date, m.user_id;
 
@@ -343,6 +323,40 @@ CREATE TABLE sms_monitor.sms_alert_silences (
 --
 
 COMMENT ON TABLE sms_monitor.sms_alert_silences IS 'Silences: alert_type NULL = every rule. Active at t when starts_at <= t < ends_at and not lifted before t. Incidents open during a silence are recorded (silenced) and announced when it ends, if still open.';
+
+--
+-- Name: run_sms_rollups(integer, double precision); Type: PROCEDURE; Schema: sms_monitor
+--
+
+CREATE PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer DEFAULT 55, IN p_pause_seconds double precision DEFAULT 2)
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_until timestamptz;
+begin
+  if p_seconds is null or p_seconds < 0 or p_seconds > 3600 then
+    raise exception 'seconds: must be between 0 and 3600 (got %)', coalesce(p_seconds::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  if p_pause_seconds is null or not (p_pause_seconds between 0.1 and 60) then
+    raise exception 'pause_seconds: must be between 0.1 and 60 (got %)', coalesce(p_pause_seconds::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  v_until := pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => p_seconds);
+  loop
+    perform sms_monitor.rollup_sms_metrics();
+    commit;
+    exit when pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => p_pause_seconds) >= v_until;
+    perform pg_catalog.pg_sleep(p_pause_seconds);
+  end loop;
+end;
+$$;
+
+--
+-- Name: PROCEDURE run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) IS 'The rollup job: rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (55), committing each run. CALL it outside a transaction block. Bad arguments: 22023.';
 
 --
 -- Name: metric_types; Type: TABLE; Schema: sms_monitor
@@ -922,9 +936,7 @@ CREATE VIEW sms_monitor.sms_metrics WITH (security_invoker='true') AS
             e.metadata,
             e.id
            FROM sms_monitor.sms_metric_events e
-          WHERE (e.id > ( SELECT w.last_id
-                   FROM sms_monitor.sms_rollup_watermarks w
-                  WHERE (w.rollup_name = 'sms_metrics'::text)))) b
+          WHERE (e.id > sms_monitor._rollup_watermark('sms_metrics'::text))) b
   GROUP BY b.metric_date, b.metric_hour, b.user_id, b.metric_type;
 
 --
@@ -932,6 +944,22 @@ CREATE VIEW sms_monitor.sms_metrics WITH (security_invoker='true') AS
 --
 
 COMMENT ON VIEW sms_monitor.sms_metrics IS 'One row per bucket (metric_date, metric_hour or NULL = the day, user_id or NULL = system-wide, metric_type) in the reporting timezone: metric_value the sum recorded, sample_count how many values. Live (rollups + the not-yet-rolled-up log); written only through the record_* functions.';
+
+--
+-- Name: sms_rollup_watermarks; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_rollup_watermarks (
+    rollup_name text NOT NULL,
+    last_id bigint DEFAULT 0 NOT NULL,
+    rolled_up_at timestamp with time zone
+);
+
+--
+-- Name: TABLE sms_rollup_watermarks; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_rollup_watermarks IS 'Per rollup: the last log id it has rolled up (ids up to last_id are in its rollup tables, the rest is the live tail readers add), advanced in the same transaction as the rollup (_rollup_claim_range).';
 
 --
 -- Name: sms_message_events_default; Type: TABLE ATTACH; Schema: sms_monitor
@@ -1739,14 +1767,6 @@ GRANT SELECT ON TABLE sms_monitor.sms_metric_events TO sms_monitor_self;
 GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups_daily TO sms_monitor_reader;
 
 --
--- Name: TABLE sms_rollup_watermarks; Type: ACL; Schema: sms_monitor
---
-
-GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_reader;
-GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_self;
-GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_admin;
-
---
 -- Name: TABLE sms_metrics_daily; Type: ACL; Schema: sms_monitor
 --
 
@@ -1772,6 +1792,13 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_notifications TO sms_monitor_notifie
 --
 
 GRANT SELECT ON TABLE sms_monitor.sms_alert_silences TO sms_monitor_reader;
+
+--
+-- Name: PROCEDURE run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) FROM PUBLIC;
+GRANT ALL ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) TO sms_monitor_admin;
 
 --
 -- Name: TABLE metric_types; Type: ACL; Schema: sms_monitor
@@ -1864,6 +1891,14 @@ GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups TO sms_monitor_self;
 
 GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_rollup_watermarks; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_self;
+GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_admin;
 
 -- ==== functions (bodies in sql/functions/) ====
 
@@ -2229,6 +2264,20 @@ CREATE FUNCTION sms_monitor._caller_user_id() RETURNS uuid
 --
 
 COMMENT ON FUNCTION sms_monitor._caller_user_id() IS 'Internal: the uuid in request.jwt.claims.sub (PostgREST), or NULL when absent or malformed.';
+
+--
+-- Name: _rollup_watermark(text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._rollup_watermark(p_rollup text) RETURNS bigint
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_rollup_watermark.sql
+
+--
+-- Name: FUNCTION _rollup_watermark(p_rollup text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._rollup_watermark(p_rollup text) IS 'Internal: the last log id the named rollup has rolled up (sms_rollup_watermarks.last_id).';
 
 --
 -- Name: _system_wide_user(); Type: FUNCTION; Schema: sms_monitor
@@ -2877,7 +2926,7 @@ CREATE FUNCTION sms_monitor.install_sms_monitor_schedule() RETURNS TABLE(jobname
 -- Name: FUNCTION install_sms_monitor_schedule(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.install_sms_monitor_schedule() IS 'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-rollup (every minute: rollup_sms_metrics), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
+COMMENT ON FUNCTION sms_monitor.install_sms_monitor_schedule() IS 'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-rollup (every minute: run_sms_rollups, a rollup every 2 s), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
 
 --
 -- Name: lift_sms_alert_silence(bigint, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -3329,6 +3378,15 @@ REVOKE ALL ON FUNCTION sms_monitor._caller_user_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_admin;
 GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_self;
+
+--
+-- Name: FUNCTION _rollup_watermark(p_rollup text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._rollup_watermark(p_rollup text) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._rollup_watermark(p_rollup text) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._rollup_watermark(p_rollup text) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._rollup_watermark(p_rollup text) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _system_wide_user(); Type: ACL; Schema: sms_monitor

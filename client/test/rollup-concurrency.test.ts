@@ -160,3 +160,18 @@ describe('a rollup terminated mid-run', () => {
     expect(await state()).toMatchObject({ rollups: '42', live: '42' });
   });
 });
+
+describe('run_sms_rollups (the pg_cron job body)', () => {
+  it('rolls up and commits each run; bad arguments are 22023', async () => {
+    await db.sql`select sms_monitor.record_sms_event('scheduled_count', ${userOf(98)}::uuid, 4, now())`;
+    const tail = async () => (await db.sql<{ n: number }[]>`select count(*)::int as n from sms_monitor.sms_metric_events
+      where id > (select last_id from sms_monitor.sms_rollup_watermarks where rollup_name = 'sms_metrics')`)[0]!.n;
+    expect(await tail()).toBe(1);
+    await db.sql`call sms_monitor.run_sms_rollups(0, 0.1)`;
+    expect(await tail()).toBe(0);
+    const [r] = await db.sql`select sum(metric_value)::int as v from sms_monitor.sms_metric_rollups where user_id = ${userOf(98)}::uuid`;
+    expect(r).toEqual({ v: 4 });
+    const err = await db.sql`call sms_monitor.run_sms_rollups(-1)`.then(() => null, (e: { code?: string; message?: string }) => e);
+    expect(err).toMatchObject({ code: '22023', message: 'seconds: must be between 0 and 3600 (got -1)' });
+  });
+});

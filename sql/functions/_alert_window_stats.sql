@@ -50,7 +50,7 @@ begin
     union all
     select e.metric_type, e.metric_value, e.user_id, e.metric_date, e.metric_hour, e.metric_minute
       from sms_monitor.sms_metric_events e
-     where e.id > (select w.last_id from sms_monitor.sms_rollup_watermarks w where w.rollup_name = 'sms_metrics')
+     where e.id > sms_monitor._rollup_watermark('sms_metrics')
        and e.metric_date between v_from_date and v_to_date
   ), b as (
     select x.metric_type, x.metric_value, x.user_id

@@ -24,7 +24,7 @@ begin
   for v_job in
     select * from (values
       ('sms-monitor-check-alerts', '* * * * *', 'select sms_monitor.check_sms_alerts()'),
-      ('sms-monitor-rollup', '* * * * *', 'select sms_monitor.rollup_sms_metrics()'),
+      ('sms-monitor-rollup', '* * * * *', 'call sms_monitor.run_sms_rollups()'),
       ('sms-monitor-retention', '17 3 * * *', 'select sms_monitor.apply_sms_retention()')
     ) j(jobname, schedule, command)
   loop
@@ -47,5 +47,5 @@ $$;
 
 comment on function sms_monitor.install_sms_monitor_schedule() is
   'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), '
-  'sms-monitor-rollup (every minute: rollup_sms_metrics), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
+  'sms-monitor-rollup (every minute: run_sms_rollups, a rollup every 2 s), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
 revoke all on function sms_monitor.install_sms_monitor_schedule() from public;

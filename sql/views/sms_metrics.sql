@@ -20,7 +20,7 @@ select b.metric_date,
     union all
     select e.metric_date, e.metric_hour, e.user_id, e.metric_type, e.metric_value, 1, e.metadata, e.id
       from sms_monitor.sms_metric_events e
-     where e.id > (select w.last_id from sms_monitor.sms_rollup_watermarks w where w.rollup_name = 'sms_metrics')
+     where e.id > sms_monitor._rollup_watermark('sms_metrics')
   ) b
  group by b.metric_date, b.metric_hour, b.user_id, b.metric_type;
 

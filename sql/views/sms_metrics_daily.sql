@@ -42,7 +42,7 @@ select s.metric_date,
         union all
         select e.metric_date, e.user_id, e.metric_type, e.metric_value, 1
           from sms_monitor.sms_metric_events e
-         where e.id > (select w.last_id from sms_monitor.sms_rollup_watermarks w where w.rollup_name = 'sms_metrics')
+         where e.id > sms_monitor._rollup_watermark('sms_metrics')
       ) m
      group by m.metric_date
   ) s;

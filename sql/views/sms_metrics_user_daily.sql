@@ -15,7 +15,7 @@ select m.metric_date,
     union all
     select e.metric_date, e.user_id, e.metric_type, e.metric_value
       from sms_monitor.sms_metric_events e
-     where e.id > (select w.last_id from sms_monitor.sms_rollup_watermarks w where w.rollup_name = 'sms_metrics')
+     where e.id > sms_monitor._rollup_watermark('sms_metrics')
   ) m
  where m.user_id <> sms_monitor._system_wide_user()
    and m.metric_type in ('sent_count', 'delivered_count', 'failed_count', 'llm_cost_usd', 'sms_cost_usd')

@@ -16,7 +16,7 @@ begin
        from cron.job where jobname like 'sms-monitor-%'),
     array['sms-monitor-check-alerts | * * * * * | select sms_monitor.check_sms_alerts()',
           'sms-monitor-retention | 17 3 * * * | select sms_monitor.apply_sms_retention()',
-          'sms-monitor-rollup | * * * * * | select sms_monitor.rollup_sms_metrics()'],
+          'sms-monitor-rollup | * * * * * | call sms_monitor.run_sms_rollups()'],
     'the migration registered the three named jobs');
   return next is((select count(*)::int from sms_monitor.install_sms_monitor_schedule()), 3, 'install returns the three jobs');
   return next is((select count(*)::int from cron.job where jobname like 'sms-monitor-%'), 3,
