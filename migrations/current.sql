@@ -345,4 +345,6 @@ comment on role sms_monitor_authenticator is
 
 -- Breakdowns read messages by the time they entered the pipeline: sent, or final without a send.
 create index if not exists sms_messages_window_idx on sms_monitor.sms_messages ((coalesce(sent_at, final_at)));
+--!include functions/_message_window.sql
 --!include functions/api_message_breakdown.sql
+--!include functions/api_message_latency.sql

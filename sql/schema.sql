@@ -2438,6 +2438,21 @@ CREATE FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) RETURNS 
 COMMENT ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) IS 'Internal: "<field>: unknown field (allowed: ...)" for the first key of a message event that is not a field.';
 
 --
+-- Name: _message_window(integer, timestamp with time zone, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_message_window.sql
+
+--
+-- Name: FUNCTION _message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone) IS 'Internal: the [from_at, to_at) window of a message read from minutes or start/end; 22023 when out of bounds.';
+
+--
 -- Name: _metric_problem(text, text, numeric, jsonb, text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2732,6 +2747,21 @@ CREATE FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer D
 --
 
 COMMENT ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) IS 'GET /breakdown: {success, by, start, end, data: [{key, sent, delivered, failed, terminal, delivery_rate_percent, failure_share_percent, terminal_share_percent, latency_p50_ms, latency_p95_ms}]} per value of p_by (carrier, country, sender, sender_type, error_code, message_class, provider) for messages entering the pipeline in the last p_minutes (1-44640) or [p_start, p_end), worst delivery rate first. Bad parameters: 22023.';
+
+--
+-- Name: api_message_latency(text, integer, timestamp with time zone, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_message_latency(p_by text DEFAULT NULL::text, p_minutes integer DEFAULT 60, p_start timestamp with time zone DEFAULT NULL::timestamp with time zone, p_end timestamp with time zone DEFAULT NULL::timestamp with time zone, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_message_latency.sql
+
+--
+-- Name: FUNCTION api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) IS 'GET /latency: {success, by, start, end, data: [{key, delivered, p50_ms, p95_ms, p99_ms}]}: exact percentiles of delivered minus sent for messages sent in the last p_minutes (1-44640) or [p_start, p_end) and delivered, overall (p_by NULL) or per carrier, country, sender, sender_type, error_code, message_class or provider, slowest first. Bad parameters: 22023.';
 
 --
 -- Name: api_metrics_summary(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -3463,6 +3493,15 @@ REVOKE ALL ON FUNCTION sms_monitor._message_event_problem(p_event jsonb, p_statu
 REVOKE ALL ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: ACL; Schema: sms_monitor
 --
 
@@ -3609,6 +3648,15 @@ REVOKE ALL ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes in
 GRANT ALL ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION api_metrics_summary(p_now timestamp with time zone, p_live boolean); Type: ACL; Schema: sms_monitor

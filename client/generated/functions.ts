@@ -101,6 +101,18 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
+  /** GET /latency: {success, by, start, end, data: [{key, delivered, p50_ms, p95_ms, p99_ms}]}: exact percentiles of delivered minus sent for messages sent in the last p_minutes (1-44640) or [p_start, p_end) and delivered, overall (p_by NULL) or per carrier, country, sender, sender_type, error_code, message_class or provider, slowest first. Bad parameters: 22023. */
+  api_message_latency: {
+    args: {
+      p_by?: string | null;
+      p_minutes?: number | null;
+      p_start?: Date | string | null;
+      p_end?: Date | string | null;
+      p_now?: Date | string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
   /** Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}. */
   api_metrics_summary: {
     args: {
@@ -612,6 +624,19 @@ export const smsMonitorFunctions = {
   api_message_breakdown: {
     args: [
       { name: 'p_by', type: 'text', default: null },
+      { name: 'p_minutes', type: 'integer', default: '60' },
+      { name: 'p_start', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
+      { name: 'p_end', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_message_latency: {
+    args: [
+      { name: 'p_by', type: 'text', default: 'NULL::text' },
       { name: 'p_minutes', type: 'integer', default: '60' },
       { name: 'p_start', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
       { name: 'p_end', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },

@@ -1,6 +1,6 @@
-// Message-level reads over HTTP: GET /api/sms/metrics/breakdown (api_message_breakdown). Bearer
-// token as on every /api route (admin, reader, or self for its own messages); the body is the one
-// the database builds.
+// Message-level reads over HTTP: GET /api/sms/metrics/breakdown (api_message_breakdown) and
+// GET /api/sms/metrics/latency (api_message_latency). Bearer token as on every /api route (admin,
+// reader, or self for its own messages); the body is the one the database builds.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthError, bearerToken, type Claims, verifyToken } from '../auth.ts';
 import { jsonBody, type Pool } from '../db.ts';
@@ -19,28 +19,37 @@ async function claimsOf(request: FastifyRequest, jwtSecret: string): Promise<Cla
   }
 }
 
+const BY = ['carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider'] as const;
+const WINDOW = {
+  minutes: { type: 'integer', minimum: 1, maximum: 44640, description: 'the window: the last N minutes (default 60)' },
+  start: { ...TIME, description: 'window start (inclusive); instead of minutes' },
+  end: { ...TIME, description: 'window end (exclusive, default now); needs start' },
+} as const;
+type WindowQuery = { by?: string; minutes?: number; start?: string; end?: string };
+
 export function registerMessageRoutes(app: FastifyInstance, pool: Pool, jwtSecret: string): void {
-  app.get('/api/sms/metrics/breakdown', {
-    schema: {
-      tags: ['metrics'],
-      summary: 'Where messages fail: per carrier, country, sender, sender type, error code, class or provider, worst first',
-      security: [{ bearer: [] }],
-      querystring: {
-        type: 'object', required: ['by'], additionalProperties: false,
-        properties: {
-          by: { type: 'string', enum: ['carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider'] },
-          minutes: { type: 'integer', minimum: 1, maximum: 44640, description: 'the window: the last N minutes (default 60)' },
-          start: { ...TIME, description: 'window start (inclusive); instead of minutes' },
-          end: { ...TIME, description: 'window end (exclusive, default now); needs start' },
+  const route = (url: string, summary: string, byRequired: boolean, fn: string) => {
+    app.get(url, {
+      schema: {
+        tags: ['metrics'], summary, security: [{ bearer: [] }],
+        querystring: {
+          type: 'object', required: byRequired ? ['by'] : [], additionalProperties: false,
+          properties: { by: { type: 'string', enum: BY }, ...WINDOW },
         },
       },
-    },
-  }, async (request: FastifyRequest<{ Querystring: { by: string; minutes?: number; start?: string; end?: string } }>, reply) => {
-    const claims = await claimsOf(request, jwtSecret);
-    const q = request.query;
-    const text = await jsonBody(pool, claims,
-      'select sms_monitor.api_message_breakdown($1::text, coalesce($2::integer, 60), $3::text::timestamptz, $4::text::timestamptz)::text as body',
-      [q.by, q.minutes ?? null, q.start ?? null, q.end ?? null]);
-    return reply.type('application/json; charset=utf-8').send(text);
-  });
+    }, async (request: FastifyRequest<{ Querystring: WindowQuery }>, reply) => {
+      const claims = await claimsOf(request, jwtSecret);
+      const q = request.query;
+      const text = await jsonBody(pool, claims,
+        `select sms_monitor.${fn}($1::text, coalesce($2::integer, 60), $3::text::timestamptz, $4::text::timestamptz)::text as body`,
+        [q.by ?? null, q.minutes ?? null, q.start ?? null, q.end ?? null]);
+      return reply.type('application/json; charset=utf-8').send(text);
+    });
+  };
+  route('/api/sms/metrics/breakdown',
+    'Where messages fail: per carrier, country, sender, sender type, error code, class or provider, worst first', true,
+    'api_message_breakdown');
+  route('/api/sms/metrics/latency',
+    'Delivery time p50/p95/p99 (exact) overall or per carrier, country, sender, ..., slowest first', false,
+    'api_message_latency');
 }

@@ -1,5 +1,5 @@
-// GET /api/sms/metrics/breakdown through the real server: exact rows for messages recorded just
-// before, a self token sees only its own messages, tokens and parameters are checked.
+// GET /api/sms/metrics/breakdown and /latency through the real server: exact rows for messages
+// recorded just before, a self token sees only its own messages, tokens and parameters are checked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 
@@ -54,5 +54,19 @@ describe('GET /api/sms/metrics/breakdown', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toMatch(/^by: /);
     expect((await t.request('GET', '/api/sms/metrics/breakdown?by=carrier')).status).toBe(401);
+  });
+});
+
+describe('GET /api/sms/metrics/latency', () => {
+  it('overall and per carrier: M1 took 10 s, the only delivered message', async () => {
+    const reader = await t.token('reader');
+    const all = await t.request('GET', '/api/sms/metrics/latency?minutes=60', { token: reader });
+    expect(all.status).toBe(200);
+    expect(all.body.data).toEqual([{ key: null, delivered: 1, p50_ms: 10000, p95_ms: 10000, p99_ms: 10000 }]);
+    const byCarrier = await t.request('GET', '/api/sms/metrics/latency?by=carrier', { token: reader });
+    expect(byCarrier.body.data).toEqual([{ key: 'Vodafone', delivered: 1, p50_ms: 10000, p95_ms: 10000, p99_ms: 10000 }]);
+    const self = await t.request('GET', '/api/sms/metrics/latency', { token: await t.token('self', U2) });
+    expect(self.body.data).toEqual([]);
+    expect((await t.request('GET', '/api/sms/metrics/latency?minutes=0', { token: reader })).status).toBe(400);
   });
 });

@@ -33,28 +33,7 @@ begin
     raise exception 'by: must be carrier, country, sender, sender_type, error_code, message_class or provider (got %)',
       coalesce(quote_literal(p_by), 'NULL') using errcode = '22023';
   end if;
-  if p_now is null or not isfinite(p_now) then
-    raise exception 'now: must be a finite time' using errcode = '22023';
-  end if;
-  if p_start is not null then
-    v_to := coalesce(p_end, p_now);
-    v_from := p_start;
-    if not isfinite(v_from) or not isfinite(v_to) or v_to <= v_from then
-      raise exception 'start: must be a finite time before end (got % to %)', v_from, v_to using errcode = '22023';
-    end if;
-    if v_to - v_from > interval '31 days' then
-      raise exception 'start: the window may span at most 31 days' using errcode = '22023';
-    end if;
-  elsif p_end is not null then
-    raise exception 'end: needs start' using errcode = '22023';
-  else
-    if p_minutes is null or p_minutes < 1 or p_minutes > 44640 then
-      raise exception 'minutes: must be between 1 and 44640 (31 days) (got %)', coalesce(p_minutes::text, 'NULL')
-        using errcode = '22023';
-    end if;
-    v_to := p_now;
-    v_from := p_now - make_interval(mins => p_minutes);
-  end if;
+  select w.from_at, w.to_at into v_from, v_to from sms_monitor._message_window(p_minutes, p_start, p_end, p_now) w;
 
   with m as (
     select case p_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
