@@ -348,3 +348,4 @@ create index if not exists sms_messages_window_idx on sms_monitor.sms_messages (
 --!include functions/_message_window.sql
 --!include functions/api_message_breakdown.sql
 --!include functions/api_message_latency.sql
+--!include functions/api_message_receipts.sql

@@ -2764,6 +2764,21 @@ CREATE FUNCTION sms_monitor.api_message_latency(p_by text DEFAULT NULL::text, p_
 COMMENT ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) IS 'GET /latency: {success, by, start, end, data: [{key, delivered, p50_ms, p95_ms, p99_ms}]}: exact percentiles of delivered minus sent for messages sent in the last p_minutes (1-44640) or [p_start, p_end) and delivered, overall (p_by NULL) or per carrier, country, sender, sender_type, error_code, message_class or provider, slowest first. Bad parameters: 22023.';
 
 --
+-- Name: api_message_receipts(integer, integer, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer DEFAULT 10, p_minutes integer DEFAULT 1440, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_message_receipts.sql
+
+--
+-- Name: FUNCTION api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) IS 'GET /receipts: {success, after_minutes, start, end, data: [{carrier, country, sent, waiting, waiting_percent, oldest_waiting_sent_at}]}: messages sent between p_minutes (default 1440) and p_after_minutes (default 10, 1-10080) ago still without a final status, per carrier and country, most waiting first. Bad parameters: 22023.';
+
+--
 -- Name: api_metrics_summary(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -3657,6 +3672,15 @@ REVOKE ALL ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes inte
 GRANT ALL ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION api_metrics_summary(p_now timestamp with time zone, p_live boolean); Type: ACL; Schema: sms_monitor

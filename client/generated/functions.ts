@@ -113,6 +113,16 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
+  /** GET /receipts: {success, after_minutes, start, end, data: [{carrier, country, sent, waiting, waiting_percent, oldest_waiting_sent_at}]}: messages sent between p_minutes (default 1440) and p_after_minutes (default 10, 1-10080) ago still without a final status, per carrier and country, most waiting first. Bad parameters: 22023. */
+  api_message_receipts: {
+    args: {
+      p_after_minutes?: number | null;
+      p_minutes?: number | null;
+      p_now?: Date | string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
   /** Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}. */
   api_metrics_summary: {
     args: {
@@ -640,6 +650,17 @@ export const smsMonitorFunctions = {
       { name: 'p_minutes', type: 'integer', default: '60' },
       { name: 'p_start', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
       { name: 'p_end', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_message_receipts: {
+    args: [
+      { name: 'p_after_minutes', type: 'integer', default: '10' },
+      { name: 'p_minutes', type: 'integer', default: '1440' },
       { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
     ],
     returns: 'jsonb',

@@ -1,5 +1,5 @@
-// Message-level reads over HTTP: GET /api/sms/metrics/breakdown (api_message_breakdown) and
-// GET /api/sms/metrics/latency (api_message_latency). Bearer token as on every /api route (admin,
+// Message-level reads over HTTP: GET /api/sms/metrics/breakdown (api_message_breakdown),
+// /latency (api_message_latency) and /receipts (api_message_receipts). Bearer token as on every /api route (admin,
 // reader, or self for its own messages); the body is the one the database builds.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthError, bearerToken, type Claims, verifyToken } from '../auth.ts';
@@ -52,4 +52,23 @@ export function registerMessageRoutes(app: FastifyInstance, pool: Pool, jwtSecre
   route('/api/sms/metrics/latency',
     'Delivery time p50/p95/p99 (exact) overall or per carrier, country, sender, ..., slowest first', false,
     'api_message_latency');
+  app.get('/api/sms/metrics/receipts', {
+    schema: {
+      tags: ['metrics'], security: [{ bearer: [] }],
+      summary: 'Receipt delays: messages sent long enough ago still without a final status, per carrier and country',
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          after_minutes: { type: 'integer', minimum: 1, maximum: 10080, description: 'a receipt is due after this (default 10)' },
+          minutes: { type: 'integer', minimum: 2, maximum: 44640, description: 'how far back sends count (default 1440)' },
+        },
+      },
+    },
+  }, async (request: FastifyRequest<{ Querystring: { after_minutes?: number; minutes?: number } }>, reply) => {
+    const claims = await claimsOf(request, jwtSecret);
+    const text = await jsonBody(pool, claims,
+      'select sms_monitor.api_message_receipts(coalesce($1::integer, 10), coalesce($2::integer, 1440))::text as body',
+      [request.query.after_minutes ?? null, request.query.minutes ?? null]);
+    return reply.type('application/json; charset=utf-8').send(text);
+  });
 }

@@ -1,4 +1,4 @@
-// GET /api/sms/metrics/breakdown and /latency through the real server: exact rows for messages
+// GET /api/sms/metrics/breakdown, /latency and /receipts through the real server: exact rows for messages
 // recorded just before, a self token sees only its own messages, tokens and parameters are checked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
@@ -68,5 +68,20 @@ describe('GET /api/sms/metrics/latency', () => {
     const self = await t.request('GET', '/api/sms/metrics/latency', { token: await t.token('self', U2) });
     expect(self.body.data).toEqual([]);
     expect((await t.request('GET', '/api/sms/metrics/latency?minutes=0', { token: reader })).status).toBe(400);
+  });
+});
+
+describe('GET /api/sms/metrics/receipts', () => {
+  it('lists messages still waiting for a receipt, per carrier and country', async () => {
+    const reader = await t.token('reader');
+    const sentAt = ago(1200);
+    await t.db.sql`select sms_monitor.record_sms_message_event('W1', 'sent', ${sentAt}::timestamptz,
+      '{"carrier": "Telia", "country": "SE"}'::jsonb)`;
+    const res = await t.request('GET', '/api/sms/metrics/receipts?after_minutes=15&minutes=60', { token: reader });
+    expect(res.status).toBe(200);
+    // M1..M3 (sent 10 and 5 minutes ago) are not due yet; W1 (20 minutes ago) is
+    expect(res.body.data).toEqual([{ carrier: 'Telia', country: 'SE', sent: 1, waiting: 1, waiting_percent: 100,
+      oldest_waiting_sent_at: sentAt }]);
+    expect((await t.request('GET', '/api/sms/metrics/receipts?after_minutes=60&minutes=60', { token: reader })).status).toBe(400);
   });
 });
