@@ -349,3 +349,4 @@ create index if not exists sms_messages_window_idx on sms_monitor.sms_messages (
 --!include functions/api_message_breakdown.sql
 --!include functions/api_message_latency.sql
 --!include functions/api_message_receipts.sql
+--!include functions/api_message_series.sql

@@ -2779,6 +2779,21 @@ CREATE FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer DEFAULT
 COMMENT ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) IS 'GET /receipts: {success, after_minutes, start, end, data: [{carrier, country, sent, waiting, waiting_percent, oldest_waiting_sent_at}]}: messages sent between p_minutes (default 1440) and p_after_minutes (default 10, 1-10080) ago still without a final status, per carrier and country, most waiting first. Bad parameters: 22023.';
 
 --
+-- Name: api_message_series(integer, integer, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_message_series(p_minutes integer DEFAULT 180, p_step integer DEFAULT 1, p_by text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_message_series.sql
+
+--
+-- Name: FUNCTION api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone) IS 'GET /series: {success, step_minutes, by, start, end, data: [{at, key, sent, delivered, failed, delivery_rate_percent, p95_ms}]}: buckets of p_step (1, 5, 15, 60) minutes over the last p_minutes (a multiple of step, up to 10080) up to the bucket holding p_now; every bucket without p_by, non-empty (bucket, key) rows with it. Bad parameters: 22023.';
+
+--
 -- Name: api_metrics_summary(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -3681,6 +3696,15 @@ REVOKE ALL ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer,
 GRANT ALL ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor.api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION api_metrics_summary(p_now timestamp with time zone, p_live boolean); Type: ACL; Schema: sms_monitor

@@ -123,6 +123,17 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
+  /** GET /series: {success, step_minutes, by, start, end, data: [{at, key, sent, delivered, failed, delivery_rate_percent, p95_ms}]}: buckets of p_step (1, 5, 15, 60) minutes over the last p_minutes (a multiple of step, up to 10080) up to the bucket holding p_now; every bucket without p_by, non-empty (bucket, key) rows with it. Bad parameters: 22023. */
+  api_message_series: {
+    args: {
+      p_minutes?: number | null;
+      p_step?: number | null;
+      p_by?: string | null;
+      p_now?: Date | string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
   /** Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}. */
   api_metrics_summary: {
     args: {
@@ -661,6 +672,18 @@ export const smsMonitorFunctions = {
     args: [
       { name: 'p_after_minutes', type: 'integer', default: '10' },
       { name: 'p_minutes', type: 'integer', default: '1440' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_message_series: {
+    args: [
+      { name: 'p_minutes', type: 'integer', default: '180' },
+      { name: 'p_step', type: 'integer', default: '1' },
+      { name: 'p_by', type: 'text', default: 'NULL::text' },
       { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
     ],
     returns: 'jsonb',

@@ -1,5 +1,5 @@
 // Message-level reads over HTTP: GET /api/sms/metrics/breakdown (api_message_breakdown),
-// /latency (api_message_latency) and /receipts (api_message_receipts). Bearer token as on every /api route (admin,
+// /latency (api_message_latency), /receipts (api_message_receipts) and /series (api_message_series). Bearer token as on every /api route (admin,
 // reader, or self for its own messages); the body is the one the database builds.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthError, bearerToken, type Claims, verifyToken } from '../auth.ts';
@@ -69,6 +69,27 @@ export function registerMessageRoutes(app: FastifyInstance, pool: Pool, jwtSecre
     const text = await jsonBody(pool, claims,
       'select sms_monitor.api_message_receipts(coalesce($1::integer, 10), coalesce($2::integer, 1440))::text as body',
       [request.query.after_minutes ?? null, request.query.minutes ?? null]);
+    return reply.type('application/json; charset=utf-8').send(text);
+  });
+  app.get('/api/sms/metrics/series', {
+    schema: {
+      tags: ['metrics'], security: [{ bearer: [] }],
+      summary: 'Minute-grain series (sent, delivered, failed, delivery rate, p95) for the incident view',
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          minutes: { type: 'integer', minimum: 1, maximum: 10080, description: 'span, a multiple of step (default 180)' },
+          step: { type: 'integer', enum: [1, 5, 15, 60], description: 'bucket minutes (default 1)' },
+          by: { type: 'string', enum: BY },
+        },
+      },
+    },
+  }, async (request: FastifyRequest<{ Querystring: { minutes?: number; step?: number; by?: string } }>, reply) => {
+    const claims = await claimsOf(request, jwtSecret);
+    const q = request.query;
+    const text = await jsonBody(pool, claims,
+      'select sms_monitor.api_message_series(coalesce($1::integer, 180), coalesce($2::integer, 1), $3::text)::text as body',
+      [q.minutes ?? null, q.step ?? null, q.by ?? null]);
     return reply.type('application/json; charset=utf-8').send(text);
   });
 }

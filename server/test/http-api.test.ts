@@ -251,7 +251,7 @@ describe('beyond the original', () => {
     expect(o.body.openapi).toBe('3.0.3');
     expect(Object.keys(o.body.paths).sort()).toEqual([
       '/api/sms/metrics/alerts', '/api/sms/metrics/alerts/{id}', '/api/sms/metrics/alerts/{id}/acknowledge', '/api/sms/metrics/breakdown',
-      '/api/sms/metrics/daily', '/api/sms/metrics/events', '/api/sms/metrics/health', '/api/sms/metrics/latency', '/api/sms/metrics/receipts', '/api/sms/metrics/rules',
+      '/api/sms/metrics/daily', '/api/sms/metrics/events', '/api/sms/metrics/health', '/api/sms/metrics/latency', '/api/sms/metrics/receipts', '/api/sms/metrics/rules', '/api/sms/metrics/series',
       '/api/sms/metrics/silences', '/api/sms/metrics/silences/{id}/lift', '/api/sms/metrics/summary',
       '/api/sms/metrics/today', '/api/sms/metrics/top-users', '/api/sms/metrics/user', '/healthz', '/metrics',
       '/webhooks/telnyx', '/webhooks/twilio/status']);

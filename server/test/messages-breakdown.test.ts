@@ -1,4 +1,4 @@
-// GET /api/sms/metrics/breakdown, /latency and /receipts through the real server: exact rows for messages
+// GET /api/sms/metrics/breakdown, /latency, /receipts and /series through the real server: exact rows for messages
 // recorded just before, a self token sees only its own messages, tokens and parameters are checked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
@@ -20,6 +20,9 @@ beforeAll(async () => {
     { message_id: 'M3', status: 'undelivered', occurred_at: ago(200), error_code: '30007', user_id: U2 },
   ];
   await t.db.sql`select sms_monitor.record_sms_message_events(${JSON.stringify(events)}::text::jsonb)`;
+  // W1: sent 20 minutes ago, no receipt yet
+  await t.db.sql`select sms_monitor.record_sms_message_event('W1', 'sent', ${ago(1200)}::timestamptz,
+    '{"carrier": "Telia", "country": "SE"}'::jsonb)`;
 });
 afterAll(async () => { await t?.close(); });
 
@@ -33,6 +36,9 @@ describe('GET /api/sms/metrics/breakdown', () => {
         failure_share_percent: 50, terminal_share_percent: 33.33, latency_p50_ms: null, latency_p95_ms: null },
       { key: 'Vodafone', sent: 2, delivered: 1, failed: 1, terminal: 2, delivery_rate_percent: 50,
         failure_share_percent: 50, terminal_share_percent: 66.67, latency_p50_ms: 10000, latency_p95_ms: 10000 },
+      // no terminal message yet: last
+      { key: 'Telia', sent: 1, delivered: 0, failed: 0, terminal: 0, delivery_rate_percent: null,
+        failure_share_percent: 0, terminal_share_percent: 0, latency_p50_ms: null, latency_p95_ms: null },
     ]);
   });
 
@@ -75,13 +81,24 @@ describe('GET /api/sms/metrics/receipts', () => {
   it('lists messages still waiting for a receipt, per carrier and country', async () => {
     const reader = await t.token('reader');
     const sentAt = ago(1200);
-    await t.db.sql`select sms_monitor.record_sms_message_event('W1', 'sent', ${sentAt}::timestamptz,
-      '{"carrier": "Telia", "country": "SE"}'::jsonb)`;
     const res = await t.request('GET', '/api/sms/metrics/receipts?after_minutes=15&minutes=60', { token: reader });
     expect(res.status).toBe(200);
     // M1..M3 (sent 10 and 5 minutes ago) are not due yet; W1 (20 minutes ago) is
     expect(res.body.data).toEqual([{ carrier: 'Telia', country: 'SE', sent: 1, waiting: 1, waiting_percent: 100,
       oldest_waiting_sent_at: sentAt }]);
     expect((await t.request('GET', '/api/sms/metrics/receipts?after_minutes=60&minutes=60', { token: reader })).status).toBe(400);
+  });
+});
+
+describe('GET /api/sms/metrics/series', () => {
+  it('hourly buckets over the last day hold the messages of the last minutes', async () => {
+    const res = await t.request('GET', '/api/sms/metrics/series?minutes=1440&step=60', { token: await t.token('reader') });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toHaveLength(24);
+    const totals = res.body.data.reduce((a: { sent: number; failed: number }, r: { sent: number; failed: number }) =>
+      ({ sent: a.sent + r.sent, failed: a.failed + r.failed }), { sent: 0, failed: 0 });
+    // M1, M2, M3 and W1 sent within the last hour or two; M2 and M3 undelivered
+    expect(totals).toEqual({ sent: 4, failed: 2 });
+    expect((await t.request('GET', '/api/sms/metrics/series?step=2', { token: await t.token('reader') })).status).toBe(400);
   });
 });
