@@ -323,3 +323,158 @@ revoke all on table sms_monitor.sms_http_idempotency_keys from public;
 alter table sms_monitor.sms_http_idempotency_keys enable row level security;
 --!include functions/_idempotency_claim.sql
 --!include functions/_idempotency_store.sql
+
+-- ==== Message-level events: statuses, provider spellings, per-message state, the message log ====
+-- (docs/messages.md) record_sms_message_events appends each new (message, status) to
+-- sms_message_events, keeps one row per message in sms_messages (the attributes joined from every
+-- event, the time of each status: what makes a repeat or a late receipt count once), and appends
+-- what the message changes in the counters (sent_count, delivered_count, ...) to sms_metric_events,
+-- where rollup_sms_metrics rolls them up like any recorded value.
+
+create table if not exists sms_monitor.sms_message_statuses (
+  status text primary key,
+  final_rank smallint constraint sms_message_statuses_rank_check check (final_rank between 1 and 9),
+  counter text references sms_monitor.metric_types (metric_type),
+  description text not null
+);
+comment on table sms_monitor.sms_message_statuses is
+  'The six message statuses. final_rank: NULL for queued and sent; among final statuses of one message the '
+  'highest rank wins (delivered > undelivered > failed > canceled). counter: the metric a message in this status adds 1 to.';
+insert into sms_monitor.sms_message_statuses (status, final_rank, counter, description) values
+  ('queued', null, null, 'accepted by the provider, not yet handed to a carrier'),
+  ('sent', null, 'sent_count', 'handed to the carrier: a delivery receipt is expected'),
+  ('delivered', 4, 'delivered_count', 'the carrier confirmed delivery to the handset'),
+  ('undelivered', 3, 'failed_count', 'sent, but the carrier could not deliver it'),
+  ('failed', 2, 'failed_count', 'the provider could not send it'),
+  ('canceled', 1, 'cancelled_count', 'canceled before it was sent')
+on conflict (status) do nothing;
+alter table sms_monitor.sms_message_statuses enable row level security;
+revoke all on sms_monitor.sms_message_statuses from public;
+grant select on sms_monitor.sms_message_statuses to sms_monitor_reader, sms_monitor_writer, sms_monitor_self;
+drop policy if exists sms_message_statuses_read on sms_monitor.sms_message_statuses;
+create policy sms_message_statuses_read on sms_monitor.sms_message_statuses
+  for select to sms_monitor_reader, sms_monitor_writer, sms_monitor_self using (true);
+
+-- The one place provider spellings are mapped (docs/messages.md prints this table; a test compares).
+create table if not exists sms_monitor.sms_message_status_spellings (
+  provider text not null,
+  spelling text not null,
+  status text not null references sms_monitor.sms_message_statuses (status),
+  constraint sms_message_status_spellings_key primary key (provider, spelling)
+);
+comment on table sms_monitor.sms_message_status_spellings is
+  'How a provider''s status word maps to one of the six statuses: the row for the event''s provider first, '
+  'then the row with provider '''' (any provider). Matched lower-case.';
+insert into sms_monitor.sms_message_status_spellings (provider, spelling, status) values
+  ('', 'queued', 'queued'), ('', 'sent', 'sent'), ('', 'delivered', 'delivered'),
+  ('', 'undelivered', 'undelivered'), ('', 'failed', 'failed'), ('', 'canceled', 'canceled'),
+  ('', 'cancelled', 'canceled'), ('', 'accepted', 'queued'), ('', 'scheduled', 'queued'),
+  ('', 'sending', 'queued'), ('', 'buffered', 'sent'), ('', 'unknown', 'sent'),
+  ('', 'read', 'delivered'), ('', 'expired', 'undelivered'), ('', 'rejected', 'failed'),
+  -- Vonage: "accepted" and "buffered" are the carrier's, i.e. after the hand-over
+  ('vonage', 'accepted', 'sent'),
+  -- Telnyx
+  ('telnyx', 'sending_failed', 'failed'), ('telnyx', 'delivery_failed', 'undelivered'),
+  ('telnyx', 'delivery_unconfirmed', 'sent')
+on conflict on constraint sms_message_status_spellings_key do nothing;
+alter table sms_monitor.sms_message_status_spellings enable row level security;
+revoke all on sms_monitor.sms_message_status_spellings from public;
+grant select on sms_monitor.sms_message_status_spellings to sms_monitor_reader, sms_monitor_writer, sms_monitor_self;
+drop policy if exists sms_message_status_spellings_read on sms_monitor.sms_message_status_spellings;
+create policy sms_message_status_spellings_read on sms_monitor.sms_message_status_spellings
+  for select to sms_monitor_reader, sms_monitor_writer, sms_monitor_self using (true);
+
+-- One row per message (the key Citus would distribute by): its attributes as far as known and when
+-- it reached each status. Written only by record_sms_message_events, under the row's lock.
+create table if not exists sms_monitor.sms_messages (
+  message_id text not null constraint sms_messages_pkey primary key,
+  user_id uuid,
+  provider text,
+  sender text,
+  sender_type text,
+  carrier text,
+  country text,
+  error_code text,
+  segments smallint,
+  price_usd numeric,
+  price_at timestamptz,
+  message_class text,
+  queued_at timestamptz,
+  sent_at timestamptz,
+  delivered_at timestamptz,
+  undelivered_at timestamptz,
+  failed_at timestamptz,
+  canceled_at timestamptz,
+  final_status text references sms_monitor.sms_message_statuses (status),
+  final_at timestamptz,
+  final_user_id uuid,
+  first_recorded_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+create index if not exists sms_messages_sent_at_idx on sms_monitor.sms_messages (sent_at);
+comment on table sms_monitor.sms_messages is
+  'One row per message: attributes joined from all its events (the first value given for each stays), the '
+  'time of each status (the first event of each), and the winning final status with the user its counter went to.';
+alter table sms_monitor.sms_messages enable row level security;
+revoke all on sms_monitor.sms_messages from public;
+grant select on sms_monitor.sms_messages to sms_monitor_reader, sms_monitor_self;
+drop policy if exists sms_messages_reader_all on sms_monitor.sms_messages;
+create policy sms_messages_reader_all on sms_monitor.sms_messages
+  for select to sms_monitor_reader using (true);
+drop policy if exists sms_messages_self_own on sms_monitor.sms_messages;
+create policy sms_messages_self_own on sms_monitor.sms_messages
+  for select to sms_monitor_self using (user_id = sms_monitor._caller_user_id());
+
+-- Append-only: each (message, status) once, as first received, partitioned like sms_metric_events.
+create sequence if not exists sms_monitor.sms_message_events_id_seq as bigint cache 1;
+revoke all on sequence sms_monitor.sms_message_events_id_seq from public;
+create table if not exists sms_monitor.sms_message_events (
+  id bigint not null default nextval('sms_monitor.sms_message_events_id_seq'),
+  recorded_on date not null default ((now() at time zone 'UTC')::date),
+  message_id text not null,
+  status text not null,
+  provider_status text not null,
+  occurred_at timestamptz not null,
+  user_id uuid,
+  attributes jsonb
+) partition by range (recorded_on);
+alter sequence sms_monitor.sms_message_events_id_seq owned by sms_monitor.sms_message_events.id;
+create index if not exists sms_message_events_id_idx on sms_monitor.sms_message_events (id);
+create index if not exists sms_message_events_message_idx on sms_monitor.sms_message_events (message_id);
+create table if not exists sms_monitor.sms_message_events_default
+  partition of sms_monitor.sms_message_events default;
+alter table sms_monitor.sms_message_events_default enable row level security;
+comment on table sms_monitor.sms_message_events is
+  'Append-only log of message events: the first event of each (message_id, status), with the spelling the '
+  'provider used and the optional attributes it carried. Repeats are not logged.';
+alter table sms_monitor.sms_message_events enable row level security;
+revoke all on sms_monitor.sms_message_events from public;
+grant select on sms_monitor.sms_message_events to sms_monitor_reader, sms_monitor_self;
+drop policy if exists sms_message_events_reader_all on sms_monitor.sms_message_events;
+create policy sms_message_events_reader_all on sms_monitor.sms_message_events
+  for select to sms_monitor_reader using (true);
+drop policy if exists sms_message_events_self_own on sms_monitor.sms_message_events;
+create policy sms_message_events_self_own on sms_monitor.sms_message_events
+  for select to sms_monitor_self using (user_id = sms_monitor._caller_user_id());
+
+--!include functions/_sms_message_status.sql
+--!include functions/_message_event_unknown_field.sql
+--!include functions/_message_event_problem.sql
+--!include functions/_apply_message_batch.sql
+--!include functions/record_sms_message_events.sql
+--!include functions/record_sms_message_event.sql
+--!include functions/_apply_sms_message_retention.sql
+-- Provider webhooks have no bearer token: the HTTP server switches to the writer once a request's
+-- provider signature holds (server/webhooks). Tokens still cannot name the writer role.
+grant sms_monitor_writer to sms_monitor_authenticator;
+comment on role sms_monitor_authenticator is
+  'sms-monitor: the HTTP server''s role (PostgREST authenticator): may only SET ROLE to admin, reader or self for a '
+  'token, and to writer for a provider webhook whose signature holds.';
+
+-- Breakdowns read messages by the time they entered the pipeline: sent, or final without a send.
+create index if not exists sms_messages_window_idx on sms_monitor.sms_messages ((coalesce(sent_at, final_at)));
+--!include functions/_message_window.sql
+--!include functions/api_message_breakdown.sql
+--!include functions/api_message_latency.sql
+--!include functions/api_message_receipts.sql
+--!include functions/api_message_series.sql

@@ -25,6 +25,9 @@ import { redactUrl } from './redact.ts';
 import { registerApiRoutes, SECURITY } from './routes.ts';
 import { schemaErrorFormatter, validatorCompiler } from './validation.ts';
 
+import { registerMessageRoutes } from './messages/routes.ts';
+import { registerWebhooks, type WebhookConfig, webhookConfigFromEnv } from './webhooks/index.ts';
+
 export interface ServerOptions {
   /** A LOGIN role that is a member of sms_monitor_authenticator. */
   databaseUrl: string;
@@ -36,6 +39,9 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** Bounds (default: DEFAULT_LIMITS; `sms-monitor serve` reads them from the environment). */
   limits?: Partial<Limits>;
+
+  /** Provider webhook settings (default: from the environment, server/webhooks/config.ts). */
+  webhooks?: WebhookConfig;
 }
 
 export interface SmsMonitorServer {
@@ -208,6 +214,8 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
     }
   });
 
+  await registerWebhooks(app, pool, options.webhooks ?? webhookConfigFromEnv());
+  registerMessageRoutes(app, pool, options.jwtSecret);
   app.get('/api/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()));
 
   await app.register(fastifyStatic, { root: pageRoot, prefix: '/', index: ['index.html'], cacheControl: false });

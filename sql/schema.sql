@@ -783,6 +783,130 @@ CREATE TABLE sms_monitor.sms_ingest_batches (
 COMMENT ON TABLE sms_monitor.sms_ingest_batches IS 'Batch ids record_sms_events has recorded (with how many events), so a retried batch is written once; apply_sms_retention() deletes ids older than 7 days.';
 
 --
+-- Name: sms_message_events; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_message_events (
+    id bigint NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    message_id text NOT NULL,
+    status text NOT NULL,
+    provider_status text NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    user_id uuid,
+    attributes jsonb
+)
+PARTITION BY RANGE (recorded_on);
+
+--
+-- Name: TABLE sms_message_events; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_message_events IS 'Append-only log of message events: the first event of each (message_id, status), with the spelling the provider used and the optional attributes it carried. Repeats are not logged.';
+
+--
+-- Name: sms_message_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
+--
+
+CREATE SEQUENCE sms_monitor.sms_message_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: sms_message_events_id_seq; Type: SEQUENCE OWNED BY; Schema: sms_monitor
+--
+
+ALTER SEQUENCE sms_monitor.sms_message_events_id_seq OWNED BY sms_monitor.sms_message_events.id;
+
+--
+-- Name: sms_message_events_default; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_message_events_default (
+    id bigint DEFAULT nextval('sms_monitor.sms_message_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    message_id text NOT NULL,
+    status text NOT NULL,
+    provider_status text NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    user_id uuid,
+    attributes jsonb
+);
+
+--
+-- Name: sms_message_status_spellings; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_message_status_spellings (
+    provider text NOT NULL,
+    spelling text NOT NULL,
+    status text NOT NULL
+);
+
+--
+-- Name: TABLE sms_message_status_spellings; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_message_status_spellings IS 'How a provider''s status word maps to one of the six statuses: the row for the event''s provider first, then the row with provider '''' (any provider). Matched lower-case.';
+
+--
+-- Name: sms_message_statuses; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_message_statuses (
+    status text NOT NULL,
+    final_rank smallint,
+    counter text,
+    description text NOT NULL,
+    CONSTRAINT sms_message_statuses_rank_check CHECK (((final_rank >= 1) AND (final_rank <= 9)))
+);
+
+--
+-- Name: TABLE sms_message_statuses; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_message_statuses IS 'The six message statuses. final_rank: NULL for queued and sent; among final statuses of one message the highest rank wins (delivered > undelivered > failed > canceled). counter: the metric a message in this status adds 1 to.';
+
+--
+-- Name: sms_messages; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_messages (
+    message_id text NOT NULL,
+    user_id uuid,
+    provider text,
+    sender text,
+    sender_type text,
+    carrier text,
+    country text,
+    error_code text,
+    segments smallint,
+    price_usd numeric,
+    price_at timestamp with time zone,
+    message_class text,
+    queued_at timestamp with time zone,
+    sent_at timestamp with time zone,
+    delivered_at timestamp with time zone,
+    undelivered_at timestamp with time zone,
+    failed_at timestamp with time zone,
+    canceled_at timestamp with time zone,
+    final_status text,
+    final_at timestamp with time zone,
+    final_user_id uuid,
+    first_recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE sms_messages; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the first event of each), and the winning final status with the user its counter went to.';
+
+--
 -- Name: sms_metric_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
 --
 
@@ -973,6 +1097,12 @@ CREATE TABLE sms_monitor.sms_rollup_watermarks (
 COMMENT ON TABLE sms_monitor.sms_rollup_watermarks IS 'Per rollup: the last log id it has rolled up (ids up to last_id are in its rollup tables, the rest is the live tail readers add), advanced in the same transaction as the rollup (_rollup_claim_range).';
 
 --
+-- Name: sms_message_events_default; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_events ATTACH PARTITION sms_monitor.sms_message_events_default DEFAULT;
+
+--
 -- Name: sms_metric_events_20261203; Type: TABLE ATTACH; Schema: sms_monitor
 --
 
@@ -1007,6 +1137,12 @@ ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_
 --
 
 ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_default DEFAULT;
+
+--
+-- Name: sms_message_events id; Type: DEFAULT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_events ALTER COLUMN id SET DEFAULT nextval('sms_monitor.sms_message_events_id_seq'::regclass);
 
 --
 -- Name: sms_metric_events id; Type: DEFAULT; Schema: sms_monitor
@@ -1090,6 +1226,27 @@ ALTER TABLE ONLY sms_monitor.sms_http_idempotency_keys
 
 ALTER TABLE ONLY sms_monitor.sms_ingest_batches
     ADD CONSTRAINT sms_ingest_batches_pkey PRIMARY KEY (batch_id);
+
+--
+-- Name: sms_message_status_spellings sms_message_status_spellings_key; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_status_spellings
+    ADD CONSTRAINT sms_message_status_spellings_key PRIMARY KEY (provider, spelling);
+
+--
+-- Name: sms_message_statuses sms_message_statuses_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_statuses
+    ADD CONSTRAINT sms_message_statuses_pkey PRIMARY KEY (status);
+
+--
+-- Name: sms_messages sms_messages_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_messages
+    ADD CONSTRAINT sms_messages_pkey PRIMARY KEY (message_id);
 
 --
 -- Name: sms_metric_rollups_daily sms_metric_rollups_daily_pkey; Type: CONSTRAINT; Schema: sms_monitor
@@ -1192,6 +1349,42 @@ CREATE INDEX sms_http_idempotency_keys_created_at ON sms_monitor.sms_http_idempo
 CREATE INDEX sms_ingest_batches_created_idx ON sms_monitor.sms_ingest_batches USING btree (created_at);
 
 --
+-- Name: sms_message_events_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_message_events_id_idx ON ONLY sms_monitor.sms_message_events USING btree (id);
+
+--
+-- Name: sms_message_events_default_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_message_events_default_id_idx ON sms_monitor.sms_message_events_default USING btree (id);
+
+--
+-- Name: sms_message_events_message_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_message_events_message_idx ON ONLY sms_monitor.sms_message_events USING btree (message_id);
+
+--
+-- Name: sms_message_events_default_message_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_message_events_default_message_id_idx ON sms_monitor.sms_message_events_default USING btree (message_id);
+
+--
+-- Name: sms_messages_sent_at_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_messages_sent_at_idx ON sms_monitor.sms_messages USING btree (sent_at);
+
+--
+-- Name: sms_messages_window_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_messages_window_idx ON sms_monitor.sms_messages USING btree (COALESCE(sent_at, final_at));
+
+--
 -- Name: sms_metric_events_id_idx; Type: INDEX; Schema: sms_monitor
 --
 
@@ -1250,6 +1443,18 @@ CREATE INDEX sms_metric_rollups_date_idx ON sms_monitor.sms_metric_rollups USING
 --
 
 CREATE INDEX sms_metric_rollups_user_idx ON sms_monitor.sms_metric_rollups USING btree (NULLIF(user_id, sms_monitor._system_wide_user()), metric_date);
+
+--
+-- Name: sms_message_events_default_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_message_events_id_idx ATTACH PARTITION sms_monitor.sms_message_events_default_id_idx;
+
+--
+-- Name: sms_message_events_default_message_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_message_events_message_idx ATTACH PARTITION sms_monitor.sms_message_events_default_message_id_idx;
 
 --
 -- Name: sms_metric_events_20261203_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
@@ -1357,6 +1562,27 @@ ALTER TABLE ONLY sms_monitor.sms_alert_silences
 
 ALTER TABLE ONLY sms_monitor.sms_alert_thresholds
     ADD CONSTRAINT sms_alert_thresholds_metric_fkey FOREIGN KEY (metric) REFERENCES sms_monitor.sms_alert_metrics(metric);
+
+--
+-- Name: sms_message_status_spellings sms_message_status_spellings_status_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_status_spellings
+    ADD CONSTRAINT sms_message_status_spellings_status_fkey FOREIGN KEY (status) REFERENCES sms_monitor.sms_message_statuses(status);
+
+--
+-- Name: sms_message_statuses sms_message_statuses_counter_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_statuses
+    ADD CONSTRAINT sms_message_statuses_counter_fkey FOREIGN KEY (counter) REFERENCES sms_monitor.metric_types(metric_type);
+
+--
+-- Name: sms_messages sms_messages_final_status_fkey; Type: FK CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_messages
+    ADD CONSTRAINT sms_messages_final_status_fkey FOREIGN KEY (final_status) REFERENCES sms_monitor.sms_message_statuses(status);
 
 --
 -- Name: metric_types; Type: ROW SECURITY; Schema: sms_monitor
@@ -1483,6 +1709,72 @@ ALTER TABLE sms_monitor.sms_ingest_batches ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY sms_ingest_batches_read ON sms_monitor.sms_ingest_batches FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_message_events; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_message_events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_message_events_default; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_message_events_default ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_message_events sms_message_events_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_message_events_reader_all ON sms_monitor.sms_message_events FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_message_events sms_message_events_self_own; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_message_events_self_own ON sms_monitor.sms_message_events FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
+
+--
+-- Name: sms_message_status_spellings; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_message_status_spellings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_message_status_spellings sms_message_status_spellings_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_message_status_spellings_read ON sms_monitor.sms_message_status_spellings FOR SELECT TO sms_monitor_writer, sms_monitor_reader, sms_monitor_self USING (true);
+
+--
+-- Name: sms_message_statuses; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_message_statuses ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_message_statuses sms_message_statuses_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_message_statuses_read ON sms_monitor.sms_message_statuses FOR SELECT TO sms_monitor_writer, sms_monitor_reader, sms_monitor_self USING (true);
+
+--
+-- Name: sms_messages; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_messages ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_messages sms_messages_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_messages_reader_all ON sms_monitor.sms_messages FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_messages sms_messages_self_own; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_messages_self_own ON sms_monitor.sms_messages FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
 
 --
 -- Name: sms_metric_events; Type: ROW SECURITY; Schema: sms_monitor
@@ -1709,6 +2001,36 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_status TO sms_monitor_reader;
 --
 
 GRANT SELECT ON TABLE sms_monitor.sms_ingest_batches TO sms_monitor_reader;
+
+--
+-- Name: TABLE sms_message_events; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_message_events TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_message_events TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_message_status_spellings; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_message_status_spellings TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_message_status_spellings TO sms_monitor_writer;
+GRANT SELECT ON TABLE sms_monitor.sms_message_status_spellings TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_message_statuses; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_writer;
+GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_messages; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_self;
 
 --
 -- Name: TABLE sms_metric_rollups; Type: ACL; Schema: sms_monitor
@@ -2023,6 +2345,36 @@ CREATE FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, 
 COMMENT ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) IS 'Internal: sums, active users and users who hit the daily limit over the minutes from p_now - p_window_minutes to p_now (reporting timezone, live); hour-only values when their hour overlaps, daily ones when their whole day is inside.';
 
 --
+-- Name: _apply_message_batch(jsonb, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_apply_message_batch.sql
+
+--
+-- Name: FUNCTION _apply_message_batch(p_events jsonb, p_tz text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) IS 'Internal: applies a validated batch of message events under their rows'' locks and appends the log rows and the counter changes they cause.';
+
+--
+-- Name: _apply_sms_message_retention(timestamp with time zone, integer); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) RETURNS TABLE(target text, deleted bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_apply_sms_message_retention.sql
+
+--
+-- Name: FUNCTION _apply_sms_message_retention(p_now timestamp with time zone, p_days integer); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days and message log rows recorded before then.';
+
+--
 -- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2317,6 +2669,49 @@ CREATE FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) RETURNS js
 COMMENT ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) IS 'Internal: merges bucket metadata, bounded to 16 KiB (then marks the bucket _metadata_truncated).';
 
 --
+-- Name: _message_event_problem(jsonb, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_event_problem(p_event jsonb, p_status text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_message_event_problem.sql
+
+--
+-- Name: FUNCTION _message_event_problem(p_event jsonb, p_status text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_event_problem(p_event jsonb, p_status text) IS 'Internal: the validation rules for one message event; returns "<field>: <problem>" or NULL.';
+
+--
+-- Name: _message_event_unknown_field(jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_message_event_unknown_field.sql
+
+--
+-- Name: FUNCTION _message_event_unknown_field(p_event jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) IS 'Internal: "<field>: unknown field (allowed: ...)" for the first key of a message event that is not a field.';
+
+--
+-- Name: _message_window(integer, timestamp with time zone, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_message_window.sql
+
+--
+-- Name: FUNCTION _message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone) IS 'Internal: the [from_at, to_at) window of a message read from minutes or start/end; 22023 when out of bounds.';
+
+--
 -- Name: _metric_problem(text, text, numeric, jsonb, text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2478,6 +2873,20 @@ CREATE FUNCTION sms_monitor._settings_validate() RETURNS trigger
 COMMENT ON FUNCTION sms_monitor._settings_validate() IS 'Internal trigger: rejects an unknown reporting_timezone with 22023.';
 
 --
+-- Name: _sms_message_status(text, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._sms_message_status(p_provider text, p_spelling text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_sms_message_status.sql
+
+--
+-- Name: FUNCTION _sms_message_status(p_provider text, p_spelling text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._sms_message_status(p_provider text, p_spelling text) IS 'Internal: maps a provider''s status spelling to queued, sent, delivered, undelivered, failed or canceled (NULL: unknown).';
+
+--
 -- Name: _sms_metrics_insert(); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2597,6 +3006,66 @@ CREATE FUNCTION sms_monitor.api_health(p_now timestamp with time zone DEFAULT no
 --
 
 COMMENT ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) IS 'Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, overall_healthy (true/NULL when unknown/false), driving_rule, reason, as_of, open_incidents, rules: [each enabled rule''s value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data.';
+
+--
+-- Name: api_message_breakdown(text, integer, timestamp with time zone, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer DEFAULT 60, p_start timestamp with time zone DEFAULT NULL::timestamp with time zone, p_end timestamp with time zone DEFAULT NULL::timestamp with time zone, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_message_breakdown.sql
+
+--
+-- Name: FUNCTION api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) IS 'GET /breakdown: {success, by, start, end, data: [{key, sent, delivered, failed, terminal, delivery_rate_percent, failure_share_percent, terminal_share_percent, latency_p50_ms, latency_p95_ms}]} per value of p_by (carrier, country, sender, sender_type, error_code, message_class, provider) for messages entering the pipeline in the last p_minutes (1-44640) or [p_start, p_end), worst delivery rate first. Bad parameters: 22023.';
+
+--
+-- Name: api_message_latency(text, integer, timestamp with time zone, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_message_latency(p_by text DEFAULT NULL::text, p_minutes integer DEFAULT 60, p_start timestamp with time zone DEFAULT NULL::timestamp with time zone, p_end timestamp with time zone DEFAULT NULL::timestamp with time zone, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_message_latency.sql
+
+--
+-- Name: FUNCTION api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) IS 'GET /latency: {success, by, start, end, data: [{key, delivered, p50_ms, p95_ms, p99_ms}]}: exact percentiles of delivered minus sent for messages sent in the last p_minutes (1-44640) or [p_start, p_end) and delivered, overall (p_by NULL) or per carrier, country, sender, sender_type, error_code, message_class or provider, slowest first. Bad parameters: 22023.';
+
+--
+-- Name: api_message_receipts(integer, integer, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer DEFAULT 10, p_minutes integer DEFAULT 1440, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_message_receipts.sql
+
+--
+-- Name: FUNCTION api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) IS 'GET /receipts: {success, after_minutes, start, end, data: [{carrier, country, sent, waiting, waiting_percent, oldest_waiting_sent_at}]}: messages sent between p_minutes (default 1440) and p_after_minutes (default 10, 1-10080) ago still without a final status, per carrier and country, most waiting first. Bad parameters: 22023.';
+
+--
+-- Name: api_message_series(integer, integer, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.api_message_series(p_minutes integer DEFAULT 180, p_step integer DEFAULT 1, p_by text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/api_message_series.sql
+
+--
+-- Name: FUNCTION api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone) IS 'GET /series: {success, step_minutes, by, start, end, data: [{at, key, sent, delivered, failed, delivery_rate_percent, p95_ms}]}: buckets of p_step (1, 5, 15, 60) minutes over the last p_minutes (a multiple of step, up to 10080) up to the bucket holding p_now; every bucket without p_by, non-empty (bucket, key) rows with it. Bad parameters: 22023.';
 
 --
 -- Name: api_metrics_summary(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -2882,6 +3351,36 @@ CREATE FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid DE
 --
 
 COMMENT ON FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid) IS 'Records a JSON array of events {metric_type, user_id?, value?, occurred_at?, metadata?} all or nothing; returns how many were recorded. The first bad element raises 22023 naming events[i].field. With p_batch_id the batch is recorded at most once: a repeated id records nothing and returns the first result (ids kept 7 days).';
+
+--
+-- Name: record_sms_message_event(text, text, timestamp with time zone, jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb DEFAULT '{}'::jsonb) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/record_sms_message_event.sql
+
+--
+-- Name: FUNCTION record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb) IS 'Records one message event (the optional fields in p_attributes) like record_sms_message_events; returns 1 when the (message, status) was new, 0 for a repeat. 22023 names the field.';
+
+--
+-- Name: record_sms_message_events(jsonb, uuid); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid DEFAULT NULL::uuid) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/record_sms_message_events.sql
+
+--
+-- Name: FUNCTION record_sms_message_events(p_events jsonb, p_batch_id uuid); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid) IS 'Records a JSON array of message events {message_id, status, occurred_at, user_id?, provider?, sender?, sender_type?, carrier?, country?, error_code?, segments?, price_usd?, message_class?} all or nothing; each (message, status) counts once and drives sent/delivered/failed/cancelled counts, delivery time and cost. Returns how many (message, status) pairs were new; 22023 names events[i].field. A repeated p_batch_id records nothing and returns the first result.';
 
 --
 -- Name: record_sms_metric(date, integer, uuid, text, numeric, jsonb); Type: FUNCTION; Schema: sms_monitor
@@ -3179,6 +3678,18 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_told_channels(p_alert_id uuid) FROM PU
 REVOKE ALL ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _apply_message_batch(p_events jsonb, p_tz text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _apply_sms_message_retention(p_now timestamp with time zone, p_days integer); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _apply_sms_retention(p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
 --
 
@@ -3329,6 +3840,27 @@ GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO s
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION _message_event_problem(p_event jsonb, p_status text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_event_problem(p_event jsonb, p_status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _message_event_unknown_field(p_event jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text); Type: ACL; Schema: sms_monitor
 --
 
@@ -3407,6 +3939,12 @@ REVOKE ALL ON FUNCTION sms_monitor._rollup_claim_range(p_rollup text, p_log regc
 REVOKE ALL ON FUNCTION sms_monitor._settings_validate() FROM PUBLIC;
 
 --
+-- Name: FUNCTION _sms_message_status(p_provider text, p_spelling text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._sms_message_status(p_provider text, p_spelling text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _sms_metrics_insert(); Type: ACL; Schema: sms_monitor
 --
 
@@ -3466,6 +4004,42 @@ GRANT ALL ON FUNCTION sms_monitor.api_daily_metrics(p_start_date date, p_end_dat
 REVOKE ALL ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor.api_health(p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor.api_message_breakdown(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor.api_message_receipts(p_after_minutes integer, p_minutes integer, p_now timestamp with time zone) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor.api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor.api_message_series(p_minutes integer, p_step integer, p_by text, p_now timestamp with time zone) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION api_metrics_summary(p_now timestamp with time zone, p_live boolean); Type: ACL; Schema: sms_monitor
@@ -3616,6 +4190,22 @@ GRANT ALL ON FUNCTION sms_monitor.record_sms_event(p_metric_type text, p_user_id
 REVOKE ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid) TO sms_monitor_writer;
 GRANT ALL ON FUNCTION sms_monitor.record_sms_events(p_events jsonb, p_batch_id uuid) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb) TO sms_monitor_writer;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION record_sms_message_events(p_events jsonb, p_batch_id uuid); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid) TO sms_monitor_writer;
+GRANT ALL ON FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION record_sms_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb); Type: ACL; Schema: sms_monitor

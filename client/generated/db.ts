@@ -229,6 +229,56 @@ export interface SmsIngestBatches {
   recorded: number;
 }
 
+export interface SmsMessageEvents {
+  attributes: Json | null;
+  id: Generated<number>;
+  message_id: string;
+  occurred_at: Timestamp;
+  provider_status: string;
+  recorded_on: Generated<Timestamp>;
+  status: string;
+  user_id: string | null;
+}
+
+export interface SmsMessages {
+  canceled_at: Timestamp | null;
+  carrier: string | null;
+  country: string | null;
+  delivered_at: Timestamp | null;
+  error_code: string | null;
+  failed_at: Timestamp | null;
+  final_at: Timestamp | null;
+  final_status: string | null;
+  final_user_id: string | null;
+  first_recorded_at: Generated<Timestamp>;
+  message_class: string | null;
+  message_id: string;
+  price_at: Timestamp | null;
+  price_usd: Numeric | null;
+  provider: string | null;
+  queued_at: Timestamp | null;
+  segments: number | null;
+  sender: string | null;
+  sender_type: string | null;
+  sent_at: Timestamp | null;
+  undelivered_at: Timestamp | null;
+  updated_at: Generated<Timestamp>;
+  user_id: string | null;
+}
+
+export interface SmsMessageStatuses {
+  counter: string | null;
+  description: string;
+  final_rank: number | null;
+  status: string;
+}
+
+export interface SmsMessageStatusSpellings {
+  provider: string;
+  spelling: string;
+  status: string;
+}
+
 export interface SmsMetricEvents {
   id: Generated<number>;
   metadata: Json | null;
@@ -330,6 +380,10 @@ export interface DB {
   sms_alert_thresholds: SmsAlertThresholds;
   sms_http_idempotency_keys: SmsHttpIdempotencyKeys;
   sms_ingest_batches: SmsIngestBatches;
+  sms_message_events: SmsMessageEvents;
+  sms_message_status_spellings: SmsMessageStatusSpellings;
+  sms_message_statuses: SmsMessageStatuses;
+  sms_messages: SmsMessages;
   sms_metric_events: SmsMetricEvents;
   sms_metric_rollups: SmsMetricRollups;
   sms_metric_rollups_daily: SmsMetricRollupsDaily;

@@ -47,7 +47,7 @@ export interface SmsMonitorFunctions {
     };
     setof: false;
   };
-  /** Dashboard (GET /alerts/:id): {success, data: {alert (_incident_json: the sms_alert_history row, times in Z, duration_seconds), channels: [per channel the latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. Unknown id: P0002. */
+  /** Dashboard (GET /alerts/:id): {success, data: {alert (the sms_alert_history row), channels: [per channel the latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. Unknown id: P0002. */
   api_alert_detail: {
     args: {
       p_alert_id: string | null;
@@ -55,13 +55,13 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /rules): {success, data: [every rule: sms_alert_status (settings, last_evaluated_at, last_action, last_value, open_alert_id, silenced_until; times in Z) plus unit, threshold_text, last_value_text, description, channels, min_sample, pending and cooldown minutes]}. */
+  /** Dashboard (GET /rules): {success, data: [every rule: sms_alert_status (settings, last_evaluated_at, last_action, last_value, open_alert_id, silenced_until) plus description, channels, min_sample, pending and cooldown minutes]}. */
   api_alert_rules: {
     args: {}
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /alerts): {success, data: [incidents (_incident_json), newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023. */
+  /** Dashboard (GET /alerts): {success, data: [incidents, newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023. */
   api_alerts: {
     args: {
       p_type?: string | null;
@@ -81,7 +81,7 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, overall_healthy (true/NULL when unknown/false), driving_rule, reason, as_of, open_incidents, rules: [each enabled rule's value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data. */
+  /** Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, driving_rule, reason, as_of, open_incidents, rules: [each enabled rule's value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data. */
   api_health: {
     args: {
       p_now?: Date | string | null;
@@ -89,7 +89,52 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health (api_health's status, overall_healthy, driving_rule, reason, as_of)}}. */
+  /** GET /breakdown: {success, by, start, end, data: [{key, sent, delivered, failed, terminal, delivery_rate_percent, failure_share_percent, terminal_share_percent, latency_p50_ms, latency_p95_ms}]} per value of p_by (carrier, country, sender, sender_type, error_code, message_class, provider) for messages entering the pipeline in the last p_minutes (1-44640) or [p_start, p_end), worst delivery rate first. Bad parameters: 22023. */
+  api_message_breakdown: {
+    args: {
+      p_by: string | null;
+      p_minutes?: number | null;
+      p_start?: Date | string | null;
+      p_end?: Date | string | null;
+      p_now?: Date | string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
+  /** GET /latency: {success, by, start, end, data: [{key, delivered, p50_ms, p95_ms, p99_ms}]}: exact percentiles of delivered minus sent for messages sent in the last p_minutes (1-44640) or [p_start, p_end) and delivered, overall (p_by NULL) or per carrier, country, sender, sender_type, error_code, message_class or provider, slowest first. Bad parameters: 22023. */
+  api_message_latency: {
+    args: {
+      p_by?: string | null;
+      p_minutes?: number | null;
+      p_start?: Date | string | null;
+      p_end?: Date | string | null;
+      p_now?: Date | string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
+  /** GET /receipts: {success, after_minutes, start, end, data: [{carrier, country, sent, waiting, waiting_percent, oldest_waiting_sent_at}]}: messages sent between p_minutes (default 1440) and p_after_minutes (default 10, 1-10080) ago still without a final status, per carrier and country, most waiting first. Bad parameters: 22023. */
+  api_message_receipts: {
+    args: {
+      p_after_minutes?: number | null;
+      p_minutes?: number | null;
+      p_now?: Date | string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
+  /** GET /series: {success, step_minutes, by, start, end, data: [{at, key, sent, delivered, failed, delivery_rate_percent, p95_ms}]}: buckets of p_step (1, 5, 15, 60) minutes over the last p_minutes (a multiple of step, up to 10080) up to the bucket holding p_now; every bucket without p_by, non-empty (bucket, key) rows with it. Bad parameters: 22023. */
+  api_message_series: {
+    args: {
+      p_minutes?: number | null;
+      p_step?: number | null;
+      p_by?: string | null;
+      p_now?: Date | string | null;
+    };
+    returns: Json | null;
+    setof: false;
+  };
+  /** Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}. */
   api_metrics_summary: {
     args: {
       p_now?: Date | string | null;
@@ -115,7 +160,7 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /today): {success, source, as_of, data: today's figures + health (api_health's status, overall_healthy, driving_rule, reason, as_of)}. From sms_metrics_daily (refreshed every 5 minutes) unless p_live. */
+  /** Dashboard (GET /today): {success, source, data: today's figures + health {delivery_healthy (>= 90 % delivered), llm_healthy (>= 50 % LLM), overall_healthy}}; NULL health = no traffic yet, not unhealthy. From sms_metrics_daily (refreshed every 5 minutes) unless p_live. */
   api_today_metrics: {
     args: {
       p_now?: Date | string | null;
@@ -155,7 +200,7 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action, a value of the enum sms_monitor.alert_action (skipped = already evaluated at p_now or later; error = the rule's evaluation failed: SQLSTATE and message in detail, the other rules are unaffected). Safe to run concurrently. */
+  /** Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, no_data, skipped = already evaluated at p_now or later, error = the rule's evaluation failed: SQLSTATE and message in detail; the other rules are unaffected). Safe to run concurrently. */
   check_sms_alerts: {
     args: {
       p_now?: Date | string | null;
@@ -355,6 +400,26 @@ export interface SmsMonitorFunctions {
   };
   /** Records a JSON array of events {metric_type, user_id?, value?, occurred_at?, metadata?} all or nothing; returns how many were recorded. The first bad element raises 22023 naming events[i].field. With p_batch_id the batch is recorded at most once: a repeated id records nothing and returns the first result (ids kept 7 days). */
   record_sms_events: {
+    args: {
+      p_events: Json | null;
+      p_batch_id?: string | null;
+    };
+    returns: number | null;
+    setof: false;
+  };
+  /** Records one message event (the optional fields in p_attributes) like record_sms_message_events; returns 1 when the (message, status) was new, 0 for a repeat. 22023 names the field. */
+  record_sms_message_event: {
+    args: {
+      p_message_id: string | null;
+      p_status: string | null;
+      p_occurred_at: Date | string | null;
+      p_attributes?: Json | null;
+    };
+    returns: number | null;
+    setof: false;
+  };
+  /** Records a JSON array of message events {message_id, status, occurred_at, user_id?, provider?, sender?, sender_type?, carrier?, country?, error_code?, segments?, price_usd?, message_class?} all or nothing; each (message, status) counts once and drives sent/delivered/failed/cancelled counts, delivery time and cost. Returns how many (message, status) pairs were new; 22023 names events[i].field. A repeated p_batch_id records nothing and returns the first result. */
+  record_sms_message_events: {
     args: {
       p_events: Json | null;
       p_batch_id?: string | null;
@@ -577,6 +642,55 @@ export const smsMonitorFunctions = {
     composite: false,
     volatility: 'stable',
   },
+  api_message_breakdown: {
+    args: [
+      { name: 'p_by', type: 'text', default: null },
+      { name: 'p_minutes', type: 'integer', default: '60' },
+      { name: 'p_start', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
+      { name: 'p_end', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_message_latency: {
+    args: [
+      { name: 'p_by', type: 'text', default: 'NULL::text' },
+      { name: 'p_minutes', type: 'integer', default: '60' },
+      { name: 'p_start', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
+      { name: 'p_end', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_message_receipts: {
+    args: [
+      { name: 'p_after_minutes', type: 'integer', default: '10' },
+      { name: 'p_minutes', type: 'integer', default: '1440' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
+  api_message_series: {
+    args: [
+      { name: 'p_minutes', type: 'integer', default: '180' },
+      { name: 'p_step', type: 'integer', default: '1' },
+      { name: 'p_by', type: 'text', default: 'NULL::text' },
+      { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
+    ],
+    returns: 'jsonb',
+    setof: false,
+    composite: false,
+    volatility: 'stable',
+  },
   api_metrics_summary: {
     args: [
       { name: 'p_now', type: 'timestamp with time zone', default: 'now()' },
@@ -761,6 +875,28 @@ export const smsMonitorFunctions = {
     volatility: 'volatile',
   },
   record_sms_events: {
+    args: [
+      { name: 'p_events', type: 'jsonb', default: null },
+      { name: 'p_batch_id', type: 'uuid', default: 'NULL::uuid' },
+    ],
+    returns: 'integer',
+    setof: false,
+    composite: false,
+    volatility: 'volatile',
+  },
+  record_sms_message_event: {
+    args: [
+      { name: 'p_message_id', type: 'text', default: null },
+      { name: 'p_status', type: 'text', default: null },
+      { name: 'p_occurred_at', type: 'timestamp with time zone', default: null },
+      { name: 'p_attributes', type: 'jsonb', default: '\'{}\'::jsonb' },
+    ],
+    returns: 'integer',
+    setof: false,
+    composite: false,
+    volatility: 'volatile',
+  },
+  record_sms_message_events: {
     args: [
       { name: 'p_events', type: 'jsonb', default: null },
       { name: 'p_batch_id', type: 'uuid', default: 'NULL::uuid' },

@@ -259,10 +259,11 @@ describe('beyond the original', () => {
     expect(o.status).toBe(200);
     expect(o.body.openapi).toBe('3.0.3');
     expect(Object.keys(o.body.paths).sort()).toEqual([
-      '/api/sms/metrics/alerts', '/api/sms/metrics/alerts/{id}', '/api/sms/metrics/alerts/{id}/acknowledge',
-      '/api/sms/metrics/daily', '/api/sms/metrics/events', '/api/sms/metrics/health', '/api/sms/metrics/rules',
+      '/api/sms/metrics/alerts', '/api/sms/metrics/alerts/{id}', '/api/sms/metrics/alerts/{id}/acknowledge', '/api/sms/metrics/breakdown',
+      '/api/sms/metrics/daily', '/api/sms/metrics/events', '/api/sms/metrics/health', '/api/sms/metrics/latency', '/api/sms/metrics/receipts', '/api/sms/metrics/rules', '/api/sms/metrics/series',
       '/api/sms/metrics/silences', '/api/sms/metrics/silences/{id}/lift', '/api/sms/metrics/summary',
-      '/api/sms/metrics/today', '/api/sms/metrics/top-users', '/api/sms/metrics/user', '/healthz', '/metrics']);
+      '/api/sms/metrics/today', '/api/sms/metrics/top-users', '/api/sms/metrics/user', '/healthz', '/metrics',
+      '/webhooks/telnyx', '/webhooks/twilio/status']);
     expect(o.body.paths['/api/sms/metrics/daily'].get.parameters.map((p: { name: string; required: boolean }) => [p.name, p.required]))
       .toEqual([['start_date', true], ['end_date', false]]);
     expect(Object.keys(o.body.paths['/api/sms/metrics/alerts']).sort()).toEqual(['get', 'post']);

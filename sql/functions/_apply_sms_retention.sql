@@ -17,6 +17,8 @@
 --     ago, when pg_cron is installed here (that table grows by a row per job run, forever).
 --   batch ids of record_sms_events (sms_ingest_batches) older than 7 days: a retry later than that
 --     would be recorded again (the buffered client gives up on a batch long before);
+--   messages untouched for metric_retention_days and their older log rows
+--     (_apply_sms_message_retention: targets sms_messages, sms_message_events);
 -- Returns one row per target with how many rows went.
 create or replace function sms_monitor._apply_sms_retention(p_now timestamptz)
 returns table (target text, deleted bigint)
@@ -100,6 +102,7 @@ begin
   delete from sms_monitor.sms_ingest_batches b where b.created_at < p_now - interval '7 days';
   get diagnostics v_count = row_count;
   target := 'sms_monitor.sms_ingest_batches'; deleted := v_count; return next;
+  return query select * from sms_monitor._apply_sms_message_retention(p_now, v_settings.metric_retention_days);
 
   if to_regclass('cron.job_run_details') is not null then
     execute 'delete from cron.job_run_details where end_time < $1'

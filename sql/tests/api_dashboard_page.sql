@@ -209,9 +209,9 @@ select is((select array[rolcanlogin, rolinherit] from pg_roles where rolname = '
 select ok(pg_has_role('sms_monitor_authenticator', 'sms_monitor_admin', 'MEMBER')
       and pg_has_role('sms_monitor_authenticator', 'sms_monitor_reader', 'MEMBER')
       and pg_has_role('sms_monitor_authenticator', 'sms_monitor_self', 'MEMBER')
-      and not pg_has_role('sms_monitor_authenticator', 'sms_monitor_writer', 'MEMBER')
+      and pg_has_role('sms_monitor_authenticator', 'sms_monitor_writer', 'MEMBER')
       and not pg_has_role('sms_monitor_authenticator', 'sms_monitor_notifier', 'MEMBER'),
-  'it may switch to admin, reader and self, nothing else');
+  'it may switch to admin, reader, self and (for signed provider webhooks) writer, nothing else');
 select ok(not pg_has_role('sms_monitor_authenticator', 'sms_monitor_reader', 'USAGE'),
   'and has none of their rights before it switches');
 

@@ -1,0 +1,113 @@
+// Provider webhooks: POST /webhooks/twilio/status (form-encoded status callbacks) and
+// POST /webhooks/telnyx (message.sent / message.finalized). No bearer token: a request counts only
+// when its provider signature holds (403 and nothing written otherwise); then its events are
+// recorded with record_sms_message_events as sms_monitor_writer, in one short transaction. A
+// provider retrying a callback records nothing new (each message and status counts once).
+// The routes live in their own plugin context: their body parsers keep the raw body the
+// signatures are computed over and touch no other route.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Pool } from '../db.ts';
+import { HttpError } from '../errors.ts';
+import type { WebhookConfig } from './config.ts';
+import { TELNYX_EVENT_TYPES, telnyxEvents, telnyxPublicKey, telnyxSignatureProblem, type TelnyxWebhookBody } from './telnyx.ts';
+import { parseForm, twilioEvent, twilioSignatureValid } from './twilio.ts';
+
+export { webhookConfigFromEnv, type WebhookConfig } from './config.ts';
+
+/** The role webhook requests write as, once their signature holds. */
+const WRITER_ROLE = 'sms_monitor_writer';
+
+const QUERY = {
+  type: 'object',
+  properties: {
+    user_id: { type: 'string', description: 'the user the messages belong to (a UUID)' },
+    class: { type: 'string', description: 'message_class: otp, transactional, marketing or other' },
+  },
+  additionalProperties: true,
+} as const;
+
+async function recordEvents(pool: Pool, events: Array<Record<string, unknown>>): Promise<number> {
+  if (events.length === 0) return 0;
+  return pool.begin(async (tx) => {
+    const [, rows] = await Promise.all([
+      tx`select set_config('role', ${WRITER_ROLE}, true)`,
+      tx`select sms_monitor.record_sms_message_events(${tx.json(events as never)}) as n`,
+    ]);
+    return Number(rows[0]?.n ?? 0);
+  }) as Promise<number>;
+}
+
+function notConfigured(what: string): HttpError {
+  return new HttpError(503, 'not_configured', `webhooks: ${what} is not set on the server, so nothing can be verified`);
+}
+
+export async function registerWebhooks(app: FastifyInstance, pool: Pool, config: WebhookConfig): Promise<void> {
+  const telnyxKey = config.telnyxPublicKey ? telnyxPublicKey(config.telnyxPublicKey) : undefined;
+
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+    scope.post('/webhooks/twilio/status', {
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Twilio message status callback (form-encoded, X-Twilio-Signature); 204 when recorded',
+        querystring: QUERY,
+      },
+    }, async (request: FastifyRequest<{ Querystring: { user_id?: string; class?: string } }>, reply) => {
+      if (!config.twilioAuthToken) throw notConfigured('TWILIO_AUTH_TOKEN');
+      if (!config.publicUrl) throw notConfigured('SMS_MONITOR_PUBLIC_URL');
+      if (typeof request.body !== 'string' || !/^application\/x-www-form-urlencoded/i.test(request.headers['content-type'] ?? '')) {
+        throw new HttpError(415, 'unsupported_media_type', 'body: must be application/x-www-form-urlencoded');
+      }
+      const params = parseForm(request.body);
+      const signature = request.headers['x-twilio-signature'];
+      const settings = request.headers['x-twilio-webhooks-signature-settings'];
+      if (!twilioSignatureValid(config.twilioAuthToken, typeof signature === 'string' ? signature : undefined,
+        config.publicUrl + request.url, params, typeof settings === 'string' ? settings : undefined)) {
+        request.log.warn({ provider: 'twilio' }, 'webhook refused: X-Twilio-Signature missing or wrong; nothing recorded');
+        throw new HttpError(403, 'forbidden', 'X-Twilio-Signature: missing or does not match');
+      }
+      const recorded = await recordEvents(pool, [twilioEvent(params, request.query, new Date())]);
+      request.log.info({ provider: 'twilio', recorded }, 'webhook recorded');
+      return reply.status(204).send();
+    });
+
+    scope.post('/webhooks/telnyx', {
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Telnyx messaging webhook (message.sent, message.finalized; ed25519-signed); 204 when recorded',
+        querystring: QUERY,
+      },
+    }, async (request: FastifyRequest<{ Querystring: { user_id?: string; class?: string } }>, reply) => {
+      if (!telnyxKey) throw notConfigured('TELNYX_PUBLIC_KEY');
+      if (typeof request.body !== 'string' || !/^application\/json/i.test(request.headers['content-type'] ?? '')) {
+        throw new HttpError(415, 'unsupported_media_type', 'body: must be application/json');
+      }
+      const signature = request.headers['telnyx-signature-ed25519'];
+      const timestamp = request.headers['telnyx-timestamp'];
+      const problem = telnyxSignatureProblem(telnyxKey, typeof signature === 'string' ? signature : undefined,
+        typeof timestamp === 'string' ? timestamp : undefined, request.body, Math.floor(Date.now() / 1000),
+        config.telnyxToleranceSeconds);
+      if (problem) {
+        request.log.warn({ provider: 'telnyx', problem }, 'webhook refused; nothing recorded');
+        throw new HttpError(403, 'forbidden', problem);
+      }
+      let body: TelnyxWebhookBody;
+      try {
+        body = JSON.parse(request.body) as TelnyxWebhookBody;
+      } catch {
+        throw new HttpError(400, '22023', 'body: is not JSON');
+      }
+      const type = body.data?.event_type;
+      if (!(TELNYX_EVENT_TYPES as readonly (string | undefined)[]).includes(type)) {
+        request.log.info({ provider: 'telnyx', event_type: type }, 'webhook ignored: not a message receipt');
+        return reply.status(204).send();
+      }
+      const recorded = await recordEvents(pool, telnyxEvents(body, request.query));
+      request.log.info({ provider: 'telnyx', event_type: type, recorded }, 'webhook recorded');
+      return reply.status(204).send();
+    });
+  });
+}

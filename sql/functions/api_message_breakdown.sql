@@ -1,0 +1,92 @@
+-- GET /api/sms/metrics/breakdown: where messages fail, per value of one attribute. The messages
+-- counted are those that entered the pipeline in the window [start, end): sent then, or reaching a
+-- final status then without a sent time. Per key (NULL: the attribute is not known):
+--   sent: with a sent time; delivered / failed (undelivered + failed): by the winning final status;
+--   terminal = delivered + failed; delivery_rate_percent = delivered / terminal (NULL when none);
+--   failure_share_percent = the key's failed / all failed in the window;
+--   terminal_share_percent = the key's terminal / all terminal (for by=error_code: each code's share);
+--   latency_p50_ms, latency_p95_ms: exact percentiles (linear interpolation, percentile_cont) of
+--     delivered minus sent over the key's delivered messages with a sent time (NULL when none).
+-- Sorted worst first: lowest delivery rate (keys without terminal messages last), then most
+-- failures, then the key. Read from sms_messages, whose attributes are complete whenever they
+-- arrived (a carrier named by the receipt counts for the send). Row security applies: a self
+-- token sees its own messages.
+create or replace function sms_monitor.api_message_breakdown(
+  p_by text,
+  p_minutes integer default 60,
+  p_start timestamptz default null,
+  p_end timestamptz default null,
+  p_now timestamptz default now()
+)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_from timestamptz;
+  v_to timestamptz;
+  v_data jsonb;
+begin
+  if p_by is null or p_by not in ('carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider') then
+    raise exception 'by: must be carrier, country, sender, sender_type, error_code, message_class or provider (got %)',
+      coalesce(quote_literal(p_by), 'NULL') using errcode = '22023';
+  end if;
+  select w.from_at, w.to_at into v_from, v_to from sms_monitor._message_window(p_minutes, p_start, p_end, p_now) w;
+
+  with m as (
+    select case p_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
+                     when 'sender_type' then s.sender_type when 'error_code' then s.error_code
+                     when 'message_class' then s.message_class else s.provider end as key,
+           s.sent_at is not null as is_sent,
+           s.final_status = 'delivered' as is_delivered,
+           s.final_status in ('undelivered', 'failed') as is_failed,
+           case when s.final_status = 'delivered' and s.sent_at is not null
+                then greatest(0, extract(epoch from s.delivered_at - s.sent_at) * 1000) end as latency_ms
+      from sms_monitor.sms_messages s
+     where coalesce(s.sent_at, s.final_at) >= v_from and coalesce(s.sent_at, s.final_at) < v_to
+  ), k as (
+    select m.key, count(*) filter (where m.is_sent) as sent, count(*) filter (where m.is_delivered) as delivered,
+           count(*) filter (where m.is_failed) as failed,
+           percentile_cont(0.5) within group (order by m.latency_ms) as p50,
+           percentile_cont(0.95) within group (order by m.latency_ms) as p95
+      from m
+     group by m.key
+  ), t as (
+    select k.*, k.delivered + k.failed as terminal,
+           sum(k.failed) over () as all_failed, sum(k.delivered + k.failed) over () as all_terminal
+      from k
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'key', t.key,
+           'sent', t.sent,
+           'delivered', t.delivered,
+           'failed', t.failed,
+           'terminal', t.terminal,
+           'delivery_rate_percent', round(100 * t.delivered::numeric / nullif(t.terminal, 0), 2),
+           'failure_share_percent', round(100 * t.failed::numeric / nullif(t.all_failed, 0), 2),
+           'terminal_share_percent', round(100 * t.terminal::numeric / nullif(t.all_terminal, 0), 2),
+           'latency_p50_ms', round(t.p50::numeric),
+           'latency_p95_ms', round(t.p95::numeric))
+         order by t.delivered::numeric / nullif(t.terminal, 0) asc nulls last, t.failed desc, t.key collate "C" asc nulls last),
+         '[]'::jsonb)
+    into v_data
+    from t;
+  return jsonb_build_object(
+    'success', true,
+    'by', p_by,
+    'start', to_char(v_from at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'end', to_char(v_to at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'data', v_data);
+end;
+$$;
+
+comment on function sms_monitor.api_message_breakdown(text, integer, timestamptz, timestamptz, timestamptz) is
+  'GET /breakdown: {success, by, start, end, data: [{key, sent, delivered, failed, terminal, delivery_rate_percent, '
+  'failure_share_percent, terminal_share_percent, latency_p50_ms, latency_p95_ms}]} per value of p_by (carrier, country, sender, sender_type, error_code, '
+  'message_class, provider) for messages entering the pipeline in the last p_minutes (1-44640) or [p_start, p_end), '
+  'worst delivery rate first. Bad parameters: 22023.';
+revoke all on function sms_monitor.api_message_breakdown(text, integer, timestamptz, timestamptz, timestamptz) from public;
+grant execute on function sms_monitor.api_message_breakdown(text, integer, timestamptz, timestamptz, timestamptz)
+  to sms_monitor_reader, sms_monitor_self, sms_monitor_admin;

@@ -1,0 +1,69 @@
+-- GET /api/sms/metrics/latency: how long delivery takes, overall or per value of one attribute.
+-- Over the messages sent in the window [start, end) that are delivered: delivered minus sent (at
+-- least 0), exact percentiles p50, p95 and p99 (percentile_cont, linear interpolation) in whole
+-- ms, read from sms_messages (not from histograms: exact, and as costly as the window is large).
+-- Rows: one (key NULL) without p_by; with p_by one per key, slowest p95 first. Row security
+-- applies: a self token sees its own messages.
+create or replace function sms_monitor.api_message_latency(
+  p_by text default null,
+  p_minutes integer default 60,
+  p_start timestamptz default null,
+  p_end timestamptz default null,
+  p_now timestamptz default now()
+)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_from timestamptz;
+  v_to timestamptz;
+  v_data jsonb;
+begin
+  if p_by is not null and p_by not in ('carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider') then
+    raise exception 'by: must be carrier, country, sender, sender_type, error_code, message_class or provider (got %)',
+      quote_literal(p_by) using errcode = '22023';
+  end if;
+  select w.from_at, w.to_at into v_from, v_to from sms_monitor._message_window(p_minutes, p_start, p_end, p_now) w;
+
+  with m as (
+    select case p_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
+                     when 'sender_type' then s.sender_type when 'error_code' then s.error_code
+                     when 'message_class' then s.message_class when 'provider' then s.provider end as key,
+           greatest(0, extract(epoch from s.delivered_at - s.sent_at) * 1000) as ms
+      from sms_monitor.sms_messages s
+     where s.sent_at >= v_from and s.sent_at < v_to
+       and s.final_status = 'delivered'
+  ), k as (
+    select m.key, count(*) as delivered,
+           percentile_cont(0.5) within group (order by m.ms) as p50,
+           percentile_cont(0.95) within group (order by m.ms) as p95,
+           percentile_cont(0.99) within group (order by m.ms) as p99
+      from m
+     group by m.key
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'key', k.key, 'delivered', k.delivered,
+           'p50_ms', round(k.p50::numeric), 'p95_ms', round(k.p95::numeric), 'p99_ms', round(k.p99::numeric))
+         order by k.p95 desc, k.key collate "C" asc nulls last), '[]'::jsonb)
+    into v_data
+    from k;
+  return jsonb_build_object(
+    'success', true,
+    'by', p_by,
+    'start', to_char(v_from at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'end', to_char(v_to at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'data', v_data);
+end;
+$$;
+
+comment on function sms_monitor.api_message_latency(text, integer, timestamptz, timestamptz, timestamptz) is
+  'GET /latency: {success, by, start, end, data: [{key, delivered, p50_ms, p95_ms, p99_ms}]}: exact percentiles of '
+  'delivered minus sent for messages sent in the last p_minutes (1-44640) or [p_start, p_end) and delivered, overall '
+  '(p_by NULL) or per carrier, country, sender, sender_type, error_code, message_class or provider, slowest first. '
+  'Bad parameters: 22023.';
+revoke all on function sms_monitor.api_message_latency(text, integer, timestamptz, timestamptz, timestamptz) from public;
+grant execute on function sms_monitor.api_message_latency(text, integer, timestamptz, timestamptz, timestamptz)
+  to sms_monitor_reader, sms_monitor_self, sms_monitor_admin;

@@ -1,0 +1,92 @@
+-- GET /api/sms/metrics/series: the incident view's minute-grain series. Buckets of p_step minutes
+-- (1, 5, 15 or 60, aligned to the UTC clock) covering the last p_minutes up to and including the
+-- bucket that holds p_now; a message counts in the bucket of the time it entered the pipeline
+-- (sent, or final without a send), as in the breakdown. Per bucket: sent, delivered, failed
+-- (undelivered + failed), delivery_rate_percent (delivered / terminal, NULL without terminal) and
+-- p95_ms (exact, of delivered minus sent). Without p_by every bucket is listed (zeros when quiet);
+-- with p_by one row per bucket and key that has messages. Row security: self sees its own.
+create or replace function sms_monitor.api_message_series(
+  p_minutes integer default 180,
+  p_step integer default 1,
+  p_by text default null,
+  p_now timestamptz default now()
+)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_step interval;
+  v_to timestamptz;
+  v_from timestamptz;
+  v_data jsonb;
+begin
+  if p_step is null or p_step not in (1, 5, 15, 60) then
+    raise exception 'step: must be 1, 5, 15 or 60 minutes (got %)', coalesce(p_step::text, 'NULL') using errcode = '22023';
+  end if;
+  if p_minutes is null or p_minutes < p_step or p_minutes > 10080 or p_minutes % p_step <> 0 then
+    raise exception 'minutes: must be a multiple of step (%) from % to 10080 (got %)', p_step, p_step,
+      coalesce(p_minutes::text, 'NULL') using errcode = '22023';
+  end if;
+  if p_by is not null and p_by not in ('carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider') then
+    raise exception 'by: must be carrier, country, sender, sender_type, error_code, message_class or provider (got %)',
+      quote_literal(p_by) using errcode = '22023';
+  end if;
+  if p_now is null or not isfinite(p_now) then
+    raise exception 'now: must be a finite time' using errcode = '22023';
+  end if;
+  v_step := make_interval(mins => p_step);
+  v_to := date_bin(v_step, p_now, timestamptz '2000-01-01 00:00:00+00') + v_step;
+  v_from := v_to - make_interval(mins => p_minutes);
+
+  with m as (
+    select date_bin(v_step, coalesce(s.sent_at, s.final_at), timestamptz '2000-01-01 00:00:00+00') as bucket,
+           case p_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
+                     when 'sender_type' then s.sender_type when 'error_code' then s.error_code
+                     when 'message_class' then s.message_class when 'provider' then s.provider end as key,
+           s.sent_at is not null as is_sent, s.final_status = 'delivered' as is_delivered,
+           s.final_status in ('undelivered', 'failed') as is_failed,
+           case when s.final_status = 'delivered' and s.sent_at is not null
+                then greatest(0, extract(epoch from s.delivered_at - s.sent_at) * 1000) end as latency_ms
+      from sms_monitor.sms_messages s
+     where coalesce(s.sent_at, s.final_at) >= v_from and coalesce(s.sent_at, s.final_at) < v_to
+  ), k as (
+    select m.bucket, m.key, count(*) filter (where m.is_sent) as sent, count(*) filter (where m.is_delivered) as delivered,
+           count(*) filter (where m.is_failed) as failed,
+           percentile_cont(0.95) within group (order by m.latency_ms) as p95
+      from m
+     group by m.bucket, m.key
+  ), rows as (
+    select b.bucket, k.key, coalesce(k.sent, 0) as sent, coalesce(k.delivered, 0) as delivered,
+           coalesce(k.failed, 0) as failed, k.p95
+      from generate_series(v_from, v_to - v_step, v_step) b(bucket)
+      left join k on k.bucket = b.bucket
+     where p_by is null
+    union all
+    select k.bucket, k.key, k.sent, k.delivered, k.failed, k.p95 from k where p_by is not null
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'at', to_char(r.bucket at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+           'key', r.key, 'sent', r.sent, 'delivered', r.delivered, 'failed', r.failed,
+           'delivery_rate_percent', round(100 * r.delivered::numeric / nullif(r.delivered + r.failed, 0), 2),
+           'p95_ms', round(r.p95::numeric))
+         order by r.bucket, r.key collate "C" nulls last), '[]'::jsonb)
+    into v_data
+    from rows r;
+  return jsonb_build_object(
+    'success', true, 'step_minutes', p_step, 'by', p_by,
+    'start', to_char(v_from at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+    'end', to_char(v_to at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+    'data', v_data);
+end;
+$$;
+
+comment on function sms_monitor.api_message_series(integer, integer, text, timestamptz) is
+  'GET /series: {success, step_minutes, by, start, end, data: [{at, key, sent, delivered, failed, delivery_rate_percent, '
+  'p95_ms}]}: buckets of p_step (1, 5, 15, 60) minutes over the last p_minutes (a multiple of step, up to 10080) up to '
+  'the bucket holding p_now; every bucket without p_by, non-empty (bucket, key) rows with it. Bad parameters: 22023.';
+revoke all on function sms_monitor.api_message_series(integer, integer, text, timestamptz) from public;
+grant execute on function sms_monitor.api_message_series(integer, integer, text, timestamptz)
+  to sms_monitor_reader, sms_monitor_self, sms_monitor_admin;

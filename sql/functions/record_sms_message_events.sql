@@ -1,0 +1,98 @@
+-- A batch of message status events, all or nothing (docs/messages.md). Every element is checked
+-- first; the first bad one raises 22023 naming events[i].field and nothing is written. Then
+-- _apply_message_batch applies them set-based (the messages' rows locked in message_id order:
+-- concurrent batches touching the same messages cannot deadlock), counting each (message, status)
+-- once whatever the order or repetition, and appends the counter changes to sms_metric_events.
+--
+-- Exactly once with p_batch_id, as record_sms_events: the id is recorded in sms_ingest_batches (one
+-- namespace with record_sms_events' ids) in the same transaction; a repeat returns the first result
+-- and records nothing. Without an id a repeat still counts once per (message, status), but a
+-- repeat that brings an attribute still unknown fills it in.
+-- Times: occurred_at within metric_retention_days and at most _max_clock_skew() ahead of the clock.
+create or replace function sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid default null)
+returns integer
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_count integer;
+  v_new integer := 0;
+  v_first integer;
+  v_problem text;
+  v_tz text;
+  v_days integer;
+  v_now timestamptz := now();
+begin
+  if p_events is null or jsonb_typeof(p_events) <> 'array' then
+    raise exception 'events: must be a JSON array of message events (got %)',
+      coalesce(jsonb_typeof(p_events), 'NULL') using errcode = '22023';
+  end if;
+  v_count := jsonb_array_length(p_events);
+  if v_count > 100000 then
+    raise exception 'events: % events is more than the 100000 allowed in one batch', v_count
+      using errcode = '22023';
+  end if;
+  if p_batch_id is not null then
+    -- waits for a concurrent call with the same id; the first committed result wins
+    insert into sms_monitor.sms_ingest_batches as b (batch_id, recorded)
+    values (p_batch_id, 0)
+    on conflict (batch_id) do nothing;
+    if not found then
+      select b.recorded into v_first from sms_monitor.sms_ingest_batches b where b.batch_id = p_batch_id;
+      return v_first;
+    end if;
+  end if;
+  if v_count = 0 then
+    return 0;
+  end if;
+  select s.reporting_timezone, s.metric_retention_days into v_tz, v_days from sms_monitor.settings s;
+
+  select format('events[%s].%s', e.n - 1, p.problem)
+    into v_problem
+    from jsonb_array_elements(p_events) with ordinality as e(v, n)
+    cross join lateral (
+      select case when jsonb_typeof(e.v) = 'object'
+                  then sms_monitor._sms_message_status(e.v ->> 'provider', e.v ->> 'status') end as status
+    ) st
+    cross join lateral (
+      select coalesce(sms_monitor._message_event_problem(e.v, st.status), case
+        when not sms_monitor._is_timestamptz(e.v ->> 'occurred_at') then
+          format('occurred_at: %s is not a valid time', e.v ->> 'occurred_at')
+        when (e.v ->> 'occurred_at')::timestamptz > v_now + sms_monitor._max_clock_skew() then
+          format('occurred_at: %s is more than %s ahead of the server clock (%s)', e.v ->> 'occurred_at',
+                 sms_monitor._max_clock_skew(), to_char(v_now at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+        when (e.v ->> 'occurred_at')::timestamptz < v_now - make_interval(days => v_days + 2)
+          or ((e.v ->> 'occurred_at')::timestamptz at time zone v_tz)::date < (v_now at time zone v_tz)::date - v_days then
+          format('occurred_at: %s is older than the %s days retention keeps (earliest day: %s)',
+                 e.v ->> 'occurred_at', v_days, (v_now at time zone v_tz)::date - v_days)
+      end) as problem
+    ) p
+   where p.problem is not null
+   order by e.n
+   limit 1;
+  if v_problem is not null then
+    raise exception '%', v_problem using errcode = '22023';
+  end if;
+
+  v_new := sms_monitor._apply_message_batch(
+    (select jsonb_agg(e.v || jsonb_build_object('_status', sms_monitor._sms_message_status(e.v ->> 'provider', e.v ->> 'status'))
+                      order by e.n)
+       from jsonb_array_elements(p_events) with ordinality as e(v, n)),
+    v_tz);
+  if p_batch_id is not null then
+    update sms_monitor.sms_ingest_batches b set recorded = v_new where b.batch_id = p_batch_id;
+  end if;
+  return v_new;
+end;
+$$;
+
+comment on function sms_monitor.record_sms_message_events(jsonb, uuid) is
+  'Records a JSON array of message events {message_id, status, occurred_at, user_id?, provider?, sender?, '
+  'sender_type?, carrier?, country?, error_code?, segments?, price_usd?, message_class?} all or nothing; each '
+  '(message, status) counts once and drives sent/delivered/failed/cancelled counts, delivery time and cost. '
+  'Returns how many (message, status) pairs were new; 22023 names events[i].field. A repeated p_batch_id '
+  'records nothing and returns the first result.';
+revoke all on function sms_monitor.record_sms_message_events(jsonb, uuid) from public;
+grant execute on function sms_monitor.record_sms_message_events(jsonb, uuid) to sms_monitor_writer, sms_monitor_admin;
