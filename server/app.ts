@@ -179,7 +179,8 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
     }
   }
 
-  registerApiRoutes(app, { pool, claimsOf, limits });
+  const sqlRoute = registerApiRoutes(app, { pool, claimsOf, limits });
+  registerMessageRoutes(sqlRoute);
 
   app.route({
     method: 'GET', url: '/api/sms/metrics/events',
@@ -214,8 +215,7 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
     }
   });
 
-  await registerWebhooks(app, pool, options.webhooks ?? webhookConfigFromEnv());
-  registerMessageRoutes(app, pool, options.jwtSecret);
+  await registerWebhooks(app, pool, options.webhooks ?? webhookConfigFromEnv(), limits.statementTimeoutMs);
   app.get('/api/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()));
 
   await app.register(fastifyStatic, { root: pageRoot, prefix: '/', index: ['index.html'], cacheControl: false });

@@ -47,7 +47,11 @@ export function auditSubject(claims: Claims): string {
   return claims.sub ?? claims.role;
 }
 
-export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): void {
+/** Declares one API route whose answer is one SQL function call (see registerApiRoutes). */
+export type SqlRoute = (method: 'GET' | 'POST', url: string, schema: Record<string, unknown>,
+  build: (input: { q: Q; body: Q; params: Q; claims: Claims }) => [string, unknown[]], status?: number) => void;
+
+export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): SqlRoute {
   /**
    * API requests per token: at most concurrentPerToken run at a time (one token cannot hold the
    * whole pool) and at most PER_TOKEN_QUEUE more wait for their turn, without a connection (the
@@ -212,4 +216,5 @@ export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): void
   sqlRoute('GET', '/api/sms/metrics/health', {
     tags: ['metrics'], summary: 'Health from the open incidents and the rules\' own windows, naming the driving rule',
   }, () => callBody('api_health', {}));
+  return sqlRoute;
 }

@@ -47,7 +47,7 @@ export interface SmsMonitorFunctions {
     };
     setof: false;
   };
-  /** Dashboard (GET /alerts/:id): {success, data: {alert (the sms_alert_history row), channels: [per channel the latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. Unknown id: P0002. */
+  /** Dashboard (GET /alerts/:id): {success, data: {alert (_incident_json: the sms_alert_history row, times in Z, duration_seconds), channels: [per channel the latest notification: event, status, attempts, last_error, summary in words], notifications: [every outbox row]}}. Unknown id: P0002. */
   api_alert_detail: {
     args: {
       p_alert_id: string | null;
@@ -55,13 +55,13 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /rules): {success, data: [every rule: sms_alert_status (settings, last_evaluated_at, last_action, last_value, open_alert_id, silenced_until) plus description, channels, min_sample, pending and cooldown minutes]}. */
+  /** Dashboard (GET /rules): {success, data: [every rule: sms_alert_status (settings, last_evaluated_at, last_action, last_value, open_alert_id, silenced_until; times in Z) plus unit, threshold_text, last_value_text, description, channels, min_sample, pending and cooldown minutes]}. */
   api_alert_rules: {
     args: {}
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /alerts): {success, data: [incidents, newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023. */
+  /** Dashboard (GET /alerts): {success, data: [incidents (_incident_json), newest first], type} for type unresolved (default) or history (start_date required, end_date inclusive, reporting days); limit 1-200 (default 50). Bad parameters: 22023. */
   api_alerts: {
     args: {
       p_type?: string | null;
@@ -81,7 +81,7 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, driving_rule, reason, as_of, open_incidents, rules: [each enabled rule's value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data. */
+  /** Dashboard health that agrees with the alert engine: {success, data: {status critical|degraded|healthy|unknown, overall_healthy (true/NULL when unknown/false), driving_rule, reason, as_of, open_incidents, rules: [each enabled rule's value over its window, state breached|ok|no_data, open_alert_id]}}. Critical = an open critical incident; degraded = an open warning incident or a rule breaching without an incident yet; unknown = no rule has data. */
   api_health: {
     args: {
       p_now?: Date | string | null;
@@ -134,7 +134,7 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health {overall_healthy, status healthy|degraded|critical, reasons}}}. */
+  /** Dashboard (GET /summary): {success, data: {today, week (7 days incl. today), alerts {unresolved_count, has_critical, recent (5)}, health (api_health's status, overall_healthy, driving_rule, reason, as_of)}}. */
   api_metrics_summary: {
     args: {
       p_now?: Date | string | null;
@@ -160,7 +160,7 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /today): {success, source, data: today's figures + health {delivery_healthy (>= 90 % delivered), llm_healthy (>= 50 % LLM), overall_healthy}}; NULL health = no traffic yet, not unhealthy. From sms_metrics_daily (refreshed every 5 minutes) unless p_live. */
+  /** Dashboard (GET /today): {success, source, as_of, data: today's figures + health (api_health's status, overall_healthy, driving_rule, reason, as_of)}. From sms_metrics_daily (refreshed every 5 minutes) unless p_live. */
   api_today_metrics: {
     args: {
       p_now?: Date | string | null;
@@ -200,7 +200,7 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action (fired, pending, repeated, cooldown, acknowledged, recovering, resolved, disabled_resolved, silenced, unsilenced, ok, no_data, skipped = already evaluated at p_now or later, error = the rule's evaluation failed: SQLSTATE and message in detail; the other rules are unaffected). Safe to run concurrently. */
+  /** Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action, a value of the enum sms_monitor.alert_action (skipped = already evaluated at p_now or later; error = the rule's evaluation failed: SQLSTATE and message in detail, the other rules are unaffected). Safe to run concurrently. */
   check_sms_alerts: {
     args: {
       p_now?: Date | string | null;

@@ -26,11 +26,11 @@ const QUERY = {
   additionalProperties: true,
 } as const;
 
-async function recordEvents(pool: Pool, events: Array<Record<string, unknown>>): Promise<number> {
+async function recordEvents(pool: Pool, events: Array<Record<string, unknown>>, statementTimeoutMs: number): Promise<number> {
   if (events.length === 0) return 0;
   return pool.begin(async (tx) => {
     const [, rows] = await Promise.all([
-      tx`select set_config('role', ${WRITER_ROLE}, true)`,
+      tx`select set_config('role', ${WRITER_ROLE}, true), set_config('statement_timeout', ${String(statementTimeoutMs)}, true)`,
       tx`select sms_monitor.record_sms_message_events(${tx.json(events as never)}) as n`,
     ]);
     return Number(rows[0]?.n ?? 0);
@@ -41,7 +41,8 @@ function notConfigured(what: string): HttpError {
   return new HttpError(503, 'not_configured', `webhooks: ${what} is not set on the server, so nothing can be verified`);
 }
 
-export async function registerWebhooks(app: FastifyInstance, pool: Pool, config: WebhookConfig): Promise<void> {
+export async function registerWebhooks(app: FastifyInstance, pool: Pool, config: WebhookConfig,
+  statementTimeoutMs: number): Promise<void> {
   const telnyxKey = config.telnyxPublicKey ? telnyxPublicKey(config.telnyxPublicKey) : undefined;
 
   await app.register(async (scope) => {
@@ -69,7 +70,7 @@ export async function registerWebhooks(app: FastifyInstance, pool: Pool, config:
         request.log.warn({ provider: 'twilio' }, 'webhook refused: X-Twilio-Signature missing or wrong; nothing recorded');
         throw new HttpError(403, 'forbidden', 'X-Twilio-Signature: missing or does not match');
       }
-      const recorded = await recordEvents(pool, [twilioEvent(params, request.query, new Date())]);
+      const recorded = await recordEvents(pool, [twilioEvent(params, request.query, new Date())], statementTimeoutMs);
       request.log.info({ provider: 'twilio', recorded }, 'webhook recorded');
       return reply.status(204).send();
     });
@@ -105,7 +106,7 @@ export async function registerWebhooks(app: FastifyInstance, pool: Pool, config:
         request.log.info({ provider: 'telnyx', event_type: type }, 'webhook ignored: not a message receipt');
         return reply.status(204).send();
       }
-      const recorded = await recordEvents(pool, telnyxEvents(body, request.query));
+      const recorded = await recordEvents(pool, telnyxEvents(body, request.query), statementTimeoutMs);
       request.log.info({ provider: 'telnyx', event_type: type, recorded }, 'webhook recorded');
       return reply.status(204).send();
     });
