@@ -441,7 +441,7 @@ COMMENT ON TABLE sms_monitor.sms_alert_silences IS 'Silences: alert_type NULL = 
 -- Name: run_sms_rollups(integer, double precision); Type: PROCEDURE; Schema: sms_monitor
 --
 
-CREATE PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer DEFAULT 55, IN p_pause_seconds double precision DEFAULT 2)
+CREATE PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer DEFAULT 45, IN p_pause_seconds double precision DEFAULT 2)
     LANGUAGE plpgsql
     AS $$
 declare
@@ -469,7 +469,7 @@ $$;
 -- Name: PROCEDURE run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) IS 'The rollup job: rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (55), committing each run. CALL it outside a transaction block. Bad arguments: 22023.';
+COMMENT ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) IS 'The rollup job: rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (45), committing each run. CALL it outside a transaction block. Bad arguments: 22023.';
 
 --
 -- Name: metric_types; Type: TABLE; Schema: sms_monitor

@@ -25,9 +25,11 @@ beforeAll(async () => {
   }
   if (!cronDb) return;
   const url = withDatabase(adminUrl, cronDb);
-  // npm test migrates this database before the pgTAP run; a standalone vitest run may find it empty.
-  await migrateDatabase(url, { includeCurrent: true, log: () => {} });
   sql = postgres(url, { max: 1, onnotice: () => {} });
+  // npm test migrates this database before the pgTAP run; a standalone vitest run may find it empty.
+  // Not again when it is migrated: current.sql's DDL would queue behind the rollup job running there.
+  const [migrated] = await sql<{ ok: boolean }[]>`select to_regprocedure('sms_monitor.check_sms_alerts()') is not null as ok`;
+  if (!migrated?.ok) await migrateDatabase(url, { includeCurrent: true, log: () => {} });
 }, 120_000);
 
 afterAll(async () => { await sql?.end(); });

@@ -1,5 +1,5 @@
 -- The pg_cron rollup job's body (sms-monitor-rollup, every minute): runs rollup_sms_metrics()
--- every p_pause_seconds (default 2) for p_seconds (default 55), committing after each run, so the
+-- every p_pause_seconds (default 2) for p_seconds (default 45), committing after each run, so the
 -- not-yet-rolled-up tail that live reads add stays a few seconds long instead of a minute
 -- (pg_cron 1.4 schedules whole minutes only; it does not start a job while its last run is active).
 -- A procedure so that it can commit: it must be CALLed outside an explicit transaction block, and
@@ -7,7 +7,7 @@
 -- schema-qualified. Each run is exactly once on its own (rollup_sms_metrics), so stopping it at any
 -- point loses and doubles nothing.
 create or replace procedure sms_monitor.run_sms_rollups(
-  p_seconds integer default 55,
+  p_seconds integer default 45,
   p_pause_seconds double precision default 2
 )
 language plpgsql
@@ -34,7 +34,7 @@ end;
 $$;
 
 comment on procedure sms_monitor.run_sms_rollups(integer, double precision) is
-  'The rollup job: rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (55), committing each run. CALL it '
+  'The rollup job: rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (45), committing each run. CALL it '
   'outside a transaction block. Bad arguments: 22023.';
 revoke all on procedure sms_monitor.run_sms_rollups(integer, double precision) from public;
 grant execute on procedure sms_monitor.run_sms_rollups(integer, double precision) to sms_monitor_admin;
