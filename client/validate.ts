@@ -4,8 +4,10 @@ import { BOUNDS } from './bounds.ts';
 import { SmsMonitorValidationError } from './errors.ts';
 import { METRIC_KINDS, type MetricType } from './types.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Whether a text is a UUID (8-4-4-4-12 hex digits, any case): the one check of the client, CLI and server. */
+/** A UUID as text (8-4-4-4-12 hex digits, any case), as a pattern for JSON schemas too (the server's routes). */
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const UUID = new RegExp(UUID_PATTERN);
+/** Whether a text is a UUID: the one check of the client, CLI and server. */
 export function isUuid(text: string): boolean {
   return UUID.test(text);
 }

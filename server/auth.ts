@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { repoRoot } from '../client/paths.ts';
+import { parseDuration } from '../client/duration.ts';
+import { isUuid } from '../client/validate.ts';
 
 export const TOKEN_ROLES = ['sms_monitor_admin', 'sms_monitor_reader', 'sms_monitor_self'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];
@@ -14,7 +16,6 @@ export type TokenRole = (typeof TOKEN_ROLES)[number];
 export const ROLE_NAMES: Record<string, TokenRole> = {
   admin: 'sms_monitor_admin', reader: 'sms_monitor_reader', self: 'sms_monitor_self',
 };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** HS256 wants a key at least as long as the hash: 32 bytes. */
 export const MIN_SECRET_LENGTH = 32;
 
@@ -51,10 +52,10 @@ function key(secret: string): Uint8Array {
 /** Signs a token: role, sub (required for self), expiry in seconds from now. */
 export async function signToken(secret: string, options: { role: TokenRole; sub?: string; ttlSeconds: number; now?: Date }): Promise<string> {
   if (!TOKEN_ROLES.includes(options.role)) throw new Error(`role: must be one of ${TOKEN_ROLES.join(', ')}`);
-  if (options.role === 'sms_monitor_self' && !(options.sub && UUID.test(options.sub))) {
+  if (options.role === 'sms_monitor_self' && !(options.sub && isUuid(options.sub))) {
     throw new Error('user: a self token needs the user\'s uuid (--user)');
   }
-  if (options.sub !== undefined && !UUID.test(options.sub)) throw new Error('user: must be a uuid');
+  if (options.sub !== undefined && !isUuid(options.sub)) throw new Error('user: must be a uuid');
   if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds < 1 || options.ttlSeconds > 366 * 86400) {
     throw new Error('ttl: must be between 1 second and 366 days');
   }
@@ -106,10 +107,9 @@ export function tokenKey(header: string | undefined): string {
   return token ? createHash('sha256').update(token).digest('base64url').slice(0, 22) : '';
 }
 
-/** "12h", "30m", "7d", "90s", "1h30m" -> seconds. */
+/** A token lifetime ("12h", "30m", "7d", "1h30m": the one duration grammar, client/duration.ts) in whole seconds. */
 export function parseTtl(text: string): number {
-  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
-  if (!m || text.trim() === '') throw new Error(`ttl: "${text}" is not a duration (e.g. 12h, 30m, 7d)`);
-  const [, d = '0', h = '0', mi = '0', s = '0'] = m;
-  return ((Number(d) * 24 + Number(h)) * 60 + Number(mi)) * 60 + Number(s);
+  const ms = parseDuration(text);
+  if (ms === null || ms < 1000) throw new Error(`ttl: "${text}" is not a duration of at least a second (e.g. 12h, 30m, 7d)`);
+  return Math.floor(ms / 1000);
 }

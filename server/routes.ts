@@ -11,11 +11,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Claims, tokenKey } from './auth.ts';
 import { asRole, ClientGone, jsonBody, type Pool } from './db.ts';
 import { callBody } from './calls.ts';
+import { UUID_PATTERN } from '../client/validate.ts';
 import { HttpError } from './errors.ts';
 import type { Limits } from './limits.ts';
 
 const DATE = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD (a reporting day)' } as const;
-const UUID = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
+const UUID = { type: 'string', pattern: UUID_PATTERN } as const;
 /** ISO 8601 with an explicit offset (Z, +hh, +hhmm, +hh:mm), as _looks_like_iso_time_with_offset. */
 const ISO_WITH_OFFSET = {
   type: 'string', maxLength: 40,

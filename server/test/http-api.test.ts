@@ -58,8 +58,8 @@ const quiet = (d: string) => ({
   delivery_rate_percent: null, llm_success_rate_percent: null, active_users: 0,
 });
 
-describe('the original six endpoints', () => {
-  it('GET /api/sms/metrics/daily: every day of the range, in the original envelope', async () => {
+describe('the six dashboard endpoints', () => {
+  it('GET /api/sms/metrics/daily: every day of the range, in the {success, data} envelope', async () => {
     const r = await t.request('GET', '/api/sms/metrics/daily?start_date=2026-03-07&end_date=2026-03-09', { token: reader });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
@@ -166,7 +166,7 @@ describe('the original six endpoints', () => {
   });
 });
 
-describe('beyond the original', () => {
+describe('operations, alerts and silences', () => {
   it('GET /alerts/:id: the incident and its delivery per channel; acknowledge changes the database', async () => {
     const d = await t.request('GET', `/api/sms/metrics/alerts/${alertId}`, { token: reader });
     expect(d.status).toBe(200);

@@ -1,5 +1,5 @@
--- Readers and admins may read any user's figures; the self-only role only its own (the original's
--- per-user endpoint was an IDOR). Raises 42501 otherwise.
+-- Readers and admins may read any user's figures; the self-only role only its own (no reading
+-- another user's figures by guessing an id). Raises 42501 otherwise.
 create or replace function sms_monitor._assert_can_read_user(p_user_id uuid)
 returns void
 language plpgsql

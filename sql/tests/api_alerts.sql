@@ -90,7 +90,7 @@ select is(sms_monitor.api_resolve_alert('22222222-0000-0000-0000-000000000001', 
      from sms_monitor.sms_alert_history h,
           regexp_replace(to_char(h.resolved_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '\.000000Z$', 'Z') t(z)
     where h.id = '22222222-0000-0000-0000-000000000001'),
-  'resolving it again: success false, saying when and by whom (the original said "resolved successfully")');
+  'resolving it again: success false, saying when and by whom (not "resolved successfully")');
 select throws_ok($$select sms_monitor.api_resolve_alert('00000000-0000-0000-0000-000000000000')$$, 'P0002',
   'alert_id: alert 00000000-0000-0000-0000-000000000000 does not exist', 'an unknown id: P0002');
 select throws_ok($$select sms_monitor.api_resolve_alert(null)$$, '22023', 'alert_id: is required', 'a NULL id refused');

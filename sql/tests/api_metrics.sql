@@ -44,7 +44,7 @@ select sms_monitor.record_sms_events(jsonb_build_array(
   jsonb_build_object('metric_type', 'delivered_count', 'user_id', 'b0000000-0000-0000-0000-00000000000b', 'value', 8, 'occurred_at', '2026-05-10T09:00:00Z'),
   jsonb_build_object('metric_type', 'opt_out_count', 'user_id', 'b0000000-0000-0000-0000-00000000000b', 'value', 1, 'occurred_at', '2026-05-10T09:00:00Z'),
   jsonb_build_object('metric_type', 'sms_cost_usd', 'value', 0.50, 'occurred_at', '2026-05-10T11:00:00Z'),
-  -- earlier days: 05-09 and 05-04 are in the week, 05-03 is the 8th day (the original counted it)
+  -- earlier days: 05-09 and 05-04 are in the week, 05-03 is the 8th day (not counted)
   jsonb_build_object('metric_type', 'sent_count', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 100, 'occurred_at', '2026-05-09T12:00:00Z'),
   jsonb_build_object('metric_type', 'delivered_count', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 99, 'occurred_at', '2026-05-09T12:00:00Z'),
   jsonb_build_object('metric_type', 'llm_cost_usd', 'user_id', 'a0000000-0000-0000-0000-00000000000a', 'value', 0.0100, 'occurred_at', '2026-05-09T12:00:00Z'),
@@ -71,7 +71,7 @@ select is(sms_monitor.api_daily_metrics('2026-05-03', '2026-05-04'), jsonb_build
       "avg_delivery_time_ms": null, "avg_generation_time_ms": null, "delivery_rate_percent": 100.00,
       "llm_success_rate_percent": null, "active_users": 0}'::jsonb),
   'date_range', '{"start": "2026-05-03", "end": "2026-05-04"}'::jsonb),
-  'api_daily_metrics: the view''s rows for the inclusive range, in the original envelope');
+  'api_daily_metrics: the view''s rows for the inclusive range, in the {success, data} envelope');
 select is(sms_monitor.api_daily_metrics('2026-05-05', '2026-05-06'),
   '{"success": true, "data": [
      {"metric_date": "2026-05-05", "scheduled_count": 0, "sent_count": 0, "delivered_count": 0, "failed_count": 0,
@@ -88,7 +88,7 @@ select is(sms_monitor.api_daily_metrics('2026-05-05', '2026-05-06'),
   'a range without traffic: every day, zero counts and NULL rates (no gaps for a trend chart)');
 select is(sms_monitor.api_daily_metrics(sms_monitor.reporting_today()) -> 'date_range',
   jsonb_build_object('start', sms_monitor.reporting_today(), 'end', sms_monitor.reporting_today()),
-  'end_date omitted: today in the reporting timezone (the original answered null)');
+  'end_date omitted: today in the reporting timezone (never null)');
 select is((select array[count(*), count(*) filter (where (e ->> 'sent_count')::int > 0)]::int[]
              from jsonb_array_elements(sms_monitor.api_daily_metrics('2025-05-10', '2026-05-10') -> 'data') e),
   array[366, 4], '366 days is the longest range allowed: 366 rows, 4 of them with traffic');
@@ -260,7 +260,7 @@ select is(pg_temp.as_self('c0000000-0000-0000-0000-00000000000c',
 select is(pg_temp.sqlstate_as('sms_monitor_self', 'c0000000-0000-0000-0000-00000000000c',
     $$select sms_monitor.api_user_metrics('a0000000-0000-0000-0000-00000000000a', 2)$$),
   '42501 user_id: permission denied to read metrics of user a0000000-0000-0000-0000-00000000000a',
-  'self-only caller reading another user: 42501 (the original was an IDOR)');
+  'self-only caller reading another user: 42501 (no reading by guessing an id)');
 select is(pg_temp.sqlstate_as('sms_monitor_self', 'c0000000-0000-0000-0000-00000000000c',
     $$select sms_monitor.api_today_metrics()$$),
   '42501 permission denied for function api_today_metrics', 'self-only caller gets no system-wide dashboard');

@@ -67,7 +67,7 @@ select is(pg_temp.as_self('e0000000-0000-0000-0000-000000000001', 'e0000000-0000
   'self-only caller reads its own figures');
 select is(pg_temp.as_self('e0000000-0000-0000-0000-000000000001', 'e0000000-0000-0000-0000-000000000002'),
   '42501 user_id: permission denied to read metrics of user e0000000-0000-0000-0000-000000000002',
-  'and gets 42501 for anyone else''s (the original was an IDOR)');
+  'and gets 42501 for anyone else''s (no reading by guessing an id)');
 select is(pg_temp.as_self('not-a-uuid', 'e0000000-0000-0000-0000-000000000001'),
   '42501 user_id: permission denied to read metrics of user e0000000-0000-0000-0000-000000000001',
   'a malformed sub reads nothing');

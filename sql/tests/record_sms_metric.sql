@@ -11,7 +11,7 @@ select lives_ok($$select sms_monitor.record_sms_metric('2026-03-01', null, null,
   'the same NULL/NULL bucket again');
 select is((select count(*)::int from sms_monitor.sms_metrics
             where metric_date = '2026-03-01' and metric_hour is null and user_id is null),
-  1, 'NULL hour and NULL user increment ONE row (the original inserted a row per call)');
+  1, 'NULL hour and NULL user increment ONE row (NULLS NOT DISTINCT, never a row per call)');
 select is((select metric_value from sms_monitor.sms_metrics
             where metric_date = '2026-03-01' and metric_type = 'sent_count'), 5::numeric, 'values add up: 2 + 3');
 select is((select sample_count from sms_monitor.sms_metrics

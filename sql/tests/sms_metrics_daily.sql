@@ -10,8 +10,8 @@ select is((select count(*)::int from sms_monitor.get_sms_daily_metrics('2026-02-
   'and answers an empty range instead of raising 55000');
 
 -- Day 1: two users. Timings are samples: user A 3 deliveries of 100, 200, 300 ms; user B one of 1,000 ms.
--- The true mean is (100 + 200 + 300 + 1000) / 4 = 400; the original's average of per-row averages
--- would have been (200 + 1000) / 2 = 600.
+-- The true mean is (100 + 200 + 300 + 1000) / 4 = 400; an average of per-row averages
+-- would be (200 + 1000) / 2 = 600.
 select sms_monitor._record_metric('2026-02-01', 9, 'd0000000-0000-0000-0000-00000000000a', 'avg_delivery_time_ms', v)
   from unnest(array[100, 200, 300]) v;
 select sms_monitor._record_metric('2026-02-01', 9, 'd0000000-0000-0000-0000-00000000000b', 'avg_delivery_time_ms', 1000);
