@@ -62,7 +62,28 @@ export async function migrateDatabase(url: string, options: MigrateOptions = {})
   } finally {
     clearAllPools();
   }
+  if (outcomes.some((o) => o.name === 'pg_cron' && o.status !== 'skipped')) await reloadPgCronJobs(url, log);
   return outcomes;
+}
+
+/**
+ * pg_cron 1.4's launcher can keep the job list it loaded while the extension and the jobs were being
+ * created (seen when the cluster had just started: a job registered by a later migration never ran).
+ * After migrating the cron database, restart the launcher (the postmaster starts it again within a
+ * second) so that it loads every job as committed. Needs a superuser; otherwise it says so.
+ */
+async function reloadPgCronJobs(url: string, log: (m: string) => void): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<{ ok: boolean }[]>`
+      select pg_terminate_backend(pid) as ok from pg_stat_activity where backend_type = 'pg_cron launcher'`;
+    if (rows.some((r) => r.ok)) log('[migrate] pg_cron: scheduler restarted, so that it loads the jobs as committed');
+  } catch (error) {
+    log(`[migrate] pg_cron: could not restart the scheduler (${(error as Error).message}); `
+      + 'jobs registered just now run once it reloads (restart PostgreSQL if they do not)');
+  } finally {
+    await sql.end();
+  }
 }
 
 type Sql = postgres.Sql<Record<string, never>>;
