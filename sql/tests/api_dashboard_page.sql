@@ -184,7 +184,7 @@ select is((select array[count(*)::text, max(e ->> 'last_action') filter (where e
                         max(e ->> 'open_alert_id') filter (where e ->> 'alert_type' = 'delivery_rate_critical'),
                         max(e ->> 'notification_channels') filter (where e ->> 'alert_type' = 'delivery_rate_critical')]
              from jsonb_array_elements(sms_monitor.api_alert_rules() -> 'data') e),
-  array['5', 'fired', (select id::text from inc), '["pagerduty"]'], 'every rule with its last action and open incident');
+  array['10', 'fired', (select id::text from inc), '["pagerduty"]'], 'every rule with its last action and open incident');
 
 -- ---- api_prometheus_metrics -----------------------------------------------------------------
 update sms_monitor.sms_alert_notifications set status = 'pending', created_at = '2026-07-15T10:29:30Z'
