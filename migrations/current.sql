@@ -128,3 +128,5 @@ drop function if exists sms_monitor._alert_rule_values(timestamptz, text);
 --!include functions/preview_sms_alerts.sql
 --!include functions/_alert_rule_params_problem.sql
 --!include functions/_alert_thresholds_validate.sql
+--!include functions/api_health.sql
+--!include views/sms_alert_status.sql

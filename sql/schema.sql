@@ -800,7 +800,39 @@ CREATE VIEW sms_monitor.sms_alert_status WITH (security_invoker='true') AS
     w.delivery_status
    FROM (((sms_monitor.sms_alert_thresholds t
      LEFT JOIN sms_monitor.sms_alert_rule_state s ON ((s.alert_type = t.alert_type)))
-     LEFT JOIN sms_monitor.sms_alert_history h ON (((h.alert_type = t.alert_type) AND (h.resolved_at IS NULL))))
+     LEFT JOIN LATERAL ( SELECT x.id,
+            x.alert_type,
+            x.severity,
+            x.metric,
+            x.comparison,
+            x.metric_value,
+            x.threshold_value,
+            x.recovery_value,
+            x.window_minutes,
+            x.sample_size,
+            x.message,
+            x.triggered_at,
+            x.last_value,
+            x.last_evaluated_at,
+            x.resolved_at,
+            x.resolved_by,
+            x.resolution_value,
+            x.acknowledged_at,
+            x.acknowledged_by,
+            x.silenced,
+            x.last_notified_at,
+            x.repeat_count,
+            x.notification_sent,
+            x.notification_error,
+            x.notification_status,
+            x.created_at,
+            x.dedup_key,
+            x.group_by,
+            x.group_value
+           FROM sms_monitor.sms_alert_history x
+          WHERE ((x.alert_type = t.alert_type) AND (x.resolved_at IS NULL))
+          ORDER BY x.triggered_at, x.id
+         LIMIT 1) h ON (true))
      LEFT JOIN LATERAL ( SELECT (sum(r.n))::integer AS waiting,
             format('%s waiting: %s'::text, sum(r.n),
                 CASE

@@ -2,7 +2,7 @@
 -- its own minimum sample, incident, dedup_key and resolution; windows [p_now - 15 min, p_now) exact.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(23);
+select plan(25);
 update sms_monitor.settings set metric_retention_days = 36500;
 
 -- p_n messages of one carrier sent at p_at, each reaching p_status (NULL: none yet) 5 s later
@@ -99,6 +99,13 @@ select is((select array[action, metric_value::text] from res where group_value =
   'D (10 of 50 = 20 %) opens silenced');
 select is((select count(*)::int from sms_monitor.sms_alert_notifications n join sms_monitor.sms_alert_history h on h.id = n.alert_id
             where h.group_value = 'D'), 0, 'nobody is told about D');
+select is((select array_agg(open_alert_id) from sms_monitor.sms_alert_status where alert_type = 'carrier_delivery_rate_critical'),
+  array[(select id from inc_b)], 'sms_alert_status keeps one row per rule: the oldest open incident (B) stands for it');
+select is((select string_agg((e ->> 'group_value') || ':' || (e ->> 'state') || ':' || (e ->> 'open_alert_id' is not null), ','
+                             order by e ->> 'group_value')
+             from jsonb_array_elements(sms_monitor.api_health('2026-06-01 12:13Z') #> '{data,rules}') e
+            where e ->> 'alert_type' = 'carrier_delivery_rate_critical'),
+  'A:ok:false,B:breached:true,D:breached:true', 'api_health lists the rule per value with data (A: 60 of 60), each with its own open incident');
 
 -- 13:00: every message is out of the window: no value has data; the open incidents stay open
 select pg_temp.run('2026-06-01 13:00Z');
