@@ -21,16 +21,16 @@ as $$
       from jsonb_array_elements(p_params -> 'windows') with ordinality as x(p, n)
   ), w as (
     select distinct x.mins from pairs cross join lateral (values (pairs.long_min), (pairs.short_min)) x(mins)
-  ), m as (
-    select coalesce(s.sent_at, s.final_at) as at, s.final_status in ('undelivered', 'failed') as is_bad
-      from sms_monitor.sms_messages s
-     where coalesce(s.sent_at, s.final_at) >= p_now - make_interval(mins => (select max(w.mins) from w))
-       and coalesce(s.sent_at, s.final_at) < p_now
-       and s.final_status in ('delivered', 'undelivered', 'failed')
   ), c as (
-    select w.mins, count(m.at) as terminal, count(m.at) filter (where m.is_bad) as bad
-      from w left join m on m.at >= p_now - make_interval(mins => w.mins)
-     group by w.mins
+    -- one index range scan per distinct window (sms_messages_window_idx)
+    select w.mins, x.terminal, x.bad
+      from w cross join lateral (
+        select count(*) as terminal, count(*) filter (where s.final_status in ('undelivered', 'failed')) as bad
+          from sms_monitor.sms_messages s
+         where coalesce(s.sent_at, s.final_at) >= p_now - make_interval(mins => w.mins)
+           and coalesce(s.sent_at, s.final_at) < p_now
+           and s.final_status in ('delivered', 'undelivered', 'failed')
+      ) x
   ), b as (
     select p.n, p.long_min, p.short_min, p.factor, l.terminal as l_terminal, s.terminal as s_terminal,
            l.bad::numeric / nullif(l.terminal, 0) / cfg.budget as l_burn,
