@@ -121,8 +121,11 @@ begin
 
     if v_state.last_evaluated_at >= p_now then
       -- a newer (or concurrent, same-instant) run got here first: acting on p_now could undo it
-      alert_type := v_rule.alert_type; action := 'skipped'; metric_value := null;
-      threshold_value := v_rule.threshold_value; sample_size := null; group_by := v_rule.group_by; group_value := null;
+      -- (a system-wide rule still reports the value it has now)
+      alert_type := v_rule.alert_type; action := 'skipped';
+      metric_value := case when v_rule.group_by is null then (v_values #>> array[v_rule.alert_type, '0', 'value'])::numeric end;
+      sample_size := case when v_rule.group_by is null then (v_values #>> array[v_rule.alert_type, '0', 'sample'])::bigint end;
+      threshold_value := v_rule.threshold_value; group_by := v_rule.group_by; group_value := null;
       alert_id := (select h.id from sms_monitor.sms_alert_history h
                     where h.alert_type = v_rule.alert_type and h.resolved_at is null order by h.group_value limit 1);
       detail := format('already evaluated at %s (%s): nothing changed',
