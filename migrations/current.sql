@@ -118,7 +118,6 @@ drop function if exists sms_monitor._alert_rule_values(timestamptz, text);
 --!include functions/_alert_format_value.sql
 --!include functions/_alert_dedup_key.sql
 --!include functions/_alert_history_dedup_key.sql
---!include functions/_alert_message_key.sql
 --!include functions/_alert_slo_burn.sql
 --!include functions/_alert_message_values.sql
 --!include functions/_alert_rule_values.sql

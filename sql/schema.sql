@@ -230,42 +230,6 @@ COMMENT ON TABLE sms_monitor.sms_alert_rule_state IS 'Internal per-rule state: s
 COMMENT ON COLUMN sms_monitor.sms_alert_rule_state.last_error IS 'When the last evaluation of the rule failed (last_action = ''error''): "SQLSTATE: message"; NULL otherwise.';
 
 --
--- Name: sms_messages; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_messages (
-    message_id text NOT NULL,
-    user_id uuid,
-    provider text,
-    sender text,
-    sender_type text,
-    carrier text,
-    country text,
-    error_code text,
-    segments smallint,
-    price_usd numeric,
-    price_at timestamp with time zone,
-    message_class text,
-    queued_at timestamp with time zone,
-    sent_at timestamp with time zone,
-    delivered_at timestamp with time zone,
-    undelivered_at timestamp with time zone,
-    failed_at timestamp with time zone,
-    canceled_at timestamp with time zone,
-    final_status text,
-    final_at timestamp with time zone,
-    final_user_id uuid,
-    first_recorded_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
-);
-
---
--- Name: TABLE sms_messages; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the first event of each), and the winning final status with the user its counter went to.';
-
---
 -- Name: sms_metric_events; Type: TABLE; Schema: sms_monitor
 --
 
@@ -991,6 +955,42 @@ CREATE TABLE sms_monitor.sms_message_statuses (
 --
 
 COMMENT ON TABLE sms_monitor.sms_message_statuses IS 'The six message statuses. final_rank: NULL for queued and sent; among final statuses of one message the highest rank wins (delivered > undelivered > failed > canceled). counter: the metric a message in this status adds 1 to.';
+
+--
+-- Name: sms_messages; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_messages (
+    message_id text NOT NULL,
+    user_id uuid,
+    provider text,
+    sender text,
+    sender_type text,
+    carrier text,
+    country text,
+    error_code text,
+    segments smallint,
+    price_usd numeric,
+    price_at timestamp with time zone,
+    message_class text,
+    queued_at timestamp with time zone,
+    sent_at timestamp with time zone,
+    delivered_at timestamp with time zone,
+    undelivered_at timestamp with time zone,
+    failed_at timestamp with time zone,
+    canceled_at timestamp with time zone,
+    final_status text,
+    final_at timestamp with time zone,
+    final_user_id uuid,
+    first_recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE sms_messages; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the first event of each), and the winning final status with the user its counter went to.';
 
 --
 -- Name: sms_metric_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
@@ -2019,13 +2019,6 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_history TO sms_monitor_notifier;
 GRANT SELECT ON TABLE sms_monitor.sms_alert_rule_state TO sms_monitor_reader;
 
 --
--- Name: TABLE sms_messages; Type: ACL; Schema: sms_monitor
---
-
-GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_reader;
-GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_self;
-
---
 -- Name: TABLE sms_metric_events; Type: ACL; Schema: sms_monitor
 --
 
@@ -2148,6 +2141,13 @@ GRANT SELECT ON TABLE sms_monitor.sms_message_status_spellings TO sms_monitor_se
 GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_writer;
 GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_messages; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_self;
 
 --
 -- Name: TABLE sms_metric_rollups; Type: ACL; Schema: sms_monitor
@@ -2353,21 +2353,6 @@ CREATE FUNCTION sms_monitor._alert_lock_rule(p_alert_type text) RETURNS sms_moni
 --
 
 COMMENT ON FUNCTION sms_monitor._alert_lock_rule(p_alert_type text) IS 'Internal: locks a rule (its sms_alert_rule_state row, FOR UPDATE) until the end of the transaction.';
-
---
--- Name: _alert_message_key(sms_monitor.sms_messages, text); Type: FUNCTION; Schema: sms_monitor
---
-
-CREATE FUNCTION sms_monitor._alert_message_key(p_message sms_monitor.sms_messages, p_by text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_alert_message_key.sql
-
---
--- Name: FUNCTION _alert_message_key(p_message sms_monitor.sms_messages, p_by text); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON FUNCTION sms_monitor._alert_message_key(p_message sms_monitor.sms_messages, p_by text) IS 'Internal: the attribute p_by (carrier, country, sender, sender_type, error_code, message_class, provider) of a message.';
 
 --
 -- Name: _alert_message_values(timestamp with time zone, text); Type: FUNCTION; Schema: sms_monitor
@@ -3844,12 +3829,6 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_lock_incident(p_alert_id uuid, p_now t
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._alert_lock_rule(p_alert_type text) FROM PUBLIC;
-
---
--- Name: FUNCTION _alert_message_key(p_message sms_monitor.sms_messages, p_by text); Type: ACL; Schema: sms_monitor
---
-
-REVOKE ALL ON FUNCTION sms_monitor._alert_message_key(p_message sms_monitor.sms_messages, p_by text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _alert_message_values(p_now timestamp with time zone, p_alert_type text); Type: ACL; Schema: sms_monitor

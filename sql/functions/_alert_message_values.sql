@@ -56,7 +56,9 @@ begin
     if r.metric = 'receipt_delay_rate' then
       return query
       with m as (
-        select sms_monitor._alert_message_key(s, r.group_by) as key,
+        select case r.group_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
+                  when 'sender_type' then s.sender_type when 'error_code' then s.error_code
+                  when 'message_class' then s.message_class when 'provider' then s.provider end as key,
                s.final_at is null or s.final_at >= p_now as is_waiting
           from sms_monitor.sms_messages s
          where s.sent_at >= v_from and s.sent_at < v_to
@@ -69,43 +71,58 @@ begin
       continue;
     end if;
 
+    if r.metric = 'delivery_latency_p95' then
+      return query
+      with m as (
+        select case r.group_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
+                            when 'sender_type' then s.sender_type when 'error_code' then s.error_code
+                            when 'message_class' then s.message_class when 'provider' then s.provider end as key,
+               greatest(0, extract(epoch from s.delivered_at - s.sent_at)) as latency_s
+          from sms_monitor.sms_messages s
+         where coalesce(s.sent_at, s.final_at) >= v_from and coalesce(s.sent_at, s.final_at) < v_to
+           and s.final_status = 'delivered' and s.sent_at is not null
+      ), k as (
+        select m.key, count(*) as timed, percentile_cont(0.95) within group (order by m.latency_s)::numeric as p95
+          from m
+         where r.group_by is null or m.key is not null
+         group by m.key
+      )
+      select r.alert_type, k.key, k.p95, k.timed, format('p95 %s s over %s delivered; %s', round(k.p95, 3), k.timed, v_span)
+        from k;
+      continue;
+    end if;
+
+    -- message_delivery_rate, error_code_share: counts of terminal messages
     return query
     with m as (
-      select sms_monitor._alert_message_key(s, r.group_by) as key,
+      select case r.group_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
+                            when 'sender_type' then s.sender_type when 'error_code' then s.error_code
+                            when 'message_class' then s.message_class when 'provider' then s.provider end as key,
              s.final_status = 'delivered' as is_delivered,
-             s.final_status in ('delivered', 'undelivered', 'failed') as is_terminal,
              s.final_status in ('undelivered', 'failed') as is_bad,
-             s.error_code = any (v_codes) as has_code,
-             case when s.final_status = 'delivered' and s.sent_at is not null
-                  then greatest(0, extract(epoch from s.delivered_at - s.sent_at)) end as latency_s
+             s.error_code = any (v_codes) as has_code
         from sms_monitor.sms_messages s
        where coalesce(s.sent_at, s.final_at) >= v_from and coalesce(s.sent_at, s.final_at) < v_to
+         and s.final_status in ('delivered', 'undelivered', 'failed')
     ), k as (
-      select m.key, count(*) filter (where m.is_terminal) as terminal, count(*) filter (where m.is_delivered) as delivered,
-             count(*) filter (where m.is_bad) as bad,
-             count(*) filter (where m.is_terminal and m.has_code) as coded,
-             count(m.latency_s) as timed,
-             percentile_cont(0.95) within group (order by m.latency_s) as p95
+      select m.key, count(*) as terminal, count(*) filter (where m.is_delivered) as delivered,
+             count(*) filter (where m.is_bad) as bad, count(*) filter (where m.has_code) as coded
         from m
        where r.group_by is null or m.key is not null
        group by m.key
     )
     select r.alert_type, k.key,
            case r.metric
-             when 'message_delivery_rate' then 100 * k.delivered::numeric / nullif(k.terminal, 0)
-             when 'error_code_share' then 100 * k.coded::numeric / nullif(k.terminal, 0)
-             when 'delivery_latency_p95' then k.p95::numeric
+             when 'message_delivery_rate' then 100 * k.delivered::numeric / k.terminal
+             else 100 * k.coded::numeric / k.terminal
            end,
-           case r.metric when 'delivery_latency_p95' then k.timed else k.terminal end,
+           k.terminal,
            case r.metric
              when 'message_delivery_rate' then format('%s delivered of %s terminal (%s undelivered or failed); %s',
                k.delivered, k.terminal, k.bad, v_span)
-             when 'error_code_share' then format('%s of %s terminal with error code %s; %s',
-               k.coded, k.terminal, array_to_string(v_codes, ', '), v_span)
-             when 'delivery_latency_p95' then format('p95 %s s over %s delivered; %s', round(k.p95::numeric, 3), k.timed, v_span)
+             else format('%s of %s terminal with error code %s; %s', k.coded, k.terminal, array_to_string(v_codes, ', '), v_span)
            end
-      from k
-     where case r.metric when 'delivery_latency_p95' then k.timed > 0 else k.terminal > 0 end;
+      from k;
   end loop;
 end;
 $$;
