@@ -242,6 +242,11 @@ begin
       return next;
     end if;
 
+    if v_rule.group_by is not null then
+      -- values quiet for 7 days (nothing open, no timer) are forgotten: attributes like sender can be many
+      delete from sms_monitor.sms_alert_group_state s
+       where s.alert_type = v_rule.alert_type and s.pending_since is null and s.last_evaluated_at < p_now - interval '7 days';
+    end if;
     if v_rule.group_by is not null or v_error is not null then
       update sms_monitor.sms_alert_rule_state s
          set pending_since = null, last_evaluated_at = p_now,

@@ -3,7 +3,7 @@
 -- moves independently. carrier_delivery_rate_critical tuned to pending 2 min, recovery 90 %, cooldown 5.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(14);
+select plan(16);
 update sms_monitor.settings set metric_retention_days = 36500;
 update sms_monitor.sms_alert_thresholds set pending_minutes = 2, recovery_value = 90, cooldown_minutes = 5
  where alert_type = 'carrier_delivery_rate_critical';
@@ -57,6 +57,10 @@ select is(pg_temp.run('2026-06-10 10:21Z'), 'E:ok,F:no_data,G:pending',
 select is(pg_temp.run('2026-06-10 10:36Z'), 'F:no_data,G:no_data', '10:36: nothing in the window; G''s timer is cleared by no data');
 select is((select pending_since from sms_monitor.sms_alert_group_state where alert_type = 'carrier_delivery_rate_critical' and group_value = 'G'),
   null, 'G''s pending_since is cleared');
+select is(pg_temp.run('2026-06-17 10:37Z'), 'F:no_data', 'a week later only F (open) is evaluated');
+select is((select string_agg(group_value, ',' order by group_value) from sms_monitor.sms_alert_group_state
+            where alert_type = 'carrier_delivery_rate_critical'), 'F',
+  'the state of values quiet for more than 7 days (E, G) is forgotten; F, evaluated now, stays');
 
 select * from finish();
 rollback;
