@@ -60,6 +60,11 @@ export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
 }
 
+/** Which value of a per-dimension rule a check row is about ("carrier=A"; system-wide: null, printed "-"). */
+export function dimension(r: { group_by: string | null; group_value: string | null }): string | null {
+  return r.group_by && r.group_value !== null ? `${r.group_by}=${r.group_value}` : null;
+}
+
 /** A plain text table; null/undefined print as "-". */
 export function printTable(headers: string[], rows: unknown[][]): void {
   const cells = [headers, ...rows.map((r) => r.map(cell))];

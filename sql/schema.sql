@@ -166,6 +166,8 @@ CREATE TABLE sms_monitor.sms_alert_history (
     notification_status jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     dedup_key text NOT NULL,
+    group_by text,
+    group_value text,
     CONSTRAINT sms_alert_history_resolved_check CHECK (((resolved_at IS NULL) = (resolved_by IS NULL))),
     CONSTRAINT sms_alert_history_severity_check CHECK ((severity = ANY ((enum_range(NULL::sms_monitor.alert_severity))::text[])))
 );
@@ -193,6 +195,12 @@ COMMENT ON COLUMN sms_monitor.sms_alert_history.notification_status IS 'Latest o
 --
 
 COMMENT ON COLUMN sms_monitor.sms_alert_history.dedup_key IS 'PagerDuty dedup_key of the incident (sms-monitor/<alert_type at open>/<id>), fixed at open, used by every event.';
+
+--
+-- Name: COLUMN sms_alert_history.group_value; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_history.group_value IS 'For a per-dimension rule: the value of group_by the incident is about (NULL: system-wide).';
 
 --
 -- Name: sms_alert_rule_state; Type: TABLE; Schema: sms_monitor
@@ -531,6 +539,27 @@ COMMENT ON COLUMN sms_monitor.settings.notification_retention_days IS 'Sent outb
 COMMENT ON COLUMN sms_monitor.settings.job_run_retention_days IS 'pg_cron''s cron.job_run_details rows older than this many days are deleted by apply_sms_retention().';
 
 --
+-- Name: sms_alert_group_state; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_alert_group_state (
+    alert_type text NOT NULL,
+    group_value text NOT NULL,
+    pending_since timestamp with time zone,
+    last_evaluated_at timestamp with time zone,
+    last_action text,
+    last_value numeric,
+    last_sample_size bigint,
+    CONSTRAINT sms_alert_group_state_last_action_check CHECK ((last_action = ANY ((enum_range(NULL::sms_monitor.alert_action))::text[])))
+);
+
+--
+-- Name: TABLE sms_alert_group_state; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_alert_group_state IS 'One row per (per-dimension rule, value) that was evaluated: its pending timer and what its last evaluation did.';
+
+--
 -- Name: sms_alert_metrics; Type: TABLE; Schema: sms_monitor
 --
 
@@ -539,7 +568,10 @@ CREATE TABLE sms_monitor.sms_alert_metrics (
     label text NOT NULL,
     unit text NOT NULL,
     formula text NOT NULL,
-    sample text NOT NULL
+    sample text NOT NULL,
+    params text DEFAULT ''::text NOT NULL,
+    source text DEFAULT 'counters'::text NOT NULL,
+    CONSTRAINT sms_alert_metrics_source_check CHECK ((source = ANY (ARRAY['counters'::text, 'messages'::text])))
 );
 
 --
@@ -547,6 +579,12 @@ CREATE TABLE sms_monitor.sms_alert_metrics (
 --
 
 COMMENT ON TABLE sms_monitor.sms_alert_metrics IS 'The metrics alert rules can watch: unit, formula over the rule''s window, and what the minimum sample counts.';
+
+--
+-- Name: COLUMN sms_alert_metrics.source; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_metrics.source IS 'counters: computed from the pushed counters (system-wide only); messages: from sms_messages (group_by allowed).';
 
 --
 -- Name: sms_alert_notifications_id_seq; Type: SEQUENCE; Schema: sms_monitor
@@ -594,12 +632,16 @@ CREATE TABLE sms_monitor.sms_alert_thresholds (
     description text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    group_by text,
+    params jsonb DEFAULT '{}'::jsonb NOT NULL,
     CONSTRAINT sms_alert_thresholds_alert_type_check CHECK ((alert_type ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
     CONSTRAINT sms_alert_thresholds_channels_check CHECK (((cardinality(notification_channels) >= 1) AND (notification_channels <@ (enum_range(NULL::sms_monitor.notification_channel))::text[]) AND (array_position(notification_channels, NULL::text) IS NULL))),
     CONSTRAINT sms_alert_thresholds_comparison_check CHECK ((comparison = ANY (ARRAY['<'::text, '<='::text, '>'::text, '>='::text]))),
     CONSTRAINT sms_alert_thresholds_cooldown_check CHECK (((cooldown_minutes >= 1) AND (cooldown_minutes <= 10080))),
     CONSTRAINT sms_alert_thresholds_description_check CHECK ((btrim(description) <> ''::text)),
+    CONSTRAINT sms_alert_thresholds_group_by_check CHECK ((group_by = ANY (ARRAY['carrier'::text, 'country'::text, 'sender'::text, 'sender_type'::text, 'error_code'::text, 'message_class'::text, 'provider'::text]))),
     CONSTRAINT sms_alert_thresholds_min_sample_check CHECK ((min_sample >= 1)),
+    CONSTRAINT sms_alert_thresholds_params_check CHECK (((jsonb_typeof(params) = 'object'::text) AND (length((params)::text) <= 2000))),
     CONSTRAINT sms_alert_thresholds_pending_check CHECK (((pending_minutes >= 0) AND (pending_minutes <= 10080))),
     CONSTRAINT sms_alert_thresholds_recovery_check CHECK (((recovery_value >= (0)::numeric) AND (recovery_value < 'Infinity'::numeric) AND
 CASE
@@ -660,6 +702,18 @@ COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.pending_minutes IS 'The condi
 COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.cooldown_minutes IS 'While an unacknowledged incident stays breached, a repeat notification goes out each time this long has passed since the last one.';
 
 --
+-- Name: COLUMN sms_alert_thresholds.group_by; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.group_by IS 'NULL: one value system-wide. Else the message attribute the rule is evaluated per value of (message metrics only): each value has its own sample, incident and lifecycle.';
+
+--
+-- Name: COLUMN sms_alert_thresholds.params; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_thresholds.params IS 'The metric''s parameters (see sms_alert_metrics.params): error_codes for error_code_share, after_minutes for receipt_delay_rate, slo_percent and windows for delivery_slo_burn.';
+
+--
 -- Name: sms_notifier_heartbeats; Type: TABLE; Schema: sms_monitor
 --
 
@@ -710,7 +764,39 @@ CREATE VIEW sms_monitor.sms_alert_status WITH (security_invoker='true') AS
     w.delivery_status
    FROM (((sms_monitor.sms_alert_thresholds t
      LEFT JOIN sms_monitor.sms_alert_rule_state s ON ((s.alert_type = t.alert_type)))
-     LEFT JOIN sms_monitor.sms_alert_history h ON (((h.alert_type = t.alert_type) AND (h.resolved_at IS NULL))))
+     LEFT JOIN LATERAL ( SELECT x.id,
+            x.alert_type,
+            x.severity,
+            x.metric,
+            x.comparison,
+            x.metric_value,
+            x.threshold_value,
+            x.recovery_value,
+            x.window_minutes,
+            x.sample_size,
+            x.message,
+            x.triggered_at,
+            x.last_value,
+            x.last_evaluated_at,
+            x.resolved_at,
+            x.resolved_by,
+            x.resolution_value,
+            x.acknowledged_at,
+            x.acknowledged_by,
+            x.silenced,
+            x.last_notified_at,
+            x.repeat_count,
+            x.notification_sent,
+            x.notification_error,
+            x.notification_status,
+            x.created_at,
+            x.dedup_key,
+            x.group_by,
+            x.group_value
+           FROM sms_monitor.sms_alert_history x
+          WHERE ((x.alert_type = t.alert_type) AND (x.resolved_at IS NULL))
+          ORDER BY x.triggered_at, x.id
+         LIMIT 1) h ON (true))
      LEFT JOIN LATERAL ( SELECT (sum(r.n))::integer AS waiting,
             format('%s waiting: %s'::text, sum(r.n),
                 CASE
@@ -1165,6 +1251,13 @@ ALTER TABLE ONLY sms_monitor.settings
     ADD CONSTRAINT settings_pkey PRIMARY KEY (id);
 
 --
+-- Name: sms_alert_group_state sms_alert_group_state_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_alert_group_state
+    ADD CONSTRAINT sms_alert_group_state_pkey PRIMARY KEY (alert_type, group_value);
+
+--
 -- Name: sms_alert_history sms_alert_history_pkey; Type: CONSTRAINT; Schema: sms_monitor
 --
 
@@ -1277,10 +1370,10 @@ ALTER TABLE ONLY sms_monitor.sms_rollup_watermarks
     ADD CONSTRAINT sms_rollup_watermarks_pkey PRIMARY KEY (rollup_name);
 
 --
--- Name: sms_alert_history_one_open_per_rule; Type: INDEX; Schema: sms_monitor
+-- Name: sms_alert_history_one_open_per_value; Type: INDEX; Schema: sms_monitor
 --
 
-CREATE UNIQUE INDEX sms_alert_history_one_open_per_rule ON sms_monitor.sms_alert_history USING btree (alert_type) WHERE (resolved_at IS NULL);
+CREATE UNIQUE INDEX sms_alert_history_one_open_per_value ON sms_monitor.sms_alert_history USING btree (alert_type, COALESCE(group_value, ''::text)) WHERE (resolved_at IS NULL);
 
 --
 -- Name: sms_alert_history_triggered_idx; Type: INDEX; Schema: sms_monitor
@@ -1371,6 +1464,12 @@ CREATE INDEX sms_message_events_message_idx ON ONLY sms_monitor.sms_message_even
 --
 
 CREATE INDEX sms_message_events_default_message_id_idx ON sms_monitor.sms_message_events_default USING btree (message_id);
+
+--
+-- Name: sms_messages_final_at_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_messages_final_at_idx ON sms_monitor.sms_messages USING btree (final_at);
 
 --
 -- Name: sms_messages_sent_at_idx; Type: INDEX; Schema: sms_monitor
@@ -1613,6 +1712,18 @@ CREATE POLICY settings_admin_update ON sms_monitor.settings FOR UPDATE TO sms_mo
 --
 
 CREATE POLICY settings_read ON sms_monitor.settings FOR SELECT TO sms_monitor_writer, sms_monitor_reader USING (true);
+
+--
+-- Name: sms_alert_group_state; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_alert_group_state ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_alert_group_state sms_alert_group_state_read; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_alert_group_state_read ON sms_monitor.sms_alert_group_state FOR SELECT TO sms_monitor_reader USING (true);
 
 --
 -- Name: sms_alert_history; Type: ROW SECURITY; Schema: sms_monitor
@@ -1971,6 +2082,12 @@ GRANT SELECT ON TABLE sms_monitor.settings TO sms_monitor_writer;
 GRANT UPDATE ON TABLE sms_monitor.settings TO sms_monitor_admin;
 
 --
+-- Name: TABLE sms_alert_group_state; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_alert_group_state TO sms_monitor_reader;
+
+--
 -- Name: TABLE sms_alert_metrics; Type: ACL; Schema: sms_monitor
 --
 
@@ -2117,6 +2234,21 @@ CREATE FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid) RETUR
 COMMENT ON FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid) IS 'Internal: the PagerDuty dedup_key of an incident (sms-monitor/<alert_type>/<id>, at most 255 characters).';
 
 --
+-- Name: _alert_dedup_key(text, uuid, text, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid, p_group_by text, p_group_value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_dedup_key.sql
+
+--
+-- Name: FUNCTION _alert_dedup_key(p_alert_type text, p_id uuid, p_group_by text, p_group_value text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid, p_group_by text, p_group_value text) IS 'Internal: the PagerDuty dedup_key of an incident of a per-dimension rule (sms-monitor/<alert_type>/<group_by>=<value>/<id>).';
+
+--
 -- Name: _alert_enqueue(uuid, text, text[]); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2135,7 +2267,7 @@ COMMENT ON FUNCTION sms_monitor._alert_enqueue(p_alert_id uuid, p_event text, p_
 -- Name: _alert_evaluate(timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._alert_evaluate(p_now timestamp with time zone, p_preview boolean DEFAULT false) RETURNS TABLE(alert_type text, action text, metric_value numeric, threshold_value numeric, sample_size bigint, alert_id uuid, detail text)
+CREATE FUNCTION sms_monitor._alert_evaluate(p_now timestamp with time zone, p_preview boolean DEFAULT false) RETURNS TABLE(alert_type text, action text, metric_value numeric, threshold_value numeric, sample_size bigint, alert_id uuid, detail text, group_by text, group_value text)
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
@@ -2145,7 +2277,22 @@ CREATE FUNCTION sms_monitor._alert_evaluate(p_now timestamp with time zone, p_pr
 -- Name: FUNCTION _alert_evaluate(p_now timestamp with time zone, p_preview boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._alert_evaluate(p_now timestamp with time zone, p_preview boolean) IS 'Internal: the alert engine (check_sms_alerts and preview_sms_alerts call it); any p_now, each rule isolated; p_preview queues no notifications.';
+COMMENT ON FUNCTION sms_monitor._alert_evaluate(p_now timestamp with time zone, p_preview boolean) IS 'Internal: the alert engine (check_sms_alerts and preview_sms_alerts call it); any p_now, each rule (and each value of a per-dimension rule) isolated; p_preview queues no notifications.';
+
+--
+-- Name: _alert_evaluate_value(timestamp with time zone, boolean, text, text, numeric, bigint, text, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_evaluate_value(p_now timestamp with time zone, p_preview boolean, p_alert_type text, p_group text, p_value numeric, p_sample bigint, p_detail text, p_values_error text) RETURNS TABLE(action text, alert_id uuid, metric_value numeric, sample_size bigint, detail text)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_evaluate_value.sql
+
+--
+-- Name: FUNCTION _alert_evaluate_value(p_now timestamp with time zone, p_preview boolean, p_alert_type text, p_group text, p_value numeric, p_sample bigint, p_detail text, p_values_error text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_evaluate_value(p_now timestamp with time zone, p_preview boolean, p_alert_type text, p_group text, p_value numeric, p_sample bigint, p_detail text, p_values_error text) IS 'Internal: the alert engine''s step for one enabled rule and one value of its group_by (NULL: system-wide): opens, repeats, resolves the value''s incident and stores its state; returns the action.';
 
 --
 -- Name: _alert_format_value(numeric, text); Type: FUNCTION; Schema: sms_monitor
@@ -2160,7 +2307,7 @@ CREATE FUNCTION sms_monitor._alert_format_value(p_value numeric, p_unit text) RE
 -- Name: FUNCTION _alert_format_value(p_value numeric, p_unit text); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._alert_format_value(p_value numeric, p_unit text) IS 'Internal: a metric value for a message: 85.30 % (percent), 2.50x (ratio).';
+COMMENT ON FUNCTION sms_monitor._alert_format_value(p_value numeric, p_unit text) IS 'Internal: a metric value for a message: 85.30 % (percent), 2.50x (ratio), 61.5 s (seconds).';
 
 --
 -- Name: _alert_history_dedup_key(); Type: FUNCTION; Schema: sms_monitor
@@ -2175,7 +2322,7 @@ CREATE FUNCTION sms_monitor._alert_history_dedup_key() RETURNS trigger
 -- Name: FUNCTION _alert_history_dedup_key(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._alert_history_dedup_key() IS 'Internal trigger: sets sms_alert_history.dedup_key at insert (sms-monitor/<alert_type>/<id>) and keeps it on update.';
+COMMENT ON FUNCTION sms_monitor._alert_history_dedup_key() IS 'Internal trigger: sets sms_alert_history.dedup_key at insert (sms-monitor/<alert_type>[/<group_by>=<value>]/<id>) and keeps it on update.';
 
 --
 -- Name: _alert_lock_incident(uuid, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2208,6 +2355,23 @@ CREATE FUNCTION sms_monitor._alert_lock_rule(p_alert_type text) RETURNS sms_moni
 COMMENT ON FUNCTION sms_monitor._alert_lock_rule(p_alert_type text) IS 'Internal: locks a rule (its sms_alert_rule_state row, FOR UPDATE) until the end of the transaction.';
 
 --
+-- Name: _alert_message_values(timestamp with time zone, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_message_values(p_now timestamp with time zone, p_alert_type text DEFAULT NULL::text) RETURNS TABLE(alert_type text, group_value text, metric_value numeric, sample_size bigint, detail text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
+    SET plan_cache_mode TO 'force_custom_plan'
+    -- body: sql/functions/_alert_message_values.sql
+
+--
+-- Name: FUNCTION _alert_message_values(p_now timestamp with time zone, p_alert_type text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_message_values(p_now timestamp with time zone, p_alert_type text) IS 'Internal: every enabled message-metric rule''s (or p_alert_type''s) value, sample and detail at p_now, per value of its group_by (group_value NULL: system-wide), from sms_messages over [p_now - window, p_now).';
+
+--
 -- Name: _alert_operator_problem(uuid, text, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2238,10 +2402,25 @@ CREATE FUNCTION sms_monitor._alert_resolve(p_alert_id uuid, p_resolved_by text D
 COMMENT ON FUNCTION sms_monitor._alert_resolve(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone) IS 'Internal: resolves an open incident at p_now (not before its acknowledgement) and queues the resolves.';
 
 --
+-- Name: _alert_rule_params_problem(text, text, jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_rule_params_problem(p_metric text, p_group_by text, p_params jsonb) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_alert_rule_params_problem.sql
+
+--
+-- Name: FUNCTION _alert_rule_params_problem(p_metric text, p_group_by text, p_params jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_rule_params_problem(p_metric text, p_group_by text, p_params jsonb) IS 'Internal: what is wrong with a rule''s group_by and params for its metric (NULL: nothing).';
+
+--
 -- Name: _alert_rule_values(timestamp with time zone, text); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone, p_alert_type text DEFAULT NULL::text) RETURNS TABLE(alert_type text, metric_value numeric, sample_size bigint, detail text)
+CREATE FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone, p_alert_type text DEFAULT NULL::text) RETURNS TABLE(alert_type text, metric_value numeric, sample_size bigint, detail text, group_value text)
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
@@ -2251,7 +2430,23 @@ CREATE FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone, p
 -- Name: FUNCTION _alert_rule_values(p_now timestamp with time zone, p_alert_type text); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone, p_alert_type text) IS 'Internal: every enabled rule''s (or p_alert_type''s) metric value, sample size and a detail line at p_now, over the hourly buckets overlapping the rule''s window (daily buckets only when their whole day is inside). delivery_rate = 100 * delivered / sent (sample: sent); llm_failure_rate = 100 * fallbacks / (llm successes + fallbacks) (sample: both); llm_cost_spike = (llm cost / active users) / (sum daily llm cost / sum daily active users over the 30 days before today, >= 7 days with traffic) (sample: active users); opt_out_rate = 100 * opt-outs / active users; daily_limit_hit_rate = 100 * users with a daily-limit hit / active users. Active user = a user_id with any bucket in the window. Nothing to divide by = NULL (no_data).';
+COMMENT ON FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone, p_alert_type text) IS 'Internal: every enabled rule''s (or p_alert_type''s) metric value, sample size and a detail line at p_now, over the hourly buckets overlapping the rule''s window (daily buckets only when their whole day is inside). delivery_rate = 100 * delivered / sent (sample: sent); llm_failure_rate = 100 * fallbacks / (llm successes + fallbacks) (sample: both); llm_cost_spike = (llm cost / active users) / (sum daily llm cost / sum daily active users over the 30 days before today, >= 7 days with traffic) (sample: active users); opt_out_rate = 100 * opt-outs / active users; daily_limit_hit_rate = 100 * users with a daily-limit hit / active users. Active user = a user_id with any bucket in the window. Nothing to divide by = NULL (no_data). Message metrics: _alert_message_values, one row per group_value of a per-dimension rule.';
+
+--
+-- Name: _alert_slo_burn(timestamp with time zone, jsonb, integer); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._alert_slo_burn(p_now timestamp with time zone, p_params jsonb, p_min_sample integer) RETURNS TABLE(value numeric, sample bigint, detail text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
+    -- body: sql/functions/_alert_slo_burn.sql
+
+--
+-- Name: FUNCTION _alert_slo_burn(p_now timestamp with time zone, p_params jsonb, p_min_sample integer); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._alert_slo_burn(p_now timestamp with time zone, p_params jsonb, p_min_sample integer) IS 'Internal: the delivery SLO burn-rate value of a delivery_slo_burn rule at p_now: the highest min(burn long, burn short) / factor over params.windows pairs [long, short, factor] whose short window has >= p_min_sample terminal messages (>= 1: breached), the terminal messages of the longest window, and a detail line per pair.';
 
 --
 -- Name: _alert_supersede_unreached(uuid); Type: FUNCTION; Schema: sms_monitor
@@ -3176,7 +3371,7 @@ COMMENT ON FUNCTION sms_monitor.apply_sms_retention() IS 'Daily retention at the
 -- Name: check_sms_alerts(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(alert_type text, action text, metric_value numeric, threshold_value numeric, sample_size bigint, alert_id uuid, detail text)
+CREATE FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(alert_type text, action text, metric_value numeric, threshold_value numeric, sample_size bigint, alert_id uuid, detail text, group_by text, group_value text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/check_sms_alerts.sql
@@ -3185,7 +3380,7 @@ CREATE FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone DEFA
 -- Name: FUNCTION check_sms_alerts(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) IS 'Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action, a value of the enum sms_monitor.alert_action (skipped = already evaluated at p_now or later; error = the rule''s evaluation failed: SQLSTATE and message in detail, the other rules are unaffected). Safe to run concurrently.';
+COMMENT ON FUNCTION sms_monitor.check_sms_alerts(p_now timestamp with time zone) IS 'Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule (per value of a per-dimension rule: group_by, group_value) with its action, a value of the enum sms_monitor.alert_action (skipped = already evaluated at p_now or later; error = the rule''s evaluation failed: SQLSTATE and message in detail, the other rules are unaffected). Safe to run concurrently.';
 
 --
 -- Name: claim_sms_notifications(text, integer, integer, text[]); Type: FUNCTION; Schema: sms_monitor
@@ -3311,7 +3506,7 @@ COMMENT ON FUNCTION sms_monitor.next_sms_notification_due(p_channels text[]) IS 
 -- Name: preview_sms_alerts(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor.preview_sms_alerts(p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(alert_type text, action text, metric_value numeric, threshold_value numeric, sample_size bigint, alert_id uuid, detail text)
+CREATE FUNCTION sms_monitor.preview_sms_alerts(p_now timestamp with time zone DEFAULT now()) RETURNS TABLE(alert_type text, action text, metric_value numeric, threshold_value numeric, sample_size bigint, alert_id uuid, detail text, group_by text, group_value text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/preview_sms_alerts.sql
@@ -3320,7 +3515,7 @@ CREATE FUNCTION sms_monitor.preview_sms_alerts(p_now timestamp with time zone DE
 -- Name: FUNCTION preview_sms_alerts(p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.preview_sms_alerts(p_now timestamp with time zone) IS 'What check_sms_alerts(p_now) would do at any p_now (default now()), changing nothing: same rows; an incident it would open has an alert_id that does not exist. No notification, no NOTIFY.';
+COMMENT ON FUNCTION sms_monitor.preview_sms_alerts(p_now timestamp with time zone) IS 'What check_sms_alerts(p_now) would do at any p_now (default now()), changing nothing: same rows (one per rule, and per value of a per-dimension rule); an incident it would open has an alert_id that does not exist. No notification, no NOTIFY.';
 
 --
 -- Name: record_sms_event(text, uuid, numeric, timestamp with time zone, jsonb); Type: FUNCTION; Schema: sms_monitor
@@ -3588,6 +3783,12 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_cost_baseline(p_today date) FROM PUBLI
 REVOKE ALL ON FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _alert_dedup_key(p_alert_type text, p_id uuid, p_group_by text, p_group_value text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_dedup_key(p_alert_type text, p_id uuid, p_group_by text, p_group_value text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _alert_enqueue(p_alert_id uuid, p_event text, p_channels text[]); Type: ACL; Schema: sms_monitor
 --
 
@@ -3598,6 +3799,12 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_enqueue(p_alert_id uuid, p_event text,
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._alert_evaluate(p_now timestamp with time zone, p_preview boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_evaluate_value(p_now timestamp with time zone, p_preview boolean, p_alert_type text, p_group text, p_value numeric, p_sample bigint, p_detail text, p_values_error text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_evaluate_value(p_now timestamp with time zone, p_preview boolean, p_alert_type text, p_group text, p_value numeric, p_sample bigint, p_detail text, p_values_error text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _alert_format_value(p_value numeric, p_unit text); Type: ACL; Schema: sms_monitor
@@ -3624,6 +3831,12 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_lock_incident(p_alert_id uuid, p_now t
 REVOKE ALL ON FUNCTION sms_monitor._alert_lock_rule(p_alert_type text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _alert_message_values(p_now timestamp with time zone, p_alert_type text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_message_values(p_now timestamp with time zone, p_alert_type text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _alert_operator_problem(p_alert_id uuid, p_by_field text, p_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
 --
 
@@ -3636,10 +3849,22 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_operator_problem(p_alert_id uuid, p_by
 REVOKE ALL ON FUNCTION sms_monitor._alert_resolve(p_alert_id uuid, p_resolved_by text, p_now timestamp with time zone) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _alert_rule_params_problem(p_metric text, p_group_by text, p_params jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_rule_params_problem(p_metric text, p_group_by text, p_params jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _alert_rule_values(p_now timestamp with time zone, p_alert_type text); Type: ACL; Schema: sms_monitor
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._alert_rule_values(p_now timestamp with time zone, p_alert_type text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _alert_slo_burn(p_now timestamp with time zone, p_params jsonb, p_min_sample integer); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._alert_slo_burn(p_now timestamp with time zone, p_params jsonb, p_min_sample integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _alert_supersede_unreached(p_alert_id uuid); Type: ACL; Schema: sms_monitor

@@ -75,8 +75,9 @@ describe('sms-monitor CLI', { timeout: 180_000 }, () => {
     const list = await cli('thresholds', 'list', '--json');
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout).map((r: { alert_type: string }) => r.alert_type)).toEqual([
-      'daily_limit_hit_warning', 'delivery_rate_critical', 'llm_cost_spike_warning', 'llm_failure_critical',
-      'opt_out_rate_warning']);
+      'carrier_delivery_rate_critical', 'daily_limit_hit_warning', 'delivery_latency_warning', 'delivery_rate_critical',
+      'delivery_slo_burn_critical', 'llm_cost_spike_warning', 'llm_failure_critical', 'opt_out_rate_warning',
+      'receipt_delay_warning', 'sender_filtering_warning']);
     const human = await cli('thresholds', 'list');
     expect(human.stdout).toMatch(/delivery_rate_critical\s+delivery_rate < 90\s+92\s+60m/);
 
@@ -107,10 +108,11 @@ describe('sms-monitor CLI', { timeout: 180_000 }, () => {
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as Array<{ alert_type: string; action: string }>;
     expect(rows.map((x) => x.alert_type).sort()).toEqual([
-      'daily_limit_hit_warning', 'delivery_rate_critical', 'llm_cost_spike_warning', 'llm_failure_critical',
-      'opt_out_rate_warning']);
+      'carrier_delivery_rate_critical', 'daily_limit_hit_warning', 'delivery_latency_warning', 'delivery_rate_critical',
+      'delivery_slo_burn_critical', 'llm_cost_spike_warning', 'llm_failure_critical', 'opt_out_rate_warning',
+      'receipt_delay_warning', 'sender_filtering_warning']);
     const human = await cli('check');
-    expect(human.stdout.split('\n')[0]).toMatch(/^alert_type\s+action\s+value\s+threshold/);
+    expect(human.stdout.split('\n')[0]).toMatch(/^alert_type\s+for\s+action\s+value\s+threshold/);
   });
 
   it('alerts list, ack, resolve (twice), unknown and malformed ids', async () => {

@@ -52,6 +52,16 @@ export interface Settings {
   updated_at: Generated<Timestamp>;
 }
 
+export interface SmsAlertGroupState {
+  alert_type: string;
+  group_value: string;
+  last_action: string | null;
+  last_evaluated_at: Timestamp | null;
+  last_sample_size: number | null;
+  last_value: Numeric | null;
+  pending_since: Timestamp | null;
+}
+
 export interface SmsAlertHistory {
   acknowledged_at: Timestamp | null;
   acknowledged_by: string | null;
@@ -62,6 +72,11 @@ export interface SmsAlertHistory {
    * PagerDuty dedup_key of the incident (sms-monitor/<alert_type at open>/<id>), fixed at open, used by every event.
    */
   dedup_key: string;
+  group_by: string | null;
+  /**
+   * For a per-dimension rule: the value of group_by the incident is about (NULL: system-wide).
+   */
+  group_value: string | null;
   id: Generated<string>;
   last_evaluated_at: Timestamp | null;
   /**
@@ -95,7 +110,12 @@ export interface SmsAlertMetrics {
   formula: string;
   label: string;
   metric: string;
+  params: Generated<string>;
   sample: string;
+  /**
+   * counters: computed from the pushed counters (system-wide only); messages: from sms_messages (group_by allowed).
+   */
+  source: Generated<string>;
   unit: string;
 }
 
@@ -187,6 +207,10 @@ export interface SmsAlertThresholds {
   cooldown_minutes: Generated<number>;
   created_at: Generated<Timestamp>;
   description: string;
+  /**
+   * NULL: one value system-wide. Else the message attribute the rule is evaluated per value of (message metrics only): each value has its own sample, incident and lifecycle.
+   */
+  group_by: string | null;
   is_enabled: Generated<boolean>;
   /**
    * What the rule watches: a row of sms_alert_metrics.
@@ -197,6 +221,10 @@ export interface SmsAlertThresholds {
    */
   min_sample: Generated<number>;
   notification_channels: string[];
+  /**
+   * The metric's parameters (see sms_alert_metrics.params): error_codes for error_code_share, after_minutes for receipt_delay_rate, slo_percent and windows for delivery_slo_burn.
+   */
+  params: Generated<Json>;
   /**
    * The condition must hold on every evaluation for this long before an incident opens (0 = at once).
    */
@@ -371,6 +399,7 @@ export interface SmsRollupWatermarks {
 export interface DB {
   metric_types: MetricTypes;
   settings: Settings;
+  sms_alert_group_state: SmsAlertGroupState;
   sms_alert_history: SmsAlertHistory;
   sms_alert_metrics: SmsAlertMetrics;
   sms_alert_notifications: SmsAlertNotifications;

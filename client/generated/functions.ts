@@ -44,6 +44,8 @@ export interface SmsMonitorFunctions {
       notification_status: Json | null;
       created_at: Date | null;
       dedup_key: string | null;
+      group_by: string | null;
+      group_value: string | null;
     };
     setof: false;
   };
@@ -200,7 +202,7 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule with its action, a value of the enum sms_monitor.alert_action (skipped = already evaluated at p_now or later; error = the rule's evaluation failed: SQLSTATE and message in detail, the other rules are unaffected). Safe to run concurrently. */
+  /** Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else 22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; returns one row per rule (per value of a per-dimension rule: group_by, group_value) with its action, a value of the enum sms_monitor.alert_action (skipped = already evaluated at p_now or later; error = the rule's evaluation failed: SQLSTATE and message in detail, the other rules are unaffected). Safe to run concurrently. */
   check_sms_alerts: {
     args: {
       p_now?: Date | string | null;
@@ -213,6 +215,8 @@ export interface SmsMonitorFunctions {
       sample_size: number | null;
       alert_id: string | null;
       detail: string | null;
+      group_by: string | null;
+      group_value: string | null;
     };
     setof: true;
   };
@@ -370,7 +374,7 @@ export interface SmsMonitorFunctions {
     returns: Date | null;
     setof: false;
   };
-  /** What check_sms_alerts(p_now) would do at any p_now (default now()), changing nothing: same rows; an incident it would open has an alert_id that does not exist. No notification, no NOTIFY. */
+  /** What check_sms_alerts(p_now) would do at any p_now (default now()), changing nothing: same rows (one per rule, and per value of a per-dimension rule); an incident it would open has an alert_id that does not exist. No notification, no NOTIFY. */
   preview_sms_alerts: {
     args: {
       p_now?: Date | string | null;
@@ -383,6 +387,8 @@ export interface SmsMonitorFunctions {
       sample_size: number | null;
       alert_id: string | null;
       detail: string | null;
+      group_by: string | null;
+      group_value: string | null;
     };
     setof: true;
   };
@@ -507,6 +513,8 @@ export interface SmsMonitorFunctions {
       notification_status: Json | null;
       created_at: Date | null;
       dedup_key: string | null;
+      group_by: string | null;
+      group_value: string | null;
     };
     setof: false;
   };

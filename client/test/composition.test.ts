@@ -36,7 +36,7 @@ describe('a composed client', () => {
     expect(await m.alerts({ type: 'unresolved' })).toEqual(await m.dashboards.alerts({ type: 'unresolved' }));
     const rules = await m.alerts.thresholds();
     expect(rules.map((r) => r.alert_type)).toEqual((await m.thresholds()).map((r) => r.alert_type));
-    expect(rules.length).toBe(5);
+    expect(rules.length).toBe(10);
     expect(Object.keys(m.record).sort()).toEqual(['cancelled', 'dailyLimitHit', 'delivered', 'event', 'failed',
       'llmGeneration', 'optOut', 'quietHoursSkip', 'scheduled', 'sent', 'smsCost']);
   });

@@ -58,6 +58,6 @@ describe('pg_cron schedule', () => {
         if (Date.now() > deadline) throw new Error('pg_cron did not run the job within 200 s');
         await new Promise((r) => setTimeout(r, 500));
       }
-      expect(run).toEqual({ status: 'succeeded', return_message: 'SELECT 5' });
+      expect(run).toEqual({ status: 'succeeded', return_message: 'SELECT 10' });
     }, 220_000);
 });

@@ -103,7 +103,7 @@ describe('notifier --evaluate-every', () => {
         await waitUntil('the heartbeat', async () =>
           (await db.sql`select 1 from sms_monitor.sms_notifier_heartbeats where worker = ${n.workerId} and channels = '{log,pagerduty}'`).length === 1);
         expect((await rowStates(db.sql, [ids[1]!])).map((r) => [r.status, r.attempts])).toEqual([['pending', 0]]);
-        await waitUntil('an evaluation as the notifier role', () => lines.some((l) => l.includes('evaluated 5 alert rules')));
+        await waitUntil('an evaluation as the notifier role', () => lines.some((l) => l.includes('evaluated 10 alert rules')));
         expect(lines.filter((l) => /permission denied|42501/.test(l))).toEqual([]);
       } finally {
         await n.stop();

@@ -216,8 +216,10 @@ describe('operations, alerts and silences', () => {
   it('GET /rules, /top-users, /health', async () => {
     const rules = await t.request('GET', '/api/sms/metrics/rules', { token: reader });
     expect(rules.body.data.map((r: { alert_type: string; last_action: string | null }) => [r.alert_type, r.last_action])).toEqual([
-      ['daily_limit_hit_warning', 'no_data'], ['delivery_rate_critical', 'fired'], ['llm_cost_spike_warning', 'no_data'],
-      ['llm_failure_critical', 'no_data'], ['opt_out_rate_warning', 'no_data']]);
+      ['carrier_delivery_rate_critical', 'no_data'], ['daily_limit_hit_warning', 'no_data'],
+      ['delivery_latency_warning', 'no_data'], ['delivery_rate_critical', 'fired'], ['delivery_slo_burn_critical', 'no_data'],
+      ['llm_cost_spike_warning', 'no_data'], ['llm_failure_critical', 'no_data'], ['opt_out_rate_warning', 'no_data'],
+      ['receipt_delay_warning', 'no_data'], ['sender_filtering_warning', 'no_data']]);
     const top = await t.request('GET', '/api/sms/metrics/top-users?days=1&by=cost', { token: reader });
     expect(top.body).toEqual({ success: true, by: 'cost', days: 1, date_range: { start: today, end: today }, data: [
       { rank: 1, user_id: U1, sent: 30, delivered: 27, failed: 3, delivery_rate_percent: 90, llm_cost_usd: 0, sms_cost_usd: 0.3, cost_usd: 0.3 },

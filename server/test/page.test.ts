@@ -116,8 +116,11 @@ describe('the dashboard page', () => {
       ['1', U(1), '40', '36', '4', '90 %', '0.0000'],
       ['2', U(2), '10', '10', '0', '100 %', '0.0200']]);
     expect((await tableText('#rules-table')).map((r) => [r[0], r[3]])).toEqual([
-      ['daily_limit_hit_warning', 'never checked'], ['delivery_rate_critical', 'never checked'],
-      ['llm_cost_spike_warning', 'never checked'], ['llm_failure_critical', 'never checked'], ['opt_out_rate_warning', 'never checked']]);
+      ['carrier_delivery_rate_critical', 'never checked'], ['daily_limit_hit_warning', 'never checked'],
+      ['delivery_latency_warning', 'never checked'], ['delivery_rate_critical', 'never checked'],
+      ['delivery_slo_burn_critical', 'never checked'], ['llm_cost_spike_warning', 'never checked'],
+      ['llm_failure_critical', 'never checked'], ['opt_out_rate_warning', 'never checked'],
+      ['receipt_delay_warning', 'never checked'], ['sender_filtering_warning', 'never checked']]);
     // Thresholds with their unit, as the API writes them.
     expect((await tableText('#rules-table')).find((r) => r[0] === 'delivery_rate_critical')![2])
       .toBe('delivery_rate < 90.00 % over 60 min');

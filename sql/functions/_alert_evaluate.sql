@@ -38,6 +38,12 @@
 -- statement whose snapshot sees everything committed before the locks were granted. Concurrent
 -- runs serialise, and each sees the previous one's incidents and rule state (READ COMMITTED: every
 -- statement takes a fresh snapshot). The partial unique index on open incidents is the last guard.
+-- Per-dimension rules (group_by set): the rule is evaluated per value of its attribute, each value
+-- with its own sample, pending timer (sms_alert_group_state), incident and lifecycle: one row per
+-- value that has data, an open incident or a running pending timer, in group_value order (one
+-- no_data row with group_value NULL when there is none). The rule's own sms_alert_rule_state row
+-- stays its lock and records the run: last_action is the most urgent action of its values.
+-- The per-value step is _alert_evaluate_value.
 create or replace function sms_monitor._alert_evaluate(p_now timestamptz, p_preview boolean default false)
 returns table (
   alert_type text,
@@ -46,7 +52,9 @@ returns table (
   threshold_value numeric,
   sample_size bigint,
   alert_id uuid,
-  detail text
+  detail text,
+  group_by text,
+  group_value text
 )
 language plpgsql
 volatile
@@ -57,23 +65,20 @@ as $$
 #variable_conflict use_column
 declare
   v_rule record;
+  v_unit record;
   v_state sms_monitor.sms_alert_rule_state;
-  v_open sms_monitor.sms_alert_history;
-  v_no_data boolean;
-  v_breached boolean;
-  v_recovered boolean;
-  v_silenced boolean;
-  v_action text;
-  v_alert uuid;
+  v_open record;
+  v_step record;
   v_types text[];
   v_type text;
   v_values jsonb;
-  v_value jsonb;
+  v_rule_values jsonb;
   v_error text;
   v_values_error text;
-  v_out_value numeric;
-  v_out_sample bigint;
-  v_detail text;
+  v_actions text[];
+  -- most urgent first: what a per-dimension rule's own state row records
+  c_urgency constant text[] := array['error', 'fired', 'unsilenced', 'repeated', 'silenced', 'pending',
+    'acknowledged', 'cooldown', 'recovering', 'resolved', 'disabled_resolved', 'ok', 'no_data'];
 begin
   if p_now is null or not isfinite(p_now) then
     raise exception 'now: must be a finite time' using errcode = '22023';
@@ -90,12 +95,15 @@ begin
     perform sms_monitor._alert_lock_rule(v_type);
   end loop;
 
-  -- Every rule's value in one statement; when it fails, each rule computes its own below, and the
-  -- failure is kept: each rule's row (detail) and state (last_error) say it was computed alone and why.
+  -- Every rule's values in one statement (an array per rule, one element per group value); when it
+  -- fails, each rule computes its own below, and the failure is kept: each row (detail) and rule
+  -- state (last_error) say it was computed alone and why.
   begin
-    select jsonb_object_agg(v.alert_type, jsonb_build_object('value', v.metric_value, 'sample', v.sample_size, 'detail', v.detail))
-      into v_values
-      from sms_monitor._alert_rule_values(p_now) v;
+    select jsonb_object_agg(x.alert_type, x.vals) into v_values
+      from (select v.alert_type, jsonb_agg(jsonb_build_object('group', v.group_value, 'value', v.metric_value,
+                     'sample', v.sample_size, 'detail', v.detail)) as vals
+              from sms_monitor._alert_rule_values(p_now) v
+             group by v.alert_type) x;
     v_values := coalesce(v_values, '{}'::jsonb);
   exception when others then
     v_values := null;
@@ -103,199 +111,155 @@ begin
   end;
 
   for v_rule in
-    select t.alert_type, t.metric, t.comparison, t.threshold_value, t.recovery_value, t.window_minutes,
-           t.min_sample, t.pending_minutes, t.cooldown_minutes, t.severity, t.notification_channels,
-           t.is_enabled, m.label, m.unit, null::numeric as value, null::bigint as sample, null::text as detail
+    select t.alert_type, t.threshold_value, t.is_enabled, t.group_by
       from unnest(v_types) l(alert_type)
       join sms_monitor.sms_alert_thresholds t on t.alert_type = l.alert_type
-      join sms_monitor.sms_alert_metrics m on m.metric = t.metric
      order by t.alert_type
   loop
-   -- Each branch sets what the rule's row reports (v_action NULL: nothing to report); the row is
-   -- emitted once, after the subtransaction.
-   v_action := null;
-   v_alert := null;
-   v_out_value := null;
-   v_out_sample := null;
-   v_detail := null;
-   begin  -- one subtransaction per rule: its failure is reported as 'error' and undone, alone
-    if v_rule.is_enabled then
-      if v_values is not null then
-        v_value := v_values -> v_rule.alert_type;
-      else
-        select jsonb_build_object('value', v.metric_value, 'sample', v.sample_size, 'detail', v.detail)
-          into v_value
-          from sms_monitor._alert_rule_values(p_now, v_rule.alert_type) v;
-      end if;
-      v_rule.value := (v_value ->> 'value')::numeric;
-      v_rule.sample := (v_value ->> 'sample')::bigint;
-      v_rule.detail := v_value ->> 'detail';
-    end if;
     select * into v_state from sms_monitor.sms_alert_rule_state s where s.alert_type = v_rule.alert_type;
-    select * into v_open from sms_monitor.sms_alert_history h
-     where h.alert_type = v_rule.alert_type and h.resolved_at is null;
-    v_alert := v_open.id;
+    v_actions := '{}';
 
     if v_state.last_evaluated_at >= p_now then
       -- a newer (or concurrent, same-instant) run got here first: acting on p_now could undo it
-      v_action := 'skipped';
-      v_out_value := v_rule.value;
-      v_out_sample := v_rule.sample;
-      v_detail := format('already evaluated at %s (%s): nothing changed',
+      -- (a system-wide rule still reports the value it has now)
+      alert_type := v_rule.alert_type; action := 'skipped';
+      metric_value := case when v_rule.group_by is null then (v_values #>> array[v_rule.alert_type, '0', 'value'])::numeric end;
+      sample_size := case when v_rule.group_by is null then (v_values #>> array[v_rule.alert_type, '0', 'sample'])::bigint end;
+      threshold_value := v_rule.threshold_value; group_by := v_rule.group_by; group_value := null;
+      alert_id := (select h.id from sms_monitor.sms_alert_history h
+                    where h.alert_type = v_rule.alert_type and h.resolved_at is null order by h.group_value limit 1);
+      detail := format('already evaluated at %s (%s): nothing changed',
         to_char(v_state.last_evaluated_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US "UTC"'), v_state.last_action);
+      return next;
+      continue;
+    end if;
 
-    elsif not v_rule.is_enabled then
-      -- v_open.id NULL: resolved meanwhile (by hand or by a concurrent run), nothing to report
-      if v_open.id is not null then
+    if not v_rule.is_enabled then
+      -- every open incident of the disabled rule is resolved (none: nothing to report)
+      for v_open in
+        select h.id, h.group_value from sms_monitor.sms_alert_history h
+         where h.alert_type = v_rule.alert_type and h.resolved_at is null order by h.group_value
+      loop
         update sms_monitor.sms_alert_history h
            set resolved_at = greatest(p_now, h.acknowledged_at), resolved_by = 'rule disabled', silenced = false
          where h.id = v_open.id;
         if not p_preview then
           perform sms_monitor._alert_enqueue(v_open.id, 'resolve', sms_monitor._alert_told_channels(v_open.id));
         end if;
-        v_action := 'disabled_resolved';
-        v_detail := 'the rule is disabled: its open incident is resolved';
+        if v_open.group_value is not null then
+          update sms_monitor.sms_alert_group_state s
+             set pending_since = null, last_evaluated_at = p_now, last_action = 'disabled_resolved'
+           where s.alert_type = v_rule.alert_type and s.group_value = v_open.group_value;
+        end if;
+        alert_type := v_rule.alert_type; action := 'disabled_resolved'; metric_value := null;
+        threshold_value := v_rule.threshold_value; sample_size := null; alert_id := v_open.id;
+        detail := 'the rule is disabled: its open incident is resolved';
+        group_by := v_rule.group_by; group_value := v_open.group_value;
+        v_actions := v_actions || 'disabled_resolved'::text;
+        return next;
+      end loop;
+      if cardinality(v_actions) > 0 then
         update sms_monitor.sms_alert_rule_state s
-           set pending_since = null, last_evaluated_at = p_now, last_action = v_action,
+           set pending_since = null, last_evaluated_at = p_now, last_action = 'disabled_resolved',
                last_value = null, last_sample_size = null, last_error = null
          where s.alert_type = v_rule.alert_type;
       end if;
-
-    else
-      v_no_data := v_rule.value is null or coalesce(v_rule.sample, 0) < v_rule.min_sample;
-      v_breached := not v_no_data and sms_monitor._alert_compare(v_rule.value, v_rule.comparison, v_rule.threshold_value);
-      v_recovered := not v_no_data and not sms_monitor._alert_compare(
-        v_rule.value, v_rule.comparison, coalesce(v_rule.recovery_value, v_rule.threshold_value));
-      v_silenced := exists (
-        select from sms_monitor.sms_alert_silences s
-         where (s.alert_type is null or s.alert_type = v_rule.alert_type)
-           and s.starts_at <= p_now and s.ends_at > p_now
-           and (s.lifted_at is null or s.lifted_at > p_now));
-
-      if v_open.id is null then
-        if not v_breached then
-          v_action := case when v_no_data then 'no_data' else 'ok' end;
-          v_state.pending_since := null;
-        elsif v_rule.pending_minutes > 0
-              and coalesce(v_state.pending_since, p_now) + make_interval(mins => v_rule.pending_minutes) > p_now then
-          v_action := 'pending';
-          v_state.pending_since := coalesce(v_state.pending_since, p_now);
-        else
-          -- dedup_key is fixed here, at open, for every later event of the incident (a renamed
-          -- rule keeps its incidents' keys): _alert_history_dedup_key sets it from the id
-          insert into sms_monitor.sms_alert_history as h
-            (alert_type, severity, metric, comparison, metric_value, threshold_value, recovery_value,
-             window_minutes, sample_size, message, triggered_at, last_value, last_evaluated_at, silenced,
-             last_notified_at)
-          values
-            (v_rule.alert_type, v_rule.severity, v_rule.metric, v_rule.comparison, v_rule.value,
-             v_rule.threshold_value, v_rule.recovery_value, v_rule.window_minutes, v_rule.sample,
-             format('%s is %s (threshold: %s %s) over the last %s min: %s.', v_rule.label,
-               sms_monitor._alert_format_value(v_rule.value, v_rule.unit), v_rule.comparison,
-               sms_monitor._alert_format_value(v_rule.threshold_value, v_rule.unit), v_rule.window_minutes,
-               v_rule.detail),
-             p_now, v_rule.value, p_now, v_silenced, case when v_silenced then null else p_now end)
-          returning h.id into v_alert;
-          if v_silenced then
-            v_action := 'silenced';
-          else
-            if not p_preview then
-              perform sms_monitor._alert_enqueue(v_alert, 'trigger', v_rule.notification_channels);
-            end if;
-            v_action := 'fired';
-          end if;
-          v_state.pending_since := null;
-        end if;
-      else
-        v_state.pending_since := null;
-        if v_no_data then
-          v_action := 'no_data';
-          update sms_monitor.sms_alert_history h set last_evaluated_at = p_now where h.id = v_open.id;
-        elsif v_recovered then
-          update sms_monitor.sms_alert_history h
-             set resolved_at = greatest(p_now, h.acknowledged_at), resolved_by = 'auto', resolution_value = v_rule.value,
-                 last_value = v_rule.value, last_evaluated_at = p_now, silenced = false
-           where h.id = v_open.id;
-          if not p_preview then
-            perform sms_monitor._alert_enqueue(v_open.id, 'resolve', sms_monitor._alert_told_channels(v_open.id));
-          end if;
-          v_action := 'resolved';
-        else
-          -- (silenced is left alone: it says "opened under a silence and not announced yet")
-          update sms_monitor.sms_alert_history h
-             set last_value = v_rule.value, last_evaluated_at = p_now
-           where h.id = v_open.id;
-          if v_silenced then
-            v_action := 'silenced';
-          elsif v_open.last_notified_at is null and v_breached then
-            -- opened under a silence that has ended, and still breached: announce it now (in the
-            -- hysteresis band it waits: it either breaches again or resolves without a word)
-            update sms_monitor.sms_alert_history h set last_notified_at = p_now, silenced = false where h.id = v_open.id;
-            if not p_preview then
-              perform sms_monitor._alert_enqueue(v_open.id, 'trigger', v_rule.notification_channels);
-              if v_open.acknowledged_at is not null then
-                -- acknowledged while nobody had been told: tell them both now
-                perform sms_monitor._alert_enqueue(v_open.id, 'acknowledge', v_rule.notification_channels);
-              end if;
-            end if;
-            v_action := 'unsilenced';
-          elsif not v_breached then
-            v_action := 'recovering';
-          elsif v_open.acknowledged_at is not null then
-            v_action := 'acknowledged';
-          elsif v_open.last_notified_at + make_interval(mins => v_rule.cooldown_minutes) <= p_now then
-            update sms_monitor.sms_alert_history h
-               set last_notified_at = p_now, repeat_count = h.repeat_count + 1
-             where h.id = v_open.id;
-            if not p_preview then
-              perform sms_monitor._alert_enqueue(v_open.id, 'repeat', v_rule.notification_channels);
-            end if;
-            v_action := 'repeated';
-          else
-            v_action := 'cooldown';
-          end if;
-        end if;
-      end if;
-
-      v_out_value := v_rule.value;
-      v_out_sample := v_rule.sample;
-      v_detail := case when v_values_error is null then v_rule.detail
-                       else concat_ws(' ', v_rule.detail, '(' || v_values_error || ')') end;
-      update sms_monitor.sms_alert_rule_state s
-         set pending_since = v_state.pending_since, last_evaluated_at = p_now, last_action = v_action,
-             last_value = v_rule.value, last_sample_size = v_rule.sample, last_error = v_values_error
-       where s.alert_type = v_rule.alert_type;
+      continue;
     end if;
-   exception when others then
-    -- everything this rule did is undone; its incident (if open) stays as it was
-    v_error := left(format('%s: %s', sqlstate, sqlerrm), 2000);
-    select h.id into v_alert from sms_monitor.sms_alert_history h
-     where h.alert_type = v_rule.alert_type and h.resolved_at is null;
-    v_action := 'error';
-    v_out_value := null;
-    v_out_sample := null;
-    v_detail := v_error;
-    update sms_monitor.sms_alert_rule_state s
-       set last_evaluated_at = p_now, last_action = v_action, last_value = null, last_sample_size = null,
-           last_error = v_error
-     where s.alert_type = v_rule.alert_type;
-   end;
 
-    if v_action is not null then
-      alert_type := v_rule.alert_type;
-      action := v_action;
-      metric_value := v_out_value;
-      threshold_value := v_rule.threshold_value;
-      sample_size := v_out_sample;
-      alert_id := v_alert;
-      detail := v_detail;
+    v_error := null;
+    if v_values is not null then
+      v_rule_values := coalesce(v_values -> v_rule.alert_type, '[]'::jsonb);
+    else
+      begin
+        select coalesce(jsonb_agg(jsonb_build_object('group', v.group_value, 'value', v.metric_value,
+                 'sample', v.sample_size, 'detail', v.detail)), '[]'::jsonb)
+          into v_rule_values
+          from sms_monitor._alert_rule_values(p_now, v_rule.alert_type) v;
+      exception when others then
+        v_error := left(format('%s: %s', sqlstate, sqlerrm), 2000);
+        v_rule_values := '[]'::jsonb;
+      end;
+    end if;
+
+    for v_unit in
+      -- system-wide: the one value; per dimension: every value with data, an open incident or a
+      -- pending timer (a value that vanished from the data is evaluated as no_data)
+      select null::text as g, (e ->> 'value')::numeric as value, (e ->> 'sample')::bigint as sample,
+             coalesce(e ->> 'detail', 'no messages in the window') as detail
+        from (select null::jsonb) d
+        left join jsonb_array_elements(v_rule_values) e on true
+       where v_rule.group_by is null and v_error is null
+      union all
+      select k.g, (e ->> 'value')::numeric, (e ->> 'sample')::bigint, e ->> 'detail'
+        from (select e2 ->> 'group' as g from jsonb_array_elements(v_rule_values) e2 where e2 ->> 'group' is not null
+              union
+              select h.group_value from sms_monitor.sms_alert_history h
+               where h.alert_type = v_rule.alert_type and h.resolved_at is null and h.group_value is not null
+              union
+              select s.group_value from sms_monitor.sms_alert_group_state s
+               where s.alert_type = v_rule.alert_type and s.pending_since is not null) k
+        left join jsonb_array_elements(v_rule_values) e on e ->> 'group' = k.g
+       where v_rule.group_by is not null and v_error is null
+      order by 1 nulls first
+    loop
+      begin  -- one subtransaction per value: its failure is reported as 'error' and undone, alone
+        select * into strict v_step
+          from sms_monitor._alert_evaluate_value(p_now, p_preview, v_rule.alert_type, v_unit.g, v_unit.value,
+                                                 v_unit.sample, v_unit.detail, v_values_error);
+        alert_type := v_rule.alert_type; action := v_step.action; metric_value := v_step.metric_value;
+        threshold_value := v_rule.threshold_value; sample_size := v_step.sample_size; alert_id := v_step.alert_id;
+        detail := v_step.detail; group_by := v_rule.group_by; group_value := v_unit.g;
+      exception when others then
+        -- everything this value's step did is undone; its incident (if open) stays as it was
+        alert_type := v_rule.alert_type; action := 'error'; metric_value := null;
+        threshold_value := v_rule.threshold_value; sample_size := null;
+        alert_id := (select h.id from sms_monitor.sms_alert_history h
+                      where h.alert_type = v_rule.alert_type and h.resolved_at is null
+                        and h.group_value is not distinct from v_unit.g);
+        detail := left(format('%s: %s', sqlstate, sqlerrm), 2000); group_by := v_rule.group_by; group_value := v_unit.g;
+        v_error := detail;
+      end;
+      v_actions := v_actions || action;
       return next;
+    end loop;
+
+    if v_error is not null and cardinality(v_actions) = 0 then
+      -- the rule's values could not be computed at all
+      alert_type := v_rule.alert_type; action := 'error'; metric_value := null;
+      threshold_value := v_rule.threshold_value; sample_size := null; detail := v_error;
+      alert_id := null; group_by := v_rule.group_by; group_value := null;
+      v_actions := array['error'];
+      return next;
+    elsif cardinality(v_actions) = 0 then
+      -- a per-dimension rule without any value to evaluate
+      alert_type := v_rule.alert_type; action := 'no_data'; metric_value := null;
+      threshold_value := v_rule.threshold_value; sample_size := null; alert_id := null;
+      detail := case when v_values_error is null then 'no messages with a ' || replace(v_rule.group_by, '_', ' ') || ' in the window'
+                     else v_values_error end;
+      group_by := v_rule.group_by; group_value := null;
+      v_actions := array['no_data'];
+      return next;
+    end if;
+
+    if v_rule.group_by is not null then
+      -- values quiet for 7 days (nothing open, no timer) are forgotten: attributes like sender can be many
+      delete from sms_monitor.sms_alert_group_state s
+       where s.alert_type = v_rule.alert_type and s.pending_since is null and s.last_evaluated_at < p_now - interval '7 days';
+    end if;
+    if v_rule.group_by is not null or v_error is not null then
+      update sms_monitor.sms_alert_rule_state s
+         set pending_since = null, last_evaluated_at = p_now,
+             last_action = (select a from unnest(c_urgency) with ordinality u(a, n) where a = any (v_actions) order by n limit 1),
+             last_value = null, last_sample_size = null,
+             last_error = coalesce(v_error, v_values_error)
+       where s.alert_type = v_rule.alert_type;
     end if;
   end loop;
 end;
 $$;
 
 comment on function sms_monitor._alert_evaluate(timestamptz, boolean) is
-  'Internal: the alert engine (check_sms_alerts and preview_sms_alerts call it); any p_now, each rule isolated; '
-  'p_preview queues no notifications.';
+  'Internal: the alert engine (check_sms_alerts and preview_sms_alerts call it); any p_now, each rule (and each '
+  'value of a per-dimension rule) isolated; p_preview queues no notifications.';
 revoke all on function sms_monitor._alert_evaluate(timestamptz, boolean) from public;

@@ -9,10 +9,11 @@ as $$
     when p_value is null then 'no data'
     when p_unit = 'percent' then to_char(round(p_value, 2), 'FM999999999990.00') || ' %'
     when p_unit = 'ratio' then to_char(round(p_value, 2), 'FM999999999990.00') || 'x'
+    when p_unit = 'seconds' then to_char(round(p_value, 1), 'FM999999999990.0') || ' s'
     else round(p_value, 4)::text
   end;
 $$;
 
 comment on function sms_monitor._alert_format_value(numeric, text) is
-  'Internal: a metric value for a message: 85.30 % (percent), 2.50x (ratio).';
+  'Internal: a metric value for a message: 85.30 % (percent), 2.50x (ratio), 61.5 s (seconds).';
 revoke all on function sms_monitor._alert_format_value(numeric, text) from public;

@@ -10,7 +10,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 begin
   if tg_op = 'INSERT' then
-    new.dedup_key := coalesce(new.dedup_key, sms_monitor._alert_dedup_key(new.alert_type, new.id));
+    new.dedup_key := coalesce(new.dedup_key, sms_monitor._alert_dedup_key(new.alert_type, new.id, new.group_by, new.group_value));
   else
     new.dedup_key := old.dedup_key;
   end if;
@@ -19,5 +19,5 @@ end;
 $$;
 
 comment on function sms_monitor._alert_history_dedup_key() is
-  'Internal trigger: sets sms_alert_history.dedup_key at insert (sms-monitor/<alert_type>/<id>) and keeps it on update.';
+  'Internal trigger: sets sms_alert_history.dedup_key at insert (sms-monitor/<alert_type>[/<group_by>=<value>]/<id>) and keeps it on update.';
 revoke all on function sms_monitor._alert_history_dedup_key() from public;

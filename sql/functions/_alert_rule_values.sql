@@ -10,8 +10,11 @@
 --   opt_out_rate         = 100 * opt-outs / active users                    sample: active users
 --   daily_limit_hit_rate = 100 * users who hit the limit / active users     sample: active users
 -- A rate with nothing to divide by is NULL (no data), never 0.
+-- Rules over message metrics (sms_alert_metrics.source = 'messages') come from _alert_message_values,
+-- one row per value of the rule's group_by (group_value; NULL for a system-wide value). A per-dimension
+-- rule with no value at all has no row.
 create or replace function sms_monitor._alert_rule_values(p_now timestamptz, p_alert_type text default null)
-returns table (alert_type text, metric_value numeric, sample_size bigint, detail text)
+returns table (alert_type text, metric_value numeric, sample_size bigint, detail text, group_value text)
 language sql
 stable
 security invoker
@@ -21,6 +24,7 @@ as $$
   with rules as materialized (
     select t.alert_type, t.metric, t.window_minutes
       from sms_monitor.sms_alert_thresholds t
+      join sms_monitor.sms_alert_metrics m on m.metric = t.metric and m.source = 'counters'
      where t.is_enabled and (p_alert_type is null or t.alert_type = p_alert_type)
   ), stats as materialized (
     select w.window_minutes, s.*
@@ -33,7 +37,8 @@ as $$
   )
   select r.alert_type, round(v.value, 4), v.sample,
          format('%s; window %s to %s (%s)', v.detail, to_char(s.window_start, 'YYYY-MM-DD HH24:MI'),
-                to_char(s.window_end, 'YYYY-MM-DD HH24:MI'), sms_monitor._reporting_timezone())
+                to_char(s.window_end, 'YYYY-MM-DD HH24:MI'), sms_monitor._reporting_timezone()),
+         null::text
     from rules r
     join stats s on s.window_minutes = r.window_minutes
     left join base b on true
@@ -60,7 +65,10 @@ as $$
          when 'opt_out_rate' then format('%s opt-outs, %s active users', s.opt_outs, s.active_users)
          when 'daily_limit_hit_rate' then format('%s users hit the daily limit, %s active users', s.limit_users, s.active_users)
        end as detail
-   ) v;
+   ) v
+  union all
+  select x.alert_type, round(x.metric_value, 4), x.sample_size, x.detail, x.group_value
+    from sms_monitor._alert_message_values(p_now, p_alert_type) x;
 $$;
 
 comment on function sms_monitor._alert_rule_values(timestamptz, text) is
@@ -70,5 +78,6 @@ comment on function sms_monitor._alert_rule_values(timestamptz, text) is
   'both); llm_cost_spike = (llm cost / active users) / (sum daily llm cost / sum daily active users over the 30 '
   'days before today, >= 7 days with traffic) (sample: active users); opt_out_rate = 100 * opt-outs / active '
   'users; daily_limit_hit_rate = 100 * users with a daily-limit hit / active users. Active user = a user_id with '
-  'any bucket in the window. Nothing to divide by = NULL (no_data).';
+  'any bucket in the window. Nothing to divide by = NULL (no_data). Message metrics: _alert_message_values, one row '
+  'per group_value of a per-dimension rule.';
 revoke all on function sms_monitor._alert_rule_values(timestamptz, text) from public;

@@ -99,6 +99,10 @@ begin
     raise exception 'description: % characters is more than the 2000 allowed', length(new.description)
       using errcode = '22023';
   end if;
+  v_bad := sms_monitor._alert_rule_params_problem(new.metric, new.group_by, new.params);
+  if v_bad is not null then
+    raise exception '%', v_bad using errcode = '22023';
+  end if;
   new.updated_at := now();
   return new;
 end;

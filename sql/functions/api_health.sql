@@ -1,5 +1,5 @@
 -- The health that agrees with the alert engine: it comes from the open incidents and from every
--- enabled rule's value over the rule's own window (_alert_rule_values, the function
+-- enabled rule's value over the rule's own window, per value of a per-dimension rule (_alert_rule_values, the function
 -- check_sms_alerts uses), never from a whole-day rate. Status, in order:
 --   critical  an open critical incident (acknowledged or silenced: it is still open)
 --   degraded  an open warning incident, or a rule breaching its threshold right now (with at
@@ -39,7 +39,7 @@ begin
 
   with r as (
     select t.alert_type, t.severity, t.metric, t.comparison, t.threshold_value, t.recovery_value,
-           t.window_minutes, t.min_sample, v.metric_value, v.sample_size, v.detail,
+           t.window_minutes, t.min_sample, v.metric_value, v.sample_size, v.detail, t.group_by, v.group_value,
            case when v.metric_value is null or v.sample_size < t.min_sample then 'no_data'
                 when sms_monitor._alert_compare(v.metric_value, t.comparison, t.threshold_value) then 'breached'
                 else 'ok' end as state,
@@ -47,16 +47,17 @@ begin
       from sms_monitor._alert_rule_values(p_now) v
       join sms_monitor.sms_alert_thresholds t on t.alert_type = v.alert_type
       left join sms_monitor.sms_alert_metrics m on m.metric = t.metric
-      left join sms_monitor.sms_alert_history h on h.alert_type = t.alert_type and h.resolved_at is null
+      left join sms_monitor.sms_alert_history h
+        on h.alert_type = t.alert_type and h.resolved_at is null and h.group_value is not distinct from v.group_value
   )
   select coalesce(jsonb_agg(jsonb_build_object(
            'alert_type', r.alert_type, 'severity', r.severity, 'metric', r.metric, 'comparison', r.comparison,
            'threshold_value', r.threshold_value, 'recovery_value', r.recovery_value,
            'window_minutes', r.window_minutes, 'min_sample', r.min_sample, 'value', r.metric_value,
            'sample_size', r.sample_size, 'state', r.state, 'open_alert_id', r.open_alert_id, 'detail', r.detail,
-           'unit', r.unit, 'value_text', sms_monitor._alert_format_value(r.metric_value, r.unit),
+           'group_by', r.group_by, 'group_value', r.group_value, 'unit', r.unit, 'value_text', sms_monitor._alert_format_value(r.metric_value, r.unit),
            'threshold_text', sms_monitor._alert_format_value(r.threshold_value, r.unit))
-           order by r.alert_type), '[]'::jsonb),
+           order by r.alert_type, r.group_value nulls first), '[]'::jsonb),
          coalesce(bool_or(r.state <> 'no_data'), false)
     into v_rules, v_any_data
     from r;

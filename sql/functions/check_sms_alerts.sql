@@ -12,7 +12,9 @@ returns table (
   threshold_value numeric,
   sample_size bigint,
   alert_id uuid,
-  detail text
+  detail text,
+  group_by text,
+  group_value text
 )
 language plpgsql
 volatile
@@ -38,7 +40,7 @@ $$;
 comment on function sms_monitor.check_sms_alerts(timestamptz) is
   'Evaluates every enabled alert rule at p_now (default now(); at most 5 minutes ahead of the server clock, else '
   '22023), opens/repeats/resolves incidents and queues notifications; resolves the open incident of a disabled rule; '
-  'returns one row per rule with its action, a value of the enum sms_monitor.alert_action (skipped = already '
+  'returns one row per rule (per value of a per-dimension rule: group_by, group_value) with its action, a value of the enum sms_monitor.alert_action (skipped = already '
   'evaluated at p_now or later; error = the rule''s evaluation failed: SQLSTATE and message in detail, the other rules '
   'are unaffected). Safe to run concurrently.';
 revoke all on function sms_monitor.check_sms_alerts(timestamptz) from public;

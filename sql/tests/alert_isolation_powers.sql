@@ -54,7 +54,9 @@ select is((select count(*)::int from sms_monitor.sms_alert_notifications), 2, 'a
 select is((select array_agg(action order by alert_type) from sms_monitor.preview_sms_alerts('2100-01-01')),
   (select array_agg(a order by t) from (values ('broken_rule', 'no_data'), ('daily_limit_hit_warning', 'no_data'),
      ('delivery_rate_critical', 'no_data'), ('llm_cost_spike_warning', 'no_data'), ('llm_failure_critical', 'no_data'),
-     ('opt_out_rate_warning', 'no_data')) v(t, a)),
+     ('opt_out_rate_warning', 'no_data'), ('carrier_delivery_rate_critical', 'no_data'),
+     ('delivery_latency_warning', 'no_data'), ('delivery_slo_burn_critical', 'no_data'),
+     ('receipt_delay_warning', 'no_data'), ('sender_filtering_warning', 'no_data')) v(t, a)),
   'preview in 2100: no data then (a what-if at any time)');
 select is((select count(*)::int from sms_monitor.check_sms_alerts(now()) where action = 'skipped'), 0,
   'and it froze nothing: a real check afterwards is not skipped');
@@ -99,7 +101,7 @@ select is((select action || ' | ' || detail from iso where alert_type = 'broken_
   'error | XX999: forced failure of broken_rule', 'the failing rule reports error with SQLSTATE and message');
 select is((select alert_id from iso where alert_type = 'broken_rule'), (select id from open_broken), 'error row names its open incident');
 select is((select action from iso where alert_type = 'delivery_rate_critical'), 'cooldown', 'the other rules are evaluated as usual');
-select is((select count(*)::int from iso), 6, 'one row per rule');
+select is((select count(*)::int from iso), 11, 'one row per rule (ten seeded, one broken)');
 select is((select resolved_at from sms_monitor.sms_alert_history where id = (select id from open_broken)), null,
   'the failing rule''s incident stays open');
 select is((select last_action || ' | ' || last_error from sms_monitor.sms_alert_status where alert_type = 'broken_rule'),

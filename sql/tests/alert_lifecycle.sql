@@ -33,9 +33,12 @@ $f$;
 
 -- 1. no data anywhere: every enabled rule says no_data, nothing is opened
 select results_eq($$select alert_type, action, metric_value, sample_size from sms_monitor._alert_evaluate('2030-01-01 10:30Z')$$,
-  $$values ('daily_limit_hit_warning', 'no_data', null::numeric, 0::bigint), ('delivery_rate_critical', 'no_data', null, 0),
+  $$values ('carrier_delivery_rate_critical', 'no_data', null::numeric, null::bigint),
+           ('daily_limit_hit_warning', 'no_data', null, 0), ('delivery_latency_warning', 'no_data', null, null),
+           ('delivery_rate_critical', 'no_data', null, 0), ('delivery_slo_burn_critical', 'no_data', null, 0),
            ('llm_cost_spike_warning', 'no_data', null, 0), ('llm_failure_critical', 'no_data', null, 0),
-           ('opt_out_rate_warning', 'no_data', null, 0)$$,
+           ('opt_out_rate_warning', 'no_data', null, 0), ('receipt_delay_warning', 'no_data', null, null),
+           ('sender_filtering_warning', 'no_data', null, null)$$,
   'no traffic: one row per enabled rule, all no_data (0 sends is not 0 % delivery)');
 select is((select count(*)::int from sms_monitor.sms_alert_history), 0, 'no incident without data');
 
@@ -303,7 +306,7 @@ select pg_temp.deliv('2030-01-14', 11, 900, 900);
 select is(pg_temp.act('2030-01-14 11:30Z'), 'resolved', '(80 + 900) / 1000 = 98 % at 11:30: resolved');
 select is(pg_temp.act('2030-01-14 10:45Z'), 'skipped',
   'a run for 10:45 (hours 9-10: still 80 %) coming after the 11:30 one: skipped, it does not re-page');
-select is((select count(*)::int from res where action = 'skipped'), 5, '... for every rule');
+select is((select count(*)::int from res where action = 'skipped'), 10, '... for every rule (the ten seeded ones)');
 select is((select count(*)::int from sms_monitor.sms_alert_history where alert_type = 'delivery_rate_critical'
             and triggered_at >= '2030-01-14'), 1, 'no new incident');
 select is((select array[last_evaluated_at::text, last_action] from sms_monitor.sms_alert_rule_state

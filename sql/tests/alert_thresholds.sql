@@ -1,4 +1,4 @@
--- Alert rules: the five seeded rules, the validating trigger (22023, field named), every CHECK
+-- Alert rules: the ten seeded rules, the validating trigger (22023, field named), every CHECK
 -- constraint behind it (23514), and who may tune rules.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
@@ -6,15 +6,24 @@ select plan(47);
 
 select results_eq(
   $$select alert_type, metric, comparison, threshold_value, recovery_value, window_minutes, min_sample,
-           pending_minutes, cooldown_minutes, severity, notification_channels, is_enabled
+           pending_minutes, cooldown_minutes, severity, notification_channels, is_enabled, group_by, params
       from sms_monitor.sms_alert_thresholds order by alert_type$$,
   $$values
-    ('daily_limit_hit_warning', 'daily_limit_hit_rate', '>', 20::numeric, null::numeric, 60, 20, 0, 180, 'warning', '{slack}'::text[], true),
-    ('delivery_rate_critical', 'delivery_rate', '<', 90, 92, 60, 20, 0, 60, 'critical', '{pagerduty}', true),
-    ('llm_cost_spike_warning', 'llm_cost_spike', '>', 2, null, 60, 20, 0, 120, 'warning', '{slack}', true),
-    ('llm_failure_critical', 'llm_failure_rate', '>', 50, null, 60, 20, 0, 30, 'critical', '{pagerduty}', true),
-    ('opt_out_rate_warning', 'opt_out_rate', '>', 10, null, 60, 20, 0, 240, 'warning', '{slack}', true)$$,
-  'the five rules are seeded with their thresholds, severities, channels and cooldowns');
+    ('carrier_delivery_rate_critical', 'message_delivery_rate', '<', 85::numeric, null::numeric, 15, 50, 0, 60, 'critical',
+     '{pagerduty}'::text[], true, 'carrier', '{}'::jsonb),
+    ('daily_limit_hit_warning', 'daily_limit_hit_rate', '>', 20, null, 60, 20, 0, 180, 'warning', '{slack}', true, null, '{}'),
+    ('delivery_latency_warning', 'delivery_latency_p95', '>', 60, null, 15, 50, 0, 60, 'warning', '{slack}', true, null, '{}'),
+    ('delivery_rate_critical', 'delivery_rate', '<', 90, 92, 60, 20, 0, 60, 'critical', '{pagerduty}', true, null, '{}'),
+    ('delivery_slo_burn_critical', 'delivery_slo_burn', '>=', 1, null, 360, 20, 0, 60, 'critical', '{pagerduty}', true, null,
+     '{"slo_percent": 98, "windows": [[60, 5, 14.4], [360, 30, 6]]}'),
+    ('llm_cost_spike_warning', 'llm_cost_spike', '>', 2, null, 60, 20, 0, 120, 'warning', '{slack}', true, null, '{}'),
+    ('llm_failure_critical', 'llm_failure_rate', '>', 50, null, 60, 20, 0, 30, 'critical', '{pagerduty}', true, null, '{}'),
+    ('opt_out_rate_warning', 'opt_out_rate', '>', 10, null, 60, 20, 0, 240, 'warning', '{slack}', true, null, '{}'),
+    ('receipt_delay_warning', 'receipt_delay_rate', '>', 5, null, 60, 50, 0, 60, 'warning', '{slack}', true, 'carrier',
+     '{"after_minutes": 10}'),
+    ('sender_filtering_warning', 'error_code_share', '>', 2, null, 60, 100, 0, 120, 'warning', '{slack}', true, 'sender',
+     '{"error_codes": ["30007"]}')$$,
+  'the ten rules are seeded with their thresholds, severities, channels, cooldowns, dimensions and parameters');
 
 -- A valid custom rule beside the default one on the same metric.
 select lives_ok($$insert into sms_monitor.sms_alert_thresholds
@@ -38,7 +47,7 @@ $f$;
 select throws_ok(replace(pg_temp.bad('1'), 'select ''x_rule''', 'select ''X Rule'''), '22023', null, 'bad alert_type');
 select throws_ok($$insert into sms_monitor.sms_alert_thresholds (alert_type, metric, comparison, threshold_value,
   severity, notification_channels, description) values ('r', 'delivery_ratio', '<', 90, 'warning', '{slack}', 'd')$$,
-  '22023', 'metric: unknown metric ''delivery_ratio'' (allowed: daily_limit_hit_rate, delivery_rate, llm_cost_spike, llm_failure_rate, opt_out_rate)',
+  '22023', 'metric: unknown metric ''delivery_ratio'' (allowed: daily_limit_hit_rate, delivery_latency_p95, delivery_rate, delivery_slo_burn, error_code_share, llm_cost_spike, llm_failure_rate, message_delivery_rate, opt_out_rate, receipt_delay_rate)',
   'unknown metric is named with the allowed ones');
 select throws_ok($$insert into sms_monitor.sms_alert_thresholds (alert_type, metric, comparison, threshold_value,
   severity, notification_channels, description) values ('r', 'delivery_rate', '=<', 90, 'warning', '{slack}', 'd')$$,
@@ -116,7 +125,7 @@ select throws_ok($$update sms_monitor.sms_alert_thresholds set threshold_value =
 select throws_ok($$select count(*) from sms_monitor.sms_alert_thresholds$$, '42501', null, 'the writer cannot read rules');
 reset role;
 set local role sms_monitor_reader;
-select is((select count(*)::int from sms_monitor.sms_alert_thresholds), 6, 'a reader sees the rules');
+select is((select count(*)::int from sms_monitor.sms_alert_thresholds), 11, 'a reader sees the rules');
 select throws_ok($$update sms_monitor.sms_alert_thresholds set is_enabled = false$$, '42501', null,
   'a reader cannot retune rules');
 select throws_ok($$delete from sms_monitor.sms_alert_thresholds$$, '42501', null, 'a reader cannot delete rules');

@@ -134,7 +134,7 @@ select is((select e - 'detail'::text from jsonb_array_elements(sms_monitor.api_h
             where e ->> 'alert_type' = 'delivery_rate_critical'), '{
   "alert_type": "delivery_rate_critical", "severity": "critical", "metric": "delivery_rate", "comparison": "<",
   "threshold_value": 90, "recovery_value": 92, "window_minutes": 60, "min_sample": 20, "value": 80.0000,
-  "sample_size": 100, "state": "breached", "open_alert_id": null,
+  "sample_size": 100, "state": "breached", "open_alert_id": null, "group_by": null, "group_value": null,
   "unit": "percent", "value_text": "80.00 %", "threshold_text": "90.00 %"}'::jsonb,
   'the rule''s value over its own window, as check_sms_alerts computes it, with its unit');
 select is((select action from sms_monitor.check_sms_alerts('2026-07-15T10:30:00Z') where alert_type = 'delivery_rate_critical'),
@@ -184,7 +184,7 @@ select is((select array[count(*)::text, max(e ->> 'last_action') filter (where e
                         max(e ->> 'open_alert_id') filter (where e ->> 'alert_type' = 'delivery_rate_critical'),
                         max(e ->> 'notification_channels') filter (where e ->> 'alert_type' = 'delivery_rate_critical')]
              from jsonb_array_elements(sms_monitor.api_alert_rules() -> 'data') e),
-  array['5', 'fired', (select id::text from inc), '["pagerduty"]'], 'every rule with its last action and open incident');
+  array['10', 'fired', (select id::text from inc), '["pagerduty"]'], 'every rule with its last action and open incident');
 
 -- ---- api_prometheus_metrics -----------------------------------------------------------------
 update sms_monitor.sms_alert_notifications set status = 'pending', created_at = '2026-07-15T10:29:30Z'

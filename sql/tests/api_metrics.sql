@@ -200,7 +200,8 @@ select is((sms_monitor.api_metrics_summary(p_live => true, p_now => '2026-05-10T
     "resolved_by": null, "resolution_value": null, "acknowledged_at": null, "acknowledged_by": null, "silenced": false,
     "last_notified_at": null, "repeat_count": 0, "notification_sent": false, "notification_error": null,
     "notification_status": {}, "dedup_key": "sms-monitor/delivery_rate_critical/11111111-0000-0000-0000-000000000001",
-    "duration_seconds": null, "unit": "percent", "value_text": "80.95 %", "threshold_text": "90.00 %"}'::jsonb,
+    "duration_seconds": null, "unit": "percent", "value_text": "80.95 %", "threshold_text": "90.00 %",
+    "group_by": null, "group_value": null}'::jsonb,
   'a recent incident: every column, times as ISO 8601 UTC with Z, its unit and values with the unit');
 select is((select sms_monitor._incident_json(h) -> 'duration_seconds' from sms_monitor.sms_alert_history h
             where h.id = '11111111-0000-0000-0000-000000000003'), '3600'::jsonb,

@@ -32,7 +32,12 @@ select t.alert_type,
        w.delivery_status
   from sms_monitor.sms_alert_thresholds t
   left join sms_monitor.sms_alert_rule_state s on s.alert_type = t.alert_type
-  left join sms_monitor.sms_alert_history h on h.alert_type = t.alert_type and h.resolved_at is null
+  -- a per-dimension rule may have several open incidents (one per value): the oldest stands for it here
+  left join lateral (
+    select x.* from sms_monitor.sms_alert_history x
+     where x.alert_type = t.alert_type and x.resolved_at is null
+     order by x.triggered_at, x.id limit 1
+  ) h on true
   left join lateral (
     select sum(r.n)::integer as waiting,
            format('%s waiting: %s', sum(r.n),
