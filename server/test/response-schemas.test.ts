@@ -3,8 +3,11 @@
 // both the declared schema and the document's copy, the body is the database's text byte for byte
 // (the routes send it as it is: no serializer drops or reorders a key), and every api_* function
 // called directly in SQL (as the client does) answers what the same schema says.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../client/migrate.ts';
 import * as schemas from '../../client/schemas.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 
@@ -96,6 +99,16 @@ describe('response schemas', () => {
       expect(Object.keys(documented.properties).sort()).toEqual(Object.keys((schema as { properties: object }).properties).sort());
     }
     expect([...called].sort()).toEqual(apiRoutes.sort());
+  });
+
+  it('docs/http.md names the schema each route declares', () => {
+    const nameOf = (schema: object) => Object.entries(schemas).find(([, v]) => v === schema)![0];
+    const declared = new Map(calls().filter(([, url]) => !/breakdown|latency|receipts|series/.test(url)).map(([method, url, , schema]) =>
+      [`${method} ${url.split('?')[0]!.replace(alertId, '{id}').replace(/\/silences\/1\//, '/silences/{id}/')}`, nameOf(schema)]));
+    const documented = new Map([...readFileSync(path.join(repoRoot, 'docs/http.md'), 'utf8')
+      .matchAll(/^\| `(GET|POST) (\/api\/sms\/metrics\/[^`?[ ]+)[^|]*\| [^|]*\| `([A-Z_]+)` \|/gm)]
+      .map((m) => [`${m[1]} ${m[2]}`, m[3]!]));
+    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(declared));
   });
 
   it('the seeded bodies are not empty where a schema has rows to check', async () => {
