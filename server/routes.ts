@@ -6,6 +6,9 @@
 // (resolved_by, acknowledged_by, created_by, lifted_by) record the token's subject (auditSubject).
 // A POST with an Idempotency-Key header runs at most once per key and token subject within 24
 // hours: a retry gets the first reply (header idempotent-replayed: true) from the database.
+// Each route declares its response schema (client/schemas.ts), which the OpenAPI document carries;
+// the body is sent as the database's JSON text, which fastify passes through as it is (no serializer
+// drops or reorders a key: server/test/response-schemas.test.ts).
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Claims, tokenKey } from './auth.ts';
