@@ -18,6 +18,7 @@ import { repoRoot } from '../client/paths.ts';
 import { AuthError, bearerToken, type Claims, tokenKey, verifyToken } from './auth.ts';
 import { callBody } from './calls.ts';
 import { createPool, jsonBody, type Pool } from './db.ts';
+import { describeOperation, OPENAPI_TAGS } from './openapi.ts';
 import { classify, envelope, HttpError } from './errors.ts';
 import { EventHub } from './events.ts';
 import { CONNECTION_CHECK_MS, DEFAULT_LIMITS, type Limits } from './limits.ts';
@@ -104,14 +105,18 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
       info: {
         title: 'sms-monitor HTTP API',
         version: '1.0.0',
+        contact: { name: 'sms-monitor' },
         description: 'Metrics, alerts and notifications of an SMS pipeline. Bodies are built by the database '
           + '(the sms_monitor.api_* functions). Bearer tokens: HS256 JWTs whose role claim is sms_monitor_admin, '
           + 'sms_monitor_reader or sms_monitor_self (with sub = the user uuid). Errors: {success: false, error: '
           + '{status, code, message, request_id}}; 400 bad input (SQLSTATE 22023), 401 token, 403 (42501), 404 (P0002), '
           + '429 rate limit and 503 (database unavailable or statement_timeout) with Retry-After, 500.',
       },
+      servers: [{ url: '/', description: 'this server' }],
+      tags: OPENAPI_TAGS,
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
+    transform: describeOperation,
   });
 
   app.addHook('onRequest', async (request, reply) => {

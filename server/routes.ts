@@ -6,12 +6,20 @@
 // (resolved_by, acknowledged_by, created_by, lifted_by) record the token's subject (auditSubject).
 // A POST with an Idempotency-Key header runs at most once per key and token subject within 24
 // hours: a retry gets the first reply (header idempotent-replayed: true) from the database.
+// Each route declares its response schema (client/schemas.ts), which the OpenAPI document carries;
+// the body is sent as the database's JSON text, which fastify passes through as it is (no serializer
+// drops or reorders a key: server/test/response-schemas.test.ts).
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Claims, tokenKey } from './auth.ts';
 import { asRole, ClientGone, jsonBody, type Pool } from './db.ts';
 import { callBody } from './calls.ts';
 import { UUID_PATTERN } from '../client/validate.ts';
+import {
+  ACKNOWLEDGE_ALERT_RESPONSE, ALERT_DETAIL_RESPONSE, ALERT_RULES_RESPONSE, ALERTS_RESPONSE, DAILY_METRICS_RESPONSE,
+  HEALTH_RESPONSE, METRICS_SUMMARY_RESPONSE, RESOLVE_ALERT_RESPONSE, SILENCE_RESPONSE, SILENCES_RESPONSE,
+  TODAY_METRICS_RESPONSE, TOP_USERS_RESPONSE, USER_METRICS_RESPONSE,
+} from '../client/schemas.ts';
 import { HttpError } from './errors.ts';
 import type { Limits } from './limits.ts';
 
@@ -119,58 +127,58 @@ export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): SqlR
     });
   }
 
-  sqlRoute('GET', '/api/sms/metrics/daily', {
+  sqlRoute('GET', '/api/sms/metrics/daily', { response: { 200: DAILY_METRICS_RESPONSE },
     tags: ['metrics'], summary: 'Daily figures, every day of the range (quiet days: zeros, null rates)',
     querystring: { type: 'object', required: ['start_date'], additionalProperties: false,
       properties: { start_date: DATE, end_date: { ...DATE, description: 'default today; at most 366 days' } } },
   }, ({ q }) => callBody('api_daily_metrics', { p_start_date: q.start_date, p_end_date: q.end_date }));
 
-  sqlRoute('GET', '/api/sms/metrics/user', {
+  sqlRoute('GET', '/api/sms/metrics/user', { response: { 200: USER_METRICS_RESPONSE },
     tags: ['metrics'], summary: "One user's daily figures and summary (a self token: only its own sub)",
     querystring: { type: 'object', additionalProperties: false,
       properties: { user_id: { ...UUID, description: 'default: the token\'s sub' }, days: INT('1-365, default 30') } },
   }, ({ q }) => callBody('api_user_metrics', { p_user_id: q.user_id, p_days: q.days }));
 
-  sqlRoute('GET', '/api/sms/metrics/today', {
+  sqlRoute('GET', '/api/sms/metrics/today', { response: { 200: TODAY_METRICS_RESPONSE },
     tags: ['metrics'], summary: "Today's figures and health flags",
     querystring: { type: 'object', additionalProperties: false,
       properties: { live: { type: 'boolean', description: 'aggregate sms_metrics instead of the 5-minute view' } } },
   }, ({ q }) => callBody('api_today_metrics', { p_live: q.live }));
 
-  sqlRoute('GET', '/api/sms/metrics/summary', {
+  sqlRoute('GET', '/api/sms/metrics/summary', { response: { 200: METRICS_SUMMARY_RESPONSE },
     tags: ['metrics'], summary: 'Today, the last 7 days, open alerts and status',
     querystring: { type: 'object', additionalProperties: false, properties: { live: { type: 'boolean' } } },
   }, ({ q }) => callBody('api_metrics_summary', { p_live: q.live }));
 
-  sqlRoute('GET', '/api/sms/metrics/alerts', {
+  sqlRoute('GET', '/api/sms/metrics/alerts', { response: { 200: ALERTS_RESPONSE },
     tags: ['alerts'], summary: 'Open incidents (default) or the history of a date range',
     querystring: { type: 'object', additionalProperties: false, properties: {
       type: { type: 'string', enum: ['unresolved', 'history'] }, limit: INT('1-200, default 50'),
       start_date: DATE, end_date: DATE } },
   }, ({ q }) => callBody('api_alerts', { p_type: q.type, p_limit: q.limit, p_start_date: q.start_date, p_end_date: q.end_date }));
 
-  sqlRoute('POST', '/api/sms/metrics/alerts', {
+  sqlRoute('POST', '/api/sms/metrics/alerts', { response: { 200: RESOLVE_ALERT_RESPONSE },
     tags: ['alerts'], summary: 'Resolve an incident by hand; admin. resolved_by is the token\'s subject',
     body: { type: 'object', required: ['alert_id'], additionalProperties: false, properties: { alert_id: UUID } },
   }, ({ body, claims }) => callBody('api_resolve_alert', { p_alert_id: body.alert_id, p_resolved_by: auditSubject(claims) }));
 
-  sqlRoute('GET', '/api/sms/metrics/alerts/:id', {
+  sqlRoute('GET', '/api/sms/metrics/alerts/:id', { response: { 200: ALERT_DETAIL_RESPONSE },
     tags: ['alerts'], summary: 'One incident with its notifications per channel (status, attempts, last error)',
     params: ID_PARAMS,
   }, ({ params }) => callBody('api_alert_detail', { p_alert_id: params.id }));
 
-  sqlRoute('POST', '/api/sms/metrics/alerts/:id/acknowledge', {
+  sqlRoute('POST', '/api/sms/metrics/alerts/:id/acknowledge', { response: { 200: ACKNOWLEDGE_ALERT_RESPONSE },
     tags: ['alerts'], summary: 'Acknowledge an open incident (no more repeats); admin. acknowledged_by is the token\'s subject',
     params: ID_PARAMS,
     body: { type: ['object', 'null'], additionalProperties: false, properties: {} },
   }, ({ params, claims }) => callBody('acknowledge_sms_alert', { p_alert_id: params.id, p_by: auditSubject(claims) }));
 
-  sqlRoute('GET', '/api/sms/metrics/silences', {
+  sqlRoute('GET', '/api/sms/metrics/silences', { response: { 200: SILENCES_RESPONSE },
     tags: ['silences'], summary: 'Active and upcoming silences (all of them with include_ended)',
     querystring: { type: 'object', additionalProperties: false, properties: { include_ended: { type: 'boolean' } } },
   }, ({ q }) => callBody('list_sms_alert_silences', { p_include_ended: q.include_ended }));
 
-  sqlRoute('POST', '/api/sms/metrics/silences', {
+  sqlRoute('POST', '/api/sms/metrics/silences', { response: { 201: SILENCE_RESPONSE },
     tags: ['silences'], summary: 'Silence one rule (or every rule: alert_type null) for some minutes or until a time; admin',
     body: { type: 'object', required: ['reason'], additionalProperties: false, properties: {
       alert_type: { type: ['string', 'null'], minLength: 1, maxLength: 63, description: 'a rule\'s alert_type; null or absent: every rule' },
@@ -191,17 +199,17 @@ export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): SqlR
     });
   }, 201);
 
-  sqlRoute('POST', '/api/sms/metrics/silences/:id/lift', {
+  sqlRoute('POST', '/api/sms/metrics/silences/:id/lift', { response: { 200: SILENCE_RESPONSE },
     tags: ['silences'], summary: 'Lift a silence now; admin',
     params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1, maximum: 9007199254740991 } } },
     body: { type: ['object', 'null'], additionalProperties: false, properties: {} },
   }, ({ params }) => callBody('lift_sms_alert_silence', { p_silence_id: params.id }));
 
-  sqlRoute('GET', '/api/sms/metrics/rules', {
+  sqlRoute('GET', '/api/sms/metrics/rules', { response: { 200: ALERT_RULES_RESPONSE },
     tags: ['alerts'], summary: 'Every alert rule with what its last check did',
   }, () => callBody('api_alert_rules', {}));
 
-  sqlRoute('GET', '/api/sms/metrics/top-users', {
+  sqlRoute('GET', '/api/sms/metrics/top-users', { response: { 200: TOP_USERS_RESPONSE },
     tags: ['metrics'], summary: 'Users ranked by sent volume, cost or failures over the last days',
     querystring: { type: 'object', additionalProperties: false, properties: {
       days: INT(`1-365, default 7; at most ${MAX_LIVE_DAYS} with live=true`), by: { type: 'string', enum: ['sent', 'cost', 'failures'] },
@@ -214,7 +222,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): SqlR
     return callBody('api_top_users', { p_days: q.days, p_by: q.by, p_limit: q.limit, p_live: q.live });
   });
 
-  sqlRoute('GET', '/api/sms/metrics/health', {
+  sqlRoute('GET', '/api/sms/metrics/health', { response: { 200: HEALTH_RESPONSE },
     tags: ['metrics'], summary: 'Health from the open incidents and the rules\' own windows, naming the driving rule',
   }, () => callBody('api_health', {}));
   return sqlRoute;
