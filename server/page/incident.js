@@ -52,7 +52,7 @@
     var box = $(id);
     var width = Math.max(240, box.clientWidth || 300);
     var opts = {
-      width: width, height: 160, scales: { x: { time: true } }, axes: [{ space: 60 }, { size: 50 }], legend: { show: true },
+      width: width, height: 160, scales: { x: { time: true } }, axes: [{ space: 60 }, { size: 64 }], legend: { show: true },
       series: [{}].concat(series.map(function (s) { return { label: s[0], stroke: s[1], width: 2, spanGaps: false, points: { show: false } }; })),
     };
     box.setAttribute('aria-label', label);
@@ -92,7 +92,9 @@
     var table = $('where-' + by);
     var body = table.querySelector('tbody');
     body.replaceChildren();
-    var rows = breakdown.data.filter(function (r) { return r.terminal > 0 && (by !== 'error_code' || r.key !== null); }).slice(0, WORST);
+    // Known values first (a message that failed at the provider has no carrier); error codes: the codes only.
+    var rows = breakdown.data.filter(function (r) { return r.terminal > 0 && r.key !== null; }).slice(0, WORST)
+      .concat(by === 'error_code' ? [] : breakdown.data.filter(function (r) { return r.terminal > 0 && r.key === null; }));
     rows.forEach(function (r) {
       var cells = by === 'error_code'
         ? [el('td', { text: String(r.failed) }), el('td', { text: fmtPct(r.terminal_share_percent) }), el('td', { text: fmtPct(r.failure_share_percent) })]
@@ -101,7 +103,8 @@
           el('td', { text: fmtMs(r.latency_p50_ms) }), el('td', { text: fmtMs(r.latency_p95_ms) })];
       body.appendChild(el.apply(null, ['tr', { 'data-key': keyText(r.key) }, el('th', { scope: 'row', text: keyText(r.key) })].concat(cells)));
     });
-    table.querySelector('caption').textContent = name + ': ' + (rows.length ? 'the worst ' + rows.length : 'no terminal messages');
+    var known = rows.filter(function (r) { return r.key !== null; }).length;
+    table.querySelector('caption').textContent = name + ': ' + (known ? 'the worst ' + known : 'no terminal messages');
   }
 
   function renderLatency(overall, byCarrier) {

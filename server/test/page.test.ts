@@ -235,6 +235,9 @@ describe('the dashboard page', () => {
     for (let i = 0; i < 6; i++) message(`SMpage-tmo-u${i}`, '+15017122661', 'T-Mobile', 'US', sentAt, ['undelivered', 1000, '30003']);
     // Verizon (short code 24365): 10 delivered in 1.0, 1.2, ..., 2.8 s.
     for (let i = 0; i < 10; i++) message(`SMpage-vzw-d${i}`, '24365', 'Verizon', 'US', sentAt, ['delivered', 1000 + 200 * i]);
+    // One message failed at the provider (never sent, so no carrier): 30008.
+    events.push({ message_id: 'SMpage-failed', status: 'failed', occurred_at: at(sentAt), sender: '+15017122661', country: 'US',
+      provider: 'twilio', error_code: '30008' });
     // Vodafone UK: 3 sent 15 minutes ago, no receipt yet.
     for (let i = 0; i < 3; i++) message(`SMpage-vod-w${i}`, 'ACME', 'Vodafone UK', 'GB', waitingSince);
     await t.db.sql`select sms_monitor.record_sms_message_events(${t.db.sql.json(events as never)})`;
@@ -255,16 +258,19 @@ describe('the dashboard page', () => {
     await page.waitForSelector('#where-carrier tbody tr', { timeout: 30_000 });
     const minute = shown(sentAt);
     expect(await page.$eval('#incident-summary', (e) => e.textContent)).toBe(
-      `Last 3 hours, per minute: 23 sent, 14 delivered, 6 failed; lowest delivery rate 70 % at ${minute}; highest p95 4.7 s at ${minute}`);
+      `Last 3 hours, per minute: 23 sent, 14 delivered, 7 failed; lowest delivery rate 66.67 % at ${minute}; highest p95 4.7 s at ${minute}`);
     expect(await page.$$eval('#incident-card .chart canvas', (c) => c.length)).toBe(2);
+    // Known values worst first, then the messages without one (the provider's failure has no carrier).
     expect(await tableText('#where-carrier')).toEqual([
-      ['T-Mobile', '10', '4', '6', '40 %', '100 %', '3.5 s', '5.7 s'],
-      ['Verizon', '10', '10', '0', '100 %', '0 %', '1.9 s', '2.7 s']]);
+      ['T-Mobile', '10', '4', '6', '40 %', '85.71 %', '3.5 s', '5.7 s'],
+      ['Verizon', '10', '10', '0', '100 %', '0 %', '1.9 s', '2.7 s'],
+      ['unknown', '0', '0', '1', '0 %', '14.29 %', '—', '—']]);
+    expect(await page.$eval('#where-carrier caption', (e) => e.textContent)).toBe('Carrier: the worst 2');
     expect(await tableText('#where-sender')).toEqual([
-      ['+15017122661', '10', '4', '6', '40 %', '100 %', '3.5 s', '5.7 s'],
+      ['+15017122661', '10', '4', '7', '36.36 %', '100 %', '3.5 s', '5.7 s'],
       ['24365', '10', '10', '0', '100 %', '0 %', '1.9 s', '2.7 s']]);
-    expect(await tableText('#where-country')).toEqual([['US', '20', '14', '6', '70 %', '100 %', '2.1 s', '4.7 s']]);
-    expect(await tableText('#where-error_code')).toEqual([['30003', '6', '30 %', '100 %']]);
+    expect(await tableText('#where-country')).toEqual([['US', '20', '14', '7', '66.67 %', '100 %', '2.1 s', '4.7 s']]);
+    expect(await tableText('#where-error_code')).toEqual([['30003', '6', '28.57 %', '85.71 %'], ['30008', '1', '4.76 %', '14.29 %']]);
     // p50/p95/p99 by linear interpolation (percentile_cont), worked by hand from the delays above.
     expect(await tableText('#latency-table')).toEqual([
       ['all messages', '14', '2.1 s', '4.7 s', '5.7 s'],
