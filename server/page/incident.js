@@ -53,7 +53,7 @@
     var width = Math.max(240, box.clientWidth || 300);
     var opts = {
       width: width, height: 160, scales: { x: { time: true } }, axes: [{ space: 60 }, { size: 64 }], legend: { show: true },
-      series: [{}].concat(series.map(function (s) { return { label: s[0], stroke: s[1], width: 2, spanGaps: false, points: { show: false } }; })),
+      series: [{}].concat(series.map(function (s) { return { label: s[0], stroke: s[1], width: 2, spanGaps: false, points: { show: true, size: 4 } }; })),
     };
     box.setAttribute('aria-label', label);
     if (charts[id]) { charts[id].setData([xs].concat(ys)); charts[id].setSize({ width: width, height: 160 }); return; }

@@ -2,8 +2,10 @@
 // downloads one): the seeded figures are shown, an incident recorded in SQL appears without a
 // reload, the acknowledge and resolve buttons and the silence form change the database, the token
 // leaves the address bar and never reaches a request line; a resolved incident stays in the
-// history with how long it was open and who acknowledged it. Screenshots go to server/test/output/;
-// with SMS_MONITOR_WRITE_SCREENSHOT=1 the desktop one also replaces docs/dashboard.png (the README's).
+// history with how long it was open and who acknowledged it; the incident view shows message events
+// exactly and an open per-carrier incident links to its row. Screenshots go to server/test/output/;
+// with SMS_MONITOR_WRITE_SCREENSHOT=1 the desktop one of the incident view (a per-carrier incident
+// open) also replaces docs/dashboard.png (the README's).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -165,9 +167,6 @@ describe('the dashboard page', () => {
     await page.waitForFunction(() => [...document.querySelectorAll('#today-figures .figure')]
       .some((f) => f.textContent === 'Open incidents1'), { timeout: 20_000 });
     await page.screenshot({ path: path.join(output, 'dashboard.png'), fullPage: true });
-    if (process.env.SMS_MONITOR_WRITE_SCREENSHOT === '1') {
-      copyFileSync(path.join(output, 'dashboard.png'), path.join(repoRoot, 'docs', 'dashboard.png'));
-    }
     // A phone, in a tab of its own (sessionStorage is per tab, so it gets the fragment too).
     const phone = await browser.newPage();
     await phone.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
@@ -284,6 +283,11 @@ describe('the dashboard page', () => {
     expect(await page.$$eval('#incident-card tr.hit', (rows) => rows.map((r) => r.closest('table')!.id + ' ' + r.getAttribute('data-key'))))
       .toEqual(['where-carrier T-Mobile']);
     expect(await page.$eval('#where-carrier', (e) => Math.abs(e.getBoundingClientRect().top) < 1 && window.scrollY > 0)).toBe(true);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(output, 'dashboard-incident.png'), fullPage: true });
+    if (process.env.SMS_MONITOR_WRITE_SCREENSHOT === '1') {
+      copyFileSync(path.join(output, 'dashboard-incident.png'), path.join(repoRoot, 'docs', 'dashboard.png'));
+    }
   });
 
   it('the token never reached a request line or the log; no console errors (CSP included)', () => {
