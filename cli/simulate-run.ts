@@ -147,7 +147,16 @@ export async function runSimulation(program: Command, options: SimulateOptions):
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
   }
-  if (traffic && opts.ticks !== undefined) await traffic.drain();
+  if (traffic && opts.ticks !== undefined) {
+    // --ticks: the receipts still to come of the last messages go out too (they are in the past).
+    try {
+      await traffic.drain();
+    } catch (error) {
+      say(`recording message events failed: ${(error as Error).message}`);
+      await monitor.close();
+      process.exit(1);
+    }
+  }
   await monitor.close();
   console.log(JSON.stringify({ ticks: sim.ticks, users: opts.users, ...sim.tally,
     ...(traffic ? { messages: traffic.messages.length, message_events_pending: traffic.pending() } : {}) }));

@@ -164,10 +164,10 @@ describe('simulate: message events', () => {
 });
 
 describe('simulate --messages (the command)', () => {
-  it('--ticks records that many seconds of message events, every receipt in the past; --via must be rpc or webhook', async () => {
-    const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+  it('--ticks records that many seconds of message events, every receipt in the past; bad --via, no token or no server: clear errors', async () => {
+    const run = (args: string[], env: Record<string, string> = {}) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile('node', [path.join(repoRoot, 'bin', 'sms-monitor.js'), 'simulate', ...args],
-        { cwd: repoRoot, env: { ...process.env, DATABASE_URL: db.url }, timeout: 60_000 },
+        { cwd: repoRoot, env: { ...process.env, DATABASE_URL: db.url, ...env }, timeout: 60_000 },
         (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
     });
     const r = await run(['--users', '3', '--rate', '5', '--seed', '8', '--ticks', '20', '--incident', 'carrier', '--after', '5s']);
@@ -186,6 +186,13 @@ describe('simulate --messages (the command)', () => {
     expect(row.newest.getTime()).toBeLessThan(Date.now());
     const bad = await run(['--via', 'pigeon']);
     expect([bad.code, bad.stderr.trim()]).toEqual([2, 'sms-monitor simulate: --via: must be rpc or webhook']);
+    const unsigned = await run(['--via', 'webhook', '--ticks', '1'], { TWILIO_AUTH_TOKEN: '' });
+    expect([unsigned.code, unsigned.stderr.trim()]).toEqual([2,
+      'sms-monitor simulate: --via webhook: TWILIO_AUTH_TOKEN must be set (the server\'s, to sign the callbacks)']);
+    // Nothing listens on port 9 here: the first callback fails, and the command says so and stops.
+    const refused = await run(['--via', 'webhook', '--url', 'http://127.0.0.1:9', '--ticks', '3', '--users', '1'], { TWILIO_AUTH_TOKEN: 'x' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('sms-monitor simulate: recording message events failed: fetch failed');
   });
 });
 
