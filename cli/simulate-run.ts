@@ -8,7 +8,9 @@
 import type { Command } from 'commander';
 import type { SmsMonitor } from '../client/client.ts';
 import { resolveDatabaseUrl } from '../client/config.ts';
-import { INCIDENT_RULE, type IncidentKind, type SimulateOptions, Simulator } from './simulate.ts';
+import { type MessageSink, MessageTraffic, rpcSink } from './simulate-messages.ts';
+import { twilioWebhookSink } from './simulate-webhook.ts';
+import { INCIDENT_RULE, type IncidentKind, isMessageIncident, type SimulateOptions, Simulator } from './simulate.ts';
 
 /** How often (in ticks) the staged incident's alert is looked up. */
 const POLL_TICKS = 2;
@@ -67,12 +69,30 @@ export async function runSimulation(program: Command, options: SimulateOptions):
     buffered: true,
     onError: (e, ctx) => console.error(`sms-monitor simulate: ${ctx.operation} failed: ${e.message} (${e.code})`),
   });
+  const seed = opts.seed ?? (Date.now() % 2_147_483_647);
+  const messageMode = opts.messages === true || opts.via === 'webhook' || isMessageIncident(opts.incident);
+  let traffic: MessageTraffic | undefined;
   let sim: Simulator;
   try {
+    if (messageMode) {
+      let sink: MessageSink;
+      if (opts.via === 'webhook') {
+        const authToken = process.env.TWILIO_AUTH_TOKEN;
+        if (!authToken) throw new Error('--via webhook: TWILIO_AUTH_TOKEN must be set (the server\'s, to sign the callbacks)');
+        sink = twilioWebhookSink({ url: opts.url, publicUrl: process.env.SMS_MONITOR_PUBLIC_URL || undefined, authToken });
+      } else {
+        sink = rpcSink((events, batchId) => monitor.rpc('record_sms_message_events', { p_events: events as never, p_batch_id: batchId }));
+      }
+      // Live, simulated time starts now: tick t is the wall-clock second t after the start. With
+      // --ticks (as fast as it can) the run ends 10 minutes before now, so every event, the last
+      // receipts included (sent at the end), is in the past.
+      const start = new Date(Date.now() - (opts.ticks === undefined ? 0 : (opts.ticks + 600) * 1000));
+      traffic = new MessageTraffic(sink, { seed, start, incident: isMessageIncident(opts.incident) ? opts.incident : undefined });
+    }
     sim = new Simulator(monitor, {
       users: opts.users, rate: opts.rate, incident: opts.incident as IncidentKind | undefined,
       incidentAfterTicks: Math.round(opts.after / 1000), incidentTicks: Math.round(opts.incidentFor / 1000),
-      seed: opts.seed ?? (Date.now() % 2_147_483_647),
+      seed, messages: traffic,
     });
     if (opts.backfill) {
       await sim.backfill(opts.backfill, new Date());
@@ -92,6 +112,7 @@ export async function runSimulation(program: Command, options: SimulateOptions):
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   say(`${opts.users} users, ${opts.rate} messages a second`
+    + (traffic ? ` as message events (${opts.via === 'webhook' ? `signed Twilio callbacks to ${opts.url}` : 'record_sms_message_events'})` : '')
     + (opts.incident ? `; a ${opts.incident} incident from ${opts.after / 1000} s for at most ${opts.incidentFor / 1000} s` : ''));
   const watch = opts.incident && opts.ackAfter !== undefined
     ? new IncidentWatch(monitor, INCIDENT_RULE[opts.incident as IncidentKind], Math.round(opts.ackAfter / 1000)) : null;
@@ -99,13 +120,26 @@ export async function runSimulation(program: Command, options: SimulateOptions):
   const started = Date.now();
   while (!stopping && (opts.ticks === undefined || sim.ticks < opts.ticks)) {
     const was = sim.incidentActive();
-    await sim.tick(next);
+    try {
+      await sim.tick(next);
+    } catch (error) {
+      // A refused batch or callback: say why and stop (the counters' buffered writes report through onError).
+      say(`recording message events failed: ${(error as Error).message}`);
+      await monitor.close();
+      process.exit(1);
+    }
     if (sim.incidentActive() !== was) say(`incident ${sim.incidentActive() ? 'started' : 'over'} (tick ${sim.ticks})`);
     if (watch) next = await watch.step(sim, opts.rate);
     if (next !== opts.rate && sim.ticks % 30 === 0) say(`sending the backlog: ${next} messages a second`);
     if (sim.ticks % 60 === 0) {
       const t = sim.tally;
-      say(`${sim.ticks} s: sent ${t.sent_count}, delivered ${t.delivered_count}, failed ${t.failed_count}`);
+      if (traffic) {
+        const m = traffic.messages;
+        say(`${sim.ticks} s: ${m.length} messages, ${m.filter((x) => x.final === 'delivered').length} delivered, `
+          + `${m.filter((x) => x.final === 'undelivered' || x.final === 'failed').length} failed (receipts still to come: ${traffic.pending()})`);
+      } else {
+        say(`${sim.ticks} s: sent ${t.sent_count}, delivered ${t.delivered_count}, failed ${t.failed_count}`);
+      }
     }
     if (opts.ticks === undefined) {
       // One tick per wall-clock second, measured from the start (no drift).
@@ -113,7 +147,18 @@ export async function runSimulation(program: Command, options: SimulateOptions):
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
   }
+  if (traffic && opts.ticks !== undefined) {
+    // --ticks: the receipts still to come of the last messages go out too (they are in the past).
+    try {
+      await traffic.drain();
+    } catch (error) {
+      say(`recording message events failed: ${(error as Error).message}`);
+      await monitor.close();
+      process.exit(1);
+    }
+  }
   await monitor.close();
-  console.log(JSON.stringify({ ticks: sim.ticks, users: opts.users, ...sim.tally }));
+  console.log(JSON.stringify({ ticks: sim.ticks, users: opts.users, ...sim.tally,
+    ...(traffic ? { messages: traffic.messages.length, message_events_pending: traffic.pending() } : {}) }));
   process.exit(0);
 }

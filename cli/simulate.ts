@@ -11,14 +11,22 @@
 import type { Command } from 'commander';
 import type { SmsMonitor } from '../client/client.ts';
 import { parseDuration, parsePositiveInt, UsageError } from './common.ts';
+import { type MessageIncidentKind, MESSAGE_INCIDENTS, type MessageTraffic } from './simulate-messages.ts';
+import { seededRandom } from './simulate-random.ts';
 import { runSimulation } from './simulate-run.ts';
 
-export type IncidentKind = 'delivery' | 'llm' | 'opt_out' | 'cost';
-export const INCIDENTS: readonly IncidentKind[] = ['delivery', 'llm', 'opt_out', 'cost'];
-/** The rule each staged incident breaches. */
+export type IncidentKind = 'delivery' | 'llm' | 'opt_out' | 'cost' | MessageIncidentKind;
+export const INCIDENTS: readonly IncidentKind[] = ['delivery', 'llm', 'opt_out', 'cost', ...MESSAGE_INCIDENTS];
+/** The rule each staged incident breaches (the message incidents: the per-dimension rules). */
 export const INCIDENT_RULE: Record<IncidentKind, string> = {
   delivery: 'delivery_rate_critical', llm: 'llm_failure_critical', opt_out: 'opt_out_rate_warning', cost: 'llm_cost_spike_warning',
+  filtering: 'sender_filtering_warning', receipts: 'receipt_delay_warning', latency: 'delivery_latency_warning',
+  carrier: 'carrier_delivery_rate_critical',
 };
+/** Whether an incident needs message events (it names a carrier, sender or delivery time). */
+export function isMessageIncident(kind: string | undefined): kind is MessageIncidentKind {
+  return (MESSAGE_INCIDENTS as readonly string[]).includes(kind ?? '');
+}
 
 /** The recording methods the simulator uses (the client's). */
 export type Recorder = Pick<SmsMonitor, 'recordScheduled' | 'recordSent' | 'recordDelivered' | 'recordFailed'
@@ -34,6 +42,12 @@ export interface SimulatorOptions {
   /** ...and lasts this many (default 120: two minutes). */
   incidentTicks?: number;
   seed?: number;
+  /**
+   * Message events instead of the message counters: each sent message goes to this traffic (its
+   * sent, delivered, failed, cost and delivery-time counters then follow from its events), and the
+   * Tally's sent_count, delivered_count, failed_count, sms_cost_usd and delivery_time_samples stay 0.
+   */
+  messages?: MessageTraffic;
 }
 
 /** What the simulator asked to record, by metric type (counts, and sums rounded to 1e-9). */
@@ -45,17 +59,7 @@ export interface Tally {
   delivery_time_samples: number; generation_time_samples: number;
 }
 
-/** mulberry32: a small seeded PRNG, so a seed fixes everything the simulator does. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 const NANO = 1e9;
 
@@ -202,6 +206,14 @@ export class Simulator {
         this.llmNano += Math.round(cost * NANO);
       }
       this.tally.generation_time_samples += 1;
+      if (this.options.messages) {
+        this.options.messages.plan(user, this.ticks, on);
+        if (this.rnd() < pOptOut) {
+          writes.push(this.recorder.recordOptOut(user));
+          this.tally.opt_out_count += 1;
+        }
+        continue;
+      }
       writes.push(this.recorder.recordSent(user, id, `SM${this.seq.toString(16).padStart(32, '0')}`));
       writes.push(this.recorder.recordSmsCost(user, 0.0079));
       this.tally.sent_count += 1;
@@ -221,8 +233,9 @@ export class Simulator {
     }
     this.tally.llm_cost_usd = this.llmNano / NANO;
     this.tally.sms_cost_usd = this.smsNano / NANO;
+    const emitted = this.options.messages?.emit(this.ticks);
     this.ticks += 1;
-    await Promise.all(writes);
+    await Promise.all([...writes, emitted]);
   }
 }
 
@@ -230,21 +243,32 @@ export function registerSimulate(program: Command): void {
   program
     .command('simulate')
     .description('record realistic SMS traffic for a set of users through the buffered client, one second at a '
-      + 'time, and optionally backfill history and stage an incident (connect as a writer; --ack-after needs an admin)')
+      + 'time, or message events through record_sms_message_events or signed Twilio webhooks, and optionally backfill '
+      + 'history and stage an incident (connect as a writer; --ack-after needs an admin)')
     .option('--users <n>', 'how many users', parsePositiveInt, 200)
     .option('--rate <n>', 'messages a second', parsePositiveInt, 20)
     .option('--backfill <days>', 'first record this many days of plausible history before today (at most 30; default none)', parsePositiveInt)
-    .option('--incident <kind>', `stage an incident: ${INCIDENTS.join(' | ')}`)
+    .option('--incident <kind>', `stage an incident: ${INCIDENTS.join(' | ')} (the last four with message events: 30007 `
+      + 'filtering of one sender at one carrier, one carrier sending no receipts, slow delivery, one carrier\'s delivery collapsing)')
     // Durations: the default is said in words here and applied in runSimulation (commander would print milliseconds).
     .option('--after <duration>', 'when the incident starts (default 3m)', parseDuration)
     .option('--incident-for <duration>', 'how long it lasts at most (default 2m; with --ack-after it ends once its alert is open)', parseDuration)
     .option('--ack-after <duration>', 'watch for the incident\'s alert to open, acknowledge it this long after, as "simulator", '
       + 'then send the backlog at 10 times the rate until the alert resolves (needs an admin role)', parseDuration)
+    .option('--messages', 'record message events (message ids, statuses, carriers, countries, senders, error codes, '
+      + 'prices) instead of the sent, delivered, failed and cost counters; implied by the message incidents and --via webhook')
+    .option('--via <path>', 'how message events arrive: rpc (record_sms_message_events, one batch a second) or webhook '
+      + '(signed Twilio status callbacks to --url; needs TWILIO_AUTH_TOKEN, and SMS_MONITOR_PUBLIC_URL when the server has one)', 'rpc')
+    .option('--url <url>', 'the server for --via webhook', 'http://127.0.0.1:8787')
     .option('--seed <n>', 'random seed (default: the time)', parsePositiveInt)
     .option('--ticks <n>', 'stop after this many simulated seconds (default: run until Ctrl-C)', parsePositiveInt)
     .action(async (opts: SimulateOptions) => {
       if (opts.incident !== undefined && !INCIDENTS.includes(opts.incident as IncidentKind)) {
         console.error(`sms-monitor simulate: --incident: must be one of ${INCIDENTS.join(', ')}`);
+        process.exit(2);
+      }
+      if (opts.via !== 'rpc' && opts.via !== 'webhook') {
+        console.error('sms-monitor simulate: --via: must be rpc or webhook');
         process.exit(2);
       }
       await runSimulation(program, opts);
@@ -253,5 +277,5 @@ export function registerSimulate(program: Command): void {
 
 export interface SimulateOptions {
   users: number; rate: number; backfill?: number; incident?: string; after?: number; incidentFor?: number;
-  ackAfter?: number; seed?: number; ticks?: number;
+  ackAfter?: number; seed?: number; ticks?: number; messages?: boolean; via: 'rpc' | 'webhook'; url: string;
 }

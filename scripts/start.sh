@@ -204,16 +204,19 @@ else
   dashboard_lines+=("  dashboard:  http://127.0.0.1:$port/  (sign in with the admin token in $token_file, valid 12 hours;"
     "              or open \"http://127.0.0.1:$port/#token=\$(cat $token_file)\"; a reader token: npx sms-monitor token --role reader)")
   if $demo; then
-    # The demo's rule also notifies the log channel, which always delivers: its notifications are
-    # the notifier's JSON lines in this terminal (and "log: sent" on the page).
+    # The demo's rules also notify the log channel, which always delivers: their notifications are
+    # the notifier's JSON lines in this terminal (and "log: sent" on the page). The per-carrier
+    # rule is updated only where this database has it.
     psql_url "$DATABASE_URL" -Xq -v ON_ERROR_STOP=1 -c "update sms_monitor.sms_alert_thresholds
        set notification_channels = notification_channels || '{log}'
-     where alert_type = 'delivery_rate_critical' and not 'log' = any(notification_channels)" >/dev/null
-    start_child node bin/sms-monitor.js simulate --users 200 --rate 20 --backfill 7 --incident delivery --after 30s --incident-for 3m --ack-after 20s
-    dashboard_lines+=("  demo:       7 days of history, then live traffic for 200 users; a carrier fault from 30 s fails half the"
-      "              messages until delivery_rate_critical opens (the next minute's check), the simulator"
-      "              acknowledges it 20 s later and sends the backlog until it resolves: about 4 minutes in all."
-      "              delivery_rate_critical now also notifies the log channel: its notifications appear here as JSON lines")
+     where alert_type in ('delivery_rate_critical', 'carrier_delivery_rate_critical') and not 'log' = any(notification_channels)" >/dev/null
+    start_child node bin/sms-monitor.js simulate --users 200 --rate 20 --backfill 7 --incident carrier --after 30s --incident-for 5m --ack-after 20s
+    dashboard_lines+=("  demo:       7 days of history, then live traffic for 200 users as message events (carriers, countries,"
+      "              senders, error codes); from 30 s the carrier T-Mobile fails 60 % of its messages until"
+      "              carrier_delivery_rate_critical opens for it (the next minute's check; at most 5 minutes), the"
+      "              simulator acknowledges it 20 s later and sends the backlog until it resolves. The page's"
+      "              incident view shows T-Mobile as the worst carrier; the incident links to that row."
+      "              Both delivery rules also notify the log channel: their notifications appear here as JSON lines")
   fi
 fi
 

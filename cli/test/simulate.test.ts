@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmsMonitor } from '../../client/client.ts';
 import { repoRoot } from '../../client/migrate.ts';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
-import { seededRandom, Simulator, type Tally } from '../simulate.ts';
+import { INCIDENTS, seededRandom, Simulator, type Tally } from '../simulate.ts';
 
 let db: TestDatabase;
 beforeAll(async () => { db = await freshDatabase(); });
@@ -160,6 +160,6 @@ describe('sms-monitor simulate', () => {
       where alert_type <> 'opt_out_rate_warning' and acknowledged_by = 'simulator'`;
     expect(other!.n).toBe(0);
     const bad = await run(['--incident', 'fire']);
-    expect([bad.code, bad.stderr.trim()]).toEqual([2, 'sms-monitor simulate: --incident: must be one of delivery, llm, opt_out, cost']);
+    expect([bad.code, bad.stderr.trim()]).toEqual([2, `sms-monitor simulate: --incident: must be one of ${INCIDENTS.join(', ')}`]);
   });
 });

@@ -7,7 +7,8 @@
 // One moment: the health card (figures, health sentence, open count) is one /summary?live=true
 // body, so its tiles and its sentence come from the same database time (its as_of), and the top
 // users are read live too. One display format for times (fmtTime, UTC) and the API's own
-// value_text / threshold_text for values with units.
+// value_text / threshold_text for values with units (format.js). The incident view (the last
+// 3 hours of message events) is incident.js, refreshed with the rest.
 (function () {
   'use strict';
   var TOKEN_KEY = 'sms-monitor-token';
@@ -17,39 +18,8 @@
   var refreshing = false;
   var pending = false;
 
-  function $(id) { return document.getElementById(id); }
-  function el(tag, attrs) {
-    var node = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) {
-      if (k === 'text') node.textContent = attrs[k];
-      else if (k === 'class') node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var c = arguments[i];
-      if (c === null || c === undefined) continue;
-      node.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
-    }
-    return node;
-  }
-  function fmtPct(v) { return v === null || v === undefined ? 'no data' : Number(v).toFixed(2).replace(/\.?0+$/, '') + ' %'; }
-  function fmtUsd(v) { return '$' + Number(v || 0).toFixed(4); }
-  /** The page's one time format: 2026-12-04 15:15 UTC (the API sends ISO 8601 UTC, 2026-12-04T15:15:00Z). */
-  function fmtTime(iso) {
-    if (!iso) return '—';
-    var d = new Date(iso);
-    return d.toISOString().replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
-  }
-  /** A duration in words, as the API's sentences say it (_duration_text): 42 s, 42 min, 3 h 5 min, 12 d 4 h. */
-  function fmtDuration(seconds) {
-    if (seconds === null || seconds === undefined) return '—';
-    var s = Math.max(0, Math.floor(seconds));
-    if (s < 60) return s + ' s';
-    var m = Math.floor(s / 60);
-    if (m < 60) return m + ' min';
-    if (m < 2880) return Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
-    return Math.floor(m / 1440) + ' d ' + Math.floor((m % 1440) / 60) + ' h';
-  }
+  var P = window.SmsPage;
+  var $ = P.$, el = P.el, fmtPct = P.fmtPct, fmtUsd = P.fmtUsd, fmtTime = P.fmtTime, fmtDuration = P.fmtDuration;
 
   // ---- the token -------------------------------------------------------------------------------
   function takeTokenFromFragment() {
@@ -175,7 +145,7 @@
         return api('POST', '/api/sms/metrics/alerts', { alert_id: a.id });
       }));
       body.appendChild(el('tr', { 'data-alert-id': a.id, 'data-alert-type': a.alert_type },
-        el('th', { scope: 'row', text: a.alert_type }),
+        el('th', { scope: 'row' }, a.alert_type, window.SmsIncident.breakdownLink(a)),
         el('td', null, el('span', { class: 'badge ' + a.severity, text: a.severity })),
         el('td', { text: fmtTime(a.triggered_at) }),
         el('td', { text: a.value_text }),
@@ -272,16 +242,17 @@
         var today = r[0].data.today.metric_date;
         return Promise.all([api('GET', '/api/sms/metrics/daily?start_date=' + isoDay(-6, today) + '&end_date=' + today),
           api('GET', '/api/sms/metrics/alerts?type=history&limit=50&start_date=' + isoDay(-6, today) + '&end_date=' + today)]
-          .concat(r[1].data.map(function (a) { return api('GET', '/api/sms/metrics/alerts/' + a.id); })))
+          .concat(r[1].data.map(function (a) { return api('GET', '/api/sms/metrics/alerts/' + a.id); }))
+          .concat([window.SmsIncident.refresh(api)]))
           .then(function (more) {
             renderHealth(r[0]);
             renderTrends(more[0], r[0].data.today);
-            renderAlerts(r[1], more.slice(2));
+            renderAlerts(r[1], more.slice(2, 2 + r[1].data.length));
             renderHistory(more[1]);
             renderUsers(r[2]);
             renderSilences(r[3]);
             renderRules(r[4]);
-            ['alerts-table', 'history-table', 'users-table', 'rules-table'].forEach(function (id) { labelCells($(id)); });
+            [].forEach.call(document.querySelectorAll('table.stack'), labelCells);
             $('asof').textContent = 'as of ' + fmtTime(r[0].as_of);
             document.body.setAttribute('data-refreshed', String(Date.now()));
             if ($('message').textContent.indexOf('could not refresh') === 0) showMessage('');
@@ -345,6 +316,7 @@
     start();
   });
   $('users-by').addEventListener('change', function () { refreshSoon(0); });
+  $('incident-minutes').addEventListener('change', function () { refreshSoon(0); });
   $('silence-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var rule = $('silence-rule').value;
