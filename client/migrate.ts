@@ -69,18 +69,17 @@ export async function migrateDatabase(url: string, options: MigrateOptions = {})
 /**
  * pg_cron 1.4's launcher can keep the job list it loaded while the extension and the jobs were being
  * created (seen when the cluster had just started: a job registered by a later migration never ran).
- * After migrating the cron database, restart the launcher (the postmaster starts it again within a
- * second) so that it loads every job as committed. Needs a superuser; otherwise it says so.
+ * After migrating the cron database, touch the jobs once more in a transaction of its own: pg_cron's
+ * trigger on cron.job tells the launcher to load them again, as committed. (Terminating the launcher
+ * is no way to reload it: it exits for good on SIGTERM.) Needs the rights to update cron.job.
  */
 async function reloadPgCronJobs(url: string, log: (m: string) => void): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    const rows = await sql<{ ok: boolean }[]>`
-      select pg_terminate_backend(pid) as ok from pg_stat_activity where backend_type = 'pg_cron launcher'`;
-    if (rows.some((r) => r.ok)) log('[migrate] pg_cron: scheduler restarted, so that it loads the jobs as committed');
+    await sql`update cron.job set active = active where jobname like 'sms-monitor-%'`;
   } catch (error) {
-    log(`[migrate] pg_cron: could not restart the scheduler (${(error as Error).message}); `
-      + 'jobs registered just now run once it reloads (restart PostgreSQL if they do not)');
+    log(`[migrate] pg_cron: could not ask the scheduler to reload its jobs (${(error as Error).message}); `
+      + 'it loads them on its next restart');
   } finally {
     await sql.end();
   }
