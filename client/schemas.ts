@@ -40,7 +40,7 @@ const TIME = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d
 const ROW_TIME = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})$',
   description: 'ISO 8601 with an offset' } as const;
 const COMPARISON = oneOf(['<', '<=', '>', '>=']);
-const UNIT = oneOfOrNull(['percent', 'ratio']);
+const UNIT = oneOfOrNull(['percent', 'ratio', 'seconds']);
 const SEVERITY = oneOf(ALERT_SEVERITY_VALUES);
 const RANGE = object({ start: DATE, end: DATE });
 /** The dimensions of the message-level reads (by=). */
@@ -80,6 +80,8 @@ const alertColumns = <const T extends { type: 'string' }>(time: T) => ({
   triggered_at: time, created_at: time, last_evaluated_at: nullable(time),
   last_notified_at: nullable(time), resolved_at: nullable(time),
   resolved_by: nullable(STR), acknowledged_at: nullable(time), acknowledged_by: nullable(STR),
+  group_by: { ...nullable(STR), description: 'the dimension of a per-dimension rule (carrier, sender, ...); null for a system-wide one' },
+  group_value: { ...nullable(STR), description: 'the value this incident is about (a carrier\'s name, ...)' },
 } as const);
 /** An incident as the api_* functions write it (_incident_json): its columns, how long it was open, the unit and the values written with it. */
 export const ALERT_JSON_SCHEMA = object({
@@ -180,7 +182,7 @@ export const HEALTH_RESPONSE = object({
       alert_type: STR, severity: SEVERITY, metric: STR, comparison: COMPARISON, threshold_value: NUM,
       recovery_value: nullable(NUM), window_minutes: INT, min_sample: INT, value: nullable(NUM), sample_size: INT,
       state: oneOf(['breached', 'ok', 'no_data']), open_alert_id: { type: ['string', 'null'], pattern: UUID_PATTERN },
-      detail: STR, unit: UNIT, value_text: STR, threshold_text: STR,
+      detail: STR, unit: UNIT, value_text: STR, threshold_text: STR, group_by: nullable(STR), group_value: nullable(STR),
     })),
   }),
 });

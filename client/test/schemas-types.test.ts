@@ -16,7 +16,7 @@ describe('types derived from the response schemas', () => {
   it('keep the keys, nullability and enums callers rely on', () => {
     holds<Equal<AlertJson['severity'], AlertSeverity>>();
     holds<Equal<AlertJson['duration_seconds'], number | null>>();
-    holds<Equal<AlertJson['unit'], 'percent' | 'ratio' | null>>();
+    holds<Equal<AlertJson['unit'], 'percent' | 'ratio' | 'seconds' | null>>();
     holds<Equal<AlertJson['notification_status'], Record<string, NotificationStatus>>>();
     holds<Equal<DailyMetrics['active_users'], number | undefined>>();
     holds<Equal<DailyMetrics['delivery_rate_percent'], number | null>>();
