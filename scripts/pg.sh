@@ -66,7 +66,7 @@ apt_install() {
     exit 1
   fi
   log "installing Debian packages $*, once: PostgreSQL (about 80 MB) with pg_cron for the database" \
-    "and its scheduler, pgTAP and pg_prove for the SQL tests"
+    "and its scheduler, pgTAP and its runner for the SQL tests"
   # apt's output goes to .sms-monitor/install.log (lib.sh: logged), printed only on failure.
   source "$root/scripts/lib.sh"
   # The package lists may be absent on a fresh machine: refresh them once, then install.

@@ -53,8 +53,8 @@ step() { echo; echo "== $* [$(date -u +%H:%M:%S) UTC]"; }
 ( npx tsc -p tsconfig.json --noEmit > "$work/tsc.out" 2>&1; echo $? > "$work/tsc.rc" ) &
 background+=($!)
 
-# pg_prove with the connection of $1 in PG* variables (no password on a command line), on $2...
-run_pg_prove() {
+# The pgTAP runner (with --ext .sql) on the connection of $1, given in PG* variables (no password on a command line), over $2...
+run_tap() {
   local url=$1; shift
   SMS_URL=$url node -e '
     const u = new URL(process.env.SMS_URL);
@@ -99,11 +99,11 @@ fi
   tap_status=0
   {
     step "pgTAP: sql/tests (pg_prove --ext .sql) on $tap_db, a database where pg_cron runs no job"
-    run_pg_prove "$tap_url" sql/tests || tap_status=1
+    run_tap "$tap_url" sql/tests || tap_status=1
     psql_url "$admin_url" -Xqc "drop database if exists $tap_db with (force)" || true
     if [[ -n "$cron_db" ]]; then
       step "pgTAP: sql/tests/scheduler (the pg_cron jobs) on $cron_db, the cron database"
-      run_pg_prove "$cron_url" sql/tests/scheduler || tap_status=1
+      run_tap "$cron_url" sql/tests/scheduler || tap_status=1
     else
       echo "(sql/tests/scheduler skipped: DATABASE_URL names a server whose cron database this run does not own)"
     fi
