@@ -133,7 +133,7 @@ if [[ -n "$cron_db" ]]; then
   echo "pg_cron job runs during this run (UTC): $runs"
 fi
 
-# One closing line for the whole run: pgTAP assertions (every pg_prove run) plus vitest tests.
+# One closing line for the whole run: pgTAP assertions (every run of the pgTAP runner) plus vitest tests.
 tap_total=$(grep -Eo 'Tests=[0-9]+' "$work/tap.out" | cut -d= -f2 | awk '{s+=$1} END {print s+0}')
 tap_failed=$(grep -Eo 'Failed [0-9]+/[0-9]+ subtests' "$work/tap.out" | awk '{split($2,a,"/"); s+=a[1]} END {print s+0}')
 read -r v_passed v_failed < <(node -e '
