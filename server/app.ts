@@ -220,7 +220,8 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
     }
   });
 
-  await registerWebhooks(app, pool, options.webhooks ?? webhookConfigFromEnv(), limits.statementTimeoutMs);
+  await registerWebhooks(app, pool, options.webhooks ?? webhookConfigFromEnv(),
+    { statementTimeoutMs: limits.statementTimeoutMs, ratePerMinute: limits.webhookRatePerMinute });
   app.get('/api/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()));
 
   await app.register(fastifyStatic, { root: pageRoot, prefix: '/', index: ['index.html'], cacheControl: false });

@@ -5,6 +5,9 @@ export interface Limits {
   statementTimeoutMs: number;
   /** Requests per token (or per address without one) per minute (SMS_MONITOR_RATE_LIMIT). */
   ratePerMinute: number;
+  /** Provider webhook requests per address per minute (SMS_MONITOR_WEBHOOK_RATE_LIMIT): a provider sends
+   * several callbacks a message from few addresses, so webhooks have a limit of their own. */
+  webhookRatePerMinute: number;
   /** API requests of one token running at a time (SMS_MONITOR_CONCURRENT_PER_TOKEN): the rest of the pool stays free. */
   concurrentPerToken: number;
   /** Time to receive a whole request, headers and body (SMS_MONITOR_HTTP_REQUEST_TIMEOUT, ms). */
@@ -23,6 +26,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   statementTimeoutMs: 5_000,
   ratePerMinute: 300,
+  webhookRatePerMinute: 30_000,
   concurrentPerToken: 3,
   requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
@@ -38,6 +42,7 @@ export const CONNECTION_CHECK_MS = 1_000;
 const ENV: Record<Exclude<keyof Limits, 'streamBufferBytes'>, string> = {
   statementTimeoutMs: 'SMS_MONITOR_STATEMENT_TIMEOUT',
   ratePerMinute: 'SMS_MONITOR_RATE_LIMIT',
+  webhookRatePerMinute: 'SMS_MONITOR_WEBHOOK_RATE_LIMIT',
   concurrentPerToken: 'SMS_MONITOR_CONCURRENT_PER_TOKEN',
   requestTimeoutMs: 'SMS_MONITOR_HTTP_REQUEST_TIMEOUT',
   keepAliveTimeoutMs: 'SMS_MONITOR_HTTP_KEEP_ALIVE_TIMEOUT',

@@ -190,3 +190,25 @@ describe('a provider whose secret is not set', () => {
     }
   });
 });
+
+describe('the webhooks\' own rate limit', () => {
+  it('is not the API\'s: with the API at 2 a minute, 5 signed callbacks from one address are recorded and the 6th is 429', async () => {
+    const s = await startTestServer({ limits: { ratePerMinute: 2, webhookRatePerMinute: 5 } });
+    try {
+      const path = '/webhooks/twilio/status';
+      const statuses: number[] = [];
+      for (let i = 1; i <= 6; i++) {
+        const params = { MessageSid: `SM1000000000000000000000000000000${i}`, MessageStatus: 'sent', To: '+4915112345678', From: '+15017122661' };
+        const res = await fetch(s.base + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, PUBLIC_URL + path, params) },
+          body: new URLSearchParams(params).toString() });
+        statuses.push(res.status);
+        if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      expect(statuses).toEqual([204, 204, 204, 204, 204, 429]);
+      expect(Number((await s.db.sql`select count(*)::int as n from sms_monitor.sms_message_events`)[0]!.n)).toBe(5);
+    } finally {
+      await s.close();
+    }
+  });
+});

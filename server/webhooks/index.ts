@@ -42,7 +42,10 @@ function notConfigured(what: string): HttpError {
 }
 
 export async function registerWebhooks(app: FastifyInstance, pool: Pool, config: WebhookConfig,
-  statementTimeoutMs: number): Promise<void> {
+  bounds: { statementTimeoutMs: number; ratePerMinute: number }): Promise<void> {
+  const { statementTimeoutMs } = bounds;
+  // Not the API's per-address limit: a provider posts several callbacks a message from few addresses.
+  const rateLimit = { max: bounds.ratePerMinute, timeWindow: 60_000 };
   const telnyxKey = config.telnyxPublicKey ? telnyxPublicKey(config.telnyxPublicKey) : undefined;
 
   await app.register(async (scope) => {
@@ -51,6 +54,7 @@ export async function registerWebhooks(app: FastifyInstance, pool: Pool, config:
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
     scope.post('/webhooks/twilio/status', {
+      config: { rateLimit },
       schema: {
         tags: ['webhooks'],
         summary: 'Twilio message status callback (form-encoded, X-Twilio-Signature); 204 when recorded',
@@ -76,6 +80,7 @@ export async function registerWebhooks(app: FastifyInstance, pool: Pool, config:
     });
 
     scope.post('/webhooks/telnyx', {
+      config: { rateLimit },
       schema: {
         tags: ['webhooks'],
         summary: 'Telnyx messaging webhook (message.sent, message.finalized; ed25519-signed); 204 when recorded',
