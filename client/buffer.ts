@@ -57,7 +57,7 @@ export interface BufferStats {
   flushed: number;
   /** Events dropped: the buffer was full (maxBufferedKeys elements), or the database refused their batch's content (22023). */
   dropped: number;
-  /** Events in memory, waiting to be written. */
+  /** Events in memory, waiting to be written (those of a write under way included). */
   pending: number;
   /** Keys in memory. */
   pendingKeys: number;
@@ -84,6 +84,7 @@ export class MetricBuffer {
 
   private entries = new Map<string, Entry>();
   private pendingEvents = 0;
+  private inFlight = 0; // events taken by the write under way, not yet written, dropped or put back
   /** Wire elements held: one per counter/sum key, one per timing sample (bounded by maxBufferedKeys). */
   private elements = 0;
   private stats_ = { accepted: 0, flushed: 0, dropped: 0, failedFlushes: 0, batches: 0 };
@@ -119,7 +120,7 @@ export class MetricBuffer {
     // keys of a batch held for its retry count too (once, if the map has the same key again)
     let held = 0;
     for (const e of this.retryBatch?.entries ?? []) if (!this.entries.has(keyOf(e))) held++;
-    return { ...this.stats_, pending: this.pendingEvents, pendingKeys: this.entries.size + held };
+    return { ...this.stats_, pending: this.pendingEvents + this.inFlight, pendingKeys: this.entries.size + held };
   }
 
   /** Adds one already-validated value. `at` in epoch ms. Returns false when it was dropped. */
@@ -212,7 +213,7 @@ export class MetricBuffer {
   private async writeAll(): Promise<void> {
     const taken = this.entries;
     this.entries = new Map();
-    this.pendingEvents = 0;
+    this.inFlight = this.pendingEvents; this.pendingEvents = 0;
     this.elements = 0;
     // The batch that failed last time goes first, as it was: same JSON, same id.
     const retry = this.retryBatch;
@@ -238,11 +239,13 @@ export class MetricBuffer {
           this.stats_.flushed += batch.events;
           this.stats_.batches++;
         }
+        this.inFlight = Math.max(0, this.inFlight - batch.events);
         batch = this.nextBatch(cursor);
       }
       this.consecutiveFailures = 0;
       this.retryAt = 0;
     } catch (error) {
+      this.inFlight = 0; // what was taken goes back below, into pendingEvents
       // Keep the failed batch whole for the retry (it may have been committed: its id makes the
       // resend a no-op then); put back the keys no batch took yet; keys recorded meanwhile merge
       // with those.

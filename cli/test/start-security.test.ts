@@ -79,17 +79,21 @@ async function start(until: RegExp) {
   };
 }
 
-/** Nothing of the instance is left: no postmaster, pg.sh says stopped. */
+/** Nothing of the instance is left: no postmaster, pg.sh says stopped, no process names its folders. */
 function assertStopped(): void {
   const datadirFile = path.join(state, 'datadir');
+  // This checkout's instance only (its state folder and data directory): another checkout's test may
+  // run the same instance name at the same time.
+  const ours = [`${state}/`];
   if (existsSync(datadirFile)) {
     const datadir = readFileSync(datadirFile, 'utf8').trim();
     expect(existsSync(path.join(datadir, 'postmaster.pid'))).toBe(false);
+    ours.push(`${datadir} `, `${datadir}/`);
   }
   let status = 0;
   try { execFileSync('bash', [pgsh, 'status', instance], { stdio: 'ignore' }); } catch (e) { status = (e as { status: number }).status; }
   expect(status).toBe(3);
-  expect(commandLines().filter((l) => l.includes(`.sms-monitor/${instance}`))).toEqual([]);
+  expect(commandLines().filter((l) => ours.some((p) => l.includes(p)))).toEqual([]);
 }
 
 describe('npm start: least privilege, no secret in sight, stoppable at any moment', () => {
