@@ -76,8 +76,8 @@ begin
   return jsonb_build_object(
     'success', true,
     'by', p_by,
-    'start', to_char(v_from at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'end', to_char(v_to at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'start', sms_monitor._iso_utc(v_from),
+    'end', sms_monitor._iso_utc(v_to),
     'data', v_data);
 end;
 $$;

@@ -40,7 +40,7 @@ begin
   select coalesce(jsonb_agg(jsonb_build_object(
            'carrier', k.carrier, 'country', k.country, 'sent', k.sent, 'waiting', k.waiting,
            'waiting_percent', round(100 * k.waiting::numeric / k.sent, 2),
-           'oldest_waiting_sent_at', to_char(k.oldest at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+           'oldest_waiting_sent_at', sms_monitor._iso_utc(k.oldest))
          order by k.waiting desc, k.carrier collate "C" asc nulls last, k.country collate "C" asc nulls last), '[]'::jsonb)
     into v_data
     from k
@@ -48,8 +48,8 @@ begin
   return jsonb_build_object(
     'success', true,
     'after_minutes', p_after_minutes,
-    'start', to_char(v_from at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'end', to_char(v_to at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'start', sms_monitor._iso_utc(v_from),
+    'end', sms_monitor._iso_utc(v_to),
     'data', v_data);
 end;
 $$;

@@ -68,7 +68,7 @@ begin
     select k.bucket, k.key, k.sent, k.delivered, k.failed, k.p95 from k where p_by is not null
   )
   select coalesce(jsonb_agg(jsonb_build_object(
-           'at', to_char(r.bucket at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+           'at', sms_monitor._iso_utc(r.bucket),
            'key', r.key, 'sent', r.sent, 'delivered', r.delivered, 'failed', r.failed,
            'delivery_rate_percent', round(100 * r.delivered::numeric / nullif(r.delivered + r.failed, 0), 2),
            'p95_ms', round(r.p95::numeric))
@@ -77,8 +77,8 @@ begin
     from rows r;
   return jsonb_build_object(
     'success', true, 'step_minutes', p_step, 'by', p_by,
-    'start', to_char(v_from at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-    'end', to_char(v_to at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+    'start', sms_monitor._iso_utc(v_from),
+    'end', sms_monitor._iso_utc(v_to),
     'data', v_data);
 end;
 $$;

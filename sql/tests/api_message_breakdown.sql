@@ -57,7 +57,7 @@ select is(sms_monitor.api_message_breakdown('carrier', null, '2026-06-01T10:59:5
    "failure_share_percent": 100.00, "terminal_share_percent": 100.00, "latency_p50_ms": null, "latency_p95_ms": null}
 ]$$::jsonb, 'start/end: [start, end) holds E1 alone');
 select is(sms_monitor.api_message_breakdown('carrier', 60, null, null, '2026-06-01T12:00:00Z') - 'data',
-  '{"success": true, "by": "carrier", "start": "2026-06-01T11:00:00.000Z", "end": "2026-06-01T12:00:00.000Z"}'::jsonb,
+  '{"success": true, "by": "carrier", "start": "2026-06-01T11:00:00Z", "end": "2026-06-01T12:00:00Z"}'::jsonb,
   'the envelope names the window');
 select is(sms_monitor.api_message_breakdown('sender', 60, null, null, '2026-06-01T09:00:00Z') -> 'data', '[]'::jsonb,
   'an empty window: no rows');

@@ -24,14 +24,14 @@ select sms_monitor.record_sms_message_events($$[
 -- O2/GB: R5 and R8 sent (R6 too recent, R7 before the range), R5 waiting
 select is(sms_monitor.api_message_receipts(10, 60, '2026-06-01T12:00:00Z') -> 'data', $$[
   {"carrier": "Verizon", "country": "US", "sent": 4, "waiting": 2, "waiting_percent": 50.00,
-   "oldest_waiting_sent_at": "2026-06-01T11:05:00.000Z"},
+   "oldest_waiting_sent_at": "2026-06-01T11:05:00Z"},
   {"carrier": "O2", "country": "GB", "sent": 2, "waiting": 1, "waiting_percent": 50.00,
-   "oldest_waiting_sent_at": "2026-06-01T11:40:00.000Z"}]$$::jsonb, 'per carrier and country, most waiting first');
+   "oldest_waiting_sent_at": "2026-06-01T11:40:00Z"}]$$::jsonb, 'per carrier and country, most waiting first');
 select is(sms_monitor.api_message_receipts(10, 60, '2026-06-01T12:00:00Z') - 'data',
-  '{"success": true, "after_minutes": 10, "start": "2026-06-01T11:00:00.000Z", "end": "2026-06-01T11:50:00.000Z"}'::jsonb,
+  '{"success": true, "after_minutes": 10, "start": "2026-06-01T11:00:00Z", "end": "2026-06-01T11:50:00Z"}'::jsonb,
   'the envelope names the range');
 select is(sms_monitor.api_message_receipts(50, 60, '2026-06-01T12:00:00Z') -> 'data',
-  '[{"carrier": "Verizon", "country": "US", "sent": 1, "waiting": 1, "waiting_percent": 100.00, "oldest_waiting_sent_at": "2026-06-01T11:05:00.000Z"}]'::jsonb,
+  '[{"carrier": "Verizon", "country": "US", "sent": 1, "waiting": 1, "waiting_percent": 100.00, "oldest_waiting_sent_at": "2026-06-01T11:05:00Z"}]'::jsonb,
   'after 50 minutes only R1 (11:05) is old enough');
 select throws_ok($$select sms_monitor.api_message_receipts(0)$$, '22023',
   'after_minutes: must be between 1 and 10080 (7 days) (got 0)', 'after_minutes 0');
