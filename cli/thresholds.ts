@@ -15,17 +15,20 @@ export function registerThresholds(program: Command): void {
     .action(withClient(program, 'thresholds list', async (client, opts: { json?: boolean }) => {
       const rows = await client.thresholds();
       if (opts.json) return printJson(rows);
-      printTable(['alert_type', 'rule', 'recovery', 'window', 'min_sample', 'pending', 'cooldown', 'severity', 'channels', 'enabled'],
+      printTable(['alert_type', 'rule', 'recovery', 'window', 'min_sample', 'pending', 'cooldown', 'severity', 'channels', 'enabled',
+        'per', 'params'],
         rows.map((r) => [r.alert_type, `${r.metric} ${r.comparison} ${r.threshold_value}`, r.recovery_value,
           `${r.window_minutes}m`, r.min_sample, `${r.pending_minutes}m`, `${r.cooldown_minutes}m`, r.severity,
-          r.notification_channels, r.is_enabled ? 'yes' : 'no']));
+          r.notification_channels, r.is_enabled ? 'yes' : 'no', r.group_by ?? '-',
+          Object.keys(r.params as object).length === 0 ? '-' : JSON.stringify(r.params)]));
     }));
 
   cmd
     .command('set')
     .description('change columns of one rule, e.g. `thresholds set delivery_rate_critical threshold_value=85 cooldown_minutes=30`')
     .argument('<alert_type>', 'the rule to change')
-    .argument('<key=value...>', `columns: ${THRESHOLD_KEYS.join(', ')} (recovery_value=null clears it; channels comma-separated)`)
+    .argument('<key=value...>', `columns: ${THRESHOLD_KEYS.join(', ')} (recovery_value=null and group_by=null clear them; `
+      + 'channels comma-separated; params a JSON object, e.g. params=\'{"error_codes":["30007"]}\')')
     .option('--json', 'print the updated row as JSON')
     .action(withClient(program, 'thresholds set', async (client, alertType: string, pairs: string[], opts: { json?: boolean }) => {
       const changes = parsePairs(pairs);
@@ -54,7 +57,19 @@ export function parsePairs(pairs: string[]): ThresholdChanges {
 }
 
 function parseValue(key: string, raw: string): unknown {
-  if (key === 'recovery_value' && raw === 'null') return null;
+  if ((key === 'recovery_value' || key === 'group_by') && raw === 'null') return null;
+  if (key === 'params') {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      throw new InvalidArgumentError(`${key}: "${raw}" is not JSON (${(error as Error).message})`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new InvalidArgumentError(`${key}: "${raw}" is not a JSON object`);
+    }
+    return value;
+  }
   if (key === 'threshold_value' || key === 'recovery_value') {
     if (!/^-?\d+(\.\d+)?$/.test(raw)) throw new InvalidArgumentError(`${key}: "${raw}" is not a number`);
     return Number(raw);
@@ -74,5 +89,6 @@ function parseValue(key: string, raw: string): unknown {
 }
 
 function fmt(v: unknown): string {
-  return Array.isArray(v) ? v.join(',') : v === null ? 'null' : String(v);
+  if (Array.isArray(v)) return v.join(',');
+  return v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }

@@ -4,8 +4,8 @@
 // every route and function against them. Objects list every key (required, nothing else allowed).
 import type { FromSchema } from './json-schema.ts';
 import {
-  ALERT_ACTION_VALUES, ALERT_SEVERITY_VALUES, NOTIFICATION_CHANNEL_VALUES, NOTIFICATION_EVENT_VALUES,
-  NOTIFICATION_STATUS_VALUES,
+  ALERT_ACTION_VALUES, ALERT_COMPARISON_VALUES, ALERT_SEVERITY_VALUES, MESSAGE_DIMENSION_VALUES, METRIC_UNIT_VALUES,
+  NOTIFICATION_CHANNEL_VALUES, NOTIFICATION_EVENT_VALUES, NOTIFICATION_STATUS_VALUES,
 } from './generated/enums.ts';
 import { UUID_PATTERN } from './validate.ts';
 
@@ -39,12 +39,12 @@ const TIME = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d
 /** A timestamptz column of a row returned as it is (acknowledge, silences): ISO 8601 with an offset. */
 const ROW_TIME = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})$',
   description: 'ISO 8601 with an offset' } as const;
-const COMPARISON = oneOf(['<', '<=', '>', '>=']);
-const UNIT = oneOfOrNull(['percent', 'ratio', 'seconds']);
+const COMPARISON = oneOf(ALERT_COMPARISON_VALUES);
+const UNIT = oneOfOrNull(METRIC_UNIT_VALUES);
 const SEVERITY = oneOf(ALERT_SEVERITY_VALUES);
 const RANGE = object({ start: DATE, end: DATE });
-/** The dimensions of the message-level reads (by=). */
-export const MESSAGE_DIMENSIONS = ['carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider'] as const;
+/** The dimensions of the message-level reads (by=): the SQL enum message_dimension. */
+export const MESSAGE_DIMENSIONS = MESSAGE_DIMENSION_VALUES;
 const DIMENSION = oneOf(MESSAGE_DIMENSIONS);
 
 const DAILY_PROPERTIES = {

@@ -9,7 +9,7 @@ import type { SmsMonitorFunctions } from './generated/functions.ts';
 
 import { METRIC_KINDS } from './generated/metric-types.ts';
 import {
-  NOTIFICATION_STATUS_VALUES, type AlertAction, type AlertSeverity, type NotificationChannel, type NotificationEvent,
+  NOTIFICATION_STATUS_VALUES, type AlertAction, type AlertComparison, type AlertSeverity, type MessageDimension, type NotificationChannel, type NotificationEvent,
   type NotificationStatus,
 } from './generated/enums.ts';
 
@@ -114,7 +114,7 @@ export interface AcknowledgeResult {
 export type ThresholdRow = Selectable<DB['sms_alert_thresholds']>;
 /** The tunable columns of a rule (plain SQL UPDATE works too; the table's trigger validates either way). */
 export interface ThresholdChanges {
-  comparison?: '<' | '<=' | '>' | '>=';
+  comparison?: AlertComparison;
   threshold_value?: number;
   recovery_value?: number | null;
   window_minutes?: number;
@@ -125,11 +125,15 @@ export interface ThresholdChanges {
   notification_channels?: NotificationChannel[];
   is_enabled?: boolean;
   description?: string;
+  /** The message attribute a message-metric rule is evaluated per value of; null: one value system-wide. */
+  group_by?: MessageDimension | null;
+  /** The metric's parameters (sms_alert_metrics.params), e.g. {"error_codes": ["30007"]}. */
+  params?: Record<string, unknown>;
 }
 export const THRESHOLD_COLUMNS: Record<keyof ThresholdChanges, string> = {
   comparison: 'text', threshold_value: 'numeric', recovery_value: 'numeric', window_minutes: 'integer',
   min_sample: 'integer', pending_minutes: 'integer', cooldown_minutes: 'integer', severity: 'text',
-  notification_channels: 'text[]', is_enabled: 'boolean', description: 'text',
+  notification_channels: 'text[]', is_enabled: 'boolean', description: 'text', group_by: 'text', params: 'jsonb',
 };
 export const THRESHOLD_KEYS = Object.keys(THRESHOLD_COLUMNS) as Array<keyof ThresholdChanges>;
 

@@ -50,6 +50,23 @@ CREATE TYPE sms_monitor.alert_action AS ENUM (
 COMMENT ON TYPE sms_monitor.alert_action IS 'What one evaluation did with a rule (check_sms_alerts().action, sms_alert_rule_state.last_action); sql/functions/_alert_evaluate.sql describes each.';
 
 --
+-- Name: alert_comparison; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.alert_comparison AS ENUM (
+    '<',
+    '<=',
+    '>',
+    '>='
+);
+
+--
+-- Name: TYPE alert_comparison; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.alert_comparison IS 'How a rule compares its metric''s value with threshold_value (sms_alert_thresholds.comparison).';
+
+--
 -- Name: alert_severity; Type: TYPE; Schema: sms_monitor
 --
 
@@ -64,6 +81,26 @@ CREATE TYPE sms_monitor.alert_severity AS ENUM (
 --
 
 COMMENT ON TYPE sms_monitor.alert_severity IS 'How urgent a rule''s incidents are (sms_alert_thresholds.severity, sms_alert_history.severity).';
+
+--
+-- Name: message_dimension; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.message_dimension AS ENUM (
+    'carrier',
+    'country',
+    'sender',
+    'sender_type',
+    'error_code',
+    'message_class',
+    'provider'
+);
+
+--
+-- Name: TYPE message_dimension; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.message_dimension IS 'A message attribute that breakdowns and per-dimension rules group by (by=, sms_alert_thresholds.group_by).';
 
 --
 -- Name: metric_kind; Type: TYPE; Schema: sms_monitor
@@ -81,6 +118,22 @@ CREATE TYPE sms_monitor.metric_kind AS ENUM (
 --
 
 COMMENT ON TYPE sms_monitor.metric_kind IS 'How a metric type aggregates (metric_types.kind).';
+
+--
+-- Name: metric_unit; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.metric_unit AS ENUM (
+    'percent',
+    'ratio',
+    'seconds'
+);
+
+--
+-- Name: TYPE metric_unit; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.metric_unit IS 'The unit of a rule metric''s values (sms_alert_metrics.unit): how value_text and threshold_text are written.';
 
 --
 -- Name: notification_channel; Type: TYPE; Schema: sms_monitor
@@ -571,7 +624,8 @@ CREATE TABLE sms_monitor.sms_alert_metrics (
     sample text NOT NULL,
     params text DEFAULT ''::text NOT NULL,
     source text DEFAULT 'counters'::text NOT NULL,
-    CONSTRAINT sms_alert_metrics_source_check CHECK ((source = ANY (ARRAY['counters'::text, 'messages'::text])))
+    CONSTRAINT sms_alert_metrics_source_check CHECK ((source = ANY (ARRAY['counters'::text, 'messages'::text]))),
+    CONSTRAINT sms_alert_metrics_unit_check CHECK ((unit = ANY ((enum_range(NULL::sms_monitor.metric_unit))::text[])))
 );
 
 --
@@ -636,10 +690,10 @@ CREATE TABLE sms_monitor.sms_alert_thresholds (
     params jsonb DEFAULT '{}'::jsonb NOT NULL,
     CONSTRAINT sms_alert_thresholds_alert_type_check CHECK ((alert_type ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
     CONSTRAINT sms_alert_thresholds_channels_check CHECK (((cardinality(notification_channels) >= 1) AND (notification_channels <@ (enum_range(NULL::sms_monitor.notification_channel))::text[]) AND (array_position(notification_channels, NULL::text) IS NULL))),
-    CONSTRAINT sms_alert_thresholds_comparison_check CHECK ((comparison = ANY (ARRAY['<'::text, '<='::text, '>'::text, '>='::text]))),
+    CONSTRAINT sms_alert_thresholds_comparison_check CHECK ((comparison = ANY ((enum_range(NULL::sms_monitor.alert_comparison))::text[]))),
     CONSTRAINT sms_alert_thresholds_cooldown_check CHECK (((cooldown_minutes >= 1) AND (cooldown_minutes <= 10080))),
     CONSTRAINT sms_alert_thresholds_description_check CHECK ((btrim(description) <> ''::text)),
-    CONSTRAINT sms_alert_thresholds_group_by_check CHECK ((group_by = ANY (ARRAY['carrier'::text, 'country'::text, 'sender'::text, 'sender_type'::text, 'error_code'::text, 'message_class'::text, 'provider'::text]))),
+    CONSTRAINT sms_alert_thresholds_group_by_check CHECK ((group_by = ANY ((enum_range(NULL::sms_monitor.message_dimension))::text[]))),
     CONSTRAINT sms_alert_thresholds_min_sample_check CHECK ((min_sample >= 1)),
     CONSTRAINT sms_alert_thresholds_params_check CHECK (((jsonb_typeof(params) = 'object'::text) AND (length((params)::text) <= 2000))),
     CONSTRAINT sms_alert_thresholds_pending_check CHECK (((pending_minutes >= 0) AND (pending_minutes <= 10080))),

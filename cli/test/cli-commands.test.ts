@@ -98,6 +98,23 @@ describe('sms-monitor CLI', { timeout: 180_000 }, () => {
     const unknownKey = await cli('thresholds', 'set', 'delivery_rate_critical', 'colour=red');
     expect(unknownKey.code).toBe(2);
     expect(unknownKey.stderr).toContain('colour: not a tunable column');
+    const perDimension = await cli('thresholds', 'set', 'sender_filtering_warning', 'group_by=carrier',
+      'params={"error_codes":["30007","30008"]}');
+    expect(perDimension).toMatchObject({ code: 0, stdout:
+      'updated sender_filtering_warning: group_by=carrier, params={"error_codes":["30007","30008"]}\n' });
+    const [f] = await db.sql`select group_by, params from sms_monitor.sms_alert_thresholds where alert_type = 'sender_filtering_warning'`;
+    expect(f).toEqual({ group_by: 'carrier', params: { error_codes: ['30007', '30008'] } });
+    expect((await cli('thresholds', 'list')).stdout)
+      .toMatch(/sender_filtering_warning\s.*\scarrier\s+\{"error_codes":\["30007","30008"\]\}\n/);
+    const systemWide = await cli('thresholds', 'set', 'sender_filtering_warning', 'group_by=null');
+    expect(systemWide).toMatchObject({ code: 0, stdout: 'updated sender_filtering_warning: group_by=null\n' });
+    const badGroup = await cli('thresholds', 'set', 'sender_filtering_warning', 'group_by=planet');
+    expect(badGroup.code).toBe(2);
+    expect(badGroup.stderr).toContain("group_by: must be NULL or one of carrier, country, sender, sender_type, error_code, "
+      + "message_class, provider (got 'planet')");
+    const badParams = await cli('thresholds', 'set', 'sender_filtering_warning', 'params=[1]');
+    expect(badParams.code).toBe(2);
+    expect(badParams.stderr).toContain('params: "[1]" is not a JSON object');
     const missing = await cli('thresholds', 'set', 'delivery_rate_critical');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("missing required argument 'key=value'");

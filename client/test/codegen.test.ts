@@ -4,7 +4,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ALERT_ACTION_VALUES, ALERT_SEVERITY_VALUES, METRIC_KIND_VALUES, METRIC_KINDS, METRIC_TYPES,
+  ALERT_ACTION_VALUES, ALERT_COMPARISON_VALUES, ALERT_SEVERITY_VALUES, MESSAGE_DIMENSION_VALUES, METRIC_KIND_VALUES,
+  METRIC_KINDS, METRIC_TYPES, METRIC_UNIT_VALUES,
   NOTIFICATION_CHANNEL_VALUES, NOTIFICATION_EVENT_VALUES, NOTIFICATION_STATUS_VALUES, OUTBOX_NOTIFY_CHANNEL,
 } from 'sms-monitor';
 import { GENERATED_FILES, generate, normaliseDump } from '../../scripts/codegen.ts';
@@ -66,10 +67,14 @@ describe('generated types are up to date (run `npm run codegen` when this fails)
       metric_kind: ['counter', 'sum', 'timing', 'derived'],
       alert_action: ['no_data', 'ok', 'pending', 'fired', 'silenced', 'unsilenced', 'repeated', 'cooldown',
         'acknowledged', 'recovering', 'resolved', 'disabled_resolved', 'skipped', 'error'],
+      alert_comparison: ['<', '<=', '>', '>='],
+      metric_unit: ['percent', 'ratio', 'seconds'],
+      message_dimension: ['carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider'],
     });
     expect([NOTIFICATION_CHANNEL_VALUES, NOTIFICATION_STATUS_VALUES, NOTIFICATION_EVENT_VALUES, ALERT_SEVERITY_VALUES,
-      METRIC_KIND_VALUES, ALERT_ACTION_VALUES]).toEqual([enums.notification_channel, enums.notification_status,
-      enums.notification_event, enums.alert_severity, enums.metric_kind, enums.alert_action]);
+      METRIC_KIND_VALUES, ALERT_ACTION_VALUES, ALERT_COMPARISON_VALUES, METRIC_UNIT_VALUES, MESSAGE_DIMENSION_VALUES])
+      .toEqual([enums.notification_channel, enums.notification_status, enums.notification_event, enums.alert_severity,
+        enums.metric_kind, enums.alert_action, enums.alert_comparison, enums.metric_unit, enums.message_dimension]);
     expect(OUTBOX_NOTIFY_CHANNEL).toBe('sms_monitor_notifications');
     const checks = Object.fromEntries((await db.sql<Array<{ name: string; def: string }>>`
       select c.conname as name, pg_get_constraintdef(c.oid) as def from pg_constraint c
@@ -78,8 +83,9 @@ describe('generated types are up to date (run `npm run codegen` when this fails)
          and c.conname in ('sms_alert_notifications_channel_check', 'sms_alert_notifications_status_check',
            'sms_alert_notifications_event_check', 'sms_alert_thresholds_severity_check', 'sms_alert_thresholds_channels_check',
            'sms_alert_history_severity_check', 'sms_notifier_heartbeats_channels_check', 'metric_types_kind_check',
-           'sms_alert_rule_state_last_action_check')`).map((r) => [r.name, r.def]));
-    expect(Object.keys(checks)).toHaveLength(9);
+           'sms_alert_rule_state_last_action_check', 'sms_alert_thresholds_comparison_check',
+           'sms_alert_thresholds_group_by_check', 'sms_alert_metrics_unit_check')`).map((r) => [r.name, r.def]));
+    expect(Object.keys(checks)).toHaveLength(12);
     for (const [name, def] of Object.entries(checks)) expect(def, name).toMatch(/enum_range\(NULL::sms_monitor\.\w+\)/);
     const err = await db.sql`
       insert into sms_monitor.sms_alert_rule_state (alert_type, last_action)
@@ -88,12 +94,13 @@ describe('generated types are up to date (run `npm run codegen` when this fails)
     expect(err).toMatchObject({ code: '23514', constraint_name: 'sms_alert_rule_state_last_action_check' });
   });
 
-  it('no TypeScript outside client/generated/ lists a channel, outbox status or event, severity or NOTIFY channel by hand', () => {
+  it('no TypeScript (nor the page\'s JavaScript) outside client/generated/ lists an enumerated fact by hand', () => {
     const lists = [/'slack' \| 'pagerduty'/, /'pending' \| 'sent'/, /'trigger' \| 'repeat'/, /'critical' \| 'warning'/,
-      /\['slack', 'pagerduty'/, /'sms_monitor_notifications'/];
+      /\['slack', 'pagerduty'/, /'sms_monitor_notifications'/, /'<' \| '<='/, /'<', '<='/, /'percent', 'ratio'/,
+      /'sender_type', 'error_code'/, /sender\|sender_type\|error_code/];
     const sources = (dir: string): string[] => readdirSync(path.join(repoRoot, dir), { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? (['test', 'generated', 'node_modules'].includes(e.name) ? [] : sources(path.join(dir, e.name)))
-        : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
+        : /\.(ts|js)$/.test(e.name) ? [path.join(dir, e.name)] : []);
     const offenders = ['client', 'notifier', 'cli', 'server'].flatMap(sources)
       .filter((f) => lists.some((re) => re.test(readFileSync(path.join(repoRoot, f), 'utf8'))));
     expect(offenders).toEqual([]);

@@ -2,14 +2,13 @@
 // grain (/series: sent, delivered, failed, delivery rate, p95), where messages fail over the chosen
 // window (/breakdown: the worst carriers, senders, countries and error codes), how long delivery
 // takes (/latency: p50, p95, p99, overall and the slowest carriers) and receipts overdue
-// (/receipts). An open per-dimension incident (its group_by and group_value, or a message that
-// names "on carrier X") links to its row of the breakdown, which is highlighted.
+// (/receipts). An open per-dimension incident (its group_by and group_value) links to its row of
+// the breakdown, which is highlighted.
 (function () {
   'use strict';
   var P = window.SmsPage;
   var $ = P.$, el = P.el, fmtPct = P.fmtPct, fmtTime = P.fmtTime, fmtMs = P.fmtMs;
   var DIMENSIONS = [['carrier', 'Carrier'], ['sender', 'Sender'], ['country', 'Country'], ['error_code', 'Error code']];
-  var ALL_BY = ['carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider'];
   /** How many rows each table shows: the worst ones. */
   var WORST = 5;
   var RECEIPTS_AFTER_MINUTES = 10;
@@ -21,14 +20,13 @@
     if (alert.group_by && alert.group_value !== null && alert.group_value !== undefined) {
       return { by: alert.group_by, value: String(alert.group_value) };
     }
-    var m = / on (carrier|country|sender|sender_type|error_code|message_class|provider) (.+?) is /.exec(alert.message || '');
-    return m ? { by: m[1], value: m[2] } : null;
+    return null;
   }
 
   /** The link an incident row gets to its breakdown: "carrier T-Mobile: where it fails". */
   function breakdownLink(alert) {
     var d = dimensionOf(alert);
-    if (!d || ALL_BY.indexOf(d.by) < 0) return null;
+    if (!d) return null;
     var a = el('a', { href: '#where-' + d.by, class: 'dim-link', text: d.by.replace('_', ' ') + ' ' + d.value + ': where it fails' });
     a.addEventListener('click', function (ev) {
       ev.preventDefault();

@@ -21,9 +21,9 @@ declare
                                     else array[]::text[] end;
   v_pair jsonb;
 begin
-  if p_group_by is not null and p_group_by not in ('carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider') then
-    return format('group_by: must be NULL or one of carrier, country, sender, sender_type, error_code, message_class, provider (got %s)',
-                  quote_literal(p_group_by));
+  if p_group_by is not null and p_group_by <> all (enum_range(null::sms_monitor.message_dimension)::text[]) then
+    return format('group_by: must be NULL or one of %s (got %s)',
+                  array_to_string(enum_range(null::sms_monitor.message_dimension)::text[], ', '), quote_literal(p_group_by));
   end if;
   if p_group_by is not null and (v_source is distinct from 'messages' or p_metric = 'delivery_slo_burn') then
     return format('group_by: metric %s is system-wide only (per-dimension rules need a message metric)', p_metric);

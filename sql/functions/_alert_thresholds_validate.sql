@@ -20,9 +20,9 @@ begin
       (select string_agg(m.metric, ', ' order by m.metric) from sms_monitor.sms_alert_metrics m)
       using errcode = '22023';
   end if;
-  if new.comparison is null or new.comparison not in ('<', '<=', '>', '>=') then
-    raise exception 'comparison: unknown operator % (allowed: <, <=, >, >=)',
-      coalesce(quote_literal(new.comparison), 'NULL') using errcode = '22023';
+  if new.comparison is null or new.comparison <> all (enum_range(null::sms_monitor.alert_comparison)::text[]) then
+    raise exception 'comparison: unknown operator % (allowed: %)', coalesce(quote_literal(new.comparison), 'NULL'),
+      array_to_string(enum_range(null::sms_monitor.alert_comparison)::text[], ', ') using errcode = '22023';
   end if;
   if new.threshold_value is null or new.threshold_value in ('NaN', 'Infinity', '-Infinity') then
     raise exception 'threshold_value: must be a finite number (got %)', coalesce(new.threshold_value::text, 'NULL')
