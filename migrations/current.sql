@@ -1,3 +1,12 @@
 -- Work in progress for the next migration (tests apply it on top of the committed ones).
 -- Tables and indexes inline; functions and views with --!include functions/<name>.sql.
 -- Commit it with: bash scripts/migration-commit.sh
+
+-- Latency percentiles from fixed log histograms (docs/messages.md)
+--!include functions/_latency_bucket.sql
+--!include functions/_latency_histogram.sql
+--!include functions/_histogram_percentile.sql
+--!include functions/api_message_latency.sql
+--!include functions/api_message_breakdown.sql
+--!include functions/api_message_series.sql
+--!include functions/_alert_message_values.sql

@@ -50,12 +50,15 @@ async function call(fn: string, args: Record<string, unknown>): Promise<any> {
 }
 
 const pct = (part: number, whole: number) => Math.round((10_000 * part) / whole) / 100;
-/** percentile_cont: linear interpolation between the closest ranks. */
+/** The API's percentile: the value at the percentile_disc rank (the first whose cumulative count
+ * reaches p x n), shown as its latency histogram bucket's value: b = ceil(ln(ms) / ln(1.03)),
+ * round(2 x 1.03^b / 2.03); 0 for <= 1 ms. */
 function percentile(values: number[], p: number): number {
   const v = [...values].sort((a, b) => a - b);
-  const x = p * (v.length - 1);
-  const lo = Math.floor(x);
-  return Math.round(v[lo]! + (v[Math.min(lo + 1, v.length - 1)]! - v[lo]!) * (x - lo));
+  const ms = v[Math.max(0, Math.ceil(p * v.length - 1e-9) - 1)]!;
+  if (ms <= 1) return 0;
+  const bucket = Math.ceil(Math.log(ms) / Math.log(1.03));
+  return Math.round((2 * 1.03 ** bucket) / 2.03);
 }
 const failed = (m: SimMessage) => m.final === 'undelivered' || m.final === 'failed';
 

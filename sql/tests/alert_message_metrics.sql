@@ -67,8 +67,9 @@ select is(pg_temp.act('2026-06-03 12:00Z', 'receipt_delay_warning', 'A'), 'fired
 select is(pg_temp.act('2026-06-03 12:01Z', 'receipt_delay_warning', 'B'), 'no_data', 'B: 49 < 50 sent: no_data');
 
 -- ---- delivery_latency_p95 (delivery_latency_warning: p95 > 60 s over 15 min, >= 50 delivered)
--- message i (1..49) delivered 2i seconds after its send at 11:50; p95 of 2, 4, ..., 98 =
--- 2 * (46 + 0.6) = 93.2 (percentile_cont: position 0.95 * 48 = 45.6)
+-- message i (1..49) delivered 2i seconds after its send at 11:50; p95 of 2, 4, ..., 98 from the
+-- latency histogram: rank 0.95 * 49 = 46.55 -> the 47th, 94 s, in bucket ceil(ln(94000) / ln(1.03))
+-- = 388, shown as 2 x 1.03^388 / 2.03 = 94271 ms
 select sms_monitor.record_sms_message_events(jsonb_agg(e))
   from generate_series(1, 49) i
  cross join lateral (values
@@ -78,14 +79,14 @@ select sms_monitor.record_sms_message_events(jsonb_agg(e))
 -- delivered without a sent time: no latency
 select sms_monitor.record_sms_message_events(jsonb_build_array(
   jsonb_build_object('message_id', 'l-nosend', 'status', 'delivered', 'occurred_at', '2026-06-04T11:51:00Z')));
-select is(pg_temp.val('2026-06-04 12:00Z', 'delivery_latency_warning'), '93.2000 n=49', 'p95 of 2..98 s = 93.2 over 49');
+select is(pg_temp.val('2026-06-04 12:00Z', 'delivery_latency_warning'), '94.2710 n=49', 'p95 of 2..98 s = 94.271 over 49');
 select is(pg_temp.act('2026-06-04 12:00Z', 'delivery_latency_warning'), 'no_data', '49 < 50 delivered: no_data');
 select sms_monitor.record_sms_message_events(jsonb_build_array(
   jsonb_build_object('message_id', 'l50', 'status', 'sent', 'occurred_at', '2026-06-04T11:50:00Z'),
   jsonb_build_object('message_id', 'l50', 'status', 'delivered', 'occurred_at', '2026-06-04T11:51:40Z')));
-select is(pg_temp.val('2026-06-04 12:01Z', 'delivery_latency_warning'), '95.1000 n=50',
-  'with the 50th (100 s): position 0.95 * 49 = 46.55 between 94 and 96: 95.1 s');
-select is(pg_temp.act('2026-06-04 12:01Z', 'delivery_latency_warning'), 'fired', '95.1 s > 60 s with 50 delivered: fired');
+select is(pg_temp.val('2026-06-04 12:01Z', 'delivery_latency_warning'), '97.0990 n=50',
+  'with the 50th (100 s): rank 0.95 * 50 = 47.5 -> the 48th, 96 s: bucket 389, 97.099 s');
+select is(pg_temp.act('2026-06-04 12:01Z', 'delivery_latency_warning'), 'fired', '97.099 s > 60 s with 50 delivered: fired');
 
 -- ---- delivery_slo_burn: budget 2 %; a rule with the fast pair only, [60 min, 5 min, 14.4x]
 insert into sms_monitor.sms_alert_thresholds
