@@ -465,6 +465,8 @@ begin
   end if;
   v_until := pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => p_seconds);
   loop
+    perform sms_monitor.rollup_sms_messages();
+    commit;
     perform sms_monitor.rollup_sms_metrics();
     commit;
     exit when pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => p_pause_seconds) >= v_until;
@@ -477,7 +479,7 @@ $$;
 -- Name: PROCEDURE run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) IS 'The rollup job: rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (45), committing each run. CALL it outside a transaction block. Bad arguments: 22023.';
+COMMENT ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) IS 'The rollup job: rollup_sms_messages() and rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (45), committing each run. CALL it outside a transaction block. Bad arguments: 22023.';
 
 --
 -- Name: metric_types; Type: TABLE; Schema: sms_monitor
@@ -888,7 +890,7 @@ PARTITION BY RANGE (recorded_on);
 -- Name: TABLE sms_message_events; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON TABLE sms_monitor.sms_message_events IS 'Append-only log of message events: the first event of each (message_id, status), with the spelling the provider used and the optional attributes it carried. Repeats are not logged.';
+COMMENT ON TABLE sms_monitor.sms_message_events IS 'Append-only log of every message event as received (repeats included), its status mapped, with the spelling the provider used and the optional attributes it carried; rollup_sms_messages folds it into sms_messages.';
 
 --
 -- Name: sms_message_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
@@ -990,7 +992,7 @@ CREATE TABLE sms_monitor.sms_messages (
 -- Name: TABLE sms_messages; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the first event of each), and the winning final status with the user its counter went to.';
+COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the earliest reported), and the winning final status with the user its counter went to. Written only by the fold (rollup_sms_messages).';
 
 --
 -- Name: sms_metric_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
@@ -2540,21 +2542,6 @@ CREATE FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, 
 COMMENT ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) IS 'Internal: sums, active users and users who hit the daily limit over the minutes from p_now - p_window_minutes to p_now (reporting timezone, live); hour-only values when their hour overlaps, daily ones when their whole day is inside.';
 
 --
--- Name: _apply_message_batch(jsonb, text); Type: FUNCTION; Schema: sms_monitor
---
-
-CREATE FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) RETURNS integer
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_apply_message_batch.sql
-
---
--- Name: FUNCTION _apply_message_batch(p_events jsonb, p_tz text); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) IS 'Internal: applies a validated batch of message events under their rows'' locks and appends the log rows and the counter changes they cause.';
-
---
 -- Name: _apply_sms_message_retention(timestamp with time zone, integer); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2730,6 +2717,21 @@ CREATE FUNCTION sms_monitor._event_log_retention() RETURNS interval
 --
 
 COMMENT ON FUNCTION sms_monitor._event_log_retention() IS 'Internal constant: 3 days, how long apply_sms_retention() keeps a rolled-up partition of sms_metric_events.';
+
+--
+-- Name: _fold_message_events(bigint, bigint, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_fold_message_events.sql
+
+--
+-- Name: FUNCTION _fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text) IS 'Internal: folds the logged message events (p_from_id, p_to_id] into sms_messages and appends the counter changes they cause; the caller holds the fold''s claim (rollup_sms_messages).';
 
 --
 -- Name: _histogram_percentile(jsonb, double precision); Type: FUNCTION; Schema: sms_monitor
@@ -3605,7 +3607,7 @@ CREATE FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status
 -- Name: FUNCTION record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb) IS 'Records one message event (the optional fields in p_attributes) like record_sms_message_events; returns 1 when the (message, status) was new, 0 for a repeat. 22023 names the field.';
+COMMENT ON FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb) IS 'Records one message event (the optional fields in p_attributes) like record_sms_message_events; returns 1 (accepted; rollup_sms_messages folds it). 22023 names the field.';
 
 --
 -- Name: record_sms_message_events(jsonb, uuid); Type: FUNCTION; Schema: sms_monitor
@@ -3620,7 +3622,7 @@ CREATE FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id
 -- Name: FUNCTION record_sms_message_events(p_events jsonb, p_batch_id uuid); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid) IS 'Records a JSON array of message events {message_id, status, occurred_at, user_id?, provider?, sender?, sender_type?, carrier?, country?, error_code?, segments?, price_usd?, message_class?} all or nothing; each (message, status) counts once and drives sent/delivered/failed/cancelled counts, delivery time and cost. Returns how many (message, status) pairs were new; 22023 names events[i].field. A repeated p_batch_id records nothing and returns the first result.';
+COMMENT ON FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid) IS 'Records a JSON array of message events {message_id, status, occurred_at, user_id?, provider?, sender?, sender_type?, carrier?, country?, error_code?, segments?, price_usd?, message_class?} all or nothing into the append-only log; the fold (rollup_sms_messages) counts each (message, status) once into sent/delivered/failed/cancelled counts, delivery time and cost. Returns how many events were accepted; 22023 names events[i].field. A repeated p_batch_id records nothing and returns the first result.';
 
 --
 -- Name: record_sms_metric(date, integer, uuid, text, numeric, jsonb); Type: FUNCTION; Schema: sms_monitor
@@ -3726,6 +3728,21 @@ CREATE FUNCTION sms_monitor.retry_sms_notifications(p_id bigint DEFAULT NULL::bi
 --
 
 COMMENT ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_id uuid) IS 'Admin: re-sends failed and dead notifications (one by p_id, one incident''s by p_alert_id, or all): pending, due now, attempts 0, NOTIFY sms_monitor_notifications. Rows followed by a delivered notification of the same incident and channel are skipped (out of order). Returns the rows reset. Not failed/dead, out of order, bad id: 22023; unknown id: P0002.';
+
+--
+-- Name: rollup_sms_messages(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.rollup_sms_messages() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/rollup_sms_messages.sql
+
+--
+-- Name: FUNCTION rollup_sms_messages(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.rollup_sms_messages() IS 'Folds the message events past the watermark into sms_messages and the counters, exactly once (one transaction with the watermark); returns how many events.';
 
 --
 -- Name: rollup_sms_metrics(); Type: FUNCTION; Schema: sms_monitor
@@ -3964,12 +3981,6 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_told_channels(p_alert_id uuid) FROM PU
 REVOKE ALL ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) FROM PUBLIC;
 
 --
--- Name: FUNCTION _apply_message_batch(p_events jsonb, p_tz text); Type: ACL; Schema: sms_monitor
---
-
-REVOKE ALL ON FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) FROM PUBLIC;
-
---
 -- Name: FUNCTION _apply_sms_message_retention(p_now timestamp with time zone, p_days integer); Type: ACL; Schema: sms_monitor
 --
 
@@ -4056,6 +4067,12 @@ REVOKE ALL ON FUNCTION sms_monitor._ensure_sms_event_partitions(p_from date, p_d
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._event_log_retention() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _histogram_percentile(p_histogram jsonb, p_q double precision); Type: ACL; Schema: sms_monitor
@@ -4575,6 +4592,14 @@ GRANT ALL ON FUNCTION sms_monitor.resolve_sms_alert(p_alert_id uuid, p_resolved_
 
 REVOKE ALL ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_id uuid) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION rollup_sms_messages(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.rollup_sms_messages() FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.rollup_sms_messages() TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.rollup_sms_messages() TO sms_monitor_notifier;
 
 --
 -- Name: FUNCTION rollup_sms_metrics(); Type: ACL; Schema: sms_monitor

@@ -39,6 +39,7 @@ async function stage(kind: MessageIncidentKind | undefined, start: number, seed:
   await traffic.drain();
   expect(traffic.pending()).toBe(0);
   await monitor.close();
+  await db.sql`select sms_monitor.rollup_sms_messages()`; // the fold the rollup job runs every 2 s
   return traffic.messages;
 }
 
@@ -183,6 +184,7 @@ describe('simulate --messages (the command)', () => {
     const idle = createSmsMonitor(db.url);
     const users = new Simulator(idle, { users: 3, rate: 5, seed: 8 }).users;
     await idle.close();
+    await db.sql`select sms_monitor.rollup_sms_messages()`;
     const [row] = await db.sql<[{ n: number; waiting: number; newest: Date }]>`
       select count(*)::int as n, count(*) filter (where final_status is null)::int as waiting, max(coalesce(final_at, sent_at)) as newest
         from sms_monitor.sms_messages where user_id = any(${users}::uuid[])`;
@@ -234,6 +236,7 @@ describe('simulate --via webhook', () => {
     await idle.close();
     const msgs = traffic.messages;
     expect(sink.posted).toBe(msgs.reduce((n, m) => n + 1 + (m.sent_ms !== null ? 1 : 0) + (m.final !== null ? 1 : 0), 0));
+    await t.db.sql`select sms_monitor.rollup_sms_messages()`;
     const rows = await t.db.sql<Record<string, unknown>[]>`
       select message_id, user_id::text, final_status, sender, sender_type, country, error_code, segments, message_class,
              provider, carrier from sms_monitor.sms_messages order by message_id`;

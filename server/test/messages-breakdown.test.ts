@@ -23,6 +23,8 @@ beforeAll(async () => {
   // W1: sent 20 minutes ago, no receipt yet
   await t.db.sql`select sms_monitor.record_sms_message_event('W1', 'sent', ${ago(1200)}::timestamptz,
     '{"carrier": "Telia", "country": "SE"}'::jsonb)`;
+  // the fold the rollup job runs every 2 s
+  await t.db.sql`select sms_monitor.rollup_sms_messages()`;
 });
 afterAll(async () => { await t?.close(); });
 

@@ -243,6 +243,7 @@ describe('the dashboard page', () => {
     // Vodafone UK: 3 sent 15 minutes ago, no receipt yet.
     for (let i = 0; i < 3; i++) message(`SMpage-vod-w${i}`, 'ACME', 'Vodafone UK', 'GB', waitingSince);
     await t.db.sql`select sms_monitor.record_sms_message_events(${t.db.sql.json(events as never)})`;
+    await t.db.sql`select sms_monitor.rollup_sms_messages()`; // the fold the rollup job runs every 2 s
     // An open per-dimension incident whose message names the carrier (its rule, if this database does not have it yet).
     await t.db.sql`insert into sms_monitor.sms_alert_thresholds (alert_type, metric, comparison, threshold_value, window_minutes,
         min_sample, severity, notification_channels, description)

@@ -32,6 +32,7 @@ select sms_monitor.record_sms_message_events($$[
 -- histogram bucket's value round(2 x 1.03^b / 2.03), b = ceil(ln(ms) / ln(1.03)):
 -- 2000 -> b 258 -> 2021, 5000 -> 289 -> 5052, 9000 -> 309 -> 9125
 -- (E1 was sent before 11:00 and F1 at 12:00: both outside, whatever their receipts' times)
+select sms_monitor.rollup_sms_messages();
 select is(sms_monitor.api_message_breakdown('carrier', 60, null, null, '2026-06-01T12:00:00Z') -> 'data', $$[
   {"key": "T-Mobile", "sent": 2, "delivered": 0, "failed": 2, "terminal": 2, "delivery_rate_percent": 0.00,
    "failure_share_percent": 50.00, "terminal_share_percent": 28.57, "latency_p50_ms": null, "latency_p95_ms": null},

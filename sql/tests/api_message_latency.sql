@@ -27,6 +27,7 @@ select sms_monitor.record_sms_message_event('X8', 'delivered', '2026-06-01T11:40
 -- 1000 -> b 234 -> 994, 3000 -> 271 -> 2968, 4000 -> 281 -> 3988, 10000 -> 312 -> 9971,
 -- 20000 -> 336 -> 20269, 100000 -> 390 -> 100012.
 -- all seven: 1, 2, 3, 4, 10, 20, 100 s: p50 at rank 3.5 -> 4th (4 s); p95 (6.65) and p99 (6.93) -> 7th
+select sms_monitor.rollup_sms_messages();
 select is(sms_monitor.api_message_latency(null, 60, null, null, '2026-06-01T12:00:00Z') -> 'data',
   '[{"key": null, "delivered": 7, "p50_ms": 3988, "p95_ms": 100012, "p99_ms": 100012}]'::jsonb, 'overall');
 -- X (1, 2, 3, 4, 100 s): p50 at 2.5 -> 3 s; p95, p99 -> 100 s. Y (10, 20 s): p50 at 1 -> 10 s; p95, p99 -> 20 s
