@@ -25,6 +25,10 @@ declare
   v_tz text;
   v_days integer;
   v_now timestamptz := now();
+  v_latest timestamptz;
+  v_earliest timestamptz;
+  v_earliest_day date;
+  v_check_times boolean := false;
 begin
   if p_events is null or jsonb_typeof(p_events) <> 'array' then
     raise exception 'events: must be a JSON array of message events (got %)',
@@ -50,29 +54,47 @@ begin
   end if;
   select s.reporting_timezone, s.metric_retention_days into v_tz, v_days from sms_monitor.settings s;
 
-  select format('events[%s].%s', e.n - 1, p.problem)
-    into v_problem
-    from jsonb_array_elements(p_events) with ordinality as e(v, n)
-    cross join lateral (
-      select case when jsonb_typeof(e.v) = 'object'
-                  then sms_monitor._sms_message_status(e.v ->> 'provider', e.v ->> 'status') end as status
-    ) st
-    cross join lateral (
-      select coalesce(sms_monitor._message_event_problem(e.v, st.status), case
-        when not sms_monitor._is_timestamptz(e.v ->> 'occurred_at') then
-          format('occurred_at: %s is not a valid time', e.v ->> 'occurred_at')
-        when (e.v ->> 'occurred_at')::timestamptz > v_now + sms_monitor._max_clock_skew() then
-          format('occurred_at: %s is more than %s ahead of the server clock (%s)', e.v ->> 'occurred_at',
-                 sms_monitor._max_clock_skew(), to_char(v_now at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
-        when (e.v ->> 'occurred_at')::timestamptz < v_now - make_interval(days => v_days + 2)
-          or ((e.v ->> 'occurred_at')::timestamptz at time zone v_tz)::date < (v_now at time zone v_tz)::date - v_days then
-          format('occurred_at: %s is older than the %s days retention keeps (earliest day: %s)',
-                 e.v ->> 'occurred_at', v_days, (v_now at time zone v_tz)::date - v_days)
-      end) as problem
-    ) p
-   where p.problem is not null
-   order by e.n
-   limit 1;
+  v_latest := v_now + sms_monitor._max_clock_skew();
+  v_earliest := v_now - make_interval(days => v_days + 2);
+  v_earliest_day := (v_now at time zone v_tz)::date - v_days;
+  -- The first bad element, in order. First try: the times are cast directly (one subtransaction
+  -- for the batch instead of _is_timestamptz's one per element); a time that does not parse (a
+  -- date like 2026-02-30 that looks right) aborts it, and the second try checks each time with
+  -- _is_timestamptz first (CASE keeps that order), so it names the first bad element.
+  loop
+    begin
+      select format('events[%s].%s', e.n - 1, p.problem)
+        into v_problem
+        from jsonb_array_elements(p_events) with ordinality as e(v, n)
+        cross join lateral (
+          select case when jsonb_typeof(e.v) = 'object'
+                      then sms_monitor._sms_message_status(e.v ->> 'provider', e.v ->> 'status') end as status
+        ) st
+        cross join lateral (
+          select coalesce(sms_monitor._message_event_problem(e.v, st.status), case
+            when case when v_check_times then not sms_monitor._is_timestamptz(e.v ->> 'occurred_at') else false end then
+              format('occurred_at: %s is not a valid time', e.v ->> 'occurred_at')
+            when (e.v ->> 'occurred_at')::timestamptz > v_latest then
+              format('occurred_at: %s is more than %s ahead of the server clock (%s)', e.v ->> 'occurred_at',
+                     sms_monitor._max_clock_skew(), to_char(v_now at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+            when (e.v ->> 'occurred_at')::timestamptz < v_earliest
+              or ((e.v ->> 'occurred_at')::timestamptz at time zone v_tz)::date < v_earliest_day then
+              format('occurred_at: %s is older than the %s days retention keeps (earliest day: %s)',
+                     e.v ->> 'occurred_at', v_days, v_earliest_day)
+          end) as problem
+        ) p
+       where p.problem is not null
+       order by e.n
+       limit 1;
+      exit;
+    exception when invalid_datetime_format or datetime_field_overflow then
+      -- a time that does not parse: again, checking each time first (that try cannot raise these)
+      if v_check_times then
+        raise;
+      end if;
+      v_check_times := true;
+    end;
+  end loop;
   if v_problem is not null then
     raise exception '%', v_problem using errcode = '22023';
   end if;
