@@ -41,3 +41,31 @@ alter table sms_monitor.sms_alert_metrics
 
 --!include functions/_alert_thresholds_validate.sql
 --!include functions/_alert_rule_params_problem.sql
+-- Latency percentiles from fixed log histograms (docs/messages.md)
+--!include functions/_latency_bucket.sql
+--!include functions/_latency_histogram.sql
+--!include functions/_histogram_percentile.sql
+--!include functions/api_message_latency.sql
+--!include functions/api_message_breakdown.sql
+--!include functions/api_message_series.sql
+--!include functions/_alert_message_values.sql
+
+-- Message events: writers only append (every event, repeats included); the fold
+-- (rollup_sms_messages) applies the log to sms_messages and the counters exactly once. Events
+-- logged before this migration were applied when recorded: the fold starts after them.
+comment on table sms_monitor.sms_message_events is
+  'Append-only log of every message event as received (repeats included), its status mapped, with the spelling '
+  'the provider used and the optional attributes it carried; rollup_sms_messages folds it into sms_messages.';
+comment on table sms_monitor.sms_messages is
+  'One row per message: attributes joined from all its events (the first value given for each stays), the '
+  'time of each status (the earliest reported), and the winning final status with the user its counter went to. '
+  'Written only by the fold (rollup_sms_messages).';
+insert into sms_monitor.sms_rollup_watermarks (rollup_name, last_id)
+select 'sms_messages', coalesce(pg_sequence_last_value('sms_monitor.sms_message_events_id_seq'), 0)
+on conflict (rollup_name) do nothing;
+drop function if exists sms_monitor._apply_message_batch(jsonb, text);
+--!include functions/_fold_message_events.sql
+--!include functions/rollup_sms_messages.sql
+--!include functions/record_sms_message_events.sql
+--!include functions/record_sms_message_event.sql
+--!include functions/run_sms_rollups.sql

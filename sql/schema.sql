@@ -518,6 +518,8 @@ begin
   end if;
   v_until := pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => p_seconds);
   loop
+    perform sms_monitor.rollup_sms_messages();
+    commit;
     perform sms_monitor.rollup_sms_metrics();
     commit;
     exit when pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => p_pause_seconds) >= v_until;
@@ -530,7 +532,7 @@ $$;
 -- Name: PROCEDURE run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) IS 'The rollup job: rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (45), committing each run. CALL it outside a transaction block. Bad arguments: 22023.';
+COMMENT ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) IS 'The rollup job: rollup_sms_messages() and rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (45), committing each run. CALL it outside a transaction block. Bad arguments: 22023.';
 
 --
 -- Name: metric_types; Type: TABLE; Schema: sms_monitor
@@ -942,7 +944,7 @@ PARTITION BY RANGE (recorded_on);
 -- Name: TABLE sms_message_events; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON TABLE sms_monitor.sms_message_events IS 'Append-only log of message events: the first event of each (message_id, status), with the spelling the provider used and the optional attributes it carried. Repeats are not logged.';
+COMMENT ON TABLE sms_monitor.sms_message_events IS 'Append-only log of every message event as received (repeats included), its status mapped, with the spelling the provider used and the optional attributes it carried; rollup_sms_messages folds it into sms_messages.';
 
 --
 -- Name: sms_message_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
@@ -1044,7 +1046,7 @@ CREATE TABLE sms_monitor.sms_messages (
 -- Name: TABLE sms_messages; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the first event of each), and the winning final status with the user its counter went to.';
+COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the earliest reported), and the winning final status with the user its counter went to. Written only by the fold (rollup_sms_messages).';
 
 --
 -- Name: sms_metric_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
@@ -2594,21 +2596,6 @@ CREATE FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, 
 COMMENT ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) IS 'Internal: sums, active users and users who hit the daily limit over the minutes from p_now - p_window_minutes to p_now (reporting timezone, live); hour-only values when their hour overlaps, daily ones when their whole day is inside.';
 
 --
--- Name: _apply_message_batch(jsonb, text); Type: FUNCTION; Schema: sms_monitor
---
-
-CREATE FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) RETURNS integer
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_apply_message_batch.sql
-
---
--- Name: FUNCTION _apply_message_batch(p_events jsonb, p_tz text); Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) IS 'Internal: applies a validated batch of message events under their rows'' locks and appends the log rows and the counter changes they cause.';
-
---
 -- Name: _apply_sms_message_retention(timestamp with time zone, integer); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2786,6 +2773,36 @@ CREATE FUNCTION sms_monitor._event_log_retention() RETURNS interval
 COMMENT ON FUNCTION sms_monitor._event_log_retention() IS 'Internal constant: 3 days, how long apply_sms_retention() keeps a rolled-up partition of sms_metric_events.';
 
 --
+-- Name: _fold_message_events(bigint, bigint, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_fold_message_events.sql
+
+--
+-- Name: FUNCTION _fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text) IS 'Internal: folds the logged message events (p_from_id, p_to_id] into sms_messages and appends the counter changes they cause; the caller holds the fold''s claim (rollup_sms_messages).';
+
+--
+-- Name: _histogram_percentile(jsonb, double precision); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._histogram_percentile(p_histogram jsonb, p_q double precision) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_histogram_percentile.sql
+
+--
+-- Name: FUNCTION _histogram_percentile(p_histogram jsonb, p_q double precision); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._histogram_percentile(p_histogram jsonb, p_q double precision) IS 'Internal: the q-quantile in ms of a latency histogram {bucket: count} (percentile_disc rank, the bucket''s representative 2 x 1.03^b / 2.03; relative error <= 1.48 %); NULL when empty.';
+
+--
 -- Name: _idempotency_claim(text, text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2874,6 +2891,36 @@ CREATE FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) RETURNS te
 --
 
 COMMENT ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) IS 'A time as the HTTP API writes it: ISO 8601 UTC with Z (fraction only when there is one).';
+
+--
+-- Name: _latency_bucket(double precision); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._latency_bucket(p_ms double precision) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_latency_bucket.sql
+
+--
+-- Name: FUNCTION _latency_bucket(p_ms double precision); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) IS 'Internal: the latency histogram bucket of p_ms: 0 for <= 1 ms, else ceil(ln(ms) / ln(1.03)).';
+
+--
+-- Name: _latency_histogram_add(jsonb, double precision); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _latency_histogram_add(p_histogram jsonb, p_ms double precision); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision) IS 'Internal: the state function of _latency_histogram: one more latency in its bucket.';
 
 --
 -- Name: _looks_like_iso_time_with_offset(text); Type: FUNCTION; Schema: sms_monitor
@@ -3284,7 +3331,7 @@ CREATE FUNCTION sms_monitor.api_message_latency(p_by text DEFAULT NULL::text, p_
 -- Name: FUNCTION api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) IS 'GET /latency: {success, by, start, end, data: [{key, delivered, p50_ms, p95_ms, p99_ms}]}: exact percentiles of delivered minus sent for messages sent in the last p_minutes (1-44640) or [p_start, p_end) and delivered, overall (p_by NULL) or per carrier, country, sender, sender_type, error_code, message_class or provider, slowest first. Bad parameters: 22023.';
+COMMENT ON FUNCTION sms_monitor.api_message_latency(p_by text, p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone) IS 'GET /latency: {success, by, start, end, data: [{key, delivered, p50_ms, p95_ms, p99_ms}]}: percentiles (log histogram, <= 1.48 % off) of delivered minus sent for messages sent in the last p_minutes (1-44640) or [p_start, p_end) and delivered, overall (p_by NULL) or per carrier, country, sender, sender_type, error_code, message_class or provider, slowest first. Bad parameters: 22023.';
 
 --
 -- Name: api_message_receipts(integer, integer, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -3614,7 +3661,7 @@ CREATE FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status
 -- Name: FUNCTION record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb) IS 'Records one message event (the optional fields in p_attributes) like record_sms_message_events; returns 1 when the (message, status) was new, 0 for a repeat. 22023 names the field.';
+COMMENT ON FUNCTION sms_monitor.record_sms_message_event(p_message_id text, p_status text, p_occurred_at timestamp with time zone, p_attributes jsonb) IS 'Records one message event (the optional fields in p_attributes) like record_sms_message_events; returns 1 (accepted; rollup_sms_messages folds it). 22023 names the field.';
 
 --
 -- Name: record_sms_message_events(jsonb, uuid); Type: FUNCTION; Schema: sms_monitor
@@ -3629,7 +3676,7 @@ CREATE FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id
 -- Name: FUNCTION record_sms_message_events(p_events jsonb, p_batch_id uuid); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid) IS 'Records a JSON array of message events {message_id, status, occurred_at, user_id?, provider?, sender?, sender_type?, carrier?, country?, error_code?, segments?, price_usd?, message_class?} all or nothing; each (message, status) counts once and drives sent/delivered/failed/cancelled counts, delivery time and cost. Returns how many (message, status) pairs were new; 22023 names events[i].field. A repeated p_batch_id records nothing and returns the first result.';
+COMMENT ON FUNCTION sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid) IS 'Records a JSON array of message events {message_id, status, occurred_at, user_id?, provider?, sender?, sender_type?, carrier?, country?, error_code?, segments?, price_usd?, message_class?} all or nothing into the append-only log; the fold (rollup_sms_messages) counts each (message, status) once into sent/delivered/failed/cancelled counts, delivery time and cost. Returns how many events were accepted; 22023 names events[i].field. A repeated p_batch_id records nothing and returns the first result.';
 
 --
 -- Name: record_sms_metric(date, integer, uuid, text, numeric, jsonb); Type: FUNCTION; Schema: sms_monitor
@@ -3737,6 +3784,21 @@ CREATE FUNCTION sms_monitor.retry_sms_notifications(p_id bigint DEFAULT NULL::bi
 COMMENT ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_id uuid) IS 'Admin: re-sends failed and dead notifications (one by p_id, one incident''s by p_alert_id, or all): pending, due now, attempts 0, NOTIFY sms_monitor_notifications. Rows followed by a delivered notification of the same incident and channel are skipped (out of order). Returns the rows reset. Not failed/dead, out of order, bad id: 22023; unknown id: P0002.';
 
 --
+-- Name: rollup_sms_messages(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor.rollup_sms_messages() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/rollup_sms_messages.sql
+
+--
+-- Name: FUNCTION rollup_sms_messages(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor.rollup_sms_messages() IS 'Folds the message events past the watermark into sms_messages and the counters, exactly once (one transaction with the watermark); returns how many events.';
+
+--
 -- Name: rollup_sms_metrics(); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -3811,6 +3873,22 @@ CREATE AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) (
 --
 
 COMMENT ON AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) IS 'Internal: merges the metadata of several events into one bucket, bounded like _merge_metadata.';
+
+--
+-- Name: _latency_histogram(double precision); Type: AGGREGATE; Schema: sms_monitor
+--
+
+CREATE AGGREGATE sms_monitor._latency_histogram(double precision) (
+    SFUNC = sms_monitor._latency_histogram_add,
+    STYPE = jsonb,
+    INITCOND = '{}'
+);
+
+--
+-- Name: AGGREGATE _latency_histogram(double precision); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON AGGREGATE sms_monitor._latency_histogram(double precision) IS 'Internal: the latency histogram {bucket: count} of the latencies in ms (buckets of _latency_bucket).';
 
 --
 -- Name: FUNCTION _alert_acknowledge(p_alert_id uuid, p_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
@@ -3957,12 +4035,6 @@ REVOKE ALL ON FUNCTION sms_monitor._alert_told_channels(p_alert_id uuid) FROM PU
 REVOKE ALL ON FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, p_window_minutes integer) FROM PUBLIC;
 
 --
--- Name: FUNCTION _apply_message_batch(p_events jsonb, p_tz text); Type: ACL; Schema: sms_monitor
---
-
-REVOKE ALL ON FUNCTION sms_monitor._apply_message_batch(p_events jsonb, p_tz text) FROM PUBLIC;
-
---
 -- Name: FUNCTION _apply_sms_message_retention(p_now timestamp with time zone, p_days integer); Type: ACL; Schema: sms_monitor
 --
 
@@ -4051,6 +4123,21 @@ REVOKE ALL ON FUNCTION sms_monitor._ensure_sms_event_partitions(p_from date, p_d
 REVOKE ALL ON FUNCTION sms_monitor._event_log_retention() FROM PUBLIC;
 
 --
+-- Name: FUNCTION _fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _histogram_percentile(p_histogram jsonb, p_q double precision); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._histogram_percentile(p_histogram jsonb, p_q double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._histogram_percentile(p_histogram jsonb, p_q double precision) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._histogram_percentile(p_histogram jsonb, p_q double precision) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._histogram_percentile(p_histogram jsonb, p_q double precision) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _idempotency_claim(p_key text, p_request_hash text); Type: ACL; Schema: sms_monitor
 --
 
@@ -4096,6 +4183,24 @@ REVOKE ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) FRO
 GRANT ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) TO sms_monitor_admin;
 GRANT ALL ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) TO sms_monitor_self;
+
+--
+-- Name: FUNCTION _latency_bucket(p_ms double precision); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _latency_histogram_add(p_histogram jsonb, p_ms double precision); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _looks_like_iso_time_with_offset(p_text text); Type: ACL; Schema: sms_monitor
@@ -4543,6 +4648,14 @@ REVOKE ALL ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_
 GRANT ALL ON FUNCTION sms_monitor.retry_sms_notifications(p_id bigint, p_alert_id uuid) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION rollup_sms_messages(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor.rollup_sms_messages() FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.rollup_sms_messages() TO sms_monitor_admin;
+GRANT ALL ON FUNCTION sms_monitor.rollup_sms_messages() TO sms_monitor_notifier;
+
+--
 -- Name: FUNCTION rollup_sms_metrics(); Type: ACL; Schema: sms_monitor
 --
 
@@ -4578,3 +4691,12 @@ REVOKE ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor._jsonb_merge_agg(jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _latency_histogram(double precision); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._latency_histogram(double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram(double precision) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram(double precision) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram(double precision) TO sms_monitor_admin;

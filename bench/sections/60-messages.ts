@@ -1,7 +1,9 @@
 // Message events: (1) record_sms_message_events with batches of 1,000 new messages (sent, with
-// attributes) and then their receipts (delivered), events/s per batch; (2) Twilio status
-// callbacks through the real server (each request a new message, signed with twilio's
-// getExpectedTwilioSignature) beside GET /healthz, 16 concurrent keep-alive clients for 10 s each.
+// attributes) and then their receipts (delivered), events/s per batch, beside a raw batched INSERT
+// of the same events into the log (no validation: the floor of an append); (2) the fold
+// (rollup_sms_messages) of everything (1) logged, events/s; (3) Twilio status callbacks through
+// the real server (each request a new message, signed with twilio's getExpectedTwilioSignature)
+// beside GET /healthz, 16 concurrent keep-alive clients for 10 s each.
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import twilio from 'twilio';
@@ -35,6 +37,8 @@ const section: BenchSection = {
     const batches = 20;
     const sendRates: number[] = [];
     const receiptRates: number[] = [];
+    const rawRates: number[] = [];
+    await db.sql`select sms_monitor.rollup_sms_messages()`; // whatever earlier sections left
     for (let b = 0; b < batches; b++) {
       const ids = Array.from({ length: 1000 }, (_, i) => `BM${b}-${i}`);
       const sent = ids.map((id, i) => ({ message_id: id, status: 'sent', occurred_at: at(120), provider: 'twilio',
@@ -46,10 +50,24 @@ const section: BenchSection = {
         await db.sql`select sms_monitor.record_sms_message_events(${JSON.stringify(events)}::text::jsonb)`;
         rates.push(1000 / (Number(process.hrtime.bigint() - s) / 1e9));
       }
+      const raw = sent.map((e) => ({ ...e, message_id: `BR${e.message_id}` }));
+      const s = process.hrtime.bigint();
+      await db.sql`insert into sms_monitor.sms_message_events (message_id, status, provider_status, occurred_at, user_id, attributes)
+        select e.v ->> 'message_id', 'sent', e.v ->> 'status', (e.v ->> 'occurred_at')::timestamptz, (e.v ->> 'user_id')::uuid,
+               e.v - array['message_id', 'status', 'occurred_at', 'user_id']
+          from jsonb_array_elements(${JSON.stringify(raw)}::text::jsonb) e(v)`;
+      rawRates.push(1000 / (Number(process.hrtime.bigint() - s) / 1e9));
     }
     console.log(`\n(1) record_sms_message_events, ${batches} batches of 1,000 events each, events/s (median)\n`);
     printTable(['batch', 'events/s'], [['1,000 new messages (sent, 9 attributes)', Math.round(median(sendRates))],
-      ['1,000 receipts (delivered, joins the send)', Math.round(median(receiptRates))]]);
+      ['1,000 receipts (delivered, for those messages)', Math.round(median(receiptRates))],
+      ['raw INSERT of 1,000 sent events into the log (no validation)', Math.round(median(rawRates))]]);
+
+    const foldStart = process.hrtime.bigint();
+    const [{ n }] = await db.sql<[{ n: string }]>`select sms_monitor.rollup_sms_messages()::text as n`;
+    const foldSeconds = Number(process.hrtime.bigint() - foldStart) / 1e9;
+    console.log(`\n(2) the fold (rollup_sms_messages) of everything (1) logged: one run\n`);
+    printTable(['events', 'seconds', 'events/s'], [[Number(n), foldSeconds.toFixed(2), Math.round(Number(n) / foldSeconds)]]);
 
     const role = `sms_monitor_http_bench_${randomBytes(4).toString('hex')}`;
     const password = randomBytes(16).toString('hex');
@@ -71,7 +89,7 @@ const section: BenchSection = {
     await load(4, 1, (i) => callback(1_000_000 + i)); // warm-up
     const healthz = await load(16, 10, () => fetch(`${base}/healthz`));
     const twilioRps = await load(16, 10, callback);
-    console.log('\n(2) requests/s, 16 concurrent keep-alive clients, 10 s each\n');
+    console.log('\n(3) requests/s, 16 concurrent keep-alive clients, 10 s each\n');
     printTable(['endpoint', 'requests/s', 'ratio to /healthz'], [['GET /healthz (baseline)', Math.round(healthz), '1.00'],
       ['POST /webhooks/twilio/status (a new message each)', Math.round(twilioRps), (twilioRps / healthz).toFixed(2)]]);
     await app.close();

@@ -47,6 +47,7 @@ describe('sms-monitor preview and SMS_MONITOR_INSTANCE', { timeout: 120_000 }, (
                     (jsonb_build_object('message_id', 'm' || i, 'status',
                                         case when i <= 10 then 'undelivered' else 'delivered' end,
                                         'occurred_at', '2026-03-02T10:20:05Z'))) v(e)`;
+    await db.sql`select sms_monitor.rollup_sms_messages()`;
     const r = await cli({ DATABASE_URL: db.url }, 'preview', '--now', '2026-03-02T10:30:00Z');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^delivery_rate_critical\s+-\s+fired\s+75\s+90\s+200\s+[0-9a-f-]{36}\s+150 delivered of 200 sent; /m);

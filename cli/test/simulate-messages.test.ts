@@ -39,6 +39,7 @@ async function stage(kind: MessageIncidentKind | undefined, start: number, seed:
   await traffic.drain();
   expect(traffic.pending()).toBe(0);
   await monitor.close();
+  await db.sql`select sms_monitor.rollup_sms_messages()`; // the fold the rollup job runs every 2 s
   return traffic.messages;
 }
 
@@ -50,12 +51,15 @@ async function call(fn: string, args: Record<string, unknown>): Promise<any> {
 }
 
 const pct = (part: number, whole: number) => Math.round((10_000 * part) / whole) / 100;
-/** percentile_cont: linear interpolation between the closest ranks. */
+/** The API's percentile: the value at the percentile_disc rank (the first whose cumulative count
+ * reaches p x n), shown as its latency histogram bucket's value: b = ceil(ln(ms) / ln(1.03)),
+ * round(2 x 1.03^b / 2.03); 0 for <= 1 ms. */
 function percentile(values: number[], p: number): number {
   const v = [...values].sort((a, b) => a - b);
-  const x = p * (v.length - 1);
-  const lo = Math.floor(x);
-  return Math.round(v[lo]! + (v[Math.min(lo + 1, v.length - 1)]! - v[lo]!) * (x - lo));
+  const ms = v[Math.max(0, Math.ceil(p * v.length - 1e-9) - 1)]!;
+  if (ms <= 1) return 0;
+  const bucket = Math.ceil(Math.log(ms) / Math.log(1.03));
+  return Math.round((2 * 1.03 ** bucket) / 2.03);
 }
 const failed = (m: SimMessage) => m.final === 'undelivered' || m.final === 'failed';
 
@@ -180,6 +184,7 @@ describe('simulate --messages (the command)', () => {
     const idle = createSmsMonitor(db.url);
     const users = new Simulator(idle, { users: 3, rate: 5, seed: 8 }).users;
     await idle.close();
+    await db.sql`select sms_monitor.rollup_sms_messages()`;
     const [row] = await db.sql<[{ n: number; waiting: number; newest: Date }]>`
       select count(*)::int as n, count(*) filter (where final_status is null)::int as waiting, max(coalesce(final_at, sent_at)) as newest
         from sms_monitor.sms_messages where user_id = any(${users}::uuid[])`;
@@ -231,6 +236,7 @@ describe('simulate --via webhook', () => {
     await idle.close();
     const msgs = traffic.messages;
     expect(sink.posted).toBe(msgs.reduce((n, m) => n + 1 + (m.sent_ms !== null ? 1 : 0) + (m.final !== null ? 1 : 0), 0));
+    await t.db.sql`select sms_monitor.rollup_sms_messages()`;
     const rows = await t.db.sql<Record<string, unknown>[]>`
       select message_id, user_id::text, final_status, sender, sender_type, country, error_code, segments, message_class,
              provider, carrier from sms_monitor.sms_messages order by message_id`;

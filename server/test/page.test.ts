@@ -243,6 +243,7 @@ describe('the dashboard page', () => {
     // Vodafone UK: 3 sent 15 minutes ago, no receipt yet.
     for (let i = 0; i < 3; i++) message(`SMpage-vod-w${i}`, 'ACME', 'Vodafone UK', 'GB', waitingSince);
     await t.db.sql`select sms_monitor.record_sms_message_events(${t.db.sql.json(events as never)})`;
+    await t.db.sql`select sms_monitor.rollup_sms_messages()`; // the fold the rollup job runs every 2 s
     // An open per-dimension incident whose message names the carrier (its rule, if this database does not have it yet).
     await t.db.sql`insert into sms_monitor.sms_alert_thresholds (alert_type, metric, comparison, threshold_value, window_minutes,
         min_sample, severity, notification_channels, description)
@@ -260,24 +261,27 @@ describe('the dashboard page', () => {
     await page.waitForSelector('#where-carrier tbody tr', { timeout: 30_000 });
     const minute = shown(sentAt);
     expect(await page.$eval('#incident-summary', (e) => e.textContent)).toBe(
-      `Last 3 hours, per minute: 23 sent, 14 delivered, 7 failed; lowest delivery rate 66.67 % at ${minute}; highest p95 4.7 s at ${minute}`);
+      `Last 3 hours, per minute: 23 sent, 14 delivered, 7 failed; lowest delivery rate 66.67 % at ${minute}; highest p95 6.0 s at ${minute}`);
     expect(await page.$$eval('#incident-card .chart canvas', (c) => c.length)).toBe(2);
     // Known values worst first, then the messages without one (the provider's failure has no carrier).
     expect(await tableText('#where-carrier')).toEqual([
-      ['T-Mobile', '10', '4', '6', '40 %', '85.71 %', '3.5 s', '5.7 s'],
-      ['Verizon', '10', '10', '0', '100 %', '0 %', '1.9 s', '2.7 s'],
+      ['T-Mobile', '10', '4', '6', '40 %', '85.71 %', '3.0 s', '6.0 s'],
+      ['Verizon', '10', '10', '0', '100 %', '0 %', '1.8 s', '2.8 s'],
       ['unknown', '0', '0', '1', '0 %', '14.29 %', '—', '—']]);
     expect(await page.$eval('#where-carrier caption', (e) => e.textContent)).toBe('Carrier: the worst 2');
     expect(await tableText('#where-sender')).toEqual([
-      ['+15017122661', '10', '4', '7', '36.36 %', '100 %', '3.5 s', '5.7 s'],
-      ['24365', '10', '10', '0', '100 %', '0 %', '1.9 s', '2.7 s']]);
-    expect(await tableText('#where-country')).toEqual([['US', '20', '14', '7', '66.67 %', '100 %', '2.1 s', '4.7 s']]);
+      ['+15017122661', '10', '4', '7', '36.36 %', '100 %', '3.0 s', '6.0 s'],
+      ['24365', '10', '10', '0', '100 %', '0 %', '1.8 s', '2.8 s']]);
+    expect(await tableText('#where-country')).toEqual([['US', '20', '14', '7', '66.67 %', '100 %', '2.0 s', '6.0 s']]);
     expect(await tableText('#where-error_code')).toEqual([['30003', '6', '28.57 %', '85.71 %'], ['30008', '1', '4.76 %', '14.29 %']]);
-    // p50/p95/p99 by linear interpolation (percentile_cont), worked by hand from the delays above.
+    // p50/p95/p99 at the percentile_disc rank, shown as the latency histogram bucket's value
+    // round(2 x 1.03^b / 2.03), b = ceil(ln(ms) / ln(1.03)), worked by hand from the delays above:
+    // all 14: p50 the 7th (2000 ms -> 2021), p95 and p99 the 14th (6000 -> 6033); T-Mobile: p50 the
+    // 2nd (3000 -> 2968), p95, p99 6000; Verizon: p50 the 5th (1800 -> 1796), p95, p99 2800 (-> 2797).
     expect(await tableText('#latency-table')).toEqual([
-      ['all messages', '14', '2.1 s', '4.7 s', '5.7 s'],
-      ['carrier T-Mobile', '4', '3.5 s', '5.7 s', '5.9 s'],
-      ['carrier Verizon', '10', '1.9 s', '2.7 s', '2.8 s']]);
+      ['all messages', '14', '2.0 s', '6.0 s', '6.0 s'],
+      ['carrier T-Mobile', '4', '3.0 s', '6.0 s', '6.0 s'],
+      ['carrier Verizon', '10', '1.8 s', '2.8 s', '2.8 s']]);
     expect(await tableText('#receipts-table')).toEqual([['Vodafone UK', 'GB', '3', '3', '100 %', shown(waitingSince)]]);
     // The incident links to its breakdown: the carrier's row is highlighted and scrolled to.
     expect(await page.$eval(`tr[data-alert-id="${id}"] .dim-link`, (a) => [a.textContent, a.getAttribute('href')]))

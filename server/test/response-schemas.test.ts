@@ -50,6 +50,7 @@ beforeAll(async () => {
   ];
   await sql`select sms_monitor.record_sms_message_events(${JSON.stringify(events)}::text::jsonb)`;
   await sql`select sms_monitor.record_sms_message_event('W1', 'sent', ${ago(1200)}::timestamptz, '{"carrier": "Telia", "country": "SE"}'::jsonb)`;
+  await sql`select sms_monitor.rollup_sms_messages()`;
 });
 afterAll(async () => { await t?.close(); });
 

@@ -5,8 +5,9 @@
 --   terminal = delivered + failed; delivery_rate_percent = delivered / terminal (NULL when none);
 --   failure_share_percent = the key's failed / all failed in the window;
 --   terminal_share_percent = the key's terminal / all terminal (for by=error_code: each code's share);
---   latency_p50_ms, latency_p95_ms: exact percentiles (linear interpolation, percentile_cont) of
---     delivered minus sent over the key's delivered messages with a sent time (NULL when none).
+--   latency_p50_ms, latency_p95_ms: percentiles of delivered minus sent over the key's delivered
+--     messages with a sent time (NULL when none), from their latency histogram
+--     (_histogram_percentile: percentile_disc rank, relative error <= 1.48 %).
 -- Sorted worst first: lowest delivery rate (keys without terminal messages last), then most
 -- failures, then the key. Read from sms_messages, whose attributes are complete whenever they
 -- arrived (a carrier named by the receipt counts for the send). Row security applies: a self
@@ -49,12 +50,12 @@ begin
   ), k as (
     select m.key, count(*) filter (where m.is_sent) as sent, count(*) filter (where m.is_delivered) as delivered,
            count(*) filter (where m.is_failed) as failed,
-           percentile_cont(0.5) within group (order by m.latency_ms) as p50,
-           percentile_cont(0.95) within group (order by m.latency_ms) as p95
+           sms_monitor._latency_histogram(m.latency_ms) as h
       from m
      group by m.key
   ), t as (
-    select k.*, k.delivered + k.failed as terminal,
+    select k.*, sms_monitor._histogram_percentile(k.h, 0.5) as p50, sms_monitor._histogram_percentile(k.h, 0.95) as p95,
+           k.delivered + k.failed as terminal,
            sum(k.failed) over () as all_failed, sum(k.delivered + k.failed) over () as all_terminal
       from k
   )

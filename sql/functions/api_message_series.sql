@@ -3,7 +3,8 @@
 -- bucket that holds p_now; a message counts in the bucket of the time it entered the pipeline
 -- (sent, or final without a send), as in the breakdown. Per bucket: sent, delivered, failed
 -- (undelivered + failed), delivery_rate_percent (delivered / terminal, NULL without terminal) and
--- p95_ms (exact, of delivered minus sent). Without p_by every bucket is listed (zeros when quiet);
+-- p95_ms (of delivered minus sent, from the latency histogram: _histogram_percentile). Without
+-- p_by every bucket is listed (zeros when quiet);
 -- with p_by one row per bucket and key that has messages. Row security: self sees its own.
 create or replace function sms_monitor.api_message_series(
   p_minutes integer default 180,
@@ -55,7 +56,7 @@ begin
   ), k as (
     select m.bucket, m.key, count(*) filter (where m.is_sent) as sent, count(*) filter (where m.is_delivered) as delivered,
            count(*) filter (where m.is_failed) as failed,
-           percentile_cont(0.95) within group (order by m.latency_ms) as p95
+           sms_monitor._histogram_percentile(sms_monitor._latency_histogram(m.latency_ms), 0.95) as p95
       from m
      group by m.bucket, m.key
   ), rows as (

@@ -1,7 +1,7 @@
 -- One message event: the single-event form of record_sms_message_events (same rules, same
 -- counting). p_attributes holds the optional fields (user_id, provider, sender, sender_type,
 -- carrier, country, error_code, segments, price_usd, message_class). Errors name the field without
--- the events[0] prefix. Returns 1 when the (message, status) was new, 0 for a repeat.
+-- the events[0] prefix. Returns 1 (the event was accepted into the log; the fold counts it).
 create or replace function sms_monitor.record_sms_message_event(
   p_message_id text,
   p_status text,
@@ -39,8 +39,8 @@ end;
 $$;
 
 comment on function sms_monitor.record_sms_message_event(text, text, timestamptz, jsonb) is
-  'Records one message event (the optional fields in p_attributes) like record_sms_message_events; returns 1 when '
-  'the (message, status) was new, 0 for a repeat. 22023 names the field.';
+  'Records one message event (the optional fields in p_attributes) like record_sms_message_events; returns 1 (accepted; '
+  'rollup_sms_messages folds it). 22023 names the field.';
 revoke all on function sms_monitor.record_sms_message_event(text, text, timestamptz, jsonb) from public;
 grant execute on function sms_monitor.record_sms_message_event(text, text, timestamptz, jsonb)
   to sms_monitor_writer, sms_monitor_admin;

@@ -1,13 +1,15 @@
--- A batch of message status events, all or nothing (docs/messages.md). Every element is checked
--- first; the first bad one raises 22023 naming events[i].field and nothing is written. Then
--- _apply_message_batch applies them set-based (the messages' rows locked in message_id order:
--- concurrent batches touching the same messages cannot deadlock), counting each (message, status)
--- once whatever the order or repetition, and appends the counter changes to sms_metric_events.
+-- A batch of message events, all or nothing (docs/messages.md). Every element is checked first;
+-- the first bad one raises 22023 naming events[i].field and nothing is written. Then every event
+-- is appended to the log sms_message_events, its status mapped (repeats included: the log is the
+-- raw truth). Writers only append; the fold (rollup_sms_messages, every 2 s) applies the log to
+-- sms_messages and the counters, counting each (message, status) once whatever the order or
+-- repetition. Returns how many events were accepted (whether a (message, status) is new is only
+-- known when it is folded).
 --
 -- Exactly once with p_batch_id, as record_sms_events: the id is recorded in sms_ingest_batches (one
 -- namespace with record_sms_events' ids) in the same transaction; a repeat returns the first result
--- and records nothing. Without an id a repeat still counts once per (message, status), but a
--- repeat that brings an attribute still unknown fills it in.
+-- and records nothing. Without an id a repeat is logged again and folds to nothing new (but a
+-- repeat that brings an attribute still unknown fills it in).
 -- Times: occurred_at within metric_retention_days and at most _max_clock_skew() ahead of the clock.
 create or replace function sms_monitor.record_sms_message_events(p_events jsonb, p_batch_id uuid default null)
 returns integer
@@ -18,12 +20,15 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_count integer;
-  v_new integer := 0;
   v_first integer;
   v_problem text;
   v_tz text;
   v_days integer;
   v_now timestamptz := now();
+  v_latest timestamptz;
+  v_earliest timestamptz;
+  v_earliest_day date;
+  v_check_times boolean := false;
 begin
   if p_events is null or jsonb_typeof(p_events) <> 'array' then
     raise exception 'events: must be a JSON array of message events (got %)',
@@ -49,50 +54,69 @@ begin
   end if;
   select s.reporting_timezone, s.metric_retention_days into v_tz, v_days from sms_monitor.settings s;
 
-  select format('events[%s].%s', e.n - 1, p.problem)
-    into v_problem
-    from jsonb_array_elements(p_events) with ordinality as e(v, n)
-    cross join lateral (
-      select case when jsonb_typeof(e.v) = 'object'
-                  then sms_monitor._sms_message_status(e.v ->> 'provider', e.v ->> 'status') end as status
-    ) st
-    cross join lateral (
-      select coalesce(sms_monitor._message_event_problem(e.v, st.status), case
-        when not sms_monitor._is_timestamptz(e.v ->> 'occurred_at') then
-          format('occurred_at: %s is not a valid time', e.v ->> 'occurred_at')
-        when (e.v ->> 'occurred_at')::timestamptz > v_now + sms_monitor._max_clock_skew() then
-          format('occurred_at: %s is more than %s ahead of the server clock (%s)', e.v ->> 'occurred_at',
-                 sms_monitor._max_clock_skew(), to_char(v_now at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
-        when (e.v ->> 'occurred_at')::timestamptz < v_now - make_interval(days => v_days + 2)
-          or ((e.v ->> 'occurred_at')::timestamptz at time zone v_tz)::date < (v_now at time zone v_tz)::date - v_days then
-          format('occurred_at: %s is older than the %s days retention keeps (earliest day: %s)',
-                 e.v ->> 'occurred_at', v_days, (v_now at time zone v_tz)::date - v_days)
-      end) as problem
-    ) p
-   where p.problem is not null
-   order by e.n
-   limit 1;
+  v_latest := v_now + sms_monitor._max_clock_skew();
+  v_earliest := v_now - make_interval(days => v_days + 2);
+  v_earliest_day := (v_now at time zone v_tz)::date - v_days;
+  -- The first bad element, in order. First try: the times are cast directly (one subtransaction
+  -- for the batch instead of _is_timestamptz's one per element); a time that does not parse (a
+  -- date like 2026-02-30 that looks right) aborts it, and the second try checks each time with
+  -- _is_timestamptz first (CASE keeps that order), so it names the first bad element.
+  loop
+    begin
+      select format('events[%s].%s', e.n - 1, p.problem)
+        into v_problem
+        from jsonb_array_elements(p_events) with ordinality as e(v, n)
+        cross join lateral (
+          select case when jsonb_typeof(e.v) = 'object'
+                      then sms_monitor._sms_message_status(e.v ->> 'provider', e.v ->> 'status') end as status
+        ) st
+        cross join lateral (
+          select coalesce(sms_monitor._message_event_problem(e.v, st.status), case
+            when case when v_check_times then not sms_monitor._is_timestamptz(e.v ->> 'occurred_at') else false end then
+              format('occurred_at: %s is not a valid time', e.v ->> 'occurred_at')
+            when (e.v ->> 'occurred_at')::timestamptz > v_latest then
+              format('occurred_at: %s is more than %s ahead of the server clock (%s)', e.v ->> 'occurred_at',
+                     sms_monitor._max_clock_skew(), to_char(v_now at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+            when (e.v ->> 'occurred_at')::timestamptz < v_earliest
+              or ((e.v ->> 'occurred_at')::timestamptz at time zone v_tz)::date < v_earliest_day then
+              format('occurred_at: %s is older than the %s days retention keeps (earliest day: %s)',
+                     e.v ->> 'occurred_at', v_days, v_earliest_day)
+          end) as problem
+        ) p
+       where p.problem is not null
+       order by e.n
+       limit 1;
+      exit;
+    exception when invalid_datetime_format or datetime_field_overflow then
+      -- a time that does not parse: again, checking each time first (that try cannot raise these)
+      if v_check_times then
+        raise;
+      end if;
+      v_check_times := true;
+    end;
+  end loop;
   if v_problem is not null then
     raise exception '%', v_problem using errcode = '22023';
   end if;
 
-  v_new := sms_monitor._apply_message_batch(
-    (select jsonb_agg(e.v || jsonb_build_object('_status', sms_monitor._sms_message_status(e.v ->> 'provider', e.v ->> 'status'))
-                      order by e.n)
-       from jsonb_array_elements(p_events) with ordinality as e(v, n)),
-    v_tz);
+  insert into sms_monitor.sms_message_events (message_id, status, provider_status, occurred_at, user_id, attributes)
+  select e.v ->> 'message_id', sms_monitor._sms_message_status(e.v ->> 'provider', e.v ->> 'status'), e.v ->> 'status',
+         (e.v ->> 'occurred_at')::timestamptz, (e.v ->> 'user_id')::uuid,
+         nullif(e.v - array['message_id', 'status', 'occurred_at', 'user_id'], '{}'::jsonb)
+    from jsonb_array_elements(p_events) with ordinality as e(v, n)
+   order by e.n;
   if p_batch_id is not null then
-    update sms_monitor.sms_ingest_batches b set recorded = v_new where b.batch_id = p_batch_id;
+    update sms_monitor.sms_ingest_batches b set recorded = v_count where b.batch_id = p_batch_id;
   end if;
-  return v_new;
+  return v_count;
 end;
 $$;
 
 comment on function sms_monitor.record_sms_message_events(jsonb, uuid) is
   'Records a JSON array of message events {message_id, status, occurred_at, user_id?, provider?, sender?, '
-  'sender_type?, carrier?, country?, error_code?, segments?, price_usd?, message_class?} all or nothing; each '
-  '(message, status) counts once and drives sent/delivered/failed/cancelled counts, delivery time and cost. '
-  'Returns how many (message, status) pairs were new; 22023 names events[i].field. A repeated p_batch_id '
-  'records nothing and returns the first result.';
+  'sender_type?, carrier?, country?, error_code?, segments?, price_usd?, message_class?} all or nothing into the '
+  'append-only log; the fold (rollup_sms_messages) counts each (message, status) once into sent/delivered/failed/'
+  'cancelled counts, delivery time and cost. Returns how many events were accepted; 22023 names events[i].field. '
+  'A repeated p_batch_id records nothing and returns the first result.';
 revoke all on function sms_monitor.record_sms_message_events(jsonb, uuid) from public;
 grant execute on function sms_monitor.record_sms_message_events(jsonb, uuid) to sms_monitor_writer, sms_monitor_admin;

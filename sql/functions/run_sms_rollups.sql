@@ -1,10 +1,11 @@
--- The pg_cron rollup job's body (sms-monitor-rollup, every minute): runs rollup_sms_metrics()
--- every p_pause_seconds (default 2) for p_seconds (default 45), committing after each run, so the
+-- The pg_cron rollup job's body (sms-monitor-rollup, every minute): runs rollup_sms_messages() (the
+-- message fold, whose counters go to sms_metric_events) and then rollup_sms_metrics() every
+-- p_pause_seconds (default 2) for p_seconds (default 45), committing after each run, so the
 -- not-yet-rolled-up tail that live reads add stays a few seconds long instead of a minute
 -- (pg_cron 1.4 schedules whole minutes only; it does not start a job while its last run is active).
 -- A procedure so that it can commit: it must be CALLed outside an explicit transaction block, and
 -- it is security invoker without a SET clause (either would forbid COMMIT); every name is
--- schema-qualified. Each run is exactly once on its own (rollup_sms_metrics), so stopping it at any
+-- schema-qualified. Each run is exactly once on its own (both rollups), so stopping it at any
 -- point loses and doubles nothing.
 create or replace procedure sms_monitor.run_sms_rollups(
   p_seconds integer default 45,
@@ -25,6 +26,8 @@ begin
   end if;
   v_until := pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => p_seconds);
   loop
+    perform sms_monitor.rollup_sms_messages();
+    commit;
     perform sms_monitor.rollup_sms_metrics();
     commit;
     exit when pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => p_pause_seconds) >= v_until;
@@ -34,7 +37,8 @@ end;
 $$;
 
 comment on procedure sms_monitor.run_sms_rollups(integer, double precision) is
-  'The rollup job: rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (45), committing each run. CALL it '
+  'The rollup job: rollup_sms_messages() and rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (45), '
+  'committing each run. CALL it '
   'outside a transaction block. Bad arguments: 22023.';
 revoke all on procedure sms_monitor.run_sms_rollups(integer, double precision) from public;
 grant execute on procedure sms_monitor.run_sms_rollups(integer, double precision) to sms_monitor_admin;

@@ -15,7 +15,9 @@ create function pg_temp.msgs(p_prefix text, p_n int, p_carrier text, p_at timest
                          'sender', 'S1')),
      (case when p_status is not null then jsonb_strip_nulls(jsonb_build_object('message_id', p_prefix || i,
         'status', p_status, 'occurred_at', p_at + interval '5 seconds', 'error_code', p_error)) end)) v(e)
-   where e is not null
+   where e is not null;
+  -- and fold them, as the rollup job does every 2 s
+  select sms_monitor.rollup_sms_messages()::int
 $f$;
 create temp table res as select * from sms_monitor._alert_evaluate('2026-06-01 11:00Z') limit 0;
 create function pg_temp.run(p_now timestamptz) returns void language sql as $f$
@@ -37,6 +39,7 @@ select sms_monitor.record_sms_message_events(jsonb_build_array(
   jsonb_build_object('message_id', 'x1', 'status', 'undelivered', 'occurred_at', '2026-06-01T11:52:00Z')));
 
 select pg_temp.run('2026-06-01 12:00Z');
+select sms_monitor.rollup_sms_messages();
 select results_eq($$select group_value, action, metric_value, sample_size from res order by group_value$$,
   $$values ('A', 'fired', 66.6667::numeric, 60::bigint), ('B', 'ok', 95.0000, 100), ('C', 'no_data', 61.2245, 49)$$,
   'per carrier: A 40/60 = 66.67 % < 85 fires; B 95/100 ok; C 30/49 has 49 < 50 terminal: no_data');

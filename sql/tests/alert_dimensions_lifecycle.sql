@@ -16,7 +16,9 @@ language sql as $f$
    cross join lateral (values
      (jsonb_build_object('message_id', p_prefix || i, 'status', 'sent', 'occurred_at', p_at, 'carrier', p_carrier)),
      (jsonb_build_object('message_id', p_prefix || i, 'status', case when i <= p_delivered then 'delivered' else 'undelivered' end,
-                         'occurred_at', p_at + interval '5 seconds'))) v(e)
+                         'occurred_at', p_at + interval '5 seconds'))) v(e);
+  -- and fold them, as the rollup job does every 2 s
+  select sms_monitor.rollup_sms_messages()::int
 $f$;
 create function pg_temp.run(p_now timestamptz) returns text language sql as $f$
   select string_agg(e.group_value || ':' || e.action, ',' order by e.group_value)
@@ -26,6 +28,7 @@ $f$;
 -- E: 40 of 50 (80 %) at 10:00; F: 50 of 50
 select pg_temp.msgs('e1-', 50, 40, 'E', '2026-06-10 10:00Z');
 select pg_temp.msgs('f1-', 50, 50, 'F', '2026-06-10 10:00Z');
+select sms_monitor.rollup_sms_messages();
 select is(pg_temp.run('2026-06-10 10:01Z'), 'E:pending,F:ok', '10:01 E breaches: pending (2 minutes), F ok');
 select is((select pending_since from sms_monitor.sms_alert_group_state where alert_type = 'carrier_delivery_rate_critical' and group_value = 'E'),
   '2026-06-10 10:01Z'::timestamptz, 'E''s own pending timer');

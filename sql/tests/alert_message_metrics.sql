@@ -17,7 +17,9 @@ language sql as $f$
                          'sender', p_sender)),
      (case when p_status is not null then jsonb_strip_nulls(jsonb_build_object('message_id', p_prefix || i,
         'status', p_status, 'occurred_at', p_at + p_delay, 'error_code', p_error)) end)) v(e)
-   where e is not null
+   where e is not null;
+  -- and fold them, as the rollup job does every 2 s
+  select sms_monitor.rollup_sms_messages()::int
 $f$;
 create function pg_temp.val(p_now timestamptz, p_rule text, p_group text default null) returns text language sql as $f$
   select coalesce((select concat_ws(' n=', coalesce(v.metric_value::text, 'NULL'), v.sample_size)
@@ -37,6 +39,7 @@ select pg_temp.msgs('f4-', 89, 'A', 'S2', '2026-06-02 11:30Z', 'delivered');
 select pg_temp.msgs('f5-', 10, 'A', 'S2', '2026-06-02 11:30Z', 'undelivered', '30007');
 -- sent 61 minutes before: outside the 60-minute window
 select pg_temp.msgs('f6-', 50, 'A', 'S1', '2026-06-02 10:59Z', 'undelivered', '30007');
+select sms_monitor.rollup_sms_messages();
 select is(pg_temp.val('2026-06-02 12:00Z', 'sender_filtering_warning', 'S1'), '3.0000 n=100',
   'S1: 3 of 100 terminal with 30007 = 3 % (30008 and the 10:59 sends do not count)');
 select is(pg_temp.val('2026-06-02 12:00Z', 'sender_filtering_warning', 'S2'), '10.1010 n=99',
@@ -67,8 +70,9 @@ select is(pg_temp.act('2026-06-03 12:00Z', 'receipt_delay_warning', 'A'), 'fired
 select is(pg_temp.act('2026-06-03 12:01Z', 'receipt_delay_warning', 'B'), 'no_data', 'B: 49 < 50 sent: no_data');
 
 -- ---- delivery_latency_p95 (delivery_latency_warning: p95 > 60 s over 15 min, >= 50 delivered)
--- message i (1..49) delivered 2i seconds after its send at 11:50; p95 of 2, 4, ..., 98 =
--- 2 * (46 + 0.6) = 93.2 (percentile_cont: position 0.95 * 48 = 45.6)
+-- message i (1..49) delivered 2i seconds after its send at 11:50; p95 of 2, 4, ..., 98 from the
+-- latency histogram: rank 0.95 * 49 = 46.55 -> the 47th, 94 s, in bucket ceil(ln(94000) / ln(1.03))
+-- = 388, shown as 2 x 1.03^388 / 2.03 = 94271 ms
 select sms_monitor.record_sms_message_events(jsonb_agg(e))
   from generate_series(1, 49) i
  cross join lateral (values
@@ -78,14 +82,16 @@ select sms_monitor.record_sms_message_events(jsonb_agg(e))
 -- delivered without a sent time: no latency
 select sms_monitor.record_sms_message_events(jsonb_build_array(
   jsonb_build_object('message_id', 'l-nosend', 'status', 'delivered', 'occurred_at', '2026-06-04T11:51:00Z')));
-select is(pg_temp.val('2026-06-04 12:00Z', 'delivery_latency_warning'), '93.2000 n=49', 'p95 of 2..98 s = 93.2 over 49');
+select sms_monitor.rollup_sms_messages();
+select is(pg_temp.val('2026-06-04 12:00Z', 'delivery_latency_warning'), '94.2710 n=49', 'p95 of 2..98 s = 94.271 over 49');
 select is(pg_temp.act('2026-06-04 12:00Z', 'delivery_latency_warning'), 'no_data', '49 < 50 delivered: no_data');
 select sms_monitor.record_sms_message_events(jsonb_build_array(
   jsonb_build_object('message_id', 'l50', 'status', 'sent', 'occurred_at', '2026-06-04T11:50:00Z'),
   jsonb_build_object('message_id', 'l50', 'status', 'delivered', 'occurred_at', '2026-06-04T11:51:40Z')));
-select is(pg_temp.val('2026-06-04 12:01Z', 'delivery_latency_warning'), '95.1000 n=50',
-  'with the 50th (100 s): position 0.95 * 49 = 46.55 between 94 and 96: 95.1 s');
-select is(pg_temp.act('2026-06-04 12:01Z', 'delivery_latency_warning'), 'fired', '95.1 s > 60 s with 50 delivered: fired');
+select sms_monitor.rollup_sms_messages();
+select is(pg_temp.val('2026-06-04 12:01Z', 'delivery_latency_warning'), '97.0990 n=50',
+  'with the 50th (100 s): rank 0.95 * 50 = 47.5 -> the 48th, 96 s: bucket 389, 97.099 s');
+select is(pg_temp.act('2026-06-04 12:01Z', 'delivery_latency_warning'), 'fired', '97.099 s > 60 s with 50 delivered: fired');
 
 -- ---- delivery_slo_burn: budget 2 %; a rule with the fast pair only, [60 min, 5 min, 14.4x]
 insert into sms_monitor.sms_alert_thresholds

@@ -27,18 +27,21 @@ select sms_monitor.record_sms_message_events($$[
 ]$$);
 
 -- all failed in the window: A3, B1, B2, D1 = 4; all terminal: A1 A2 A3 B1 B2 C1 D1 = 7
--- latencies: A1 5 s, A2 9 s (Verizon: p50 7000, p95 5000 + 0.95 x 4000 = 8800), C1 2 s;
--- no error code: A1, A2, C1 = 2, 5, 9 s (p50 5000, p95 5000 + 0.9 x 4000 = 8600)
+-- latencies: A1 5 s, A2 9 s (Verizon: p50 at rank 1 -> 5 s, p95 at 1.9 -> 9 s), C1 2 s;
+-- no error code: A1, A2, C1 = 2, 5, 9 s (p50 at 1.5 -> 5 s, p95 at 2.85 -> 9 s). Shown as the
+-- histogram bucket's value round(2 x 1.03^b / 2.03), b = ceil(ln(ms) / ln(1.03)):
+-- 2000 -> b 258 -> 2021, 5000 -> 289 -> 5052, 9000 -> 309 -> 9125
 -- (E1 was sent before 11:00 and F1 at 12:00: both outside, whatever their receipts' times)
+select sms_monitor.rollup_sms_messages();
 select is(sms_monitor.api_message_breakdown('carrier', 60, null, null, '2026-06-01T12:00:00Z') -> 'data', $$[
   {"key": "T-Mobile", "sent": 2, "delivered": 0, "failed": 2, "terminal": 2, "delivery_rate_percent": 0.00,
    "failure_share_percent": 50.00, "terminal_share_percent": 28.57, "latency_p50_ms": null, "latency_p95_ms": null},
   {"key": "AT&T", "sent": 0, "delivered": 0, "failed": 1, "terminal": 1, "delivery_rate_percent": 0.00,
    "failure_share_percent": 25.00, "terminal_share_percent": 14.29, "latency_p50_ms": null, "latency_p95_ms": null},
   {"key": "Verizon", "sent": 4, "delivered": 2, "failed": 1, "terminal": 3, "delivery_rate_percent": 66.67,
-   "failure_share_percent": 25.00, "terminal_share_percent": 42.86, "latency_p50_ms": 7000, "latency_p95_ms": 8800},
+   "failure_share_percent": 25.00, "terminal_share_percent": 42.86, "latency_p50_ms": 5052, "latency_p95_ms": 9125},
   {"key": null, "sent": 1, "delivered": 1, "failed": 0, "terminal": 1, "delivery_rate_percent": 100.00,
-   "failure_share_percent": 0.00, "terminal_share_percent": 14.29, "latency_p50_ms": 2000, "latency_p95_ms": 2000}
+   "failure_share_percent": 0.00, "terminal_share_percent": 14.29, "latency_p50_ms": 2021, "latency_p95_ms": 2021}
 ]$$::jsonb, 'by carrier: worst delivery rate first, then most failures; the carrier of B1 came with its failure');
 
 select is(sms_monitor.api_message_breakdown('error_code', 60, null, null, '2026-06-01T12:00:00Z') -> 'data', $$[
@@ -49,7 +52,7 @@ select is(sms_monitor.api_message_breakdown('error_code', 60, null, null, '2026-
   {"key": "30008", "sent": 1, "delivered": 0, "failed": 1, "terminal": 1, "delivery_rate_percent": 0.00,
    "failure_share_percent": 25.00, "terminal_share_percent": 14.29, "latency_p50_ms": null, "latency_p95_ms": null},
   {"key": null, "sent": 4, "delivered": 3, "failed": 0, "terminal": 3, "delivery_rate_percent": 100.00,
-   "failure_share_percent": 0.00, "terminal_share_percent": 42.86, "latency_p50_ms": 5000, "latency_p95_ms": 8600}
+   "failure_share_percent": 0.00, "terminal_share_percent": 42.86, "latency_p50_ms": 5052, "latency_p95_ms": 9125}
 ]$$::jsonb, 'by error_code: each code''s share of the failures and of the terminal messages');
 
 select is(sms_monitor.api_message_breakdown('carrier', null, '2026-06-01T10:59:59Z', '2026-06-01T11:00:00Z') -> 'data', $$[

@@ -1,5 +1,5 @@
--- api_message_latency: exact p50/p95/p99 of delivered minus sent, overall and per key, computed
--- by hand; which messages count; bad parameters.
+-- api_message_latency: p50/p95/p99 of delivered minus sent from the latency histogram, overall
+-- and per key, computed by hand; which messages count; bad parameters.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
 select plan(6);
@@ -22,16 +22,20 @@ select pg_temp.msg('X6', 'X', '2026-06-01T11:30:00Z', 'undelivered', '2026-06-01
 select pg_temp.msg('X7', 'X', '2026-06-01T10:59:00Z', 'delivered', '2026-06-01T11:01:00Z');
 select sms_monitor.record_sms_message_event('X8', 'delivered', '2026-06-01T11:40:00Z', '{"carrier": "X"}');
 
--- all seven: 1, 2, 3, 4, 10, 20, 100 s: p50 4000; p95 at rank 5.7: 20000 + 0.7 x 80000 = 76000;
--- p99 at 5.94: 20000 + 0.94 x 80000 = 95200
+-- A percentile is the value at the percentile_disc rank (the first whose cumulative count reaches
+-- q x n) shown as its bucket's value: b = ceil(ln(ms) / ln(1.03)), shown as round(2 x 1.03^b / 2.03):
+-- 1000 -> b 234 -> 994, 3000 -> 271 -> 2968, 4000 -> 281 -> 3988, 10000 -> 312 -> 9971,
+-- 20000 -> 336 -> 20269, 100000 -> 390 -> 100012.
+-- all seven: 1, 2, 3, 4, 10, 20, 100 s: p50 at rank 3.5 -> 4th (4 s); p95 (6.65) and p99 (6.93) -> 7th
+select sms_monitor.rollup_sms_messages();
 select is(sms_monitor.api_message_latency(null, 60, null, null, '2026-06-01T12:00:00Z') -> 'data',
-  '[{"key": null, "delivered": 7, "p50_ms": 4000, "p95_ms": 76000, "p99_ms": 95200}]'::jsonb, 'overall');
--- X: p50 3000; p95 at 3.8: 4000 + 0.8 x 96000 = 80800; p99 at 3.96: 96160. Y: 15000, 19500, 19900
+  '[{"key": null, "delivered": 7, "p50_ms": 3988, "p95_ms": 100012, "p99_ms": 100012}]'::jsonb, 'overall');
+-- X (1, 2, 3, 4, 100 s): p50 at 2.5 -> 3 s; p95, p99 -> 100 s. Y (10, 20 s): p50 at 1 -> 10 s; p95, p99 -> 20 s
 select is(sms_monitor.api_message_latency('carrier', 60, null, null, '2026-06-01T12:00:00Z') -> 'data', $$[
-  {"key": "X", "delivered": 5, "p50_ms": 3000, "p95_ms": 80800, "p99_ms": 96160},
-  {"key": "Y", "delivered": 2, "p50_ms": 15000, "p95_ms": 19500, "p99_ms": 19900}]$$::jsonb, 'per carrier, slowest p95 first');
+  {"key": "X", "delivered": 5, "p50_ms": 2968, "p95_ms": 100012, "p99_ms": 100012},
+  {"key": "Y", "delivered": 2, "p50_ms": 9971, "p95_ms": 20269, "p99_ms": 20269}]$$::jsonb, 'per carrier, slowest p95 first');
 select is(sms_monitor.api_message_latency('carrier', null, '2026-06-01T11:15:00Z', '2026-06-01T11:25:00Z') -> 'data',
-  '[{"key": "Y", "delivered": 2, "p50_ms": 15000, "p95_ms": 19500, "p99_ms": 19900}]'::jsonb, 'start/end');
+  '[{"key": "Y", "delivered": 2, "p50_ms": 9971, "p95_ms": 20269, "p99_ms": 20269}]'::jsonb, 'start/end');
 select is(sms_monitor.api_message_latency(null, 60, null, null, '2026-06-01T09:00:00Z') -> 'data', '[]'::jsonb, 'an empty window');
 select throws_ok($$select sms_monitor.api_message_latency('route', 60)$$, '22023',
   'by: must be carrier, country, sender, sender_type, error_code, message_class or provider (got ''route'')', 'unknown by');

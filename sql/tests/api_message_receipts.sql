@@ -22,6 +22,7 @@ select sms_monitor.record_sms_message_events($$[
 
 -- Verizon/US: R1..R4 sent, R1 and R2 waiting (R3 delivered, R4 undelivered: final, not waiting)
 -- O2/GB: R5 and R8 sent (R6 too recent, R7 before the range), R5 waiting
+select sms_monitor.rollup_sms_messages();
 select is(sms_monitor.api_message_receipts(10, 60, '2026-06-01T12:00:00Z') -> 'data', $$[
   {"carrier": "Verizon", "country": "US", "sent": 4, "waiting": 2, "waiting_percent": 50.00,
    "oldest_waiting_sent_at": "2026-06-01T11:05:00Z"},

@@ -17,15 +17,18 @@ select sms_monitor.record_sms_message_events($$[
 ]$$);
 
 -- p_now 11:57:40, step 1, 3 minutes: buckets 11:55, 11:56, 11:57 (the current one, partial)
+-- p95 from the latency histogram: 2 s in bucket ceil(ln(2000) / ln(1.03)) = 258, shown as
+-- round(2 x 1.03^258 / 2.03) = 2021 ms; 4 s in bucket 281, 3988 ms
+select sms_monitor.rollup_sms_messages();
 select is(sms_monitor.api_message_series(3, 1, null, '2026-06-01T11:57:40Z') -> 'data', $$[
-  {"at": "2026-06-01T11:55:00Z", "key": null, "sent": 2, "delivered": 1, "failed": 1, "delivery_rate_percent": 50.00, "p95_ms": 2000},
+  {"at": "2026-06-01T11:55:00Z", "key": null, "sent": 2, "delivered": 1, "failed": 1, "delivery_rate_percent": 50.00, "p95_ms": 2021},
   {"at": "2026-06-01T11:56:00Z", "key": null, "sent": 0, "delivered": 0, "failed": 0, "delivery_rate_percent": null, "p95_ms": null},
-  {"at": "2026-06-01T11:57:00Z", "key": null, "sent": 1, "delivered": 1, "failed": 1, "delivery_rate_percent": 50.00, "p95_ms": 4000}
+  {"at": "2026-06-01T11:57:00Z", "key": null, "sent": 1, "delivered": 1, "failed": 1, "delivery_rate_percent": 50.00, "p95_ms": 3988}
 ]$$::jsonb, 'minute buckets: S5 (11:54:59) is before the first; the quiet minute is zeros');
 select is(sms_monitor.api_message_series(5, 5, 'carrier', '2026-06-01T11:57:40Z') -> 'data', $$[
-  {"at": "2026-06-01T11:55:00Z", "key": "A", "sent": 2, "delivered": 2, "failed": 0, "delivery_rate_percent": 100.00, "p95_ms": 3900},
+  {"at": "2026-06-01T11:55:00Z", "key": "A", "sent": 2, "delivered": 2, "failed": 0, "delivery_rate_percent": 100.00, "p95_ms": 3988},
   {"at": "2026-06-01T11:55:00Z", "key": "B", "sent": 1, "delivered": 0, "failed": 2, "delivery_rate_percent": 0.00, "p95_ms": null}
-]$$::jsonb, 'five-minute buckets per carrier (A: 2 and 4 s, p95 3900)');
+]$$::jsonb, 'five-minute buckets per carrier (A: 2 and 4 s, p95 at rank 1.9 -> 4 s, shown as 3988 ms)');
 select is(sms_monitor.api_message_series(5, 5, null, '2026-06-01T11:57:40Z') - 'data',
   '{"success": true, "step_minutes": 5, "by": null, "start": "2026-06-01T11:55:00Z", "end": "2026-06-01T12:00:00Z"}'::jsonb,
   'the envelope names the buckets'' span');

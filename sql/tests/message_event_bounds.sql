@@ -2,7 +2,7 @@
 -- events[i].field (the field alone in the single form), and nothing written by a refused batch.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(34);
+select plan(36);
 
 -- one valid element with one field replaced (or removed, with 'null' as p_value and p_remove)
 create function pg_temp.ev(p_field text, p_value jsonb, p_remove boolean default false) returns jsonb language sql as $$
@@ -42,6 +42,11 @@ select throws_ok($$select sms_monitor.record_sms_message_events(pg_temp.batch(pg
   'events[1].occurred_at: is required: an ISO 8601 time with an offset, e.g. 2026-03-29T01:30:00Z', 'occurred_at without an offset');
 select throws_ok($$select sms_monitor.record_sms_message_events(pg_temp.batch(pg_temp.ev('occurred_at', '"2026-02-30T10:00:00Z"')))$$, '22023',
   'events[1].occurred_at: 2026-02-30T10:00:00Z is not a valid time', 'February 30th');
+-- a time that does not parse after another bad element: the first bad element is named
+select throws_ok($$select sms_monitor.record_sms_message_events(jsonb_build_array(
+    pg_temp.ev('status', '"nope"'), pg_temp.ev('occurred_at', '"2026-02-30T10:00:00Z"')))$$, '22023',
+  'events[0].status: unknown status "nope" (queued, sent, delivered, undelivered, failed, canceled or a provider spelling listed in sms_message_status_spellings)',
+  'February 30th after an unknown status: the status is named');
 select throws_like($$select sms_monitor.record_sms_message_events(pg_temp.batch(pg_temp.ev('occurred_at',
     to_jsonb(to_char((now() + interval '10 minutes') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))))$$,
   'events[1].occurred_at: % is more than 00:05:00 ahead of the server clock (%)', 'ten minutes ahead of the clock');
@@ -71,8 +76,9 @@ select throws_ok($$select sms_monitor.record_sms_message_events(pg_temp.batch(pg
   'events[1].message_class: must be otp, transactional, marketing or other', 'message_class unknown');
 
 -- Nothing written by the refused batches above (their first element was valid).
-select is((select count(*)::int from sms_monitor.sms_messages where message_id = 'SMfirst'), 0, 'no message from a refused batch');
-select is((select count(*)::int from sms_monitor.sms_metric_events), 1, 'only the 64-character message''s sent_count is in the log');
+select is((select count(*)::int from sms_monitor.sms_message_events where message_id = 'SMfirst'), 0, 'no event from a refused batch');
+select is(sms_monitor.rollup_sms_messages(), 1::bigint, 'only the 64-character message''s event is in the log');
+select is((select count(*)::int from sms_monitor.sms_metric_events), 1, 'folded: its sent_count');
 
 -- The single form names the field alone.
 select throws_ok($$select sms_monitor.record_sms_message_event('SM1', 'sent', now(), '{"country": "USA"}')$$, '22023',

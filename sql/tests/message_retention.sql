@@ -7,6 +7,7 @@ select plan(4);
 select sms_monitor.record_sms_message_events(jsonb_build_array(
   jsonb_build_object('message_id', 'OLD', 'status', 'sent', 'occurred_at', to_char(now() - interval '1 hour', 'YYYY-MM-DD"T"HH24:MI:SSOF')),
   jsonb_build_object('message_id', 'NEW', 'status', 'sent', 'occurred_at', to_char(now() - interval '1 hour', 'YYYY-MM-DD"T"HH24:MI:SSOF'))));
+select sms_monitor.rollup_sms_messages();
 -- OLD last heard of 401 days ago (retention keeps 400 by default), its log row recorded then
 update sms_monitor.sms_messages set updated_at = now() - interval '401 days' where message_id = 'OLD';
 update sms_monitor.sms_message_events set recorded_on = (now() at time zone 'UTC')::date - 401 where message_id = 'OLD';

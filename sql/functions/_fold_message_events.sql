@@ -1,13 +1,14 @@
--- Applies a validated batch of message events (each element with its status mapped into
--- "_status") in a few set-based statements; returns how many (message, status) pairs were new.
--- First the batch's messages get their sms_messages row, locked in message_id order (an upsert:
--- concurrent batches touching the same messages take the locks in one order and cannot
--- deadlock). Then, from each message's state before (o) and after (f) the batch:
---   - each (message, status) counts once: its first event is logged in sms_message_events; a
---     repeat (or another spelling of the status, such as read for delivered) is not, but may fill
---     attributes still unknown and an earlier time: a status's time is the earliest reported;
+-- The message fold (rollup_sms_messages): applies the logged message events with ids in
+-- (p_from_id, p_to_id] to sms_messages and the counters, in a few set-based statements; returns
+-- how many events it folded. Only the fold writes sms_messages, serialized by its claim's advisory
+-- lock (_rollup_claim_range), so writers only append to the log and never update a shared row.
+-- First the range's messages get their sms_messages row (in message_id order). Then, from each
+-- message's state before (o) and after (f) the range:
+--   - each (message, status) counts once: a repeat (or another spelling of the status, such as
+--     read for delivered) may fill attributes still unknown and an earlier time: a status's time
+--     is the earliest reported;
 --   - attributes: the first value given for each stays (a carrier from a receipt, a sender from the
---     send: whichever event brings it; inside a batch, the first element that has it);
+--     send: whichever event brings it; inside a range, the event logged first);
 --   - counters, each from the state before and after, so order does not matter: sent_count +1 when
 --     the message first has a sent time; the winning final status (highest final_rank) +1 on its
 --     counter, and a final status that loses to a later-arriving higher one gives its 1 back (-1);
@@ -16,26 +17,27 @@
 --     earlier time corrects sms_messages, not the sample taken); sms_cost_usd + the first price.
 --     Each counter lands in the minute of the time it was counted at (final_at for the final
 --     status, which is where a take-back goes), appended to sms_metric_events.
-create or replace function sms_monitor._apply_message_batch(p_events jsonb, p_tz text)
-returns integer
+create or replace function sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text)
+returns bigint
 language plpgsql
 volatile
 security invoker
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_new integer;
+  v_count bigint;
 begin
   insert into sms_monitor.sms_messages as s (message_id)
   select i.id
-    from (select distinct x.v ->> 'message_id' as id from jsonb_array_elements(p_events) x(v)) i
+    from (select distinct l.message_id as id from sms_monitor.sms_message_events l
+           where l.id > p_from_id and l.id <= p_to_id) i
    order by i.id collate "C"
   on conflict on constraint sms_messages_pkey do update set updated_at = now();
 
   with e as (
-    select x.n, x.v ->> 'message_id' as message_id, x.v ->> '_status' as status, x.v ->> 'status' as provider_status,
-           (x.v ->> 'occurred_at')::timestamptz as t_at, (x.v ->> 'user_id')::uuid as user_id, x.v
-      from jsonb_array_elements(p_events) with ordinality x(v, n)
+    select l.id as n, l.message_id, l.status, l.occurred_at as t_at, l.user_id, coalesce(l.attributes, '{}'::jsonb) as v
+      from sms_monitor.sms_message_events l
+     where l.id > p_from_id and l.id <= p_to_id
   ), g as (
     select e.message_id,
            (array_agg(e.user_id order by e.n) filter (where e.user_id is not null))[1] as user_id,
@@ -87,20 +89,6 @@ begin
                 else w.old_final_at end as final_at,
            case when w.final_status is distinct from w.old_final then w.user_id else w.old_final_user end as final_user_id
       from w
-  ), firsts as (
-    select distinct on (e.message_id, e.status) e.*
-      from e join sms_monitor.sms_messages o on o.message_id = e.message_id
-     where case e.status when 'queued' then o.queued_at when 'sent' then o.sent_at when 'delivered' then o.delivered_at
-                         when 'undelivered' then o.undelivered_at when 'failed' then o.failed_at
-                         when 'canceled' then o.canceled_at end is null
-     order by e.message_id, e.status, e.n
-  ), logged as (
-    insert into sms_monitor.sms_message_events (message_id, status, provider_status, occurred_at, user_id, attributes)
-    select l.message_id, l.status, l.provider_status, l.t_at, l.user_id,
-           nullif(l.v - array['message_id', 'status', 'occurred_at', 'user_id', '_status'], '{}'::jsonb)
-      from firsts l
-     order by l.n
-    returning 1
   ), effects as (
     select f.user_id, 'sent_count' as metric_type, 1::numeric as value, f.sent_at as t_at
       from f where f.old_sent_at is null and f.sent_at is not null
@@ -139,12 +127,12 @@ begin
      where s.message_id = f.message_id
     returning 1
   )
-  select (select count(*) from logged) into v_new;
-  return v_new;
+  select count(*) into v_count from e;
+  return v_count;
 end;
 $$;
 
-comment on function sms_monitor._apply_message_batch(jsonb, text) is
-  'Internal: applies a validated batch of message events under their rows'' locks and appends the log rows and the '
-  'counter changes they cause.';
-revoke all on function sms_monitor._apply_message_batch(jsonb, text) from public;
+comment on function sms_monitor._fold_message_events(bigint, bigint, text) is
+  'Internal: folds the logged message events (p_from_id, p_to_id] into sms_messages and appends the counter changes '
+  'they cause; the caller holds the fold''s claim (rollup_sms_messages).';
+revoke all on function sms_monitor._fold_message_events(bigint, bigint, text) from public;
