@@ -54,8 +54,13 @@ begin
 
   select format('events[%s].%s', e.n - 1, p.problem)
     into v_problem
-    from jsonb_array_elements(p_events) with ordinality as e(v, n)
-    left join sms_monitor.metric_types t on t.metric_type = e.v ->> 'metric_type'
+    from (
+      -- the texts read more than once, read once per element (OFFSET 0: not pasted into each use)
+      select e.v, e.n, e.v ->> 'metric_type' as metric_type, e.v ->> 'occurred_at' as occurred_at
+        from jsonb_array_elements(p_events) with ordinality as e(v, n)
+      offset 0
+    ) e
+    left join sms_monitor.metric_types t on t.metric_type = e.metric_type
     cross join lateral (
       select case
         when jsonb_typeof(e.v) <> 'object' then
@@ -75,12 +80,12 @@ begin
         when coalesce(jsonb_typeof(e.v -> 'value'), 'number') <> 'number' then
           'value: must be a JSON number'
         when coalesce(jsonb_typeof(e.v -> 'occurred_at'), 'null') not in ('string', 'null')
-          or not sms_monitor._looks_like_iso_time_with_offset(e.v ->> 'occurred_at') then
+          or not sms_monitor._looks_like_iso_time_with_offset(e.occurred_at) then
           'occurred_at: must be an ISO 8601 time with an offset, e.g. 2026-03-29T01:30:00Z'
         when coalesce(jsonb_typeof(e.v -> 'metadata'), 'null') not in ('object', 'null') then
           'metadata: must be a JSON object'
         else sms_monitor._metric_problem(
-          t.kind, e.v ->> 'metric_type', coalesce((e.v ->> 'value')::numeric, 1), nullif(e.v -> 'metadata', 'null'::jsonb), 'value')
+          t.kind, e.metric_type, coalesce((e.v ->> 'value')::numeric, 1), nullif(e.v -> 'metadata', 'null'::jsonb), 'value')
       end as problem
     ) p
    where p.problem is not null
