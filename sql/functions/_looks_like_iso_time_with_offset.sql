@@ -3,10 +3,10 @@
 -- would be read in the session's zone, which differs between services: the bug that split a send
 -- and its delivery across days; a zone name or anything else between the time and the offset
 -- (2026-12-01T10:00:00 Mars/Phobos+01:00, which PostgreSQL would read somehow) is refused too.
--- It runs once per event in record_sms_events, inlined: one anchored regular expression (compiled
--- once per backend) reads p_text three times, where a chain of string functions read it (and the
--- caller's jsonb ->> behind it) a dozen times, at twice the cost per event. ASCII digits only
--- ([0-9], not \d). The cast checks the calendar and the offset's range.
+-- It runs once per event in record_sms_events, inlined, so each use of p_text re-evaluates the
+-- caller's argument (a jsonb ->>): one anchored regular expression (compiled once per backend) uses
+-- it three times, where a chain of string functions would use it a dozen times at about twice the
+-- cost per event. ASCII digits only ([0-9], not \d). The cast checks the calendar and the offset's range.
 create or replace function sms_monitor._looks_like_iso_time_with_offset(p_text text)
 returns boolean
 language sql
