@@ -69,3 +69,7 @@ drop function if exists sms_monitor._apply_message_batch(jsonb, text);
 --!include functions/record_sms_message_events.sql
 --!include functions/record_sms_message_event.sql
 --!include functions/run_sms_rollups.sql
+-- Ingest: the event-time shape check is one regular expression; the batch
+-- insert parses and converts each event's time once.
+--!include functions/_looks_like_iso_time_with_offset.sql
+--!include functions/record_sms_events.sql

@@ -2934,7 +2934,7 @@ CREATE FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text) RETURN
 -- Name: FUNCTION _looks_like_iso_time_with_offset(p_text text); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text) IS 'Internal: whether an event time is a date, a time and an explicit UTC offset and nothing else (cheap, no regex).';
+COMMENT ON FUNCTION sms_monitor._looks_like_iso_time_with_offset(p_text text) IS 'Internal: whether an event time is a date, a time and an explicit UTC offset and nothing else (cheap, one regex).';
 
 --
 -- Name: _max_clock_skew(); Type: FUNCTION; Schema: sms_monitor

@@ -54,8 +54,13 @@ begin
 
   select format('events[%s].%s', e.n - 1, p.problem)
     into v_problem
-    from jsonb_array_elements(p_events) with ordinality as e(v, n)
-    left join sms_monitor.metric_types t on t.metric_type = e.v ->> 'metric_type'
+    from (
+      -- the texts read more than once, read once per element (OFFSET 0: not pasted into each use)
+      select e.v, e.n, e.v ->> 'metric_type' as metric_type, e.v ->> 'occurred_at' as occurred_at
+        from jsonb_array_elements(p_events) with ordinality as e(v, n)
+      offset 0
+    ) e
+    left join sms_monitor.metric_types t on t.metric_type = e.metric_type
     cross join lateral (
       select case
         when jsonb_typeof(e.v) <> 'object' then
@@ -75,12 +80,12 @@ begin
         when coalesce(jsonb_typeof(e.v -> 'value'), 'number') <> 'number' then
           'value: must be a JSON number'
         when coalesce(jsonb_typeof(e.v -> 'occurred_at'), 'null') not in ('string', 'null')
-          or not sms_monitor._looks_like_iso_time_with_offset(e.v ->> 'occurred_at') then
+          or not sms_monitor._looks_like_iso_time_with_offset(e.occurred_at) then
           'occurred_at: must be an ISO 8601 time with an offset, e.g. 2026-03-29T01:30:00Z'
         when coalesce(jsonb_typeof(e.v -> 'metadata'), 'null') not in ('object', 'null') then
           'metadata: must be a JSON object'
         else sms_monitor._metric_problem(
-          t.kind, e.v ->> 'metric_type', coalesce((e.v ->> 'value')::numeric, 1), nullif(e.v -> 'metadata', 'null'::jsonb), 'value')
+          t.kind, e.metric_type, coalesce((e.v ->> 'value')::numeric, 1), nullif(e.v -> 'metadata', 'null'::jsonb), 'value')
       end as problem
     ) p
    where p.problem is not null
@@ -91,32 +96,38 @@ begin
   end if;
 
   begin
+    -- Each derived value is computed once per element: the two OFFSET 0 keep the planner from
+    -- pasting the time expression into every place that uses it (one timestamptz parse and one
+    -- time-zone conversion per event, not a dozen).
     insert into sms_monitor.sms_metric_events
       (user_id, metric_type, metric_date, metric_hour, metric_minute, metric_value, metadata)
-    select coalesce((e.v ->> 'user_id')::uuid, sms_monitor._system_wide_user()),
-           e.v ->> 'metric_type',
-           (x.at_local)::date,
-           extract(hour from x.at_local)::smallint,
-           extract(minute from x.at_local)::smallint,
-           coalesce((e.v ->> 'value')::numeric, 1),
-           nullif(nullif(e.v -> 'metadata', 'null'::jsonb), '{}'::jsonb)
-      from jsonb_array_elements(p_events) with ordinality as e(v, n)
-      cross join lateral (
-        select coalesce((e.v ->> 'occurred_at')::timestamptz, v_now) as at
-      ) t0
-      cross join lateral (
+    select coalesce((x.v ->> 'user_id')::uuid, sms_monitor._system_wide_user()),
+           x.v ->> 'metric_type',
+           x.at_local::date,
+           date_part('hour', x.at_local),
+           date_part('minute', x.at_local),
+           coalesce((x.v ->> 'value')::numeric, 1),
+           nullif(nullif(x.v -> 'metadata', 'null'::jsonb), '{}'::jsonb)
+      from (
         -- the bounds are plain comparisons; the raise runs only for a bad element
-        select case
+        select t0.v,
+               case
                  when t0.at > v_latest then sms_monitor._raise_22023(format(
-                   'events[%s].occurred_at: %s is more than %s ahead of the server clock (%s)', e.n - 1,
-                   e.v ->> 'occurred_at', sms_monitor._max_clock_skew(),
+                   'events[%s].occurred_at: %s is more than %s ahead of the server clock (%s)', t0.n - 1,
+                   t0.v ->> 'occurred_at', sms_monitor._max_clock_skew(),
                    to_char(v_now at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))::text::timestamp
                  when t0.at < v_now - make_interval(days => v_days + 2) or (t0.at at time zone v_tz) < v_earliest
                    then sms_monitor._raise_22023(format(
-                   'events[%s].occurred_at: %s is older than the %s days retention keeps (earliest day: %s)', e.n - 1,
-                   e.v ->> 'occurred_at', v_days, v_earliest::date))::text::timestamp
+                   'events[%s].occurred_at: %s is older than the %s days retention keeps (earliest day: %s)', t0.n - 1,
+                   t0.v ->> 'occurred_at', v_days, v_earliest::date))::text::timestamp
                  else t0.at at time zone v_tz
                end as at_local
+          from (
+            select e.v, e.n, coalesce((e.v ->> 'occurred_at')::timestamptz, v_now) as at
+              from jsonb_array_elements(p_events) with ordinality as e(v, n)
+            offset 0
+          ) t0
+        offset 0
       ) x;
   exception when invalid_text_representation or datetime_field_overflow or invalid_datetime_format
     or invalid_time_zone_displacement_value then
