@@ -4,8 +4,7 @@
 // still recorded; through HTTP, signed callbacks sent at once are each answered after their commit.
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool, type Pool } from '../db.ts';
-import { EventBatcher } from '../webhooks/batch.ts';
+import { EventBatcher, writerPool, type WriterPool } from '../webhooks/batch.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 
 const PUBLIC_URL = 'https://monitor.example.test';
@@ -13,13 +12,13 @@ const AUTH_TOKEN = 'twilio-test-auth-token-batch-0123456789';
 const USER = 'e2000000-0000-0000-0000-000000000001';
 
 let t: TestServer;
-let pool: Pool;
+let pool: WriterPool;
 
 beforeAll(async () => {
   process.env.SMS_MONITOR_PUBLIC_URL = PUBLIC_URL;
   process.env.TWILIO_AUTH_TOKEN = AUTH_TOKEN;
   t = await startTestServer();
-  pool = createPool(t.loginUrl, 2, 'webhooks-batch-test');
+  pool = writerPool(t.loginUrl, 10_000, 2);
 });
 afterAll(async () => {
   await pool?.end({ timeout: 5 });
@@ -39,7 +38,7 @@ async function messages(prefix: string): Promise<string[]> {
 
 describe('EventBatcher', () => {
   it('requests queued behind a write go into the next write together', async () => {
-    const batcher = new EventBatcher(pool, { statementTimeoutMs: 10_000, maxInFlight: 1 });
+    const batcher = new EventBatcher(pool, { maxInFlight: 1 });
     // the first starts at once; the other three wait for it and are written as one transaction
     const sizes = await Promise.all(['A1', 'A2', 'A3', 'A4'].map((id) => batcher.record([sentEvent(id)])));
     expect(sizes).toEqual([1, 3, 3, 3]);
@@ -47,7 +46,7 @@ describe('EventBatcher', () => {
   });
 
   it('a refused request gets its own error; the requests batched with it are recorded', async () => {
-    const batcher = new EventBatcher(pool, { statementTimeoutMs: 10_000, maxInFlight: 1 });
+    const batcher = new EventBatcher(pool, { maxInFlight: 1 });
     const results = await Promise.allSettled([
       batcher.record([sentEvent('B1')]),
       batcher.record([sentEvent('B2')]),
@@ -63,7 +62,7 @@ describe('EventBatcher', () => {
   });
 
   it('a request with no events writes nothing', async () => {
-    const batcher = new EventBatcher(pool, { statementTimeoutMs: 10_000 });
+    const batcher = new EventBatcher(pool);
     expect(await batcher.record([])).toBe(0);
   });
 });

@@ -1,16 +1,15 @@
 // Provider webhooks: POST /webhooks/twilio/status (form-encoded status callbacks) and
 // POST /webhooks/telnyx (message.sent / message.finalized). No bearer token: a request counts only
 // when its provider signature holds (403 and nothing written otherwise); then its events are
-// recorded with record_sms_message_events as sms_monitor_writer, together with the events of the
-// other webhook requests arriving at the same time (group commit, batch.ts); the answer (204) comes
-// after that transaction committed. A provider retrying a callback records nothing new (each
+// recorded with record_sms_message_events as sms_monitor_writer (on connections of their own),
+// together with the events of the other webhook requests arriving at the same time (group commit,
+// batch.ts); the answer (204) comes after that statement committed. A provider retrying a callback records nothing new (each
 // message and status counts once).
 // The routes live in their own plugin context: their body parsers keep the raw body the
 // signatures are computed over and touch no other route.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Pool } from '../db.ts';
 import { HttpError } from '../errors.ts';
-import { EventBatcher } from './batch.ts';
+import { EventBatcher, writerPool } from './batch.ts';
 import type { WebhookConfig } from './config.ts';
 import { TELNYX_EVENT_TYPES, telnyxEvents, telnyxPublicKey, telnyxSignatureProblem, type TelnyxWebhookBody } from './telnyx.ts';
 import { parseForm, twilioEvent, twilioSignatureValid } from './twilio.ts';
@@ -30,9 +29,14 @@ function notConfigured(what: string): HttpError {
   return new HttpError(503, 'not_configured', `webhooks: ${what} is not set on the server, so nothing can be verified`);
 }
 
-export async function registerWebhooks(app: FastifyInstance, pool: Pool, config: WebhookConfig,
+/** Writes under way at once: the connections of the webhooks' writer pool. */
+const WRITES_IN_FLIGHT = 2;
+
+export async function registerWebhooks(app: FastifyInstance, databaseUrl: string, config: WebhookConfig,
   bounds: { statementTimeoutMs: number; ratePerMinute: number }): Promise<void> {
-  const batcher = new EventBatcher(pool, { statementTimeoutMs: bounds.statementTimeoutMs });
+  const writers = writerPool(databaseUrl, bounds.statementTimeoutMs, WRITES_IN_FLIGHT);
+  app.addHook('onClose', async () => { await writers.end({ timeout: 5 }); });
+  const batcher = new EventBatcher(writers, { maxInFlight: WRITES_IN_FLIGHT });
   // Not the API's per-address limit: a provider posts several callbacks a message from few addresses.
   const rateLimit = { max: bounds.ratePerMinute, timeWindow: 60_000 };
   const telnyxKey = config.telnyxPublicKey ? telnyxPublicKey(config.telnyxPublicKey) : undefined;
