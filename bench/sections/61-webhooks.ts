@@ -61,7 +61,7 @@ const section: BenchSection = {
     console.log('\n(2) callbacks per transaction (group commit) during (1)\n');
     printTable(['median', 'p95', 'max'], [[median(batchSizes), percentile(batchSizes, 95), Math.max(...batchSizes)]]);
     await app.close();
-    await db.sql.unsafe(`drop role ${role}`).catch(() => {});
+    await db.sql.unsafe(`drop role ${role}`);
   },
 };
 export default section;
