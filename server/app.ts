@@ -220,7 +220,7 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
     }
   });
 
-  await registerWebhooks(app, pool, options.webhooks ?? webhookConfigFromEnv(),
+  await registerWebhooks(app, options.databaseUrl, options.webhooks ?? webhookConfigFromEnv(),
     { statementTimeoutMs: limits.statementTimeoutMs, ratePerMinute: limits.webhookRatePerMinute });
   app.get('/api/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()));
 

@@ -1,21 +1,20 @@
 // Provider webhooks: POST /webhooks/twilio/status (form-encoded status callbacks) and
 // POST /webhooks/telnyx (message.sent / message.finalized). No bearer token: a request counts only
 // when its provider signature holds (403 and nothing written otherwise); then its events are
-// recorded with record_sms_message_events as sms_monitor_writer, in one short transaction. A
-// provider retrying a callback records nothing new (each message and status counts once).
+// recorded with record_sms_message_events as sms_monitor_writer (on connections of their own),
+// together with the events of the other webhook requests arriving at the same time (group commit,
+// batch.ts); the answer (204) comes after that statement committed. A provider retrying a callback records nothing new (each
+// message and status counts once).
 // The routes live in their own plugin context: their body parsers keep the raw body the
 // signatures are computed over and touch no other route.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Pool } from '../db.ts';
 import { HttpError } from '../errors.ts';
+import { EventBatcher, writerPool } from './batch.ts';
 import type { WebhookConfig } from './config.ts';
 import { TELNYX_EVENT_TYPES, telnyxEvents, telnyxPublicKey, telnyxSignatureProblem, type TelnyxWebhookBody } from './telnyx.ts';
 import { parseForm, twilioEvent, twilioSignatureValid } from './twilio.ts';
 
 export { webhookConfigFromEnv, type WebhookConfig } from './config.ts';
-
-/** The role webhook requests write as, once their signature holds. */
-const WRITER_ROLE = 'sms_monitor_writer';
 
 const QUERY = {
   type: 'object',
@@ -26,24 +25,18 @@ const QUERY = {
   additionalProperties: true,
 } as const;
 
-async function recordEvents(pool: Pool, events: Array<Record<string, unknown>>, statementTimeoutMs: number): Promise<number> {
-  if (events.length === 0) return 0;
-  return pool.begin(async (tx) => {
-    const [, rows] = await Promise.all([
-      tx`select set_config('role', ${WRITER_ROLE}, true), set_config('statement_timeout', ${String(statementTimeoutMs)}, true)`,
-      tx`select sms_monitor.record_sms_message_events(${tx.json(events as never)}) as n`,
-    ]);
-    return Number(rows[0]?.n ?? 0);
-  }) as Promise<number>;
-}
-
 function notConfigured(what: string): HttpError {
   return new HttpError(503, 'not_configured', `webhooks: ${what} is not set on the server, so nothing can be verified`);
 }
 
-export async function registerWebhooks(app: FastifyInstance, pool: Pool, config: WebhookConfig,
+/** Writes under way at once: the connections of the webhooks' writer pool. */
+const WRITES_IN_FLIGHT = 2;
+
+export async function registerWebhooks(app: FastifyInstance, databaseUrl: string, config: WebhookConfig,
   bounds: { statementTimeoutMs: number; ratePerMinute: number }): Promise<void> {
-  const { statementTimeoutMs } = bounds;
+  const writers = writerPool(databaseUrl, bounds.statementTimeoutMs, WRITES_IN_FLIGHT);
+  app.addHook('onClose', async () => { await writers.end({ timeout: 5 }); });
+  const batcher = new EventBatcher(writers, { maxInFlight: WRITES_IN_FLIGHT });
   // Not the API's per-address limit: a provider posts several callbacks a message from few addresses.
   const rateLimit = { max: bounds.ratePerMinute, timeWindow: 60_000 };
   const telnyxKey = config.telnyxPublicKey ? telnyxPublicKey(config.telnyxPublicKey) : undefined;
@@ -74,8 +67,8 @@ export async function registerWebhooks(app: FastifyInstance, pool: Pool, config:
         request.log.warn({ provider: 'twilio' }, 'webhook refused: X-Twilio-Signature missing or wrong; nothing recorded');
         throw new HttpError(403, 'forbidden', 'X-Twilio-Signature: missing or does not match');
       }
-      const recorded = await recordEvents(pool, [twilioEvent(params, request.query, new Date())], statementTimeoutMs);
-      request.log.info({ provider: 'twilio', recorded }, 'webhook recorded');
+      const batch = await batcher.record([twilioEvent(params, request.query, new Date())]);
+      request.log.info({ provider: 'twilio', batch }, 'webhook recorded');
       return reply.status(204).send();
     });
 
@@ -111,8 +104,8 @@ export async function registerWebhooks(app: FastifyInstance, pool: Pool, config:
         request.log.info({ provider: 'telnyx', event_type: type }, 'webhook ignored: not a message receipt');
         return reply.status(204).send();
       }
-      const recorded = await recordEvents(pool, telnyxEvents(body, request.query), statementTimeoutMs);
-      request.log.info({ provider: 'telnyx', event_type: type, recorded }, 'webhook recorded');
+      const batch = await batcher.record(telnyxEvents(body, request.query));
+      request.log.info({ provider: 'telnyx', event_type: type, batch }, 'webhook recorded');
       return reply.status(204).send();
     });
   });
