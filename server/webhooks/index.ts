@@ -3,8 +3,8 @@
 // when its provider signature holds (403 and nothing written otherwise); then its events are
 // recorded with record_sms_message_events as sms_monitor_writer (on connections of their own),
 // together with the events of the other webhook requests arriving at the same time (group commit,
-// batch.ts); the answer (204) comes after that statement committed. A provider retrying a callback records nothing new (each
-// message and status counts once).
+// batch.ts); the answer (204) comes after that statement committed. A callback a provider retries
+// is logged again but counted once (the fold counts each message and status once).
 // The routes live in their own plugin context: their body parsers keep the raw body the
 // signatures are computed over and touch no other route.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
