@@ -251,9 +251,9 @@ describe('the dashboard page', () => {
        where not exists (select from sms_monitor.sms_alert_thresholds where alert_type = 'carrier_delivery_rate_critical')`;
     const [{ id }] = (await t.db.sql<{ id: string }[]>`
       insert into sms_monitor.sms_alert_history (alert_type, severity, metric, comparison, metric_value, threshold_value,
-        window_minutes, message, triggered_at)
+        window_minutes, message, triggered_at, group_by, group_value)
       select alert_type, severity, metric, comparison, 40, threshold_value, window_minutes,
-             'delivery rate on carrier T-Mobile is 40 % (< 85 % over 15 min)', now()
+             'delivery rate on carrier T-Mobile is 40 % (< 85 % over 15 min)', now(), 'carrier', 'T-Mobile'
         from sms_monitor.sms_alert_thresholds where alert_type = 'carrier_delivery_rate_critical'
       returning id`) as unknown as [{ id: string }];
     await page.reload();

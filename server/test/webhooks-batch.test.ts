@@ -30,9 +30,10 @@ const sentEvent = (id: string, extra: Record<string, unknown> = {}) => ({
   user_id: USER, country: 'DE', ...extra,
 });
 
+/** The messages whose events were written (the log: writers append; the fold is not needed to see them). */
 async function messages(prefix: string): Promise<string[]> {
   const rows = await t.db.sql<{ message_id: string }[]>`
-    select message_id from sms_monitor.sms_messages where message_id like ${`${prefix}%`} order by message_id`;
+    select distinct message_id from sms_monitor.sms_message_events where message_id like ${`${prefix}%`} order by message_id`;
   return rows.map((r) => r.message_id);
 }
 
