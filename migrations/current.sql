@@ -41,6 +41,7 @@ alter table sms_monitor.sms_alert_metrics
 
 --!include functions/_alert_thresholds_validate.sql
 --!include functions/_alert_rule_params_problem.sql
+--!include functions/_message_by_problem.sql
 -- Latency percentiles from fixed log histograms (docs/messages.md)
 --!include functions/_latency_bucket.sql
 --!include functions/_latency_histogram.sql

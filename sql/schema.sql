@@ -2973,6 +2973,21 @@ CREATE FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) RETURNS js
 COMMENT ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) IS 'Internal: merges bucket metadata, bounded to 16 KiB (then marks the bucket _metadata_truncated).';
 
 --
+-- Name: _message_by_problem(text, boolean); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_message_by_problem.sql
+
+--
+-- Name: FUNCTION _message_by_problem(p_by text, p_optional boolean); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) IS 'Internal: the 22023 message for a by= that is not a message_dimension (NULL allowed when p_optional), or NULL.';
+
+--
 -- Name: _message_event_problem(jsonb, text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -4230,6 +4245,15 @@ REVOKE ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) FRO
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _message_by_problem(p_by text, p_optional boolean); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _message_event_problem(p_event jsonb, p_status text); Type: ACL; Schema: sms_monitor
