@@ -1,5 +1,5 @@
 // sms-monitor silence: silence a rule (or all) for a while, list the silences, lift one early.
-//   silence <alert_type|all> --for 2h --reason "..."   (also: silence add <alert_type|all> ...)
+//   silence <alert_type|all> --for 2h --reason "..." [--value <group_value>]   (also: silence add ...)
 //   silence list [--all] [--json]
 //   silence lift <id> [--json]
 // Incidents under a silence are recorded, not notified; announced when it ends if still open.
@@ -7,7 +7,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { SmsMonitor } from '../client/client.ts';
 import { cell, parseDuration, parsePositiveInt, printJson, printTable, withClient } from './common.ts';
 
-interface AddOptions { for: number; reason: string; json?: boolean }
+interface AddOptions { for: number; reason: string; value?: string; json?: boolean }
 
 export function registerSilence(program: Command): void {
   // `add` is the default subcommand: `silence <alert_type|all> --for ... --reason ...` (the short
@@ -16,7 +16,7 @@ export function registerSilence(program: Command): void {
     .command('silence')
     .description('silence one rule (or all) for a while; incidents are still recorded, announced when it ends if still open')
     .addHelpText('after', '\nThe default subcommand is add:\n'
-      + '  sms-monitor silence <alert_type|all> --for <duration> --reason <text> [--json]\n'
+      + '  sms-monitor silence <alert_type|all> --for <duration> --reason <text> [--value <group_value>] [--json]\n'
       + '  sms-monitor silence list [--all] [--json]\n'
       + '  sms-monitor silence lift <silence_id> [--json]\n');
 
@@ -26,6 +26,7 @@ export function registerSilence(program: Command): void {
     .argument('<alert_type>', "the rule to silence, or 'all'")
     .addOption(new Option('--for <duration>', 'how long, e.g. 30m, 2h, 1h30m, 1d').argParser(parseDuration).makeOptionMandatory())
     .requiredOption('--reason <text>', 'why (kept with the silence)')
+    .option('--value <group_value>', 'only this value of a per-dimension rule, e.g. a carrier')
     .option('--json', 'print the silence row as JSON')
     .action(withClient(program, 'silence', add));
 
@@ -42,8 +43,8 @@ export function registerSilence(program: Command): void {
         return;
       }
       const now = Date.now();
-      printTable(['id', 'rule', 'starts_at', 'ends_at', 'state', 'created_by', 'reason'],
-        rows.map((s) => [s.id, s.alert_type ?? 'all', s.starts_at, s.ends_at, silenceState(s, now), s.created_by, s.reason]));
+      printTable(['id', 'rule', 'value', 'starts_at', 'ends_at', 'state', 'created_by', 'reason'],
+        rows.map((s) => [s.id, s.alert_type ?? 'all', s.group_value ?? '-', s.starts_at, s.ends_at, silenceState(s, now), s.created_by, s.reason]));
     }));
 
   cmd
@@ -67,9 +68,11 @@ export function registerSilence(program: Command): void {
 
 async function add(client: SmsMonitor, alertType: string, opts: AddOptions): Promise<void> {
   const until = new Date(Date.now() + opts.for);
-  const row = await client.silence(alertType === 'all' ? null : alertType, until, opts.reason);
+  const row = await client.silence(alertType === 'all' ? null : alertType, until, opts.reason,
+    opts.value === undefined ? {} : { groupValue: opts.value });
   if (opts.json) return printJson(row);
-  console.log(`silenced ${alertType === 'all' ? 'every rule' : alertType} until ${cell(row.ends_at)} (silence ${row.id}): ${opts.reason}`);
+  const what = alertType === 'all' ? 'every rule' : opts.value === undefined ? alertType : `${alertType} for ${opts.value}`;
+  console.log(`silenced ${what} until ${cell(row.ends_at)} (silence ${row.id}): ${opts.reason}`);
 }
 
 function silenceState(s: { starts_at: unknown; ends_at: unknown; lifted_at: unknown }, now: number): string {

@@ -97,13 +97,18 @@ export class SmsMonitorAlerts {
     return this.conn.rpc('retry_sms_notifications', { p_id: target.id, p_alert_id: target.alertId });
   }
 
-  /** silence_sms_alerts: null alert type = every rule; incidents are still recorded, not notified. */
-  silence(alertType: string | null, until: Date, reason: string): Promise<SilenceRow> {
+  /**
+   * silence_sms_alerts: null alert type = every rule; `groupValue` silences one value of a
+   * per-dimension rule (one carrier). Incidents are still recorded, not notified.
+   */
+  silence(alertType: string | null, until: Date, reason: string, options: { groupValue?: string } = {}): Promise<SilenceRow> {
     if (!(until instanceof Date) || Number.isNaN(until.getTime())) {
       throw new SmsMonitorValidationError('until', 'must be a valid Date');
     }
     text('reason', reason);
-    return this.conn.rpc('silence_sms_alerts', { p_alert_type: alertType, p_until: until, p_reason: reason });
+    if (options.groupValue !== undefined) text('group_value', options.groupValue);
+    return this.conn.rpc('silence_sms_alerts', { p_alert_type: alertType, p_until: until, p_reason: reason,
+      p_group_value: options.groupValue ?? null });
   }
 
   /** list_sms_alert_silences: silences in force or upcoming (includeEnded: all of them), by start time. */

@@ -92,7 +92,9 @@ export const ALERT_JSON_SCHEMA = object({
 /** A row of sms_alert_history as it is (acknowledge_sms_alert). */
 export const ALERT_ROW_SCHEMA = object(alertColumns(ROW_TIME));
 export const SILENCE_SCHEMA = object({
-  id: INT, alert_type: nullable(STR), reason: STR, starts_at: ROW_TIME, ends_at: ROW_TIME, created_at: ROW_TIME,
+  id: INT, alert_type: nullable(STR),
+  group_value: { ...nullable(STR), description: 'null: the whole rule; else the one value of its group_by it silences' },
+  reason: STR, starts_at: ROW_TIME, ends_at: ROW_TIME, created_at: ROW_TIME,
   created_by: STR, lifted_at: nullable(ROW_TIME), lifted_by: nullable(STR),
 });
 

@@ -41,6 +41,7 @@ alter table sms_monitor.sms_alert_metrics
 
 --!include functions/_alert_thresholds_validate.sql
 --!include functions/_alert_rule_params_problem.sql
+--!include functions/_message_by_problem.sql
 -- Latency percentiles from fixed log histograms (docs/messages.md)
 --!include functions/_latency_bucket.sql
 --!include functions/_latency_histogram.sql
@@ -73,3 +74,18 @@ drop function if exists sms_monitor._apply_message_batch(jsonb, text);
 -- insert parses and converts each event's time once.
 --!include functions/_looks_like_iso_time_with_offset.sql
 --!include functions/record_sms_events.sql
+
+-- ==== Silences of one value of a per-dimension rule ====
+-- group_value NULL: every value of the rule (or every rule, alert_type NULL); else only the
+-- incidents of that value (one carrier, one sender) are held back.
+alter table sms_monitor.sms_alert_silences add column if not exists group_value text;
+alter table sms_monitor.sms_alert_silences
+  drop constraint if exists sms_alert_silences_group_value_check,
+  add constraint sms_alert_silences_group_value_check
+    check (group_value is null or (alert_type is not null and btrim(group_value) <> '' and length(group_value) <= 200));
+comment on column sms_monitor.sms_alert_silences.group_value is
+  'NULL: the whole rule (every rule when alert_type is NULL). Else the one value of the rule''s group_by it silences.';
+drop function if exists sms_monitor.silence_sms_alerts(text, timestamptz, text, timestamptz);
+--!include functions/silence_sms_alerts.sql
+--!include functions/_alert_evaluate_value.sql
+--!include views/sms_alert_status.sql

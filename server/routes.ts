@@ -182,6 +182,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): SqlR
     tags: ['silences'], summary: 'Silence one rule (or every rule: alert_type null) for some minutes or until a time; admin',
     body: { type: 'object', required: ['reason'], additionalProperties: false, properties: {
       alert_type: { type: ['string', 'null'], minLength: 1, maxLength: 63, description: 'a rule\'s alert_type; null or absent: every rule' },
+      group_value: { type: 'string', minLength: 1, maxLength: 200,
+        description: 'one value of a per-dimension rule (a carrier\'s name): only its incidents are silenced' },
       minutes: { type: 'integer', minimum: 1, maximum: 129600, description: 'how long (give minutes or until, not both)' },
       until: ISO_WITH_OFFSET,
       reason: { type: 'string', minLength: 1, maxLength: 500 } } },
@@ -193,7 +195,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: RouteContext): SqlR
     const now = Date.now();
     const minutes = body.minutes as number | undefined;
     return callBody('silence_sms_alerts', {
-      p_alert_type: body.alert_type ?? null, p_reason: body.reason,
+      p_alert_type: body.alert_type ?? null, p_reason: body.reason, p_group_value: body.group_value ?? null,
       ...(minutes === undefined ? { p_until: body.until }
         : { p_starts_at: new Date(now).toISOString(), p_until: new Date(now + minutes * 60_000).toISOString() }),
     });

@@ -488,6 +488,8 @@ CREATE TABLE sms_monitor.sms_alert_silences (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     lifted_at timestamp with time zone,
     lifted_by text,
+    group_value text,
+    CONSTRAINT sms_alert_silences_group_value_check CHECK (((group_value IS NULL) OR ((alert_type IS NOT NULL) AND (btrim(group_value) <> ''::text) AND (length(group_value) <= 200)))),
     CONSTRAINT sms_alert_silences_period_check CHECK ((ends_at > starts_at)),
     CONSTRAINT sms_alert_silences_reason_check CHECK ((btrim(reason) <> ''::text))
 );
@@ -497,6 +499,12 @@ CREATE TABLE sms_monitor.sms_alert_silences (
 --
 
 COMMENT ON TABLE sms_monitor.sms_alert_silences IS 'Silences: alert_type NULL = every rule. Active at t when starts_at <= t < ends_at and not lifted before t. Incidents open during a silence are recorded (silenced) and announced when it ends, if still open.';
+
+--
+-- Name: COLUMN sms_alert_silences.group_value; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_alert_silences.group_value IS 'NULL: the whole rule (every rule when alert_type is NULL). Else the one value of the rule''s group_by it silences.';
 
 --
 -- Name: run_sms_rollups(integer, double precision); Type: PROCEDURE; Schema: sms_monitor
@@ -814,7 +822,7 @@ CREATE VIEW sms_monitor.sms_alert_status WITH (security_invoker='true') AS
     h.notification_status,
     ( SELECT max(x.ends_at) AS max
            FROM sms_monitor.sms_alert_silences x
-          WHERE (((x.alert_type IS NULL) OR (x.alert_type = t.alert_type)) AND (x.starts_at <= now()) AND (x.ends_at > now()) AND (x.lifted_at IS NULL))) AS silenced_until,
+          WHERE (((x.alert_type IS NULL) OR (x.alert_type = t.alert_type)) AND (x.group_value IS NULL) AND (x.starts_at <= now()) AND (x.ends_at > now()) AND (x.lifted_at IS NULL))) AS silenced_until,
     s.last_error,
     COALESCE(w.waiting, 0) AS notifications_waiting,
     w.delivery_status
@@ -2965,6 +2973,21 @@ CREATE FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) RETURNS js
 COMMENT ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) IS 'Internal: merges bucket metadata, bounded to 16 KiB (then marks the bucket _metadata_truncated).';
 
 --
+-- Name: _message_by_problem(text, boolean); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_message_by_problem.sql
+
+--
+-- Name: FUNCTION _message_by_problem(p_by text, p_optional boolean); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) IS 'Internal: the 22023 message for a by= that is not a message_dimension (NULL allowed when p_optional), or NULL.';
+
+--
 -- Name: _message_event_problem(jsonb, text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -3814,19 +3837,19 @@ CREATE FUNCTION sms_monitor.rollup_sms_metrics() RETURNS bigint
 COMMENT ON FUNCTION sms_monitor.rollup_sms_metrics() IS 'Rolls the sms_metric_events rows past the watermark up into sms_metric_rollups, exactly once (one transaction with the watermark); returns how many rows. Readers never wait for it: the views add the tail.';
 
 --
--- Name: silence_sms_alerts(text, timestamp with time zone, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+-- Name: silence_sms_alerts(text, timestamp with time zone, text, timestamp with time zone, text); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS sms_monitor.sms_alert_silences
+CREATE FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_group_value text DEFAULT NULL::text) RETURNS sms_monitor.sms_alert_silences
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/silence_sms_alerts.sql
 
 --
--- Name: FUNCTION silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone, p_group_value text); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone) IS 'Silences a rule (NULL = all) from p_starts_at (default now) until p_until: incidents are recorded, not notified, and announced when the silence ends if still open. Returns the silence row.';
+COMMENT ON FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone, p_group_value text) IS 'Silences a rule (NULL = all), or one value of a per-dimension rule (p_group_value), from p_starts_at (default now) until p_until: incidents are recorded, not notified, and announced when the silence ends if still open. Returns the silence row.';
 
 --
 -- Name: sms_notifier_heartbeat(text, text[], integer); Type: FUNCTION; Schema: sms_monitor
@@ -4222,6 +4245,15 @@ REVOKE ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) FRO
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _message_by_problem(p_by text, p_optional boolean); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _message_event_problem(p_event jsonb, p_status text); Type: ACL; Schema: sms_monitor
@@ -4664,11 +4696,11 @@ GRANT ALL ON FUNCTION sms_monitor.rollup_sms_metrics() TO sms_monitor_admin;
 GRANT ALL ON FUNCTION sms_monitor.rollup_sms_metrics() TO sms_monitor_notifier;
 
 --
--- Name: FUNCTION silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone, p_group_value text); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone) TO sms_monitor_admin;
+REVOKE ALL ON FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone, p_group_value text) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor.silence_sms_alerts(p_alert_type text, p_until timestamp with time zone, p_reason text, p_starts_at timestamp with time zone, p_group_value text) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION sms_notifier_heartbeat(p_worker text, p_channels text[], p_ttl_seconds integer); Type: ACL; Schema: sms_monitor

@@ -55,8 +55,8 @@ describe('silence list | lift', { timeout: 180_000 }, () => {
     const { id } = JSON.parse(made.stdout) as { id: string };
     const list = await cli('silence', 'list');
     expect(list.code).toBe(0);
-    expect(list.stdout.split('\n')[0]).toMatch(/^id\s+rule\s+starts_at\s+ends_at\s+state\s+created_by\s+reason$/);
-    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+opt_out_rate_warning\\s+\\S+\\s+\\S+\\s+in force\\s+postgres\\s+carrier migration$`, 'm'));
+    expect(list.stdout.split('\n')[0]).toMatch(/^id\s+rule\s+value\s+starts_at\s+ends_at\s+state\s+created_by\s+reason$/);
+    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+opt_out_rate_warning\\s+-\\s+\\S+\\s+\\S+\\s+in force\\s+postgres\\s+carrier migration$`, 'm'));
     const json = JSON.parse((await cli('silence', 'list', '--json')).stdout) as Array<{ id: string; reason: string }>;
     expect(json.map((s) => [String(s.id), s.reason])).toEqual([[String(id), 'carrier migration']]);
 
@@ -69,13 +69,18 @@ describe('silence list | lift', { timeout: 180_000 }, () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(new RegExp(`^silence ${id} \\(opt_out_rate_warning\\) was already lifted at \\S+ by postgres\\n$`));
     expect((await cli('silence', 'list')).stdout).toBe('no silences in force or upcoming\n');
-    expect((await cli('silence', 'list', '--all')).stdout).toMatch(new RegExp(`^${id}\\s+opt_out_rate_warning\\s+\\S+\\s+\\S+\\s+lifted\\s`, 'm'));
+    expect((await cli('silence', 'list', '--all')).stdout).toMatch(new RegExp(`^${id}\\s+opt_out_rate_warning\\s+-\\s+\\S+\\s+\\S+\\s+lifted\\s`, 'm'));
   });
 
   it('the old form and `silence add` both silence; unknown or malformed ids and missing options are errors', async () => {
     const add = await cli('silence', 'add', 'all', '--for', '30m', '--reason', 'deploy window');
     expect(add).toMatchObject({ code: 0 });
     expect(add.stdout).toMatch(/^silenced every rule until \S+ \(silence \d+\): deploy window\n$/);
+    const oneCarrier = await cli('silence', 'carrier_delivery_rate_critical', '--value', 'T-Mobile', '--for', '1h',
+      '--reason', 'carrier ticket 4711');
+    expect(oneCarrier).toMatchObject({ code: 0 });
+    expect(oneCarrier.stdout).toMatch(/^silenced carrier_delivery_rate_critical for T-Mobile until \S+ \(silence \d+\): carrier ticket 4711\n$/);
+    expect((await cli('silence', 'list')).stdout).toMatch(/^\d+\s+carrier_delivery_rate_critical\s+T-Mobile\s+\S+\s+\S+\s+in force\s/m);
     expect(await cli('silence', 'lift', '999999')).toMatchObject({ code: 1 });
     expect((await cli('silence', 'lift', '999999')).stderr).toBe(
       'sms-monitor silence lift: silence_id: silence 999999 does not exist (SQLSTATE P0002)\n');
@@ -86,7 +91,7 @@ describe('silence list | lift', { timeout: 180_000 }, () => {
     expect(await cli('silence')).toMatchObject({ code: 2 });
     const help = await cli('silence', '--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('  sms-monitor silence <alert_type|all> --for <duration> --reason <text> [--json]\n');
+    expect(help.stdout).toContain('  sms-monitor silence <alert_type|all> --for <duration> --reason <text> [--value <group_value>] [--json]\n');
     expect(help.stdout).toMatch(/^ {2}list \[options\]/m);
   });
 });

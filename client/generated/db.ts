@@ -163,6 +163,10 @@ export interface SmsAlertSilences {
   created_at: Generated<Timestamp>;
   created_by: string;
   ends_at: Timestamp;
+  /**
+   * NULL: the whole rule (every rule when alert_type is NULL). Else the one value of the rule's group_by it silences.
+   */
+  group_value: string | null;
   id: Generated<number>;
   lifted_at: Timestamp | null;
   lifted_by: string | null;

@@ -344,6 +344,7 @@ export interface SmsMonitorFunctions {
       created_at: Date | null;
       lifted_at: Date | null;
       lifted_by: string | null;
+      group_value: string | null;
     };
     setof: false;
   };
@@ -363,6 +364,7 @@ export interface SmsMonitorFunctions {
       created_at: Date | null;
       lifted_at: Date | null;
       lifted_by: string | null;
+      group_value: string | null;
     };
     setof: true;
   };
@@ -557,13 +559,14 @@ export interface SmsMonitorFunctions {
     returns: number | null;
     setof: false;
   };
-  /** Silences a rule (NULL = all) from p_starts_at (default now) until p_until: incidents are recorded, not notified, and announced when the silence ends if still open. Returns the silence row. */
+  /** Silences a rule (NULL = all), or one value of a per-dimension rule (p_group_value), from p_starts_at (default now) until p_until: incidents are recorded, not notified, and announced when the silence ends if still open. Returns the silence row. */
   silence_sms_alerts: {
     args: {
       p_alert_type: string | null;
       p_until: Date | string | null;
       p_reason: string | null;
       p_starts_at?: Date | string | null;
+      p_group_value?: string | null;
     };
     returns: {
       id: number | null;
@@ -575,6 +578,7 @@ export interface SmsMonitorFunctions {
       created_at: Date | null;
       lifted_at: Date | null;
       lifted_by: string | null;
+      group_value: string | null;
     };
     setof: false;
   };
@@ -1011,6 +1015,7 @@ export const smsMonitorFunctions = {
       { name: 'p_until', type: 'timestamp with time zone', default: null },
       { name: 'p_reason', type: 'text', default: null },
       { name: 'p_starts_at', type: 'timestamp with time zone', default: 'NULL::timestamp with time zone' },
+      { name: 'p_group_value', type: 'text', default: 'NULL::text' },
     ],
     returns: 'sms_monitor.sms_alert_silences',
     setof: false,

@@ -211,6 +211,19 @@ describe('operations, alerts and silences', () => {
     expect(asReader.status).toBe(403);
     const liftUnknown = await t.request('POST', '/api/sms/metrics/silences/999999/lift', { token: admin });
     expect(liftUnknown.status).toBe(404);
+    const oneCarrier = await t.request('POST', '/api/sms/metrics/silences', { token: admin,
+      body: { alert_type: 'carrier_delivery_rate_critical', group_value: 'T-Mobile', minutes: 30, reason: 'carrier outage ticket' } });
+    expect([oneCarrier.status, oneCarrier.body.data.alert_type, oneCarrier.body.data.group_value])
+      .toEqual([201, 'carrier_delivery_rate_critical', 'T-Mobile']);
+    const systemWide = await t.request('POST', '/api/sms/metrics/silences', { token: admin,
+      body: { alert_type: 'delivery_rate_critical', group_value: 'T-Mobile', minutes: 30, reason: 'x' } });
+    expect([systemWide.status, systemWide.body.error.message]).toEqual([400,
+      "group_value: rule 'delivery_rate_critical' is evaluated system-wide (no group_by): it has no values to silence"]);
+    const tooLong = await t.request('POST', '/api/sms/metrics/silences', { token: admin,
+      body: { alert_type: 'carrier_delivery_rate_critical', group_value: 'x'.repeat(201), minutes: 30, reason: 'x' } });
+    expect(tooLong.status).toBe(400);
+    const [{ n }] = await t.db.sql<[{ n: number }]>`select count(*)::int as n from sms_monitor.sms_alert_silences where group_value is not null`;
+    expect(n).toBe(1);
   });
 
   it('GET /rules, /top-users, /health', async () => {

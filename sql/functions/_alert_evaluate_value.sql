@@ -50,6 +50,7 @@ begin
   v_silenced := exists (
     select from sms_monitor.sms_alert_silences s
      where (s.alert_type is null or s.alert_type = p_alert_type)
+       and (s.group_value is null or s.group_value = p_group)
        and s.starts_at <= p_now and s.ends_at > p_now
        and (s.lifted_at is null or s.lifted_at > p_now));
 

@@ -30,9 +30,8 @@ declare
   v_to timestamptz;
   v_data jsonb;
 begin
-  if p_by is null or p_by not in ('carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider') then
-    raise exception 'by: must be carrier, country, sender, sender_type, error_code, message_class or provider (got %)',
-      coalesce(quote_literal(p_by), 'NULL') using errcode = '22023';
+  if sms_monitor._message_by_problem(p_by, false) is not null then
+    raise exception '%', sms_monitor._message_by_problem(p_by, false) using errcode = '22023';
   end if;
   select w.from_at, w.to_at into v_from, v_to from sms_monitor._message_window(p_minutes, p_start, p_end, p_now) w;
 

@@ -23,9 +23,8 @@ declare
   v_to timestamptz;
   v_data jsonb;
 begin
-  if p_by is not null and p_by not in ('carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider') then
-    raise exception 'by: must be carrier, country, sender, sender_type, error_code, message_class or provider (got %)',
-      quote_literal(p_by) using errcode = '22023';
+  if sms_monitor._message_by_problem(p_by, true) is not null then
+    raise exception '%', sms_monitor._message_by_problem(p_by, true) using errcode = '22023';
   end if;
   select w.from_at, w.to_at into v_from, v_to from sms_monitor._message_window(p_minutes, p_start, p_end, p_now) w;
 

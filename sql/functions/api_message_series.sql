@@ -31,9 +31,8 @@ begin
     raise exception 'minutes: must be a multiple of step (%) from % to 10080 (got %)', p_step, p_step,
       coalesce(p_minutes::text, 'NULL') using errcode = '22023';
   end if;
-  if p_by is not null and p_by not in ('carrier', 'country', 'sender', 'sender_type', 'error_code', 'message_class', 'provider') then
-    raise exception 'by: must be carrier, country, sender, sender_type, error_code, message_class or provider (got %)',
-      quote_literal(p_by) using errcode = '22023';
+  if sms_monitor._message_by_problem(p_by, true) is not null then
+    raise exception '%', sms_monitor._message_by_problem(p_by, true) using errcode = '22023';
   end if;
   if p_now is null or not isfinite(p_now) then
     raise exception 'now: must be a finite time' using errcode = '22023';

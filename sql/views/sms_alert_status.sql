@@ -1,5 +1,5 @@
 -- One row per rule: its settings, what the last check did, the open incident (if any) and until
--- when it is silenced. For operators in psql and for dashboards. security_invoker: the caller's own
+-- when it is silenced (as a whole: a silence of one value of a per-dimension rule is not counted). For operators in psql and for dashboards. security_invoker: the caller's own
 -- rights on the underlying tables apply (readers and admins). notifications_waiting and
 -- delivery_status tell what waits in the outbox for the rule's incidents and why, e.g.
 -- '2 waiting: pagerduty not configured' (no live notifier serves the channel: see
@@ -25,7 +25,7 @@ select t.alert_type,
        h.notification_status,
        (select max(x.ends_at)
           from sms_monitor.sms_alert_silences x
-         where (x.alert_type is null or x.alert_type = t.alert_type)
+         where (x.alert_type is null or x.alert_type = t.alert_type) and x.group_value is null
            and x.starts_at <= now() and x.ends_at > now() and x.lifted_at is null) as silenced_until,
        s.last_error,
        coalesce(w.waiting, 0) as notifications_waiting,
