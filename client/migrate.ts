@@ -57,13 +57,35 @@ export async function migrateDatabase(url: string, options: MigrateOptions = {})
     }),
   };
   try {
-    await graphileMigrate(settings);
+    await migrateRetryingDeadlocks(() => graphileMigrate(settings), log);
     if (options.includeCurrent) await graphileWatch(settings, true, false);
   } finally {
     clearAllPools();
   }
   if (outcomes.some((o) => o.name === 'pg_cron' && o.status !== 'skipped')) await reloadPgCronJobs(url, log);
   return outcomes;
+}
+
+/** How many times a migration that lost a deadlock is run again. */
+const DEADLOCK_ATTEMPTS = 5;
+
+/**
+ * Each migration is one transaction. A pg_cron job of an earlier migration (the check or the
+ * rollup, every minute) can take the locks of the tables a later migration alters in the other
+ * order: PostgreSQL then rolls one of them back with 40P01. When that is the migration, nothing of
+ * it was applied (the ones before it were committed), so running migrate again is safe: it
+ * continues with that migration.
+ */
+export async function migrateRetryingDeadlocks(run: () => Promise<void>, log: (m: string) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run();
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01' || attempt >= DEADLOCK_ATTEMPTS) throw error;
+      log(`[migrate] deadlock with a running job (40P01): that migration was rolled back; running it again (${attempt + 1} of ${DEADLOCK_ATTEMPTS})`);
+    }
+  }
 }
 
 /**
