@@ -8,15 +8,25 @@ import { median, percentile, type BenchDatabase } from './lib.ts';
 
 export interface BenchServer { base: string; headers: Record<string, string>; close(): Promise<void> }
 
-export async function startBenchServer(db: BenchDatabase): Promise<BenchServer> {
+/**
+ * A login role for a bench server, as `npm start` gives the server one: a member of
+ * sms_monitor_authenticator (it switches to the token's role per request). `url` connects as it;
+ * `drop()` removes it once the server is closed.
+ */
+export async function serverLogin(db: BenchDatabase): Promise<{ url: string; drop(): Promise<void> }> {
   const role = `sms_monitor_http_bench_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(16).toString('hex');
   await db.sql.unsafe(`create role ${role} login noinherit password '${password}' in role sms_monitor_authenticator`);
   const url = new URL(db.url);
   url.username = role;
   url.password = password;
+  return { url: url.toString(), drop: async () => { await db.sql.unsafe(`drop role ${role}`); } };
+}
+
+export async function startBenchServer(db: BenchDatabase): Promise<BenchServer> {
+  const login = await serverLogin(db);
   const secret = randomBytes(32).toString('base64url');
-  const { app } = await buildServer({ databaseUrl: url.toString(), jwtSecret: secret, logger: pino({ level: 'silent' }),
+  const { app } = await buildServer({ databaseUrl: login.url, jwtSecret: secret, logger: pino({ level: 'silent' }),
     limits: { ratePerMinute: 1_000_000_000, concurrentPerToken: 1_000 } });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const reader = await signToken(secret, { role: 'sms_monitor_reader', ttlSeconds: 3600 });
@@ -25,7 +35,7 @@ export async function startBenchServer(db: BenchDatabase): Promise<BenchServer> 
     headers: { authorization: `Bearer ${reader}` },
     async close() {
       await app.close();
-      await db.sql.unsafe(`drop role ${role}`);
+      await login.drop();
     },
   };
 }

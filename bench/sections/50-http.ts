@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import pino from 'pino';
 import { buildServer } from '../../server/app.ts';
+import { serverLogin } from '../http-server.ts';
 import { signToken } from '../../server/auth.ts';
 import { median, percentile, printTable, seedTenMillionMetrics, type BenchSection } from '../lib.ts';
 
@@ -17,15 +18,10 @@ const section: BenchSection = {
   async run(db) {
     const t0 = process.hrtime.bigint();
     const n = await seedTenMillionMetrics(db.sql);
-    const role = `sms_monitor_http_bench_${randomBytes(4).toString('hex')}`;
-    const password = randomBytes(16).toString('hex');
-    await db.sql.unsafe(`create role ${role} login noinherit password '${password}' in role sms_monitor_authenticator`);
-    const url = new URL(db.url);
-    url.username = role;
-    url.password = password;
+    const login = await serverLogin(db);
     const secret = randomBytes(32).toString('base64url');
     // The rate limit and the cap of requests at a time raised: every request of the bench uses one token.
-    const { app } = await buildServer({ databaseUrl: url.toString(), jwtSecret: secret, logger: pino({ level: 'silent' }),
+    const { app } = await buildServer({ databaseUrl: login.url, jwtSecret: secret, logger: pino({ level: 'silent' }),
       limits: { ratePerMinute: 1_000_000_000, concurrentPerToken: 1_000 } });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     const reader = await signToken(secret, { role: 'sms_monitor_reader', ttlSeconds: 3600 });
@@ -83,7 +79,7 @@ const section: BenchSection = {
     }
     printTable(['endpoint', 'requests/s (mean)', 'latency p50 ms', 'latency p97.5 ms', 'ratio to /healthz'], load);
     await app.close();
-    await db.sql.unsafe(`drop role ${role}`).catch(() => {});
+    await login.drop();
   },
 };
 export default section;

@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import pino from 'pino';
 import { buildServer } from '../../server/app.ts';
+import { serverLogin } from '../http-server.ts';
 import { signToken } from '../../server/auth.ts';
 import { median, percentile, printTable, type BenchSection } from '../lib.ts';
 
@@ -33,14 +34,9 @@ const section: BenchSection = {
     await db.sql`select sms_monitor.refresh_sms_metrics_daily()`;
     await db.sql`analyze sms_monitor.sms_metrics`;
     const [{ n }] = await db.sql<[{ n: number }]>`select count(*)::int as n from sms_monitor.sms_metrics`;
-    const role = `sms_monitor_http_bench_${randomBytes(4).toString('hex')}`;
-    const password = randomBytes(16).toString('hex');
-    await db.sql.unsafe(`create role ${role} login noinherit password '${password}' in role sms_monitor_authenticator`);
-    const url = new URL(db.url);
-    url.username = role;
-    url.password = password;
+    const login = await serverLogin(db);
     const secret = randomBytes(32).toString('base64url');
-    const { app, limits } = await buildServer({ databaseUrl: url.toString(), jwtSecret: secret, logger: pino({ level: 'silent' }),
+    const { app, limits } = await buildServer({ databaseUrl: login.url, jwtSecret: secret, logger: pino({ level: 'silent' }),
       limits: { ratePerMinute: 1_000_000_000 } });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     const token = () => signToken(secret, { role: 'sms_monitor_reader', sub: randomUUID(), ttlSeconds: 3600 });
@@ -94,7 +90,7 @@ const section: BenchSection = {
     console.log(`\nheavy requests (${HEAVY}): ${heavyMs.length} answered, p50 ${median(heavyMs).toFixed(0)} ms (waiting for a slot of the token included), `
       + `statuses ${[...statuses].map(([s, c]) => `${s}: ${c}`).join(', ')}`);
     await app.close();
-    await db.sql.unsafe(`drop role ${role}`);
+    await login.drop();
   },
 };
 export default section;

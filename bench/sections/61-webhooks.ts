@@ -8,6 +8,7 @@ import pino from 'pino';
 import autocannon, { type RequestSpec } from 'autocannon';
 import twilio from 'twilio';
 import { buildServer } from '../../server/app.ts';
+import { serverLogin } from '../http-server.ts';
 import { median, percentile, printTable, type BenchSection } from '../lib.ts';
 
 const PUBLIC_URL = 'https://monitor.bench.test';
@@ -24,12 +25,7 @@ const section: BenchSection = {
   name: 'webhooks',
   title: 'Twilio webhook throughput',
   async run(db) {
-    const role = `sms_monitor_http_bench_${randomBytes(4).toString('hex')}`;
-    const password = randomBytes(16).toString('hex');
-    await db.sql.unsafe(`create role ${role} login noinherit password '${password}' in role sms_monitor_authenticator`);
-    const url = new URL(db.url);
-    url.username = role;
-    url.password = password;
+    const login = await serverLogin(db);
     // info level, as in production: the one line per recorded callback is part of the cost
     const batchSizes: number[] = [];
     const sink = new Writable({ write(chunk, _enc, cb) {
@@ -39,7 +35,7 @@ const section: BenchSection = {
       }
       cb();
     } });
-    const { app } = await buildServer({ databaseUrl: url.toString(), jwtSecret: randomBytes(32).toString('base64url'),
+    const { app } = await buildServer({ databaseUrl: login.url, jwtSecret: randomBytes(32).toString('base64url'),
       logger: pino({ level: 'info' }, sink), webhooks: { publicUrl: PUBLIC_URL, twilioAuthToken: AUTH_TOKEN, telnyxToleranceSeconds: 300 } });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     const path = '/webhooks/twilio/status?user_id=b3000000-0000-0000-0000-000000000001&class=otp';
@@ -61,7 +57,7 @@ const section: BenchSection = {
     console.log('\n(2) callbacks per transaction (group commit) during (1)\n');
     printTable(['median', 'p95', 'max'], [[median(batchSizes), percentile(batchSizes, 95), Math.max(...batchSizes)]]);
     await app.close();
-    await db.sql.unsafe(`drop role ${role}`);
+    await login.drop();
   },
 };
 export default section;
