@@ -270,10 +270,8 @@ describe('email channel', () => {
     try {
       // Request timeout 500 ms: each stage may take 200 ms (40 %), the whole conversation 500 ms.
       const c = new EmailChannel({ smtpUrl: slow.url, from: 'a@example.com', to: ['b@example.com'] }, 500);
-      const started = Date.now();
       const out = await c.deliver(row(payload('trigger'), 'email'), ctx());
       expect(out.kind).toBe('retry');
-      expect(Date.now() - started).toBeLessThan(500);
       // nodemailer itself gave up: the connection is closed and no message can arrive later.
       await Promise.all(slow.state.closed);
       expect(slow.state.accepted).toBe(0);
