@@ -2906,7 +2906,6 @@ COMMENT ON FUNCTION sms_monitor._iso_utc(p_time timestamp with time zone) IS 'A 
 
 CREATE FUNCTION sms_monitor._latency_bucket(p_ms double precision) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/_latency_bucket.sql
 
 --
@@ -2916,19 +2915,19 @@ CREATE FUNCTION sms_monitor._latency_bucket(p_ms double precision) RETURNS integ
 COMMENT ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) IS 'Internal: the latency histogram bucket of p_ms: 0 for <= 1 ms, else ceil(ln(ms) / ln(1.03)).';
 
 --
--- Name: _latency_histogram_add(jsonb, double precision); Type: FUNCTION; Schema: sms_monitor
+-- Name: _latency_histogram_final(double precision[]); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+CREATE FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: migrations/committed/
 
 --
--- Name: FUNCTION _latency_histogram_add(p_histogram jsonb, p_ms double precision); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _latency_histogram_final(p_latencies double precision[]); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision) IS 'Internal: the state function of _latency_histogram: one more latency in its bucket.';
+COMMENT ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) IS 'Internal: the final function of _latency_histogram: the latencies counted per bucket.';
 
 --
 -- Name: _looks_like_iso_time_with_offset(text); Type: FUNCTION; Schema: sms_monitor
@@ -3902,9 +3901,10 @@ COMMENT ON AGGREGATE sms_monitor._jsonb_merge_agg(jsonb) IS 'Internal: merges th
 --
 
 CREATE AGGREGATE sms_monitor._latency_histogram(double precision) (
-    SFUNC = sms_monitor._latency_histogram_add,
-    STYPE = jsonb,
-    INITCOND = '{}'
+    SFUNC = array_append,
+    STYPE = double precision[],
+    INITCOND = '{}',
+    FINALFUNC = sms_monitor._latency_histogram_final
 );
 
 --
@@ -4217,13 +4217,13 @@ GRANT ALL ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) TO sms_
 GRANT ALL ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) TO sms_monitor_admin;
 
 --
--- Name: FUNCTION _latency_histogram_add(p_histogram jsonb, p_ms double precision); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _latency_histogram_final(p_latencies double precision[]); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision) TO sms_monitor_reader;
-GRANT ALL ON FUNCTION sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision) TO sms_monitor_self;
-GRANT ALL ON FUNCTION sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision) TO sms_monitor_admin;
+REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _looks_like_iso_time_with_offset(p_text text); Type: ACL; Schema: sms_monitor

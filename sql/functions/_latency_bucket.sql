@@ -1,17 +1,17 @@
 -- Maps a delivery latency in ms to its bucket in the fixed log histograms (docs/messages.md):
 -- bucket b >= 1 holds (g^(b-1), g^b] ms with g = 1.03, i.e. b = ceil(ln(ms) / ln(1.03)); bucket 0
 -- holds 0 to 1 ms (and negative latencies, which readers clamp to 0). Buckets are fixed, so
--- histograms of any set of messages merge by adding counts per bucket.
+-- histograms of any set of messages merge by adding counts per bucket. No SET clause, every name
+-- qualified: the planner inlines it into the queries that bucket many latencies at once.
 create or replace function sms_monitor._latency_bucket(p_ms double precision)
 returns integer
 language sql
 immutable
 parallel safe
-set search_path = pg_catalog, pg_temp
 as $$
   select case when p_ms is null then null
               when p_ms <= 1 then 0
-              else ceil(ln(p_ms) / ln(1.03::double precision))::integer end
+              else pg_catalog.ceil(pg_catalog.ln(p_ms) / pg_catalog.ln(1.03::double precision))::integer end
 $$;
 
 comment on function sms_monitor._latency_bucket(double precision) is

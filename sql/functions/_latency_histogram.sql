@@ -1,26 +1,31 @@
 -- Aggregate: the latency histogram {bucket: count} (_latency_bucket) of a set of latencies in ms;
 -- NULLs are skipped, no rows give {}. _histogram_percentile reads percentiles from it.
-create or replace function sms_monitor._latency_histogram_add(p_histogram jsonb, p_ms double precision)
+-- The state is the array of latencies (array_append, built in: no function call of ours per row);
+-- the final function buckets and counts them in one set-based query (_latency_bucket inlined).
+create or replace function sms_monitor._latency_histogram_final(p_latencies double precision[])
 returns jsonb
 language sql
 immutable
-strict
 parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
-  select p_histogram || jsonb_build_object(b::text, coalesce((p_histogram ->> b::text)::bigint, 0) + 1)
-    from (select sms_monitor._latency_bucket(p_ms) as b) x
+  select coalesce(jsonb_object_agg(s.b::text, s.n), '{}'::jsonb)
+    from (select sms_monitor._latency_bucket(x) as b, count(*) as n
+            from unnest(p_latencies) as u(x)
+           where x is not null
+           group by 1) s
 $$;
 
-comment on function sms_monitor._latency_histogram_add(jsonb, double precision) is
-  'Internal: the state function of _latency_histogram: one more latency in its bucket.';
-revoke all on function sms_monitor._latency_histogram_add(jsonb, double precision) from public;
-grant execute on function sms_monitor._latency_histogram_add(jsonb, double precision)
+comment on function sms_monitor._latency_histogram_final(double precision[]) is
+  'Internal: the final function of _latency_histogram: the latencies counted per bucket.';
+revoke all on function sms_monitor._latency_histogram_final(double precision[]) from public;
+grant execute on function sms_monitor._latency_histogram_final(double precision[])
   to sms_monitor_reader, sms_monitor_self, sms_monitor_admin;
 
-create or replace aggregate sms_monitor._latency_histogram(double precision) (
-  sfunc = sms_monitor._latency_histogram_add,
-  stype = jsonb,
+create aggregate sms_monitor._latency_histogram(double precision) (
+  sfunc = pg_catalog.array_append,
+  stype = double precision[],
+  finalfunc = sms_monitor._latency_histogram_final,
   initcond = '{}'
 );
 

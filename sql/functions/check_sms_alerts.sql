@@ -1,4 +1,5 @@
--- Evaluates every enabled rule now (pg_cron every minute) and moves incidents along: the actions
+-- Evaluates every enabled rule now (pg_cron every minute), after folding the message events not
+-- folded yet (rollup_sms_messages), and moves incidents along: the actions
 -- and the engine are described in _alert_evaluate.sql and docs/alerts.md. p_now may lie at most
 -- _max_clock_skew() (5 minutes) ahead of the server clock: a run "in 2100" would make every real
 -- evaluation until then 'skipped' (alerting off). For a what-if at any time use
@@ -33,6 +34,9 @@ begin
       to_char(p_now at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), sms_monitor._max_clock_skew(),
       to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') using errcode = '22023';
   end if;
+  -- message events committed before this check count in it: fold them first (the rollup job folds
+  -- every 2 s, but not in the 15 s of each minute between its runs, when this check starts)
+  perform sms_monitor.rollup_sms_messages();
   return query select * from sms_monitor._alert_evaluate(p_now, false);
 end;
 $$;
