@@ -1,6 +1,6 @@
 // Seeds sms_messages directly (the state rows the fold would have written), one statement per day,
 // for the message read benchmark (bench/sections/63-message-reads.ts). The mix:
-// - 8 carriers in 5 countries, the first ones busiest; 50 senders (35 long codes, 10 short codes,
+// - 8 carriers in 4 countries, the first ones busiest; 50 senders (35 long codes, 10 short codes,
 //   3 toll-free, 2 alphanumeric); 100 users; Twilio 70 %, Telnyx 30 %; classes otp 40 %,
 //   transactional 35 %, marketing 20 %, other 5 %; 1 or 2 segments.
 // - final status: about 2 % undelivered or failed (8 % on one carrier), error codes 30003, 30005,
