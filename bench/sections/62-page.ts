@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { buildServer } from '../../server/app.ts';
+import { serverLogin } from '../http-server.ts';
 import { fakePagerDuty } from '../../test/fakes/http-provider.ts';
 import { ROUTING_KEY } from '../../test/fakes/outbox.ts';
 import { loadNotifierConfig } from '../../notifier/config.ts';
@@ -67,14 +68,9 @@ interface Target { name: string; rule: string; db: BenchDatabase; pd: FakePagerD
 
 /** The server as in production (a login role that switches to each request's role), with the Telnyx webhook. */
 async function serve(t: Target, telnyxPublicKey: string, cleanup: Array<() => Promise<unknown>>): Promise<void> {
-  const role = `sms_monitor_page_bench_${randomBytes(4).toString('hex')}`;
-  const password = randomBytes(16).toString('hex');
-  await t.db.sql.unsafe(`create role ${role} login noinherit password '${password}' in role sms_monitor_authenticator`);
-  cleanup.unshift(() => t.db.sql.unsafe(`drop role ${role}`));
-  const url = new URL(t.db.url);
-  url.username = role;
-  url.password = password;
-  const { app } = await buildServer({ databaseUrl: url.toString(), jwtSecret: randomBytes(32).toString('base64url'),
+  const login = await serverLogin(t.db);
+  cleanup.unshift(() => login.drop());
+  const { app } = await buildServer({ databaseUrl: login.url, jwtSecret: randomBytes(32).toString('base64url'),
     logger: pino({ level: 'silent' }),
     webhooks: { publicUrl: 'https://monitor.bench.test', telnyxPublicKey, telnyxToleranceSeconds: 300 } });
   cleanup.unshift(() => app.close());

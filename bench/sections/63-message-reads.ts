@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import postgres from 'postgres';
 import { buildServer } from '../../server/app.ts';
+import { serverLogin } from '../http-server.ts';
 import { signToken } from '../../server/auth.ts';
 import { DEFAULT_LIMITS } from '../../server/limits.ts';
 import { median, percentile, printTable, type BenchSection } from '../lib.ts';
@@ -76,16 +77,11 @@ const section: BenchSection = {
     console.log(`\nseeded in ${seedSeconds.toFixed(0)} s (${Math.round(total / seedSeconds).toLocaleString('en-US')} messages/s, `
       + `indexes maintained, vacuum analyze included); table ${size!.table}, with indexes ${size!.total}\n`);
 
-    const role = `sms_monitor_http_bench_${randomBytes(4).toString('hex')}`;
-    const password = randomBytes(16).toString('hex');
-    await db.sql.unsafe(`create role ${role} login noinherit password '${password}' in role sms_monitor_authenticator`);
-    const url = new URL(db.url);
-    url.username = role;
-    url.password = password;
+    const login = await serverLogin(db);
     const secret = randomBytes(32).toString('base64url');
     // The statement and request timeouts raised so that slow reads are measured, not cut off: a
     // line whose p50 is over DEFAULT_LIMITS.statementTimeoutMs answers 503 with the default settings.
-    const { app } = await buildServer({ databaseUrl: url.toString(), jwtSecret: secret, logger: pino({ level: 'silent' }),
+    const { app } = await buildServer({ databaseUrl: login.url, jwtSecret: secret, logger: pino({ level: 'silent' }),
       limits: { ratePerMinute: 1_000_000_000, concurrentPerToken: 1_000, statementTimeoutMs: 600_000, requestTimeoutMs: 600_000 } });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     const headers = { authorization: `Bearer ${await signToken(secret, { role: 'sms_monitor_reader', ttlSeconds: 3600 })}` };
@@ -112,7 +108,7 @@ const section: BenchSection = {
     console.log(`\n(p50 over ${DEFAULT_LIMITS.statementTimeoutMs} ms: 503 with the default statement timeout)\n`);
     printTable(['request', 'n', 'p50 ms', 'p95 ms', 'p50 ratio to /healthz'], rows);
     await app.close();
-    await db.sql.unsafe(`drop role ${role}`);
+    await login.drop();
 
     const slowest = timed.reduce((a, b) => (b.p50 > a.p50 ? b : a));
     console.log(`\nEXPLAIN (ANALYZE, BUFFERS) of the slowest, ${slowest.label} (\`${slowest.sql}\`), each statement inside it:\n`);
