@@ -73,3 +73,7 @@ drop function if exists sms_monitor._apply_message_batch(jsonb, text);
 -- insert parses and converts each event's time once.
 --!include functions/_looks_like_iso_time_with_offset.sql
 --!include functions/record_sms_events.sql
+-- Message events: the bounds checks without regular-expression repeats; the batch is validated and
+-- appended in one statement (record_sms_message_events, included above).
+--!include functions/_is_canonical_uuid.sql
+--!include functions/_message_event_problem.sql
