@@ -2859,7 +2859,7 @@ CREATE FUNCTION sms_monitor._is_canonical_uuid(p_text text) RETURNS boolean
 -- Name: FUNCTION _is_canonical_uuid(p_text text); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._is_canonical_uuid(p_text text) IS 'Internal: whether a string is a UUID written 8-4-4-4-12 in hexadecimal (no regular expression repeats).';
+COMMENT ON FUNCTION sms_monitor._is_canonical_uuid(p_text text) IS 'Internal: whether a string is a UUID written 8-4-4-4-12 in hexadecimal (LIKE and one character class).';
 
 --
 -- Name: _is_timestamptz(text); Type: FUNCTION; Schema: sms_monitor

@@ -51,7 +51,8 @@ as $$
       or length(p_event ->> 'error_code') not between 1 and 32 or (p_event ->> 'error_code') ~ '[^A-Za-z0-9_.-]' then
       'error_code: must be a string or a whole number of 1 to 32 characters (letters, digits, _ . -)'
     when coalesce(jsonb_typeof(p_event -> 'segments'), 'null') not in ('number', 'null')
-      or length(p_event ->> 'segments') not between 1 and 3 or (p_event ->> 'segments') ~ '[^0-9]' or (p_event ->> 'segments')::integer not between 1 and 255 then
+      or length(p_event ->> 'segments') not between 1 and 3 or (p_event ->> 'segments') ~ '[^0-9]'
+      or (p_event ->> 'segments')::integer not between 1 and 255 then
       'segments: must be a whole number from 1 to 255'
     when coalesce(jsonb_typeof(p_event -> 'price_usd'), 'null') not in ('number', 'null')
       or (p_event ->> 'price_usd')::numeric < 0 or (p_event ->> 'price_usd')::numeric > 1000

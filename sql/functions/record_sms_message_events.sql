@@ -2,10 +2,10 @@
 -- first bad one raises 22023 naming events[i].field and nothing is written. Otherwise every event
 -- is appended to the log sms_message_events, its status mapped (repeats included: the log is the
 -- raw truth). Checking and appending are one statement over the whole batch; only a batch with a
--- bad element goes on to the element-by-element search for the first problem. Writers only append; the fold (rollup_sms_messages, every 2 s) applies the log to
--- sms_messages and the counters, counting each (message, status) once whatever the order or
--- repetition. Returns how many events were accepted (whether a (message, status) is new is only
--- known when it is folded).
+-- bad element goes on to the element-by-element search for the first problem. Writers only
+-- append; the fold (rollup_sms_messages, every 2 s) applies the log to sms_messages and the
+-- counters, counting each (message, status) once whatever the order or repetition. Returns how
+-- many events were accepted (whether a (message, status) is new is only known when it is folded).
 --
 -- Exactly once with p_batch_id, as record_sms_events: the id is recorded in sms_ingest_batches (one
 -- namespace with record_sms_events' ids) in the same transaction; a repeat returns the first result
@@ -99,9 +99,11 @@ begin
   end if;
 
   -- The slow path: the first bad element, in order. First try: the times are cast directly (one
-  -- subtransaction for the batch instead of _is_timestamptz's one per element); a time that does not parse (a
-  -- date like 2026-02-30 that looks right) aborts it, and the second try checks each time with
-  -- _is_timestamptz first (CASE keeps that order), so it names the first bad element.
+  -- subtransaction for the batch instead of _is_timestamptz's one per element); a time that does
+  -- not parse (a date like 2026-02-30 that looks right) aborts it, and the second try checks each
+  -- time with _is_timestamptz first (CASE keeps that order), so it names the first bad element.
+  -- Should it find nothing (the fast path stopped on a value it could not cast), the batch is
+  -- appended below, element by element.
   loop
     begin
       select format('events[%s].%s', e.n - 1, p.problem)
