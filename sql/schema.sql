@@ -2856,6 +2856,20 @@ CREATE FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_hist
 COMMENT ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) IS 'An incident as the API returns it: its columns, times as ISO 8601 UTC (Z), duration_seconds (NULL while open), unit, value_text (latest value, with its unit), threshold_text.';
 
 --
+-- Name: _is_canonical_uuid(text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._is_canonical_uuid(p_text text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_is_canonical_uuid.sql
+
+--
+-- Name: FUNCTION _is_canonical_uuid(p_text text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._is_canonical_uuid(p_text text) IS 'Internal: whether a string is a UUID written 8-4-4-4-12 in hexadecimal (LIKE and one character class).';
+
+--
 -- Name: _is_timestamptz(text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -4185,6 +4199,12 @@ GRANT ALL ON FUNCTION sms_monitor._idempotency_store(p_key text, p_request_hash 
 REVOKE ALL ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) FROM PUBLIC;
 GRANT ALL ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._incident_json(p_incident sms_monitor.sms_alert_history) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _is_canonical_uuid(p_text text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._is_canonical_uuid(p_text text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _is_timestamptz(p_text text); Type: ACL; Schema: sms_monitor

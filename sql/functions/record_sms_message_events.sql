@@ -1,10 +1,11 @@
--- A batch of message events, all or nothing (docs/messages.md). Every element is checked first;
--- the first bad one raises 22023 naming events[i].field and nothing is written. Then every event
+-- A batch of message events, all or nothing (docs/messages.md). Every element is checked; the
+-- first bad one raises 22023 naming events[i].field and nothing is written. Otherwise every event
 -- is appended to the log sms_message_events, its status mapped (repeats included: the log is the
--- raw truth). Writers only append; the fold (rollup_sms_messages, every 2 s) applies the log to
--- sms_messages and the counters, counting each (message, status) once whatever the order or
--- repetition. Returns how many events were accepted (whether a (message, status) is new is only
--- known when it is folded).
+-- raw truth). Checking and appending are one statement over the whole batch; only a batch with a
+-- bad element goes on to the element-by-element search for the first problem. Writers only
+-- append; the fold (rollup_sms_messages, every 2 s) applies the log to sms_messages and the
+-- counters, counting each (message, status) once whatever the order or repetition. Returns how
+-- many events were accepted (whether a (message, status) is new is only known when it is folded).
 --
 -- Exactly once with p_batch_id, as record_sms_events: the id is recorded in sms_ingest_batches (one
 -- namespace with record_sms_events' ids) in the same transaction; a repeat returns the first result
@@ -29,6 +30,7 @@ declare
   v_earliest timestamptz;
   v_earliest_day date;
   v_check_times boolean := false;
+  v_inserted bigint;
 begin
   if p_events is null or jsonb_typeof(p_events) <> 'array' then
     raise exception 'events: must be a JSON array of message events (got %)',
@@ -57,10 +59,51 @@ begin
   v_latest := v_now + sms_monitor._max_clock_skew();
   v_earliest := v_now - make_interval(days => v_days + 2);
   v_earliest_day := (v_now at time zone v_tz)::date - v_days;
-  -- The first bad element, in order. First try: the times are cast directly (one subtransaction
-  -- for the batch instead of _is_timestamptz's one per element); a time that does not parse (a
-  -- date like 2026-02-30 that looks right) aborts it, and the second try checks each time with
-  -- _is_timestamptz first (CASE keeps that order), so it names the first bad element.
+  -- The fast path, one statement for the whole batch: each element is parsed once, each distinct
+  -- (provider, status) pair is mapped once, and every valid element is appended. When fewer than
+  -- all are (an element is invalid), or a time that looks right does not parse (the cast raises),
+  -- the subtransaction is rolled back and the slow path below finds the first problem and words it.
+  begin
+    with spelling as (
+      -- _sms_message_status depends only on these keys: one lookup per distinct pair (any of the
+      -- spellings that share a pair stands for them all)
+      select k.provider_key, k.status_key, sms_monitor._sms_message_status(k.provider, k.status) as status
+        from (select distinct on (1, 2) coalesce(lower(e.v ->> 'provider'), '') as provider_key,
+                     lower(e.v ->> 'status') as status_key, e.v ->> 'provider' as provider, e.v ->> 'status' as status
+                from jsonb_array_elements(p_events) e(v)
+               order by 1, 2) k
+       where k.status_key is not null
+    )
+    insert into sms_monitor.sms_message_events (message_id, status, provider_status, occurred_at, user_id, attributes)
+    select e.v ->> 'message_id', s.status, e.v ->> 'status', t.at, (e.v ->> 'user_id')::uuid,
+           nullif(e.v - array['message_id', 'status', 'occurred_at', 'user_id'], '{}'::jsonb)
+      from jsonb_array_elements(p_events) with ordinality as e(v, n)
+      left join spelling s
+        on s.provider_key = coalesce(lower(e.v ->> 'provider'), '') and s.status_key = lower(e.v ->> 'status')
+     cross join lateral (select (e.v ->> 'occurred_at')::timestamptz as at) t
+     where sms_monitor._message_event_problem(e.v, s.status) is null
+       and t.at <= v_latest and t.at >= v_earliest and (t.at at time zone v_tz)::date >= v_earliest_day
+     order by e.n;
+    get diagnostics v_inserted = row_count;
+    if v_inserted < v_count then
+      raise exception 'an element is invalid' using errcode = '22000';  -- rolls the block back
+    end if;
+  exception when data_exception then
+    v_inserted := 0;  -- an invalid element, or a value the fast path could not cast: the slow path names it
+  end;
+  if v_inserted = v_count then
+    if p_batch_id is not null then
+      update sms_monitor.sms_ingest_batches b set recorded = v_count where b.batch_id = p_batch_id;
+    end if;
+    return v_count;
+  end if;
+
+  -- The slow path: the first bad element, in order. First try: the times are cast directly (one
+  -- subtransaction for the batch instead of _is_timestamptz's one per element); a time that does
+  -- not parse (a date like 2026-02-30 that looks right) aborts it, and the second try checks each
+  -- time with _is_timestamptz first (CASE keeps that order), so it names the first bad element.
+  -- Should it find nothing (the fast path stopped on a value it could not cast), the batch is
+  -- appended below, element by element.
   loop
     begin
       select format('events[%s].%s', e.n - 1, p.problem)
