@@ -4,12 +4,8 @@
 //     network and one round trip), the baseline of the ratio column;
 // (2) requests/s of GET /api/sms/metrics/summary with 16 concurrent clients (autocannon, 10 s),
 //     beside /healthz under the same load.
-import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import pino from 'pino';
-import { buildServer } from '../../server/app.ts';
-import { serverLogin } from '../http-server.ts';
-import { signToken } from '../../server/auth.ts';
+import { startBenchServer } from '../http-server.ts';
 import { median, percentile, printTable, seedTenMillionMetrics, type BenchSection } from '../lib.ts';
 
 const section: BenchSection = {
@@ -18,14 +14,9 @@ const section: BenchSection = {
   async run(db) {
     const t0 = process.hrtime.bigint();
     const n = await seedTenMillionMetrics(db.sql);
-    const login = await serverLogin(db);
-    const secret = randomBytes(32).toString('base64url');
-    // The rate limit and the cap of requests at a time raised: every request of the bench uses one token.
-    const { app } = await buildServer({ databaseUrl: login.url, jwtSecret: secret, logger: pino({ level: 'silent' }),
-      limits: { ratePerMinute: 1_000_000_000, concurrentPerToken: 1_000 } });
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    const reader = await signToken(secret, { role: 'sms_monitor_reader', ttlSeconds: 3600 });
-    const headers = { authorization: `Bearer ${reader}` };
+    // startBenchServer raises the rate limit and the cap of requests at a time: every request of the bench uses one token.
+    const server = await startBenchServer(db);
+    const { base, headers } = server;
     const today = new Date().toISOString().slice(0, 10);
     const weekAgo = new Date(Date.now() - 6 * 86400_000).toISOString().slice(0, 10);
     const yearAgo = new Date(Date.now() - 365 * 86400_000).toISOString().slice(0, 10);
@@ -78,8 +69,7 @@ const section: BenchSection = {
       load.push([name, rps, r.latency.p50, r.latency.p97_5, (rps / baseRps).toFixed(2)]);
     }
     printTable(['endpoint', 'requests/s (mean)', 'latency p50 ms', 'latency p97.5 ms', 'ratio to /healthz'], load);
-    await app.close();
-    await login.drop();
+    await server.close();
   },
 };
 export default section;
