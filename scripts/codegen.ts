@@ -45,7 +45,9 @@ const SQL_BANNER = `-- GENERATED FILE, DO NOT EDIT. Regenerate with \`npm run co
 -- policies, grants and comments, in pg_dump's order (--schema-only --no-owner). Function bodies
 -- are left out: each function's signature and attributes are here, its body is in the file named
 -- below it (sql/functions/<name>.sql). For reading, not for loading: databases get their schema
--- from \`sms-monitor migrate\`.
+-- from \`sms-monitor migrate\`. Daily partitions (\`<table>_YYYYMMDD\`, with their indexes and attachments)
+-- are left out: the maintenance job creates and drops them by date, so they differ from day to day;
+-- each partitioned table, its indexes and its DEFAULT partition are here.
 `;
 
 /** pg_dump of the server's own major version when installed (Debian layout), else the one on PATH. */
@@ -77,6 +79,9 @@ async function schemaSql(url: string): Promise<string> {
  * per-run \restrict key, SET lines, the trailer) and with function bodies replaced by the file
  * that holds them.
  */
+/** A dump block of a daily partition or of its index: a name ending in _YYYYMMDD (or _YYYYMMDD_<suffix>). */
+export const DATED_PARTITION = /^[a-z][a-z0-9_]*_\d{8}(_[a-z0-9_]+)?; Type: /;
+
 export function normaliseDump(dump: string): string {
   const blocks = dump.replace(/\r\n/g, '\n').split(/\n--\n-- Name: /).slice(1);
   const objects: string[] = [];
@@ -85,6 +90,7 @@ export function normaliseDump(dump: string): string {
     const block = raw.replace(/\n--\n-- PostgreSQL database dump complete\n--\n[\s\S]*$/, '');
     const nl = block.indexOf('\n');
     const header = block.slice(0, nl).replace(/; Owner: -$/, '');
+    if (DATED_PARTITION.test(header)) continue;
     // pg_dump's session settings (SET default_table_access_method before the first table) are not schema.
     let body = block.slice(nl + 1).replace(/^--\n/, '').replace(/^SET [a-z_]+ = .*;$/gm, '').trim();
     const type = /; Type: ([A-Z ]+);/.exec(header)?.[1];

@@ -6,7 +6,9 @@
 -- policies, grants and comments, in pg_dump's order (--schema-only --no-owner). Function bodies
 -- are left out: each function's signature and attributes are here, its body is in the file named
 -- below it (sql/functions/<name>.sql). For reading, not for loading: databases get their schema
--- from `sms-monitor migrate`.
+-- from `sms-monitor migrate`. Daily partitions (`<table>_YYYYMMDD`, with their indexes and attachments)
+-- are left out: the maintenance job creates and drops them by date, so they differ from day to day;
+-- each partitioned table, its indexes and its DEFAULT partition are here.
 
 -- ==== tables, views, sequences, indexes, constraints, triggers, policies, grants ====
 
@@ -1074,86 +1076,6 @@ CREATE SEQUENCE sms_monitor.sms_metric_events_id_seq
 ALTER SEQUENCE sms_monitor.sms_metric_events_id_seq OWNED BY sms_monitor.sms_metric_events.id;
 
 --
--- Name: sms_metric_events_20261203; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_metric_events_20261203 (
-    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
-    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
-    metric_date date NOT NULL,
-    metric_hour smallint,
-    metric_minute smallint,
-    metric_value numeric NOT NULL,
-    metadata jsonb
-);
-
---
--- Name: sms_metric_events_20261204; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_metric_events_20261204 (
-    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
-    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
-    metric_date date NOT NULL,
-    metric_hour smallint,
-    metric_minute smallint,
-    metric_value numeric NOT NULL,
-    metadata jsonb
-);
-
---
--- Name: sms_metric_events_20261205; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_metric_events_20261205 (
-    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
-    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
-    metric_date date NOT NULL,
-    metric_hour smallint,
-    metric_minute smallint,
-    metric_value numeric NOT NULL,
-    metadata jsonb
-);
-
---
--- Name: sms_metric_events_20261206; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_metric_events_20261206 (
-    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
-    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
-    metric_date date NOT NULL,
-    metric_hour smallint,
-    metric_minute smallint,
-    metric_value numeric NOT NULL,
-    metadata jsonb
-);
-
---
--- Name: sms_metric_events_20261207; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_metric_events_20261207 (
-    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
-    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
-    metric_date date NOT NULL,
-    metric_hour smallint,
-    metric_minute smallint,
-    metric_value numeric NOT NULL,
-    metadata jsonb
-);
-
---
 -- Name: sms_metric_events_default; Type: TABLE; Schema: sms_monitor
 --
 
@@ -1251,36 +1173,6 @@ COMMENT ON TABLE sms_monitor.sms_rollup_watermarks IS 'Per rollup: the last log 
 --
 
 ALTER TABLE ONLY sms_monitor.sms_message_events ATTACH PARTITION sms_monitor.sms_message_events_default DEFAULT;
-
---
--- Name: sms_metric_events_20261203; Type: TABLE ATTACH; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261203 FOR VALUES FROM ('2026-12-03') TO ('2026-12-04');
-
---
--- Name: sms_metric_events_20261204; Type: TABLE ATTACH; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261204 FOR VALUES FROM ('2026-12-04') TO ('2026-12-05');
-
---
--- Name: sms_metric_events_20261205; Type: TABLE ATTACH; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261205 FOR VALUES FROM ('2026-12-05') TO ('2026-12-06');
-
---
--- Name: sms_metric_events_20261206; Type: TABLE ATTACH; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261206 FOR VALUES FROM ('2026-12-06') TO ('2026-12-07');
-
---
--- Name: sms_metric_events_20261207; Type: TABLE ATTACH; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261207 FOR VALUES FROM ('2026-12-07') TO ('2026-12-08');
 
 --
 -- Name: sms_metric_events_default; Type: TABLE ATTACH; Schema: sms_monitor
@@ -1554,36 +1446,6 @@ CREATE INDEX sms_messages_window_idx ON sms_monitor.sms_messages USING btree (CO
 CREATE INDEX sms_metric_events_id_idx ON ONLY sms_monitor.sms_metric_events USING btree (id);
 
 --
--- Name: sms_metric_events_20261203_id_idx; Type: INDEX; Schema: sms_monitor
---
-
-CREATE INDEX sms_metric_events_20261203_id_idx ON sms_monitor.sms_metric_events_20261203 USING btree (id);
-
---
--- Name: sms_metric_events_20261204_id_idx; Type: INDEX; Schema: sms_monitor
---
-
-CREATE INDEX sms_metric_events_20261204_id_idx ON sms_monitor.sms_metric_events_20261204 USING btree (id);
-
---
--- Name: sms_metric_events_20261205_id_idx; Type: INDEX; Schema: sms_monitor
---
-
-CREATE INDEX sms_metric_events_20261205_id_idx ON sms_monitor.sms_metric_events_20261205 USING btree (id);
-
---
--- Name: sms_metric_events_20261206_id_idx; Type: INDEX; Schema: sms_monitor
---
-
-CREATE INDEX sms_metric_events_20261206_id_idx ON sms_monitor.sms_metric_events_20261206 USING btree (id);
-
---
--- Name: sms_metric_events_20261207_id_idx; Type: INDEX; Schema: sms_monitor
---
-
-CREATE INDEX sms_metric_events_20261207_id_idx ON sms_monitor.sms_metric_events_20261207 USING btree (id);
-
---
 -- Name: sms_metric_events_default_id_idx; Type: INDEX; Schema: sms_monitor
 --
 
@@ -1618,36 +1480,6 @@ ALTER INDEX sms_monitor.sms_message_events_id_idx ATTACH PARTITION sms_monitor.s
 --
 
 ALTER INDEX sms_monitor.sms_message_events_message_idx ATTACH PARTITION sms_monitor.sms_message_events_default_message_id_idx;
-
---
--- Name: sms_metric_events_20261203_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
---
-
-ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261203_id_idx;
-
---
--- Name: sms_metric_events_20261204_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
---
-
-ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261204_id_idx;
-
---
--- Name: sms_metric_events_20261205_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
---
-
-ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261205_id_idx;
-
---
--- Name: sms_metric_events_20261206_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
---
-
-ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261206_id_idx;
-
---
--- Name: sms_metric_events_20261207_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
---
-
-ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261207_id_idx;
 
 --
 -- Name: sms_metric_events_default_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
@@ -1956,36 +1788,6 @@ CREATE POLICY sms_messages_self_own ON sms_monitor.sms_messages FOR SELECT TO sm
 --
 
 ALTER TABLE sms_monitor.sms_metric_events ENABLE ROW LEVEL SECURITY;
-
---
--- Name: sms_metric_events_20261203; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_events_20261203 ENABLE ROW LEVEL SECURITY;
-
---
--- Name: sms_metric_events_20261204; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_events_20261204 ENABLE ROW LEVEL SECURITY;
-
---
--- Name: sms_metric_events_20261205; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_events_20261205 ENABLE ROW LEVEL SECURITY;
-
---
--- Name: sms_metric_events_20261206; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_events_20261206 ENABLE ROW LEVEL SECURITY;
-
---
--- Name: sms_metric_events_20261207; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_events_20261207 ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: sms_metric_events_default; Type: ROW SECURITY; Schema: sms_monitor
