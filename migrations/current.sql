@@ -45,6 +45,8 @@ create policy sms_metric_active_users_daily_reader_all on sms_monitor.sms_metric
 --!include views/sms_metrics.sql
 --!include views/sms_metrics_daily.sql
 --!include functions/api_today_metrics.sql
+--!include functions/_daily_metrics_series.sql
+--!include functions/_alert_cost_baseline.sql
 -- backfill: every day the per-user day grain holds (a database with data keeps its totals)
 select sms_monitor._rebuild_system_rollups(min(d.metric_date), max(d.metric_date))
   from sms_monitor.sms_metric_rollups_daily d

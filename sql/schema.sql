@@ -2360,6 +2360,7 @@ COMMENT ON FUNCTION sms_monitor._alert_compare(p_value numeric, p_comparison tex
 CREATE FUNCTION sms_monitor._alert_cost_baseline(p_today date) RETURNS TABLE(cost_per_user_day numeric, days integer)
     LANGUAGE plpgsql STABLE ROWS 1
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
     -- body: sql/functions/_alert_cost_baseline.sql
 
 --
@@ -2814,6 +2815,7 @@ COMMENT ON FUNCTION sms_monitor._system_wide_user() IS 'Internal constant: the n
 CREATE FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) RETURNS SETOF sms_monitor.sms_metrics_daily
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
     -- body: sql/functions/_daily_metrics_series.sql
 
 --
@@ -3552,6 +3554,7 @@ COMMENT ON FUNCTION sms_monitor.api_resolve_alert(p_alert_id uuid, p_resolved_by
 CREATE FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone DEFAULT now(), p_live boolean DEFAULT false) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
     -- body: sql/functions/api_today_metrics.sql
 
 --
