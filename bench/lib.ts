@@ -97,6 +97,7 @@ export async function seedTenMillionMetrics(sql: postgres.Sql): Promise<number> 
     select user_id, metric_type, metric_date, sum(metric_value), sum(sample_count)
       from sms_monitor.sms_metric_rollups
      group by user_id, metric_type, metric_date`);
+  await sql`select sms_monitor._rebuild_system_rollups(current_date - 364, current_date)`;
   await sql`analyze sms_monitor.sms_metric_rollups`;
   await sql`analyze sms_monitor.sms_metric_rollups_daily`;
   await sql`select sms_monitor.refresh_sms_metrics_daily()`;

@@ -9,7 +9,8 @@
 // - older days at hour grain: one sms_metric_rollups row per (day, hour, user, type) holding
 //   floor(N / 400 / buckets) events (at least 1; when N is too small for every bucket to hold one,
 //   every stride-th bucket), as retention's compaction leaves them;
-// - the day grain (sms_metric_rollups_daily) grouped from the hour and minute rows.
+// - the day grain (sms_metric_rollups_daily) grouped from the hour and minute rows, and the system-wide
+//   day rollups rebuilt from it (_rebuild_system_rollups, as the migration's backfill does).
 // Returns the number of events the seeded state represents (the sum of sample_count), which is what
 // the per-event figures divide by.
 import type postgres from 'postgres';
@@ -62,12 +63,15 @@ export async function seedScale(sql: postgres.Sql, total: number): Promise<Scale
   await sql.unsafe(`insert into sms_monitor.sms_metric_rollups_daily (user_id, metric_type, metric_date, metric_value, sample_count)
     select user_id, metric_type, metric_date, sum(metric_value), sum(sample_count)
       from sms_monitor.sms_metric_rollups group by 1, 2, 3`);
+  await sql.unsafe(`select sms_monitor._rebuild_system_rollups(sms_monitor.reporting_today() - ${SCALE_DAYS - 1}, sms_monitor.reporting_today())`);
   await sql.unsafe(`insert into sms_monitor.sms_rollup_watermarks (rollup_name, last_id, rolled_up_at)
     select 'sms_metrics', coalesce(max(id), 0), now() from sms_monitor.sms_metric_events
     on conflict (rollup_name) do update set last_id = excluded.last_id, rolled_up_at = excluded.rolled_up_at`);
   await sql`vacuum analyze sms_monitor.sms_metric_rollups`;
   await sql`vacuum analyze sms_monitor.sms_metric_rollups_daily`;
   await sql`vacuum analyze sms_monitor.sms_metric_events`;
+  await sql`vacuum analyze sms_monitor.sms_metric_rollups_system_daily`;
+  await sql`vacuum analyze sms_monitor.sms_metric_active_users_daily`;
   const [r] = await sql<{ events: string; log: string; rollups: string; daily: string }[]>`
     select (select sum(sample_count) from sms_monitor.sms_metric_rollups)::text as events,
            (select count(*) from sms_monitor.sms_metric_events)::text as log,

@@ -5,7 +5,8 @@
 //     (keep-alive fetch, one request at a time, 200 each; target p95 < 20 ms);
 // (2) a full check_sms_alerts() with every seeded rule enabled, per-dimension ones included
 //     (20 runs, each at its own now(); target < 100 ms);
-// (3) storage bytes per event: log partitions, minute/hour rollups and day rollups, indexes included.
+// (3) storage bytes per event: log partitions, minute/hour rollups, day rollups (per user, system-wide, the
+//     day's users), indexes included.
 import { dashboardPaths, startBenchServer, summary, timeRequests } from '../http-server.ts';
 import { median, percentile, printTable, type BenchSection } from '../lib.ts';
 import { seedScale, SCALE_DAYS, SCALE_LOG_DAYS, SCALE_USERS } from '../seed-scale.ts';
@@ -60,18 +61,26 @@ const section: BenchSection = {
     printTable(['measure', 'ms'], [['p50', median(checks)], ['p95', percentile(checks, 95)], ['max', Math.max(...checks)]]);
 
     // (3) storage per event
-    const [s] = await sql<{ log: number; rollups: number; daily: number }[]>`
+    const [s] = await sql<{ log: number; rollups: number; daily: number; system: number; users: number;
+      system_rows: number; user_rows: number }[]>`
       select (select sum(pg_total_relation_size(c.oid)) from pg_inherits i join pg_class c on c.oid = i.inhrelid
                where i.inhparent = 'sms_monitor.sms_metric_events'::regclass)::float8 as log,
              pg_total_relation_size('sms_monitor.sms_metric_rollups')::float8 as rollups,
-             pg_total_relation_size('sms_monitor.sms_metric_rollups_daily')::float8 as daily`;
+             pg_total_relation_size('sms_monitor.sms_metric_rollups_daily')::float8 as daily,
+             pg_total_relation_size('sms_monitor.sms_metric_rollups_system_daily')::float8 as system,
+             pg_total_relation_size('sms_monitor.sms_metric_active_users_daily')::float8 as users,
+             (select count(*) from sms_monitor.sms_metric_rollups_system_daily)::int as system_rows,
+             (select count(*) from sms_monitor.sms_metric_active_users_daily)::int as user_rows`;
     console.log(`\n(3) storage for ${seed.events.toLocaleString('en-US')} events (indexes included)\n`);
+    const bytes = s!.log + s!.rollups + s!.daily + s!.system + s!.users;
     printTable(['table', 'rows', 'MB', 'bytes per event'], [
       ['sms_metric_events (log, all partitions)', seed.logRows, s!.log / 1e6, s!.log / seed.events],
       ['sms_metric_rollups (minute and hour grain)', seed.rollupRows, s!.rollups / 1e6, s!.rollups / seed.events],
       ['sms_metric_rollups_daily (day grain)', seed.dailyRows, s!.daily / 1e6, s!.daily / seed.events],
-      ['total', seed.logRows + seed.rollupRows + seed.dailyRows, (s!.log + s!.rollups + s!.daily) / 1e6,
-        (s!.log + s!.rollups + s!.daily) / seed.events],
+      ['sms_metric_rollups_system_daily (day grain, all users)', s!.system_rows, s!.system / 1e6, s!.system / seed.events],
+      ['sms_metric_active_users_daily (users per day)', s!.user_rows, s!.users / 1e6, s!.users / seed.events],
+      ['total', seed.logRows + seed.rollupRows + seed.dailyRows + s!.system_rows + s!.user_rows, bytes / 1e6,
+        bytes / seed.events],
     ]);
   },
 };

@@ -52,6 +52,7 @@ async function generateDay(db: BenchDatabase, day: number): Promise<void> {
       from sms_monitor.sms_metric_rollups
      where metric_date = date '${TODAY}' - ${DAYS - 1 - day}
      group by user_id, metric_type, metric_date`);
+  await db.sql.unsafe(`select sms_monitor._rebuild_system_rollups(date '${TODAY}' - ${DAYS - 1 - day}, date '${TODAY}' - ${DAYS - 1 - day})`);
 }
 
 async function run(db: BenchDatabase): Promise<void> {

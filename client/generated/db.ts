@@ -311,6 +311,11 @@ export interface SmsMessageStatusSpellings {
   status: string;
 }
 
+export interface SmsMetricActiveUsersDaily {
+  metric_date: Timestamp;
+  user_id: string;
+}
+
 export interface SmsMetricEvents {
   id: Generated<number>;
   metadata: Json | null;
@@ -343,6 +348,13 @@ export interface SmsMetricRollupsDaily {
   metric_value: Numeric;
   sample_count: number;
   user_id: string;
+}
+
+export interface SmsMetricRollupsSystemDaily {
+  metric_date: Timestamp;
+  metric_type: string;
+  metric_value: Numeric;
+  sample_count: number;
 }
 
 export interface SmsMetrics {
@@ -417,9 +429,11 @@ export interface DB {
   sms_message_status_spellings: SmsMessageStatusSpellings;
   sms_message_statuses: SmsMessageStatuses;
   sms_messages: SmsMessages;
+  sms_metric_active_users_daily: SmsMetricActiveUsersDaily;
   sms_metric_events: SmsMetricEvents;
   sms_metric_rollups: SmsMetricRollups;
   sms_metric_rollups_daily: SmsMetricRollupsDaily;
+  sms_metric_rollups_system_daily: SmsMetricRollupsSystemDaily;
   sms_metrics: SmsMetrics;
   sms_metrics_daily: SmsMetricsDaily;
   sms_metrics_user_daily: SmsMetricsUserDaily;

@@ -162,7 +162,7 @@ export interface SmsMonitorFunctions {
     returns: Json | null;
     setof: false;
   };
-  /** Dashboard (GET /today): {success, source, as_of, data: today's figures + health (api_health's status, overall_healthy, driving_rule, reason, as_of)}. From sms_metrics_daily (refreshed every 5 minutes) unless p_live. */
+  /** Dashboard (GET /today): {success, source, as_of, data: today's figures + health (api_health's status, overall_healthy, driving_rule, reason, as_of)}. From sms_metrics_daily (live); source says whether p_live was asked. */
   api_today_metrics: {
     args: {
       p_now?: Date | string | null;

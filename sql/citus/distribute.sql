@@ -6,7 +6,9 @@
 --     sms_metric_rollups and sms_metric_rollups_daily, so the rollup's INSERT ... SELECT ... GROUP BY user_id, ... runs on the
 --     workers, shard by shard;
 --   reference tables (a copy on every node): metric_types, settings, sms_rollup_watermarks;
---   everything else (alerting, outbox, batch ids) stays on the coordinator.
+--   everything else (alerting, outbox, batch ids, and the system-wide day rollups
+--     sms_metric_rollups_system_daily and sms_metric_active_users_daily: keyed by day, a dozen rows
+--     and a row per active user a day) stays on the coordinator.
 do $$
 declare
   v_table text;

@@ -48,6 +48,10 @@ begin
   get diagnostics v_count = row_count;
   delete from sms_monitor.sms_metric_rollups_daily r
    where r.metric_date < sms_monitor.reporting_today(p_now) - v_settings.metric_retention_days;
+  delete from sms_monitor.sms_metric_rollups_system_daily r
+   where r.metric_date < sms_monitor.reporting_today(p_now) - v_settings.metric_retention_days;
+  delete from sms_monitor.sms_metric_active_users_daily r
+   where r.metric_date < sms_monitor.reporting_today(p_now) - v_settings.metric_retention_days;
   target := 'sms_monitor.sms_metrics'; deleted := v_count; return next;
 
   -- minutes past _minute_rollup_days() become their hour (keys in the rollup's order)

@@ -1,7 +1,8 @@
 -- The incremental rollup (every 2 s by run_sms_rollups, the pg_cron job 'sms-monitor-rollup'; also refresh_sms_metrics_daily
 -- and apply_sms_retention): adds the log rows past the watermark into sms_metric_rollups, one
 -- transaction with the watermark (_rollup_claim_range), so every event counts exactly once however
--- runs overlap, retry or die; the day grain (sms_metric_rollups_daily) in the same transaction.
+-- runs overlap, retry or die; the day grains (sms_metric_rollups_daily per user, sms_metric_rollups_system_daily
+-- for all users, sms_metric_active_users_daily) in the same transaction.
 -- Returns how many log rows it rolled up.
 create or replace function sms_monitor.rollup_sms_metrics()
 returns bigint
@@ -50,6 +51,23 @@ begin
   on conflict on constraint sms_metric_rollups_daily_pkey do update
     set metric_value = r.metric_value + excluded.metric_value,
         sample_count = r.sample_count + excluded.sample_count;
+  -- the system-wide day grain and the day's users, from the same range (what sms_metrics_daily reads)
+  insert into sms_monitor.sms_metric_rollups_system_daily as r (metric_date, metric_type, metric_value, sample_count)
+  select e.metric_date, e.metric_type, sum(e.metric_value), count(*)
+    from sms_monitor.sms_metric_events e
+   where e.id > v_range.from_id and e.id <= v_range.to_id
+   group by e.metric_date, e.metric_type
+   order by e.metric_date, e.metric_type
+  on conflict on constraint sms_metric_rollups_system_daily_pkey do update
+    set metric_value = r.metric_value + excluded.metric_value,
+        sample_count = r.sample_count + excluded.sample_count;
+  insert into sms_monitor.sms_metric_active_users_daily (metric_date, user_id)
+  select distinct e.metric_date, e.user_id
+    from sms_monitor.sms_metric_events e
+   where e.id > v_range.from_id and e.id <= v_range.to_id
+     and e.user_id <> sms_monitor._system_wide_user()
+   order by e.metric_date, e.user_id
+  on conflict on constraint sms_metric_active_users_daily_pkey do nothing;
   return v_count;
 end;
 $$;

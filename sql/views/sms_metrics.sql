@@ -34,7 +34,8 @@ grant select on sms_monitor.sms_metrics to sms_monitor_reader, sms_monitor_self;
 -- Whole buckets written straight into the view (the owner only: nobody else holds INSERT, so a
 -- writer still cannot forge metrics around the record_* functions) are added into the rollups, as
 -- an import of pre-aggregated buckets (tests and benchmark seeds do this): metric_value and
--- sample_count add to the bucket's hour (or day) row and to its day in sms_metric_rollups_daily.
+-- sample_count add to the bucket's hour (or day) row and to its day in sms_metric_rollups_daily,
+-- sms_metric_rollups_system_daily and sms_metric_active_users_daily.
 create or replace function sms_monitor._sms_metrics_insert()
 returns trigger
 language plpgsql
@@ -57,6 +58,16 @@ begin
   on conflict on constraint sms_metric_rollups_daily_pkey do update
     set metric_value = r.metric_value + excluded.metric_value,
         sample_count = r.sample_count + excluded.sample_count;
+  insert into sms_monitor.sms_metric_rollups_system_daily as r (metric_date, metric_type, metric_value, sample_count)
+  values (new.metric_date, new.metric_type, coalesce(new.metric_value, 0), coalesce(new.sample_count, 0))
+  on conflict on constraint sms_metric_rollups_system_daily_pkey do update
+    set metric_value = r.metric_value + excluded.metric_value,
+        sample_count = r.sample_count + excluded.sample_count;
+  if new.user_id is not null and new.user_id <> sms_monitor._system_wide_user() then
+    insert into sms_monitor.sms_metric_active_users_daily (metric_date, user_id)
+    values (new.metric_date, new.user_id)
+    on conflict on constraint sms_metric_active_users_daily_pkey do nothing;
+  end if;
   return new;
 end;
 $$;

@@ -1,7 +1,9 @@
 -- One row per reporting day (metric_date is already in the reporting timezone: rows are bucketed
--- at record time), live: the day rollups (sms_metric_rollups_daily) plus the log rows past the
--- rollup's watermark, in one snapshot, so a value counts from its commit on, once. A filter on
--- metric_date reaches both tables' date ranges. Active users: users (not the system-wide nil UUID).
+-- at record time), live: the system-wide day rollups (sms_metric_rollups_system_daily, a row per day
+-- and metric type) plus the log rows past the rollup's watermark, in one snapshot, so a value counts
+-- from its commit on, once. A filter on metric_date reaches both tables' date ranges. Active users:
+-- users (not the system-wide nil UUID) with any value that day: the rolled-up ones
+-- (sms_metric_active_users_daily) plus those the tail adds.
 -- Sums are summed, timings are sum / samples (true means, never an average of averages), rates come from the day's summed counts and are NULL when there is nothing to divide
 -- by. numeric without a typmod: a ratio above 999 % (duplicate receipts) never overflows, and the
 -- counters are numeric too (not bigint): no sum of accepted buckets can make a reader fail.
@@ -35,12 +37,21 @@ select s.metric_date,
            sum(m.sample_count) filter (where m.metric_type = 'avg_delivery_time_ms') as delivery_time_samples,
            sum(m.metric_value) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_sum,
            sum(m.sample_count) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_samples,
-           count(distinct nullif(m.user_id, sms_monitor._system_wide_user())) as active_users
+           -- the day's users in the rollups, plus those only in the tail so far
+           coalesce((select count(*) from sms_monitor.sms_metric_active_users_daily a
+                      where a.metric_date = m.metric_date), 0)
+           + (select count(distinct e.user_id)
+                from sms_monitor.sms_metric_events e
+               where e.id > sms_monitor._rollup_watermark('sms_metrics')
+                 and e.metric_date = m.metric_date
+                 and e.user_id <> sms_monitor._system_wide_user()
+                 and not exists (select from sms_monitor.sms_metric_active_users_daily a
+                                  where a.metric_date = e.metric_date and a.user_id = e.user_id)) as active_users
       from (
-        select d.metric_date, d.user_id, d.metric_type, d.metric_value, d.sample_count
-          from sms_monitor.sms_metric_rollups_daily d
+        select d.metric_date, d.metric_type, d.metric_value, d.sample_count
+          from sms_monitor.sms_metric_rollups_system_daily d
         union all
-        select e.metric_date, e.user_id, e.metric_type, e.metric_value, 1
+        select e.metric_date, e.metric_type, e.metric_value, 1
           from sms_monitor.sms_metric_events e
          where e.id > sms_monitor._rollup_watermark('sms_metrics')
       ) m
