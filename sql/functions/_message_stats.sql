@@ -1,0 +1,62 @@
+-- The message counts of the window [p_from, p_to) for the message readers, per value of
+-- p_dimension (NULL: every message, value NULL) and, with p_step, per bucket of p_step aligned to
+-- the UTC clock (at; NULL without p_step): merged from the minute buckets
+-- (sms_message_minute_stats) for the window's whole minutes and computed from sms_messages
+-- (_message_minute_rows) for the partial minutes at its edges, so the window stays exact to the
+-- instant. A caller that may not read the buckets (a self token: they count every user's
+-- messages) gets the whole window from sms_messages, under its row security. Only values with
+-- messages are returned. Columns as in sms_message_minute_stats.
+create or replace function sms_monitor._message_stats(
+  p_dimension sms_monitor.message_dimension, p_from timestamptz, p_to timestamptz, p_step interval default null
+)
+returns table (at timestamptz, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint,
+               failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb)
+language plpgsql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_custom_plan
+as $$
+declare
+  v_lo timestamptz := date_bin('1 minute', p_from, timestamptz '2000-01-01 00:00:00+00');
+  v_hi timestamptz := date_bin('1 minute', p_to, timestamptz '2000-01-01 00:00:00+00');
+begin
+  if v_lo < p_from then
+    v_lo := v_lo + interval '1 minute';
+  end if;
+  if v_hi <= v_lo or not has_table_privilege('sms_monitor.sms_message_minute_stats', 'select') then
+    v_lo := p_to;
+    v_hi := p_to;
+  end if;
+  return query
+  with parts as (
+    select t.minute, t.value, t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting,
+           t.latency, t.error_codes
+      from sms_monitor.sms_message_minute_stats t
+     where ((p_dimension is null and t.dimension is null) or t.dimension = p_dimension)
+       and t.minute >= v_lo and t.minute < v_hi
+    union all
+    select r.minute, r.value, r.messages, r.sent, r.delivered, r.undelivered, r.failed, r.canceled, r.waiting,
+           r.latency, r.error_codes
+      from sms_monitor._message_minute_rows(p_from, v_lo, false, p_dimension) r
+    union all
+    select r.minute, r.value, r.messages, r.sent, r.delivered, r.undelivered, r.failed, r.canceled, r.waiting,
+           r.latency, r.error_codes
+      from sms_monitor._message_minute_rows(v_hi, p_to, false, p_dimension) r
+  )
+  select case when p_step is not null then date_bin(p_step, p.minute, timestamptz '2000-01-01 00:00:00+00') end,
+         p.value, sum(p.messages)::bigint, sum(p.sent)::bigint, sum(p.delivered)::bigint, sum(p.undelivered)::bigint,
+         sum(p.failed)::bigint, sum(p.canceled)::bigint, sum(p.waiting)::bigint,
+         sms_monitor._count_map_sum(p.latency), sms_monitor._count_map_sum(p.error_codes)
+    from parts p
+   group by 1, p.value
+  having sum(p.messages) > 0;
+end;
+$$;
+
+comment on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval) is
+  'Internal: the message counts of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for '
+  'whole minutes, sms_messages for the edges (or for all of it when the caller may not read the buckets).';
+revoke all on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval) from public;
+grant execute on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval)
+  to sms_monitor_reader, sms_monitor_self, sms_monitor_admin;
