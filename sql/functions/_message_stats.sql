@@ -28,29 +28,33 @@ begin
     v_lo := p_to;
     v_hi := p_to;
   end if;
-  return query
+  -- the buckets' part only where it reads something: a caller without the privilege may not name the table
+  return query execute format($q$
   with parts as (
-    select t.minute, t.value, t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting,
-           t.latency, t.error_codes
-      from sms_monitor.sms_message_minute_stats t
-     where ((p_dimension is null and t.dimension is null) or t.dimension = p_dimension)
-       and t.minute >= v_lo and t.minute < v_hi
+    %s
+    select r.minute, r.value, r.messages, r.sent, r.delivered, r.undelivered, r.failed, r.canceled, r.waiting,
+           r.latency, r.error_codes
+      from sms_monitor._message_minute_rows($2, $3, false, $1) r
     union all
     select r.minute, r.value, r.messages, r.sent, r.delivered, r.undelivered, r.failed, r.canceled, r.waiting,
            r.latency, r.error_codes
-      from sms_monitor._message_minute_rows(p_from, v_lo, false, p_dimension) r
-    union all
-    select r.minute, r.value, r.messages, r.sent, r.delivered, r.undelivered, r.failed, r.canceled, r.waiting,
-           r.latency, r.error_codes
-      from sms_monitor._message_minute_rows(v_hi, p_to, false, p_dimension) r
+      from sms_monitor._message_minute_rows($4, $5, false, $1) r
   )
-  select case when p_step is not null then date_bin(p_step, p.minute, timestamptz '2000-01-01 00:00:00+00') end,
+  select case when $6::interval is not null then date_bin($6, p.minute, timestamptz '2000-01-01 00:00:00+00') end,
          p.value, sum(p.messages)::bigint, sum(p.sent)::bigint, sum(p.delivered)::bigint, sum(p.undelivered)::bigint,
          sum(p.failed)::bigint, sum(p.canceled)::bigint, sum(p.waiting)::bigint,
          sms_monitor._count_map_sum(p.latency), sms_monitor._count_map_sum(p.error_codes)
     from parts p
    group by 1, p.value
-  having sum(p.messages) > 0;
+  having sum(p.messages) > 0$q$,
+    case when v_lo < v_hi then format($b$
+    select t.minute, t.value, t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting,
+           t.latency, t.error_codes
+      from sms_monitor.sms_message_minute_stats t
+     where %s and t.minute >= $3 and t.minute < $4
+    union all$b$, case when p_dimension is null then 't.dimension is null'
+                       else format('t.dimension = %L', p_dimension) end) else '' end)
+  using p_dimension, p_from, v_lo, v_hi, p_to, p_step;
 end;
 $$;
 
