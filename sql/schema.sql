@@ -393,6 +393,42 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
 COMMENT ON VIEW sms_monitor.sms_metrics_daily IS 'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL without traffic) and active_users (distinct users with any metric that day). Live (day rollups + the not-yet-rolled-up log).';
 
 --
+-- Name: sms_messages; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_messages (
+    message_id text NOT NULL,
+    user_id uuid,
+    provider text,
+    sender text,
+    sender_type text,
+    carrier text,
+    country text,
+    error_code text,
+    segments smallint,
+    price_usd numeric,
+    price_at timestamp with time zone,
+    message_class text,
+    queued_at timestamp with time zone,
+    sent_at timestamp with time zone,
+    delivered_at timestamp with time zone,
+    undelivered_at timestamp with time zone,
+    failed_at timestamp with time zone,
+    canceled_at timestamp with time zone,
+    final_status text,
+    final_at timestamp with time zone,
+    final_user_id uuid,
+    first_recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE sms_messages; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the earliest reported), and the winning final status with the user its counter went to. Written only by the fold (rollup_sms_messages).';
+
+--
 -- Name: sms_metrics_user_daily; Type: VIEW; Schema: sms_monitor
 --
 
@@ -987,6 +1023,31 @@ CREATE TABLE sms_monitor.sms_message_events_default (
 );
 
 --
+-- Name: sms_message_minute_stats; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_message_minute_stats (
+    minute timestamp with time zone NOT NULL,
+    dimension sms_monitor.message_dimension,
+    value text,
+    messages bigint NOT NULL,
+    sent bigint NOT NULL,
+    delivered bigint NOT NULL,
+    undelivered bigint NOT NULL,
+    failed bigint NOT NULL,
+    canceled bigint NOT NULL,
+    waiting bigint NOT NULL,
+    latency jsonb NOT NULL,
+    error_codes jsonb NOT NULL
+);
+
+--
+-- Name: TABLE sms_message_minute_stats; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_message_minute_stats IS 'Per minute (of coalesce(sent_at, final_at)) and per value of one message_dimension (dimension NULL: every message, value NULL), the counts of sms_messages: messages, sent, delivered, undelivered, failed, canceled (winning final status), waiting (sent, no final status), latency {histogram bucket: delivered with a sent time} and error_codes {code: terminal}. Kept by the fold (_fold_message_events) by deltas; merged by _message_stats.';
+
+--
 -- Name: sms_message_status_spellings; Type: TABLE; Schema: sms_monitor
 --
 
@@ -1021,42 +1082,6 @@ CREATE TABLE sms_monitor.sms_message_statuses (
 COMMENT ON TABLE sms_monitor.sms_message_statuses IS 'The six message statuses. final_rank: NULL for queued and sent; among final statuses of one message the highest rank wins (delivered > undelivered > failed > canceled). counter: the metric a message in this status adds 1 to.';
 
 --
--- Name: sms_messages; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_messages (
-    message_id text NOT NULL,
-    user_id uuid,
-    provider text,
-    sender text,
-    sender_type text,
-    carrier text,
-    country text,
-    error_code text,
-    segments smallint,
-    price_usd numeric,
-    price_at timestamp with time zone,
-    message_class text,
-    queued_at timestamp with time zone,
-    sent_at timestamp with time zone,
-    delivered_at timestamp with time zone,
-    undelivered_at timestamp with time zone,
-    failed_at timestamp with time zone,
-    canceled_at timestamp with time zone,
-    final_status text,
-    final_at timestamp with time zone,
-    final_user_id uuid,
-    first_recorded_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
-);
-
---
--- Name: TABLE sms_messages; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the earliest reported), and the winning final status with the user its counter went to. Written only by the fold (rollup_sms_messages).';
-
---
 -- Name: sms_metric_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
 --
 
@@ -1072,22 +1097,6 @@ CREATE SEQUENCE sms_monitor.sms_metric_events_id_seq
 --
 
 ALTER SEQUENCE sms_monitor.sms_metric_events_id_seq OWNED BY sms_monitor.sms_metric_events.id;
-
---
--- Name: sms_metric_events_20261203; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_metric_events_20261203 (
-    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
-    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
-    metric_date date NOT NULL,
-    metric_hour smallint,
-    metric_minute smallint,
-    metric_value numeric NOT NULL,
-    metadata jsonb
-);
 
 --
 -- Name: sms_metric_events_20261204; Type: TABLE; Schema: sms_monitor
@@ -1142,6 +1151,22 @@ CREATE TABLE sms_monitor.sms_metric_events_20261206 (
 --
 
 CREATE TABLE sms_monitor.sms_metric_events_20261207 (
+    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
+    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_hour smallint,
+    metric_minute smallint,
+    metric_value numeric NOT NULL,
+    metadata jsonb
+);
+
+--
+-- Name: sms_metric_events_20261208; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_events_20261208 (
     id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
     recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
     user_id uuid NOT NULL,
@@ -1253,12 +1278,6 @@ COMMENT ON TABLE sms_monitor.sms_rollup_watermarks IS 'Per rollup: the last log 
 ALTER TABLE ONLY sms_monitor.sms_message_events ATTACH PARTITION sms_monitor.sms_message_events_default DEFAULT;
 
 --
--- Name: sms_metric_events_20261203; Type: TABLE ATTACH; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261203 FOR VALUES FROM ('2026-12-03') TO ('2026-12-04');
-
---
 -- Name: sms_metric_events_20261204; Type: TABLE ATTACH; Schema: sms_monitor
 --
 
@@ -1281,6 +1300,12 @@ ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_
 --
 
 ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261207 FOR VALUES FROM ('2026-12-07') TO ('2026-12-08');
+
+--
+-- Name: sms_metric_events_20261208; Type: TABLE ATTACH; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261208 FOR VALUES FROM ('2026-12-08') TO ('2026-12-09');
 
 --
 -- Name: sms_metric_events_default; Type: TABLE ATTACH; Schema: sms_monitor
@@ -1383,6 +1408,13 @@ ALTER TABLE ONLY sms_monitor.sms_http_idempotency_keys
 
 ALTER TABLE ONLY sms_monitor.sms_ingest_batches
     ADD CONSTRAINT sms_ingest_batches_pkey PRIMARY KEY (batch_id);
+
+--
+-- Name: sms_message_minute_stats sms_message_minute_stats_key; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_minute_stats
+    ADD CONSTRAINT sms_message_minute_stats_key UNIQUE NULLS NOT DISTINCT (dimension, minute, value);
 
 --
 -- Name: sms_message_status_spellings sms_message_status_spellings_key; Type: CONSTRAINT; Schema: sms_monitor
@@ -1530,6 +1562,12 @@ CREATE INDEX sms_message_events_message_idx ON ONLY sms_monitor.sms_message_even
 CREATE INDEX sms_message_events_default_message_id_idx ON sms_monitor.sms_message_events_default USING btree (message_id);
 
 --
+-- Name: sms_message_minute_stats_empty_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_message_minute_stats_empty_idx ON sms_monitor.sms_message_minute_stats USING btree (minute) WHERE (messages = 0);
+
+--
 -- Name: sms_messages_final_at_idx; Type: INDEX; Schema: sms_monitor
 --
 
@@ -1554,12 +1592,6 @@ CREATE INDEX sms_messages_window_idx ON sms_monitor.sms_messages USING btree (CO
 CREATE INDEX sms_metric_events_id_idx ON ONLY sms_monitor.sms_metric_events USING btree (id);
 
 --
--- Name: sms_metric_events_20261203_id_idx; Type: INDEX; Schema: sms_monitor
---
-
-CREATE INDEX sms_metric_events_20261203_id_idx ON sms_monitor.sms_metric_events_20261203 USING btree (id);
-
---
 -- Name: sms_metric_events_20261204_id_idx; Type: INDEX; Schema: sms_monitor
 --
 
@@ -1582,6 +1614,12 @@ CREATE INDEX sms_metric_events_20261206_id_idx ON sms_monitor.sms_metric_events_
 --
 
 CREATE INDEX sms_metric_events_20261207_id_idx ON sms_monitor.sms_metric_events_20261207 USING btree (id);
+
+--
+-- Name: sms_metric_events_20261208_id_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_metric_events_20261208_id_idx ON sms_monitor.sms_metric_events_20261208 USING btree (id);
 
 --
 -- Name: sms_metric_events_default_id_idx; Type: INDEX; Schema: sms_monitor
@@ -1620,12 +1658,6 @@ ALTER INDEX sms_monitor.sms_message_events_id_idx ATTACH PARTITION sms_monitor.s
 ALTER INDEX sms_monitor.sms_message_events_message_idx ATTACH PARTITION sms_monitor.sms_message_events_default_message_id_idx;
 
 --
--- Name: sms_metric_events_20261203_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
---
-
-ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261203_id_idx;
-
---
 -- Name: sms_metric_events_20261204_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
 --
 
@@ -1648,6 +1680,12 @@ ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sm
 --
 
 ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261207_id_idx;
+
+--
+-- Name: sms_metric_events_20261208_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
+--
+
+ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261208_id_idx;
 
 --
 -- Name: sms_metric_events_default_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
@@ -1910,6 +1948,18 @@ CREATE POLICY sms_message_events_reader_all ON sms_monitor.sms_message_events FO
 CREATE POLICY sms_message_events_self_own ON sms_monitor.sms_message_events FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
 
 --
+-- Name: sms_message_minute_stats; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_message_minute_stats ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_message_minute_stats sms_message_minute_stats_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_message_minute_stats_reader_all ON sms_monitor.sms_message_minute_stats FOR SELECT TO sms_monitor_reader USING (true);
+
+--
 -- Name: sms_message_status_spellings; Type: ROW SECURITY; Schema: sms_monitor
 --
 
@@ -1958,12 +2008,6 @@ CREATE POLICY sms_messages_self_own ON sms_monitor.sms_messages FOR SELECT TO sm
 ALTER TABLE sms_monitor.sms_metric_events ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: sms_metric_events_20261203; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_events_20261203 ENABLE ROW LEVEL SECURITY;
-
---
 -- Name: sms_metric_events_20261204; Type: ROW SECURITY; Schema: sms_monitor
 --
 
@@ -1986,6 +2030,12 @@ ALTER TABLE sms_monitor.sms_metric_events_20261206 ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE sms_monitor.sms_metric_events_20261207 ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_events_20261208; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_events_20261208 ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: sms_metric_events_default; Type: ROW SECURITY; Schema: sms_monitor
@@ -2103,6 +2153,13 @@ GRANT SELECT ON TABLE sms_monitor.sms_metrics_daily TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_metrics_daily TO sms_monitor_admin;
 
 --
+-- Name: TABLE sms_messages; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_self;
+
+--
 -- Name: TABLE sms_metrics_user_daily; Type: ACL; Schema: sms_monitor
 --
 
@@ -2191,6 +2248,12 @@ GRANT SELECT ON TABLE sms_monitor.sms_message_events TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_message_events TO sms_monitor_self;
 
 --
+-- Name: TABLE sms_message_minute_stats; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_message_minute_stats TO sms_monitor_reader;
+
+--
 -- Name: TABLE sms_message_status_spellings; Type: ACL; Schema: sms_monitor
 --
 
@@ -2205,13 +2268,6 @@ GRANT SELECT ON TABLE sms_monitor.sms_message_status_spellings TO sms_monitor_se
 GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_writer;
 GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_self;
-
---
--- Name: TABLE sms_messages; Type: ACL; Schema: sms_monitor
---
-
-GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_reader;
-GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_self;
 
 --
 -- Name: TABLE sms_metric_rollups; Type: ACL; Schema: sms_monitor
@@ -2433,7 +2489,7 @@ CREATE FUNCTION sms_monitor._alert_message_values(p_now timestamp with time zone
 -- Name: FUNCTION _alert_message_values(p_now timestamp with time zone, p_alert_type text); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._alert_message_values(p_now timestamp with time zone, p_alert_type text) IS 'Internal: every enabled message-metric rule''s (or p_alert_type''s) value, sample and detail at p_now, per value of its group_by (group_value NULL: system-wide), from sms_messages over [p_now - window, p_now).';
+COMMENT ON FUNCTION sms_monitor._alert_message_values(p_now timestamp with time zone, p_alert_type text) IS 'Internal: every enabled message-metric rule''s (or p_alert_type''s) value, sample and detail at p_now, per value of its group_by (group_value NULL: system-wide), from the message minute buckets over [p_now - window, p_now).';
 
 --
 -- Name: _alert_operator_problem(uuid, text, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2616,7 +2672,7 @@ CREATE FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with ti
 -- Name: FUNCTION _apply_sms_message_retention(p_now timestamp with time zone, p_days integer); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days and message log rows recorded before then.';
+COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days, message log rows recorded and message minute buckets older than then.';
 
 --
 -- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2692,6 +2748,51 @@ CREATE FUNCTION sms_monitor._caller_user_id() RETURNS uuid
 --
 
 COMMENT ON FUNCTION sms_monitor._caller_user_id() IS 'Internal: the uuid in request.jwt.claims.sub (PostgREST), or NULL when absent or malformed.';
+
+--
+-- Name: _count_map_add(jsonb, jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._count_map_add(p_a jsonb, p_b jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _count_map_add(p_a jsonb, p_b jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._count_map_add(p_a jsonb, p_b jsonb) IS 'Internal: two count maps added per key, zero sums left out.';
+
+--
+-- Name: _count_map_final(text[]); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._count_map_final(p_values text[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _count_map_final(p_values text[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._count_map_final(p_values text[]) IS 'Internal: the final function of _count_map.';
+
+--
+-- Name: _count_map_sum_final(jsonb[]); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._count_map_sum_final(p_maps jsonb[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _count_map_sum_final(p_maps jsonb[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._count_map_sum_final(p_maps jsonb[]) IS 'Internal: the final function of _count_map_sum.';
 
 --
 -- Name: _rollup_watermark(text); Type: FUNCTION; Schema: sms_monitor
@@ -3001,6 +3102,20 @@ CREATE FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) R
 COMMENT ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) IS 'Internal: the 22023 message for a by= that is not a message_dimension (NULL allowed when p_optional), or NULL.';
 
 --
+-- Name: _message_contributions(sms_monitor.sms_messages); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) RETURNS TABLE(minute timestamp with time zone, dimension sms_monitor.message_dimension, value text, sent integer, delivered integer, undelivered integer, failed integer, canceled integer, waiting integer, latency_ms double precision, error_code text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_message_contributions.sql
+
+--
+-- Name: FUNCTION _message_contributions(p_message sms_monitor.sms_messages); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) IS 'Internal: the rows one message adds to sms_message_minute_stats (one per kind: all, then each dimension).';
+
+--
 -- Name: _message_event_problem(jsonb, text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -3027,6 +3142,52 @@ CREATE FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) RETURNS 
 --
 
 COMMENT ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) IS 'Internal: "<field>: unknown field (allowed: ...)" for the first key of a message event that is not a field.';
+
+--
+-- Name: _message_minute_rows(timestamp with time zone, timestamp with time zone, boolean, sms_monitor.message_dimension); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) RETURNS TABLE(minute timestamp with time zone, dimension sms_monitor.message_dimension, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_custom_plan'
+    -- body: sql/functions/_message_minute_rows.sql
+
+--
+-- Name: FUNCTION _message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) IS 'Internal: the sms_message_minute_stats rows of the messages entering in [p_from, p_to), from sms_messages (every kind, or p_dimension''s alone).';
+
+--
+-- Name: _message_stats(sms_monitor.message_dimension, timestamp with time zone, timestamp with time zone, interval); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval DEFAULT NULL::interval) RETURNS TABLE(at timestamp with time zone, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_custom_plan'
+    -- body: sql/functions/_message_stats.sql
+
+--
+-- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval) IS 'Internal: the message counts of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for whole minutes, sms_messages for the edges (or for all of it when the caller may not read the buckets).';
+
+--
+-- Name: _message_value(sms_monitor.sms_messages, sms_monitor.message_dimension); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_message_value.sql
+
+--
+-- Name: FUNCTION _message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension) IS 'Internal: the message''s value of p_dimension (carrier, country, ...), NULL when unknown or p_dimension is NULL.';
 
 --
 -- Name: _message_window(integer, timestamp with time zone, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -3143,6 +3304,21 @@ CREATE FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp
 --
 
 COMMENT ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) IS 'Internal: "<field>: <problem>" when a time argument is NULL, infinite or outside 2000-01-01 .. 2199-12-31; else NULL.';
+
+--
+-- Name: _rebuild_message_minute_stats(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_rebuild_message_minute_stats.sql
+
+--
+-- Name: FUNCTION _rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: recomputes the minute buckets of [p_from, p_to) (whole minutes) from sms_messages; returns the rows written.';
 
 --
 -- Name: _record_metric(date, integer, uuid, text, numeric, jsonb, text, integer); Type: FUNCTION; Schema: sms_monitor
@@ -3895,6 +4071,40 @@ CREATE FUNCTION sms_monitor.uninstall_sms_monitor_schedule() RETURNS integer
 COMMENT ON FUNCTION sms_monitor.uninstall_sms_monitor_schedule() IS 'Removes the sms-monitor-* pg_cron jobs (e.g. where an external scheduler or notifier --evaluate-every runs the checks instead); returns how many were removed.';
 
 --
+-- Name: _count_map(text); Type: AGGREGATE; Schema: sms_monitor
+--
+
+CREATE AGGREGATE sms_monitor._count_map(text) (
+    SFUNC = array_append,
+    STYPE = text[],
+    INITCOND = '{}',
+    FINALFUNC = sms_monitor._count_map_final
+);
+
+--
+-- Name: AGGREGATE _count_map(text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON AGGREGATE sms_monitor._count_map(text) IS 'Internal: {value: count} of the non-NULL values.';
+
+--
+-- Name: _count_map_sum(jsonb); Type: AGGREGATE; Schema: sms_monitor
+--
+
+CREATE AGGREGATE sms_monitor._count_map_sum(jsonb) (
+    SFUNC = array_append,
+    STYPE = jsonb[],
+    INITCOND = '{}',
+    FINALFUNC = sms_monitor._count_map_sum_final
+);
+
+--
+-- Name: AGGREGATE _count_map_sum(jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON AGGREGATE sms_monitor._count_map_sum(jsonb) IS 'Internal: the per-key sums of count maps, zero sums left out.';
+
+--
 -- Name: _jsonb_merge_agg(jsonb); Type: AGGREGATE; Schema: sms_monitor
 --
 
@@ -4114,6 +4324,33 @@ GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_admin;
 GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_self;
 
 --
+-- Name: FUNCTION _count_map_add(p_a jsonb, p_b jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._count_map_add(p_a jsonb, p_b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._count_map_add(p_a jsonb, p_b jsonb) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._count_map_add(p_a jsonb, p_b jsonb) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._count_map_add(p_a jsonb, p_b jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _count_map_final(p_values text[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._count_map_final(p_values text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._count_map_final(p_values text[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._count_map_final(p_values text[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._count_map_final(p_values text[]) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _count_map_sum_final(p_maps jsonb[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._count_map_sum_final(p_maps jsonb[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._count_map_sum_final(p_maps jsonb[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._count_map_sum_final(p_maps jsonb[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._count_map_sum_final(p_maps jsonb[]) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _rollup_watermark(p_rollup text); Type: ACL; Schema: sms_monitor
 --
 
@@ -4276,6 +4513,15 @@ GRANT ALL ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional bool
 GRANT ALL ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION _message_contributions(p_message sms_monitor.sms_messages); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _message_event_problem(p_event jsonb, p_status text); Type: ACL; Schema: sms_monitor
 --
 
@@ -4286,6 +4532,33 @@ REVOKE ALL ON FUNCTION sms_monitor._message_event_problem(p_event jsonb, p_statu
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone); Type: ACL; Schema: sms_monitor
@@ -4345,6 +4618,12 @@ GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value tim
 GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) TO sms_monitor_admin;
 GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) TO sms_monitor_notifier;
+
+--
+-- Name: FUNCTION _rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text, p_metric_minute integer); Type: ACL; Schema: sms_monitor
@@ -4734,6 +5013,24 @@ GRANT ALL ON FUNCTION sms_monitor.sms_notifier_heartbeat(p_worker text, p_channe
 --
 
 REVOKE ALL ON FUNCTION sms_monitor.uninstall_sms_monitor_schedule() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _count_map(text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._count_map(text) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._count_map(text) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._count_map(text) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._count_map(text) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _count_map_sum(jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._count_map_sum(jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._count_map_sum(jsonb) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._count_map_sum(jsonb) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._count_map_sum(jsonb) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _jsonb_merge_agg(jsonb); Type: ACL; Schema: sms_monitor
