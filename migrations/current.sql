@@ -28,6 +28,33 @@ comment on table sms_monitor.sms_message_minute_stats is
   'message, value NULL), the counts of sms_messages: messages, sent, delivered, undelivered, failed, canceled (winning '
   'final status), waiting (sent, no final status), latency {histogram bucket: delivered with a sent time} and '
   'error_codes {code: terminal}. Kept by the fold (_fold_message_events) by deltas; merged by _message_stats.';
+-- the same counts per hour (minute: the hour's start), the sums of the hour's minute rows, so long
+-- windows merge 60 times fewer rows
+create table if not exists sms_monitor.sms_message_hour_stats (
+  minute timestamptz not null,
+  dimension sms_monitor.message_dimension,
+  value text,
+  messages bigint not null,
+  sent bigint not null,
+  delivered bigint not null,
+  undelivered bigint not null,
+  failed bigint not null,
+  canceled bigint not null,
+  waiting bigint not null,
+  latency jsonb not null,
+  error_codes jsonb not null,
+  constraint sms_message_hour_stats_key unique nulls not distinct (dimension, minute, value)
+);
+create index if not exists sms_message_hour_stats_empty_idx on sms_monitor.sms_message_hour_stats (minute)
+  where messages = 0;
+comment on table sms_monitor.sms_message_hour_stats is
+  'sms_message_minute_stats summed per hour (minute: the hour''s start); kept by the fold with the same deltas.';
+alter table sms_monitor.sms_message_hour_stats enable row level security;
+revoke all on sms_monitor.sms_message_hour_stats from public;
+grant select on sms_monitor.sms_message_hour_stats to sms_monitor_reader;
+drop policy if exists sms_message_hour_stats_reader_all on sms_monitor.sms_message_hour_stats;
+create policy sms_message_hour_stats_reader_all on sms_monitor.sms_message_hour_stats
+  for select to sms_monitor_reader using (true);
 alter table sms_monitor.sms_message_minute_stats enable row level security;
 revoke all on sms_monitor.sms_message_minute_stats from public;
 grant select on sms_monitor.sms_message_minute_stats to sms_monitor_reader;

@@ -19,7 +19,8 @@
 --     status, which is where a take-back goes), appended to sms_metric_events.
 -- The minute buckets (sms_message_minute_stats) change by deltas in the same statement: each changed
 -- message's rows before (_message_contributions of the old row) are subtracted and its rows after
--- added, keys upserted in a fixed order; buckets left without messages are deleted.
+-- added, keys upserted in a fixed order, and their sums per hour likewise to sms_message_hour_stats;
+-- buckets left without messages are deleted.
 create or replace function sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text)
 returns bigint
 language plpgsql
@@ -161,10 +162,28 @@ begin
            latency = sms_monitor._count_map_add(t.latency, excluded.latency),
            error_codes = sms_monitor._count_map_add(t.error_codes, excluded.error_codes)
     returning 1
+  ), hourly as (
+    insert into sms_monitor.sms_message_hour_stats as t
+      (minute, dimension, value, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
+    select date_bin('1 hour', d.minute, timestamptz '2000-01-01 00:00:00+00'), d.dimension, d.value, sum(d.messages),
+           sum(d.sent), sum(d.delivered), sum(d.undelivered), sum(d.failed), sum(d.canceled), sum(d.waiting),
+           sms_monitor._count_map_sum(d.latency), sms_monitor._count_map_sum(d.error_codes)
+      from delta d
+     group by 1, d.dimension, d.value
+     order by d.dimension, 1, d.value collate "C"
+    on conflict on constraint sms_message_hour_stats_key do update
+       set messages = t.messages + excluded.messages, sent = t.sent + excluded.sent,
+           delivered = t.delivered + excluded.delivered, undelivered = t.undelivered + excluded.undelivered,
+           failed = t.failed + excluded.failed, canceled = t.canceled + excluded.canceled,
+           waiting = t.waiting + excluded.waiting,
+           latency = sms_monitor._count_map_add(t.latency, excluded.latency),
+           error_codes = sms_monitor._count_map_add(t.error_codes, excluded.error_codes)
+    returning 1
   )
   select count(*) into v_count from e;
   -- a bucket every message has left (its attribute arrived, or its time changed minute) goes
   delete from sms_monitor.sms_message_minute_stats t where t.messages = 0;
+  delete from sms_monitor.sms_message_hour_stats t where t.messages = 0;
   return v_count;
 end;
 $$;

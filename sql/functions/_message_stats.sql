@@ -1,7 +1,8 @@
 -- The message counts of the window [p_from, p_to) for the message readers, per value of
 -- p_dimension (NULL: every message, value NULL) and, with p_step, per bucket of p_step aligned to
 -- the UTC clock (at; NULL without p_step): merged from the minute buckets
--- (sms_message_minute_stats) for the window's whole minutes and computed from sms_messages
+-- (sms_message_minute_stats; sms_message_hour_stats for its whole hours unless p_step is under an
+-- hour) for the window's whole minutes and computed from sms_messages
 -- (_message_minute_rows) for the partial minutes at its edges, so the window stays exact to the
 -- instant. A caller that may not read the buckets (a self token: they count every user's
 -- messages) gets the whole window from sms_messages, under its row security. Only values with
@@ -20,6 +21,8 @@ as $$
 declare
   v_lo timestamptz := date_bin('1 minute', p_from, timestamptz '2000-01-01 00:00:00+00');
   v_hi timestamptz := date_bin('1 minute', p_to, timestamptz '2000-01-01 00:00:00+00');
+  v_h_lo timestamptz;
+  v_h_hi timestamptz;
 begin
   if v_lo < p_from then
     v_lo := v_lo + interval '1 minute';
@@ -27,6 +30,16 @@ begin
   if v_hi <= v_lo or not has_table_privilege('sms_monitor.sms_message_minute_stats', 'select') then
     v_lo := p_to;
     v_hi := p_to;
+  end if;
+  -- whole hours inside [v_lo, v_hi) from the hour buckets (not for steps below an hour)
+  v_h_lo := date_bin('1 hour', v_lo, timestamptz '2000-01-01 00:00:00+00');
+  if v_h_lo < v_lo then
+    v_h_lo := v_h_lo + interval '1 hour';
+  end if;
+  v_h_hi := date_bin('1 hour', v_hi, timestamptz '2000-01-01 00:00:00+00');
+  if v_h_hi <= v_h_lo or (p_step is not null and p_step < interval '1 hour') then
+    v_h_lo := v_hi;
+    v_h_hi := v_hi;
   end if;
   -- the buckets' part only where it reads something: a caller without the privilege may not name the table
   return query execute format($q$
@@ -51,10 +64,15 @@ begin
     select t.minute, t.value, t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting,
            t.latency, t.error_codes
       from sms_monitor.sms_message_minute_stats t
-     where %s and t.minute >= $3 and t.minute < $4
+     where %1$s and ((t.minute >= $3 and t.minute < $7) or (t.minute >= $8 and t.minute < $4))
+    union all
+    select t.minute, t.value, t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting,
+           t.latency, t.error_codes
+      from sms_monitor.sms_message_hour_stats t
+     where %1$s and t.minute >= $7 and t.minute < $8
     union all$b$, case when p_dimension is null then 't.dimension is null'
                        else format('t.dimension = %L', p_dimension) end) else '' end)
-  using p_dimension, p_from, v_lo, v_hi, p_to, p_step;
+  using p_dimension, p_from, v_lo, v_hi, p_to, p_step, v_h_lo, v_h_hi;
 end;
 $$;
 

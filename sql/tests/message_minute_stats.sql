@@ -4,11 +4,12 @@
 -- batches in shuffled order: receipts before sends, two or three final statuses per message (the
 -- higher rank takes back the lower), attributes arriving with a later event (a message moves from
 -- the unknown carrier to its carrier), repeats (a repeated send with an earlier time moves the
--- message to an earlier minute), final statuses without a send. Then: no empty bucket is kept; the
+-- message to an earlier minute), final statuses without a send; and the hour buckets
+-- (sms_message_hour_stats) equal the sums of their minutes. Then: no empty bucket is kept; the
 -- rebuild gives the same rows; retention deletes old minutes; a self token reads its own messages.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(8);
+select plan(9);
 update sms_monitor.settings set metric_retention_days = 36500;
 
 select setseed(0.42);
@@ -42,6 +43,16 @@ insert into evs select 1000 + n, ev from evs where n % 10 = 3;
 create temp table ord as select row_number() over (order by random()) as pos, ev from evs;
 
 create temp table mismatches (fold int, diff bigint);
+create temp table hour_mismatches (fold int, diff bigint);
+-- the hour buckets as the sums of their minutes
+create function pg_temp.hours() returns setof sms_monitor.sms_message_hour_stats language sql as $f$
+  select date_bin('1 hour', t.minute, timestamptz '2000-01-01 00:00:00+00'), t.dimension, t.value, sum(t.messages)::bigint,
+         sum(t.sent)::bigint, sum(t.delivered)::bigint, sum(t.undelivered)::bigint, sum(t.failed)::bigint,
+         sum(t.canceled)::bigint, sum(t.waiting)::bigint, sms_monitor._count_map_sum(t.latency),
+         sms_monitor._count_map_sum(t.error_codes)
+    from sms_monitor.sms_message_minute_stats t
+   group by 1, t.dimension, t.value
+$f$;
 do $$
 declare
   v_pos bigint := 0;
@@ -63,6 +74,11 @@ begin
       union all
       (select * from sms_monitor._message_minute_rows('-infinity', 'infinity', true, null)
        except all select * from sms_monitor.sms_message_minute_stats)) d;
+    insert into hour_mismatches
+    select v_fold, count(*) from (
+      (select * from sms_monitor.sms_message_hour_stats except all select * from pg_temp.hours())
+      union all
+      (select * from pg_temp.hours() except all select * from sms_monitor.sms_message_hour_stats)) d;
   end loop;
 end;
 $$;
@@ -71,6 +87,8 @@ select ok((select count(*) from mismatches) >= 20 and (select count(*) from sms_
   'the stream took many folds and fills many buckets');
 select is((select count(*) from mismatches where diff <> 0), 0::bigint,
   'after every fold the buckets equal the grouping of sms_messages, every column');
+select is((select count(*) from hour_mismatches where diff <> 0), 0::bigint,
+  'after every fold the hour buckets equal the sums of their minutes, every column');
 select ok((select count(*) from sms_monitor.sms_messages where final_status is not null and sent_at is null) > 0
           and (select count(*) from sms_monitor.sms_messages where final_status = 'failed') > 0
           and (select count(*) from sms_monitor.sms_messages where carrier is null) > 0,
@@ -79,9 +97,14 @@ select is((select count(*) from sms_monitor.sms_message_minute_stats where messa
   'no bucket without messages is kept');
 
 create temp table before as select * from sms_monitor.sms_message_minute_stats;
+create temp table before_h as select * from sms_monitor.sms_message_hour_stats;
 select ok(sms_monitor._rebuild_message_minute_stats('2026-06-01 09:00Z', '2026-06-01 12:00Z') > 0, 'rebuild writes rows');
-select set_eq('select * from sms_monitor.sms_message_minute_stats', 'select * from before',
-  'the rebuild from sms_messages gives the rows the deltas kept');
+select ok((select count(*) from before_h) > 0 and not exists (
+            (select * from sms_monitor.sms_message_minute_stats except all select * from before)
+            union all (select * from before except all select * from sms_monitor.sms_message_minute_stats)
+            union all (select * from sms_monitor.sms_message_hour_stats except all select * from before_h)
+            union all (select * from before_h except all select * from sms_monitor.sms_message_hour_stats)),
+  'the rebuild from sms_messages gives the minute and hour rows the deltas kept');
 
 select is((select deleted from sms_monitor._apply_sms_message_retention('2026-06-02 10:05Z', 1) r
             where r.target = 'sms_monitor.sms_message_minute_stats'),
