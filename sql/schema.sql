@@ -1023,6 +1023,31 @@ CREATE TABLE sms_monitor.sms_message_events_default (
 );
 
 --
+-- Name: sms_message_hour_stats; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_message_hour_stats (
+    minute timestamp with time zone NOT NULL,
+    dimension sms_monitor.message_dimension,
+    value text,
+    messages bigint NOT NULL,
+    sent bigint NOT NULL,
+    delivered bigint NOT NULL,
+    undelivered bigint NOT NULL,
+    failed bigint NOT NULL,
+    canceled bigint NOT NULL,
+    waiting bigint NOT NULL,
+    latency jsonb NOT NULL,
+    error_codes jsonb NOT NULL
+);
+
+--
+-- Name: TABLE sms_message_hour_stats; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_message_hour_stats IS 'sms_message_minute_stats summed per hour (minute: the hour''s start); kept by the fold with the same deltas.';
+
+--
 -- Name: sms_message_minute_stats; Type: TABLE; Schema: sms_monitor
 --
 
@@ -1410,6 +1435,13 @@ ALTER TABLE ONLY sms_monitor.sms_ingest_batches
     ADD CONSTRAINT sms_ingest_batches_pkey PRIMARY KEY (batch_id);
 
 --
+-- Name: sms_message_hour_stats sms_message_hour_stats_key; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_hour_stats
+    ADD CONSTRAINT sms_message_hour_stats_key UNIQUE NULLS NOT DISTINCT (dimension, minute, value);
+
+--
 -- Name: sms_message_minute_stats sms_message_minute_stats_key; Type: CONSTRAINT; Schema: sms_monitor
 --
 
@@ -1560,6 +1592,12 @@ CREATE INDEX sms_message_events_message_idx ON ONLY sms_monitor.sms_message_even
 --
 
 CREATE INDEX sms_message_events_default_message_id_idx ON sms_monitor.sms_message_events_default USING btree (message_id);
+
+--
+-- Name: sms_message_hour_stats_empty_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_message_hour_stats_empty_idx ON sms_monitor.sms_message_hour_stats USING btree (minute) WHERE (messages = 0);
 
 --
 -- Name: sms_message_minute_stats_empty_idx; Type: INDEX; Schema: sms_monitor
@@ -1948,6 +1986,18 @@ CREATE POLICY sms_message_events_reader_all ON sms_monitor.sms_message_events FO
 CREATE POLICY sms_message_events_self_own ON sms_monitor.sms_message_events FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
 
 --
+-- Name: sms_message_hour_stats; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_message_hour_stats ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_message_hour_stats sms_message_hour_stats_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_message_hour_stats_reader_all ON sms_monitor.sms_message_hour_stats FOR SELECT TO sms_monitor_reader USING (true);
+
+--
 -- Name: sms_message_minute_stats; Type: ROW SECURITY; Schema: sms_monitor
 --
 
@@ -2246,6 +2296,12 @@ GRANT SELECT ON TABLE sms_monitor.sms_ingest_batches TO sms_monitor_reader;
 
 GRANT SELECT ON TABLE sms_monitor.sms_message_events TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_message_events TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_message_hour_stats; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_message_hour_stats TO sms_monitor_reader;
 
 --
 -- Name: TABLE sms_message_minute_stats; Type: ACL; Schema: sms_monitor
@@ -3160,20 +3216,20 @@ CREATE FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone
 COMMENT ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) IS 'Internal: the sms_message_minute_stats rows of the messages entering in [p_from, p_to), from sms_messages (every kind, or p_dimension''s alone).';
 
 --
--- Name: _message_stats(sms_monitor.message_dimension, timestamp with time zone, timestamp with time zone, interval); Type: FUNCTION; Schema: sms_monitor
+-- Name: _message_stats(sms_monitor.message_dimension, timestamp with time zone, timestamp with time zone, interval, boolean, boolean); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval DEFAULT NULL::interval) RETURNS TABLE(at timestamp with time zone, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb)
+CREATE FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval DEFAULT NULL::interval, p_latency boolean DEFAULT true, p_error_codes boolean DEFAULT false) RETURNS TABLE(at timestamp with time zone, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     -- body: sql/functions/_message_stats.sql
 
 --
--- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval) IS 'Internal: the message counts of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for whole minutes, sms_messages for the edges (or for all of it when the caller may not read the buckets).';
+COMMENT ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean) IS 'Internal: the message counts of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for whole minutes, sms_messages for the edges (or for all of it when the caller may not read the buckets).';
 
 --
 -- Name: _message_value(sms_monitor.sms_messages, sms_monitor.message_dimension); Type: FUNCTION; Schema: sms_monitor
@@ -3318,7 +3374,7 @@ CREATE FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestamp with 
 -- Name: FUNCTION _rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: recomputes the minute buckets of [p_from, p_to) (whole minutes) from sms_messages; returns the rows written.';
+COMMENT ON FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: recomputes the minute buckets of [p_from, p_to) (whole minutes) from sms_messages; returns the minute rows written.';
 
 --
 -- Name: _record_metric(date, integer, uuid, text, numeric, jsonb, text, integer); Type: FUNCTION; Schema: sms_monitor
@@ -4543,13 +4599,13 @@ GRANT ALL ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with tim
 GRANT ALL ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) TO sms_monitor_admin;
 
 --
--- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval) TO sms_monitor_reader;
-GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval) TO sms_monitor_self;
-GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval) TO sms_monitor_admin;
+REVOKE ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension); Type: ACL; Schema: sms_monitor

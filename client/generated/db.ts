@@ -274,6 +274,21 @@ export interface SmsMessageEvents {
   user_id: string | null;
 }
 
+export interface SmsMessageHourStats {
+  canceled: number;
+  delivered: number;
+  dimension: MessageDimension | null;
+  error_codes: Json;
+  failed: number;
+  latency: Json;
+  messages: number;
+  minute: Timestamp;
+  sent: number;
+  undelivered: number;
+  value: string | null;
+  waiting: number;
+}
+
 export interface SmsMessageMinuteStats {
   canceled: number;
   delivered: number;
@@ -431,6 +446,7 @@ export interface DB {
   sms_http_idempotency_keys: SmsHttpIdempotencyKeys;
   sms_ingest_batches: SmsIngestBatches;
   sms_message_events: SmsMessageEvents;
+  sms_message_hour_stats: SmsMessageHourStats;
   sms_message_minute_stats: SmsMessageMinuteStats;
   sms_message_status_spellings: SmsMessageStatusSpellings;
   sms_message_statuses: SmsMessageStatuses;

@@ -64,7 +64,7 @@ begin
          group by 1
       ), k as (
         select m.value as key, m.sent, m.waiting + coalesce((select l.n from late l where l.key is not distinct from m.value), 0) as waiting
-          from sms_monitor._message_stats(r.group_by::sms_monitor.message_dimension, v_from, v_to) m
+          from sms_monitor._message_stats(r.group_by::sms_monitor.message_dimension, v_from, v_to, null, false) m
          where m.sent > 0 and (r.group_by is null or m.value is not null)
       )
       select r.alert_type, k.key, 100 * k.waiting::numeric / k.sent, k.sent,
@@ -92,7 +92,7 @@ begin
       select m.value as key, m.delivered + m.undelivered + m.failed as terminal, m.delivered,
              m.undelivered + m.failed as bad,
              coalesce((select sum(e.value::bigint) from jsonb_each_text(m.error_codes) e where e.key = any (v_codes)), 0)::bigint as coded
-        from sms_monitor._message_stats(r.group_by::sms_monitor.message_dimension, v_from, v_to) m
+        from sms_monitor._message_stats(r.group_by::sms_monitor.message_dimension, v_from, v_to, null, false, true) m
        where m.delivered + m.undelivered + m.failed > 0 and (r.group_by is null or m.value is not null)
     )
     select r.alert_type, k.key,

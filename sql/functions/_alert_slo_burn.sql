@@ -26,7 +26,7 @@ as $$
     select w.mins, coalesce(x.terminal, 0) as terminal, coalesce(x.bad, 0) as bad
       from w left join lateral (
         select m.delivered + m.undelivered + m.failed as terminal, m.undelivered + m.failed as bad
-          from sms_monitor._message_stats(null, p_now - make_interval(mins => w.mins), p_now) m
+          from sms_monitor._message_stats(null, p_now - make_interval(mins => w.mins), p_now, null, false) m
       ) x on true
   ), b as (
     select p.n, p.long_min, p.short_min, p.factor, l.terminal as l_terminal, s.terminal as s_terminal,

@@ -6,9 +6,11 @@
 -- (_message_minute_rows) for the partial minutes at its edges, so the window stays exact to the
 -- instant. A caller that may not read the buckets (a self token: they count every user's
 -- messages) gets the whole window from sms_messages, under its row security. Only values with
--- messages are returned. Columns as in sms_message_minute_stats.
+-- messages are returned. Columns as in sms_message_minute_stats; latency and error_codes are merged
+-- only when asked for (p_latency, p_error_codes; else {}), as merging them costs most.
 create or replace function sms_monitor._message_stats(
-  p_dimension sms_monitor.message_dimension, p_from timestamptz, p_to timestamptz, p_step interval default null
+  p_dimension sms_monitor.message_dimension, p_from timestamptz, p_to timestamptz, p_step interval default null,
+  p_latency boolean default true, p_error_codes boolean default false
 )
 returns table (at timestamptz, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint,
                failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb)
@@ -44,7 +46,7 @@ begin
   -- the buckets' part only where it reads something: a caller without the privilege may not name the table
   return query execute format($q$
   with parts as (
-    %s
+    %3$s
     select r.minute, r.value, r.messages, r.sent, r.delivered, r.undelivered, r.failed, r.canceled, r.waiting,
            r.latency, r.error_codes
       from sms_monitor._message_minute_rows($2, $3, false, $1) r
@@ -56,10 +58,12 @@ begin
   select case when $6::interval is not null then date_bin($6, p.minute, timestamptz '2000-01-01 00:00:00+00') end,
          p.value, sum(p.messages)::bigint, sum(p.sent)::bigint, sum(p.delivered)::bigint, sum(p.undelivered)::bigint,
          sum(p.failed)::bigint, sum(p.canceled)::bigint, sum(p.waiting)::bigint,
-         sms_monitor._count_map_sum(p.latency), sms_monitor._count_map_sum(p.error_codes)
+         %1$s, %2$s
     from parts p
    group by 1, p.value
   having sum(p.messages) > 0$q$,
+    case when p_latency then 'sms_monitor._count_map_sum(p.latency)' else '''{}''::jsonb' end,
+    case when p_error_codes then 'sms_monitor._count_map_sum(p.error_codes)' else '''{}''::jsonb' end,
     case when v_lo < v_hi then format($b$
     select t.minute, t.value, t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting,
            t.latency, t.error_codes
@@ -76,9 +80,9 @@ begin
 end;
 $$;
 
-comment on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval) is
+comment on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval, boolean, boolean) is
   'Internal: the message counts of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for '
   'whole minutes, sms_messages for the edges (or for all of it when the caller may not read the buckets).';
-revoke all on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval) from public;
-grant execute on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval)
+revoke all on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval, boolean, boolean) from public;
+grant execute on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval, boolean, boolean)
   to sms_monitor_reader, sms_monitor_self, sms_monitor_admin;
