@@ -2,7 +2,8 @@
 -- messages by error code), merged by adding counts per key:
 --   _count_map(text): aggregate, the count of each non-NULL value;
 --   _count_map_sum(jsonb): aggregate, the per-key sums of count maps (NULLs skipped; keys summing
---     to 0 left out, so subtracting a map takes it back);
+--     to 0 left out, so subtracting a map takes it back; a single map is returned as it is: no
+--     map holds a 0);
 --   _count_map_add(a, b): a plus b, as _count_map_sum.
 -- The states are arrays (array_append, built in); the final functions count in one set-based query.
 create or replace function sms_monitor._count_map_final(p_values text[])
@@ -23,10 +24,12 @@ immutable
 parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
-  select coalesce(jsonb_object_agg(s.k, s.n) filter (where s.n <> 0), '{}'::jsonb)
-    from (select e.key as k, sum(e.value::bigint) as n
-            from unnest(p_maps) as u(m) cross join lateral jsonb_each_text(u.m) as e
-           group by e.key) s
+  -- one map (a bucket read alone): itself, its counts are not 0
+  select case when cardinality(p_maps) = 1 then coalesce(p_maps[1], '{}'::jsonb)
+              else (select coalesce(jsonb_object_agg(s.k, s.n) filter (where s.n <> 0), '{}'::jsonb)
+                      from (select e.key as k, sum(e.value::bigint) as n
+                              from unnest(p_maps) as u(m) cross join lateral jsonb_each_text(u.m) as e
+                             group by e.key) s) end
 $$;
 
 create or replace aggregate sms_monitor._count_map(text) (
