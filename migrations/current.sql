@@ -10,6 +10,7 @@ create table if not exists sms_monitor.sms_message_minute_stats (
   minute timestamptz not null,
   dimension sms_monitor.message_dimension,
   value text,
+  carrier_country text,
   messages bigint not null,
   sent bigint not null,
   delivered bigint not null,
@@ -19,13 +20,14 @@ create table if not exists sms_monitor.sms_message_minute_stats (
   waiting bigint not null,
   latency jsonb not null,
   error_codes jsonb not null,
-  constraint sms_message_minute_stats_key unique nulls not distinct (dimension, minute, value)
+  constraint sms_message_minute_stats_key unique nulls not distinct (dimension, minute, value, carrier_country)
 );
 create index if not exists sms_message_minute_stats_empty_idx on sms_monitor.sms_message_minute_stats (minute)
   where messages = 0;
 comment on table sms_monitor.sms_message_minute_stats is
   'Per minute (of coalesce(sent_at, final_at)) and per value of one message_dimension (dimension NULL: every '
-  'message, value NULL), the counts of sms_messages: messages, sent, delivered, undelivered, failed, canceled (winning '
+  'message, value NULL; carrier rows also per carrier_country, the message''s country, for the receipts read), '
+  'the counts of sms_messages: messages, sent, delivered, undelivered, failed, canceled (winning '
   'final status), waiting (sent, no final status), latency {histogram bucket: delivered with a sent time} and '
   'error_codes {code: terminal}. Kept by the fold (_fold_message_events) by deltas; merged by _message_stats.';
 -- the same counts per hour (minute: the hour's start), the sums of the hour's minute rows, so long
@@ -34,6 +36,7 @@ create table if not exists sms_monitor.sms_message_hour_stats (
   minute timestamptz not null,
   dimension sms_monitor.message_dimension,
   value text,
+  carrier_country text,
   messages bigint not null,
   sent bigint not null,
   delivered bigint not null,
@@ -43,7 +46,7 @@ create table if not exists sms_monitor.sms_message_hour_stats (
   waiting bigint not null,
   latency jsonb not null,
   error_codes jsonb not null,
-  constraint sms_message_hour_stats_key unique nulls not distinct (dimension, minute, value)
+  constraint sms_message_hour_stats_key unique nulls not distinct (dimension, minute, value, carrier_country)
 );
 create index if not exists sms_message_hour_stats_empty_idx on sms_monitor.sms_message_hour_stats (minute)
   where messages = 0;
@@ -62,6 +65,9 @@ drop policy if exists sms_message_minute_stats_reader_all on sms_monitor.sms_mes
 create policy sms_message_minute_stats_reader_all on sms_monitor.sms_message_minute_stats
   for select to sms_monitor_reader using (true);
 
+-- the messages still waiting for a final status (few): the receipts read's oldest waiting send
+create index if not exists sms_messages_waiting_idx on sms_monitor.sms_messages (sent_at) where final_status is null;
+
 --!include functions/_message_value.sql
 --!include functions/_message_contributions.sql
 --!include functions/_count_map.sql
@@ -73,6 +79,7 @@ create policy sms_message_minute_stats_reader_all on sms_monitor.sms_message_min
 --!include functions/api_message_breakdown.sql
 --!include functions/api_message_latency.sql
 --!include functions/api_message_series.sql
+--!include functions/api_message_receipts.sql
 --!include functions/_alert_message_values.sql
 --!include functions/_alert_slo_burn.sql
 

@@ -1030,6 +1030,7 @@ CREATE TABLE sms_monitor.sms_message_hour_stats (
     minute timestamp with time zone NOT NULL,
     dimension sms_monitor.message_dimension,
     value text,
+    carrier_country text,
     messages bigint NOT NULL,
     sent bigint NOT NULL,
     delivered bigint NOT NULL,
@@ -1055,6 +1056,7 @@ CREATE TABLE sms_monitor.sms_message_minute_stats (
     minute timestamp with time zone NOT NULL,
     dimension sms_monitor.message_dimension,
     value text,
+    carrier_country text,
     messages bigint NOT NULL,
     sent bigint NOT NULL,
     delivered bigint NOT NULL,
@@ -1070,7 +1072,7 @@ CREATE TABLE sms_monitor.sms_message_minute_stats (
 -- Name: TABLE sms_message_minute_stats; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON TABLE sms_monitor.sms_message_minute_stats IS 'Per minute (of coalesce(sent_at, final_at)) and per value of one message_dimension (dimension NULL: every message, value NULL), the counts of sms_messages: messages, sent, delivered, undelivered, failed, canceled (winning final status), waiting (sent, no final status), latency {histogram bucket: delivered with a sent time} and error_codes {code: terminal}. Kept by the fold (_fold_message_events) by deltas; merged by _message_stats.';
+COMMENT ON TABLE sms_monitor.sms_message_minute_stats IS 'Per minute (of coalesce(sent_at, final_at)) and per value of one message_dimension (dimension NULL: every message, value NULL; carrier rows also per carrier_country, the message''s country, for the receipts read), the counts of sms_messages: messages, sent, delivered, undelivered, failed, canceled (winning final status), waiting (sent, no final status), latency {histogram bucket: delivered with a sent time} and error_codes {code: terminal}. Kept by the fold (_fold_message_events) by deltas; merged by _message_stats.';
 
 --
 -- Name: sms_message_status_spellings; Type: TABLE; Schema: sms_monitor
@@ -1439,14 +1441,14 @@ ALTER TABLE ONLY sms_monitor.sms_ingest_batches
 --
 
 ALTER TABLE ONLY sms_monitor.sms_message_hour_stats
-    ADD CONSTRAINT sms_message_hour_stats_key UNIQUE NULLS NOT DISTINCT (dimension, minute, value);
+    ADD CONSTRAINT sms_message_hour_stats_key UNIQUE NULLS NOT DISTINCT (dimension, minute, value, carrier_country);
 
 --
 -- Name: sms_message_minute_stats sms_message_minute_stats_key; Type: CONSTRAINT; Schema: sms_monitor
 --
 
 ALTER TABLE ONLY sms_monitor.sms_message_minute_stats
-    ADD CONSTRAINT sms_message_minute_stats_key UNIQUE NULLS NOT DISTINCT (dimension, minute, value);
+    ADD CONSTRAINT sms_message_minute_stats_key UNIQUE NULLS NOT DISTINCT (dimension, minute, value, carrier_country);
 
 --
 -- Name: sms_message_status_spellings sms_message_status_spellings_key; Type: CONSTRAINT; Schema: sms_monitor
@@ -1616,6 +1618,12 @@ CREATE INDEX sms_messages_final_at_idx ON sms_monitor.sms_messages USING btree (
 --
 
 CREATE INDEX sms_messages_sent_at_idx ON sms_monitor.sms_messages USING btree (sent_at);
+
+--
+-- Name: sms_messages_waiting_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_messages_waiting_idx ON sms_monitor.sms_messages USING btree (sent_at) WHERE (final_status IS NULL);
 
 --
 -- Name: sms_messages_window_idx; Type: INDEX; Schema: sms_monitor
@@ -3161,7 +3169,7 @@ COMMENT ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolea
 -- Name: _message_contributions(sms_monitor.sms_messages); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) RETURNS TABLE(minute timestamp with time zone, dimension sms_monitor.message_dimension, value text, sent integer, delivered integer, undelivered integer, failed integer, canceled integer, waiting integer, latency_ms double precision, error_code text)
+CREATE FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) RETURNS TABLE(minute timestamp with time zone, dimension sms_monitor.message_dimension, value text, carrier_country text, sent integer, delivered integer, undelivered integer, failed integer, canceled integer, waiting integer, latency_ms double precision, error_code text)
     LANGUAGE sql STABLE PARALLEL SAFE
     -- body: sql/functions/_message_contributions.sql
 
@@ -3203,7 +3211,7 @@ COMMENT ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) IS '
 -- Name: _message_minute_rows(timestamp with time zone, timestamp with time zone, boolean, sms_monitor.message_dimension); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) RETURNS TABLE(minute timestamp with time zone, dimension sms_monitor.message_dimension, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb)
+CREATE FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) RETURNS TABLE(minute timestamp with time zone, dimension sms_monitor.message_dimension, value text, carrier_country text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb)
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
@@ -3216,20 +3224,20 @@ CREATE FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone
 COMMENT ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) IS 'Internal: the sms_message_minute_stats rows of the messages entering in [p_from, p_to), from sms_messages (every kind, or p_dimension''s alone).';
 
 --
--- Name: _message_stats(sms_monitor.message_dimension, timestamp with time zone, timestamp with time zone, interval, boolean, boolean); Type: FUNCTION; Schema: sms_monitor
+-- Name: _message_stats(sms_monitor.message_dimension, timestamp with time zone, timestamp with time zone, interval, boolean, boolean, boolean); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval DEFAULT NULL::interval, p_latency boolean DEFAULT true, p_error_codes boolean DEFAULT false) RETURNS TABLE(at timestamp with time zone, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb)
+CREATE FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval DEFAULT NULL::interval, p_latency boolean DEFAULT true, p_error_codes boolean DEFAULT false, p_carrier_country boolean DEFAULT false) RETURNS TABLE(at timestamp with time zone, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb, carrier_country text)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
     -- body: sql/functions/_message_stats.sql
 
 --
--- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean) IS 'Internal: the message counts of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for whole minutes, sms_messages for the edges (or for all of it when the caller may not read the buckets).';
+COMMENT ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean) IS 'Internal: the message counts of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for whole minutes, sms_messages for the edges (or for all of it when the caller may not read the buckets).';
 
 --
 -- Name: _message_value(sms_monitor.sms_messages, sms_monitor.message_dimension); Type: FUNCTION; Schema: sms_monitor
@@ -4599,13 +4607,13 @@ GRANT ALL ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with tim
 GRANT ALL ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) TO sms_monitor_admin;
 
 --
--- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean) TO sms_monitor_reader;
-GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean) TO sms_monitor_self;
-GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean) TO sms_monitor_admin;
+REVOKE ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension); Type: ACL; Schema: sms_monitor

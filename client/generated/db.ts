@@ -276,6 +276,7 @@ export interface SmsMessageEvents {
 
 export interface SmsMessageHourStats {
   canceled: number;
+  carrier_country: string | null;
   delivered: number;
   dimension: MessageDimension | null;
   error_codes: Json;
@@ -291,6 +292,7 @@ export interface SmsMessageHourStats {
 
 export interface SmsMessageMinuteStats {
   canceled: number;
+  carrier_country: string | null;
   delivered: number;
   dimension: MessageDimension | null;
   error_codes: Json;

@@ -138,7 +138,7 @@ begin
     union all
     select 1, c.* from updated u cross join lateral sms_monitor._message_contributions(u.m) c
   ), delta as (
-    select d.minute, d.dimension, d.value, sum(d.sign) as messages, sum(d.sign * d.sent) as sent,
+    select d.minute, d.dimension, d.value, d.carrier_country, sum(d.sign) as messages, sum(d.sign * d.sent) as sent,
            sum(d.sign * d.delivered) as delivered, sum(d.sign * d.undelivered) as undelivered,
            sum(d.sign * d.failed) as failed, sum(d.sign * d.canceled) as canceled, sum(d.sign * d.waiting) as waiting,
            sms_monitor._count_map_sum(case when d.latency_ms is not null
@@ -146,14 +146,14 @@ begin
            sms_monitor._count_map_sum(case when d.error_code is not null
                                            then jsonb_build_object(d.error_code, d.sign) end) as error_codes
       from moved d
-     group by d.minute, d.dimension, d.value
+     group by d.minute, d.dimension, d.value, d.carrier_country
   ), bucketed as (
     insert into sms_monitor.sms_message_minute_stats as t
-      (minute, dimension, value, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
+      (minute, dimension, value, carrier_country, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
     select d.* from delta d
      where d.messages <> 0 or d.sent <> 0 or d.delivered <> 0 or d.undelivered <> 0 or d.failed <> 0
         or d.canceled <> 0 or d.waiting <> 0 or d.latency <> '{}' or d.error_codes <> '{}'
-     order by d.dimension, d.minute, d.value collate "C"
+     order by d.dimension, d.minute, d.value collate "C", d.carrier_country collate "C"
     on conflict on constraint sms_message_minute_stats_key do update
        set messages = t.messages + excluded.messages, sent = t.sent + excluded.sent,
            delivered = t.delivered + excluded.delivered, undelivered = t.undelivered + excluded.undelivered,
@@ -164,13 +164,13 @@ begin
     returning 1
   ), hourly as (
     insert into sms_monitor.sms_message_hour_stats as t
-      (minute, dimension, value, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
-    select date_bin('1 hour', d.minute, timestamptz '2000-01-01 00:00:00+00'), d.dimension, d.value, sum(d.messages),
+      (minute, dimension, value, carrier_country, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
+    select date_bin('1 hour', d.minute, timestamptz '2000-01-01 00:00:00+00'), d.dimension, d.value, d.carrier_country, sum(d.messages),
            sum(d.sent), sum(d.delivered), sum(d.undelivered), sum(d.failed), sum(d.canceled), sum(d.waiting),
            sms_monitor._count_map_sum(d.latency), sms_monitor._count_map_sum(d.error_codes)
       from delta d
-     group by 1, d.dimension, d.value
-     order by d.dimension, 1, d.value collate "C"
+     group by 1, d.dimension, d.value, d.carrier_country
+     order by d.dimension, 1, d.value collate "C", d.carrier_country collate "C"
     on conflict on constraint sms_message_hour_stats_key do update
        set messages = t.messages + excluded.messages, sent = t.sent + excluded.sent,
            delivered = t.delivered + excluded.delivered, undelivered = t.undelivered + excluded.undelivered,

@@ -25,23 +25,23 @@ begin
   perform pg_advisory_xact_lock(hashtext('sms_monitor rollup'), hashtext('sms_messages'));
   delete from sms_monitor.sms_message_minute_stats t where t.minute >= p_from and t.minute < p_to;
   insert into sms_monitor.sms_message_minute_stats
-    (minute, dimension, value, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
+    (minute, dimension, value, carrier_country, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
   select r.* from sms_monitor._message_minute_rows(p_from, p_to, true, null) r
-   order by r.dimension, r.minute, r.value collate "C";
+   order by r.dimension, r.minute, r.value collate "C", r.carrier_country collate "C";
   get diagnostics v_count = row_count;
   -- the hours the range touches, summed again from all their minutes
   v_h_from := date_bin('1 hour', p_from, timestamptz '2000-01-01 00:00:00+00');
   v_h_to := date_bin('1 hour', p_to - interval '1 microsecond', timestamptz '2000-01-01 00:00:00+00') + interval '1 hour';
   delete from sms_monitor.sms_message_hour_stats t where t.minute >= v_h_from and t.minute < v_h_to;
   insert into sms_monitor.sms_message_hour_stats
-    (minute, dimension, value, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
-  select date_bin('1 hour', t.minute, timestamptz '2000-01-01 00:00:00+00'), t.dimension, t.value, sum(t.messages),
+    (minute, dimension, value, carrier_country, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
+  select date_bin('1 hour', t.minute, timestamptz '2000-01-01 00:00:00+00'), t.dimension, t.value, t.carrier_country, sum(t.messages),
          sum(t.sent), sum(t.delivered), sum(t.undelivered), sum(t.failed), sum(t.canceled), sum(t.waiting),
          sms_monitor._count_map_sum(t.latency), sms_monitor._count_map_sum(t.error_codes)
     from sms_monitor.sms_message_minute_stats t
    where t.minute >= v_h_from and t.minute < v_h_to
-   group by 1, t.dimension, t.value
-   order by t.dimension, 1, t.value collate "C";
+   group by 1, t.dimension, t.value, t.carrier_country
+   order by t.dimension, 1, t.value collate "C", t.carrier_country collate "C";
   return v_count;
 end;
 $$;

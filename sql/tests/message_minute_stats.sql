@@ -46,12 +46,12 @@ create temp table mismatches (fold int, diff bigint);
 create temp table hour_mismatches (fold int, diff bigint);
 -- the hour buckets as the sums of their minutes
 create function pg_temp.hours() returns setof sms_monitor.sms_message_hour_stats language sql as $f$
-  select date_bin('1 hour', t.minute, timestamptz '2000-01-01 00:00:00+00'), t.dimension, t.value, sum(t.messages)::bigint,
+  select date_bin('1 hour', t.minute, timestamptz '2000-01-01 00:00:00+00'), t.dimension, t.value, t.carrier_country, sum(t.messages)::bigint,
          sum(t.sent)::bigint, sum(t.delivered)::bigint, sum(t.undelivered)::bigint, sum(t.failed)::bigint,
          sum(t.canceled)::bigint, sum(t.waiting)::bigint, sms_monitor._count_map_sum(t.latency),
          sms_monitor._count_map_sum(t.error_codes)
     from sms_monitor.sms_message_minute_stats t
-   group by 1, t.dimension, t.value
+   group by 1, t.dimension, t.value, t.carrier_country
 $f$;
 do $$
 declare
