@@ -6,8 +6,9 @@
 // - final status: about 2 % undelivered or failed (8 % on one carrier), error codes 30003, 30005,
 //   30006, 30007, 30008 among those; 0.3 % without a final status yet (receipts not arrived);
 //   the rest delivered after 0.5 s plus an exponential tail (median about 2.2 s, p95 about 8 s).
-// Sent times spread evenly over each day back from now. No sms_message_events or counters: the
-// readers under test read sms_messages only.
+// Sent times spread evenly over each day back from now. No sms_message_events or counters. Then
+// the minute buckets the readers merge (sms_message_minute_stats) are built from sms_messages the
+// way the upgrade backfills them (_rebuild_message_minute_stats), a day at a time.
 import type postgres from 'postgres';
 
 const SEED_DAY = `
@@ -56,14 +57,35 @@ select 'SMseed' || $1::int || 'x' || g,
        coalesce(sent_at + case when final_status is not null then latency end, sent_at)
   from a`;
 
-/** Inserts days x perDay messages (day 0 = the last 24 hours) and analyzes; returns the seconds it took. */
+/** Inserts days x perDay messages (day 0 = the last 24 hours), builds their minute buckets and
+ * analyzes; returns the seconds the messages and the buckets took. */
 export async function seedMessages(sql: postgres.Sql, days: number, perDay: number,
-  progress: (day: number) => void = () => {}): Promise<number> {
+  progress: (day: number) => void = () => {}): Promise<{ seconds: number; bucketSeconds: number }> {
   const t0 = process.hrtime.bigint();
   for (let d = 0; d < days; d++) {
     await sql.unsafe(SEED_DAY, [d, perDay]);
     progress(d);
   }
+  const t1 = process.hrtime.bigint();
+  await sql.unsafe(`
+    do $$
+    declare
+      v_lo timestamptz;
+      v_hi timestamptz;
+    begin
+      select date_bin('1 minute', min(coalesce(s.sent_at, s.final_at)), timestamptz '2000-01-01 00:00:00+00'),
+             date_bin('1 minute', max(coalesce(s.sent_at, s.final_at)), timestamptz '2000-01-01 00:00:00+00') + interval '1 minute'
+        into v_lo, v_hi
+        from sms_monitor.sms_messages s;
+      while v_lo < v_hi loop
+        perform sms_monitor._rebuild_message_minute_stats(v_lo, least(v_hi, v_lo + interval '1 day'));
+        v_lo := least(v_hi, v_lo + interval '1 day');
+      end loop;
+    end
+    $$`);
+  const t2 = process.hrtime.bigint();
   await sql`vacuum analyze sms_monitor.sms_messages`;
-  return Number(process.hrtime.bigint() - t0) / 1e9;
+  await sql`vacuum analyze sms_monitor.sms_message_minute_stats`;
+  const t3 = process.hrtime.bigint();
+  return { seconds: Number(t1 - t0 + t3 - t2) / 1e9, bucketSeconds: Number(t2 - t1) / 1e9 };
 }

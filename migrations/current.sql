@@ -52,3 +52,92 @@ select sms_monitor._rebuild_system_rollups(min(d.metric_date), max(d.metric_date
   from sms_monitor.sms_metric_rollups_daily d
 having count(*) > 0;
 -- == end dayroll ==
+-- ---------------------------------------------------------------------------------------------
+-- Message reads from minute buckets (sms_message_minute_stats): the fold keeps per-minute,
+-- per-dimension counts and latency histograms by deltas; the message readers and the message
+-- rules merge them. Existing messages are backfilled below.
+create table if not exists sms_monitor.sms_message_minute_stats (
+  minute timestamptz not null,
+  dimension sms_monitor.message_dimension,
+  value text,
+  carrier_country text,
+  messages bigint not null,
+  sent bigint not null,
+  delivered bigint not null,
+  undelivered bigint not null,
+  failed bigint not null,
+  canceled bigint not null,
+  waiting bigint not null,
+  latency jsonb not null,
+  error_codes jsonb not null,
+  constraint sms_message_minute_stats_key unique nulls not distinct (dimension, minute, value, carrier_country)
+);
+create index if not exists sms_message_minute_stats_empty_idx on sms_monitor.sms_message_minute_stats (minute)
+  where messages = 0;
+comment on table sms_monitor.sms_message_minute_stats is
+  'Per minute (of coalesce(sent_at, final_at)) and per value of one message_dimension (dimension NULL: every '
+  'message, value NULL; carrier rows also per carrier_country, the message''s country, for the receipts read), '
+  'the counts of sms_messages: messages, sent, delivered, undelivered, failed, canceled (winning '
+  'final status), waiting (sent, no final status), latency {histogram bucket: delivered with a sent time} and '
+  'error_codes {code: terminal}. Kept by the fold (_fold_message_events) by deltas; merged by _message_stats.';
+-- the same counts per hour (minute: the hour's start), the sums of the hour's minute rows, so long
+-- windows merge 60 times fewer rows
+create table if not exists sms_monitor.sms_message_hour_stats (
+  minute timestamptz not null,
+  dimension sms_monitor.message_dimension,
+  value text,
+  carrier_country text,
+  messages bigint not null,
+  sent bigint not null,
+  delivered bigint not null,
+  undelivered bigint not null,
+  failed bigint not null,
+  canceled bigint not null,
+  waiting bigint not null,
+  latency jsonb not null,
+  error_codes jsonb not null,
+  constraint sms_message_hour_stats_key unique nulls not distinct (dimension, minute, value, carrier_country)
+);
+create index if not exists sms_message_hour_stats_empty_idx on sms_monitor.sms_message_hour_stats (minute)
+  where messages = 0;
+comment on table sms_monitor.sms_message_hour_stats is
+  'sms_message_minute_stats summed per hour (minute: the hour''s start); kept by the fold with the same deltas.';
+alter table sms_monitor.sms_message_hour_stats enable row level security;
+revoke all on sms_monitor.sms_message_hour_stats from public;
+grant select on sms_monitor.sms_message_hour_stats to sms_monitor_reader;
+drop policy if exists sms_message_hour_stats_reader_all on sms_monitor.sms_message_hour_stats;
+create policy sms_message_hour_stats_reader_all on sms_monitor.sms_message_hour_stats
+  for select to sms_monitor_reader using (true);
+alter table sms_monitor.sms_message_minute_stats enable row level security;
+revoke all on sms_monitor.sms_message_minute_stats from public;
+grant select on sms_monitor.sms_message_minute_stats to sms_monitor_reader;
+drop policy if exists sms_message_minute_stats_reader_all on sms_monitor.sms_message_minute_stats;
+create policy sms_message_minute_stats_reader_all on sms_monitor.sms_message_minute_stats
+  for select to sms_monitor_reader using (true);
+
+-- the messages still waiting for a final status (few): the receipts read's oldest waiting send
+create index if not exists sms_messages_waiting_idx on sms_monitor.sms_messages (sent_at) where final_status is null;
+
+--!include functions/_message_value.sql
+--!include functions/_message_contributions.sql
+--!include functions/_count_map.sql
+--!include functions/_message_minute_rows.sql
+--!include functions/_rebuild_message_minute_stats.sql
+--!include functions/_message_stats.sql
+--!include functions/_fold_message_events.sql
+--!include functions/_apply_sms_message_retention.sql
+--!include functions/api_message_breakdown.sql
+--!include functions/api_message_latency.sql
+--!include functions/api_message_series.sql
+--!include functions/api_message_receipts.sql
+--!include functions/_alert_message_values.sql
+--!include functions/_alert_slo_burn.sql
+
+-- backfill: the buckets of the messages already folded
+select sms_monitor._rebuild_message_minute_stats(
+         date_bin('1 minute', min(coalesce(s.sent_at, s.final_at)), timestamptz '2000-01-01 00:00:00+00'),
+         date_bin('1 minute', max(coalesce(s.sent_at, s.final_at)), timestamptz '2000-01-01 00:00:00+00')
+           + interval '1 minute')
+  from sms_monitor.sms_messages s
+having count(coalesce(s.sent_at, s.final_at)) > 0;
+-- end of message reads from minute buckets

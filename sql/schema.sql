@@ -283,21 +283,6 @@ COMMENT ON TABLE sms_monitor.sms_alert_rule_state IS 'Internal per-rule state: s
 COMMENT ON COLUMN sms_monitor.sms_alert_rule_state.last_error IS 'When the last evaluation of the rule failed (last_action = ''error''): "SQLSTATE: message"; NULL otherwise.';
 
 --
--- Name: sms_metric_active_users_daily; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_metric_active_users_daily (
-    metric_date date NOT NULL,
-    user_id uuid NOT NULL
-);
-
---
--- Name: TABLE sms_metric_active_users_daily; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TABLE sms_monitor.sms_metric_active_users_daily IS 'The users (not the system-wide nil UUID) with any rolled-up value per reporting day: a row per (day, user), added with the rollup (ON CONFLICT DO NOTHING), deleted with the day by retention. sms_metrics_daily counts it.';
-
---
 -- Name: sms_metric_events; Type: TABLE; Schema: sms_monitor
 --
 
@@ -327,21 +312,22 @@ COMMENT ON TABLE sms_monitor.sms_metric_events IS 'Append-only log of every reco
 COMMENT ON COLUMN sms_monitor.sms_metric_events.metric_minute IS 'Minute of the hour (reporting timezone) for values recorded with a time (record_sms_event(s)); NULL for record_sms_metric''s hour or day buckets.';
 
 --
--- Name: sms_metric_rollups_system_daily; Type: TABLE; Schema: sms_monitor
+-- Name: sms_metric_rollups_daily; Type: TABLE; Schema: sms_monitor
 --
 
-CREATE TABLE sms_monitor.sms_metric_rollups_system_daily (
-    metric_date date NOT NULL,
+CREATE TABLE sms_monitor.sms_metric_rollups_daily (
+    user_id uuid NOT NULL,
     metric_type text NOT NULL,
+    metric_date date NOT NULL,
     metric_value numeric NOT NULL,
     sample_count bigint NOT NULL
 );
 
 --
--- Name: TABLE sms_metric_rollups_system_daily; Type: COMMENT; Schema: sms_monitor
+-- Name: TABLE sms_metric_rollups_daily; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON TABLE sms_monitor.sms_metric_rollups_system_daily IS 'Rolled-up days per metric type for all users together (the sums of sms_metric_rollups_daily per day and type), written in the same transactions (rollup_sms_metrics, retention, owner imports). sms_metrics_daily reads it.';
+COMMENT ON TABLE sms_monitor.sms_metric_rollups_daily IS 'Rolled-up days per (user, metric type): the sums of sms_metric_rollups per day, written in the same transactions (rollup_sms_metrics, retention, owner imports). sms_metrics_daily and sms_metrics_user_daily read it.';
 
 --
 -- Name: sms_metrics_daily; Type: VIEW; Schema: sms_monitor
@@ -383,20 +369,16 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_delivery_time_ms'::text)) AS delivery_time_samples,
             sum(m.metric_value) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_sum,
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_samples,
-            (COALESCE(( SELECT count(*) AS count
-                   FROM sms_monitor.sms_metric_active_users_daily a
-                  WHERE (a.metric_date = m.metric_date)), (0)::bigint) + ( SELECT count(DISTINCT e.user_id) AS count
-                   FROM sms_monitor.sms_metric_events e
-                  WHERE ((e.id > sms_monitor._rollup_watermark('sms_metrics'::text)) AND (e.metric_date = m.metric_date) AND (e.user_id <> sms_monitor._system_wide_user()) AND (NOT (EXISTS ( SELECT
-                           FROM sms_monitor.sms_metric_active_users_daily a
-                          WHERE ((a.metric_date = e.metric_date) AND (a.user_id = e.user_id)))))))) AS active_users
+            count(DISTINCT NULLIF(m.user_id, sms_monitor._system_wide_user())) AS active_users
            FROM ( SELECT d.metric_date,
+                    d.user_id,
                     d.metric_type,
                     d.metric_value,
                     d.sample_count
-                   FROM sms_monitor.sms_metric_rollups_system_daily d
+                   FROM sms_monitor.sms_metric_rollups_daily d
                 UNION ALL
                  SELECT e.metric_date,
+                    e.user_id,
                     e.metric_type,
                     e.metric_value,
                     1
@@ -411,22 +393,40 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
 COMMENT ON VIEW sms_monitor.sms_metrics_daily IS 'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL without traffic) and active_users (distinct users with any metric that day). Live (day rollups + the not-yet-rolled-up log).';
 
 --
--- Name: sms_metric_rollups_daily; Type: TABLE; Schema: sms_monitor
+-- Name: sms_messages; Type: TABLE; Schema: sms_monitor
 --
 
-CREATE TABLE sms_monitor.sms_metric_rollups_daily (
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
-    metric_date date NOT NULL,
-    metric_value numeric NOT NULL,
-    sample_count bigint NOT NULL
+CREATE TABLE sms_monitor.sms_messages (
+    message_id text NOT NULL,
+    user_id uuid,
+    provider text,
+    sender text,
+    sender_type text,
+    carrier text,
+    country text,
+    error_code text,
+    segments smallint,
+    price_usd numeric,
+    price_at timestamp with time zone,
+    message_class text,
+    queued_at timestamp with time zone,
+    sent_at timestamp with time zone,
+    delivered_at timestamp with time zone,
+    undelivered_at timestamp with time zone,
+    failed_at timestamp with time zone,
+    canceled_at timestamp with time zone,
+    final_status text,
+    final_at timestamp with time zone,
+    final_user_id uuid,
+    first_recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 --
--- Name: TABLE sms_metric_rollups_daily; Type: COMMENT; Schema: sms_monitor
+-- Name: TABLE sms_messages; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON TABLE sms_monitor.sms_metric_rollups_daily IS 'Rolled-up days per (user, metric type): the sums of sms_metric_rollups per day, written in the same transactions (rollup_sms_metrics, retention, owner imports). sms_metrics_daily and sms_metrics_user_daily read it.';
+COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the earliest reported), and the winning final status with the user its counter went to. Written only by the fold (rollup_sms_messages).';
 
 --
 -- Name: sms_metrics_user_daily; Type: VIEW; Schema: sms_monitor
@@ -1023,6 +1023,58 @@ CREATE TABLE sms_monitor.sms_message_events_default (
 );
 
 --
+-- Name: sms_message_hour_stats; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_message_hour_stats (
+    minute timestamp with time zone NOT NULL,
+    dimension sms_monitor.message_dimension,
+    value text,
+    carrier_country text,
+    messages bigint NOT NULL,
+    sent bigint NOT NULL,
+    delivered bigint NOT NULL,
+    undelivered bigint NOT NULL,
+    failed bigint NOT NULL,
+    canceled bigint NOT NULL,
+    waiting bigint NOT NULL,
+    latency jsonb NOT NULL,
+    error_codes jsonb NOT NULL
+);
+
+--
+-- Name: TABLE sms_message_hour_stats; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_message_hour_stats IS 'sms_message_minute_stats summed per hour (minute: the hour''s start); kept by the fold with the same deltas.';
+
+--
+-- Name: sms_message_minute_stats; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_message_minute_stats (
+    minute timestamp with time zone NOT NULL,
+    dimension sms_monitor.message_dimension,
+    value text,
+    carrier_country text,
+    messages bigint NOT NULL,
+    sent bigint NOT NULL,
+    delivered bigint NOT NULL,
+    undelivered bigint NOT NULL,
+    failed bigint NOT NULL,
+    canceled bigint NOT NULL,
+    waiting bigint NOT NULL,
+    latency jsonb NOT NULL,
+    error_codes jsonb NOT NULL
+);
+
+--
+-- Name: TABLE sms_message_minute_stats; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_message_minute_stats IS 'Per minute (of coalesce(sent_at, final_at)) and per value of one message_dimension (dimension NULL: every message, value NULL; carrier rows also per carrier_country, the message''s country, for the receipts read), the counts of sms_messages: messages, sent, delivered, undelivered, failed, canceled (winning final status), waiting (sent, no final status), latency {histogram bucket: delivered with a sent time} and error_codes {code: terminal}. Kept by the fold (_fold_message_events) by deltas; merged by _message_stats.';
+
+--
 -- Name: sms_message_status_spellings; Type: TABLE; Schema: sms_monitor
 --
 
@@ -1055,42 +1107,6 @@ CREATE TABLE sms_monitor.sms_message_statuses (
 --
 
 COMMENT ON TABLE sms_monitor.sms_message_statuses IS 'The six message statuses. final_rank: NULL for queued and sent; among final statuses of one message the highest rank wins (delivered > undelivered > failed > canceled). counter: the metric a message in this status adds 1 to.';
-
---
--- Name: sms_messages; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_messages (
-    message_id text NOT NULL,
-    user_id uuid,
-    provider text,
-    sender text,
-    sender_type text,
-    carrier text,
-    country text,
-    error_code text,
-    segments smallint,
-    price_usd numeric,
-    price_at timestamp with time zone,
-    message_class text,
-    queued_at timestamp with time zone,
-    sent_at timestamp with time zone,
-    delivered_at timestamp with time zone,
-    undelivered_at timestamp with time zone,
-    failed_at timestamp with time zone,
-    canceled_at timestamp with time zone,
-    final_status text,
-    final_at timestamp with time zone,
-    final_user_id uuid,
-    first_recorded_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
-);
-
---
--- Name: TABLE sms_messages; Type: COMMENT; Schema: sms_monitor
---
-
-COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the earliest reported), and the winning final status with the user its counter went to. Written only by the fold (rollup_sms_messages).';
 
 --
 -- Name: sms_metric_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
@@ -1421,6 +1437,20 @@ ALTER TABLE ONLY sms_monitor.sms_ingest_batches
     ADD CONSTRAINT sms_ingest_batches_pkey PRIMARY KEY (batch_id);
 
 --
+-- Name: sms_message_hour_stats sms_message_hour_stats_key; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_hour_stats
+    ADD CONSTRAINT sms_message_hour_stats_key UNIQUE NULLS NOT DISTINCT (dimension, minute, value, carrier_country);
+
+--
+-- Name: sms_message_minute_stats sms_message_minute_stats_key; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_message_minute_stats
+    ADD CONSTRAINT sms_message_minute_stats_key UNIQUE NULLS NOT DISTINCT (dimension, minute, value, carrier_country);
+
+--
 -- Name: sms_message_status_spellings sms_message_status_spellings_key; Type: CONSTRAINT; Schema: sms_monitor
 --
 
@@ -1442,13 +1472,6 @@ ALTER TABLE ONLY sms_monitor.sms_messages
     ADD CONSTRAINT sms_messages_pkey PRIMARY KEY (message_id);
 
 --
--- Name: sms_metric_active_users_daily sms_metric_active_users_daily_pkey; Type: CONSTRAINT; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_active_users_daily
-    ADD CONSTRAINT sms_metric_active_users_daily_pkey PRIMARY KEY (metric_date, user_id);
-
---
 -- Name: sms_metric_rollups_daily sms_metric_rollups_daily_pkey; Type: CONSTRAINT; Schema: sms_monitor
 --
 
@@ -1461,13 +1484,6 @@ ALTER TABLE ONLY sms_monitor.sms_metric_rollups_daily
 
 ALTER TABLE ONLY sms_monitor.sms_metric_rollups
     ADD CONSTRAINT sms_metric_rollups_key UNIQUE NULLS NOT DISTINCT (user_id, metric_type, metric_date, metric_hour, metric_minute);
-
---
--- Name: sms_metric_rollups_system_daily sms_metric_rollups_system_daily_pkey; Type: CONSTRAINT; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_rollups_system_daily
-    ADD CONSTRAINT sms_metric_rollups_system_daily_pkey PRIMARY KEY (metric_date, metric_type);
 
 --
 -- Name: sms_notifier_heartbeats sms_notifier_heartbeats_pkey; Type: CONSTRAINT; Schema: sms_monitor
@@ -1580,6 +1596,18 @@ CREATE INDEX sms_message_events_message_idx ON ONLY sms_monitor.sms_message_even
 CREATE INDEX sms_message_events_default_message_id_idx ON sms_monitor.sms_message_events_default USING btree (message_id);
 
 --
+-- Name: sms_message_hour_stats_empty_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_message_hour_stats_empty_idx ON sms_monitor.sms_message_hour_stats USING btree (minute) WHERE (messages = 0);
+
+--
+-- Name: sms_message_minute_stats_empty_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_message_minute_stats_empty_idx ON sms_monitor.sms_message_minute_stats USING btree (minute) WHERE (messages = 0);
+
+--
 -- Name: sms_messages_final_at_idx; Type: INDEX; Schema: sms_monitor
 --
 
@@ -1590,6 +1618,12 @@ CREATE INDEX sms_messages_final_at_idx ON sms_monitor.sms_messages USING btree (
 --
 
 CREATE INDEX sms_messages_sent_at_idx ON sms_monitor.sms_messages USING btree (sent_at);
+
+--
+-- Name: sms_messages_waiting_idx; Type: INDEX; Schema: sms_monitor
+--
+
+CREATE INDEX sms_messages_waiting_idx ON sms_monitor.sms_messages USING btree (sent_at) WHERE (final_status IS NULL);
 
 --
 -- Name: sms_messages_window_idx; Type: INDEX; Schema: sms_monitor
@@ -1960,6 +1994,30 @@ CREATE POLICY sms_message_events_reader_all ON sms_monitor.sms_message_events FO
 CREATE POLICY sms_message_events_self_own ON sms_monitor.sms_message_events FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
 
 --
+-- Name: sms_message_hour_stats; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_message_hour_stats ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_message_hour_stats sms_message_hour_stats_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_message_hour_stats_reader_all ON sms_monitor.sms_message_hour_stats FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_message_minute_stats; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_message_minute_stats ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_message_minute_stats sms_message_minute_stats_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_message_minute_stats_reader_all ON sms_monitor.sms_message_minute_stats FOR SELECT TO sms_monitor_reader USING (true);
+
+--
 -- Name: sms_message_status_spellings; Type: ROW SECURITY; Schema: sms_monitor
 --
 
@@ -2000,18 +2058,6 @@ CREATE POLICY sms_messages_reader_all ON sms_monitor.sms_messages FOR SELECT TO 
 --
 
 CREATE POLICY sms_messages_self_own ON sms_monitor.sms_messages FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
-
---
--- Name: sms_metric_active_users_daily; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_active_users_daily ENABLE ROW LEVEL SECURITY;
-
---
--- Name: sms_metric_active_users_daily sms_metric_active_users_daily_reader_all; Type: POLICY; Schema: sms_monitor
---
-
-CREATE POLICY sms_metric_active_users_daily_reader_all ON sms_monitor.sms_metric_active_users_daily FOR SELECT TO sms_monitor_reader USING (true);
 
 --
 -- Name: sms_metric_events; Type: ROW SECURITY; Schema: sms_monitor
@@ -2098,18 +2144,6 @@ CREATE POLICY sms_metric_rollups_reader_all ON sms_monitor.sms_metric_rollups FO
 CREATE POLICY sms_metric_rollups_self_own ON sms_monitor.sms_metric_rollups FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
 
 --
--- Name: sms_metric_rollups_system_daily; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_rollups_system_daily ENABLE ROW LEVEL SECURITY;
-
---
--- Name: sms_metric_rollups_system_daily sms_metric_rollups_system_daily_reader_all; Type: POLICY; Schema: sms_monitor
---
-
-CREATE POLICY sms_metric_rollups_system_daily_reader_all ON sms_monitor.sms_metric_rollups_system_daily FOR SELECT TO sms_monitor_reader USING (true);
-
---
 -- Name: sms_notifier_heartbeats; Type: ROW SECURITY; Schema: sms_monitor
 --
 
@@ -2157,12 +2191,6 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_history TO sms_monitor_notifier;
 GRANT SELECT ON TABLE sms_monitor.sms_alert_rule_state TO sms_monitor_reader;
 
 --
--- Name: TABLE sms_metric_active_users_daily; Type: ACL; Schema: sms_monitor
---
-
-GRANT SELECT ON TABLE sms_monitor.sms_metric_active_users_daily TO sms_monitor_reader;
-
---
 -- Name: TABLE sms_metric_events; Type: ACL; Schema: sms_monitor
 --
 
@@ -2170,10 +2198,10 @@ GRANT SELECT ON TABLE sms_monitor.sms_metric_events TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_metric_events TO sms_monitor_self;
 
 --
--- Name: TABLE sms_metric_rollups_system_daily; Type: ACL; Schema: sms_monitor
+-- Name: TABLE sms_metric_rollups_daily; Type: ACL; Schema: sms_monitor
 --
 
-GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups_system_daily TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups_daily TO sms_monitor_reader;
 
 --
 -- Name: TABLE sms_metrics_daily; Type: ACL; Schema: sms_monitor
@@ -2183,10 +2211,11 @@ GRANT SELECT ON TABLE sms_monitor.sms_metrics_daily TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_metrics_daily TO sms_monitor_admin;
 
 --
--- Name: TABLE sms_metric_rollups_daily; Type: ACL; Schema: sms_monitor
+-- Name: TABLE sms_messages; Type: ACL; Schema: sms_monitor
 --
 
-GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups_daily TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_self;
 
 --
 -- Name: TABLE sms_metrics_user_daily; Type: ACL; Schema: sms_monitor
@@ -2277,6 +2306,18 @@ GRANT SELECT ON TABLE sms_monitor.sms_message_events TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_message_events TO sms_monitor_self;
 
 --
+-- Name: TABLE sms_message_hour_stats; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_message_hour_stats TO sms_monitor_reader;
+
+--
+-- Name: TABLE sms_message_minute_stats; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_message_minute_stats TO sms_monitor_reader;
+
+--
 -- Name: TABLE sms_message_status_spellings; Type: ACL; Schema: sms_monitor
 --
 
@@ -2291,13 +2332,6 @@ GRANT SELECT ON TABLE sms_monitor.sms_message_status_spellings TO sms_monitor_se
 GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_writer;
 GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_self;
-
---
--- Name: TABLE sms_messages; Type: ACL; Schema: sms_monitor
---
-
-GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_reader;
-GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_self;
 
 --
 -- Name: TABLE sms_metric_rollups; Type: ACL; Schema: sms_monitor
@@ -2360,7 +2394,6 @@ COMMENT ON FUNCTION sms_monitor._alert_compare(p_value numeric, p_comparison tex
 CREATE FUNCTION sms_monitor._alert_cost_baseline(p_today date) RETURNS TABLE(cost_per_user_day numeric, days integer)
     LANGUAGE plpgsql STABLE ROWS 1
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET jit TO 'off'
     -- body: sql/functions/_alert_cost_baseline.sql
 
 --
@@ -2520,7 +2553,7 @@ CREATE FUNCTION sms_monitor._alert_message_values(p_now timestamp with time zone
 -- Name: FUNCTION _alert_message_values(p_now timestamp with time zone, p_alert_type text); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._alert_message_values(p_now timestamp with time zone, p_alert_type text) IS 'Internal: every enabled message-metric rule''s (or p_alert_type''s) value, sample and detail at p_now, per value of its group_by (group_value NULL: system-wide), from sms_messages over [p_now - window, p_now).';
+COMMENT ON FUNCTION sms_monitor._alert_message_values(p_now timestamp with time zone, p_alert_type text) IS 'Internal: every enabled message-metric rule''s (or p_alert_type''s) value, sample and detail at p_now, per value of its group_by (group_value NULL: system-wide), from the message minute buckets over [p_now - window, p_now).';
 
 --
 -- Name: _alert_operator_problem(uuid, text, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2703,7 +2736,7 @@ CREATE FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with ti
 -- Name: FUNCTION _apply_sms_message_retention(p_now timestamp with time zone, p_days integer); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days and message log rows recorded before then.';
+COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days, message log rows recorded and message minute buckets older than then.';
 
 --
 -- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2781,6 +2814,51 @@ CREATE FUNCTION sms_monitor._caller_user_id() RETURNS uuid
 COMMENT ON FUNCTION sms_monitor._caller_user_id() IS 'Internal: the uuid in request.jwt.claims.sub (PostgREST), or NULL when absent or malformed.';
 
 --
+-- Name: _count_map_add(jsonb, jsonb); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._count_map_add(p_a jsonb, p_b jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _count_map_add(p_a jsonb, p_b jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._count_map_add(p_a jsonb, p_b jsonb) IS 'Internal: two count maps added per key, zero sums left out.';
+
+--
+-- Name: _count_map_final(text[]); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._count_map_final(p_values text[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _count_map_final(p_values text[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._count_map_final(p_values text[]) IS 'Internal: the final function of _count_map.';
+
+--
+-- Name: _count_map_sum_final(jsonb[]); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._count_map_sum_final(p_maps jsonb[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _count_map_sum_final(p_maps jsonb[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._count_map_sum_final(p_maps jsonb[]) IS 'Internal: the final function of _count_map_sum.';
+
+--
 -- Name: _rollup_watermark(text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -2815,7 +2893,6 @@ COMMENT ON FUNCTION sms_monitor._system_wide_user() IS 'Internal constant: the n
 CREATE FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) RETURNS SETOF sms_monitor.sms_metrics_daily
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET jit TO 'off'
     -- body: sql/functions/_daily_metrics_series.sql
 
 --
@@ -3089,6 +3166,20 @@ CREATE FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) R
 COMMENT ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) IS 'Internal: the 22023 message for a by= that is not a message_dimension (NULL allowed when p_optional), or NULL.';
 
 --
+-- Name: _message_contributions(sms_monitor.sms_messages); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) RETURNS TABLE(minute timestamp with time zone, dimension sms_monitor.message_dimension, value text, carrier_country text, sent integer, delivered integer, undelivered integer, failed integer, canceled integer, waiting integer, latency_ms double precision, error_code text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    -- body: sql/functions/_message_contributions.sql
+
+--
+-- Name: FUNCTION _message_contributions(p_message sms_monitor.sms_messages); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) IS 'Internal: the rows one message adds to sms_message_minute_stats (one per kind: all, then each dimension).';
+
+--
 -- Name: _message_event_problem(jsonb, text); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -3115,6 +3206,52 @@ CREATE FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) RETURNS 
 --
 
 COMMENT ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) IS 'Internal: "<field>: unknown field (allowed: ...)" for the first key of a message event that is not a field.';
+
+--
+-- Name: _message_minute_rows(timestamp with time zone, timestamp with time zone, boolean, sms_monitor.message_dimension); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) RETURNS TABLE(minute timestamp with time zone, dimension sms_monitor.message_dimension, value text, carrier_country text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_custom_plan'
+    -- body: sql/functions/_message_minute_rows.sql
+
+--
+-- Name: FUNCTION _message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) IS 'Internal: the sms_message_minute_stats rows of the messages entering in [p_from, p_to), from sms_messages (every kind, or p_dimension''s alone).';
+
+--
+-- Name: _message_stats(sms_monitor.message_dimension, timestamp with time zone, timestamp with time zone, interval, boolean, boolean, boolean); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval DEFAULT NULL::interval, p_latency boolean DEFAULT true, p_error_codes boolean DEFAULT false, p_carrier_country boolean DEFAULT false) RETURNS TABLE(at timestamp with time zone, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb, carrier_country text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_custom_plan'
+    -- body: sql/functions/_message_stats.sql
+
+--
+-- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean) IS 'Internal: the message counts of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for whole minutes, sms_messages for the edges (or for all of it when the caller may not read the buckets).';
+
+--
+-- Name: _message_value(sms_monitor.sms_messages, sms_monitor.message_dimension); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_message_value.sql
+
+--
+-- Name: FUNCTION _message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension) IS 'Internal: the message''s value of p_dimension (carrier, country, ...), NULL when unknown or p_dimension is NULL.';
 
 --
 -- Name: _message_window(integer, timestamp with time zone, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -3233,19 +3370,19 @@ CREATE FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp
 COMMENT ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) IS 'Internal: "<field>: <problem>" when a time argument is NULL, infinite or outside 2000-01-01 .. 2199-12-31; else NULL.';
 
 --
--- Name: _rebuild_system_rollups(date, date); Type: FUNCTION; Schema: sms_monitor
+-- Name: _rebuild_message_minute_stats(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._rebuild_system_rollups(p_from date, p_to date) RETURNS bigint
+CREATE FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    -- body: sql/functions/_rebuild_system_rollups.sql
+    -- body: sql/functions/_rebuild_message_minute_stats.sql
 
 --
--- Name: FUNCTION _rebuild_system_rollups(p_from date, p_to date); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._rebuild_system_rollups(p_from date, p_to date) IS 'Internal: rebuilds sms_metric_rollups_system_daily and sms_metric_active_users_daily for the days p_from .. p_to from sms_metric_rollups_daily (migration backfill, benchmark seeds); returns the day rows written.';
+COMMENT ON FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: recomputes the minute buckets of [p_from, p_to) (whole minutes) from sms_messages; returns the minute rows written.';
 
 --
 -- Name: _record_metric(date, integer, uuid, text, numeric, jsonb, text, integer); Type: FUNCTION; Schema: sms_monitor
@@ -3554,14 +3691,13 @@ COMMENT ON FUNCTION sms_monitor.api_resolve_alert(p_alert_id uuid, p_resolved_by
 CREATE FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone DEFAULT now(), p_live boolean DEFAULT false) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET jit TO 'off'
     -- body: sql/functions/api_today_metrics.sql
 
 --
 -- Name: FUNCTION api_today_metrics(p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, as_of, data: today''s figures + health (api_health''s status, overall_healthy, driving_rule, reason, as_of)}. From sms_metrics_daily (live); source says whether p_live was asked.';
+COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, as_of, data: today''s figures + health (api_health''s status, overall_healthy, driving_rule, reason, as_of)}. From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
 
 --
 -- Name: api_top_users(integer, text, integer, timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -3999,6 +4135,40 @@ CREATE FUNCTION sms_monitor.uninstall_sms_monitor_schedule() RETURNS integer
 COMMENT ON FUNCTION sms_monitor.uninstall_sms_monitor_schedule() IS 'Removes the sms-monitor-* pg_cron jobs (e.g. where an external scheduler or notifier --evaluate-every runs the checks instead); returns how many were removed.';
 
 --
+-- Name: _count_map(text); Type: AGGREGATE; Schema: sms_monitor
+--
+
+CREATE AGGREGATE sms_monitor._count_map(text) (
+    SFUNC = array_append,
+    STYPE = text[],
+    INITCOND = '{}',
+    FINALFUNC = sms_monitor._count_map_final
+);
+
+--
+-- Name: AGGREGATE _count_map(text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON AGGREGATE sms_monitor._count_map(text) IS 'Internal: {value: count} of the non-NULL values.';
+
+--
+-- Name: _count_map_sum(jsonb); Type: AGGREGATE; Schema: sms_monitor
+--
+
+CREATE AGGREGATE sms_monitor._count_map_sum(jsonb) (
+    SFUNC = array_append,
+    STYPE = jsonb[],
+    INITCOND = '{}',
+    FINALFUNC = sms_monitor._count_map_sum_final
+);
+
+--
+-- Name: AGGREGATE _count_map_sum(jsonb); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON AGGREGATE sms_monitor._count_map_sum(jsonb) IS 'Internal: the per-key sums of count maps, zero sums left out.';
+
+--
 -- Name: _jsonb_merge_agg(jsonb); Type: AGGREGATE; Schema: sms_monitor
 --
 
@@ -4218,6 +4388,33 @@ GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_admin;
 GRANT ALL ON FUNCTION sms_monitor._caller_user_id() TO sms_monitor_self;
 
 --
+-- Name: FUNCTION _count_map_add(p_a jsonb, p_b jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._count_map_add(p_a jsonb, p_b jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._count_map_add(p_a jsonb, p_b jsonb) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._count_map_add(p_a jsonb, p_b jsonb) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._count_map_add(p_a jsonb, p_b jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _count_map_final(p_values text[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._count_map_final(p_values text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._count_map_final(p_values text[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._count_map_final(p_values text[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._count_map_final(p_values text[]) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _count_map_sum_final(p_maps jsonb[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._count_map_sum_final(p_maps jsonb[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._count_map_sum_final(p_maps jsonb[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._count_map_sum_final(p_maps jsonb[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._count_map_sum_final(p_maps jsonb[]) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _rollup_watermark(p_rollup text); Type: ACL; Schema: sms_monitor
 --
 
@@ -4380,6 +4577,15 @@ GRANT ALL ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional bool
 GRANT ALL ON FUNCTION sms_monitor._message_by_problem(p_by text, p_optional boolean) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION _message_contributions(p_message sms_monitor.sms_messages); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_contributions(p_message sms_monitor.sms_messages) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _message_event_problem(p_event jsonb, p_status text); Type: ACL; Schema: sms_monitor
 --
 
@@ -4390,6 +4596,33 @@ REVOKE ALL ON FUNCTION sms_monitor._message_event_problem(p_event jsonb, p_statu
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._message_value(p_message sms_monitor.sms_messages, p_dimension sms_monitor.message_dimension) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _message_window(p_minutes integer, p_start timestamp with time zone, p_end timestamp with time zone, p_now timestamp with time zone, OUT from_at timestamp with time zone, OUT to_at timestamp with time zone); Type: ACL; Schema: sms_monitor
@@ -4451,10 +4684,10 @@ GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value tim
 GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value timestamp with time zone) TO sms_monitor_notifier;
 
 --
--- Name: FUNCTION _rebuild_system_rollups(p_from date, p_to date); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._rebuild_system_rollups(p_from date, p_to date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text, p_metric_minute integer); Type: ACL; Schema: sms_monitor
@@ -4844,6 +5077,24 @@ GRANT ALL ON FUNCTION sms_monitor.sms_notifier_heartbeat(p_worker text, p_channe
 --
 
 REVOKE ALL ON FUNCTION sms_monitor.uninstall_sms_monitor_schedule() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _count_map(text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._count_map(text) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._count_map(text) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._count_map(text) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._count_map(text) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _count_map_sum(jsonb); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._count_map_sum(jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._count_map_sum(jsonb) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._count_map_sum(jsonb) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._count_map_sum(jsonb) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _jsonb_merge_agg(jsonb); Type: ACL; Schema: sms_monitor

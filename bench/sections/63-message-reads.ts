@@ -1,5 +1,6 @@
 // Message reads at scale: BENCH_MESSAGE_DAYS (default 30) days of BENCH_MESSAGES_PER_DAY (default
-// 1,000,000) messages seeded straight into sms_messages (bench/message-seed.ts; the seeding timed),
+// 1,000,000) messages seeded straight into sms_messages and their minute buckets built
+// (bench/message-seed.ts; the seeding and the bucket build timed),
 // then p50/p95 of the message endpoints over HTTP (keep-alive fetch, one request at a time) beside
 // GET /healthz on the same server, and of check_sms_alerts() with the seeded rules (SQL). Up to 50
 // timed requests per line after 1 warm-up, fewer when a line would take over 30 s (at least 5;
@@ -68,14 +69,18 @@ const section: BenchSection = {
   async run(db) {
     const total = DAYS * PER_DAY;
     console.log(`\nseeding ${total.toLocaleString('en-US')} messages (${DAYS} days x ${PER_DAY.toLocaleString('en-US')}) into sms_messages`);
-    const seedSeconds = await seedMessages(db.sql, DAYS, PER_DAY, (d) => {
+    const { seconds: seedSeconds, bucketSeconds } = await seedMessages(db.sql, DAYS, PER_DAY, (d) => {
       if ((d + 1) % 5 === 0 || d + 1 === DAYS) console.log(`  ${d + 1} of ${DAYS} days`);
     });
-    const [size] = await db.sql<{ table: string; total: string }[]>`
+    const [size] = await db.sql<{ table: string; total: string; buckets: string; bucket_rows: string }[]>`
       select pg_size_pretty(pg_table_size('sms_monitor.sms_messages')) as table,
-             pg_size_pretty(pg_total_relation_size('sms_monitor.sms_messages')) as total`;
+             pg_size_pretty(pg_total_relation_size('sms_monitor.sms_messages')) as total,
+             pg_size_pretty(pg_total_relation_size('sms_monitor.sms_message_minute_stats')) as buckets,
+             (select count(*) from sms_monitor.sms_message_minute_stats)::text as bucket_rows`;
     console.log(`\nseeded in ${seedSeconds.toFixed(0)} s (${Math.round(total / seedSeconds).toLocaleString('en-US')} messages/s, `
-      + `indexes maintained, vacuum analyze included); table ${size!.table}, with indexes ${size!.total}\n`);
+      + `indexes maintained, vacuum analyze included); table ${size!.table}, with indexes ${size!.total}`);
+    console.log(`minute buckets built in ${bucketSeconds.toFixed(0)} s (_rebuild_message_minute_stats a day at a time): `
+      + `${Number(size!.bucket_rows).toLocaleString('en-US')} rows, ${size!.buckets} with indexes\n`);
 
     const login = await serverLogin(db);
     const secret = randomBytes(32).toString('base64url');

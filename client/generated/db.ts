@@ -23,6 +23,8 @@ export type JsonPrimitive = boolean | number | string | null;
 
 export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
+export type MessageDimension = "carrier" | "country" | "error_code" | "message_class" | "provider" | "sender" | "sender_type";
+
 export type Numeric = ColumnType<number, number | string, number | string>;
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -272,6 +274,38 @@ export interface SmsMessageEvents {
   user_id: string | null;
 }
 
+export interface SmsMessageHourStats {
+  canceled: number;
+  carrier_country: string | null;
+  delivered: number;
+  dimension: MessageDimension | null;
+  error_codes: Json;
+  failed: number;
+  latency: Json;
+  messages: number;
+  minute: Timestamp;
+  sent: number;
+  undelivered: number;
+  value: string | null;
+  waiting: number;
+}
+
+export interface SmsMessageMinuteStats {
+  canceled: number;
+  carrier_country: string | null;
+  delivered: number;
+  dimension: MessageDimension | null;
+  error_codes: Json;
+  failed: number;
+  latency: Json;
+  messages: number;
+  minute: Timestamp;
+  sent: number;
+  undelivered: number;
+  value: string | null;
+  waiting: number;
+}
+
 export interface SmsMessages {
   canceled_at: Timestamp | null;
   carrier: string | null;
@@ -426,6 +460,8 @@ export interface DB {
   sms_http_idempotency_keys: SmsHttpIdempotencyKeys;
   sms_ingest_batches: SmsIngestBatches;
   sms_message_events: SmsMessageEvents;
+  sms_message_hour_stats: SmsMessageHourStats;
+  sms_message_minute_stats: SmsMessageMinuteStats;
   sms_message_status_spellings: SmsMessageStatusSpellings;
   sms_message_statuses: SmsMessageStatuses;
   sms_messages: SmsMessages;

@@ -1,6 +1,9 @@
 // Property (fast-check, seeded): any interleaving and duplication of one message's events, split
 // into any batches of record_sms_message_events with the fold (rollup_sms_messages) run after any
-// of them, ends in the same message state and the same counters as recording them in order.
+// of them, ends in the same message state and the same counters as recording them in order, and
+// after every fold the minute buckets (sms_message_minute_stats, kept by deltas) equal a
+// from-scratch grouping of sms_messages (_message_minute_rows), every column, and the hour buckets
+// (sms_message_hour_stats) the sums of their minutes.
 // The events: sent (with price and sender), delivered 2.5 s later (with the carrier), undelivered
 // 5 s later (with an error code), each repeated any number of times (a provider retrying a
 // callback repeats an event exactly). Every run is its own message and user, so runs do not mix.
@@ -16,6 +19,28 @@ afterAll(async () => { await db?.drop(); });
 
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 60 * 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
+/** Rows in the buckets and in their recomputation (from sms_messages; hours from minutes) that the other lacks. */
+async function bucketDiff(): Promise<number> {
+  const [d] = await db.sql<{ n: number }[]>`select count(*)::int as n from (
+      (select * from sms_monitor.sms_message_minute_stats
+       except all select * from sms_monitor._message_minute_rows('-infinity', 'infinity', true, null))
+      union all
+      (select * from sms_monitor._message_minute_rows('-infinity', 'infinity', true, null)
+       except all select * from sms_monitor.sms_message_minute_stats)) d`;
+  const [h] = await db.sql<{ n: number }[]>`with hours as (
+      select date_bin('1 hour', t.minute, timestamptz '2000-01-01 00:00:00+00') as minute, t.dimension, t.value, t.carrier_country,
+             sum(t.messages)::bigint as messages, sum(t.sent)::bigint as sent, sum(t.delivered)::bigint as delivered,
+             sum(t.undelivered)::bigint as undelivered, sum(t.failed)::bigint as failed, sum(t.canceled)::bigint as canceled,
+             sum(t.waiting)::bigint as waiting, sms_monitor._count_map_sum(t.latency) as latency,
+             sms_monitor._count_map_sum(t.error_codes) as error_codes
+        from sms_monitor.sms_message_minute_stats t group by 1, t.dimension, t.value, t.carrier_country)
+    select count(*)::int as n from (
+      (select * from sms_monitor.sms_message_hour_stats except all select * from hours)
+      union all
+      (select * from hours except all select * from sms_monitor.sms_message_hour_stats)) d`;
+  return d!.n + h!.n;
+}
+
 const BASE = [
   { status: 'sent', occurred_at: iso(T0), price_usd: 0.0125, sender: '+15550001111' },
   { status: 'delivered', occurred_at: iso(T0 + 2500), carrier: 'T-Mobile' },
@@ -43,10 +68,14 @@ it('any order, repetition, batching and fold timing gives the same message and c
       if (cut[i] || i === order.length - 1) {
         await db.sql`select sms_monitor.record_sms_message_events(${JSON.stringify(batch)}::text::jsonb)`;
         batch = [];
-        if (fold[i]) await db.sql`select sms_monitor.rollup_sms_messages()`;
+        if (fold[i]) {
+          await db.sql`select sms_monitor.rollup_sms_messages()`;
+          expect(await bucketDiff()).toBe(0);
+        }
       }
     }
     await db.sql`select sms_monitor.rollup_sms_messages()`;
+    expect(await bucketDiff()).toBe(0);
     const [m] = await db.sql`select final_status, carrier, sender, error_code, price_usd::text,
         sent_at = ${iso(T0)}::timestamptz as sent_ok, delivered_at = ${iso(T0 + 2500)}::timestamptz as delivered_ok,
         undelivered_at = ${iso(T0 + 5000)}::timestamptz as undelivered_ok

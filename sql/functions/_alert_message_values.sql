@@ -1,5 +1,5 @@
 -- The values of the enabled rules over message metrics (sms_alert_metrics.source = 'messages'), read
--- from sms_messages, one row per rule (group_value NULL) or, for a rule with group_by, one row per
+-- from the minute buckets (_message_stats), one row per rule (group_value NULL) or, for a rule with group_by, one row per
 -- value of that attribute (messages whose attribute is unknown count for no value). Windows are
 -- exact: [p_now - window_minutes, p_now), the same messages as api_message_breakdown(minutes) at
 -- p_now: sent in the window, or reaching a final status in it without a sent time. Terminal =
@@ -55,40 +55,31 @@ begin
     v_codes := array(select jsonb_array_elements_text(coalesce(r.params -> 'error_codes', '[]'::jsonb)));
 
     if r.metric = 'receipt_delay_rate' then
+      -- waiting at p_now: no final status now (the buckets' waiting), or one reached at or after p_now
       return query
-      with m as (
-        select case r.group_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
-                  when 'sender_type' then s.sender_type when 'error_code' then s.error_code
-                  when 'message_class' then s.message_class when 'provider' then s.provider end as key,
-               s.final_at is null or s.final_at >= p_now as is_waiting
+      with late as (
+        select sms_monitor._message_value(s, r.group_by::sms_monitor.message_dimension) as key, count(*) as n
           from sms_monitor.sms_messages s
-         where s.sent_at >= v_from and s.sent_at < v_to
+         where s.final_at >= p_now and s.sent_at >= v_from and s.sent_at < v_to
+         group by 1
+      ), k as (
+        select m.value as key, m.sent, m.waiting + coalesce((select l.n from late l where l.key is not distinct from m.value), 0) as waiting
+          from sms_monitor._message_stats(r.group_by::sms_monitor.message_dimension, v_from, v_to, null, false) m
+         where m.sent > 0 and (r.group_by is null or m.value is not null)
       )
-      select r.alert_type, m.key, 100 * count(*) filter (where m.is_waiting)::numeric / count(*), count(*),
-             format('%s of %s sent still without a final status; %s', count(*) filter (where m.is_waiting), count(*), v_span)
-        from m
-       where r.group_by is null or m.key is not null
-       group by m.key;
+      select r.alert_type, k.key, 100 * k.waiting::numeric / k.sent, k.sent,
+             format('%s of %s sent still without a final status; %s', k.waiting, k.sent, v_span)
+        from k;
       continue;
     end if;
 
     if r.metric = 'delivery_latency_p95' then
       return query
-      with m as (
-        select case r.group_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
-                            when 'sender_type' then s.sender_type when 'error_code' then s.error_code
-                            when 'message_class' then s.message_class when 'provider' then s.provider end as key,
-               greatest(0, extract(epoch from s.delivered_at - s.sent_at)) as latency_s
-          from sms_monitor.sms_messages s
-         where coalesce(s.sent_at, s.final_at) >= v_from and coalesce(s.sent_at, s.final_at) < v_to
-           and s.final_status = 'delivered' and s.sent_at is not null
-      ), k as (
-        select m.key, count(*) as timed,
-               round(sms_monitor._histogram_percentile(sms_monitor._latency_histogram(m.latency_s * 1000), 0.95)::numeric
-                     / 1000, 3) as p95
-          from m
-         where r.group_by is null or m.key is not null
-         group by m.key
+      with k as (
+        select m.value as key, (select sum(e.value::bigint) from jsonb_each_text(m.latency) e)::bigint as timed,
+               round(sms_monitor._histogram_percentile(m.latency, 0.95)::numeric / 1000, 3) as p95
+          from sms_monitor._message_stats(r.group_by::sms_monitor.message_dimension, v_from, v_to) m
+         where m.latency <> '{}' and (r.group_by is null or m.value is not null)
       )
       select r.alert_type, k.key, k.p95, k.timed, format('p95 %s s over %s delivered; %s', round(k.p95, 3), k.timed, v_span)
         from k;
@@ -97,22 +88,12 @@ begin
 
     -- message_delivery_rate, error_code_share: counts of terminal messages
     return query
-    with m as (
-      select case r.group_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
-                            when 'sender_type' then s.sender_type when 'error_code' then s.error_code
-                            when 'message_class' then s.message_class when 'provider' then s.provider end as key,
-             s.final_status = 'delivered' as is_delivered,
-             s.final_status in ('undelivered', 'failed') as is_bad,
-             s.error_code = any (v_codes) as has_code
-        from sms_monitor.sms_messages s
-       where coalesce(s.sent_at, s.final_at) >= v_from and coalesce(s.sent_at, s.final_at) < v_to
-         and s.final_status in ('delivered', 'undelivered', 'failed')
-    ), k as (
-      select m.key, count(*) as terminal, count(*) filter (where m.is_delivered) as delivered,
-             count(*) filter (where m.is_bad) as bad, count(*) filter (where m.has_code) as coded
-        from m
-       where r.group_by is null or m.key is not null
-       group by m.key
+    with k as (
+      select m.value as key, m.delivered + m.undelivered + m.failed as terminal, m.delivered,
+             m.undelivered + m.failed as bad,
+             coalesce((select sum(e.value::bigint) from jsonb_each_text(m.error_codes) e where e.key = any (v_codes)), 0)::bigint as coded
+        from sms_monitor._message_stats(r.group_by::sms_monitor.message_dimension, v_from, v_to, null, false, true) m
+       where m.delivered + m.undelivered + m.failed > 0 and (r.group_by is null or m.value is not null)
     )
     select r.alert_type, k.key,
            case r.metric
@@ -132,5 +113,5 @@ $$;
 
 comment on function sms_monitor._alert_message_values(timestamptz, text) is
   'Internal: every enabled message-metric rule''s (or p_alert_type''s) value, sample and detail at p_now, per value '
-  'of its group_by (group_value NULL: system-wide), from sms_messages over [p_now - window, p_now).';
+  'of its group_by (group_value NULL: system-wide), from the message minute buckets over [p_now - window, p_now).';
 revoke all on function sms_monitor._alert_message_values(timestamptz, text) from public;

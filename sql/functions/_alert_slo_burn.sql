@@ -22,15 +22,12 @@ as $$
   ), w as (
     select distinct x.mins from pairs cross join lateral (values (pairs.long_min), (pairs.short_min)) x(mins)
   ), c as (
-    -- one index range scan per distinct window (sms_messages_window_idx)
-    select w.mins, x.terminal, x.bad
-      from w cross join lateral (
-        select count(*) as terminal, count(*) filter (where s.final_status in ('undelivered', 'failed')) as bad
-          from sms_monitor.sms_messages s
-         where coalesce(s.sent_at, s.final_at) >= p_now - make_interval(mins => w.mins)
-           and coalesce(s.sent_at, s.final_at) < p_now
-           and s.final_status in ('delivered', 'undelivered', 'failed')
-      ) x
+    -- the minute buckets of each distinct window (_message_stats, every message)
+    select w.mins, coalesce(x.terminal, 0) as terminal, coalesce(x.bad, 0) as bad
+      from w left join lateral (
+        select m.delivered + m.undelivered + m.failed as terminal, m.undelivered + m.failed as bad
+          from sms_monitor._message_stats(null, p_now - make_interval(mins => w.mins), p_now, null, false) m
+      ) x on true
   ), b as (
     select p.n, p.long_min, p.short_min, p.factor, l.terminal as l_terminal, s.terminal as s_terminal,
            l.bad::numeric / nullif(l.terminal, 0) / cfg.budget as l_burn,

@@ -17,6 +17,10 @@
 --     earlier time corrects sms_messages, not the sample taken); sms_cost_usd + the first price.
 --     Each counter lands in the minute of the time it was counted at (final_at for the final
 --     status, which is where a take-back goes), appended to sms_metric_events.
+-- The minute buckets (sms_message_minute_stats) change by deltas in the same statement: each changed
+-- message's rows before (_message_contributions of the old row) are subtracted and its rows after
+-- added, keys upserted in a fixed order, and their sums per hour likewise to sms_message_hour_stats;
+-- buckets left without messages are deleted.
 create or replace function sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text)
 returns bigint
 language plpgsql
@@ -125,9 +129,61 @@ begin
            updated_at = now()
       from f
      where s.message_id = f.message_id
+    returning s as m
+  ), moved as (
+    select -1 as sign, c.*
+      from sms_monitor.sms_messages o
+      join f on f.message_id = o.message_id
+     cross join lateral sms_monitor._message_contributions(o) c
+    union all
+    select 1, c.* from updated u cross join lateral sms_monitor._message_contributions(u.m) c
+  ), delta as (
+    select d.minute, d.dimension, d.value, d.carrier_country, sum(d.sign) as messages, sum(d.sign * d.sent) as sent,
+           sum(d.sign * d.delivered) as delivered, sum(d.sign * d.undelivered) as undelivered,
+           sum(d.sign * d.failed) as failed, sum(d.sign * d.canceled) as canceled, sum(d.sign * d.waiting) as waiting,
+           sms_monitor._count_map_sum(case when d.latency_ms is not null
+                                           then jsonb_build_object(sms_monitor._latency_bucket(d.latency_ms), d.sign) end) as latency,
+           sms_monitor._count_map_sum(case when d.error_code is not null
+                                           then jsonb_build_object(d.error_code, d.sign) end) as error_codes
+      from moved d
+     group by d.minute, d.dimension, d.value, d.carrier_country
+  ), bucketed as (
+    insert into sms_monitor.sms_message_minute_stats as t
+      (minute, dimension, value, carrier_country, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
+    select d.* from delta d
+     where d.messages <> 0 or d.sent <> 0 or d.delivered <> 0 or d.undelivered <> 0 or d.failed <> 0
+        or d.canceled <> 0 or d.waiting <> 0 or d.latency <> '{}' or d.error_codes <> '{}'
+     order by d.dimension, d.minute, d.value collate "C", d.carrier_country collate "C"
+    on conflict on constraint sms_message_minute_stats_key do update
+       set messages = t.messages + excluded.messages, sent = t.sent + excluded.sent,
+           delivered = t.delivered + excluded.delivered, undelivered = t.undelivered + excluded.undelivered,
+           failed = t.failed + excluded.failed, canceled = t.canceled + excluded.canceled,
+           waiting = t.waiting + excluded.waiting,
+           latency = sms_monitor._count_map_add(t.latency, excluded.latency),
+           error_codes = sms_monitor._count_map_add(t.error_codes, excluded.error_codes)
+    returning 1
+  ), hourly as (
+    insert into sms_monitor.sms_message_hour_stats as t
+      (minute, dimension, value, carrier_country, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
+    select date_bin('1 hour', d.minute, timestamptz '2000-01-01 00:00:00+00'), d.dimension, d.value, d.carrier_country, sum(d.messages),
+           sum(d.sent), sum(d.delivered), sum(d.undelivered), sum(d.failed), sum(d.canceled), sum(d.waiting),
+           sms_monitor._count_map_sum(d.latency), sms_monitor._count_map_sum(d.error_codes)
+      from delta d
+     group by 1, d.dimension, d.value, d.carrier_country
+     order by d.dimension, 1, d.value collate "C", d.carrier_country collate "C"
+    on conflict on constraint sms_message_hour_stats_key do update
+       set messages = t.messages + excluded.messages, sent = t.sent + excluded.sent,
+           delivered = t.delivered + excluded.delivered, undelivered = t.undelivered + excluded.undelivered,
+           failed = t.failed + excluded.failed, canceled = t.canceled + excluded.canceled,
+           waiting = t.waiting + excluded.waiting,
+           latency = sms_monitor._count_map_add(t.latency, excluded.latency),
+           error_codes = sms_monitor._count_map_add(t.error_codes, excluded.error_codes)
     returning 1
   )
   select count(*) into v_count from e;
+  -- a bucket every message has left (its attribute arrived, or its time changed minute) goes
+  delete from sms_monitor.sms_message_minute_stats t where t.messages = 0;
+  delete from sms_monitor.sms_message_hour_stats t where t.messages = 0;
   return v_count;
 end;
 $$;

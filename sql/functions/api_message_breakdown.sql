@@ -9,9 +9,9 @@
 --     messages with a sent time (NULL when none), from their latency histogram
 --     (_histogram_percentile: percentile_disc rank, relative error <= 1.48 %).
 -- Sorted worst first: lowest delivery rate (keys without terminal messages last), then most
--- failures, then the key. Read from sms_messages, whose attributes are complete whenever they
--- arrived (a carrier named by the receipt counts for the send). Row security applies: a self
--- token sees its own messages.
+-- failures, then the key. Read from the minute buckets (_message_stats, exact to the instant), whose
+-- attributes are complete whenever they arrived (a carrier named by the receipt counts for the
+-- send). A self token sees its own messages (read from sms_messages under row security).
 create or replace function sms_monitor.api_message_breakdown(
   p_by text,
   p_minutes integer default 60,
@@ -35,23 +35,9 @@ begin
   end if;
   select w.from_at, w.to_at into v_from, v_to from sms_monitor._message_window(p_minutes, p_start, p_end, p_now) w;
 
-  with m as (
-    select case p_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
-                     when 'sender_type' then s.sender_type when 'error_code' then s.error_code
-                     when 'message_class' then s.message_class else s.provider end as key,
-           s.sent_at is not null as is_sent,
-           s.final_status = 'delivered' as is_delivered,
-           s.final_status in ('undelivered', 'failed') as is_failed,
-           case when s.final_status = 'delivered' and s.sent_at is not null
-                then greatest(0, extract(epoch from s.delivered_at - s.sent_at) * 1000) end as latency_ms
-      from sms_monitor.sms_messages s
-     where coalesce(s.sent_at, s.final_at) >= v_from and coalesce(s.sent_at, s.final_at) < v_to
-  ), k as (
-    select m.key, count(*) filter (where m.is_sent) as sent, count(*) filter (where m.is_delivered) as delivered,
-           count(*) filter (where m.is_failed) as failed,
-           sms_monitor._latency_histogram(m.latency_ms) as h
-      from m
-     group by m.key
+  with k as (
+    select m.value as key, m.sent, m.delivered, m.undelivered + m.failed as failed, m.latency as h
+      from sms_monitor._message_stats(p_by::sms_monitor.message_dimension, v_from, v_to) m
   ), t as (
     select k.*, sms_monitor._histogram_percentile(k.h, 0.5) as p50, sms_monitor._histogram_percentile(k.h, 0.95) as p95,
            k.delivered + k.failed as terminal,

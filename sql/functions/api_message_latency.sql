@@ -2,7 +2,8 @@
 -- Over the messages sent in the window [start, end) that are delivered: delivered minus sent (at
 -- least 0), percentiles p50, p95 and p99 in whole ms from the messages' latency histogram
 -- (_latency_histogram, _histogram_percentile: percentile_disc rank, relative error <= 1.48 %),
--- read from sms_messages.
+-- merged from the minute buckets (_message_stats; sent in the window: a delivered message with a
+-- sent time enters the pipeline when sent).
 -- Rows: one (key NULL) without p_by; with p_by one per key, slowest p95 first. Row security
 -- applies: a self token sees its own messages.
 create or replace function sms_monitor.api_message_latency(
@@ -28,19 +29,10 @@ begin
   end if;
   select w.from_at, w.to_at into v_from, v_to from sms_monitor._message_window(p_minutes, p_start, p_end, p_now) w;
 
-  with m as (
-    select case p_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
-                     when 'sender_type' then s.sender_type when 'error_code' then s.error_code
-                     when 'message_class' then s.message_class when 'provider' then s.provider end as key,
-           greatest(0, extract(epoch from s.delivered_at - s.sent_at) * 1000) as ms
-      from sms_monitor.sms_messages s
-     where s.sent_at >= v_from and s.sent_at < v_to
-       and s.final_status = 'delivered'
-  ), k0 as (
-    select m.key, count(*) as delivered,
-           sms_monitor._latency_histogram(m.ms) as h
-      from m
-     group by m.key
+  with k0 as (
+    select m.value as key, (select sum(e.value::bigint) from jsonb_each_text(m.latency) e)::bigint as delivered, m.latency as h
+      from sms_monitor._message_stats(p_by::sms_monitor.message_dimension, v_from, v_to) m
+     where m.latency <> '{}'
   ), k as (
     select k0.key, k0.delivered, sms_monitor._histogram_percentile(k0.h, 0.5) as p50,
            sms_monitor._histogram_percentile(k0.h, 0.95) as p95, sms_monitor._histogram_percentile(k0.h, 0.99) as p99

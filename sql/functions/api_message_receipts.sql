@@ -2,7 +2,8 @@
 -- p_minutes and p_after_minutes before p_now (sent long enough ago that a receipt is due) that
 -- still have no final status, per carrier and country: sent (all sent in that range), waiting
 -- (without a final status), waiting_percent, and the oldest waiting send. Most waiting first; rows
--- with nothing waiting are left out. Row security applies: a self token sees its own messages.
+-- with nothing waiting are left out. Counts from the message buckets (_message_stats), the oldest
+-- waiting send from sms_messages. Row security applies: a self token sees its own messages.
 create or replace function sms_monitor.api_message_receipts(
   p_after_minutes integer default 10,
   p_minutes integer default 1440,
@@ -30,12 +31,17 @@ begin
   select w.from_at into v_from from sms_monitor._message_window(p_minutes, null, null, p_now) w;
   v_to := p_now - make_interval(mins => p_after_minutes);
 
-  with k as (
-    select s.carrier, s.country, count(*) as sent, count(*) filter (where s.final_status is null) as waiting,
-           min(s.sent_at) filter (where s.final_status is null) as oldest
+  -- sent and waiting per carrier and country from the carrier buckets (split by country); the
+  -- oldest waiting send from the few messages still waiting (sms_messages_waiting_idx)
+  with w as (
+    select s.carrier, s.country, min(s.sent_at) as oldest
       from sms_monitor.sms_messages s
-     where s.sent_at >= v_from and s.sent_at < v_to
+     where s.final_status is null and s.sent_at >= v_from and s.sent_at < v_to
      group by s.carrier, s.country
+  ), k as (
+    select m.value as carrier, m.carrier_country as country, m.sent, m.waiting, w.oldest
+      from sms_monitor._message_stats('carrier', v_from, v_to, null, false, false, true) m
+      join w on w.carrier is not distinct from m.value and w.country is not distinct from m.carrier_country
   )
   select coalesce(jsonb_agg(jsonb_build_object(
            'carrier', k.carrier, 'country', k.country, 'sent', k.sent, 'waiting', k.waiting,

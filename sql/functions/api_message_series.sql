@@ -5,7 +5,8 @@
 -- (undelivered + failed), delivery_rate_percent (delivered / terminal, NULL without terminal) and
 -- p95_ms (of delivered minus sent, from the latency histogram: _histogram_percentile). Without
 -- p_by every bucket is listed (zeros when quiet);
--- with p_by one row per bucket and key that has messages. Row security: self sees its own.
+-- with p_by one row per bucket and key that has messages. Read from the minute buckets
+-- (_message_stats). Row security: self sees its own.
 create or replace function sms_monitor.api_message_series(
   p_minutes integer default 180,
   p_step integer default 1,
@@ -41,23 +42,10 @@ begin
   v_to := date_bin(v_step, p_now, timestamptz '2000-01-01 00:00:00+00') + v_step;
   v_from := v_to - make_interval(mins => p_minutes);
 
-  with m as (
-    select date_bin(v_step, coalesce(s.sent_at, s.final_at), timestamptz '2000-01-01 00:00:00+00') as bucket,
-           case p_by when 'carrier' then s.carrier when 'country' then s.country when 'sender' then s.sender
-                     when 'sender_type' then s.sender_type when 'error_code' then s.error_code
-                     when 'message_class' then s.message_class when 'provider' then s.provider end as key,
-           s.sent_at is not null as is_sent, s.final_status = 'delivered' as is_delivered,
-           s.final_status in ('undelivered', 'failed') as is_failed,
-           case when s.final_status = 'delivered' and s.sent_at is not null
-                then greatest(0, extract(epoch from s.delivered_at - s.sent_at) * 1000) end as latency_ms
-      from sms_monitor.sms_messages s
-     where coalesce(s.sent_at, s.final_at) >= v_from and coalesce(s.sent_at, s.final_at) < v_to
-  ), k as (
-    select m.bucket, m.key, count(*) filter (where m.is_sent) as sent, count(*) filter (where m.is_delivered) as delivered,
-           count(*) filter (where m.is_failed) as failed,
-           sms_monitor._histogram_percentile(sms_monitor._latency_histogram(m.latency_ms), 0.95) as p95
-      from m
-     group by m.bucket, m.key
+  with k as (
+    select m.at as bucket, m.value as key, m.sent, m.delivered, m.undelivered + m.failed as failed,
+           sms_monitor._histogram_percentile(m.latency, 0.95) as p95
+      from sms_monitor._message_stats(p_by::sms_monitor.message_dimension, v_from, v_to, v_step) m
   ), rows as (
     select b.bucket, k.key, coalesce(k.sent, 0) as sent, coalesce(k.delivered, 0) as delivered,
            coalesce(k.failed, 0) as failed, k.p95

@@ -1,0 +1,90 @@
+-- The message counts of the window [p_from, p_to) for the message readers, per value of
+-- p_dimension (NULL: every message, value NULL) and, with p_step, per bucket of p_step aligned to
+-- the UTC clock (at; NULL without p_step): merged from the minute buckets
+-- (sms_message_minute_stats; sms_message_hour_stats for its whole hours unless p_step is under an
+-- hour) for the window's whole minutes and computed from sms_messages
+-- (_message_minute_rows) for the partial minutes at its edges, so the window stays exact to the
+-- instant. A caller that may not read the buckets (a self token: they count every user's
+-- messages) gets the whole window from sms_messages, under its row security. Only values with
+-- messages are returned. Columns as in sms_message_minute_stats; latency and error_codes are merged
+-- only when asked for (p_latency, p_error_codes; else {}), as merging them costs most. With
+-- p_carrier_country (p_dimension carrier) the rows are per carrier and country (carrier_country).
+create or replace function sms_monitor._message_stats(
+  p_dimension sms_monitor.message_dimension, p_from timestamptz, p_to timestamptz, p_step interval default null,
+  p_latency boolean default true, p_error_codes boolean default false, p_carrier_country boolean default false
+)
+returns table (at timestamptz, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint,
+               failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb, carrier_country text)
+language plpgsql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_custom_plan
+as $$
+declare
+  v_lo timestamptz := date_bin('1 minute', p_from, timestamptz '2000-01-01 00:00:00+00');
+  v_hi timestamptz := date_bin('1 minute', p_to, timestamptz '2000-01-01 00:00:00+00');
+  v_h_lo timestamptz;
+  v_h_hi timestamptz;
+begin
+  if v_lo < p_from then
+    v_lo := v_lo + interval '1 minute';
+  end if;
+  if v_hi <= v_lo or not has_table_privilege('sms_monitor.sms_message_minute_stats', 'select') then
+    v_lo := p_to;
+    v_hi := p_to;
+  end if;
+  -- whole hours inside [v_lo, v_hi) from the hour buckets (not for steps below an hour)
+  v_h_lo := date_bin('1 hour', v_lo, timestamptz '2000-01-01 00:00:00+00');
+  if v_h_lo < v_lo then
+    v_h_lo := v_h_lo + interval '1 hour';
+  end if;
+  v_h_hi := date_bin('1 hour', v_hi, timestamptz '2000-01-01 00:00:00+00');
+  if v_h_hi <= v_h_lo or (p_step is not null and p_step < interval '1 hour') then
+    v_h_lo := v_hi;
+    v_h_hi := v_hi;
+  end if;
+  -- the buckets' part only where it reads something: a caller without the privilege may not name the table
+  return query execute format($q$
+  with parts as (
+    %3$s
+    select r.minute, r.value, r.messages, r.sent, r.delivered, r.undelivered, r.failed, r.canceled, r.waiting,
+           r.latency, r.error_codes, r.carrier_country
+      from sms_monitor._message_minute_rows($2, $3, false, $1) r
+    union all
+    select r.minute, r.value, r.messages, r.sent, r.delivered, r.undelivered, r.failed, r.canceled, r.waiting,
+           r.latency, r.error_codes, r.carrier_country
+      from sms_monitor._message_minute_rows($4, $5, false, $1) r
+  )
+  select case when $6::interval is not null then date_bin($6, p.minute, timestamptz '2000-01-01 00:00:00+00') end,
+         p.value, sum(p.messages)::bigint, sum(p.sent)::bigint, sum(p.delivered)::bigint, sum(p.undelivered)::bigint,
+         sum(p.failed)::bigint, sum(p.canceled)::bigint, sum(p.waiting)::bigint,
+         %1$s, %2$s, %4$s
+    from parts p
+   group by 1, p.value, 12
+  having sum(p.messages) > 0$q$,
+    case when p_latency then 'sms_monitor._count_map_sum(p.latency)' else '''{}''::jsonb' end,
+    case when p_error_codes then 'sms_monitor._count_map_sum(p.error_codes)' else '''{}''::jsonb' end,
+    case when v_lo < v_hi then format($b$
+    select t.minute, t.value, t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting,
+           t.latency, t.error_codes, t.carrier_country
+      from sms_monitor.sms_message_minute_stats t
+     where %1$s and ((t.minute >= $3 and t.minute < $7) or (t.minute >= $8 and t.minute < $4))
+    union all
+    select t.minute, t.value, t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting,
+           t.latency, t.error_codes, t.carrier_country
+      from sms_monitor.sms_message_hour_stats t
+     where %1$s and t.minute >= $7 and t.minute < $8
+    union all$b$, case when p_dimension is null then 't.dimension is null'
+                       else format('t.dimension = %L', p_dimension) end) else '' end,
+    case when p_carrier_country then 'p.carrier_country' else 'null::text' end)
+  using p_dimension, p_from, v_lo, v_hi, p_to, p_step, v_h_lo, v_h_hi;
+end;
+$$;
+
+comment on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval, boolean, boolean, boolean) is
+  'Internal: the message counts of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for '
+  'whole minutes, sms_messages for the edges (or for all of it when the caller may not read the buckets).';
+revoke all on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval, boolean, boolean, boolean) from public;
+grant execute on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval, boolean, boolean, boolean)
+  to sms_monitor_reader, sms_monitor_self, sms_monitor_admin;
