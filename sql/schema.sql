@@ -6,7 +6,9 @@
 -- policies, grants and comments, in pg_dump's order (--schema-only --no-owner). Function bodies
 -- are left out: each function's signature and attributes are here, its body is in the file named
 -- below it (sql/functions/<name>.sql). For reading, not for loading: databases get their schema
--- from `sms-monitor migrate`.
+-- from `sms-monitor migrate`. Daily partitions (`<table>_YYYYMMDD`, with their indexes and attachments)
+-- are left out: the maintenance job creates and drops them by date, so they differ from day to day;
+-- each partitioned table, its indexes and its DEFAULT partition are here.
 
 -- ==== tables, views, sequences, indexes, constraints, triggers, policies, grants ====
 
@@ -283,6 +285,21 @@ COMMENT ON TABLE sms_monitor.sms_alert_rule_state IS 'Internal per-rule state: s
 COMMENT ON COLUMN sms_monitor.sms_alert_rule_state.last_error IS 'When the last evaluation of the rule failed (last_action = ''error''): "SQLSTATE: message"; NULL otherwise.';
 
 --
+-- Name: sms_metric_active_users_daily; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_active_users_daily (
+    metric_date date NOT NULL,
+    user_id uuid NOT NULL
+);
+
+--
+-- Name: TABLE sms_metric_active_users_daily; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_metric_active_users_daily IS 'The users (not the system-wide nil UUID) with any rolled-up value per reporting day: a row per (day, user), added with the rollup (ON CONFLICT DO NOTHING), deleted with the day by retention. sms_metrics_daily counts it.';
+
+--
 -- Name: sms_metric_events; Type: TABLE; Schema: sms_monitor
 --
 
@@ -312,22 +329,21 @@ COMMENT ON TABLE sms_monitor.sms_metric_events IS 'Append-only log of every reco
 COMMENT ON COLUMN sms_monitor.sms_metric_events.metric_minute IS 'Minute of the hour (reporting timezone) for values recorded with a time (record_sms_event(s)); NULL for record_sms_metric''s hour or day buckets.';
 
 --
--- Name: sms_metric_rollups_daily; Type: TABLE; Schema: sms_monitor
+-- Name: sms_metric_rollups_system_daily; Type: TABLE; Schema: sms_monitor
 --
 
-CREATE TABLE sms_monitor.sms_metric_rollups_daily (
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
+CREATE TABLE sms_monitor.sms_metric_rollups_system_daily (
     metric_date date NOT NULL,
+    metric_type text NOT NULL,
     metric_value numeric NOT NULL,
     sample_count bigint NOT NULL
 );
 
 --
--- Name: TABLE sms_metric_rollups_daily; Type: COMMENT; Schema: sms_monitor
+-- Name: TABLE sms_metric_rollups_system_daily; Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON TABLE sms_monitor.sms_metric_rollups_daily IS 'Rolled-up days per (user, metric type): the sums of sms_metric_rollups per day, written in the same transactions (rollup_sms_metrics, retention, owner imports). sms_metrics_daily and sms_metrics_user_daily read it.';
+COMMENT ON TABLE sms_monitor.sms_metric_rollups_system_daily IS 'Rolled-up days per metric type for all users together (the sums of sms_metric_rollups_daily per day and type), written in the same transactions (rollup_sms_metrics, retention, owner imports). sms_metrics_daily reads it.';
 
 --
 -- Name: sms_metrics_daily; Type: VIEW; Schema: sms_monitor
@@ -369,16 +385,20 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_delivery_time_ms'::text)) AS delivery_time_samples,
             sum(m.metric_value) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_sum,
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_samples,
-            count(DISTINCT NULLIF(m.user_id, sms_monitor._system_wide_user())) AS active_users
+            (COALESCE(( SELECT count(*) AS count
+                   FROM sms_monitor.sms_metric_active_users_daily a
+                  WHERE (a.metric_date = m.metric_date)), (0)::bigint) + ( SELECT count(DISTINCT e.user_id) AS count
+                   FROM sms_monitor.sms_metric_events e
+                  WHERE ((e.id > sms_monitor._rollup_watermark('sms_metrics'::text)) AND (e.metric_date = m.metric_date) AND (e.user_id <> sms_monitor._system_wide_user()) AND (NOT (EXISTS ( SELECT
+                           FROM sms_monitor.sms_metric_active_users_daily a
+                          WHERE ((a.metric_date = e.metric_date) AND (a.user_id = e.user_id)))))))) AS active_users
            FROM ( SELECT d.metric_date,
-                    d.user_id,
                     d.metric_type,
                     d.metric_value,
                     d.sample_count
-                   FROM sms_monitor.sms_metric_rollups_daily d
+                   FROM sms_monitor.sms_metric_rollups_system_daily d
                 UNION ALL
                  SELECT e.metric_date,
-                    e.user_id,
                     e.metric_type,
                     e.metric_value,
                     1
@@ -427,6 +447,24 @@ CREATE TABLE sms_monitor.sms_messages (
 --
 
 COMMENT ON TABLE sms_monitor.sms_messages IS 'One row per message: attributes joined from all its events (the first value given for each stays), the time of each status (the earliest reported), and the winning final status with the user its counter went to. Written only by the fold (rollup_sms_messages).';
+
+--
+-- Name: sms_metric_rollups_daily; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_rollups_daily (
+    user_id uuid NOT NULL,
+    metric_type text NOT NULL,
+    metric_date date NOT NULL,
+    metric_value numeric NOT NULL,
+    sample_count bigint NOT NULL
+);
+
+--
+-- Name: TABLE sms_metric_rollups_daily; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_metric_rollups_daily IS 'Rolled-up days per (user, metric type): the sums of sms_metric_rollups per day, written in the same transactions (rollup_sms_metrics, retention, owner imports). sms_metrics_daily and sms_metrics_user_daily read it.';
 
 --
 -- Name: sms_metrics_user_daily; Type: VIEW; Schema: sms_monitor
@@ -1126,86 +1164,6 @@ CREATE SEQUENCE sms_monitor.sms_metric_events_id_seq
 ALTER SEQUENCE sms_monitor.sms_metric_events_id_seq OWNED BY sms_monitor.sms_metric_events.id;
 
 --
--- Name: sms_metric_events_20261204; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_metric_events_20261204 (
-    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
-    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
-    metric_date date NOT NULL,
-    metric_hour smallint,
-    metric_minute smallint,
-    metric_value numeric NOT NULL,
-    metadata jsonb
-);
-
---
--- Name: sms_metric_events_20261205; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_metric_events_20261205 (
-    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
-    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
-    metric_date date NOT NULL,
-    metric_hour smallint,
-    metric_minute smallint,
-    metric_value numeric NOT NULL,
-    metadata jsonb
-);
-
---
--- Name: sms_metric_events_20261206; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_metric_events_20261206 (
-    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
-    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
-    metric_date date NOT NULL,
-    metric_hour smallint,
-    metric_minute smallint,
-    metric_value numeric NOT NULL,
-    metadata jsonb
-);
-
---
--- Name: sms_metric_events_20261207; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_metric_events_20261207 (
-    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
-    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
-    metric_date date NOT NULL,
-    metric_hour smallint,
-    metric_minute smallint,
-    metric_value numeric NOT NULL,
-    metadata jsonb
-);
-
---
--- Name: sms_metric_events_20261208; Type: TABLE; Schema: sms_monitor
---
-
-CREATE TABLE sms_monitor.sms_metric_events_20261208 (
-    id bigint DEFAULT nextval('sms_monitor.sms_metric_events_id_seq'::regclass) NOT NULL,
-    recorded_on date DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date NOT NULL,
-    user_id uuid NOT NULL,
-    metric_type text NOT NULL,
-    metric_date date NOT NULL,
-    metric_hour smallint,
-    metric_minute smallint,
-    metric_value numeric NOT NULL,
-    metadata jsonb
-);
-
---
 -- Name: sms_metric_events_default; Type: TABLE; Schema: sms_monitor
 --
 
@@ -1303,36 +1261,6 @@ COMMENT ON TABLE sms_monitor.sms_rollup_watermarks IS 'Per rollup: the last log 
 --
 
 ALTER TABLE ONLY sms_monitor.sms_message_events ATTACH PARTITION sms_monitor.sms_message_events_default DEFAULT;
-
---
--- Name: sms_metric_events_20261204; Type: TABLE ATTACH; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261204 FOR VALUES FROM ('2026-12-04') TO ('2026-12-05');
-
---
--- Name: sms_metric_events_20261205; Type: TABLE ATTACH; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261205 FOR VALUES FROM ('2026-12-05') TO ('2026-12-06');
-
---
--- Name: sms_metric_events_20261206; Type: TABLE ATTACH; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261206 FOR VALUES FROM ('2026-12-06') TO ('2026-12-07');
-
---
--- Name: sms_metric_events_20261207; Type: TABLE ATTACH; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261207 FOR VALUES FROM ('2026-12-07') TO ('2026-12-08');
-
---
--- Name: sms_metric_events_20261208; Type: TABLE ATTACH; Schema: sms_monitor
---
-
-ALTER TABLE ONLY sms_monitor.sms_metric_events ATTACH PARTITION sms_monitor.sms_metric_events_20261208 FOR VALUES FROM ('2026-12-08') TO ('2026-12-09');
 
 --
 -- Name: sms_metric_events_default; Type: TABLE ATTACH; Schema: sms_monitor
@@ -1472,6 +1400,13 @@ ALTER TABLE ONLY sms_monitor.sms_messages
     ADD CONSTRAINT sms_messages_pkey PRIMARY KEY (message_id);
 
 --
+-- Name: sms_metric_active_users_daily sms_metric_active_users_daily_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_active_users_daily
+    ADD CONSTRAINT sms_metric_active_users_daily_pkey PRIMARY KEY (metric_date, user_id);
+
+--
 -- Name: sms_metric_rollups_daily sms_metric_rollups_daily_pkey; Type: CONSTRAINT; Schema: sms_monitor
 --
 
@@ -1484,6 +1419,13 @@ ALTER TABLE ONLY sms_monitor.sms_metric_rollups_daily
 
 ALTER TABLE ONLY sms_monitor.sms_metric_rollups
     ADD CONSTRAINT sms_metric_rollups_key UNIQUE NULLS NOT DISTINCT (user_id, metric_type, metric_date, metric_hour, metric_minute);
+
+--
+-- Name: sms_metric_rollups_system_daily sms_metric_rollups_system_daily_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_rollups_system_daily
+    ADD CONSTRAINT sms_metric_rollups_system_daily_pkey PRIMARY KEY (metric_date, metric_type);
 
 --
 -- Name: sms_notifier_heartbeats sms_notifier_heartbeats_pkey; Type: CONSTRAINT; Schema: sms_monitor
@@ -1638,36 +1580,6 @@ CREATE INDEX sms_messages_window_idx ON sms_monitor.sms_messages USING btree (CO
 CREATE INDEX sms_metric_events_id_idx ON ONLY sms_monitor.sms_metric_events USING btree (id);
 
 --
--- Name: sms_metric_events_20261204_id_idx; Type: INDEX; Schema: sms_monitor
---
-
-CREATE INDEX sms_metric_events_20261204_id_idx ON sms_monitor.sms_metric_events_20261204 USING btree (id);
-
---
--- Name: sms_metric_events_20261205_id_idx; Type: INDEX; Schema: sms_monitor
---
-
-CREATE INDEX sms_metric_events_20261205_id_idx ON sms_monitor.sms_metric_events_20261205 USING btree (id);
-
---
--- Name: sms_metric_events_20261206_id_idx; Type: INDEX; Schema: sms_monitor
---
-
-CREATE INDEX sms_metric_events_20261206_id_idx ON sms_monitor.sms_metric_events_20261206 USING btree (id);
-
---
--- Name: sms_metric_events_20261207_id_idx; Type: INDEX; Schema: sms_monitor
---
-
-CREATE INDEX sms_metric_events_20261207_id_idx ON sms_monitor.sms_metric_events_20261207 USING btree (id);
-
---
--- Name: sms_metric_events_20261208_id_idx; Type: INDEX; Schema: sms_monitor
---
-
-CREATE INDEX sms_metric_events_20261208_id_idx ON sms_monitor.sms_metric_events_20261208 USING btree (id);
-
---
 -- Name: sms_metric_events_default_id_idx; Type: INDEX; Schema: sms_monitor
 --
 
@@ -1702,36 +1614,6 @@ ALTER INDEX sms_monitor.sms_message_events_id_idx ATTACH PARTITION sms_monitor.s
 --
 
 ALTER INDEX sms_monitor.sms_message_events_message_idx ATTACH PARTITION sms_monitor.sms_message_events_default_message_id_idx;
-
---
--- Name: sms_metric_events_20261204_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
---
-
-ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261204_id_idx;
-
---
--- Name: sms_metric_events_20261205_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
---
-
-ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261205_id_idx;
-
---
--- Name: sms_metric_events_20261206_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
---
-
-ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261206_id_idx;
-
---
--- Name: sms_metric_events_20261207_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
---
-
-ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261207_id_idx;
-
---
--- Name: sms_metric_events_20261208_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
---
-
-ALTER INDEX sms_monitor.sms_metric_events_id_idx ATTACH PARTITION sms_monitor.sms_metric_events_20261208_id_idx;
 
 --
 -- Name: sms_metric_events_default_id_idx; Type: INDEX ATTACH; Schema: sms_monitor
@@ -2060,40 +1942,22 @@ CREATE POLICY sms_messages_reader_all ON sms_monitor.sms_messages FOR SELECT TO 
 CREATE POLICY sms_messages_self_own ON sms_monitor.sms_messages FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
 
 --
+-- Name: sms_metric_active_users_daily; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_active_users_daily ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_active_users_daily sms_metric_active_users_daily_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_active_users_daily_reader_all ON sms_monitor.sms_metric_active_users_daily FOR SELECT TO sms_monitor_reader USING (true);
+
+--
 -- Name: sms_metric_events; Type: ROW SECURITY; Schema: sms_monitor
 --
 
 ALTER TABLE sms_monitor.sms_metric_events ENABLE ROW LEVEL SECURITY;
-
---
--- Name: sms_metric_events_20261204; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_events_20261204 ENABLE ROW LEVEL SECURITY;
-
---
--- Name: sms_metric_events_20261205; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_events_20261205 ENABLE ROW LEVEL SECURITY;
-
---
--- Name: sms_metric_events_20261206; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_events_20261206 ENABLE ROW LEVEL SECURITY;
-
---
--- Name: sms_metric_events_20261207; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_events_20261207 ENABLE ROW LEVEL SECURITY;
-
---
--- Name: sms_metric_events_20261208; Type: ROW SECURITY; Schema: sms_monitor
---
-
-ALTER TABLE sms_monitor.sms_metric_events_20261208 ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: sms_metric_events_default; Type: ROW SECURITY; Schema: sms_monitor
@@ -2144,6 +2008,18 @@ CREATE POLICY sms_metric_rollups_reader_all ON sms_monitor.sms_metric_rollups FO
 CREATE POLICY sms_metric_rollups_self_own ON sms_monitor.sms_metric_rollups FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
 
 --
+-- Name: sms_metric_rollups_system_daily; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_rollups_system_daily ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_rollups_system_daily sms_metric_rollups_system_daily_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_rollups_system_daily_reader_all ON sms_monitor.sms_metric_rollups_system_daily FOR SELECT TO sms_monitor_reader USING (true);
+
+--
 -- Name: sms_notifier_heartbeats; Type: ROW SECURITY; Schema: sms_monitor
 --
 
@@ -2191,6 +2067,12 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_history TO sms_monitor_notifier;
 GRANT SELECT ON TABLE sms_monitor.sms_alert_rule_state TO sms_monitor_reader;
 
 --
+-- Name: TABLE sms_metric_active_users_daily; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metric_active_users_daily TO sms_monitor_reader;
+
+--
 -- Name: TABLE sms_metric_events; Type: ACL; Schema: sms_monitor
 --
 
@@ -2198,10 +2080,10 @@ GRANT SELECT ON TABLE sms_monitor.sms_metric_events TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_metric_events TO sms_monitor_self;
 
 --
--- Name: TABLE sms_metric_rollups_daily; Type: ACL; Schema: sms_monitor
+-- Name: TABLE sms_metric_rollups_system_daily; Type: ACL; Schema: sms_monitor
 --
 
-GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups_daily TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups_system_daily TO sms_monitor_reader;
 
 --
 -- Name: TABLE sms_metrics_daily; Type: ACL; Schema: sms_monitor
@@ -2216,6 +2098,12 @@ GRANT SELECT ON TABLE sms_monitor.sms_metrics_daily TO sms_monitor_admin;
 
 GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_metric_rollups_daily; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups_daily TO sms_monitor_reader;
 
 --
 -- Name: TABLE sms_metrics_user_daily; Type: ACL; Schema: sms_monitor
@@ -2394,6 +2282,7 @@ COMMENT ON FUNCTION sms_monitor._alert_compare(p_value numeric, p_comparison tex
 CREATE FUNCTION sms_monitor._alert_cost_baseline(p_today date) RETURNS TABLE(cost_per_user_day numeric, days integer)
     LANGUAGE plpgsql STABLE ROWS 1
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
     -- body: sql/functions/_alert_cost_baseline.sql
 
 --
@@ -2893,6 +2782,7 @@ COMMENT ON FUNCTION sms_monitor._system_wide_user() IS 'Internal constant: the n
 CREATE FUNCTION sms_monitor._daily_metrics_series(p_start_date date, p_end_date date) RETURNS SETOF sms_monitor.sms_metrics_daily
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
     -- body: sql/functions/_daily_metrics_series.sql
 
 --
@@ -3385,6 +3275,21 @@ CREATE FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestamp with 
 COMMENT ON FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: recomputes the minute buckets of [p_from, p_to) (whole minutes) from sms_messages; returns the minute rows written.';
 
 --
+-- Name: _rebuild_system_rollups(date, date); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._rebuild_system_rollups(p_from date, p_to date) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_rebuild_system_rollups.sql
+
+--
+-- Name: FUNCTION _rebuild_system_rollups(p_from date, p_to date); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._rebuild_system_rollups(p_from date, p_to date) IS 'Internal: rebuilds sms_metric_rollups_system_daily and sms_metric_active_users_daily for the days p_from .. p_to from sms_metric_rollups_daily (migration backfill, benchmark seeds); returns the day rows written.';
+
+--
 -- Name: _record_metric(date, integer, uuid, text, numeric, jsonb, text, integer); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -3691,13 +3596,14 @@ COMMENT ON FUNCTION sms_monitor.api_resolve_alert(p_alert_id uuid, p_resolved_by
 CREATE FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone DEFAULT now(), p_live boolean DEFAULT false) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
     -- body: sql/functions/api_today_metrics.sql
 
 --
 -- Name: FUNCTION api_today_metrics(p_now timestamp with time zone, p_live boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, as_of, data: today''s figures + health (api_health''s status, overall_healthy, driving_rule, reason, as_of)}. From sms_metrics_daily (refreshed every 5 minutes) unless p_live.';
+COMMENT ON FUNCTION sms_monitor.api_today_metrics(p_now timestamp with time zone, p_live boolean) IS 'Dashboard (GET /today): {success, source, as_of, data: today''s figures + health (api_health''s status, overall_healthy, driving_rule, reason, as_of)}. From sms_metrics_daily (live); source says whether p_live was asked.';
 
 --
 -- Name: api_top_users(integer, text, integer, timestamp with time zone, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -4688,6 +4594,12 @@ GRANT ALL ON FUNCTION sms_monitor._reader_time_problem(p_field text, p_value tim
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _rebuild_system_rollups(p_from date, p_to date); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._rebuild_system_rollups(p_from date, p_to date) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text, p_metric_minute integer); Type: ACL; Schema: sms_monitor
