@@ -5,8 +5,8 @@
 -- critical|degraded|healthy|unknown, overall_healthy (NULL when unknown), driving_rule, reason,
 -- as_of}. Figures are JSON numbers (avg_daily_cost_usd too, rounded to 4 places); incidents are
 -- _incident_json's (times ISO 8601 UTC with Z).
--- The week reads the six previous days from sms_metrics_daily (refreshed every 5 minutes; not yet
--- populated = no rows) and today as api_today_metrics(p_now, p_live) does.
+-- The week reads the six previous days from sms_metrics_daily (rollups plus the not yet rolled-up
+-- tail, so live; a day with no values has no row) and today as api_today_metrics(p_now, p_live) does.
 create or replace function sms_monitor.api_metrics_summary(
   p_now timestamptz default now(),
   p_live boolean default false

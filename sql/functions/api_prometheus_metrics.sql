@@ -8,7 +8,7 @@
 --   sms_monitor_open_incidents{rule,severity}     1 while the rule has an open incident, else 0
 --   sms_monitor_outbox_notifications{channel,status}  outbox rows (every channel x status, zeros included)
 --   sms_monitor_oldest_pending_notification_age_seconds  0 when nothing is pending
--- Today's figures come from api_today_metrics (sms_metrics_daily, refreshed every 5 minutes).
+-- Today's figures come from api_today_metrics (sms_metrics_daily: rollups plus the live tail).
 create or replace function sms_monitor.api_prometheus_metrics(p_now timestamptz default now())
 returns text
 language plpgsql

@@ -19,7 +19,7 @@ begin
     raise exception 'pg_cron: the extension is not installed in database % (it can only be created in cron.database_name)',
       current_database() using errcode = '55000';
   end if;
-  -- the 5-minute refresh of the materialized views is gone: the rollup job replaces it
+  -- a database installed by an earlier release may still schedule sms-monitor-refresh-daily; the rollup job does its work
   execute 'select cron.unschedule(j.jobid) from cron.job j where j.jobname = ''sms-monitor-refresh-daily''';
   for v_job in
     select * from (values
