@@ -1,6 +1,8 @@
 // A migration that loses a deadlock to a running job (40P01) is run again; other errors are not.
-// The deadlock is real: two sessions lock two tables in opposite orders; the migration's session
-// has the shorter deadlock_timeout, so it is the one PostgreSQL rolls back.
+// The deadlock is real: two sessions lock two tables in opposite orders. PostgreSQL checks for a
+// deadlock once, deadlock_timeout after a session starts to wait, and rolls back the session that
+// checks: so the job asks first and waits with a long timeout, and the migration closes the cycle
+// last with a short one. Whatever the machine's speed, the migration is the one rolled back.
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,14 +33,18 @@ describe('migrateRetryingDeadlocks', () => {
       // the "job" holds a and will want b; the first attempt holds b and then wants a
       let locked!: () => void;
       const jobLocked = new Promise<void>((resolve) => { locked = resolve; });
+      const waitFor = async (tx: postgres.TransactionSql, table: string, granted: boolean) => {
+        while ((await tx.unsafe(`select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation
+                                  where c.relname = '${table}' and l.mode = 'AccessExclusiveLock' and l.granted = ${granted}
+                                    and l.pid <> pg_backend_pid()`))[0]!.n === 0) {
+          await tx.unsafe('select pg_sleep(0.01)');
+        }
+      };
       const jobDone = job.begin(async (tx) => {
         await tx.unsafe(`set local deadlock_timeout = '60s'; lock table ${a}`);
         locked();
-        // wait until the migration holds b (it is waiting for a then), then ask for b
-        while ((await tx.unsafe(`select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation
-                                  where c.relname = '${a}' and not l.granted`))[0]!.n === 0) {
-          await tx.unsafe('select pg_sleep(0.01)');
-        }
+        // once the migration holds b, ask for b: the job waits (no cycle yet)
+        await waitFor(tx, b, true);
         await tx.unsafe(`lock table ${b}`);
       });
       await jobLocked;
@@ -46,7 +52,10 @@ describe('migrateRetryingDeadlocks', () => {
         attempts++;
         await migration.begin(async (tx) => {
           await tx.unsafe(`set local deadlock_timeout = '50ms'; lock table ${b}`);
-          if (attempts === 1) await tx.unsafe(`lock table ${a}`); // the deadlock
+          if (attempts === 1) {
+            await waitFor(tx, b, false); // the job waits for b now
+            await tx.unsafe(`lock table ${a}`); // closes the cycle: this session checks first
+          }
           await tx.unsafe(`insert into ${b} values (${attempts})`);
         });
       }, (m) => log.push(m));

@@ -178,8 +178,13 @@ describe('notifier delivery (in-process daemon, real database, fake providers)',
     const [id] = await enqueue(db.sql, [{ incident: inc, channel: 'pagerduty', event: 'trigger' }]);
     const [row] = await waitForRows(db.sql, [id!], 30_000, (r) => r.status === 'sent');
     expect(row).toMatchObject({ status: 'sent', attempts: 2, last_error: 'pagerduty: no answer within 3000 ms (timed out)' });
+    // The notifier gave up on the hanging request (closed its connection) before it tried again.
+    // Times are stamped when this process's event loop gets to the request, which on a loaded
+    // machine can be long after the notifier sent it: the 3,000 ms are checked with a wide margin.
     const [a, b] = since(before);
-    expect(b!.receivedAt - a!.receivedAt).toBeGreaterThanOrEqual(2990);
+    expect(a!.closedAt).toBeDefined();
+    expect(b!.receivedAt).toBeGreaterThanOrEqual(a!.closedAt!);
+    expect(a!.closedAt! - a!.receivedAt).toBeGreaterThanOrEqual(1500);
   });
 
   it('temporary failures do not use up max_attempts: 503 three times with max_attempts 2, then delivered', async () => {

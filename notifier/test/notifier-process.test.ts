@@ -33,8 +33,10 @@ function notifier(env: Record<string, string> = {}): NotifierProcess {
     PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY,
     PAGERDUTY_EVENTS_URL: pd.eventsUrl,
     NOTIFIER_POLL_INTERVAL: '200ms',
-    NOTIFIER_LEASE: '2s',
-    NOTIFIER_REQUEST_TIMEOUT: '1s',
+    // Long enough that a slow answer on a loaded machine is never a retry (which would change the
+    // exact request counts below); the kill -9 test shortens the lease it waits out.
+    NOTIFIER_LEASE: '30s',
+    NOTIFIER_REQUEST_TIMEOUT: '30s',
     NOTIFIER_RETRY_BASE: '50ms',
     NOTIFIER_RETRY_MAX: '200ms',
     NOTIFIER_SHUTDOWN_GRACE: '5s',
@@ -75,7 +77,7 @@ describe('notifier process', () => {
     pd.enqueue({ hang: true }); // the first attempt never gets an answer
     const [inc] = await incidents(1);
     const [id] = await enqueue(db.sql, [{ incident: inc!, channel: 'pagerduty', event: 'trigger' }]);
-    const a = notifier({ LOG_LEVEL: 'debug' });
+    const a = notifier({ LOG_LEVEL: 'debug', NOTIFIER_LEASE: '2s' });
     await a.waitForLog(CLAIMED, 20_000);
     await pd.waitForRequests(before + 1, 20_000); // a's request (no other notifier runs): mid-delivery now
     a.kill('SIGKILL');
@@ -122,9 +124,10 @@ describe('notifier process', () => {
   }, 120_000);
 
   it('two notifiers at once: every notification delivered exactly once', async () => {
-    // A long lease: under load a slow answer must not let the other notifier reclaim a row.
-    const a = notifier({ NOTIFIER_BATCH_SIZE: '5', NOTIFIER_LEASE: '30s' });
-    const b = notifier({ NOTIFIER_BATCH_SIZE: '5', NOTIFIER_LEASE: '30s' });
+    // The long lease and request timeout of notifier(): under load a slow answer must not let the
+    // other notifier reclaim a row, nor be retried.
+    const a = notifier({ NOTIFIER_BATCH_SIZE: '5' });
+    const b = notifier({ NOTIFIER_BATCH_SIZE: '5' });
     await Promise.all([a, b].map((p) => p.waitForLog(/listening for outbox NOTIFYs/, 20_000)));
     const list = await incidents(60);
     const ids: string[] = [];

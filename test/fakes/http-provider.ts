@@ -13,6 +13,8 @@ export interface RecordedRequest {
   /** The status this fake answered with (undefined while it has not answered, or for a hang). */
   status?: number;
   answeredAt?: number;
+  /** When the client closed the connection of a request this fake never answered (a hang). */
+  closedAt?: number;
 }
 
 export interface ScriptedResponse {
@@ -93,7 +95,10 @@ export class FakeProvider {
     this.waiters = this.waiters.filter((w) => this.requests.length < w.n);
     const answer = this.script.shift() ?? this.respond(rec);
     for (const w of ready) w.resolve();
-    if (answer.hang) return;
+    if (answer.hang) {
+      res.on('close', () => { rec.closedAt = Date.now(); });
+      return;
+    }
     const send = () => {
       if (res.destroyed) return;
       rec.status = answer.status ?? 200;
