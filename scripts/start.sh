@@ -231,7 +231,7 @@ sms-monitor is running.
   record a metric from psql:
     psql $url_hint -c "select sms_monitor.record_sms_event('sent_count', gen_random_uuid())"
   read today's figures:
-    psql $url_hint -c "select sms_monitor.refresh_sms_metrics_daily(); select * from sms_monitor.get_sms_daily_metrics(current_date)"
+    psql $url_hint -c "select * from sms_monitor.get_sms_daily_metrics(current_date)"
 INFO
 [[ ${#dashboard_lines[@]} -gt 0 ]] && printf '%s\n' "${dashboard_lines[@]}"
 printf 'Press Ctrl-C to stop.\n\n'
