@@ -1,5 +1,6 @@
-// Provider webhooks: POST /webhooks/twilio/status (form-encoded status callbacks) and
-// POST /webhooks/telnyx (message.sent / message.finalized). No bearer token: a request counts only
+// Provider webhooks: POST /webhooks/twilio/status (form-encoded status callbacks),
+// POST /webhooks/telnyx (message.sent / message.finalized) and GET or POST
+// /webhooks/vonage/receipt (SMS API delivery receipts). No bearer token: a request counts only
 // when its provider signature holds (403 and nothing written otherwise); then its events are
 // recorded with record_sms_message_events as sms_monitor_writer (on connections of their own),
 // together with the events of the other webhook requests arriving at the same time (group commit,
@@ -13,6 +14,9 @@ import { EventBatcher, writerPool } from './batch.ts';
 import type { WebhookConfig } from './config.ts';
 import { TELNYX_EVENT_TYPES, telnyxEvents, telnyxPublicKey, telnyxSignatureProblem, type TelnyxWebhookBody } from './telnyx.ts';
 import { parseForm, twilioEvent, twilioSignatureValid } from './twilio.ts';
+import {
+  VONAGE_DEFAULT_METHOD, VONAGE_DEFAULT_TOLERANCE_SECONDS, vonageEvent, vonageRequestParams, vonageSignatureProblem,
+} from './vonage.ts';
 
 export { webhookConfigFromEnv, type WebhookConfig } from './config.ts';
 
@@ -107,6 +111,31 @@ export async function registerWebhooks(app: FastifyInstance, databaseUrl: string
       const batch = await batcher.record(telnyxEvents(body, request.query));
       request.log.info({ provider: 'telnyx', event_type: type, batch }, 'webhook recorded');
       return reply.status(204).send();
+    });
+
+    scope.route({
+      method: ['GET', 'POST'],
+      url: '/webhooks/vonage/receipt',
+      config: { rateLimit },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Vonage SMS API delivery receipt (GET query, POST form or POST JSON; signed with sig); 204 when recorded',
+        querystring: QUERY,
+      },
+      handler: async (request: FastifyRequest<{ Querystring: { user_id?: string; class?: string } }>, reply) => {
+        const secret = config.vonageSignatureSecret;
+        if (!secret) throw notConfigured('SMS_MONITOR_VONAGE_SIGNATURE_SECRET');
+        const { receipt, signed } = vonageRequestParams(request.method, request.url, request.headers['content-type'], request.body);
+        const problem = vonageSignatureProblem(secret, config.vonageSignatureMethod ?? VONAGE_DEFAULT_METHOD, signed,
+          Math.floor(Date.now() / 1000), config.vonageToleranceSeconds ?? VONAGE_DEFAULT_TOLERANCE_SECONDS);
+        if (problem) {
+          request.log.warn({ provider: 'vonage', problem }, 'webhook refused; nothing recorded');
+          throw new HttpError(403, 'forbidden', problem);
+        }
+        const batch = await batcher.record([vonageEvent(receipt, request.query, new Date())]);
+        request.log.info({ provider: 'vonage', batch }, 'webhook recorded');
+        return reply.status(204).send();
+      },
     });
   });
 }
