@@ -7,6 +7,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { AlgorithmTypes } from '@vonage/auth';
 import { SMS } from '@vonage/sms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VONAGE_SIGNATURE_METHODS, vonageSignatureProblem } from '../webhooks/vonage.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 
 const SECRET = 'vonage-test-signature-secret-0123456789';
@@ -35,7 +36,8 @@ const iso = (s: number) => new Date(started - s * 1000).toISOString();
 
 function receipt(messageId: string, status: string, networkCode: string, msisdn: string, at: number, errCode = '0') {
   return { msisdn, to: 'AcmeInc', 'network-code': networkCode, messageId, price: '0.03330000', status,
-    scts: '2001011400', 'err-code': errCode, 'api-key': 'abcd1234', 'message-timestamp': stamp(at) };
+    scts: '2001011400', 'err-code': errCode, 'api-key': 'abcd1234', 'message-timestamp': stamp(at),
+    'client-ref': 'order=42&retry' }; // & and = in a value are signed as _
 }
 
 let t: TestServer;
@@ -160,6 +162,33 @@ describe('GET and POST /webhooks/vonage/receipt', () => {
 });
 
 describe('Vonage signature settings', () => {
+  it('each of the five methods accepts what the library accepts and refuses the others', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const params = receipt('X1', 'delivered', '23410', '447400123450', 5);
+    expect(Object.keys(ALGORITHMS)).toEqual([...VONAGE_SIGNATURE_METHODS]);
+    for (const method of VONAGE_SIGNATURE_METHODS) {
+      const p = signed(params, { method, at: now });
+      expect(vonageSignatureProblem(SECRET, method, [p], now, 300), method).toBeUndefined();
+      // Vonage's hex may come in capitals: the library compares without case, so does the server
+      const upper = { ...p, sig: p.sig!.toUpperCase() };
+      expect(vonage.verifySignature(upper.sig, upper, SECRET, ALGORITHMS[method])).toBe(true);
+      expect(vonageSignatureProblem(SECRET, method, [upper], now, 300), method).toBeUndefined();
+      for (const other of VONAGE_SIGNATURE_METHODS.filter((m) => m !== method)) {
+        expect(vonage.verifySignature(p.sig!, p, SECRET, ALGORITHMS[other])).toBe(false);
+        expect(vonageSignatureProblem(SECRET, other, [p], now, 300)).toBe('sig: does not match');
+      }
+    }
+  });
+
+  it('a signature over the receipt together with the callback URL\'s user_id and class holds too', async () => {
+    const all = signed({ ...receipt('V6', 'delivered', '23410', '447400123456', 5), user_id: USER, class: 'otp' });
+    const { user_id: _u, class: _c, ...body } = all;
+    expect((await postForm(body)).status).toBe(204);
+    // but not for another user than the one signed
+    const other = '/webhooks/vonage/receipt?user_id=e2000000-0000-0000-0000-000000000099&class=otp';
+    expect((await postForm(body, t.base, other)).status).toBe(403);
+  });
+
   it('SMS_MONITOR_VONAGE_SIGNATURE_METHOD=sha512 checks sha512 HMACs (md5hash ones refused)', async () => {
     process.env.SMS_MONITOR_VONAGE_SIGNATURE_METHOD = 'sha512';
     const s = await startTestServer();
