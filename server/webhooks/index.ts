@@ -8,7 +8,7 @@
 // is logged again but counted once (the fold counts each message and status once).
 // The routes live in their own plugin context: their body parsers keep the raw body the
 // signatures are computed over and touch no other route.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.ts';
 import { EventBatcher, writerPool } from './batch.ts';
 import type { WebhookConfig } from './config.ts';
@@ -113,29 +113,30 @@ export async function registerWebhooks(app: FastifyInstance, databaseUrl: string
       return reply.status(204).send();
     });
 
-    scope.route({
-      method: ['GET', 'POST'],
-      url: '/webhooks/vonage/receipt',
+    // Vonage posts a receipt (form or JSON) or, with the account's webhook format set to GET, sends it as the query.
+    const vonageReceipt = async (request: FastifyRequest<{ Querystring: { user_id?: string; class?: string } }>, reply: FastifyReply) => {
+      const secret = config.vonageSignatureSecret;
+      if (!secret) throw notConfigured('SMS_MONITOR_VONAGE_SIGNATURE_SECRET');
+      const { receipt, signed } = vonageRequestParams(request.method, request.url, request.headers['content-type'], request.body);
+      const problem = vonageSignatureProblem(secret, config.vonageSignatureMethod ?? VONAGE_DEFAULT_METHOD, signed,
+        Math.floor(Date.now() / 1000), config.vonageToleranceSeconds ?? VONAGE_DEFAULT_TOLERANCE_SECONDS);
+      if (problem) {
+        request.log.warn({ provider: 'vonage', problem }, 'webhook refused; nothing recorded');
+        throw new HttpError(403, 'forbidden', problem);
+      }
+      const batch = await batcher.record([vonageEvent(receipt, request.query, new Date())]);
+      request.log.info({ provider: 'vonage', batch }, 'webhook recorded');
+      return reply.status(204).send();
+    };
+    const vonageSummary = 'Vonage SMS API delivery receipt, signed with sig; 204 when recorded';
+    scope.post('/webhooks/vonage/receipt', {
       config: { rateLimit },
-      schema: {
-        tags: ['webhooks'],
-        summary: 'Vonage SMS API delivery receipt (GET query, POST form or POST JSON; signed with sig); 204 when recorded',
-        querystring: QUERY,
-      },
-      handler: async (request: FastifyRequest<{ Querystring: { user_id?: string; class?: string } }>, reply) => {
-        const secret = config.vonageSignatureSecret;
-        if (!secret) throw notConfigured('SMS_MONITOR_VONAGE_SIGNATURE_SECRET');
-        const { receipt, signed } = vonageRequestParams(request.method, request.url, request.headers['content-type'], request.body);
-        const problem = vonageSignatureProblem(secret, config.vonageSignatureMethod ?? VONAGE_DEFAULT_METHOD, signed,
-          Math.floor(Date.now() / 1000), config.vonageToleranceSeconds ?? VONAGE_DEFAULT_TOLERANCE_SECONDS);
-        if (problem) {
-          request.log.warn({ provider: 'vonage', problem }, 'webhook refused; nothing recorded');
-          throw new HttpError(403, 'forbidden', problem);
-        }
-        const batch = await batcher.record([vonageEvent(receipt, request.query, new Date())]);
-        request.log.info({ provider: 'vonage', batch }, 'webhook recorded');
-        return reply.status(204).send();
-      },
-    });
+      schema: { tags: ['webhooks'], summary: `${vonageSummary} (form-encoded or JSON body)`, querystring: QUERY },
+    }, vonageReceipt);
+    scope.get('/webhooks/vonage/receipt', {
+      config: { rateLimit },
+      exposeHeadRoute: false,
+      schema: { tags: ['webhooks'], summary: `${vonageSummary} (the receipt in the query string)`, querystring: QUERY },
+    }, vonageReceipt);
   });
 }
