@@ -85,6 +85,7 @@ describe('GET and POST /webhooks/vonage/receipt', () => {
       receipt('V2', 'expired', '23410', '447400123451', 50, '27'),
       receipt('V3', 'buffered', '26201', '4915112345678', 45),
       receipt('V3', 'rejected', '26201', '4915112345678', 40, '6'),
+      receipt('V7', 'failed', '23410', '447400123457', 35, '5'),
     ];
     for (const params of json) expect((await postJson(signed(params))).status).toBe(204);
     // GET: the receipt is the query, beside the callback URL's own user_id and class
@@ -94,12 +95,13 @@ describe('GET and POST /webhooks/vonage/receipt', () => {
     expect((await postForm(signed(receipt('V5', 'unknown', '26201', '4915112345670', 20)))).status).toBe(204);
     await fold();
     const rows = await t.db.sql`select message_id, carrier, country, final_status, error_code, user_id::text, message_class,
-      sent_at is not null as has_sent from sms_monitor.sms_messages where message_id in ('V2', 'V3', 'V4', 'V5') order by message_id`;
+      sent_at is not null as has_sent from sms_monitor.sms_messages where message_id in ('V2', 'V3', 'V4', 'V5', 'V7') order by message_id`;
     expect(rows).toEqual([
       { message_id: 'V2', carrier: '23410', country: 'GB', final_status: 'undelivered', error_code: '27', user_id: USER, message_class: 'otp', has_sent: false },
       { message_id: 'V3', carrier: '26201', country: 'DE', final_status: 'failed', error_code: '6', user_id: USER, message_class: 'otp', has_sent: true },
       { message_id: 'V4', carrier: '26201', country: 'DE', final_status: 'delivered', error_code: null, user_id: USER, message_class: 'otp', has_sent: false },
       { message_id: 'V5', carrier: '26201', country: 'DE', final_status: null, error_code: null, user_id: USER, message_class: 'otp', has_sent: true },
+      { message_id: 'V7', carrier: '23410', country: 'GB', final_status: 'failed', error_code: '5', user_id: USER, message_class: 'otp', has_sent: false },
     ]);
   });
 
@@ -108,7 +110,7 @@ describe('GET and POST /webhooks/vonage/receipt', () => {
     expect(res.status).toBe(200);
     expect(res.body.data.map((r: Record<string, unknown>) => ({ key: r.key, sent: r.sent, delivered: r.delivered,
       failed: r.failed, terminal: r.terminal, delivery_rate_percent: r.delivery_rate_percent }))).toEqual([
-      { key: '23410', sent: 1, delivered: 1, failed: 1, terminal: 2, delivery_rate_percent: 50 },
+      { key: '23410', sent: 1, delivered: 1, failed: 2, terminal: 3, delivery_rate_percent: 33.33 },
       { key: '26201', sent: 2, delivered: 1, failed: 1, terminal: 2, delivery_rate_percent: 50 },
     ]);
   });
