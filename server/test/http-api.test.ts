@@ -278,7 +278,8 @@ describe('operations, alerts and silences', () => {
       '/api/sms/metrics/daily', '/api/sms/metrics/events', '/api/sms/metrics/health', '/api/sms/metrics/latency', '/api/sms/metrics/receipts', '/api/sms/metrics/rules', '/api/sms/metrics/series',
       '/api/sms/metrics/silences', '/api/sms/metrics/silences/{id}/lift', '/api/sms/metrics/summary',
       '/api/sms/metrics/today', '/api/sms/metrics/top-users', '/api/sms/metrics/user', '/healthz', '/metrics',
-      '/webhooks/telnyx', '/webhooks/twilio/status']);
+      '/webhooks/telnyx', '/webhooks/twilio/status', '/webhooks/vonage/receipt']);
+    expect(Object.keys(o.body.paths['/webhooks/vonage/receipt']).sort()).toEqual(['get', 'post']);
     expect(o.body.paths['/api/sms/metrics/daily'].get.parameters.map((p: { name: string; required: boolean }) => [p.name, p.required]))
       .toEqual([['start_date', true], ['end_date', false]]);
     expect(Object.keys(o.body.paths['/api/sms/metrics/alerts']).sort()).toEqual(['get', 'post']);

@@ -1,5 +1,9 @@
 // The webhooks' settings, read once from the environment. Each provider's route answers 503
 // until its secret is set; the secrets are never logged.
+import {
+  VONAGE_DEFAULT_METHOD, VONAGE_DEFAULT_TOLERANCE_SECONDS, VONAGE_SIGNATURE_METHODS, type VonageSignatureMethod,
+} from './vonage.ts';
+
 export interface WebhookConfig {
   /** Origin (and path prefix, if a proxy adds one) the providers call, e.g. https://monitor.example.com. */
   publicUrl?: string;
@@ -9,6 +13,22 @@ export interface WebhookConfig {
   telnyxPublicKey?: string;
   /** How far telnyx-timestamp may be from the server clock, in seconds (default 300). */
   telnyxToleranceSeconds: number;
+  /** Vonage's signature secret (Dashboard, API settings): the key of the SMS API's `sig`. */
+  vonageSignatureSecret?: string;
+  /** The signature method chosen beside that secret (default: Vonage's own, md5hash). */
+  vonageSignatureMethod?: VonageSignatureMethod;
+  /** How far a Vonage receipt's `timestamp` may be from the server clock, in seconds (default 300). */
+  vonageToleranceSeconds?: number;
+}
+
+/** Whole seconds from 1 to 3600 in `value` (the variable `name`), or `fallback` when it is unset. */
+function toleranceFrom(name: string, value: string | undefined, fallback: number): number {
+  const text = value?.trim();
+  const seconds = text ? Number(text) : fallback;
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+    throw new Error(`${name}: must be whole seconds from 1 to 3600`);
+  }
+  return seconds;
 }
 
 export function webhookConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookConfig {
@@ -25,15 +45,18 @@ export function webhookConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Webh
     }
     if (parsed.search || parsed.hash) throw new Error('SMS_MONITOR_PUBLIC_URL: must not have a query or a fragment');
   }
-  const tolerance = env.TELNYX_TIMESTAMP_TOLERANCE?.trim();
-  const toleranceSeconds = tolerance ? Number(tolerance) : 300;
-  if (!Number.isInteger(toleranceSeconds) || toleranceSeconds < 1 || toleranceSeconds > 3600) {
-    throw new Error('TELNYX_TIMESTAMP_TOLERANCE: must be whole seconds from 1 to 3600');
+  const method = (env.SMS_MONITOR_VONAGE_SIGNATURE_METHOD?.trim() || VONAGE_DEFAULT_METHOD).toLowerCase();
+  if (!(VONAGE_SIGNATURE_METHODS as readonly string[]).includes(method)) {
+    throw new Error(`SMS_MONITOR_VONAGE_SIGNATURE_METHOD: must be one of ${VONAGE_SIGNATURE_METHODS.join(', ')}`);
   }
   return {
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
     telnyxPublicKey: env.TELNYX_PUBLIC_KEY || undefined,
-    telnyxToleranceSeconds: toleranceSeconds,
+    telnyxToleranceSeconds: toleranceFrom('TELNYX_TIMESTAMP_TOLERANCE', env.TELNYX_TIMESTAMP_TOLERANCE, 300),
+    vonageSignatureSecret: env.SMS_MONITOR_VONAGE_SIGNATURE_SECRET || undefined,
+    vonageSignatureMethod: method as VonageSignatureMethod,
+    vonageToleranceSeconds: toleranceFrom('SMS_MONITOR_VONAGE_TIMESTAMP_TOLERANCE', env.SMS_MONITOR_VONAGE_TIMESTAMP_TOLERANCE,
+      VONAGE_DEFAULT_TOLERANCE_SECONDS),
   };
 }

@@ -1,5 +1,6 @@
-// Provider webhooks: POST /webhooks/twilio/status (form-encoded status callbacks) and
-// POST /webhooks/telnyx (message.sent / message.finalized). No bearer token: a request counts only
+// Provider webhooks: POST /webhooks/twilio/status (form-encoded status callbacks),
+// POST /webhooks/telnyx (message.sent / message.finalized) and GET or POST
+// /webhooks/vonage/receipt (SMS API delivery receipts). No bearer token: a request counts only
 // when its provider signature holds (403 and nothing written otherwise); then its events are
 // recorded with record_sms_message_events as sms_monitor_writer (on connections of their own),
 // together with the events of the other webhook requests arriving at the same time (group commit,
@@ -7,12 +8,15 @@
 // is logged again but counted once (the fold counts each message and status once).
 // The routes live in their own plugin context: their body parsers keep the raw body the
 // signatures are computed over and touch no other route.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.ts';
 import { EventBatcher, writerPool } from './batch.ts';
 import type { WebhookConfig } from './config.ts';
 import { TELNYX_EVENT_TYPES, telnyxEvents, telnyxPublicKey, telnyxSignatureProblem, type TelnyxWebhookBody } from './telnyx.ts';
 import { parseForm, twilioEvent, twilioSignatureValid } from './twilio.ts';
+import {
+  VONAGE_DEFAULT_METHOD, VONAGE_DEFAULT_TOLERANCE_SECONDS, vonageEvent, vonageRequestParams, vonageSignatureProblem,
+} from './vonage.ts';
 
 export { webhookConfigFromEnv, type WebhookConfig } from './config.ts';
 
@@ -108,5 +112,31 @@ export async function registerWebhooks(app: FastifyInstance, databaseUrl: string
       request.log.info({ provider: 'telnyx', event_type: type, batch }, 'webhook recorded');
       return reply.status(204).send();
     });
+
+    // Vonage posts a receipt (form or JSON) or, with the account's webhook format set to GET, sends it as the query.
+    const vonageReceipt = async (request: FastifyRequest<{ Querystring: { user_id?: string; class?: string } }>, reply: FastifyReply) => {
+      const secret = config.vonageSignatureSecret;
+      if (!secret) throw notConfigured('SMS_MONITOR_VONAGE_SIGNATURE_SECRET');
+      const { receipt, signed } = vonageRequestParams(request.method, request.url, request.headers['content-type'], request.body);
+      const problem = vonageSignatureProblem(secret, config.vonageSignatureMethod ?? VONAGE_DEFAULT_METHOD, signed,
+        Math.floor(Date.now() / 1000), config.vonageToleranceSeconds ?? VONAGE_DEFAULT_TOLERANCE_SECONDS);
+      if (problem) {
+        request.log.warn({ provider: 'vonage', problem }, 'webhook refused; nothing recorded');
+        throw new HttpError(403, 'forbidden', problem);
+      }
+      const batch = await batcher.record([vonageEvent(receipt, request.query, new Date())]);
+      request.log.info({ provider: 'vonage', batch }, 'webhook recorded');
+      return reply.status(204).send();
+    };
+    const vonageSummary = 'Vonage SMS API delivery receipt, signed with sig; 204 when recorded';
+    scope.post('/webhooks/vonage/receipt', {
+      config: { rateLimit },
+      schema: { tags: ['webhooks'], summary: `${vonageSummary} (form-encoded or JSON body)`, querystring: QUERY },
+    }, vonageReceipt);
+    scope.get('/webhooks/vonage/receipt', {
+      config: { rateLimit },
+      exposeHeadRoute: false,
+      schema: { tags: ['webhooks'], summary: `${vonageSummary} (the receipt in the query string)`, querystring: QUERY },
+    }, vonageReceipt);
   });
 }
