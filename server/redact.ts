@@ -1,7 +1,8 @@
 // What the server writes to its log about a request URL: query values that may be credentials
-// (a token sent as ?token=..., access_token, key, secret, password) and anything shaped like a
-// JWT are replaced by [redacted]. Tokens belong in the Authorization header, which is never logged.
-const SECRET_NAME = /token|key|secret|passw|auth|jwt|signature/i;
+// (a token sent as ?token=..., access_token, key, secret, password, a webhook's signature such as
+// Vonage's sig) and anything shaped like a JWT are replaced by [redacted]. Tokens belong in the
+// Authorization header, which is never logged.
+const SECRET_NAME = /token|key|secret|passw|auth|jwt|signature|^sig$/i;
 const JWT = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
 
 export function redactUrl(url: string): string {

@@ -42,8 +42,8 @@ function receipt(messageId: string, status: string, networkCode: string, msisdn:
 
 let t: TestServer;
 beforeAll(async () => {
-  process.env.SMS_MONITOR_VONAGE_SIGNATURE_SECRET = SECRET;
-  delete process.env.SMS_MONITOR_VONAGE_SIGNATURE_METHOD;
+  process.env.VONAGE_SIGNATURE_SECRET = SECRET;
+  delete process.env.VONAGE_SIGNATURE_METHOD;
   t = await startTestServer();
 });
 afterAll(async () => { await t?.close(); });
@@ -191,10 +191,10 @@ describe('Vonage signature settings', () => {
     expect((await postForm(body, t.base, other)).status).toBe(403);
   });
 
-  it('SMS_MONITOR_VONAGE_SIGNATURE_METHOD=sha512 checks sha512 HMACs (md5hash ones refused)', async () => {
-    process.env.SMS_MONITOR_VONAGE_SIGNATURE_METHOD = 'sha512';
+  it('VONAGE_SIGNATURE_METHOD=sha512 checks sha512 HMACs (md5hash ones refused)', async () => {
+    process.env.VONAGE_SIGNATURE_METHOD = 'sha512';
     const s = await startTestServer();
-    delete process.env.SMS_MONITOR_VONAGE_SIGNATURE_METHOD;
+    delete process.env.VONAGE_SIGNATURE_METHOD;
     try {
       const params = receipt('S1', 'delivered', '310260', '13125550100', 5);
       expect((await postForm(signed(params), s.base)).status).toBe(403);
@@ -207,15 +207,15 @@ describe('Vonage signature settings', () => {
     }
   });
 
-  it('without SMS_MONITOR_VONAGE_SIGNATURE_SECRET the route answers 503 and writes nothing', async () => {
-    delete process.env.SMS_MONITOR_VONAGE_SIGNATURE_SECRET;
+  it('without VONAGE_SIGNATURE_SECRET the route answers 503 and writes nothing', async () => {
+    delete process.env.VONAGE_SIGNATURE_SECRET;
     const bare = await startTestServer();
-    process.env.SMS_MONITOR_VONAGE_SIGNATURE_SECRET = SECRET;
+    process.env.VONAGE_SIGNATURE_SECRET = SECRET;
     try {
       const res = await postForm(signed(receipt('S2', 'delivered', '23410', '447400123450', 5)), bare.base);
       expect(res.status).toBe(503);
       expect((await res.json()).error.message)
-        .toBe('webhooks: SMS_MONITOR_VONAGE_SIGNATURE_SECRET is not set on the server, so nothing can be verified');
+        .toBe('webhooks: VONAGE_SIGNATURE_SECRET is not set on the server, so nothing can be verified');
       expect((await bare.db.sql`select count(*)::int as n from sms_monitor.sms_message_events`)[0]!.n).toBe(0);
     } finally {
       await bare.close();

@@ -45,18 +45,18 @@ export function webhookConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Webh
     }
     if (parsed.search || parsed.hash) throw new Error('SMS_MONITOR_PUBLIC_URL: must not have a query or a fragment');
   }
-  const method = (env.SMS_MONITOR_VONAGE_SIGNATURE_METHOD?.trim() || VONAGE_DEFAULT_METHOD).toLowerCase();
+  const method = (env.VONAGE_SIGNATURE_METHOD?.trim() || VONAGE_DEFAULT_METHOD).toLowerCase();
   if (!(VONAGE_SIGNATURE_METHODS as readonly string[]).includes(method)) {
-    throw new Error(`SMS_MONITOR_VONAGE_SIGNATURE_METHOD: must be one of ${VONAGE_SIGNATURE_METHODS.join(', ')}`);
+    throw new Error(`VONAGE_SIGNATURE_METHOD: must be one of ${VONAGE_SIGNATURE_METHODS.join(', ')}`);
   }
   return {
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
     telnyxPublicKey: env.TELNYX_PUBLIC_KEY || undefined,
     telnyxToleranceSeconds: toleranceFrom('TELNYX_TIMESTAMP_TOLERANCE', env.TELNYX_TIMESTAMP_TOLERANCE, 300),
-    vonageSignatureSecret: env.SMS_MONITOR_VONAGE_SIGNATURE_SECRET || undefined,
+    vonageSignatureSecret: env.VONAGE_SIGNATURE_SECRET || undefined,
     vonageSignatureMethod: method as VonageSignatureMethod,
-    vonageToleranceSeconds: toleranceFrom('SMS_MONITOR_VONAGE_TIMESTAMP_TOLERANCE', env.SMS_MONITOR_VONAGE_TIMESTAMP_TOLERANCE,
+    vonageToleranceSeconds: toleranceFrom('VONAGE_TIMESTAMP_TOLERANCE', env.VONAGE_TIMESTAMP_TOLERANCE,
       VONAGE_DEFAULT_TOLERANCE_SECONDS),
   };
 }

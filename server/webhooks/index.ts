@@ -116,7 +116,7 @@ export async function registerWebhooks(app: FastifyInstance, databaseUrl: string
     // Vonage posts a receipt (form or JSON) or, with the account's webhook format set to GET, sends it as the query.
     const vonageReceipt = async (request: FastifyRequest<{ Querystring: { user_id?: string; class?: string } }>, reply: FastifyReply) => {
       const secret = config.vonageSignatureSecret;
-      if (!secret) throw notConfigured('SMS_MONITOR_VONAGE_SIGNATURE_SECRET');
+      if (!secret) throw notConfigured('VONAGE_SIGNATURE_SECRET');
       const { receipt, signed } = vonageRequestParams(request.method, request.url, request.headers['content-type'], request.body);
       const problem = vonageSignatureProblem(secret, config.vonageSignatureMethod ?? VONAGE_DEFAULT_METHOD, signed,
         Math.floor(Date.now() / 1000), config.vonageToleranceSeconds ?? VONAGE_DEFAULT_TOLERANCE_SECONDS);

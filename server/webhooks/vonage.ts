@@ -11,7 +11,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpError } from '../errors.ts';
 import { countryOf, senderTypeOf } from './phone.ts';
 
-/** The signature methods of the Vonage Dashboard, as SMS_MONITOR_VONAGE_SIGNATURE_METHOD names them. */
+/** The signature methods of the Vonage Dashboard, as VONAGE_SIGNATURE_METHOD names them. */
 export const VONAGE_SIGNATURE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
 export type VonageSignatureMethod = typeof VONAGE_SIGNATURE_METHODS[number];
 /** The method Vonage uses unless the account chose another. */
