@@ -1,3 +1,12 @@
 -- Work in progress for the next migration (tests apply it on top of the committed ones).
 -- Tables and indexes inline; functions and views with --!include functions/<name>.sql.
 -- Commit it with: bash scripts/migration-commit.sh
+
+-- == review fixes ==
+-- sms_metrics_daily finds the tail's new users in its one scan of the tail (was: a scan per day)
+--!include views/sms_metrics_daily.sql
+-- message rules merge error-code counts only for error_code_share
+--!include functions/_alert_message_values.sql
+-- message bucket retention cuts minutes and hours at the same whole hour
+--!include functions/_apply_sms_message_retention.sql
+-- == end of review fixes ==

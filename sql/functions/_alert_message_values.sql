@@ -92,7 +92,8 @@ begin
       select m.value as key, m.delivered + m.undelivered + m.failed as terminal, m.delivered,
              m.undelivered + m.failed as bad,
              coalesce((select sum(e.value::bigint) from jsonb_each_text(m.error_codes) e where e.key = any (v_codes)), 0)::bigint as coded
-        from sms_monitor._message_stats(r.group_by::sms_monitor.message_dimension, v_from, v_to, null, false, true) m
+        from sms_monitor._message_stats(r.group_by::sms_monitor.message_dimension, v_from, v_to, null, false,
+                                       r.metric = 'error_code_share') m  -- the code counts only where they are read
        where m.delivered + m.undelivered + m.failed > 0 and (r.group_by is null or m.value is not null)
     )
     select r.alert_type, k.key,

@@ -9,7 +9,7 @@
 -- rebuild gives the same rows; retention deletes old minutes; a self token reads its own messages.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(9);
+select plan(10);
 update sms_monitor.settings set metric_retention_days = 36500;
 
 select setseed(0.42);
@@ -106,10 +106,26 @@ select ok((select count(*) from before_h) > 0 and not exists (
             union all (select * from before_h except all select * from sms_monitor.sms_message_hour_stats)),
   'the rebuild from sms_messages gives the minute and hour rows the deltas kept');
 
-select is((select deleted from sms_monitor._apply_sms_message_retention('2026-06-02 10:05Z', 1) r
-            where r.target = 'sms_monitor.sms_message_minute_stats'),
-          (select count(*) from before where minute < '2026-06-01 10:05Z'),
-  'retention deletes the buckets of minutes older than the retention days');
+-- retention one day back from 10:05 cuts both grains at the whole hour containing 2026-06-01 10:05
+create temp table retained as select * from sms_monitor._apply_sms_message_retention('2026-06-02 10:05Z', 1);
+select is((select array[(select deleted from retained where target = 'sms_monitor.sms_message_minute_stats'),
+                        (select deleted from retained where target = 'sms_monitor.sms_message_hour_stats')]),
+          array[(select count(*) from before where minute < '2026-06-01 10:00Z'),
+                (select count(*) from before_h where minute < '2026-06-01 10:00Z')],
+  'retention deletes the minute and hour buckets before the hour that contains the cut');
+create temp table summed as
+select date_bin('1 hour', m.minute, timestamptz '2000-01-01') as hour, m.dimension, m.value, m.carrier_country,
+       sum(m.messages) as messages, sum(m.delivered) as delivered
+  from sms_monitor.sms_message_minute_stats m group by 1, 2, 3, 4;
+select is((select count(*) from (
+            (select * from summed
+             except select h.minute, h.dimension, h.value, h.carrier_country, h.messages, h.delivered
+                      from sms_monitor.sms_message_hour_stats h)
+            union all
+            (select h.minute, h.dimension, h.value, h.carrier_country, h.messages, h.delivered
+               from sms_monitor.sms_message_hour_stats h
+             except select * from summed)) d), 0::bigint,
+  'after retention every hour bucket kept is still the sum of its minute buckets');
 
 -- a self token reads its own messages (from sms_messages under row security, not the buckets)
 do $$ begin perform set_config('request.jwt.claims', '{"sub": "b0000000-0000-0000-0000-000000000001"}', true); end $$;

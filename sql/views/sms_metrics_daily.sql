@@ -3,7 +3,8 @@
 -- and metric type) plus the log rows past the rollup's watermark, in one snapshot, so a value counts
 -- from its commit on, once. A filter on metric_date reaches both tables' date ranges. Active users:
 -- users (not the system-wide nil UUID) with any value that day: the rolled-up ones
--- (sms_metric_active_users_daily) plus those the tail adds.
+-- (sms_metric_active_users_daily) plus those the tail adds, found in the same single scan of the
+-- tail that sums its values.
 -- Sums are summed, timings are sum / samples (true means, never an average of averages), rates come from the day's summed counts and are NULL when there is nothing to divide
 -- by. numeric without a typmod: a ratio above 999 % (duplicate receipts) never overflows, and the
 -- counters are numeric too (not bigint): no sum of accepted buckets can make a reader fail.
@@ -37,21 +38,20 @@ select s.metric_date,
            sum(m.sample_count) filter (where m.metric_type = 'avg_delivery_time_ms') as delivery_time_samples,
            sum(m.metric_value) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_sum,
            sum(m.sample_count) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_samples,
-           -- the day's users in the rollups, plus those only in the tail so far
+           -- the day's users: the rolled-up ones (an index probe per day) plus those only in the tail
+           -- so far (marked in the tail's one scan below)
            coalesce((select count(*) from sms_monitor.sms_metric_active_users_daily a
                       where a.metric_date = m.metric_date), 0)
-           + (select count(distinct e.user_id)
-                from sms_monitor.sms_metric_events e
-               where e.id > sms_monitor._rollup_watermark('sms_metrics')
-                 and e.metric_date = m.metric_date
-                 and e.user_id <> sms_monitor._system_wide_user()
-                 and not exists (select from sms_monitor.sms_metric_active_users_daily a
-                                  where a.metric_date = e.metric_date and a.user_id = e.user_id)) as active_users
+           + count(distinct m.new_user) as active_users
       from (
-        select d.metric_date, d.metric_type, d.metric_value, d.sample_count
+        select d.metric_date, d.metric_type, d.metric_value, d.sample_count, null::uuid as new_user
           from sms_monitor.sms_metric_rollups_system_daily d
         union all
-        select e.metric_date, e.metric_type, e.metric_value, 1
+        select e.metric_date, e.metric_type, e.metric_value, 1,
+               case when e.user_id <> sms_monitor._system_wide_user()
+                     and not exists (select from sms_monitor.sms_metric_active_users_daily a
+                                      where a.metric_date = e.metric_date and a.user_id = e.user_id)
+                    then e.user_id end
           from sms_monitor.sms_metric_events e
          where e.id > sms_monitor._rollup_watermark('sms_metrics')
       ) m
