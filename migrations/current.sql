@@ -9,4 +9,8 @@
 --!include functions/_alert_message_values.sql
 -- message bucket retention cuts minutes and hours at the same whole hour
 --!include functions/_apply_sms_message_retention.sql
+-- comments and dead checks that still spoke of a view that could be unrefreshed
+--!include functions/_alert_cost_baseline.sql
+--!include functions/api_metrics_summary.sql
+--!include functions/_apply_sms_retention.sql
 -- == end of review fixes ==

@@ -1,7 +1,7 @@
 -- The cost-spike baseline: mean daily LLM cost per active user over the 30 reporting days before
 -- p_today, from sms_metrics_daily (30 rows, not 30 days of raw buckets): sum(llm_cost_usd) /
 -- sum(active_users), i.e. cost per active user-day (a true mean, not an average of daily ratios).
--- days = how many of those days had traffic. NULLs when the view has never been refreshed.
+-- days = how many of those days had traffic (0, and a NULL mean, without any).
 create or replace function sms_monitor._alert_cost_baseline(p_today date)
 returns table (cost_per_user_day numeric, days integer)
 language plpgsql
@@ -14,10 +14,6 @@ set search_path = pg_catalog, pg_temp
 set jit = off
 as $$
 begin
-  if not (select c.relispopulated from pg_class c where c.oid = 'sms_monitor.sms_metrics_daily'::regclass) then
-    return query select null::numeric, 0;
-    return;
-  end if;
   return query
   select sum(d.llm_cost_usd) / nullif(sum(d.active_users), 0),
          (count(*) filter (where d.active_users > 0))::integer

@@ -2,8 +2,9 @@
 -- which uses the server's now(): a caller who could choose the cut-off could delete everything.
 -- The daily retention job (pg_cron 'sms-monitor-retention'). Deletes, per sms_monitor.settings:
 --   first the rollup (rollup_sms_metrics), so every committed event is in the rollups; then
---   sms_metrics buckets (rollup rows, target 'sms_monitor.sms_metrics') whose reporting day is more
---     than metric_retention_days (default 400) before the reporting day of p_now, and minute rollups
+--   sms_metrics buckets (rollup rows, target 'sms_monitor.sms_metrics', which counts them; the
+--     per-user and system-wide day rows and the day's users of those days go with them) whose reporting day
+--     is more than metric_retention_days (default 400) before the reporting day of p_now, and minute rollups
 --     older than _minute_rollup_days() compacted into their hour (one statement: no figure changes);
 --   whole partitions of the event log (target 'sms_monitor.sms_metric_events': how many partitions)
 --     whose UTC day ended more than _event_log_retention() (3 days) before p_now and whose rows are
@@ -17,8 +18,9 @@
 --     ago, when pg_cron is installed here (that table grows by a row per job run, forever).
 --   batch ids of record_sms_events (sms_ingest_batches) older than 7 days: a retry later than that
 --     would be recorded again (the buffered client gives up on a batch long before);
---   messages untouched for metric_retention_days and their older log rows
---     (_apply_sms_message_retention: targets sms_messages, sms_message_events);
+--   messages untouched for metric_retention_days, their older log rows and the message buckets
+--     before then (_apply_sms_message_retention: targets sms_messages, sms_message_events,
+--     sms_message_minute_stats, sms_message_hour_stats);
 -- Returns one row per target with how many rows went.
 create or replace function sms_monitor._apply_sms_retention(p_now timestamptz)
 returns table (target text, deleted bigint)

@@ -30,21 +30,16 @@ begin
   v_today := v_today_body -> 'data';
   v_date := (v_today ->> 'metric_date')::date;
 
-  -- Scanning a never-refreshed view raises an error, so it is read only once populated.
-  if (select c.relispopulated from pg_catalog.pg_class c where c.oid = 'sms_monitor.sms_metrics_daily'::regclass) then
-    select jsonb_build_object(
-             'scheduled', coalesce(sum(d.scheduled_count), 0), 'sent', coalesce(sum(d.sent_count), 0),
-             'delivered', coalesce(sum(d.delivered_count), 0), 'failed', coalesce(sum(d.failed_count), 0),
-             'cancelled', coalesce(sum(d.cancelled_count), 0), 'llm_success', coalesce(sum(d.llm_success_count), 0),
-             'template_fallback', coalesce(sum(d.template_fallback_count), 0),
-             'opt_out', coalesce(sum(d.opt_out_count), 0), 'llm_cost_usd', coalesce(sum(d.llm_cost_usd), 0),
-             'sms_cost_usd', coalesce(sum(d.sms_cost_usd), 0))
-      into v_prior
-      from sms_monitor.sms_metrics_daily d
-     where d.metric_date between v_date - 6 and v_date - 1;
-  else
-    v_prior := '{}'::jsonb;
-  end if;
+  select jsonb_build_object(
+           'scheduled', coalesce(sum(d.scheduled_count), 0), 'sent', coalesce(sum(d.sent_count), 0),
+           'delivered', coalesce(sum(d.delivered_count), 0), 'failed', coalesce(sum(d.failed_count), 0),
+           'cancelled', coalesce(sum(d.cancelled_count), 0), 'llm_success', coalesce(sum(d.llm_success_count), 0),
+           'template_fallback', coalesce(sum(d.template_fallback_count), 0),
+           'opt_out', coalesce(sum(d.opt_out_count), 0), 'llm_cost_usd', coalesce(sum(d.llm_cost_usd), 0),
+           'sms_cost_usd', coalesce(sum(d.sms_cost_usd), 0))
+    into v_prior
+    from sms_monitor.sms_metrics_daily d
+   where d.metric_date between v_date - 6 and v_date - 1;
   with t as (
     select coalesce((v_prior ->> 'scheduled')::numeric, 0) + (v_today ->> 'scheduled_count')::numeric as scheduled,
            coalesce((v_prior ->> 'sent')::numeric, 0) + (v_today ->> 'sent_count')::numeric as sent,
