@@ -13,4 +13,12 @@
 --!include functions/_alert_cost_baseline.sql
 --!include functions/api_metrics_summary.sql
 --!include functions/_apply_sms_retention.sql
+-- The system-wide day rows again, now under the rollup's lock: while the previous migration ran,
+-- a rollup that was already waiting kept its earlier function body, which added to the per-user
+-- days only; summing them again here counts those runs too (the rollups run with the current
+-- bodies from here on).
+--!include functions/_rebuild_system_rollups.sql
+select sms_monitor._rebuild_system_rollups(min(d.metric_date), max(d.metric_date))
+  from sms_monitor.sms_metric_rollups_daily d
+having count(*) > 0;
 -- == end of review fixes ==

@@ -175,3 +175,32 @@ describe('run_sms_rollups (the pg_cron job body)', () => {
     expect(err).toMatchObject({ code: '22023', message: 'seconds: must be between 0 and 3600 (got -1)' });
   });
 });
+
+describe('_rebuild_system_rollups (the upgrade backfill)', () => {
+  it('waits for a rollup run under way, so the per-user days that run adds are summed too', async () => {
+    const day = '2031-05-01';
+    const holder = await db.sql.reserve();
+    const rebuilder = db.connect({ max: 1 });
+    try {
+      // a rollup run under way: it holds the rollup's lock and adds to the per-user day grain
+      await holder`begin`;
+      await holder`select pg_advisory_xact_lock(hashtext('sms_monitor rollup'), hashtext('sms_metrics'))`;
+      await holder`insert into sms_monitor.sms_metric_rollups_daily (user_id, metric_type, metric_date, metric_value, sample_count)
+        values (${userOf(77)}::uuid, 'sent_count', ${day}::date, 4, 4)`;
+      const pid = (await rebuilder<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
+      const run = rebuilder`select sms_monitor._rebuild_system_rollups(${day}::date, ${day}::date) as n`.execute();
+      await waitFor(async () => (await db.sql`select 1 from pg_locks where pid = ${pid} and locktype = 'advisory' and not granted`).length > 0,
+        'the rebuild to wait for the rollup lock');
+      await holder`commit`;
+      expect((await run)[0]!.n).toBe('1');
+    } finally {
+      holder.release();
+      await rebuilder.end({ timeout: 1 });
+    }
+    const system = await db.sql`select metric_type, metric_value::text as v, sample_count::text as n
+      from sms_monitor.sms_metric_rollups_system_daily where metric_date = ${day}::date`;
+    expect(system).toEqual([{ metric_type: 'sent_count', v: '4', n: '4' }]);
+    const users = await db.sql`select user_id::text as u from sms_monitor.sms_metric_active_users_daily where metric_date = ${day}::date`;
+    expect(users).toEqual([{ u: userOf(77) }]);
+  });
+});

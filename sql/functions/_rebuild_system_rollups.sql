@@ -3,7 +3,8 @@
 -- the reporting days p_from .. p_to from the per-user day grain (sms_metric_rollups_daily), the way
 -- rollup_sms_metrics, the sms_metrics insert trigger and retention keep them. The migration's
 -- backfill and the benchmark seeders (which write rollup rows directly) call it; the log tail past
--- the watermark stays out, as in every rollup table (readers add it). Returns the day rows written.
+-- the watermark stays out, as in every rollup table (readers add it). It holds the rollup's lock,
+-- so no rollup run changes the per-user days while they are summed. Returns the day rows written.
 create or replace function sms_monitor._rebuild_system_rollups(p_from date, p_to date)
 returns bigint
 language plpgsql
@@ -17,6 +18,8 @@ begin
   if p_from is null or p_to is null then
     raise exception 'from and to: both days are needed' using errcode = '22023';
   end if;
+  -- the rollup's own lock (_rollup_claim_range): no run adds to the day grain while it is summed
+  perform pg_advisory_xact_lock(hashtext('sms_monitor rollup'), hashtext('sms_metrics'));
   delete from sms_monitor.sms_metric_rollups_system_daily s where s.metric_date between p_from and p_to;
   delete from sms_monitor.sms_metric_active_users_daily a where a.metric_date between p_from and p_to;
   insert into sms_monitor.sms_metric_rollups_system_daily (metric_date, metric_type, metric_value, sample_count)
