@@ -21,4 +21,6 @@
 select sms_monitor._rebuild_system_rollups(min(d.metric_date), max(d.metric_date))
   from sms_monitor.sms_metric_rollups_daily d
 having count(*) > 0;
+-- message reads use hour buckets only for steps of whole hours
+--!include functions/_message_stats.sql
 -- == end of review fixes ==

@@ -1,8 +1,8 @@
 -- The message counts of the window [p_from, p_to) for the message readers, per value of
 -- p_dimension (NULL: every message, value NULL) and, with p_step, per bucket of p_step aligned to
 -- the UTC clock (at; NULL without p_step): merged from the minute buckets
--- (sms_message_minute_stats; sms_message_hour_stats for its whole hours unless p_step is under an
--- hour) for the window's whole minutes and computed from sms_messages
+-- (sms_message_minute_stats; sms_message_hour_stats for its whole hours unless p_step is not a
+-- whole number of hours) for the window's whole minutes and computed from sms_messages
 -- (_message_minute_rows) for the partial minutes at its edges, so the window stays exact to the
 -- instant. A caller that may not read the buckets (a self token: they count every user's
 -- messages) gets the whole window from sms_messages, under its row security. Only values with
@@ -40,7 +40,7 @@ begin
     v_h_lo := v_h_lo + interval '1 hour';
   end if;
   v_h_hi := date_bin('1 hour', v_hi, timestamptz '2000-01-01 00:00:00+00');
-  if v_h_hi <= v_h_lo or (p_step is not null and p_step < interval '1 hour') then
+  if v_h_hi <= v_h_lo or (p_step is not null and (p_step < interval '1 hour' or extract(epoch from p_step) % 3600 <> 0)) then
     v_h_lo := v_hi;
     v_h_hi := v_hi;
   end if;
