@@ -387,21 +387,24 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_samples,
             (COALESCE(( SELECT count(*) AS count
                    FROM sms_monitor.sms_metric_active_users_daily a
-                  WHERE (a.metric_date = m.metric_date)), (0)::bigint) + ( SELECT count(DISTINCT e.user_id) AS count
-                   FROM sms_monitor.sms_metric_events e
-                  WHERE ((e.id > sms_monitor._rollup_watermark('sms_metrics'::text)) AND (e.metric_date = m.metric_date) AND (e.user_id <> sms_monitor._system_wide_user()) AND (NOT (EXISTS ( SELECT
-                           FROM sms_monitor.sms_metric_active_users_daily a
-                          WHERE ((a.metric_date = e.metric_date) AND (a.user_id = e.user_id)))))))) AS active_users
+                  WHERE (a.metric_date = m.metric_date)), (0)::bigint) + count(DISTINCT m.new_user)) AS active_users
            FROM ( SELECT d.metric_date,
                     d.metric_type,
                     d.metric_value,
-                    d.sample_count
+                    d.sample_count,
+                    NULL::uuid AS new_user
                    FROM sms_monitor.sms_metric_rollups_system_daily d
                 UNION ALL
                  SELECT e.metric_date,
                     e.metric_type,
                     e.metric_value,
-                    1
+                    1,
+                        CASE
+                            WHEN ((e.user_id <> sms_monitor._system_wide_user()) AND (NOT (EXISTS ( SELECT
+                               FROM sms_monitor.sms_metric_active_users_daily a
+                              WHERE ((a.metric_date = e.metric_date) AND (a.user_id = e.user_id)))))) THEN e.user_id
+                            ELSE NULL::uuid
+                        END AS "case"
                    FROM sms_monitor.sms_metric_events e
                   WHERE (e.id > sms_monitor._rollup_watermark('sms_metrics'::text))) m
           GROUP BY m.metric_date) s;
@@ -2625,7 +2628,7 @@ CREATE FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with ti
 -- Name: FUNCTION _apply_sms_message_retention(p_now timestamp with time zone, p_days integer); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days, message log rows recorded and message minute buckets older than then.';
+COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days, message log rows recorded before then, and the minute and hour buckets before the whole hour containing then.';
 
 --
 -- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
