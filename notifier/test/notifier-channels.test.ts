@@ -35,11 +35,14 @@ const row = (p: NotificationPayload, channel: OutboxRow['channel'] = 'slack'): O
 const ctx = (over: Partial<DeliveryContext> = {}): DeliveryContext =>
   ({ stopping: new AbortController().signal, abort: new AbortController().signal, maxWaitMs: 30_000, ...over });
 
+/** Longer than any answer of the local fakes on a loaded machine: these tests are not about timeouts. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 describe('slack channel', () => {
   let slack: Awaited<ReturnType<typeof fakeSlack>>;
   beforeAll(async () => { slack = await fakeSlack(); });
   afterAll(async () => { await slack.close(); });
-  const channel = () => new SlackChannel({ webhookUrl: slack.webhookUrl, minIntervalMs: 0 }, 2000);
+  const channel = () => new SlackChannel({ webhookUrl: slack.webhookUrl, minIntervalMs: 0 }, REQUEST_TIMEOUT_MS);
 
   it('firing, acknowledged and resolved messages carry the figures and read differently', async () => {
     const before = slack.requests.length;
@@ -110,7 +113,7 @@ describe('slack channel', () => {
   });
 
   it('a 429 while other messages wait for their slot holds them until its Retry-After', async () => {
-    const c = new SlackChannel({ webhookUrl: slack.webhookUrl, minIntervalMs: 300 }, 2000);
+    const c = new SlackChannel({ webhookUrl: slack.webhookUrl, minIntervalMs: 300 }, REQUEST_TIMEOUT_MS);
     const before = slack.requests.length;
     slack.enqueue({ status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } });
     const [first, second] = await Promise.all([c.deliver(row(payload('trigger')), ctx()), c.deliver(row(payload('repeat')), ctx())]);
@@ -122,7 +125,7 @@ describe('slack channel', () => {
   });
 
   it('paces messages to one webhook', async () => {
-    const c = new SlackChannel({ webhookUrl: slack.webhookUrl, minIntervalMs: 250 }, 2000);
+    const c = new SlackChannel({ webhookUrl: slack.webhookUrl, minIntervalMs: 250 }, REQUEST_TIMEOUT_MS);
     const before = slack.requests.length;
     await Promise.all([1, 2, 3].map(() => c.deliver(row(payload('repeat')), ctx())));
     const times = slack.requests.slice(before).map((r) => r.receivedAt);
@@ -148,7 +151,7 @@ describe('pagerduty channel', () => {
   afterAll(async () => { await pd.close(); });
 
   it('trigger, acknowledge and resolve share one dedup_key; summary and figures', async () => {
-    const c = new PagerDutyChannel({ routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl, source: 'sms-monitor-test' }, 2000);
+    const c = new PagerDutyChannel({ routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl, source: 'sms-monitor-test' }, REQUEST_TIMEOUT_MS);
     const before = pd.requests.length;
     for (const e of ['trigger', 'acknowledge', 'resolve'] as const) {
       const out = await c.deliver(row(payload(e), 'pagerduty'), ctx());
@@ -175,7 +178,7 @@ describe('pagerduty channel', () => {
   });
 
   it('keeps summary <= 1024, sends the stored dedup_key as it is, maps severity', async () => {
-    const c = new PagerDutyChannel({ routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl, source: 's' }, 2000);
+    const c = new PagerDutyChannel({ routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl, source: 's' }, REQUEST_TIMEOUT_MS);
     const longType = 'x'.repeat(300);
     // the key as sms_monitor._alert_dedup_key stores it for a 300-character rule: cut to 255
     const storedKey = `sms-monitor/${longType}/${ALERT_ID}`.slice(0, 255);
@@ -191,7 +194,7 @@ describe('pagerduty channel', () => {
   });
 
   it('a notification without a dedup_key is a permanent failure, never a key of its own making', async () => {
-    const c = new PagerDutyChannel({ routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl, source: 's' }, 2000);
+    const c = new PagerDutyChannel({ routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl, source: 's' }, REQUEST_TIMEOUT_MS);
     const before = pd.requests.length;
     expect(await c.deliver(row(payload('trigger', { dedup_key: null }), 'pagerduty'), ctx())).toEqual({
       kind: 'failed',
@@ -201,7 +204,7 @@ describe('pagerduty channel', () => {
   });
 
   it('every field within the Events v2 limits: source, component, class <= 255, custom_details texts <= 1024', async () => {
-    const c = new PagerDutyChannel({ routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl, source: 's'.repeat(400) }, 2000);
+    const c = new PagerDutyChannel({ routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl, source: 's'.repeat(400) }, REQUEST_TIMEOUT_MS);
     const p = payload('trigger', { metric: 'm'.repeat(400), alert_type: 'a'.repeat(400), description: 'd'.repeat(10_000) });
     expect((await c.deliver(row(p, 'pagerduty'), ctx())).kind).toBe('sent');
     const body = pd.requests.at(-1)!.body;
@@ -214,7 +217,7 @@ describe('pagerduty channel', () => {
   });
 
   it('400 is permanent with PagerDuty\'s error text; 429 and 500 retry', async () => {
-    const bad = new PagerDutyChannel({ routingKey: ROUTING_KEY.slice(1) + 'Z', eventsUrl: pd.eventsUrl, source: 's' }, 2000);
+    const bad = new PagerDutyChannel({ routingKey: ROUTING_KEY.slice(1) + 'Z', eventsUrl: pd.eventsUrl, source: 's' }, REQUEST_TIMEOUT_MS);
     pd.enqueue({ status: 400, body: '{"status":"invalid event","message":"Event object is invalid","errors":["\'payload.severity\' is invalid"]}' });
     expect(await bad.deliver(row(payload('trigger'), 'pagerduty'), ctx())).toEqual({
       kind: 'failed', error: 'pagerduty: HTTP 400: {"status":"invalid event","message":"Event object is invalid","errors":["\'payload.severity\' is invalid"]}',

@@ -48,8 +48,9 @@ describe('database stopped and started', () => {
       PAGERDUTY_EVENTS_URL: pd.eventsUrl,
       NOTIFIER_POLL_INTERVAL: '200ms',
       NOTIFIER_RECONNECT_MAX: '500ms',
-      NOTIFIER_LEASE: '5s',
-      NOTIFIER_REQUEST_TIMEOUT: '1s',
+      // long enough that a slow answer on a loaded machine is never a retry (a second request)
+      NOTIFIER_LEASE: '60s',
+      NOTIFIER_REQUEST_TIMEOUT: '30s',
     });
     await proc.waitForLog(/listening for outbox NOTIFYs/, 20_000);
     const i1 = await insertIncident(sql);

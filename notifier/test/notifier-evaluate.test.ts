@@ -34,7 +34,7 @@ describe('notifier --evaluate-every', () => {
 
     const config = loadNotifierConfig(db.url, {
       PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: pd.eventsUrl,
-      NOTIFIER_EVALUATE_EVERY: '1s', NOTIFIER_POLL_INTERVAL: '5s', NOTIFIER_LEASE: '5s', NOTIFIER_REQUEST_TIMEOUT: '1s',
+      NOTIFIER_EVALUATE_EVERY: '1s', NOTIFIER_POLL_INTERVAL: '5s', NOTIFIER_LEASE: '60s', NOTIFIER_REQUEST_TIMEOUT: '30s',
     });
     const logs = new PassThrough();
     logs.on('data', (c: Buffer) => logLines.push(...c.toString().split('\n').filter(Boolean)));
@@ -84,7 +84,7 @@ describe('notifier --evaluate-every', () => {
       logs.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
       const config = loadNotifierConfig(u.toString(), {
         PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: pd.eventsUrl,
-        NOTIFIER_POLL_INTERVAL: '200ms', NOTIFIER_LEASE: '5s', NOTIFIER_REQUEST_TIMEOUT: '1s', NOTIFIER_RETRY_BASE: '20ms',
+        NOTIFIER_POLL_INTERVAL: '200ms', NOTIFIER_LEASE: '60s', NOTIFIER_REQUEST_TIMEOUT: '30s', NOTIFIER_RETRY_BASE: '20ms',
       });
       const n = new Notifier({ ...config, evaluateEveryMs: 200 }, { logger: createLogger('debug', logs) });
       await n.start();
@@ -142,7 +142,7 @@ describe('notifier --evaluate-every', () => {
       const lines: string[] = [];
       const logs = new PassThrough();
       logs.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
-      const config = loadNotifierConfig(u.toString(), { NOTIFIER_POLL_INTERVAL: '5s', NOTIFIER_LEASE: '5s', NOTIFIER_REQUEST_TIMEOUT: '1s' });
+      const config = loadNotifierConfig(u.toString(), { NOTIFIER_POLL_INTERVAL: '5s', NOTIFIER_LEASE: '60s', NOTIFIER_REQUEST_TIMEOUT: '30s' });
       const n = new Notifier({ ...config, evaluateEveryMs: 200 }, { logger: createLogger('debug', logs) });
       await n.start();
       try {

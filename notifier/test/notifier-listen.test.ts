@@ -40,7 +40,7 @@ describe('notifier LISTEN connection', () => {
   it.runIf(canSignal)('a LISTEN connection that goes quiet is replaced after two missed pings; the outbox is drained', async () => {
     const config = loadNotifierConfig(db.url, {
       PAGERDUTY_INTEGRATION_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: pd.eventsUrl,
-      NOTIFIER_POLL_INTERVAL: '60s', NOTIFIER_LEASE: '5s', NOTIFIER_REQUEST_TIMEOUT: '1s',
+      NOTIFIER_POLL_INTERVAL: '60s', NOTIFIER_LEASE: '60s', NOTIFIER_REQUEST_TIMEOUT: '30s',
     });
     const logs = new PassThrough();
     logs.on('data', (c: Buffer) => logLines.push(...c.toString().split('\n').filter(Boolean)));
