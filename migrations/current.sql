@@ -5,6 +5,8 @@
 -- == floors: the write paths back to their earlier speed after the day rollups and the message buckets ==
 -- rollup_sms_metrics reads the claimed range once (its minute buckets feed every grain) instead of
 -- once per grain; the message fold sums its bucket deltas per latency bucket and error code before
--- building the count maps, instead of building a map per moved row.
+-- building the count maps, instead of building a map per moved row; a message's contributions are
+-- computed once per message, not once per bucket kind.
+--!include functions/_message_contributions.sql
 --!include functions/rollup_sms_metrics.sql
 --!include functions/_fold_message_events.sql
