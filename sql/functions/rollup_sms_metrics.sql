@@ -78,7 +78,7 @@ begin
     on conflict on constraint sms_metric_active_users_daily_pkey do nothing
     returning 1
   )
-  select (select coalesce(sum(m.sample_count), 0) from m) as events, (select count(*) from minutes) as minutes,
+  select (select coalesce(sum(m.sample_count), 0)::bigint from m) as events, (select count(*) from minutes) as minutes,
          (select count(*) from days) as days, (select count(*) from system_days) as system_days,
          (select count(*) from users) as users
     into v_written;
