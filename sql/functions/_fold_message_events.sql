@@ -137,15 +137,24 @@ begin
      cross join lateral sms_monitor._message_contributions(o) c
     union all
     select 1, c.* from updated u cross join lateral sms_monitor._message_contributions(u.m) c
-  ), delta as (
-    select d.minute, d.dimension, d.value, d.carrier_country, sum(d.sign) as messages, sum(d.sign * d.sent) as sent,
+  ), pre as (
+    -- summed per bucket key and latency bucket / error code first, so the count maps are built from
+    -- these few sums rather than from one map per moved row
+    select d.minute, d.dimension, d.value, d.carrier_country, sms_monitor._latency_bucket(d.latency_ms) as bucket, d.error_code,
+           sum(d.sign) as messages, sum(d.sign * d.sent) as sent,
            sum(d.sign * d.delivered) as delivered, sum(d.sign * d.undelivered) as undelivered,
-           sum(d.sign * d.failed) as failed, sum(d.sign * d.canceled) as canceled, sum(d.sign * d.waiting) as waiting,
-           sms_monitor._count_map_sum(case when d.latency_ms is not null
-                                           then jsonb_build_object(sms_monitor._latency_bucket(d.latency_ms), d.sign) end) as latency,
-           sms_monitor._count_map_sum(case when d.error_code is not null
-                                           then jsonb_build_object(d.error_code, d.sign) end) as error_codes
+           sum(d.sign * d.failed) as failed, sum(d.sign * d.canceled) as canceled, sum(d.sign * d.waiting) as waiting
       from moved d
+     group by 1, 2, 3, 4, 5, 6
+  ), delta as (
+    select d.minute, d.dimension, d.value, d.carrier_country, sum(d.messages)::bigint as messages, sum(d.sent)::bigint as sent,
+           sum(d.delivered)::bigint as delivered, sum(d.undelivered)::bigint as undelivered,
+           sum(d.failed)::bigint as failed, sum(d.canceled)::bigint as canceled, sum(d.waiting)::bigint as waiting,
+           sms_monitor._count_map_sum(case when d.bucket is not null and d.messages <> 0
+                                           then jsonb_build_object(d.bucket, d.messages) end) as latency,
+           sms_monitor._count_map_sum(case when d.error_code is not null and d.messages <> 0
+                                           then jsonb_build_object(d.error_code, d.messages) end) as error_codes
+      from pre d
      group by d.minute, d.dimension, d.value, d.carrier_country
   ), bucketed as (
     insert into sms_monitor.sms_message_minute_stats as t

@@ -13,7 +13,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_range record;
-  v_count bigint;
+  v_written record;
 begin
   if to_regclass(format('sms_monitor.sms_metric_events_%s',
                         to_char((now() at time zone 'UTC')::date + 1, 'YYYYMMDD'))) is null then
@@ -26,49 +26,63 @@ begin
   if v_range.to_id <= v_range.from_id then
     return 0;
   end if;
-  select count(*) into v_count
-    from sms_monitor.sms_metric_events e where e.id > v_range.from_id and e.id <= v_range.to_id;
-  -- keys in a fixed order: retention's compaction takes the same rows' locks in the same order
-  insert into sms_monitor.sms_metric_rollups as r
-    (user_id, metric_type, metric_date, metric_hour, metric_minute, metric_value, sample_count, metadata)
-  select e.user_id, e.metric_type, e.metric_date, e.metric_hour, e.metric_minute,
-         sum(e.metric_value), count(*),
-         coalesce(sms_monitor._jsonb_merge_agg(e.metadata order by e.id) filter (where e.metadata is not null), '{}'::jsonb)
-    from sms_monitor.sms_metric_events e
-   where e.id > v_range.from_id and e.id <= v_range.to_id
-   group by e.user_id, e.metric_type, e.metric_date, e.metric_hour, e.metric_minute
-   order by e.user_id, e.metric_type, e.metric_date, e.metric_hour, e.metric_minute
-  on conflict on constraint sms_metric_rollups_key do update
-    set metric_value = r.metric_value + excluded.metric_value,
-        sample_count = r.sample_count + excluded.sample_count,
-        metadata = sms_monitor._merge_metadata(r.metadata, excluded.metadata);
-  insert into sms_monitor.sms_metric_rollups_daily as r (user_id, metric_type, metric_date, metric_value, sample_count)
-  select e.user_id, e.metric_type, e.metric_date, sum(e.metric_value), count(*)
-    from sms_monitor.sms_metric_events e
-   where e.id > v_range.from_id and e.id <= v_range.to_id
-   group by e.user_id, e.metric_type, e.metric_date
-   order by e.user_id, e.metric_type, e.metric_date
-  on conflict on constraint sms_metric_rollups_daily_pkey do update
-    set metric_value = r.metric_value + excluded.metric_value,
-        sample_count = r.sample_count + excluded.sample_count;
-  -- the system-wide day grain and the day's users, from the same range (what sms_metrics_daily reads)
-  insert into sms_monitor.sms_metric_rollups_system_daily as r (metric_date, metric_type, metric_value, sample_count)
-  select e.metric_date, e.metric_type, sum(e.metric_value), count(*)
-    from sms_monitor.sms_metric_events e
-   where e.id > v_range.from_id and e.id <= v_range.to_id
-   group by e.metric_date, e.metric_type
-   order by e.metric_date, e.metric_type
-  on conflict on constraint sms_metric_rollups_system_daily_pkey do update
-    set metric_value = r.metric_value + excluded.metric_value,
-        sample_count = r.sample_count + excluded.sample_count;
-  insert into sms_monitor.sms_metric_active_users_daily (metric_date, user_id)
-  select distinct e.metric_date, e.user_id
-    from sms_monitor.sms_metric_events e
-   where e.id > v_range.from_id and e.id <= v_range.to_id
-     and e.user_id <> sms_monitor._system_wide_user()
-   order by e.metric_date, e.user_id
-  on conflict on constraint sms_metric_active_users_daily_pkey do nothing;
-  return v_count;
+  -- one pass over the range: its minute buckets (m), from which every grain is added, keys in a
+  -- fixed order (retention's compaction takes the same rows' locks in the same order), and the
+  -- tables in a fixed order too: the select list reads each insert's result in turn
+  with m as materialized (
+    select e.user_id, e.metric_type, e.metric_date, e.metric_hour, e.metric_minute,
+           sum(e.metric_value) as metric_value, count(*) as sample_count,
+           coalesce(sms_monitor._jsonb_merge_agg(e.metadata order by e.id) filter (where e.metadata is not null),
+                    '{}'::jsonb) as metadata
+      from sms_monitor.sms_metric_events e
+     where e.id > v_range.from_id and e.id <= v_range.to_id
+     group by e.user_id, e.metric_type, e.metric_date, e.metric_hour, e.metric_minute
+  ), minutes as (
+    insert into sms_monitor.sms_metric_rollups as r
+      (user_id, metric_type, metric_date, metric_hour, metric_minute, metric_value, sample_count, metadata)
+    select m.user_id, m.metric_type, m.metric_date, m.metric_hour, m.metric_minute, m.metric_value, m.sample_count, m.metadata
+      from m
+     order by m.user_id, m.metric_type, m.metric_date, m.metric_hour, m.metric_minute
+    on conflict on constraint sms_metric_rollups_key do update
+      set metric_value = r.metric_value + excluded.metric_value,
+          sample_count = r.sample_count + excluded.sample_count,
+          metadata = sms_monitor._merge_metadata(r.metadata, excluded.metadata)
+    returning 1
+  ), days as (
+    insert into sms_monitor.sms_metric_rollups_daily as r (user_id, metric_type, metric_date, metric_value, sample_count)
+    select m.user_id, m.metric_type, m.metric_date, sum(m.metric_value), sum(m.sample_count)
+      from m
+     group by m.user_id, m.metric_type, m.metric_date
+     order by m.user_id, m.metric_type, m.metric_date
+    on conflict on constraint sms_metric_rollups_daily_pkey do update
+      set metric_value = r.metric_value + excluded.metric_value,
+          sample_count = r.sample_count + excluded.sample_count
+    returning 1
+  ), system_days as (
+    -- the system-wide day grain and the day's users (what sms_metrics_daily reads)
+    insert into sms_monitor.sms_metric_rollups_system_daily as r (metric_date, metric_type, metric_value, sample_count)
+    select m.metric_date, m.metric_type, sum(m.metric_value), sum(m.sample_count)
+      from m
+     group by m.metric_date, m.metric_type
+     order by m.metric_date, m.metric_type
+    on conflict on constraint sms_metric_rollups_system_daily_pkey do update
+      set metric_value = r.metric_value + excluded.metric_value,
+          sample_count = r.sample_count + excluded.sample_count
+    returning 1
+  ), users as (
+    insert into sms_monitor.sms_metric_active_users_daily (metric_date, user_id)
+    select distinct m.metric_date, m.user_id
+      from m
+     where m.user_id <> sms_monitor._system_wide_user()
+     order by m.metric_date, m.user_id
+    on conflict on constraint sms_metric_active_users_daily_pkey do nothing
+    returning 1
+  )
+  select (select coalesce(sum(m.sample_count), 0)::bigint from m) as events, (select count(*) from minutes) as minutes,
+         (select count(*) from days) as days, (select count(*) from system_days) as system_days,
+         (select count(*) from users) as users
+    into v_written;
+  return v_written.events;
 end;
 $$;
 
