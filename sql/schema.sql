@@ -3106,8 +3106,6 @@ COMMENT ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) IS '
 
 CREATE FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) RETURNS TABLE(minute timestamp with time zone, dimension sms_monitor.message_dimension, value text, carrier_country text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb)
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_custom_plan'
     -- body: sql/functions/_message_minute_rows.sql
 
 --

@@ -3,7 +3,8 @@
 -- every kind when p_every_kind, else of the kind p_dimension alone (NULL: every message). Used to
 -- build the buckets (_rebuild_message_minute_stats), for the partial minutes at a read window's
 -- edges (_message_stats) and to check the buckets against a recomputation. Row security of
--- sms_messages applies to the caller.
+-- sms_messages applies to the caller. No SET clause, every function name qualified: the planner
+-- inlines it into the caller's query (a message read plans once instead of once per call of this).
 create or replace function sms_monitor._message_minute_rows(
   p_from timestamptz, p_to timestamptz, p_every_kind boolean, p_dimension sms_monitor.message_dimension
 )
@@ -13,11 +14,11 @@ returns table (minute timestamptz, dimension sms_monitor.message_dimension, valu
 language sql
 stable
 security invoker
-set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_custom_plan
 as $$
-  select c.minute, c.dimension, c.value, c.carrier_country, count(*), sum(c.sent), sum(c.delivered), sum(c.undelivered), sum(c.failed),
-         sum(c.canceled), sum(c.waiting), sms_monitor._latency_histogram(c.latency_ms), sms_monitor._count_map(c.error_code)
+  select c.minute, c.dimension, c.value, c.carrier_country, pg_catalog.count(*), pg_catalog.sum(c.sent),
+         pg_catalog.sum(c.delivered), pg_catalog.sum(c.undelivered), pg_catalog.sum(c.failed),
+         pg_catalog.sum(c.canceled), pg_catalog.sum(c.waiting), sms_monitor._latency_histogram(c.latency_ms),
+         sms_monitor._count_map(c.error_code)
     from sms_monitor.sms_messages s
    cross join lateral sms_monitor._message_contributions(s) c
    where coalesce(s.sent_at, s.final_at) >= p_from and coalesce(s.sent_at, s.final_at) < p_to
