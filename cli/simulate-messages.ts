@@ -1,7 +1,7 @@
 // The simulator's message events: each message it sends gets a provider id and a life (queued,
 // sent, then delivered, undelivered or failed after a realistic delay, or no receipt at all), a
 // country, carrier, sender and sender type, message class, segments and price, and the events go
-// out in time order through a sink (record_sms_message_events, or signed Twilio status callbacks:
+// out in time order through a sink (record_sms_message_events, or signed Twilio callbacks or Vonage receipts:
 // simulate-webhook.ts). Staged message incidents change what one carrier or sender does:
 //   filtering  sender FILTERED_SENDER at carrier FILTERED_CARRIER: 70 % undelivered with 30007
 //   receipts   carrier NO_RECEIPT_CARRIER: no final status at all (sent, then silence)
@@ -31,6 +31,8 @@ export interface MessageEvent {
   segments?: number; price_usd?: number; message_class?: string;
   /** Not part of the event: the recipient's number (the Twilio callback's To). */
   to?: string;
+  /** Not part of the event: the message's class, in the query of each of its callbacks' URL. */
+  callback_class?: string;
 }
 
 /** Where the events go: in time order, one call per tick. */
@@ -42,7 +44,7 @@ export interface MessageSink {
 export function rpcSink(rpc: (events: MessageEvent[], batchId: string) => Promise<unknown>): MessageSink {
   return {
     send: async (events) => {
-      if (events.length > 0) await rpc(events.map(({ to: _to, ...e }) => e), randomUUID());
+      if (events.length > 0) await rpc(events.map(({ to: _to, callback_class: _class, ...e }) => e), randomUUID());
     },
   };
 }
@@ -151,7 +153,7 @@ export class MessageTraffic {
       final_ms: final === null ? null : final === 'failed' ? sent : sent + delay, error_code: errorCode,
     };
     this.messages.push(m);
-    const base = { message_id: id, user_id: userId, provider: 'twilio', sender: m.sender, to };
+    const base = { message_id: id, user_id: userId, provider: 'twilio', sender: m.sender, to, callback_class: messageClass };
     const at = (ms: number) => new Date(ms).toISOString();
     this.queue.push({ ...base, status: 'queued', occurred_at: at(queued), sender_type: m.sender_type, country: m.country,
       message_class: m.message_class, segments });

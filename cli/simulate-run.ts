@@ -9,8 +9,10 @@ import type { Command } from 'commander';
 import type { SmsMonitor } from '../client/client.ts';
 import { resolveDatabaseUrl } from '../client/config.ts';
 import { type MessageSink, MessageTraffic, rpcSink } from './simulate-messages.ts';
-import { twilioWebhookSink } from './simulate-webhook.ts';
-import { INCIDENT_RULE, type IncidentKind, isMessageIncident, type SimulateOptions, Simulator } from './simulate.ts';
+import type { VonageSignatureMethod } from '../server/webhooks/vonage.ts';
+import {
+  INCIDENT_RULE, type IncidentKind, isMessageIncident, type SimulateOptions, Simulator, type WebhookProvider,
+} from './simulate.ts';
 
 /** How often (in ticks) the staged incident's alert is looked up. */
 const POLL_TICKS = 2;
@@ -61,6 +63,29 @@ class IncidentWatch {
   }
 }
 
+const PROVIDER_NAMES: Record<WebhookProvider, string> = { twilio: 'Twilio', vonage: 'Vonage' };
+
+/**
+ * The --via webhook sink of --provider, signing with the server's secret from the environment.
+ * Loaded here, not at start-up: the webhook code brings libphonenumber's metadata.
+ */
+async function webhookSinkFromEnv(opts: SimulateOptions): Promise<MessageSink> {
+  const { webhookSink } = await import('./simulate-webhook.ts');
+  const { VONAGE_DEFAULT_METHOD, VONAGE_SIGNATURE_METHODS } = await import('../server/webhooks/vonage.ts');
+  if (opts.provider === 'vonage') {
+    const signatureSecret = process.env.VONAGE_SIGNATURE_SECRET;
+    if (!signatureSecret) throw new Error('--via webhook --provider vonage: VONAGE_SIGNATURE_SECRET must be set (the server\'s, to sign the receipts)');
+    const method = (process.env.VONAGE_SIGNATURE_METHOD?.trim() || VONAGE_DEFAULT_METHOD).toLowerCase();
+    if (!(VONAGE_SIGNATURE_METHODS as readonly string[]).includes(method)) {
+      throw new Error(`VONAGE_SIGNATURE_METHOD: must be one of ${VONAGE_SIGNATURE_METHODS.join(', ')}`);
+    }
+    return webhookSink({ provider: 'vonage', url: opts.url, signatureSecret, signatureMethod: method as VonageSignatureMethod });
+  }
+  const authToken = process.env.TWILIO_AUTH_TOKEN;
+  if (!authToken) throw new Error('--via webhook: TWILIO_AUTH_TOKEN must be set (the server\'s, to sign the callbacks)');
+  return webhookSink({ provider: 'twilio', url: opts.url, publicUrl: process.env.SMS_MONITOR_PUBLIC_URL || undefined, authToken });
+}
+
 export async function runSimulation(program: Command, options: SimulateOptions): Promise<void> {
   const opts = { ...options, after: options.after ?? 180_000, incidentFor: options.incidentFor ?? 120_000 };
   // Loaded here, not at start-up (postgres.js): `sms-monitor --help` stays quick.
@@ -77,9 +102,7 @@ export async function runSimulation(program: Command, options: SimulateOptions):
     if (messageMode) {
       let sink: MessageSink;
       if (opts.via === 'webhook') {
-        const authToken = process.env.TWILIO_AUTH_TOKEN;
-        if (!authToken) throw new Error('--via webhook: TWILIO_AUTH_TOKEN must be set (the server\'s, to sign the callbacks)');
-        sink = twilioWebhookSink({ url: opts.url, publicUrl: process.env.SMS_MONITOR_PUBLIC_URL || undefined, authToken });
+        sink = await webhookSinkFromEnv(opts);
       } else {
         sink = rpcSink((events, batchId) => monitor.rpc('record_sms_message_events', { p_events: events as never, p_batch_id: batchId }));
       }
@@ -113,7 +136,8 @@ export async function runSimulation(program: Command, options: SimulateOptions):
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   say(`${opts.users} users, ${opts.rate} messages a second`
-    + (traffic ? ` as message events (${opts.via === 'webhook' ? `signed Twilio callbacks to ${opts.url}` : 'record_sms_message_events'})` : '')
+    + (traffic ? ` as message events (${opts.via === 'webhook' ? `signed ${PROVIDER_NAMES[opts.provider]} callbacks to ${opts.url}`
+      : 'record_sms_message_events'})` : '')
     + (opts.incident ? `; a ${opts.incident} incident from ${opts.after / 1000} s for at most ${opts.incidentFor / 1000} s` : ''));
   const watch = opts.incident && opts.ackAfter !== undefined
     ? new IncidentWatch(monitor, INCIDENT_RULE[opts.incident as IncidentKind], Math.round(opts.ackAfter / 1000)) : null;

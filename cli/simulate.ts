@@ -243,7 +243,7 @@ export function registerSimulate(program: Command): void {
   program
     .command('simulate')
     .description('record realistic SMS traffic for a set of users through the buffered client, one second at a '
-      + 'time, or message events through record_sms_message_events or signed Twilio webhooks, and optionally backfill '
+      + 'time, or message events through record_sms_message_events or signed Twilio or Vonage webhooks, and optionally backfill '
       + 'history and stage an incident (connect as a writer; --ack-after needs an admin)')
     .option('--users <n>', 'how many users', parsePositiveInt, 200)
     .option('--rate <n>', 'messages a second', parsePositiveInt, 20)
@@ -258,7 +258,10 @@ export function registerSimulate(program: Command): void {
     .option('--messages', 'record message events (message ids, statuses, carriers, countries, senders, error codes, '
       + 'prices) instead of the sent, delivered, failed and cost counters; implied by the message incidents and --via webhook')
     .option('--via <path>', 'how message events arrive: rpc (record_sms_message_events, one batch a second) or webhook '
-      + '(signed Twilio status callbacks to --url; needs TWILIO_AUTH_TOKEN, and SMS_MONITOR_PUBLIC_URL when the server has one)', 'rpc')
+      + '(signed callbacks of --provider to --url)', 'rpc')
+    .option('--provider <name>', 'whose callbacks --via webhook sends: twilio (status callbacks; needs TWILIO_AUTH_TOKEN, '
+      + 'and SMS_MONITOR_PUBLIC_URL when the server has one) or vonage (delivery receipts; needs VONAGE_SIGNATURE_SECRET, '
+      + 'and VONAGE_SIGNATURE_METHOD when the server has one)', 'twilio')
     .option('--url <url>', 'the server for --via webhook', 'http://127.0.0.1:8787')
     .option('--seed <n>', 'random seed (default: the time)', parsePositiveInt)
     .option('--ticks <n>', 'stop after this many simulated seconds (default: run until Ctrl-C)', parsePositiveInt)
@@ -271,6 +274,10 @@ export function registerSimulate(program: Command): void {
         console.error('sms-monitor simulate: --via: must be rpc or webhook');
         process.exit(2);
       }
+      if (!(WEBHOOK_PROVIDERS as readonly string[]).includes(opts.provider)) {
+        console.error(`sms-monitor simulate: --provider: must be ${WEBHOOK_PROVIDERS.join(' or ')}`);
+        process.exit(2);
+      }
       await runSimulation(program, opts);
     });
 }
@@ -278,4 +285,9 @@ export function registerSimulate(program: Command): void {
 export interface SimulateOptions {
   users: number; rate: number; backfill?: number; incident?: string; after?: number; incidentFor?: number;
   ackAfter?: number; seed?: number; ticks?: number; messages?: boolean; via: 'rpc' | 'webhook'; url: string;
+  provider: WebhookProvider;
 }
+
+/** The providers whose callbacks simulate --via webhook sends. */
+export const WEBHOOK_PROVIDERS = ['twilio', 'vonage'] as const;
+export type WebhookProvider = typeof WEBHOOK_PROVIDERS[number];

@@ -1,12 +1,14 @@
 // The simulator's message events: a seed fixes every message; each staged message incident,
 // recorded through record_sms_message_events, gives the shape the breakdown, latency and receipts
 // functions must show (values computed here from the simulator's own record of each message);
-// the webhook path's callbacks carry signatures the twilio library accepts and land as the same
-// messages. Simulated time starts at a fixed offset before the hour and the reads name their
+// the webhook path's callbacks carry signatures the twilio library (Twilio) or @vonage/sms
+// (Vonage) accepts and land as the same messages. Simulated time starts at a fixed offset before the hour and the reads name their
 // window (start/end, p_now), so nothing depends on the wall-clock minute.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import twilio from 'twilio';
+import { AlgorithmTypes } from '@vonage/auth';
+import { SMS } from '@vonage/sms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type TestDatabase } from '../../test/db.ts';
 import { startTestServer, type TestServer } from '../../server/test/harness.ts';
@@ -14,7 +16,7 @@ import {
   COLLAPSED_CARRIER, FILTERED_CARRIER, FILTERED_SENDER, type MessageEvent, type MessageIncidentKind, MessageTraffic,
   NO_RECEIPT_CARRIER, rpcSink, type SimMessage,
 } from '../simulate-messages.ts';
-import { twilioCallbackParams, twilioSignature, twilioWebhookSink } from '../simulate-webhook.ts';
+import { twilioCallbackParams, twilioSignature, vonageReceiptParams, vonageSigned, webhookSink } from '../simulate-webhook.ts';
 import { Simulator } from '../simulate.ts';
 import { createSmsMonitor } from '../../client/client.ts';
 import { repoRoot } from '../../client/migrate.ts';
@@ -170,7 +172,7 @@ describe('simulate: message events', () => {
 });
 
 describe('simulate --messages (the command)', () => {
-  it('--ticks records that many seconds of message events, every receipt in the past; bad --via, no token or no server: clear errors', async () => {
+  it('--ticks records that many seconds of message events, every receipt in the past; bad --via or --provider, no secret or no server: clear errors', async () => {
     const run = (args: string[], env: Record<string, string> = {}) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile('node', [path.join(repoRoot, 'bin', 'sms-monitor.js'), 'simulate', ...args],
         { cwd: repoRoot, env: { ...process.env, DATABASE_URL: db.url, ...env }, timeout: 60_000 },
@@ -196,6 +198,11 @@ describe('simulate --messages (the command)', () => {
     const unsigned = await run(['--via', 'webhook', '--ticks', '1'], { TWILIO_AUTH_TOKEN: '' });
     expect([unsigned.code, unsigned.stderr.trim()]).toEqual([2,
       'sms-monitor simulate: --via webhook: TWILIO_AUTH_TOKEN must be set (the server\'s, to sign the callbacks)']);
+    const pigeon = await run(['--via', 'webhook', '--provider', 'pigeon']);
+    expect([pigeon.code, pigeon.stderr.trim()]).toEqual([2, 'sms-monitor simulate: --provider: must be twilio or vonage']);
+    const unsignedVonage = await run(['--via', 'webhook', '--provider', 'vonage', '--ticks', '1'], { VONAGE_SIGNATURE_SECRET: '' });
+    expect([unsignedVonage.code, unsignedVonage.stderr.trim()]).toEqual([2, 'sms-monitor simulate: --via webhook --provider '
+      + 'vonage: VONAGE_SIGNATURE_SECRET must be set (the server\'s, to sign the receipts)']);
     // Nothing listens on port 9 here: the first callback fails, and the command says so and stops.
     const refused = await run(['--via', 'webhook', '--url', 'http://127.0.0.1:9', '--ticks', '3', '--users', '1'], { TWILIO_AUTH_TOKEN: 'x' });
     expect(refused.code).toBe(1);
@@ -206,10 +213,13 @@ describe('simulate --messages (the command)', () => {
 describe('simulate --via webhook', () => {
   const AUTH_TOKEN = 'simulator-test-auth-token-0123456789';
   const PUBLIC_URL = 'https://monitor.example.test';
+  const VONAGE_SECRET = 'simulator-test-vonage-secret-0123456789';
   let t: TestServer;
   beforeAll(async () => {
     process.env.SMS_MONITOR_PUBLIC_URL = PUBLIC_URL;
     process.env.TWILIO_AUTH_TOKEN = AUTH_TOKEN;
+    process.env.VONAGE_SIGNATURE_SECRET = VONAGE_SECRET;
+    process.env.VONAGE_SIGNATURE_METHOD = 'sha256';
     // Three callbacks a message from one address: above the default per-address rate limit (SMS_MONITOR_RATE_LIMIT).
     t = await startTestServer({ limits: { ratePerMinute: 100_000 } });
   });
@@ -227,7 +237,7 @@ describe('simulate --via webhook', () => {
       expect(twilio.validateRequest('another-token', twilioSignature(AUTH_TOKEN, url, params), url, params)).toBe(false);
     }
 
-    const sink = twilioWebhookSink({ url: t.base, publicUrl: PUBLIC_URL, authToken: AUTH_TOKEN });
+    const sink = webhookSink({ provider: 'twilio', url: t.base, publicUrl: PUBLIC_URL, authToken: AUTH_TOKEN });
     const traffic = new MessageTraffic(sink, { seed: 6, start: new Date(BASE), incident: 'filtering' });
     const idle = createSmsMonitor(t.db.url, { buffered: { flushIntervalMs: 50 } });
     const sim = new Simulator(idle, { users: 4, rate: 15, seed: 6, incident: 'filtering', incidentAfterTicks: 0, messages: traffic });
@@ -239,7 +249,7 @@ describe('simulate --via webhook', () => {
     await t.db.sql`select sms_monitor.rollup_sms_messages()`;
     const rows = await t.db.sql<Record<string, unknown>[]>`
       select message_id, user_id::text, final_status, sender, sender_type, country, error_code, segments, message_class,
-             provider, carrier from sms_monitor.sms_messages order by message_id`;
+             provider, carrier from sms_monitor.sms_messages where provider = 'twilio' order by message_id`;
     const expected = msgs.map((m) => ({ message_id: m.message_id, user_id: m.user_id, final_status: m.final, sender: m.sender,
       sender_type: m.sender_type, country: m.country, error_code: m.error_code, segments: m.segments,
       message_class: m.message_class, provider: 'twilio', carrier: null }))
@@ -251,5 +261,42 @@ describe('simulate --via webhook', () => {
         'x-twilio-signature': twilioSignature(AUTH_TOKEN, `${PUBLIC_URL}/elsewhere`, { MessageSid: 'SMx', MessageStatus: 'sent' }) },
       body: 'MessageSid=SMx&MessageStatus=sent' });
     expect(bad.status).toBe(403);
+  });
+
+  it('--provider vonage: receipts signed as @vonage/sms checks them; the server records the same messages and carriers', async () => {
+    const seen: MessageEvent[] = [];
+    const probe = new MessageTraffic({ send: async (e) => { seen.push(...e); } }, { seed: 7, start: new Date(BASE) });
+    for (let i = 0; i < 20; i++) probe.plan('e2000000-0000-0000-0000-000000000002', 0, false);
+    await probe.drain();
+    const vonage = new SMS({ apiKey: 'abcd1234', apiSecret: 'not-used-here' });
+    expect(seen.filter((e) => e.status === 'queued').map(vonageReceiptParams)).toEqual(seen.filter((e) => e.status === 'queued').map(() => undefined));
+    for (const e of seen.filter((x) => x.status !== 'queued')) {
+      const signed = vonageSigned(vonageReceiptParams(e)!, VONAGE_SECRET, 'sha256', 1_700_000_000, 'n1');
+      const { sig, ...params } = signed;
+      expect(vonage.verifySignature(sig!, params, VONAGE_SECRET, AlgorithmTypes.sha256hmac)).toBe(true);
+      expect(vonage.verifySignature(sig!, params, 'another-secret', AlgorithmTypes.sha256hmac)).toBe(false);
+    }
+
+    const sink = webhookSink({ provider: 'vonage', url: t.base, signatureSecret: VONAGE_SECRET, signatureMethod: 'sha256' });
+    const traffic = new MessageTraffic(sink, { seed: 8, start: new Date(BASE), incident: 'carrier' });
+    const idle = createSmsMonitor(t.db.url, { buffered: { flushIntervalMs: 50 } });
+    const sim = new Simulator(idle, { users: 4, rate: 15, seed: 8, incident: 'carrier', incidentAfterTicks: 0, messages: traffic });
+    for (let i = 0; i < 8; i++) await sim.tick();
+    await traffic.drain();
+    await idle.close();
+    const msgs = traffic.messages;
+    // no receipt for queued: the sent one (accepted) and the final one
+    expect(sink.posted).toBe(msgs.reduce((n, m) => n + (m.sent_ms !== null ? 1 : 0) + (m.final !== null ? 1 : 0), 0));
+    await t.db.sql`select sms_monitor.rollup_sms_messages()`;
+    const rows = await t.db.sql<Record<string, unknown>[]>`
+      select message_id, user_id::text, final_status, sender, sender_type, country, error_code, message_class, provider, carrier
+        from sms_monitor.sms_messages where provider = 'vonage' order by message_id`;
+    // a message failed before it was sent has only its failed receipt, which names no carrier
+    const expected = msgs.filter((m) => m.sent_ms !== null || m.final !== null).map((m) => ({ message_id: m.message_id,
+      user_id: m.user_id, final_status: m.final, sender: m.sender, sender_type: m.sender_type, country: m.country,
+      error_code: m.error_code, message_class: m.message_class, provider: 'vonage', carrier: m.sent_ms !== null ? m.carrier : null }))
+      .sort((a, b) => (a.message_id < b.message_id ? -1 : 1));
+    expect(rows).toEqual(expected);
+    expect(rows.filter((r) => r.carrier === COLLAPSED_CARRIER && r.final_status === 'undelivered').length).toBeGreaterThan(0);
   });
 });
