@@ -3365,6 +3365,20 @@ CREATE FUNCTION sms_monitor._sms_message_status(p_provider text, p_spelling text
 COMMENT ON FUNCTION sms_monitor._sms_message_status(p_provider text, p_spelling text) IS 'Internal: maps a provider''s status spelling to queued, sent, delivered, undelivered, failed or canceled (NULL: unknown).';
 
 --
+-- Name: _sms_message_status_of(text, text); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._sms_message_status_of(p_provider text, p_spelling text) RETURNS TABLE(status text)
+    LANGUAGE sql STABLE ROWS 1 PARALLEL SAFE
+    -- body: sql/functions/_sms_message_status_of.sql
+
+--
+-- Name: FUNCTION _sms_message_status_of(p_provider text, p_spelling text); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._sms_message_status_of(p_provider text, p_spelling text) IS 'Internal: the status a provider''s spelling maps to, as one row (none: unknown); joined laterally it is inlined.';
+
+--
 -- Name: _sms_metrics_insert(); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -4635,6 +4649,12 @@ REVOKE ALL ON FUNCTION sms_monitor._settings_validate() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._sms_message_status(p_provider text, p_spelling text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _sms_message_status_of(p_provider text, p_spelling text); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._sms_message_status_of(p_provider text, p_spelling text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _sms_metrics_insert(); Type: ACL; Schema: sms_monitor

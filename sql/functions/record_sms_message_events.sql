@@ -65,13 +65,15 @@ begin
   -- the subtransaction is rolled back and the slow path below finds the first problem and words it.
   begin
     with spelling as (
-      -- _sms_message_status depends only on these keys: one lookup per distinct pair (any of the
-      -- spellings that share a pair stands for them all)
-      select k.provider_key, k.status_key, sms_monitor._sms_message_status(k.provider, k.status) as status
+      -- the status depends only on these keys: one lookup per distinct pair (any of the spellings
+      -- that share a pair stands for them all); _sms_message_status_of is inlined here, planned
+      -- with the statement (the scalar _sms_message_status would plan its query in every call)
+      select k.provider_key, k.status_key, st.status
         from (select distinct on (1, 2) coalesce(lower(e.v ->> 'provider'), '') as provider_key,
                      lower(e.v ->> 'status') as status_key, e.v ->> 'provider' as provider, e.v ->> 'status' as status
                 from jsonb_array_elements(p_events) e(v)
                order by 1, 2) k
+        left join lateral sms_monitor._sms_message_status_of(k.provider, k.status) st on true
        where k.status_key is not null
     )
     insert into sms_monitor.sms_message_events (message_id, status, provider_status, occurred_at, user_id, attributes)
