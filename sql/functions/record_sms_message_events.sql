@@ -79,10 +79,14 @@ begin
     insert into sms_monitor.sms_message_events (message_id, status, provider_status, occurred_at, user_id, attributes)
     select e.v ->> 'message_id', s.status, e.v ->> 'status', t.at, (e.v ->> 'user_id')::uuid,
            nullif(e.v - array['message_id', 'status', 'occurred_at', 'user_id'], '{}'::jsonb)
-      from jsonb_array_elements(p_events) with ordinality as e(v, n)
+      -- each time parsed once: OFFSET 0 keeps the planner from copying the cast into each of the
+      -- three bounds below and the inserted column (four parses an element, ~1.5 µs of ~23)
+      from (select e.v, e.n, (e.v ->> 'occurred_at')::timestamptz as at
+              from jsonb_array_elements(p_events) with ordinality as e(v, n)
+            offset 0) e
       left join spelling s
         on s.provider_key = coalesce(lower(e.v ->> 'provider'), '') and s.status_key = lower(e.v ->> 'status')
-     cross join lateral (select (e.v ->> 'occurred_at')::timestamptz as at) t
+     cross join lateral (select e.at) t
      where sms_monitor._message_event_problem(e.v, s.status) is null
        and t.at <= v_latest and t.at >= v_earliest and (t.at at time zone v_tz)::date >= v_earliest_day
      order by e.n;
