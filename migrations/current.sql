@@ -3,7 +3,8 @@
 -- Commit it with: bash scripts/migration-commit.sh
 
 -- == reads == message reads: the latency percentiles of every output row in the one query that
--- merges the buckets (_message_stats returns timed, p50, p95, p99 instead of the merged histogram)
+-- merges the buckets (_message_stats returns timed, p50, p95, p99 instead of the merged histogram),
+-- partial hours of a window read as the hour bucket minus its other minutes where that reads fewer
 drop function if exists sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval, boolean, boolean, boolean);
 --!include functions/_latency_bucket.sql
 --!include functions/_histogram_percentile.sql

@@ -29,8 +29,10 @@ as $$
 declare
   v_lo timestamptz := date_bin('1 minute', p_from, timestamptz '2000-01-01 00:00:00+00');
   v_hi timestamptz := date_bin('1 minute', p_to, timestamptz '2000-01-01 00:00:00+00');
-  v_h_lo timestamptz;
+  v_h_lo timestamptz;  -- hour buckets [v_h_lo, v_h_hi)
   v_h_hi timestamptz;
+  v_m timestamptz[];   -- minute buckets added: [v_m[1], v_m[2]) and [v_m[3], v_m[4])
+  v_s timestamptz[];   -- minute buckets subtracted: [v_s[1], v_s[2]) and [v_s[3], v_s[4])
 begin
   if v_lo < p_from then
     v_lo := v_lo + interval '1 minute';
@@ -39,35 +41,55 @@ begin
     v_lo := p_to;
     v_hi := p_to;
   end if;
-  -- whole hours inside [v_lo, v_hi) from the hour buckets (not for steps below an hour)
+  -- [v_lo, v_hi) from the minute buckets, or, where it crosses an hour's start (and p_step is whole
+  -- hours), the whole hours from the hour buckets and each partial hour at an end from its minutes,
+  -- or, when it covers more than half of that hour, as the hour bucket minus the minutes outside
+  -- (every hour bucket is the sum of its minutes); not for p_error_codes (maps are only added)
   v_h_lo := date_bin('1 hour', v_lo, timestamptz '2000-01-01 00:00:00+00');
   if v_h_lo < v_lo then
     v_h_lo := v_h_lo + interval '1 hour';
   end if;
   v_h_hi := date_bin('1 hour', v_hi, timestamptz '2000-01-01 00:00:00+00');
-  if v_h_hi <= v_h_lo or (p_step is not null and (p_step < interval '1 hour' or extract(epoch from p_step) % 3600 <> 0)) then
+  v_s := array[v_hi, v_hi, v_hi, v_hi];
+  if v_h_hi < v_h_lo or (p_step is not null and (p_step < interval '1 hour' or extract(epoch from p_step) % 3600 <> 0)) then
+    v_m := array[v_lo, v_hi, v_hi, v_hi];
     v_h_lo := v_hi;
     v_h_hi := v_hi;
+  else
+    v_m := array[v_lo, v_h_lo, v_h_hi, v_hi];
+    if not p_error_codes and v_h_lo - v_lo > interval '30 minutes' then
+      v_s[1] := v_h_lo - interval '1 hour';
+      v_s[2] := v_lo;
+      v_m[2] := v_lo;
+      v_h_lo := v_h_lo - interval '1 hour';
+    end if;
+    if not p_error_codes and v_hi - v_h_hi > interval '30 minutes' then
+      v_s[3] := v_hi;
+      v_s[4] := v_h_hi + interval '1 hour';
+      v_m[3] := v_hi;
+      v_h_hi := v_h_hi + interval '1 hour';
+    end if;
   end if;
   -- the buckets' part only where it reads something: a caller without the privilege may not name the table
   return query execute format($q$
   with parts as (
     %5$s
     select r.minute, r.value, r.messages, r.sent, r.delivered, r.undelivered, r.failed, r.canceled, r.waiting,
-           r.latency, r.error_codes, r.carrier_country
+           r.latency, r.error_codes, r.carrier_country, 1 as sign
       from sms_monitor._message_minute_rows($2, $3, false, $1) r
     union all
     select r.minute, r.value, r.messages, r.sent, r.delivered, r.undelivered, r.failed, r.canceled, r.waiting,
-           r.latency, r.error_codes, r.carrier_country
+           r.latency, r.error_codes, r.carrier_country, 1
       from sms_monitor._message_minute_rows($4, $5, false, $1) r
   ), g as (
     select case when $6::interval is not null then date_bin($6, p.minute, timestamptz '2000-01-01 00:00:00+00') end as at,
-           p.value, %4$s as cc, sum(p.messages) as messages, sum(p.sent) as sent, sum(p.delivered) as delivered,
-           sum(p.undelivered) as undelivered, sum(p.failed) as failed, sum(p.canceled) as canceled,
-           sum(p.waiting) as waiting, %2$s as error_codes, %1$s
+           p.value, %4$s as cc, sum(p.sign * p.messages) as messages, sum(p.sign * p.sent) as sent,
+           sum(p.sign * p.delivered) as delivered, sum(p.sign * p.undelivered) as undelivered,
+           sum(p.sign * p.failed) as failed, sum(p.sign * p.canceled) as canceled, sum(p.sign * p.waiting) as waiting,
+           %2$s as error_codes, %1$s
       from parts p
      group by 1, 2, 3
-    having sum(p.messages) > 0
+    having sum(p.sign * p.messages) > 0
   )
   -- each group's histograms expanded once, summed per bucket; the first bucket whose running sum
   -- reaches q x total (2 cum >= total for q = 0.5, in integers) is the q-quantile's
@@ -81,28 +103,31 @@ begin
              min(c.b) filter (where 100 * c.cum >= 95 * c.total) as b95,
              min(c.b) filter (where 100 * c.cum >= 99 * c.total) as b99
         from (select x.b, sum(x.n) over (order by x.b) as cum, sum(x.n) over () as total
-                from (select e.key::integer as b, sum(e.value::integer) as n
-                        from unnest(g.maps) as m(l) cross join lateral jsonb_each_text(m.l) as e
+                from (select e.key::integer as b, sum(m.s * e.value::integer) as n
+                        from unnest(g.maps, g.signs) as m(l, s) cross join lateral jsonb_each_text(m.l) as e
                        group by 1) x
                where x.n > 0) c
     ) h on true$q$,
-    case when p_latency then 'array_agg(p.latency) as maps' else 'null::jsonb[] as maps' end,
+    case when p_latency then 'array_agg(p.latency) as maps, array_agg(p.sign) as signs'
+         else 'null::jsonb[] as maps, null::integer[] as signs' end,
     case when p_error_codes then 'sms_monitor._count_map_sum(p.error_codes)' else '''{}''::jsonb' end,
     null,
     case when p_carrier_country then 'p.carrier_country' else 'null::text' end,
     case when v_lo < v_hi then format($b$
     select t.minute, t.value, t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting,
-           t.latency, t.error_codes, t.carrier_country
+           t.latency, t.error_codes, t.carrier_country,
+           case when (t.minute >= $9[1] and t.minute < $9[2]) or (t.minute >= $9[3] and t.minute < $9[4]) then -1 else 1 end as sign
       from sms_monitor.sms_message_minute_stats t
-     where %1$s and ((t.minute >= $3 and t.minute < $7) or (t.minute >= $8 and t.minute < $4))
+     where %1$s and ((t.minute >= $10[1] and t.minute < $10[2]) or (t.minute >= $10[3] and t.minute < $10[4])
+                     or (t.minute >= $9[1] and t.minute < $9[2]) or (t.minute >= $9[3] and t.minute < $9[4]))
     union all
     select t.minute, t.value, t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting,
-           t.latency, t.error_codes, t.carrier_country
+           t.latency, t.error_codes, t.carrier_country, 1
       from sms_monitor.sms_message_hour_stats t
      where %1$s and t.minute >= $7 and t.minute < $8
     union all$b$, case when p_dimension is null then 't.dimension is null'
                        else format('t.dimension = %L', p_dimension) end) else '' end)
-  using p_dimension, p_from, v_lo, v_hi, p_to, p_step, v_h_lo, v_h_hi;
+  using p_dimension, p_from, v_lo, v_hi, p_to, p_step, v_h_lo, v_h_hi, v_s, v_m;
 end;
 $$;
 
