@@ -19,9 +19,15 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
   const adminUrl = process.env.BENCH_ADMIN_URL;
   if (!adminUrl) throw new Error('BENCH_ADMIN_URL is not set: run `npm run bench`');
   const dbName = `sms_monitor_bench_${name.replace(/[^a-z0-9_]/g, '_')}`;
+  // BENCH_KEEP_DB=1: an existing database of the section is reused (migrated again) and kept after
+  // the run, so a section can skip its seeding (see the section) and the data can be examined
+  const keep = process.env.BENCH_KEEP_DB === '1';
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-  await admin.unsafe(`create database ${dbName}`);
+  const [exists] = await admin`select 1 as one from pg_database where datname = ${dbName}`;
+  if (!keep || !exists) {
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    await admin.unsafe(`create database ${dbName}`);
+  }
   await admin.end();
   const u = new URL(adminUrl);
   u.pathname = `/${dbName}`;
@@ -39,6 +45,7 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
     connect,
     async drop() {
       await Promise.all(pools.map((p) => p.end({ timeout: 5 })));
+      if (keep) return;
       const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
       await a.unsafe(`drop database if exists ${dbName} with (force)`);
       await a.end();

@@ -2987,6 +2987,20 @@ CREATE FUNCTION sms_monitor._latency_bucket(p_ms double precision) RETURNS integ
 COMMENT ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) IS 'Internal: the latency histogram bucket of p_ms: 0 for <= 1 ms, else ceil(ln(ms) / ln(1.03)).';
 
 --
+-- Name: _latency_bucket_ms(integer); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._latency_bucket_ms(p_bucket integer) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _latency_bucket_ms(p_bucket integer); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._latency_bucket_ms(p_bucket integer) IS 'Internal: the representative latency in ms of a latency histogram bucket: 2 x 1.03^b / 2.03, 0 for bucket 0.';
+
+--
 -- Name: _latency_histogram_final(double precision[]); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -3118,7 +3132,7 @@ COMMENT ON FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time 
 -- Name: _message_stats(sms_monitor.message_dimension, timestamp with time zone, timestamp with time zone, interval, boolean, boolean, boolean); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval DEFAULT NULL::interval, p_latency boolean DEFAULT true, p_error_codes boolean DEFAULT false, p_carrier_country boolean DEFAULT false) RETURNS TABLE(at timestamp with time zone, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb, carrier_country text)
+CREATE FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval DEFAULT NULL::interval, p_latency boolean DEFAULT true, p_error_codes boolean DEFAULT false, p_carrier_country boolean DEFAULT false) RETURNS TABLE(at timestamp with time zone, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, timed bigint, p50 double precision, p95 double precision, p99 double precision, error_codes jsonb, carrier_country text)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
@@ -3128,7 +3142,7 @@ CREATE FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimen
 -- Name: FUNCTION _message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean) IS 'Internal: the message counts of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for whole minutes, sms_messages for the edges (or for all of it when the caller may not read the buckets).';
+COMMENT ON FUNCTION sms_monitor._message_stats(p_dimension sms_monitor.message_dimension, p_from timestamp with time zone, p_to timestamp with time zone, p_step interval, p_latency boolean, p_error_codes boolean, p_carrier_country boolean) IS 'Internal: the message counts and latency percentiles of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for whole minutes, sms_messages for the edges (or for all of it when the caller may not read the buckets).';
 
 --
 -- Name: _message_value(sms_monitor.sms_messages, sms_monitor.message_dimension); Type: FUNCTION; Schema: sms_monitor
@@ -4457,6 +4471,15 @@ REVOKE ALL ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) FROM P
 GRANT ALL ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor._latency_bucket(p_ms double precision) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _latency_bucket_ms(p_bucket integer); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._latency_bucket_ms(p_bucket integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_bucket_ms(p_bucket integer) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_bucket_ms(p_bucket integer) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_bucket_ms(p_bucket integer) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _latency_histogram_final(p_latencies double precision[]); Type: ACL; Schema: sms_monitor

@@ -12,7 +12,7 @@
 --                           status at p_now (final_at NULL or >= p_now) / sent in that span
 --                           (after = params.after_minutes)                   sample: those sent
 --   delivery_latency_p95  = p95 of delivered_at - sent_at in seconds (whole ms) from the latency histogram
---                           (_histogram_percentile: percentile_disc rank, <= 1.48 % off)
+--                           (_message_stats: percentile_disc rank, <= 1.48 % off)
 --                           over delivered messages with a sent time          sample: those
 --   delivery_slo_burn     = see _alert_slo_burn                              (system-wide only)
 -- A value with nothing to divide by is not returned (no data).
@@ -76,10 +76,9 @@ begin
     if r.metric = 'delivery_latency_p95' then
       return query
       with k as (
-        select m.value as key, (select sum(e.value::bigint) from jsonb_each_text(m.latency) e)::bigint as timed,
-               round(sms_monitor._histogram_percentile(m.latency, 0.95)::numeric / 1000, 3) as p95
+        select m.value as key, m.timed, round(m.p95::numeric / 1000, 3) as p95
           from sms_monitor._message_stats(r.group_by::sms_monitor.message_dimension, v_from, v_to) m
-         where m.latency <> '{}' and (r.group_by is null or m.value is not null)
+         where m.timed > 0 and (r.group_by is null or m.value is not null)
       )
       select r.alert_type, k.key, k.p95, k.timed, format('p95 %s s over %s delivered; %s', round(k.p95, 3), k.timed, v_span)
         from k;

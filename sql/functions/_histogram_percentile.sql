@@ -16,8 +16,7 @@ as $$
   ), c as (
     select h.b, sum(h.n) over (order by h.b) as cum, sum(h.n) over () as total from h
   )
-  select case when c.b = 0 then 0::double precision
-              else 2 * power(1.03::double precision, c.b) / 2.03 end
+  select sms_monitor._latency_bucket_ms(c.b)
     from c
    where c.cum >= p_q::numeric * c.total
    order by c.b

@@ -6,15 +6,20 @@
 -- (_message_minute_rows) for the partial minutes at its edges, so the window stays exact to the
 -- instant. A caller that may not read the buckets (a self token: they count every user's
 -- messages) gets the whole window from sms_messages, under its row security. Only values with
--- messages are returned. Columns as in sms_message_minute_stats; latency and error_codes are merged
--- only when asked for (p_latency, p_error_codes; else {}), as merging them costs most. With
--- p_carrier_country (p_dimension carrier) the rows are per carrier and country (carrier_country).
+-- messages are returned. Counts as in sms_message_minute_stats; error_codes merged only when asked
+-- for (p_error_codes; else {}). The latency histograms are not returned but read, when p_latency
+-- (else timed 0 and NULL percentiles), in the same query: timed = the latencies counted, p50 / p95
+-- / p99 as _histogram_percentile gives them for the merged histogram (percentile_disc rank over the
+-- buckets, the bucket's _latency_bucket_ms), every group's at once: the histograms expanded once,
+-- summed per group and bucket, a running sum per group picks the buckets. With p_carrier_country
+-- (p_dimension carrier) the rows are per carrier and country (carrier_country).
 create or replace function sms_monitor._message_stats(
   p_dimension sms_monitor.message_dimension, p_from timestamptz, p_to timestamptz, p_step interval default null,
   p_latency boolean default true, p_error_codes boolean default false, p_carrier_country boolean default false
 )
 returns table (at timestamptz, value text, messages bigint, sent bigint, delivered bigint, undelivered bigint,
-               failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb, carrier_country text)
+               failed bigint, canceled bigint, waiting bigint, timed bigint, p50 double precision,
+               p95 double precision, p99 double precision, error_codes jsonb, carrier_country text)
 language plpgsql
 stable
 security invoker
@@ -24,8 +29,10 @@ as $$
 declare
   v_lo timestamptz := date_bin('1 minute', p_from, timestamptz '2000-01-01 00:00:00+00');
   v_hi timestamptz := date_bin('1 minute', p_to, timestamptz '2000-01-01 00:00:00+00');
-  v_h_lo timestamptz;
+  v_h_lo timestamptz;  -- hour buckets [v_h_lo, v_h_hi)
   v_h_hi timestamptz;
+  v_m timestamptz[];   -- minute buckets added: [v_m[1], v_m[2]) and [v_m[3], v_m[4])
+  v_s timestamptz[];   -- minute buckets subtracted: [v_s[1], v_s[2]) and [v_s[3], v_s[4])
 begin
   if v_lo < p_from then
     v_lo := v_lo + interval '1 minute';
@@ -34,56 +41,98 @@ begin
     v_lo := p_to;
     v_hi := p_to;
   end if;
-  -- whole hours inside [v_lo, v_hi) from the hour buckets (not for steps below an hour)
+  -- [v_lo, v_hi) from the minute buckets, or, where it crosses an hour's start (and p_step is whole
+  -- hours), the whole hours from the hour buckets and each partial hour at an end from its minutes,
+  -- or, when it covers more than half of that hour, as the hour bucket minus the minutes outside
+  -- (every hour bucket is the sum of its minutes); not for p_error_codes (maps are only added)
   v_h_lo := date_bin('1 hour', v_lo, timestamptz '2000-01-01 00:00:00+00');
   if v_h_lo < v_lo then
     v_h_lo := v_h_lo + interval '1 hour';
   end if;
   v_h_hi := date_bin('1 hour', v_hi, timestamptz '2000-01-01 00:00:00+00');
-  if v_h_hi <= v_h_lo or (p_step is not null and (p_step < interval '1 hour' or extract(epoch from p_step) % 3600 <> 0)) then
+  v_s := array[v_hi, v_hi, v_hi, v_hi];
+  if v_h_hi < v_h_lo or (p_step is not null and (p_step < interval '1 hour' or extract(epoch from p_step) % 3600 <> 0)) then
+    v_m := array[v_lo, v_hi, v_hi, v_hi];
     v_h_lo := v_hi;
     v_h_hi := v_hi;
+  else
+    v_m := array[v_lo, v_h_lo, v_h_hi, v_hi];
+    if not p_error_codes and v_h_lo - v_lo > interval '30 minutes' then
+      v_s[1] := v_h_lo - interval '1 hour';
+      v_s[2] := v_lo;
+      v_m[2] := v_lo;
+      v_h_lo := v_h_lo - interval '1 hour';
+    end if;
+    if not p_error_codes and v_hi - v_h_hi > interval '30 minutes' then
+      v_s[3] := v_hi;
+      v_s[4] := v_h_hi + interval '1 hour';
+      v_m[3] := v_hi;
+      v_h_hi := v_h_hi + interval '1 hour';
+    end if;
   end if;
   -- the buckets' part only where it reads something: a caller without the privilege may not name the table
   return query execute format($q$
   with parts as (
-    %3$s
+    %5$s
     select r.minute, r.value, r.messages, r.sent, r.delivered, r.undelivered, r.failed, r.canceled, r.waiting,
-           r.latency, r.error_codes, r.carrier_country
+           r.latency, r.error_codes, r.carrier_country, 1 as sign
       from sms_monitor._message_minute_rows($2, $3, false, $1) r
     union all
     select r.minute, r.value, r.messages, r.sent, r.delivered, r.undelivered, r.failed, r.canceled, r.waiting,
-           r.latency, r.error_codes, r.carrier_country
+           r.latency, r.error_codes, r.carrier_country, 1
       from sms_monitor._message_minute_rows($4, $5, false, $1) r
+  ), g as (
+    select case when $6::interval is not null then date_bin($6, p.minute, timestamptz '2000-01-01 00:00:00+00') end as at,
+           p.value, %4$s as cc, sum(p.sign * p.messages) as messages, sum(p.sign * p.sent) as sent,
+           sum(p.sign * p.delivered) as delivered, sum(p.sign * p.undelivered) as undelivered,
+           sum(p.sign * p.failed) as failed, sum(p.sign * p.canceled) as canceled, sum(p.sign * p.waiting) as waiting,
+           %2$s as error_codes, %1$s
+      from parts p
+     group by 1, 2, 3
+    having sum(p.sign * p.messages) > 0
   )
-  select case when $6::interval is not null then date_bin($6, p.minute, timestamptz '2000-01-01 00:00:00+00') end,
-         p.value, sum(p.messages)::bigint, sum(p.sent)::bigint, sum(p.delivered)::bigint, sum(p.undelivered)::bigint,
-         sum(p.failed)::bigint, sum(p.canceled)::bigint, sum(p.waiting)::bigint,
-         %1$s, %2$s, %4$s
-    from parts p
-   group by 1, p.value, 12
-  having sum(p.messages) > 0$q$,
-    case when p_latency then 'sms_monitor._count_map_sum(p.latency)' else '''{}''::jsonb' end,
+  -- each group's histograms expanded once, summed per bucket; the first bucket whose running sum
+  -- reaches q x total (2 cum >= total for q = 0.5, in integers) is the q-quantile's
+  select g.at, g.value, g.messages::bigint, g.sent::bigint, g.delivered::bigint, g.undelivered::bigint,
+         g.failed::bigint, g.canceled::bigint, g.waiting::bigint, coalesce(h.timed, 0)::bigint,
+         sms_monitor._latency_bucket_ms(h.b50), sms_monitor._latency_bucket_ms(h.b95),
+         sms_monitor._latency_bucket_ms(h.b99), g.error_codes, g.cc
+    from g
+    left join lateral (
+      select max(c.total) as timed, min(c.b) filter (where 2 * c.cum >= c.total) as b50,
+             min(c.b) filter (where 100 * c.cum >= 95 * c.total) as b95,
+             min(c.b) filter (where 100 * c.cum >= 99 * c.total) as b99
+        from (select x.b, sum(x.n) over (order by x.b) as cum, sum(x.n) over () as total
+                from (select e.key::integer as b, sum(m.s * e.value::integer) as n
+                        from unnest(g.maps, g.signs) as m(l, s) cross join lateral jsonb_each_text(m.l) as e
+                       group by 1) x
+               where x.n > 0) c
+    ) h on true$q$,
+    case when p_latency then 'array_agg(p.latency) as maps, array_agg(p.sign) as signs'
+         else 'null::jsonb[] as maps, null::integer[] as signs' end,
     case when p_error_codes then 'sms_monitor._count_map_sum(p.error_codes)' else '''{}''::jsonb' end,
+    null,
+    case when p_carrier_country then 'p.carrier_country' else 'null::text' end,
     case when v_lo < v_hi then format($b$
     select t.minute, t.value, t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting,
-           t.latency, t.error_codes, t.carrier_country
+           t.latency, t.error_codes, t.carrier_country,
+           case when (t.minute >= $9[1] and t.minute < $9[2]) or (t.minute >= $9[3] and t.minute < $9[4]) then -1 else 1 end as sign
       from sms_monitor.sms_message_minute_stats t
-     where %1$s and ((t.minute >= $3 and t.minute < $7) or (t.minute >= $8 and t.minute < $4))
+     where %1$s and ((t.minute >= $10[1] and t.minute < $10[2]) or (t.minute >= $10[3] and t.minute < $10[4])
+                     or (t.minute >= $9[1] and t.minute < $9[2]) or (t.minute >= $9[3] and t.minute < $9[4]))
     union all
     select t.minute, t.value, t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting,
-           t.latency, t.error_codes, t.carrier_country
+           t.latency, t.error_codes, t.carrier_country, 1
       from sms_monitor.sms_message_hour_stats t
      where %1$s and t.minute >= $7 and t.minute < $8
     union all$b$, case when p_dimension is null then 't.dimension is null'
-                       else format('t.dimension = %L', p_dimension) end) else '' end,
-    case when p_carrier_country then 'p.carrier_country' else 'null::text' end)
-  using p_dimension, p_from, v_lo, v_hi, p_to, p_step, v_h_lo, v_h_hi;
+                       else format('t.dimension = %L', p_dimension) end) else '' end)
+  using p_dimension, p_from, v_lo, v_hi, p_to, p_step, v_h_lo, v_h_hi, v_s, v_m;
 end;
 $$;
 
 comment on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval, boolean, boolean, boolean) is
-  'Internal: the message counts of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for '
+  'Internal: the message counts and latency percentiles of [p_from, p_to) per value of p_dimension (and p_step bucket): minute buckets for '
   'whole minutes, sms_messages for the edges (or for all of it when the caller may not read the buckets).';
 revoke all on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval, boolean, boolean, boolean) from public;
 grant execute on function sms_monitor._message_stats(sms_monitor.message_dimension, timestamptz, timestamptz, interval, boolean, boolean, boolean)

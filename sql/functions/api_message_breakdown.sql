@@ -7,7 +7,7 @@
 --   terminal_share_percent = the key's terminal / all terminal (for by=error_code: each code's share);
 --   latency_p50_ms, latency_p95_ms: percentiles of delivered minus sent over the key's delivered
 --     messages with a sent time (NULL when none), from their latency histogram
---     (_histogram_percentile: percentile_disc rank, relative error <= 1.48 %).
+--     (_message_stats, as _histogram_percentile: percentile_disc rank, relative error <= 1.48 %).
 -- Sorted worst first: lowest delivery rate (keys without terminal messages last), then most
 -- failures, then the key. Read from the minute buckets (_message_stats, exact to the instant), whose
 -- attributes are complete whenever they arrived (a carrier named by the receipt counts for the
@@ -36,11 +36,10 @@ begin
   select w.from_at, w.to_at into v_from, v_to from sms_monitor._message_window(p_minutes, p_start, p_end, p_now) w;
 
   with k as (
-    select m.value as key, m.sent, m.delivered, m.undelivered + m.failed as failed, m.latency as h
+    select m.value as key, m.sent, m.delivered, m.undelivered + m.failed as failed, m.p50, m.p95
       from sms_monitor._message_stats(p_by::sms_monitor.message_dimension, v_from, v_to) m
   ), t as (
-    select k.*, sms_monitor._histogram_percentile(k.h, 0.5) as p50, sms_monitor._histogram_percentile(k.h, 0.95) as p95,
-           k.delivered + k.failed as terminal,
+    select k.*, k.delivered + k.failed as terminal,
            sum(k.failed) over () as all_failed, sum(k.delivered + k.failed) over () as all_terminal
       from k
   )

@@ -1,8 +1,8 @@
 -- GET /api/sms/metrics/latency: how long delivery takes, overall or per value of one attribute.
 -- Over the messages sent in the window [start, end) that are delivered: delivered minus sent (at
 -- least 0), percentiles p50, p95 and p99 in whole ms from the messages' latency histogram
--- (_latency_histogram, _histogram_percentile: percentile_disc rank, relative error <= 1.48 %),
--- merged from the minute buckets (_message_stats; sent in the window: a delivered message with a
+-- (_latency_histogram; percentile_disc rank as _histogram_percentile, relative error <= 1.48 %),
+-- merged from the minute buckets and read in one query (_message_stats; sent in the window: a delivered message with a
 -- sent time enters the pipeline when sent).
 -- Rows: one (key NULL) without p_by; with p_by one per key, slowest p95 first. Row security
 -- applies: a self token sees its own messages.
@@ -29,14 +29,10 @@ begin
   end if;
   select w.from_at, w.to_at into v_from, v_to from sms_monitor._message_window(p_minutes, p_start, p_end, p_now) w;
 
-  with k0 as (
-    select m.value as key, (select sum(e.value::bigint) from jsonb_each_text(m.latency) e)::bigint as delivered, m.latency as h
+  with k as (
+    select m.value as key, m.timed as delivered, m.p50, m.p95, m.p99
       from sms_monitor._message_stats(p_by::sms_monitor.message_dimension, v_from, v_to) m
-     where m.latency <> '{}'
-  ), k as (
-    select k0.key, k0.delivered, sms_monitor._histogram_percentile(k0.h, 0.5) as p50,
-           sms_monitor._histogram_percentile(k0.h, 0.95) as p95, sms_monitor._histogram_percentile(k0.h, 0.99) as p99
-      from k0
+     where m.timed > 0
   )
   select coalesce(jsonb_agg(jsonb_build_object(
            'key', k.key, 'delivered', k.delivered,
