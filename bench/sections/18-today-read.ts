@@ -7,7 +7,7 @@
 //     all rules (_alert_rule_values), api_health and api_today_metrics;
 // (2) api_today_metrics p50 / p95 while a writer records 10,000 events/s (batches of 1,000 every
 //     100 ms, the same 6 types and users) and run_sms_rollups rolls up every 2 s, sampled every
-//     100 ms for SECONDS (default 40), with the tail (log rows past the watermark) sampled beside.
+//     100 ms for SMS_MONITOR_BENCH_TODAY_SECONDS (default 40, at least 10), with the tail (log rows past the watermark) sampled beside.
 import { median, percentile, printTable, type BenchSection } from '../lib.ts';
 
 const SEED_EVENTS = 150_000;
@@ -24,6 +24,9 @@ const section: BenchSection = {
   name: 'today',
   title: 'The today read and its health, idle and at 10,000 events/s',
   async run(db) {
+    if (!Number.isInteger(SECONDS) || SECONDS < 10) {
+      throw new Error(`SMS_MONITOR_BENCH_TODAY_SECONDS must be an integer >= 10, got ${process.env.SMS_MONITOR_BENCH_TODAY_SECONDS}`);
+    }
     const sql = db.sql;
     for (let b = 0; b < SEED_EVENTS / 1_000; b++) {
       const at = new Date(Date.now() - (b % 50) * 60_000).toISOString();
