@@ -19,3 +19,6 @@ drop function if exists sms_monitor._message_stats(sms_monitor.message_dimension
 --!include functions/api_message_latency.sql
 --!include functions/api_message_series.sql
 --!include functions/_alert_message_values.sql
+
+-- == today == dashboard reads under write load (api_today_metrics, api_health, alert windows)
+--!include functions/_alert_window_stats.sql

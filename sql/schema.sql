@@ -2607,6 +2607,7 @@ CREATE FUNCTION sms_monitor._alert_window_stats(p_now timestamp with time zone, 
     LANGUAGE plpgsql STABLE ROWS 1
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
+    SET max_parallel_workers_per_gather TO '0'
     -- body: sql/functions/_alert_window_stats.sql
 
 --
