@@ -130,7 +130,9 @@ describe('fault suite', () => {
     const before = pd.requests.length;
     pd.enqueue({ status: 202, body: '{"status":"success"}' }, { status: 202, body: '{"status":"success"}' }, { hang: true });
     const { list, ids } = await queue(5);
-    const a = notifier();
+    // Long request timeouts: on a loaded machine a 202 slower than 1 s would be retried, a duplicate
+    // that is not the kill's. a keeps the short lease so that its held rows can be taken over.
+    const a = notifier({ NOTIFIER_REQUEST_TIMEOUT: '30s' });
     await pd.waitForRequests(before + 3, 20_000); // a's third request hangs: a is mid-request
     a.kill('SIGKILL');
     expect((await a.exited).signal).toBe('SIGKILL');
@@ -139,7 +141,7 @@ describe('fault suite', () => {
       where id = any(${ids}::bigint[]) and status = 'pending' and locked_by is not null`;
     expect(held!.n).toBeGreaterThanOrEqual(1);
     expect(held!.n).toBeLessThanOrEqual(4); // one batch
-    notifier();
+    notifier({ NOTIFIER_REQUEST_TIMEOUT: '30s', NOTIFIER_LEASE: '30s' });
     await account(`kill -9 mid-request (${held!.n} rows held), then a new notifier`, list, ids, before, held!.n - 1);
   }, 90_000);
 
