@@ -66,15 +66,21 @@ declare
   v_types text[] := array['sent_count', 'delivered_count', 'llm_success_count', 'template_fallback_count',
                           'llm_cost_usd', 'opt_out_count'];
   v_grains bigint;
+  v_rolled bigint;
 begin
-  -- the grains hold the log up to here (the rollup's watermark, or behind it until the next rollup
-  -- run has summed again what a run with an earlier body of the rollup left out)
-  select g.last_id into v_grains from sms_monitor.sms_metrics_window_grains g;
+  -- the log ids the grains hold (the rollup's watermark, or behind it until the next rollup run has
+  -- summed again what a run with an earlier body of the rollup left out) and those the day tables
+  -- hold; a STABLE function: this and the query below read one snapshot
+  select g.last_id, sms_monitor._rollup_watermark('sms_metrics') into v_grains, v_rolled
+    from sms_monitor.sms_metrics_window_grains g;
   return query
   with tail as materialized (
+    -- the log rows past the watermark of the table that holds their place in the window
     select e.metric_type, e.metric_value, e.user_id
       from sms_monitor.sms_metric_events e
-     where e.id > v_grains
+     where e.id > least(v_grains, v_rolled)
+       and (e.id > v_rolled or e.metric_date not between v_first_day and v_last_day)
+       and (e.id > v_grains or e.metric_date between v_first_day and v_last_day)
        and e.metric_date between v_from_date and v_to_date
        and case
              when e.metric_hour is null then e.metric_date between v_first_day and v_last_day
@@ -117,7 +123,7 @@ begin
     select d.user_id, true
       from sms_monitor.sms_metric_rollups_daily d
      where d.metric_date between v_first_day and v_last_day
-       and d.metric_type = 'daily_limit_hit_count' and d.metric_value > 0
+       and d.metric_type = 'daily_limit_hit_count' and d.metric_value > 0 and d.user_id <> v_nobody
     union all
     select a.user_id, (a.limit_minutes & w.mask) <> 0
       from sms_monitor.sms_metric_active_minutes a
