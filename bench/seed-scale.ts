@@ -67,6 +67,9 @@ export async function seedScale(sql: postgres.Sql, total: number): Promise<Scale
   await sql.unsafe(`insert into sms_monitor.sms_rollup_watermarks (rollup_name, last_id, rolled_up_at)
     select 'sms_metrics', coalesce(max(id), 0), now() from sms_monitor.sms_metric_events
     on conflict (rollup_name) do update set last_id = excluded.last_id, rolled_up_at = excluded.rolled_up_at`);
+  // the alert-window grains were rebuilt with the day tables above: they hold the same log ids
+  await sql.unsafe(`update sms_monitor.sms_metrics_window_grains
+    set last_id = (select w.last_id from sms_monitor.sms_rollup_watermarks w where w.rollup_name = 'sms_metrics')`);
   await sql`vacuum analyze sms_monitor.sms_metric_rollups`;
   await sql`vacuum analyze sms_monitor.sms_metric_rollups_daily`;
   await sql`vacuum analyze sms_monitor.sms_metric_events`;

@@ -1150,6 +1150,24 @@ CREATE TABLE sms_monitor.sms_message_statuses (
 COMMENT ON TABLE sms_monitor.sms_message_statuses IS 'The six message statuses. final_rank: NULL for queued and sent; among final statuses of one message the highest rank wins (delivered > undelivered > failed > canceled). counter: the metric a message in this status adds 1 to.';
 
 --
+-- Name: sms_metric_active_minutes; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_active_minutes (
+    metric_date date NOT NULL,
+    metric_hour smallint NOT NULL,
+    user_id uuid NOT NULL,
+    active_minutes bigint NOT NULL,
+    limit_minutes bigint NOT NULL
+);
+
+--
+-- Name: TABLE sms_metric_active_minutes; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_metric_active_minutes IS 'Alert-window grains per (day, hour, user; not the system-wide nil UUID): bit m (0 .. 59) of active_minutes set when the user has a rolled-up value in minute m, of limit_minutes when its daily_limit_hit_count there is above zero; an hour row sets all 60. Written with sms_metric_rollups; _alert_window_stats reads it.';
+
+--
 -- Name: sms_metric_events_id_seq; Type: SEQUENCE; Schema: sms_monitor
 --
 
@@ -1204,6 +1222,24 @@ CREATE TABLE sms_monitor.sms_metric_rollups (
 COMMENT ON TABLE sms_monitor.sms_metric_rollups IS 'Rolled-up buckets: minute grain (metric_minute set) for recent days, hour grain (metric_minute NULL) for values recorded per hour and for minutes older than _minute_rollup_days() (compacted by retention), day grain (metric_hour NULL) for values recorded per day. Written only by rollup_sms_metrics() and retention.';
 
 --
+-- Name: sms_metric_rollups_system; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_rollups_system (
+    metric_date date NOT NULL,
+    metric_hour smallint NOT NULL,
+    metric_minute smallint,
+    metric_type text NOT NULL,
+    metric_value numeric NOT NULL
+);
+
+--
+-- Name: TABLE sms_metric_rollups_system; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_metric_rollups_system IS 'Alert-window grains, all users together: per (day, hour, metric type) the sum of every rolled-up value of the hour (metric_minute NULL), per minute the sum of its minute rows. Written with sms_metric_rollups (rollup, retention, owner imports); _alert_window_stats reads it.';
+
+--
 -- Name: sms_metrics; Type: VIEW; Schema: sms_monitor
 --
 
@@ -1242,6 +1278,22 @@ CREATE VIEW sms_monitor.sms_metrics WITH (security_invoker='true') AS
 --
 
 COMMENT ON VIEW sms_monitor.sms_metrics IS 'One row per bucket (metric_date, metric_hour or NULL = the day, user_id or NULL = system-wide, metric_type) in the reporting timezone: metric_value the sum recorded, sample_count how many values. Live (rollups + the not-yet-rolled-up log); written only through the record_* functions.';
+
+--
+-- Name: sms_metrics_window_grains; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metrics_window_grains (
+    only_row boolean DEFAULT true NOT NULL,
+    last_id bigint NOT NULL,
+    CONSTRAINT sms_metrics_window_grains_one_row CHECK (only_row)
+);
+
+--
+-- Name: TABLE sms_metrics_window_grains; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_metrics_window_grains IS 'One row: the last sms_metric_events id the alert-window grains (sms_metric_rollups_system, sms_metric_active_minutes) hold; _alert_window_stats adds the log rows past it. rollup_sms_metrics advances it with the rollup''s watermark and, when it is behind, sums the days in between again.';
 
 --
 -- Name: sms_rollup_watermarks; Type: TABLE; Schema: sms_monitor
@@ -1403,6 +1455,13 @@ ALTER TABLE ONLY sms_monitor.sms_messages
     ADD CONSTRAINT sms_messages_pkey PRIMARY KEY (message_id);
 
 --
+-- Name: sms_metric_active_minutes sms_metric_active_minutes_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_active_minutes
+    ADD CONSTRAINT sms_metric_active_minutes_pkey PRIMARY KEY (metric_date, metric_hour, user_id);
+
+--
 -- Name: sms_metric_active_users_daily sms_metric_active_users_daily_pkey; Type: CONSTRAINT; Schema: sms_monitor
 --
 
@@ -1429,6 +1488,20 @@ ALTER TABLE ONLY sms_monitor.sms_metric_rollups
 
 ALTER TABLE ONLY sms_monitor.sms_metric_rollups_system_daily
     ADD CONSTRAINT sms_metric_rollups_system_daily_pkey PRIMARY KEY (metric_date, metric_type);
+
+--
+-- Name: sms_metric_rollups_system sms_metric_rollups_system_key; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_rollups_system
+    ADD CONSTRAINT sms_metric_rollups_system_key UNIQUE NULLS NOT DISTINCT (metric_date, metric_hour, metric_minute, metric_type);
+
+--
+-- Name: sms_metrics_window_grains sms_metrics_window_grains_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metrics_window_grains
+    ADD CONSTRAINT sms_metrics_window_grains_pkey PRIMARY KEY (only_row);
 
 --
 -- Name: sms_notifier_heartbeats sms_notifier_heartbeats_pkey; Type: CONSTRAINT; Schema: sms_monitor
@@ -1945,6 +2018,18 @@ CREATE POLICY sms_messages_reader_all ON sms_monitor.sms_messages FOR SELECT TO 
 CREATE POLICY sms_messages_self_own ON sms_monitor.sms_messages FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
 
 --
+-- Name: sms_metric_active_minutes; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_active_minutes ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_active_minutes sms_metric_active_minutes_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_active_minutes_reader_all ON sms_monitor.sms_metric_active_minutes FOR SELECT TO sms_monitor_reader USING (true);
+
+--
 -- Name: sms_metric_active_users_daily; Type: ROW SECURITY; Schema: sms_monitor
 --
 
@@ -2011,6 +2096,12 @@ CREATE POLICY sms_metric_rollups_reader_all ON sms_monitor.sms_metric_rollups FO
 CREATE POLICY sms_metric_rollups_self_own ON sms_monitor.sms_metric_rollups FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
 
 --
+-- Name: sms_metric_rollups_system; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_rollups_system ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: sms_metric_rollups_system_daily; Type: ROW SECURITY; Schema: sms_monitor
 --
 
@@ -2021,6 +2112,24 @@ ALTER TABLE sms_monitor.sms_metric_rollups_system_daily ENABLE ROW LEVEL SECURIT
 --
 
 CREATE POLICY sms_metric_rollups_system_daily_reader_all ON sms_monitor.sms_metric_rollups_system_daily FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_metric_rollups_system sms_metric_rollups_system_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_rollups_system_reader_all ON sms_monitor.sms_metric_rollups_system FOR SELECT TO sms_monitor_reader USING (true);
+
+--
+-- Name: sms_metrics_window_grains; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metrics_window_grains ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metrics_window_grains sms_metrics_window_grains_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metrics_window_grains_reader_all ON sms_monitor.sms_metrics_window_grains FOR SELECT TO sms_monitor_reader USING (true);
 
 --
 -- Name: sms_notifier_heartbeats; Type: ROW SECURITY; Schema: sms_monitor
@@ -2225,6 +2334,12 @@ GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_writer;
 GRANT SELECT ON TABLE sms_monitor.sms_message_statuses TO sms_monitor_self;
 
 --
+-- Name: TABLE sms_metric_active_minutes; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metric_active_minutes TO sms_monitor_reader;
+
+--
 -- Name: TABLE sms_metric_rollups; Type: ACL; Schema: sms_monitor
 --
 
@@ -2232,11 +2347,23 @@ GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups TO sms_monitor_self;
 
 --
+-- Name: TABLE sms_metric_rollups_system; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups_system TO sms_monitor_reader;
+
+--
 -- Name: TABLE sms_metrics; Type: ACL; Schema: sms_monitor
 --
 
 GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_reader;
 GRANT SELECT ON TABLE sms_monitor.sms_metrics TO sms_monitor_self;
+
+--
+-- Name: TABLE sms_metrics_window_grains; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metrics_window_grains TO sms_monitor_reader;
 
 --
 -- Name: TABLE sms_rollup_watermarks; Type: ACL; Schema: sms_monitor
@@ -3189,6 +3316,20 @@ CREATE FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_m
 COMMENT ON FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) IS 'Internal: the validation rules for one recorded value; returns "<field>: <problem>" or NULL.';
 
 --
+-- Name: _minute_bits(integer); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._minute_bits(p_minute integer) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_minute_bits.sql
+
+--
+-- Name: FUNCTION _minute_bits(p_minute integer); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._minute_bits(p_minute integer) IS 'Internal: the active-minute bit of minute p_minute (0 .. 59), or all 60 bits for NULL (an hour row).';
+
+--
 -- Name: _minute_rollup_days(); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -3303,7 +3444,22 @@ CREATE FUNCTION sms_monitor._rebuild_system_rollups(p_from date, p_to date) RETU
 -- Name: FUNCTION _rebuild_system_rollups(p_from date, p_to date); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._rebuild_system_rollups(p_from date, p_to date) IS 'Internal: rebuilds sms_metric_rollups_system_daily and sms_metric_active_users_daily for the days p_from .. p_to from sms_metric_rollups_daily (migration backfill, benchmark seeds); returns the day rows written.';
+COMMENT ON FUNCTION sms_monitor._rebuild_system_rollups(p_from date, p_to date) IS 'Internal: rebuilds sms_metric_rollups_system_daily and sms_metric_active_users_daily for the days p_from .. p_to from sms_metric_rollups_daily, and the alert-window grains (migration backfill, benchmark seeds); returns the day rows written.';
+
+--
+-- Name: _rebuild_window_grains(date, date); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._rebuild_window_grains(p_from date, p_to date) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_rebuild_window_grains.sql
+
+--
+-- Name: FUNCTION _rebuild_window_grains(p_from date, p_to date); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._rebuild_window_grains(p_from date, p_to date) IS 'Internal: rebuilds sms_metric_rollups_system and sms_metric_active_minutes for the days p_from .. p_to from sms_metric_rollups (backfill, seeds, a rollup run that left them behind); returns the system rows written.';
 
 --
 -- Name: _record_metric(date, integer, uuid, text, numeric, jsonb, text, integer); Type: FUNCTION; Schema: sms_monitor
@@ -4585,6 +4741,12 @@ GRANT ALL ON FUNCTION sms_monitor._message_window(p_minutes integer, p_start tim
 REVOKE ALL ON FUNCTION sms_monitor._metric_problem(p_kind text, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _minute_bits(p_minute integer); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._minute_bits(p_minute integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _minute_rollup_days(); Type: ACL; Schema: sms_monitor
 --
 
@@ -4639,6 +4801,12 @@ REVOKE ALL ON FUNCTION sms_monitor._rebuild_message_minute_stats(p_from timestam
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._rebuild_system_rollups(p_from date, p_to date) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _rebuild_window_grains(p_from date, p_to date); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._rebuild_window_grains(p_from date, p_to date) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _record_metric(p_metric_date date, p_metric_hour integer, p_user_id uuid, p_metric_type text, p_metric_value numeric, p_metadata jsonb, p_value_field text, p_metric_minute integer); Type: ACL; Schema: sms_monitor

@@ -345,6 +345,14 @@ export interface SmsMessageStatusSpellings {
   status: string;
 }
 
+export interface SmsMetricActiveMinutes {
+  active_minutes: number;
+  limit_minutes: number;
+  metric_date: Timestamp;
+  metric_hour: number;
+  user_id: string;
+}
+
 export interface SmsMetricActiveUsersDaily {
   metric_date: Timestamp;
   user_id: string;
@@ -382,6 +390,14 @@ export interface SmsMetricRollupsDaily {
   metric_value: Numeric;
   sample_count: number;
   user_id: string;
+}
+
+export interface SmsMetricRollupsSystem {
+  metric_date: Timestamp;
+  metric_hour: number;
+  metric_minute: number | null;
+  metric_type: string;
+  metric_value: Numeric;
 }
 
 export interface SmsMetricRollupsSystemDaily {
@@ -432,6 +448,11 @@ export interface SmsMetricsUserDaily {
   user_id: string | null;
 }
 
+export interface SmsMetricsWindowGrains {
+  last_id: number;
+  only_row: Generated<boolean>;
+}
+
 export interface SmsNotifierHeartbeats {
   channels: string[];
   expires_at: Timestamp;
@@ -465,14 +486,17 @@ export interface DB {
   sms_message_status_spellings: SmsMessageStatusSpellings;
   sms_message_statuses: SmsMessageStatuses;
   sms_messages: SmsMessages;
+  sms_metric_active_minutes: SmsMetricActiveMinutes;
   sms_metric_active_users_daily: SmsMetricActiveUsersDaily;
   sms_metric_events: SmsMetricEvents;
   sms_metric_rollups: SmsMetricRollups;
   sms_metric_rollups_daily: SmsMetricRollupsDaily;
+  sms_metric_rollups_system: SmsMetricRollupsSystem;
   sms_metric_rollups_system_daily: SmsMetricRollupsSystemDaily;
   sms_metrics: SmsMetrics;
   sms_metrics_daily: SmsMetricsDaily;
   sms_metrics_user_daily: SmsMetricsUserDaily;
+  sms_metrics_window_grains: SmsMetricsWindowGrains;
   sms_notifier_heartbeats: SmsNotifierHeartbeats;
   sms_rollup_watermarks: SmsRollupWatermarks;
 }

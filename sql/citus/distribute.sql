@@ -6,9 +6,10 @@
 --     sms_metric_rollups and sms_metric_rollups_daily, so the rollup's INSERT ... SELECT ... GROUP BY user_id, ... runs on the
 --     workers, shard by shard;
 --   reference tables (a copy on every node): metric_types, settings, sms_rollup_watermarks;
---   everything else (alerting, outbox, batch ids, and the system-wide day rollups
+--   everything else (alerting, outbox, batch ids, the system-wide day rollups
 --     sms_metric_rollups_system_daily and sms_metric_active_users_daily: keyed by day, a dozen rows
---     and a row per active user a day) stays on the coordinator.
+--     and a row per active user a day, and the alert-window grains sms_metric_rollups_system,
+--     sms_metric_active_minutes and sms_metrics_window_grains: keyed by day and hour) stays on the coordinator.
 do $$
 declare
   v_table text;

@@ -1,5 +1,5 @@
--- The sums an alert window needs, in one pass over the window's rows (rollups + the not-yet-rolled-up
--- tail of sms_metric_events, one snapshot: live and counted once).
+-- The sums an alert window needs, from the alert-window grains plus the log rows past their
+-- watermark (sms_metrics_window_grains), in one snapshot: live and counted once.
 -- Window, exact to the minute: the minute buckets from the minute containing p_now - window to
 -- the minute containing p_now (reporting timezone), so it covers between window and window + 1
 -- minute: an event 61 minutes before p_now is outside a 60-minute window, one 59 minutes before is
@@ -10,6 +10,12 @@
 -- Active user: a user (not the system-wide nil UUID) with any row in the window, whatever the
 -- metric, the same definition as sms_metrics_daily.active_users. System-wide rows add to the sums
 -- but are nobody's activity.
+-- Rows read: the sums are the window's whole days (sms_metric_rollups_system_daily), the hours of
+-- its partial days (sms_metric_rollups_system's hour rows: an hour row holds every value of its
+-- hour), less the minutes of its first and last hour that lie outside it (the minute rows); the
+-- users are those of the whole days (sms_metric_active_users_daily, and sms_metric_rollups_daily
+-- for the daily limit) and those whose minute masks of the partial days' hours
+-- (sms_metric_active_minutes), ANDed with the window's minutes of that hour, are not zero.
 create or replace function sms_monitor._alert_window_stats(p_now timestamptz, p_window_minutes integer)
 returns table (
   window_start timestamp,
@@ -28,10 +34,8 @@ stable
 rows 1
 security invoker
 set search_path = pg_catalog, pg_temp
--- the window bounds decide the plan (an hour or a month of rows): plan with the real values
+-- the window bounds decide the plan (which days, hours and minutes): plan with the real values
 set plan_cache_mode = force_custom_plan
--- a window's rows are read in tens of milliseconds: starting parallel workers (on the cores the
--- writers and the rollup use) made it slower, not faster
 set max_parallel_workers_per_gather = 0
 as $$
 declare
@@ -43,77 +47,119 @@ declare
   -- whole days inside [v_from, v_to + 1 minute)
   v_first_day date := case when v_from = v_from::date then v_from::date else v_from::date + 1 end;
   v_last_day date := (v_to + interval '1 minute')::date - 1;
-  v_nobody uuid := sms_monitor._system_wide_user();
-  -- every minute or hour row that can count lies in the hours from the one containing v_from to
-  -- the one containing v_to: the rollups are read by that hour range (index on date, hour), split
-  -- per day so every branch is an equality or plain range on the index's leading columns (a row
-  -- comparison (metric_date, metric_hour) >= (...) is estimated badly), then filtered exactly below
+  -- the partial days' hours: the first day's from v_from_hour on (up to v_to_hour when it is also
+  -- the last day), the last day's up to v_to_hour
+  v_from_part boolean := v_from_date not between v_first_day and v_last_day;
+  v_to_part boolean := v_to_date > v_last_day and v_to_date > v_from_date;
   v_from_hour smallint := extract(hour from v_from)::smallint;
   v_to_hour smallint := extract(hour from v_to)::smallint;
-  -- the window's first and last minute as minutes of their days: a row's place is compared as
-  -- integers (hour * 60 + minute), not as a timestamp built per row
-  v_from_mod integer := extract(hour from v_from)::integer * 60 + extract(minute from v_from)::integer;
-  v_to_mod integer := extract(hour from v_to)::integer * 60 + extract(minute from v_to)::integer;
+  v_from_minute smallint := extract(minute from v_from)::smallint;
+  v_to_minute smallint := extract(minute from v_to)::smallint;
+  -- the window's minutes of its first hour (v_from_minute .. 59) and of its last (0 .. v_to_minute)
+  v_all bigint := sms_monitor._minute_bits(null);
+  v_from_mask bigint := sms_monitor._minute_bits(null) # ((1::bigint << v_from_minute) - 1);
+  v_to_mask bigint := (1::bigint << (v_to_minute + 1)) - 1;
+  -- the log tail's rows are placed as integers (hour * 60 + minute), not as a timestamp per row
+  v_from_mod integer := v_from_hour * 60 + v_from_minute;
+  v_to_mod integer := v_to_hour * 60 + v_to_minute;
+  v_nobody uuid := sms_monitor._system_wide_user();
+  v_types text[] := array['sent_count', 'delivered_count', 'llm_success_count', 'template_fallback_count',
+                          'llm_cost_usd', 'opt_out_count'];
+  v_grains bigint;
+  v_rolled bigint;
 begin
+  -- the log ids the grains hold (the rollup's watermark, or behind it until the next rollup run has
+  -- summed again what a run with an earlier body of the rollup left out) and those the day tables
+  -- hold; a STABLE function: this and the query below read one snapshot
+  select g.last_id, sms_monitor._rollup_watermark('sms_metrics') into v_grains, v_rolled
+    from sms_monitor.sms_metrics_window_grains g;
   return query
-  with w_rows as (
-    select r.metric_type, r.metric_value, r.user_id, r.metric_date, r.metric_hour, r.metric_minute
-      from sms_monitor.sms_metric_rollups r
-     where v_from_date = v_to_date
-       and r.metric_date = v_from_date and r.metric_hour between v_from_hour and v_to_hour
-    union all
-    select r.metric_type, r.metric_value, r.user_id, r.metric_date, r.metric_hour, r.metric_minute
-      from sms_monitor.sms_metric_rollups r
-     where v_from_date < v_to_date
-       and r.metric_date = v_from_date and r.metric_hour >= v_from_hour
-    union all
-    select r.metric_type, r.metric_value, r.user_id, r.metric_date, r.metric_hour, r.metric_minute
-      from sms_monitor.sms_metric_rollups r
-     where r.metric_date > v_from_date and r.metric_date < v_to_date and r.metric_hour is not null
-    union all
-    select r.metric_type, r.metric_value, r.user_id, r.metric_date, r.metric_hour, r.metric_minute
-      from sms_monitor.sms_metric_rollups r
-     where v_from_date < v_to_date
-       and r.metric_date = v_to_date and r.metric_hour <= v_to_hour
-    union all
-    select r.metric_type, r.metric_value, r.user_id, r.metric_date, r.metric_hour, r.metric_minute
-      from sms_monitor.sms_metric_rollups r
-     where r.metric_date between v_first_day and v_last_day and r.metric_hour is null
-    union all
-    select e.metric_type, e.metric_value, e.user_id, e.metric_date, e.metric_hour, e.metric_minute
+  with tail as materialized (
+    -- the log rows past the watermark of the table that holds their place in the window
+    select e.metric_type, e.metric_value, e.user_id
       from sms_monitor.sms_metric_events e
-     where e.id > sms_monitor._rollup_watermark('sms_metrics')
+     where e.id > least(v_grains, v_rolled)
+       and (e.id > v_rolled or e.metric_date not between v_first_day and v_last_day)
+       and (e.id > v_grains or e.metric_date between v_first_day and v_last_day)
        and e.metric_date between v_from_date and v_to_date
-  ), b as (
-    -- a minute row counts when its minute lies in [v_from, v_to]; an hour row (no minute) when its
-    -- hour overlaps that span (its last minute >= v_from, its first <= v_to); a day row when its
-    -- whole day lies inside
-    select x.metric_type, x.metric_value, x.user_id
-      from w_rows x
-     where case
-             when x.metric_hour is null then x.metric_date between v_first_day and v_last_day
-             else (x.metric_date > v_from_date or x.metric_hour * 60 + coalesce(x.metric_minute, 59) >= v_from_mod)
-                  and (x.metric_date < v_to_date or x.metric_hour * 60 + coalesce(x.metric_minute, 0) <= v_to_mod)
+       and case
+             when e.metric_hour is null then e.metric_date between v_first_day and v_last_day
+             else (e.metric_date > v_from_date or e.metric_hour * 60 + coalesce(e.metric_minute, 59) >= v_from_mod)
+                  and (e.metric_date < v_to_date or e.metric_hour * 60 + coalesce(e.metric_minute, 0) <= v_to_mod)
            end
+  ), sums as (
+    select d.metric_type, d.metric_value
+      from sms_monitor.sms_metric_rollups_system_daily d
+     where d.metric_date between v_first_day and v_last_day and d.metric_type = any (v_types)
+    union all
+    select h.metric_type, h.metric_value
+      from sms_monitor.sms_metric_rollups_system h
+     where v_from_part and h.metric_date = v_from_date and h.metric_hour >= v_from_hour
+       and (v_from_date < v_to_date or h.metric_hour <= v_to_hour)
+       and h.metric_minute is null and h.metric_type = any (v_types)
+    union all
+    select h.metric_type, h.metric_value
+      from sms_monitor.sms_metric_rollups_system h
+     where v_to_part and h.metric_date = v_to_date and h.metric_hour <= v_to_hour
+       and h.metric_minute is null and h.metric_type = any (v_types)
+    union all
+    -- the first hour's minutes before the window, the last hour's after it
+    select m.metric_type, -m.metric_value
+      from sms_monitor.sms_metric_rollups_system m
+     where v_from_part and m.metric_date = v_from_date and m.metric_hour = v_from_hour
+       and m.metric_minute < v_from_minute and m.metric_type = any (v_types)
+    union all
+    select m.metric_type, -m.metric_value
+      from sms_monitor.sms_metric_rollups_system m
+     where v_to_date > v_last_day and m.metric_date = v_to_date and m.metric_hour = v_to_hour
+       and m.metric_minute > v_to_minute and m.metric_type = any (v_types)
+    union all
+    select t.metric_type, t.metric_value from tail t
+  ), users as (
+    select a.user_id, false as hit_limit
+      from sms_monitor.sms_metric_active_users_daily a
+     where a.metric_date between v_first_day and v_last_day
+    union all
+    select d.user_id, true
+      from sms_monitor.sms_metric_rollups_daily d
+     where d.metric_date between v_first_day and v_last_day
+       and d.metric_type = 'daily_limit_hit_count' and d.metric_value > 0 and d.user_id <> v_nobody
+    union all
+    select a.user_id, (a.limit_minutes & w.mask) <> 0
+      from sms_monitor.sms_metric_active_minutes a
+     cross join lateral (
+       select case when a.metric_hour = v_from_hour then v_from_mask else v_all end
+              & case when v_from_date = v_to_date and a.metric_hour = v_to_hour then v_to_mask else v_all end as mask
+     ) w
+     where v_from_part and a.metric_date = v_from_date and a.metric_hour >= v_from_hour
+       and (v_from_date < v_to_date or a.metric_hour <= v_to_hour)
+       and (a.active_minutes & w.mask) <> 0
+    union all
+    select a.user_id, (a.limit_minutes & w.mask) <> 0
+      from sms_monitor.sms_metric_active_minutes a
+     cross join lateral (
+       select case when a.metric_hour = v_to_hour then v_to_mask else v_all end as mask
+     ) w
+     where v_to_part and a.metric_date = v_to_date and a.metric_hour <= v_to_hour
+       and (a.active_minutes & w.mask) <> 0
+    union all
+    select t.user_id, t.metric_type = 'daily_limit_hit_count' and t.metric_value > 0
+      from tail t
+     where t.user_id <> v_nobody
   ), u as (
-    -- per user first (a hash of a few thousand users, not a sort of every row for count(distinct))
-    select b.user_id,
-           sum(b.metric_value) filter (where b.metric_type = 'sent_count') as sent,
-           sum(b.metric_value) filter (where b.metric_type = 'delivered_count') as delivered,
-           sum(b.metric_value) filter (where b.metric_type = 'llm_success_count') as llm_success,
-           sum(b.metric_value) filter (where b.metric_type = 'template_fallback_count') as template_fallback,
-           sum(b.metric_value) filter (where b.metric_type = 'llm_cost_usd') as llm_cost,
-           sum(b.metric_value) filter (where b.metric_type = 'opt_out_count') as opt_outs,
-           bool_or(b.metric_type = 'daily_limit_hit_count' and b.metric_value > 0) as hit_limit
-      from b
-     group by b.user_id
+    -- per user first (a hash of a few thousand users, not a sort for count(distinct))
+    select x.user_id, bool_or(x.hit_limit) as hit_limit from users x group by x.user_id
   )
   select v_from, v_to + interval '1 minute',
-         coalesce(sum(u.sent), 0), coalesce(sum(u.delivered), 0), coalesce(sum(u.llm_success), 0),
-         coalesce(sum(u.template_fallback), 0), coalesce(sum(u.llm_cost), 0), coalesce(sum(u.opt_outs), 0),
-         count(*) filter (where u.user_id <> v_nobody),
-         count(*) filter (where u.user_id <> v_nobody and u.hit_limit)
-    from u;
+         coalesce(sum(s.metric_value) filter (where s.metric_type = 'sent_count'), 0),
+         coalesce(sum(s.metric_value) filter (where s.metric_type = 'delivered_count'), 0),
+         coalesce(sum(s.metric_value) filter (where s.metric_type = 'llm_success_count'), 0),
+         coalesce(sum(s.metric_value) filter (where s.metric_type = 'template_fallback_count'), 0),
+         coalesce(sum(s.metric_value) filter (where s.metric_type = 'llm_cost_usd'), 0),
+         coalesce(sum(s.metric_value) filter (where s.metric_type = 'opt_out_count'), 0),
+         (select count(*) from u),
+         (select count(*) from u where u.hit_limit)
+    from sums s;
 end;
 $$;
 

@@ -3,7 +3,7 @@
 -- The daily retention job (pg_cron 'sms-monitor-retention'). Deletes, per sms_monitor.settings:
 --   first the rollup (rollup_sms_metrics), so every committed event is in the rollups; then
 --   sms_metrics buckets (rollup rows, target 'sms_monitor.sms_metrics', which counts them; the
---     per-user and system-wide day rows and the day's users of those days go with them) whose reporting day
+--     per-user and system-wide day rows, the day's users and the alert-window grains of those days go with them) whose reporting day
 --     is more than metric_retention_days (default 400) before the reporting day of p_now, and minute rollups
 --     older than _minute_rollup_days() compacted into their hour (one statement: no figure changes);
 --   whole partitions of the event log (target 'sms_monitor.sms_metric_events': how many partitions)
@@ -54,14 +54,29 @@ begin
    where r.metric_date < sms_monitor.reporting_today(p_now) - v_settings.metric_retention_days;
   delete from sms_monitor.sms_metric_active_users_daily r
    where r.metric_date < sms_monitor.reporting_today(p_now) - v_settings.metric_retention_days;
+  delete from sms_monitor.sms_metric_rollups_system r
+   where r.metric_date < sms_monitor.reporting_today(p_now) - v_settings.metric_retention_days;
+  delete from sms_monitor.sms_metric_active_minutes r
+   where r.metric_date < sms_monitor.reporting_today(p_now) - v_settings.metric_retention_days;
   target := 'sms_monitor.sms_metrics'; deleted := v_count; return next;
 
-  -- minutes past _minute_rollup_days() become their hour (keys in the rollup's order)
+  -- minutes past _minute_rollup_days() become their hour (keys in the rollup's order); in the window
+  -- grains their system-wide minute rows go (the hour rows hold them already) and the user's hour
+  -- has all 60 minutes active, as an hour row counts whenever its hour overlaps a window
   with moved as (
     delete from sms_monitor.sms_metric_rollups r
      where r.metric_minute is not null
        and r.metric_date < sms_monitor.reporting_today(p_now) - sms_monitor._minute_rollup_days()
     returning r.*
+  ), system_minutes as (
+    delete from sms_monitor.sms_metric_rollups_system s
+     where s.metric_minute is not null and s.metric_date in (select distinct m.metric_date from moved m)
+  ), whole_hours as (
+    update sms_monitor.sms_metric_active_minutes a
+       set active_minutes = sms_monitor._minute_bits(null),
+           limit_minutes = case when a.limit_minutes <> 0 then sms_monitor._minute_bits(null) else 0 end
+      from (select distinct m.metric_date, m.metric_hour, m.user_id from moved m) k
+     where a.metric_date = k.metric_date and a.metric_hour = k.metric_hour and a.user_id = k.user_id
   )
   insert into sms_monitor.sms_metric_rollups as r
     (user_id, metric_type, metric_date, metric_hour, metric_minute, metric_value, sample_count, metadata)

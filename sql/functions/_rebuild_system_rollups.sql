@@ -1,6 +1,7 @@
 -- Rebuilds the system-wide day rollups (sms_metric_rollups_system_daily: one row per day and metric
 -- type for all users together; sms_metric_active_users_daily: which users had any row that day) for
--- the reporting days p_from .. p_to from the per-user day grain (sms_metric_rollups_daily), the way
+-- the reporting days p_from .. p_to from the per-user day grain (sms_metric_rollups_daily), and the
+-- alert-window grains of those days from the minute rollups (_rebuild_window_grains), the way
 -- rollup_sms_metrics, the sms_metrics insert trigger and retention keep them. The migration's
 -- backfill and the benchmark seeders (which write rollup rows directly) call it; the log tail past
 -- the watermark stays out, as in every rollup table (readers add it). It holds the rollup's lock,
@@ -35,11 +36,12 @@ begin
    where d.metric_date between p_from and p_to
      and d.user_id <> sms_monitor._system_wide_user()
    order by d.metric_date, d.user_id;
+  perform sms_monitor._rebuild_window_grains(p_from, p_to);
   return v_count;
 end;
 $$;
 
 comment on function sms_monitor._rebuild_system_rollups(date, date) is
   'Internal: rebuilds sms_metric_rollups_system_daily and sms_metric_active_users_daily for the days p_from .. p_to '
-  'from sms_metric_rollups_daily (migration backfill, benchmark seeds); returns the day rows written.';
+  'from sms_metric_rollups_daily, and the alert-window grains (migration backfill, benchmark seeds); returns the day rows written.';
 revoke all on function sms_monitor._rebuild_system_rollups(date, date) from public;

@@ -35,7 +35,8 @@ grant select on sms_monitor.sms_metrics to sms_monitor_reader, sms_monitor_self;
 -- writer still cannot forge metrics around the record_* functions) are added into the rollups, as
 -- an import of pre-aggregated buckets (tests and benchmark seeds do this): metric_value and
 -- sample_count add to the bucket's hour (or day) row and to its day in sms_metric_rollups_daily,
--- sms_metric_rollups_system_daily and sms_metric_active_users_daily.
+-- sms_metric_rollups_system_daily and sms_metric_active_users_daily, and an hour bucket to the
+-- alert-window grains (sms_metric_rollups_system, sms_metric_active_minutes).
 create or replace function sms_monitor._sms_metrics_insert()
 returns trigger
 language plpgsql
@@ -67,6 +68,21 @@ begin
     insert into sms_monitor.sms_metric_active_users_daily (metric_date, user_id)
     values (new.metric_date, new.user_id)
     on conflict on constraint sms_metric_active_users_daily_pkey do nothing;
+  end if;
+  if new.metric_hour is not null then
+    -- an hour bucket: the alert-window grains (its hour's sum, all 60 minutes of the user active)
+    insert into sms_monitor.sms_metric_rollups_system as r (metric_date, metric_hour, metric_minute, metric_type, metric_value)
+    values (new.metric_date, new.metric_hour, null, new.metric_type, coalesce(new.metric_value, 0))
+    on conflict on constraint sms_metric_rollups_system_key do update
+      set metric_value = r.metric_value + excluded.metric_value;
+    if new.user_id is not null and new.user_id <> sms_monitor._system_wide_user() then
+      insert into sms_monitor.sms_metric_active_minutes as a (metric_date, metric_hour, user_id, active_minutes, limit_minutes)
+      values (new.metric_date, new.metric_hour, new.user_id, sms_monitor._minute_bits(null),
+              case when new.metric_type = 'daily_limit_hit_count' and new.metric_value > 0 then sms_monitor._minute_bits(null) else 0 end)
+      on conflict on constraint sms_metric_active_minutes_pkey do update
+        set active_minutes = excluded.active_minutes,
+            limit_minutes = a.limit_minutes | excluded.limit_minutes;
+    end if;
   end if;
   return new;
 end;
