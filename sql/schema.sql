@@ -1250,7 +1250,8 @@ COMMENT ON VIEW sms_monitor.sms_metrics IS 'One row per bucket (metric_date, met
 CREATE TABLE sms_monitor.sms_rollup_watermarks (
     rollup_name text NOT NULL,
     last_id bigint DEFAULT 0 NOT NULL,
-    rolled_up_at timestamp with time zone
+    rolled_up_at timestamp with time zone,
+    bucket_cut timestamp with time zone
 );
 
 --
@@ -1258,6 +1259,12 @@ CREATE TABLE sms_monitor.sms_rollup_watermarks (
 --
 
 COMMENT ON TABLE sms_monitor.sms_rollup_watermarks IS 'Per rollup: the last log id it has rolled up (ids up to last_id are in its rollup tables, the rest is the live tail readers add), advanced in the same transaction as the rollup (_rollup_claim_range).';
+
+--
+-- Name: COLUMN sms_rollup_watermarks.bucket_cut; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_rollup_watermarks.bucket_cut IS 'sms_messages row only: the retention cut of the message buckets (_message_bucket_cut); NULL for the other rollups.';
 
 --
 -- Name: sms_message_events_default; Type: TABLE ATTACH; Schema: sms_monitor
@@ -2629,7 +2636,7 @@ CREATE FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with ti
 -- Name: FUNCTION _apply_sms_message_retention(p_now timestamp with time zone, p_days integer); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days, message log rows recorded before then, and the minute and hour buckets before the whole hour containing then.';
+COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days, message log rows recorded before then, and the minute and hour buckets before the whole hour containing then (advancing _message_bucket_cut).';
 
 --
 -- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -3057,6 +3064,21 @@ CREATE FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) RETURNS js
 --
 
 COMMENT ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) IS 'Internal: merges bucket metadata, bounded to 16 KiB (then marks the bucket _metadata_truncated).';
+
+--
+-- Name: _message_bucket_cut(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_bucket_cut() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_message_bucket_cut.sql
+
+--
+-- Name: FUNCTION _message_bucket_cut(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_bucket_cut() IS 'Internal: the minute before which no message bucket exists (retention''s cut; the fold writes no bucket before it).';
 
 --
 -- Name: _message_by_problem(text, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -4511,6 +4533,12 @@ REVOKE ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) FRO
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _message_bucket_cut(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_bucket_cut() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _message_by_problem(p_by text, p_optional boolean); Type: ACL; Schema: sms_monitor

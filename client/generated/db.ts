@@ -441,6 +441,10 @@ export interface SmsNotifierHeartbeats {
 }
 
 export interface SmsRollupWatermarks {
+  /**
+   * sms_messages row only: the retention cut of the message buckets (_message_bucket_cut); NULL for the other rollups.
+   */
+  bucket_cut: Timestamp | null;
   last_id: Generated<number>;
   rolled_up_at: Timestamp | null;
   rollup_name: string;

@@ -20,7 +20,10 @@
 -- The minute buckets (sms_message_minute_stats) change by deltas in the same statement: each changed
 -- message's rows before (_message_contributions of the old row) are subtracted and its rows after
 -- added, keys upserted in a fixed order, and their sums per hour likewise to sms_message_hour_stats;
--- buckets left without messages are deleted.
+-- buckets left without messages are deleted. Minutes before the retention cut (_message_bucket_cut)
+-- get no delta: retention deleted their buckets (a late receipt of a message sent before the cut
+-- would leave a negative or partial row there); sms_messages is updated all the same. The cut is
+-- read after the claim, which holds the row retention advances it in.
 create or replace function sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text)
 returns bigint
 language plpgsql
@@ -30,6 +33,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_count bigint;
+  v_cut timestamptz := sms_monitor._message_bucket_cut();
 begin
   insert into sms_monitor.sms_messages as s (message_id)
   select i.id
@@ -135,8 +139,10 @@ begin
       from sms_monitor.sms_messages o
       join f on f.message_id = o.message_id
      cross join lateral sms_monitor._message_contributions(o) c
+     where c.minute >= v_cut
     union all
     select 1, c.* from updated u cross join lateral sms_monitor._message_contributions(u.m) c
+     where c.minute >= v_cut
   ), pre as (
     -- summed per bucket key and latency bucket / error code first, so the count maps are built from
     -- these few sums rather than from one map per moved row
