@@ -281,7 +281,7 @@ export interface SmsMessageHourStats {
   dimension: MessageDimension | null;
   error_codes: Json;
   failed: number;
-  latency: Json;
+  latency: number[];
   messages: number;
   minute: Timestamp;
   sent: number;
@@ -297,7 +297,7 @@ export interface SmsMessageMinuteStats {
   dimension: MessageDimension | null;
   error_codes: Json;
   failed: number;
-  latency: Json;
+  latency: number[];
   messages: number;
   minute: Timestamp;
   sent: number;

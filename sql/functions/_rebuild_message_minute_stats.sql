@@ -43,7 +43,7 @@ begin
     (minute, dimension, value, carrier_country, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
   select date_bin('1 hour', t.minute, timestamptz '2000-01-01 00:00:00+00'), t.dimension, t.value, t.carrier_country, sum(t.messages),
          sum(t.sent), sum(t.delivered), sum(t.undelivered), sum(t.failed), sum(t.canceled), sum(t.waiting),
-         sms_monitor._count_map_sum(t.latency), sms_monitor._count_map_sum(t.error_codes)
+         sms_monitor._latency_histogram_sum(t.latency), sms_monitor._count_map_sum(t.error_codes)
     from sms_monitor.sms_message_minute_stats t
    where t.minute >= v_h_from and t.minute < v_h_to
    group by 1, t.dimension, t.value, t.carrier_country

@@ -57,7 +57,9 @@ begin
   execute format($q$
     select count(*) from sms_monitor.%I t
      where least(t.messages, t.sent, t.delivered, t.undelivered, t.failed, t.canceled, t.waiting) < 0
-        or exists (select from jsonb_each_text(to_jsonb(t.latency)) e where e.value::numeric < 0)
+        or exists (select from unnest(t.latency[cardinality(t.latency) / 2 + 1:],
+                                      array_prepend(0, t.latency[cardinality(t.latency) / 2 + 1:cardinality(t.latency) - 1])) u(c, p)
+                    where u.c < u.p)
         or exists (select from jsonb_each_text(t.error_codes) e where e.value::numeric < 0)$q$, p_grain) into v;
   return v;
 end $f$;
@@ -73,14 +75,14 @@ select is((select count(*) from (
              select date_bin('1 hour', t.minute, timestamptz '2000-01-01 00:00:00+00'), t.dimension, t.value, t.carrier_country,
                     sum(t.messages)::bigint, sum(t.sent)::bigint, sum(t.delivered)::bigint, sum(t.undelivered)::bigint,
                     sum(t.failed)::bigint, sum(t.canceled)::bigint, sum(t.waiting)::bigint,
-                    sms_monitor._count_map_sum(t.latency), sms_monitor._count_map_sum(t.error_codes)
+                    sms_monitor._latency_histogram_sum(t.latency), sms_monitor._count_map_sum(t.error_codes)
                from sms_monitor.sms_message_minute_stats t
               group by 1, t.dimension, t.value, t.carrier_country)
             union all
             (select date_bin('1 hour', t.minute, timestamptz '2000-01-01 00:00:00+00'), t.dimension, t.value, t.carrier_country,
                     sum(t.messages)::bigint, sum(t.sent)::bigint, sum(t.delivered)::bigint, sum(t.undelivered)::bigint,
                     sum(t.failed)::bigint, sum(t.canceled)::bigint, sum(t.waiting)::bigint,
-                    sms_monitor._count_map_sum(t.latency), sms_monitor._count_map_sum(t.error_codes)
+                    sms_monitor._latency_histogram_sum(t.latency), sms_monitor._count_map_sum(t.error_codes)
                from sms_monitor.sms_message_minute_stats t
               group by 1, t.dimension, t.value, t.carrier_country
              except all
@@ -106,7 +108,7 @@ select date_bin('1 minute', coalesce(s.sent_at, s.final_at), timestamptz '2000-0
 create temp table kept as
 select t.minute, t.dimension::text as dim, t.value, t.carrier_country as cc, t.messages, t.sent, t.delivered, t.undelivered,
        t.failed, t.canceled, t.waiting,
-       (select coalesce(sum(e.value::bigint), 0) from jsonb_each_text(to_jsonb(t.latency)) e) as timed,
+       coalesce(t.latency[cardinality(t.latency)], 0) as timed,
        (select coalesce(sum(e.value::bigint), 0) from jsonb_each_text(t.error_codes) e) as coded
   from sms_monitor.sms_message_minute_stats t
  where t.minute >= (select c from cut) and (t.dimension is null or t.dimension = 'carrier');
