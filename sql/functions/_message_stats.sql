@@ -11,10 +11,10 @@
 -- (else timed 0 and NULL percentiles), in the same query: timed = the latencies counted, p50 / p95
 -- / p99 as _histogram_percentile gives them for the merged histogram (percentile_disc rank over the
 -- buckets, the bucket's _latency_bucket_ms), every group's at once. A group of one histogram (a
--- step-1 series minute) is read from its running totals (width_bucket, no expansion); the
--- histograms of a group of several are expanded once (integer arrays), summed per bucket, and a
--- running sum picks the buckets. With p_carrier_country (p_dimension carrier) the rows are per
--- carrier and country (carrier_country).
+-- step-1 series minute) is read from its running totals (width_bucket, no expansion); for a
+-- group of several the merged running total at a bucket is the sum of theirs (width_bucket in
+-- each), and a bisection over the bucket index finds each quantile's bucket. With
+-- p_carrier_country (p_dimension carrier) the rows are per carrier and country (carrier_country).
 create or replace function sms_monitor._message_stats(
   p_dimension sms_monitor.message_dimension, p_from timestamptz, p_to timestamptz, p_step interval default null,
   p_latency boolean default true, p_error_codes boolean default false, p_carrier_country boolean default false
@@ -95,7 +95,7 @@ begin
   )
   -- the q-quantile's bucket is the first whose running total reaches q x total, i.e. the rank
   -- ceil(q x total) (in integers): in one histogram, after the totals below the rank
-  -- (width_bucket); in several, summed per bucket (2 cum >= total for q = 0.5)
+  -- (width_bucket); in several, by bisection
   select g.at, g.value, g.messages::bigint, g.sent::bigint, g.delivered::bigint, g.undelivered::bigint,
          g.failed::bigint, g.canceled::bigint, g.waiting::bigint, coalesce(h.timed, 0)::bigint,
          sms_monitor._latency_bucket_ms(h.b50), sms_monitor._latency_bucket_ms(h.b95),
@@ -131,18 +131,31 @@ begin
                 from (select (g.parts[1]).l as l) x) o
        where cardinality(g.parts) = 1 and (g.parts[1]).s = 1
       union all
-      select max(c.total), min(c.b) filter (where 2 * c.cum >= c.total),
-             min(c.b) filter (where 100 * c.cum >= 95 * c.total),
-             min(c.b) filter (where 100 * c.cum >= 99 * c.total)
-        from (select x.b, sum(x.n) over (order by x.b) as cum, sum(x.n) over () as total
-                from (select e.b, sum(e.s * (e.c - e.p)) as n
-                        from (select m.s, unnest(m.l[1:cardinality(m.l) / 2]) as b, unnest(m.l[cardinality(m.l) / 2 + 1:]) as c,
-                                     unnest(array_prepend(0, m.l[cardinality(m.l) / 2 + 1:cardinality(m.l) - 1])) as p
-                                from unnest(g.parts) as m(s, l)) e
-                       group by 1) x
-               where x.n > 0) c
+      -- several: bisection over the bucket index. M(x), the running total of the merged
+      -- histogram at bucket x, is the sum over the parts of each one's total at its last bucket
+      -- <= x (width_bucket), so no histogram is expanded; for each quantile the smallest x with
+      -- M(x) >= its rank, keeping M(lo) < rank <= M(hi) while halving [lo, hi] (about 10 steps)
+      select * from (
+        with recursive p as materialized (
+          select m.s, m.l[1:cardinality(m.l) / 2] as b, m.l[cardinality(m.l) / 2 + 1:] as c
+            from unnest(g.parts) as m(s, l)
+        ), t as (
+          select sum(p.s * p.c[cardinality(p.c)]) as n, min(p.b[1]) - 1 as lo, max(p.b[cardinality(p.b)]) as hi from p
+        ), bs(q, r, lo, hi) as (
+          select q.q, (q.q * t.n + 99) / 100, t.lo, t.hi from t, (values (50), (95), (99)) as q(q) where t.n > 0
+          union all
+          select bs.q, bs.r, case when y.m >= bs.r then bs.lo else x.mid end, case when y.m >= bs.r then x.mid else bs.hi end
+            from bs
+           cross join lateral (select (bs.lo + bs.hi) / 2 as mid) x
+           cross join lateral (select sum(p.s * coalesce(p.c[width_bucket(x.mid, p.b)], 0)) as m from p) y
+           where bs.hi - bs.lo > 1
+        )
+        select (select t.n from t) as timed,
+               (select bs.hi from bs where bs.q = 50 and bs.hi - bs.lo <= 1) as b50,
+               (select bs.hi from bs where bs.q = 95 and bs.hi - bs.lo <= 1) as b95,
+               (select bs.hi from bs where bs.q = 99 and bs.hi - bs.lo <= 1) as b99
+      ) several
        where cardinality(g.parts) > 1 or (g.parts[1]).s = -1
-      having cardinality(g.parts) > 1 or (g.parts[1]).s = -1
     ) h on true$l$
     else 'cross join (select 0::bigint as timed, null::integer as b50, null::integer as b95, null::integer as b99) h' end)
   using p_dimension, p_from, v_lo, v_hi, p_to, p_step, v_h_lo, v_h_hi, v_s, v_m;
