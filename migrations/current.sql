@@ -50,6 +50,7 @@ drop function if exists sms_monitor._histogram_percentile(jsonb, double precisio
 drop function if exists sms_monitor._message_minute_rows(timestamptz, timestamptz, boolean, sms_monitor.message_dimension);
 drop aggregate if exists sms_monitor._latency_histogram(double precision);
 drop function if exists sms_monitor._latency_histogram_final(double precision[]);
+drop aggregate if exists sms_monitor._latency_histogram_sum(integer[]);
 --!include functions/_latency_histogram.sql
 --!include functions/_histogram_percentile.sql
 --!include functions/_message_minute_rows.sql

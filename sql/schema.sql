@@ -3053,6 +3053,21 @@ CREATE FUNCTION sms_monitor._latency_histogram_final(p_latencies double precisio
 COMMENT ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) IS 'Internal: the final function of _latency_histogram: the latencies counted per bucket.';
 
 --
+-- Name: _latency_histogram_merge(sms_monitor.latency_histogram_part[]); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]) RETURNS integer[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]) IS 'Internal: the signed sum of latency histograms, zero sums left out (the final function of _latency_histogram_sum).';
+
+--
 -- Name: _latency_histogram_of_final(integer[]); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -3066,6 +3081,21 @@ CREATE FUNCTION sms_monitor._latency_histogram_of_final(p_pairs integer[]) RETUR
 --
 
 COMMENT ON FUNCTION sms_monitor._latency_histogram_of_final(p_pairs integer[]) IS 'Internal: the final function of _latency_histogram_of.';
+
+--
+-- Name: _latency_histogram_sum_step(sms_monitor.latency_histogram_part[], integer[]); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]) RETURNS sms_monitor.latency_histogram_part[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]) IS 'Internal: the state function of _latency_histogram_sum.';
 
 --
 -- Name: _looks_like_iso_time_with_offset(text); Type: FUNCTION; Schema: sms_monitor
@@ -4225,9 +4255,10 @@ COMMENT ON AGGREGATE sms_monitor._latency_histogram_of(integer[]) IS 'Internal: 
 --
 
 CREATE AGGREGATE sms_monitor._latency_histogram_sum(integer[]) (
-    SFUNC = sms_monitor._latency_histogram_add,
-    STYPE = integer[],
-    INITCOND = '{}'
+    SFUNC = sms_monitor._latency_histogram_sum_step,
+    STYPE = sms_monitor.latency_histogram_part[],
+    INITCOND = '{}',
+    FINALFUNC = sms_monitor._latency_histogram_merge
 );
 
 --
@@ -4600,6 +4631,15 @@ GRANT ALL ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double pr
 GRANT ALL ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION _latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _latency_histogram_of_final(p_pairs integer[]); Type: ACL; Schema: sms_monitor
 --
 
@@ -4607,6 +4647,15 @@ REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_of_final(p_pairs integer[]
 GRANT ALL ON FUNCTION sms_monitor._latency_histogram_of_final(p_pairs integer[]) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._latency_histogram_of_final(p_pairs integer[]) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor._latency_histogram_of_final(p_pairs integer[]) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _looks_like_iso_time_with_offset(p_text text); Type: ACL; Schema: sms_monitor
