@@ -15,8 +15,8 @@ comment on column sms_monitor.sms_rollup_watermarks.bucket_cut is
 --!include functions/_fold_message_events.sql
 --!include functions/_rebuild_message_minute_stats.sql
 -- Latency histograms of the message buckets as integer[] (the non-empty buckets, then their
--- running totals) instead of jsonb {bucket: count}: a percentile of one bucket's histogram is a
--- width_bucket over its totals, and merging expands integers instead of jsonb. The stored maps are
+-- running totals) instead of jsonb {bucket: count}: the reads take a percentile of one histogram
+-- by width_bucket over its totals and of several by bisection, expanding none. The stored maps are
 -- converted in place (a rewrite of both bucket tables under their lock; docs/benchmarks.md gives
 -- its cost). The functions whose types change are dropped and created again.
 do $$
