@@ -85,6 +85,21 @@ CREATE TYPE sms_monitor.alert_severity AS ENUM (
 COMMENT ON TYPE sms_monitor.alert_severity IS 'How urgent a rule''s incidents are (sms_alert_thresholds.severity, sms_alert_history.severity).';
 
 --
+-- Name: latency_histogram_part; Type: TYPE; Schema: sms_monitor
+--
+
+CREATE TYPE sms_monitor.latency_histogram_part AS (
+	s integer,
+	l integer[]
+);
+
+--
+-- Name: TYPE latency_histogram_part; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TYPE sms_monitor.latency_histogram_part IS 'Internal: one histogram a message read merges (l, as the buckets store it) and its sign (s: 1 added, -1 subtracted).';
+
+--
 -- Name: message_dimension; Type: TYPE; Schema: sms_monitor
 --
 
@@ -1079,7 +1094,7 @@ CREATE TABLE sms_monitor.sms_message_hour_stats (
     failed bigint NOT NULL,
     canceled bigint NOT NULL,
     waiting bigint NOT NULL,
-    latency jsonb NOT NULL,
+    latency integer[] NOT NULL,
     error_codes jsonb NOT NULL
 );
 
@@ -1105,7 +1120,7 @@ CREATE TABLE sms_monitor.sms_message_minute_stats (
     failed bigint NOT NULL,
     canceled bigint NOT NULL,
     waiting bigint NOT NULL,
-    latency jsonb NOT NULL,
+    latency integer[] NOT NULL,
     error_codes jsonb NOT NULL
 );
 
@@ -1302,7 +1317,8 @@ COMMENT ON TABLE sms_monitor.sms_metrics_window_grains IS 'One row: the last sms
 CREATE TABLE sms_monitor.sms_rollup_watermarks (
     rollup_name text NOT NULL,
     last_id bigint DEFAULT 0 NOT NULL,
-    rolled_up_at timestamp with time zone
+    rolled_up_at timestamp with time zone,
+    bucket_cut timestamp with time zone
 );
 
 --
@@ -1310,6 +1326,12 @@ CREATE TABLE sms_monitor.sms_rollup_watermarks (
 --
 
 COMMENT ON TABLE sms_monitor.sms_rollup_watermarks IS 'Per rollup: the last log id it has rolled up (ids up to last_id are in its rollup tables, the rest is the live tail readers add), advanced in the same transaction as the rollup (_rollup_claim_range).';
+
+--
+-- Name: COLUMN sms_rollup_watermarks.bucket_cut; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON COLUMN sms_monitor.sms_rollup_watermarks.bucket_cut IS 'sms_messages row only: the retention cut of the message buckets (_message_bucket_cut); NULL for the other rollups.';
 
 --
 -- Name: sms_message_events_default; Type: TABLE ATTACH; Schema: sms_monitor
@@ -2756,7 +2778,7 @@ CREATE FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with ti
 -- Name: FUNCTION _apply_sms_message_retention(p_now timestamp with time zone, p_days integer); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days, message log rows recorded before then, and the minute and hour buckets before the whole hour containing then.';
+COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days, message log rows recorded before then, and the minute and hour buckets before the whole hour containing then (advancing _message_bucket_cut).';
 
 --
 -- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -2982,19 +3004,18 @@ CREATE FUNCTION sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigin
 COMMENT ON FUNCTION sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text) IS 'Internal: folds the logged message events (p_from_id, p_to_id] into sms_messages and appends the counter changes they cause; the caller holds the fold''s claim (rollup_sms_messages).';
 
 --
--- Name: _histogram_percentile(jsonb, double precision); Type: FUNCTION; Schema: sms_monitor
+-- Name: _histogram_percentile(integer[], double precision); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._histogram_percentile(p_histogram jsonb, p_q double precision) RETURNS double precision
+CREATE FUNCTION sms_monitor._histogram_percentile(p_histogram integer[], p_q double precision) RETURNS double precision
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: sql/functions/_histogram_percentile.sql
 
 --
--- Name: FUNCTION _histogram_percentile(p_histogram jsonb, p_q double precision); Type: COMMENT; Schema: sms_monitor
+-- Name: FUNCTION _histogram_percentile(p_histogram integer[], p_q double precision); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._histogram_percentile(p_histogram jsonb, p_q double precision) IS 'Internal: the q-quantile in ms of a latency histogram {bucket: count} (percentile_disc rank, the bucket''s representative 2 x 1.03^b / 2.03; relative error <= 1.48 %); NULL when empty.';
+COMMENT ON FUNCTION sms_monitor._histogram_percentile(p_histogram integer[], p_q double precision) IS 'Internal: the q-quantile in ms of a latency histogram (percentile_disc rank, the bucket''s representative 2 x 1.03^b / 2.03; relative error <= 1.48 %); NULL when empty.';
 
 --
 -- Name: _idempotency_claim(text, text); Type: FUNCTION; Schema: sms_monitor
@@ -3129,10 +3150,25 @@ CREATE FUNCTION sms_monitor._latency_bucket_ms(p_bucket integer) RETURNS double 
 COMMENT ON FUNCTION sms_monitor._latency_bucket_ms(p_bucket integer) IS 'Internal: the representative latency in ms of a latency histogram bucket: 2 x 1.03^b / 2.03, 0 for bucket 0.';
 
 --
+-- Name: _latency_histogram_add(integer[], integer[]); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._latency_histogram_add(p_a integer[], p_b integer[]) RETURNS integer[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _latency_histogram_add(p_a integer[], p_b integer[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._latency_histogram_add(p_a integer[], p_b integer[]) IS 'Internal: two latency histograms (buckets, then running totals) added per bucket, zero sums left out.';
+
+--
 -- Name: _latency_histogram_final(double precision[]); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) RETURNS jsonb
+CREATE FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) RETURNS integer[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     -- body: migrations/committed/
@@ -3142,6 +3178,51 @@ CREATE FUNCTION sms_monitor._latency_histogram_final(p_latencies double precisio
 --
 
 COMMENT ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) IS 'Internal: the final function of _latency_histogram: the latencies counted per bucket.';
+
+--
+-- Name: _latency_histogram_merge(sms_monitor.latency_histogram_part[]); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]) RETURNS integer[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]) IS 'Internal: the signed sum of latency histograms, zero sums left out (the final function of _latency_histogram_sum).';
+
+--
+-- Name: _latency_histogram_of_final(integer[]); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._latency_histogram_of_final(p_pairs integer[]) RETURNS integer[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _latency_histogram_of_final(p_pairs integer[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._latency_histogram_of_final(p_pairs integer[]) IS 'Internal: the final function of _latency_histogram_of.';
+
+--
+-- Name: _latency_histogram_sum_step(sms_monitor.latency_histogram_part[], integer[]); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]) RETURNS sms_monitor.latency_histogram_part[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: migrations/committed/
+
+--
+-- Name: FUNCTION _latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]) IS 'Internal: the state function of _latency_histogram_sum.';
 
 --
 -- Name: _looks_like_iso_time_with_offset(text); Type: FUNCTION; Schema: sms_monitor
@@ -3184,6 +3265,21 @@ CREATE FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) RETURNS js
 --
 
 COMMENT ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) IS 'Internal: merges bucket metadata, bounded to 16 KiB (then marks the bucket _metadata_truncated).';
+
+--
+-- Name: _message_bucket_cut(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_bucket_cut() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_message_bucket_cut.sql
+
+--
+-- Name: FUNCTION _message_bucket_cut(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_bucket_cut() IS 'Internal: the minute before which no message bucket exists (retention''s cut; the fold writes no bucket before it).';
 
 --
 -- Name: _message_by_problem(text, boolean); Type: FUNCTION; Schema: sms_monitor
@@ -3246,7 +3342,7 @@ COMMENT ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) IS '
 -- Name: _message_minute_rows(timestamp with time zone, timestamp with time zone, boolean, sms_monitor.message_dimension); Type: FUNCTION; Schema: sms_monitor
 --
 
-CREATE FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) RETURNS TABLE(minute timestamp with time zone, dimension sms_monitor.message_dimension, value text, carrier_country text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency jsonb, error_codes jsonb)
+CREATE FUNCTION sms_monitor._message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension) RETURNS TABLE(minute timestamp with time zone, dimension sms_monitor.message_dimension, value text, carrier_country text, messages bigint, sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint, latency integer[], error_codes jsonb)
     LANGUAGE sql STABLE
     -- body: sql/functions/_message_minute_rows.sql
 
@@ -4291,7 +4387,41 @@ CREATE AGGREGATE sms_monitor._latency_histogram(double precision) (
 -- Name: AGGREGATE _latency_histogram(double precision); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON AGGREGATE sms_monitor._latency_histogram(double precision) IS 'Internal: the latency histogram {bucket: count} of the latencies in ms (buckets of _latency_bucket).';
+COMMENT ON AGGREGATE sms_monitor._latency_histogram(double precision) IS 'Internal: the latency histogram (buckets of _latency_bucket, then running totals) of the latencies in ms.';
+
+--
+-- Name: _latency_histogram_of(integer[]); Type: AGGREGATE; Schema: sms_monitor
+--
+
+CREATE AGGREGATE sms_monitor._latency_histogram_of(integer[]) (
+    SFUNC = array_cat,
+    STYPE = integer[],
+    INITCOND = '{}',
+    FINALFUNC = sms_monitor._latency_histogram_of_final
+);
+
+--
+-- Name: AGGREGATE _latency_histogram_of(integer[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON AGGREGATE sms_monitor._latency_histogram_of(integer[]) IS 'Internal: the latency histogram of array[bucket, count] pairs, zero sums left out.';
+
+--
+-- Name: _latency_histogram_sum(integer[]); Type: AGGREGATE; Schema: sms_monitor
+--
+
+CREATE AGGREGATE sms_monitor._latency_histogram_sum(integer[]) (
+    SFUNC = sms_monitor._latency_histogram_sum_step,
+    STYPE = sms_monitor.latency_histogram_part[],
+    INITCOND = '{}',
+    FINALFUNC = sms_monitor._latency_histogram_merge
+);
+
+--
+-- Name: AGGREGATE _latency_histogram_sum(integer[]); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON AGGREGATE sms_monitor._latency_histogram_sum(integer[]) IS 'Internal: the sum of latency histograms.';
 
 --
 -- Name: FUNCTION _alert_acknowledge(p_alert_id uuid, p_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor
@@ -4559,13 +4689,13 @@ REVOKE ALL ON FUNCTION sms_monitor._event_log_retention() FROM PUBLIC;
 REVOKE ALL ON FUNCTION sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text) FROM PUBLIC;
 
 --
--- Name: FUNCTION _histogram_percentile(p_histogram jsonb, p_q double precision); Type: ACL; Schema: sms_monitor
+-- Name: FUNCTION _histogram_percentile(p_histogram integer[], p_q double precision); Type: ACL; Schema: sms_monitor
 --
 
-REVOKE ALL ON FUNCTION sms_monitor._histogram_percentile(p_histogram jsonb, p_q double precision) FROM PUBLIC;
-GRANT ALL ON FUNCTION sms_monitor._histogram_percentile(p_histogram jsonb, p_q double precision) TO sms_monitor_reader;
-GRANT ALL ON FUNCTION sms_monitor._histogram_percentile(p_histogram jsonb, p_q double precision) TO sms_monitor_self;
-GRANT ALL ON FUNCTION sms_monitor._histogram_percentile(p_histogram jsonb, p_q double precision) TO sms_monitor_admin;
+REVOKE ALL ON FUNCTION sms_monitor._histogram_percentile(p_histogram integer[], p_q double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._histogram_percentile(p_histogram integer[], p_q double precision) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._histogram_percentile(p_histogram integer[], p_q double precision) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._histogram_percentile(p_histogram integer[], p_q double precision) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _idempotency_claim(p_key text, p_request_hash text); Type: ACL; Schema: sms_monitor
@@ -4639,6 +4769,15 @@ GRANT ALL ON FUNCTION sms_monitor._latency_bucket_ms(p_bucket integer) TO sms_mo
 GRANT ALL ON FUNCTION sms_monitor._latency_bucket_ms(p_bucket integer) TO sms_monitor_admin;
 
 --
+-- Name: FUNCTION _latency_histogram_add(p_a integer[], p_b integer[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_add(p_a integer[], p_b integer[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_add(p_a integer[], p_b integer[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_add(p_a integer[], p_b integer[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_add(p_a integer[], p_b integer[]) TO sms_monitor_admin;
+
+--
 -- Name: FUNCTION _latency_histogram_final(p_latencies double precision[]); Type: ACL; Schema: sms_monitor
 --
 
@@ -4646,6 +4785,33 @@ REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double p
 GRANT ALL ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor._latency_histogram_final(p_latencies double precision[]) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_merge(p_parts sms_monitor.latency_histogram_part[]) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _latency_histogram_of_final(p_pairs integer[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_of_final(p_pairs integer[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_of_final(p_pairs integer[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_of_final(p_pairs integer[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_of_final(p_pairs integer[]) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_sum_step(p_state sms_monitor.latency_histogram_part[], p_h integer[]) TO sms_monitor_admin;
 
 --
 -- Name: FUNCTION _looks_like_iso_time_with_offset(p_text text); Type: ACL; Schema: sms_monitor
@@ -4667,6 +4833,12 @@ REVOKE ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) FRO
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor._merge_metadata(p_old jsonb, p_new jsonb) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _message_bucket_cut(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_bucket_cut() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _message_by_problem(p_by text, p_optional boolean); Type: ACL; Schema: sms_monitor
@@ -5238,3 +5410,21 @@ REVOKE ALL ON FUNCTION sms_monitor._latency_histogram(double precision) FROM PUB
 GRANT ALL ON FUNCTION sms_monitor._latency_histogram(double precision) TO sms_monitor_reader;
 GRANT ALL ON FUNCTION sms_monitor._latency_histogram(double precision) TO sms_monitor_self;
 GRANT ALL ON FUNCTION sms_monitor._latency_histogram(double precision) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _latency_histogram_of(integer[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_of(integer[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_of(integer[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_of(integer[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_of(integer[]) TO sms_monitor_admin;
+
+--
+-- Name: FUNCTION _latency_histogram_sum(integer[]); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._latency_histogram_sum(integer[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_sum(integer[]) TO sms_monitor_reader;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_sum(integer[]) TO sms_monitor_self;
+GRANT ALL ON FUNCTION sms_monitor._latency_histogram_sum(integer[]) TO sms_monitor_admin;

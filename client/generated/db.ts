@@ -281,7 +281,7 @@ export interface SmsMessageHourStats {
   dimension: MessageDimension | null;
   error_codes: Json;
   failed: number;
-  latency: Json;
+  latency: number[];
   messages: number;
   minute: Timestamp;
   sent: number;
@@ -297,7 +297,7 @@ export interface SmsMessageMinuteStats {
   dimension: MessageDimension | null;
   error_codes: Json;
   failed: number;
-  latency: Json;
+  latency: number[];
   messages: number;
   minute: Timestamp;
   sent: number;
@@ -462,6 +462,10 @@ export interface SmsNotifierHeartbeats {
 }
 
 export interface SmsRollupWatermarks {
+  /**
+   * sms_messages row only: the retention cut of the message buckets (_message_bucket_cut); NULL for the other rollups.
+   */
+  bucket_cut: Timestamp | null;
   last_id: Generated<number>;
   rolled_up_at: Timestamp | null;
   rollup_name: string;

@@ -31,7 +31,7 @@ async function bucketDiff(): Promise<number> {
       select date_bin('1 hour', t.minute, timestamptz '2000-01-01 00:00:00+00') as minute, t.dimension, t.value, t.carrier_country,
              sum(t.messages)::bigint as messages, sum(t.sent)::bigint as sent, sum(t.delivered)::bigint as delivered,
              sum(t.undelivered)::bigint as undelivered, sum(t.failed)::bigint as failed, sum(t.canceled)::bigint as canceled,
-             sum(t.waiting)::bigint as waiting, sms_monitor._count_map_sum(t.latency) as latency,
+             sum(t.waiting)::bigint as waiting, sms_monitor._latency_histogram_sum(t.latency) as latency,
              sms_monitor._count_map_sum(t.error_codes) as error_codes
         from sms_monitor.sms_message_minute_stats t group by 1, t.dimension, t.value, t.carrier_country)
     select count(*)::int as n from (

@@ -1,9 +1,11 @@
 -- Retention of the message tables (called by _apply_sms_retention with metric_retention_days):
 -- messages nothing has arrived for in p_days days (sms_messages.updated_at), and message log rows
 -- that arrived before then, and the message buckets (sms_message_minute_stats,
--- sms_message_hour_stats) before the whole hour that contains then: both grains are cut at the same
--- hour, so every hour bucket kept is still the sum of its minute buckets. Their counters live on in
--- the rollups until those age out too.
+-- sms_message_hour_stats) before the whole hour that contains then (_message_bucket_cut, advanced
+-- first: it locks the fold's watermark row, so a running fold finishes first and the next one
+-- waits, then writes no bucket before the cut): both grains are cut at the same hour, so every
+-- hour bucket kept is still the sum of its minute buckets. Their counters live on in the rollups
+-- until those age out too.
 create or replace function sms_monitor._apply_sms_message_retention(p_now timestamptz, p_days integer)
 returns table (target text, deleted bigint)
 language plpgsql
@@ -13,8 +15,14 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_count bigint;
-  v_bucket_cut timestamptz := date_bin('1 hour', p_now - make_interval(days => p_days), timestamptz '2000-01-01 00:00:00+00');
+  v_bucket_cut timestamptz;
 begin
+  -- the cut never moves back (a longer retention setting does not bring deleted buckets back)
+  update sms_monitor.sms_rollup_watermarks w
+     set bucket_cut = greatest(w.bucket_cut,
+                               date_bin('1 hour', p_now - make_interval(days => p_days), timestamptz '2000-01-01 00:00:00+00'))
+   where w.rollup_name = 'sms_messages';
+  v_bucket_cut := sms_monitor._message_bucket_cut();
   delete from sms_monitor.sms_messages m where m.updated_at < p_now - make_interval(days => p_days);
   get diagnostics v_count = row_count;
   target := 'sms_monitor.sms_messages'; deleted := v_count; return next;
@@ -33,5 +41,5 @@ $$;
 
 comment on function sms_monitor._apply_sms_message_retention(timestamptz, integer) is
   'Internal: deletes messages untouched for p_days days, message log rows recorded before then, and the minute '
-  'and hour buckets before the whole hour containing then.';
+  'and hour buckets before the whole hour containing then (advancing _message_bucket_cut).';
 revoke all on function sms_monitor._apply_sms_message_retention(timestamptz, integer) from public;

@@ -1,5 +1,5 @@
--- Count maps {key: count} as the minute buckets hold them (latency histograms by bucket, terminal
--- messages by error code), merged by adding counts per key:
+-- Count maps {key: count} as the minute buckets hold them (terminal messages by error code; the
+-- latency histograms are integer arrays: _latency_histogram.sql), merged by adding counts per key:
 --   _count_map(text): aggregate, the count of each non-NULL value;
 --   _count_map_sum(jsonb): aggregate, the per-key sums of count maps (NULLs skipped; keys summing
 --     to 0 left out, so subtracting a map takes it back; a single map is returned as it is: no

@@ -20,7 +20,10 @@
 -- The minute buckets (sms_message_minute_stats) change by deltas in the same statement: each changed
 -- message's rows before (_message_contributions of the old row) are subtracted and its rows after
 -- added, keys upserted in a fixed order, and their sums per hour likewise to sms_message_hour_stats;
--- buckets left without messages are deleted.
+-- buckets left without messages are deleted. Minutes before the retention cut (_message_bucket_cut)
+-- get no delta: retention deleted their buckets (a late receipt of a message sent before the cut
+-- would leave a negative or partial row there); sms_messages is updated all the same. The cut is
+-- read after the claim, which holds the row retention advances it in.
 create or replace function sms_monitor._fold_message_events(p_from_id bigint, p_to_id bigint, p_tz text)
 returns bigint
 language plpgsql
@@ -30,6 +33,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_count bigint;
+  v_cut timestamptz := sms_monitor._message_bucket_cut();
 begin
   insert into sms_monitor.sms_messages as s (message_id)
   select i.id
@@ -135,11 +139,14 @@ begin
       from sms_monitor.sms_messages o
       join f on f.message_id = o.message_id
      cross join lateral sms_monitor._message_contributions(o) c
+     where c.minute >= v_cut
     union all
     select 1, c.* from updated u cross join lateral sms_monitor._message_contributions(u.m) c
+     where c.minute >= v_cut
   ), pre as (
-    -- summed per bucket key and latency bucket / error code first, so the count maps are built from
-    -- these few sums rather than from one map per moved row
+    -- summed per bucket key and latency bucket / error code first, so the histograms and count maps
+    -- of the minutes (delta) and of the hours (hourly) are built from these few sums rather than
+    -- from one per moved row
     select d.minute, d.dimension, d.value, d.carrier_country, sms_monitor._latency_bucket(d.latency_ms) as bucket, d.error_code,
            sum(d.sign) as messages, sum(d.sign * d.sent) as sent,
            sum(d.sign * d.delivered) as delivered, sum(d.sign * d.undelivered) as undelivered,
@@ -150,8 +157,8 @@ begin
     select d.minute, d.dimension, d.value, d.carrier_country, sum(d.messages)::bigint as messages, sum(d.sent)::bigint as sent,
            sum(d.delivered)::bigint as delivered, sum(d.undelivered)::bigint as undelivered,
            sum(d.failed)::bigint as failed, sum(d.canceled)::bigint as canceled, sum(d.waiting)::bigint as waiting,
-           sms_monitor._count_map_sum(case when d.bucket is not null and d.messages <> 0
-                                           then jsonb_build_object(d.bucket, d.messages) end) as latency,
+           sms_monitor._latency_histogram_of(case when d.bucket is not null and d.messages <> 0
+                                                  then array[d.bucket, d.messages::integer] end) as latency,
            sms_monitor._count_map_sum(case when d.error_code is not null and d.messages <> 0
                                            then jsonb_build_object(d.error_code, d.messages) end) as error_codes
       from pre d
@@ -161,14 +168,14 @@ begin
       (minute, dimension, value, carrier_country, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
     select d.* from delta d
      where d.messages <> 0 or d.sent <> 0 or d.delivered <> 0 or d.undelivered <> 0 or d.failed <> 0
-        or d.canceled <> 0 or d.waiting <> 0 or d.latency <> '{}' or d.error_codes <> '{}'
+        or d.canceled <> 0 or d.waiting <> 0 or cardinality(d.latency) > 0 or d.error_codes <> '{}'
      order by d.dimension, d.minute, d.value collate "C", d.carrier_country collate "C"
     on conflict on constraint sms_message_minute_stats_key do update
        set messages = t.messages + excluded.messages, sent = t.sent + excluded.sent,
            delivered = t.delivered + excluded.delivered, undelivered = t.undelivered + excluded.undelivered,
            failed = t.failed + excluded.failed, canceled = t.canceled + excluded.canceled,
            waiting = t.waiting + excluded.waiting,
-           latency = sms_monitor._count_map_add(t.latency, excluded.latency),
+           latency = sms_monitor._latency_histogram_add(t.latency, excluded.latency),
            error_codes = sms_monitor._count_map_add(t.error_codes, excluded.error_codes)
     returning 1
   ), hourly as (
@@ -176,8 +183,11 @@ begin
       (minute, dimension, value, carrier_country, messages, sent, delivered, undelivered, failed, canceled, waiting, latency, error_codes)
     select date_bin('1 hour', d.minute, timestamptz '2000-01-01 00:00:00+00'), d.dimension, d.value, d.carrier_country, sum(d.messages),
            sum(d.sent), sum(d.delivered), sum(d.undelivered), sum(d.failed), sum(d.canceled), sum(d.waiting),
-           sms_monitor._count_map_sum(d.latency), sms_monitor._count_map_sum(d.error_codes)
-      from delta d
+           sms_monitor._latency_histogram_of(case when d.bucket is not null and d.messages <> 0
+                                                  then array[d.bucket, d.messages::integer] end),
+           sms_monitor._count_map_sum(case when d.error_code is not null and d.messages <> 0
+                                           then jsonb_build_object(d.error_code, d.messages) end)
+      from pre d
      group by 1, d.dimension, d.value, d.carrier_country
      order by d.dimension, 1, d.value collate "C", d.carrier_country collate "C"
     on conflict on constraint sms_message_hour_stats_key do update
@@ -185,7 +195,7 @@ begin
            delivered = t.delivered + excluded.delivered, undelivered = t.undelivered + excluded.undelivered,
            failed = t.failed + excluded.failed, canceled = t.canceled + excluded.canceled,
            waiting = t.waiting + excluded.waiting,
-           latency = sms_monitor._count_map_add(t.latency, excluded.latency),
+           latency = sms_monitor._latency_histogram_add(t.latency, excluded.latency),
            error_codes = sms_monitor._count_map_add(t.error_codes, excluded.error_codes)
     returning 1
   )

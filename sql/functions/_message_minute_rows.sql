@@ -10,7 +10,7 @@ create or replace function sms_monitor._message_minute_rows(
 )
 returns table (minute timestamptz, dimension sms_monitor.message_dimension, value text, carrier_country text, messages bigint,
                sent bigint, delivered bigint, undelivered bigint, failed bigint, canceled bigint, waiting bigint,
-               latency jsonb, error_codes jsonb)
+               latency integer[], error_codes jsonb)
 language sql
 stable
 security invoker

@@ -10,9 +10,11 @@
 -- for (p_error_codes; else {}). The latency histograms are not returned but read, when p_latency
 -- (else timed 0 and NULL percentiles), in the same query: timed = the latencies counted, p50 / p95
 -- / p99 as _histogram_percentile gives them for the merged histogram (percentile_disc rank over the
--- buckets, the bucket's _latency_bucket_ms), every group's at once: the histograms expanded once,
--- summed per group and bucket, a running sum per group picks the buckets. With p_carrier_country
--- (p_dimension carrier) the rows are per carrier and country (carrier_country).
+-- buckets, the bucket's _latency_bucket_ms), every group's at once. A group of one histogram (a
+-- step-1 series minute) is read from its running totals (width_bucket, no expansion); for a
+-- group of several the merged running total at a bucket is the sum of theirs (width_bucket in
+-- each), and a bisection over the bucket index finds each quantile's bucket. With
+-- p_carrier_country (p_dimension carrier) the rows are per carrier and country (carrier_country).
 create or replace function sms_monitor._message_stats(
   p_dimension sms_monitor.message_dimension, p_from timestamptz, p_to timestamptz, p_step interval default null,
   p_latency boolean default true, p_error_codes boolean default false, p_carrier_country boolean default false
@@ -91,25 +93,17 @@ begin
      group by 1, 2, 3
     having sum(p.sign * p.messages) > 0
   )
-  -- each group's histograms expanded once, summed per bucket; the first bucket whose running sum
-  -- reaches q x total (2 cum >= total for q = 0.5, in integers) is the q-quantile's
+  -- the q-quantile's bucket is the first whose running total reaches q x total, i.e. the rank
+  -- ceil(q x total) (in integers): in one histogram, after the totals below the rank
+  -- (width_bucket); in several, by bisection
   select g.at, g.value, g.messages::bigint, g.sent::bigint, g.delivered::bigint, g.undelivered::bigint,
          g.failed::bigint, g.canceled::bigint, g.waiting::bigint, coalesce(h.timed, 0)::bigint,
          sms_monitor._latency_bucket_ms(h.b50), sms_monitor._latency_bucket_ms(h.b95),
          sms_monitor._latency_bucket_ms(h.b99), g.error_codes, g.cc
     from g
-    left join lateral (
-      select max(c.total) as timed, min(c.b) filter (where 2 * c.cum >= c.total) as b50,
-             min(c.b) filter (where 100 * c.cum >= 95 * c.total) as b95,
-             min(c.b) filter (where 100 * c.cum >= 99 * c.total) as b99
-        from (select x.b, sum(x.n) over (order by x.b) as cum, sum(x.n) over () as total
-                from (select e.key::integer as b, sum(m.s * e.value::integer) as n
-                        from unnest(g.maps, g.signs) as m(l, s) cross join lateral jsonb_each_text(m.l) as e
-                       group by 1) x
-               where x.n > 0) c
-    ) h on true$q$,
-    case when p_latency then 'array_agg(p.latency) as maps, array_agg(p.sign) as signs'
-         else 'null::jsonb[] as maps, null::integer[] as signs' end,
+    %6$s$q$,
+    case when p_latency then 'array_agg((p.sign, p.latency)::sms_monitor.latency_histogram_part) filter (where cardinality(p.latency) > 0) as parts'
+         else 'null::sms_monitor.latency_histogram_part[] as parts' end,
     case when p_error_codes then 'sms_monitor._count_map_sum(p.error_codes)' else '''{}''::jsonb' end,
     null,
     case when p_carrier_country then 'p.carrier_country' else 'null::text' end,
@@ -126,7 +120,44 @@ begin
       from sms_monitor.sms_message_hour_stats t
      where %1$s and t.minute >= $7 and t.minute < $8
     union all$b$, case when p_dimension is null then 't.dimension is null'
-                       else format('t.dimension = %L', p_dimension) end) else '' end)
+                       else format('t.dimension = %L', p_dimension) end) else '' end,
+    -- the latency part only where it is read (a read without it plans less)
+    case when p_latency then $l$
+    left join lateral (
+      select o.t as timed, o.l[width_bucket((o.t + 1) / 2 - 1, o.c) + 1] as b50,
+             o.l[width_bucket(((95 * o.t::bigint + 99) / 100 - 1)::integer, o.c) + 1] as b95,
+             o.l[width_bucket(((99 * o.t::bigint + 99) / 100 - 1)::integer, o.c) + 1] as b99
+        from (select x.l, x.l[cardinality(x.l)] as t, x.l[cardinality(x.l) / 2 + 1:] as c
+                from (select (g.parts[1]).l as l) x) o
+       where cardinality(g.parts) = 1 and (g.parts[1]).s = 1
+      union all
+      -- several: bisection over the bucket index. M(x), the running total of the merged
+      -- histogram at bucket x, is the sum over the parts of each one's total at its last bucket
+      -- <= x (width_bucket), so no histogram is expanded; for each quantile the smallest x with
+      -- M(x) >= its rank, keeping M(lo) < rank <= M(hi) while halving [lo, hi] (about 10 steps)
+      select * from (
+        with recursive p as materialized (
+          select m.s, m.l[1:cardinality(m.l) / 2] as b, m.l[cardinality(m.l) / 2 + 1:] as c
+            from unnest(g.parts) as m(s, l)
+        ), t as (
+          select sum(p.s * p.c[cardinality(p.c)]) as n, min(p.b[1]) - 1 as lo, max(p.b[cardinality(p.b)]) as hi from p
+        ), bs(q, r, lo, hi) as (
+          select q.q, (q.q * t.n + 99) / 100, t.lo, t.hi from t, (values (50), (95), (99)) as q(q) where t.n > 0
+          union all
+          select bs.q, bs.r, case when y.m >= bs.r then bs.lo else x.mid end, case when y.m >= bs.r then x.mid else bs.hi end
+            from bs
+           cross join lateral (select (bs.lo + bs.hi) / 2 as mid) x
+           cross join lateral (select sum(p.s * coalesce(p.c[width_bucket(x.mid, p.b)], 0)) as m from p) y
+           where bs.hi - bs.lo > 1
+        )
+        select (select t.n from t) as timed,
+               (select bs.hi from bs where bs.q = 50 and bs.hi - bs.lo <= 1) as b50,
+               (select bs.hi from bs where bs.q = 95 and bs.hi - bs.lo <= 1) as b95,
+               (select bs.hi from bs where bs.q = 99 and bs.hi - bs.lo <= 1) as b99
+      ) several
+       where cardinality(g.parts) > 1 or (g.parts[1]).s = -1
+    ) h on true$l$
+    else 'cross join (select 0::bigint as timed, null::integer as b50, null::integer as b95, null::integer as b99) h' end)
   using p_dimension, p_from, v_lo, v_hi, p_to, p_step, v_h_lo, v_h_hi, v_s, v_m;
 end;
 $$;

@@ -48,7 +48,7 @@ create temp table hour_mismatches (fold int, diff bigint);
 create function pg_temp.hours() returns setof sms_monitor.sms_message_hour_stats language sql as $f$
   select date_bin('1 hour', t.minute, timestamptz '2000-01-01 00:00:00+00'), t.dimension, t.value, t.carrier_country, sum(t.messages)::bigint,
          sum(t.sent)::bigint, sum(t.delivered)::bigint, sum(t.undelivered)::bigint, sum(t.failed)::bigint,
-         sum(t.canceled)::bigint, sum(t.waiting)::bigint, sms_monitor._count_map_sum(t.latency),
+         sum(t.canceled)::bigint, sum(t.waiting)::bigint, sms_monitor._latency_histogram_sum(t.latency),
          sms_monitor._count_map_sum(t.error_codes)
     from sms_monitor.sms_message_minute_stats t
    group by 1, t.dimension, t.value, t.carrier_country

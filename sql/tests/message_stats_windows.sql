@@ -36,13 +36,13 @@ returns bigint language sql as $f$
     select case when p_step is not null then date_bin(p_step, r.minute, timestamptz '2000-01-01 00:00:00+00') end as at,
            r.value, sum(r.messages)::bigint as messages, sum(r.sent)::bigint as sent, sum(r.delivered)::bigint as delivered,
            sum(r.undelivered)::bigint as undelivered, sum(r.failed)::bigint as failed, sum(r.waiting)::bigint as waiting,
-           sms_monitor._count_map_sum(r.latency) as latency, sms_monitor._count_map_sum(r.error_codes) as error_codes
+           sms_monitor._latency_histogram_sum(r.latency) as latency, sms_monitor._count_map_sum(r.error_codes) as error_codes
       from sms_monitor._message_minute_rows(p_from, p_to, false, p_dim) r
      group by 1, r.value
     having sum(r.messages) > 0
   ), direct as (
     select d.at, d.value, d.messages, d.sent, d.delivered, d.undelivered, d.failed, d.waiting,
-           coalesce((select sum(e.value::bigint) from jsonb_each_text(d.latency) e), 0)::bigint,
+           coalesce(d.latency[cardinality(d.latency)], 0)::bigint,
            sms_monitor._histogram_percentile(d.latency, 0.5), sms_monitor._histogram_percentile(d.latency, 0.95),
            sms_monitor._histogram_percentile(d.latency, 0.99), case when p_codes then d.error_codes else '{}' end
       from grouped d
