@@ -31,6 +31,7 @@ declare
   v_earliest_day date;
   v_check_times boolean := false;
   v_inserted bigint := 0;
+  v_small boolean;
 begin
   if p_events is null or jsonb_typeof(p_events) <> 'array' then
     raise exception 'events: must be a JSON array of message events (got %)',
@@ -66,8 +67,11 @@ begin
   -- element is appended. When the check fails, or fewer than all are appended (an unknown status),
   -- or a value does not cast (a time, a user_id: the cast raises), the subtransaction is rolled
   -- back and the slow path below finds the first problem and words it. The check may refuse a
-  -- batch that passes (the slow path then appends it), never the reverse.
-  if p_events::text ~ sms_monitor._message_events_shape() then
+  -- batch that passes (the slow path then appends it), never the reverse. The match costs ~0.3 ms
+  -- however small the batch: a batch of fewer than 64 elements (a webhook group) is checked element
+  -- by element in the statement instead (_message_event_problem, inlined, ~20 µs an element).
+  v_small := v_count < 64;
+  if v_small or p_events::text ~ sms_monitor._message_events_shape() then
     begin
       with e as materialized (
         select x.v, x.n, (x.v ->> 'occurred_at')::timestamptz as at,
@@ -104,6 +108,7 @@ begin
         from e
         join spelling s on s.provider_key = e.provider_key and s.status_key = e.status_key
        where (select c.ok from checked c) and s.status is not null
+         and (not v_small or sms_monitor._message_event_problem(e.v, s.status) is null)
        order by e.n;
       get diagnostics v_inserted = row_count;
       if v_inserted < v_count then
