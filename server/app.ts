@@ -27,6 +27,7 @@ import { registerApiRoutes, SECURITY } from './routes.ts';
 import { schemaErrorFormatter, validatorCompiler } from './validation.ts';
 
 import { registerMessageRoutes } from './messages/routes.ts';
+import type { EventBatcher } from './webhooks/batch.ts';
 import { registerWebhooks, type WebhookConfig, webhookConfigFromEnv } from './webhooks/index.ts';
 
 export interface ServerOptions {
@@ -54,6 +55,8 @@ export interface SmsMonitorServer {
   healthPool: Pool;
   events: EventHub;
   limits: Limits;
+  /** The webhooks' group commit (server/webhooks/batch.ts): its queue, for tests. */
+  webhookWrites: EventBatcher;
 }
 
 declare module 'fastify' {
@@ -220,7 +223,7 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
     }
   });
 
-  await registerWebhooks(app, options.databaseUrl, options.webhooks ?? webhookConfigFromEnv(),
+  const webhookWrites = await registerWebhooks(app, options.databaseUrl, options.webhooks ?? webhookConfigFromEnv(),
     { statementTimeoutMs: limits.statementTimeoutMs, ratePerMinute: limits.webhookRatePerMinute });
   app.get('/api/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()));
 
@@ -233,5 +236,5 @@ export async function buildServer(options: ServerOptions): Promise<SmsMonitorSer
     await Promise.all([pool.end({ timeout: 5 }), opsPool.end({ timeout: 5 }), healthPool.end({ timeout: 5 })]);
   });
   await events.start();
-  return { app, pool, opsPool, healthPool, events, limits };
+  return { app, pool, opsPool, healthPool, events, limits, webhookWrites };
 }

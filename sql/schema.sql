@@ -3339,6 +3339,20 @@ CREATE FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) RETURNS 
 COMMENT ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) IS 'Internal: "<field>: unknown field (allowed: ...)" for the first key of a message event that is not a field.';
 
 --
+-- Name: _message_events_shape(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._message_events_shape() RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    -- body: sql/functions/_message_events_shape.sql
+
+--
+-- Name: FUNCTION _message_events_shape(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._message_events_shape() IS 'Internal: the regular expression a JSON array of message events matches (as jsonb text) only when each element passes _message_event_problem, lengths, price scale, status, user_id and times aside.';
+
+--
 -- Name: _message_minute_rows(timestamp with time zone, timestamp with time zone, boolean, sms_monitor.message_dimension); Type: FUNCTION; Schema: sms_monitor
 --
 
@@ -4869,6 +4883,12 @@ REVOKE ALL ON FUNCTION sms_monitor._message_event_problem(p_event jsonb, p_statu
 --
 
 REVOKE ALL ON FUNCTION sms_monitor._message_event_unknown_field(p_event jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _message_events_shape(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._message_events_shape() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _message_minute_rows(p_from timestamp with time zone, p_to timestamp with time zone, p_every_kind boolean, p_dimension sms_monitor.message_dimension); Type: ACL; Schema: sms_monitor

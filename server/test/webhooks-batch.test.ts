@@ -18,7 +18,7 @@ beforeAll(async () => {
   process.env.SMS_MONITOR_PUBLIC_URL = PUBLIC_URL;
   process.env.TWILIO_AUTH_TOKEN = AUTH_TOKEN;
   t = await startTestServer();
-  pool = writerPool(t.loginUrl, 10_000, 2);
+  pool = writerPool(t.loginUrl, 10_000);
 });
 afterAll(async () => {
   await pool?.end({ timeout: 5 });
@@ -39,7 +39,7 @@ async function messages(prefix: string): Promise<string[]> {
 
 describe('EventBatcher', () => {
   it('requests queued behind a write go into the next write together', async () => {
-    const batcher = new EventBatcher(pool, { maxInFlight: 1 });
+    const batcher = new EventBatcher(pool);
     // the first starts at once; the other three wait for it and are written as one transaction
     const sizes = await Promise.all(['A1', 'A2', 'A3', 'A4'].map((id) => batcher.record([sentEvent(id)])));
     expect(sizes).toEqual([1, 3, 3, 3]);
@@ -47,7 +47,7 @@ describe('EventBatcher', () => {
   });
 
   it('a refused request gets its own error; the requests batched with it are recorded', async () => {
-    const batcher = new EventBatcher(pool, { maxInFlight: 1 });
+    const batcher = new EventBatcher(pool);
     const results = await Promise.allSettled([
       batcher.record([sentEvent('B1')]),
       batcher.record([sentEvent('B2')]),

@@ -1,17 +1,19 @@
 // Group commit for webhook requests: requests arriving together are written as one
 // record_sms_message_events call, instead of one transaction each.
-// No timer: a request is written at once when fewer than `maxInFlight` writes are under way;
-// otherwise it waits in the queue, and when a write finishes every request queued meanwhile
-// (up to `maxRequests`) goes into the next one. So an idle server adds no latency, and under load
-// the batches grow by themselves with the commit time.
-// A write is one statement, one round trip: the connections of the writer pool (writerPool) are
-// sms_monitor_writer with the statement timeout from their start, so the call runs as its own
+// One write at a time: a request arriving at an idle server is written at once; requests arriving
+// while a write is under way wait in the queue and go into the next write together (up to
+// `maxRequests`). After a write of several requests the next write also waits for as many requests
+// as that write held, but no longer than that write took: under load the groups keep their size
+// instead of shrinking to whatever arrived during the last write, and a quiet server adds no delay.
+// A write is one statement, one round trip: the connection of the writer pool (writerPool) is
+// sms_monitor_writer with the statement timeout from its start, so the call runs as its own
 // transaction without a BEGIN, SET and COMMIT of its own.
 // Each request's promise settles only after the statement holding its events committed (or
-// failed), so nothing answered 2xx is lost. When a batch of several requests fails (one request's
+// failed), so nothing answered 2xx is lost. When a group of several requests fails (one request's
 // bad event raises 22023 and the function writes nothing, or anything else), each request is
 // written again on its own: its own result or its own error, with the event index of its own
-// array; the other requests' events are not refused because of it.
+// array; the other requests' events are not refused because of it. A retried callback is written
+// again like any other; the fold counts each (message, status) once.
 import postgres from 'postgres';
 
 /** The role webhook requests write as, once their signature holds. */
@@ -24,7 +26,7 @@ export type WriterPool = postgres.Sql<Record<string, postgres.PostgresType>>;
  * sms_monitor_authenticator) switched to sms_monitor_writer at connection start, with the
  * statement timeout, for as long as the connection lives.
  */
-export function writerPool(databaseUrl: string, statementTimeoutMs: number, max: number): WriterPool {
+export function writerPool(databaseUrl: string, statementTimeoutMs: number, max = 1): WriterPool {
   return postgres(databaseUrl, {
     max,
     onnotice: () => {},
@@ -40,21 +42,26 @@ interface Pending {
 }
 
 export interface BatcherOptions {
-  /** Writes under way at once (default 2). */
-  maxInFlight?: number;
   /** Requests in one write at most (default 256). */
   maxRequests?: number;
 }
 
 export class EventBatcher {
   private readonly queue: Pending[] = [];
-  private inFlight = 0;
-  private readonly maxInFlight: number;
+  private writing = false;
+  /** Requests the next write waits for, and for how long at most (ms): the last write's size and duration. */
+  private target = 1;
+  private lastWriteMs = 0;
+  private wait: NodeJS.Timeout | undefined;
   private readonly maxRequests: number;
 
   constructor(private readonly pool: WriterPool, options: BatcherOptions = {}) {
-    this.maxInFlight = options.maxInFlight ?? 2;
     this.maxRequests = options.maxRequests ?? 256;
+  }
+
+  /** Requests waiting for the next write. */
+  get queued(): number {
+    return this.queue.length;
   }
 
   /**
@@ -70,34 +77,53 @@ export class EventBatcher {
   }
 
   private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxRequests);
-      this.inFlight++;
-      void this.flush(batch).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
+    if (this.writing || this.queue.length === 0) return;
+    const full = this.queue.length >= Math.min(this.target, this.maxRequests);
+    if (!full) {
+      this.wait ??= setTimeout(() => {
+        this.wait = undefined;
+        this.start();
+      }, this.lastWriteMs);
+      return;
     }
+    this.start();
   }
 
-  private async flush(batch: Pending[]): Promise<void> {
+  private start(): void {
+    if (this.wait) {
+      clearTimeout(this.wait);
+      this.wait = undefined;
+    }
+    if (this.writing || this.queue.length === 0) return;
+    const group = this.queue.splice(0, this.maxRequests);
+    this.writing = true;
+    const began = performance.now();
+    void this.flush(group).finally(() => {
+      this.writing = false;
+      this.target = group.length;
+      this.lastWriteMs = performance.now() - began;
+      this.pump();
+    });
+  }
+
+  private async flush(group: Pending[]): Promise<void> {
     try {
-      await this.write(batch.length === 1 ? batch[0]!.events : batch.flatMap((p) => p.events));
-      for (const p of batch) p.resolve(batch.length);
+      await this.write(group.length === 1 ? group[0]!.events : group.flatMap((p) => p.events));
+      for (const p of group) p.resolve(group.length);
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
+      if (group.length === 1) {
+        group[0]!.reject(error);
         return;
       }
-      // one request's events spoiled the batch (or the batch met a conflict): each on its own
-      await Promise.all(batch.map(async (p) => {
+      // one request's events spoiled the group (or the group met a conflict): each on its own
+      for (const p of group) {
         try {
           await this.write(p.events);
           p.resolve(1);
         } catch (own) {
           p.reject(own);
         }
-      }));
+      }
     }
   }
 

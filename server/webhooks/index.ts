@@ -2,9 +2,9 @@
 // POST /webhooks/telnyx (message.sent / message.finalized) and GET or POST
 // /webhooks/vonage/receipt (SMS API delivery receipts). No bearer token: a request counts only
 // when its provider signature holds (403 and nothing written otherwise); then its events are
-// recorded with record_sms_message_events as sms_monitor_writer (on connections of their own),
+// recorded with record_sms_message_events as sms_monitor_writer (on a connection of its own),
 // together with the events of the other webhook requests arriving at the same time (group commit,
-// batch.ts); the answer (204) comes after that statement committed. A callback a provider retries
+// batch.ts: one write at a time); the answer (204) comes after that statement committed. A callback a provider retries
 // is logged again but counted once (the fold counts each message and status once).
 // The routes live in their own plugin context: their body parsers keep the raw body the
 // signatures are computed over and touch no other route.
@@ -33,14 +33,11 @@ function notConfigured(what: string): HttpError {
   return new HttpError(503, 'not_configured', `webhooks: ${what} is not set on the server, so nothing can be verified`);
 }
 
-/** Writes under way at once: the connections of the webhooks' writer pool. */
-const WRITES_IN_FLIGHT = 2;
-
 export async function registerWebhooks(app: FastifyInstance, databaseUrl: string, config: WebhookConfig,
-  bounds: { statementTimeoutMs: number; ratePerMinute: number }): Promise<void> {
-  const writers = writerPool(databaseUrl, bounds.statementTimeoutMs, WRITES_IN_FLIGHT);
+  bounds: { statementTimeoutMs: number; ratePerMinute: number }): Promise<EventBatcher> {
+  const writers = writerPool(databaseUrl, bounds.statementTimeoutMs);
   app.addHook('onClose', async () => { await writers.end({ timeout: 5 }); });
-  const batcher = new EventBatcher(writers, { maxInFlight: WRITES_IN_FLIGHT });
+  const batcher = new EventBatcher(writers);
   // Not the API's per-address limit: a provider posts several callbacks a message from few addresses.
   const rateLimit = { max: bounds.ratePerMinute, timeWindow: 60_000 };
   const telnyxKey = config.telnyxPublicKey ? telnyxPublicKey(config.telnyxPublicKey) : undefined;
@@ -139,4 +136,5 @@ export async function registerWebhooks(app: FastifyInstance, databaseUrl: string
       schema: { tags: ['webhooks'], summary: `${vonageSummary} (the receipt in the query string)`, querystring: QUERY },
     }, vonageReceipt);
   });
+  return batcher;
 }

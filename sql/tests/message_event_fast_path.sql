@@ -6,7 +6,7 @@
 -- per batch give each event its own provider's status; mixed problems are named in element order.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(15);
+select plan(18);
 
 create function pg_temp.base() returns jsonb language sql as $$
   select jsonb_build_object('message_id', 'SMfast', 'status', 'sent',
@@ -95,6 +95,31 @@ select is(pg_temp.outcome(jsonb_build_array(pg_temp.base(), pg_temp.base() || '{
 select is(pg_temp.outcome(jsonb_build_array(pg_temp.base(), pg_temp.base() || '{"occurred_at": "2026-02-30T00:00:00Z"}',
     pg_temp.base() || '{"user_id": "x"}')),
   '22023 events[1].occurred_at: 2026-02-30T00:00:00Z is not a valid time', 'a time that does not parse before a bad user_id');
+
+-- the batch-wide check (_message_events_shape over the batch's text, the lengths beside it; from 64
+-- elements on) accepts a batch of 64 copies of an element exactly when the element-by-element check
+-- accepts the element: every field with every value
+create function pg_temp.copies(p_event jsonb) returns jsonb language sql as $$
+  select jsonb_agg(p_event) from generate_series(1, 64) $$;
+select is_empty($$
+  select f, v, pg_temp.outcome(pg_temp.copies(e)) got from strings, unnest(array['message_id', 'provider', 'sender',
+      'carrier', 'country', 'error_code', 'status', 'user_id', 'sender_type', 'message_class', 'segments', 'price_usd', 'body']) f,
+    lateral (select to_jsonb(s) union all select x from unnest(array['null', '0', '1', '255', '256', '12.5', '-1', '1e3',
+      '0.00000000001', '0.0000000001', '1000.0', '1000.5', 'true', '{}', '[]', '"long_code"', '"otp"', '"US"', '"delivered"',
+      '"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"']::jsonb[]) x) j(v),
+    lateral (select pg_temp.base() || jsonb_build_object(f, v) as e) el
+   where pg_temp.outcome(pg_temp.copies(e)) <> coalesce('22023 events[0].' || _message_event_problem(e,
+           _sms_message_status(e ->> 'provider', case when jsonb_typeof(e -> 'status') = 'string' then e ->> 'status' end)), 'ok 64')
+  $$, '64 copies of an element, each field with each value: accepted exactly when the element-by-element check finds nothing');
+select ok(jsonb_build_array(pg_temp.base(), pg_temp.base() || '{"user_id": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "provider": "twilio",
+    "sender": "+15017122661", "sender_type": "long_code", "carrier": "AT&T", "country": "US", "error_code": 30007, "segments": 2,
+    "price_usd": 0.0079, "message_class": "otp"}')::text ~ _message_events_shape(), 'the shape accepts every field at once');
+-- what the shape or the lengths refuse in a batch of 64 or more but the element-by-element check accepts is still appended
+select is(pg_temp.outcome(jsonb_build_array(pg_temp.base() || '{"message_id": "SMslow1", "sender": "say \"hi\""}',
+    pg_temp.base() || jsonb_build_object('message_id', 'SMslow2', 'carrier', repeat('é', 60)),
+    pg_temp.base() || '{"message_id": "SMslow3", "user_id": "{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}"}') || pg_temp.copies(pg_temp.base())),
+  'ok 67',
+  'a quote in a sender, 60 two-byte characters, a UUID in braces: appended the element-by-element way');
 
 -- spellings mapped once per batch: each event gets its own provider's status, repeats included
 select is(pg_temp.outcome(jsonb_build_array(pg_temp.base() || '{"message_id": "SMsp1", "status": "delivery_failed", "provider": "telnyx"}',
