@@ -150,7 +150,9 @@ describe('fault suite', () => {
     // Each answer takes 100 ms: deliveries are in flight when the connections go.
     for (let i = 0; i < 40; i++) pd.enqueue({ status: 202, body: '{"status":"success"}', delayMs: 100 });
     const { list, ids } = await queue(8);
-    notifier();
+    // A 30 s request timeout: the cuts are between the notifier and the database; on a loaded machine
+    // a 202 slower than 1 s would be retried, a duplicate that is not the cuts'.
+    notifier({ NOTIFIER_REQUEST_TIMEOUT: '30s' });
     for (let cut = 1; cut <= 3; cut++) {
       await pd.waitForRequests(before + cut * 3, 30_000);
       const killed = await sql`select pg_terminate_backend(pid) from pg_stat_activity
