@@ -4,3 +4,4 @@
 
 -- == retention ==
 --!include functions/_apply_sms_message_retention.sql
+--!include functions/_apply_sms_retention.sql

@@ -42,6 +42,13 @@ begin
   end if;
   select * into v_settings from sms_monitor.settings;
 
+  -- The message fold's watermark row first, before any lock on the event log: a fold holds that
+  -- row while it writes its counters to sms_metric_events, and retention moves the message
+  -- buckets' cut on it (_apply_sms_message_retention). Taken last, after the partitions were
+  -- dropped or created (ACCESS EXCLUSIVE on the log), it closed a cycle with a fold between its
+  -- claim and its insert; taken first, a running fold finishes and the next waits for retention.
+  perform from sms_monitor.sms_rollup_watermarks w where w.rollup_name = 'sms_messages' for update;
+
   perform sms_monitor.rollup_sms_metrics();
   select w.last_id into v_watermark from sms_monitor.sms_rollup_watermarks w where w.rollup_name = 'sms_metrics';
 
