@@ -92,4 +92,34 @@ describe('webhook group commit, the first write held', () => {
     expect((await responses[4]!.json()).error.message).toBe('events[0].user_id: must be a UUID string or null');
     expect(await logged('SMH')).toEqual(Object.fromEntries(sids.filter((_, i) => i !== 4).map((sid) => [sid, 1])));
   });
+
+  it('a group failing for a reason of the database (a cancelled statement) answers all its callbacks at once, none retried alone', async () => {
+    const sids = Array.from({ length: 6 }, (_, i) => `SMJ${String(i).padStart(31, '0')}`);
+    const cancelWaitingWrite = () => t.db.sql`select pg_cancel_backend(pid) from pg_locks
+      where not granted and relation = 'sms_monitor.sms_message_events'::regclass`;
+    const waiting = async () => (await t.db.sql`select count(*)::int as n from pg_locks
+      where not granted and relation = 'sms_monitor.sms_message_events'::regclass`)[0]!.n === 1;
+    // the lock stays held throughout and every write that waits for it is cancelled, counted: the
+    // first callback's write, then the group's; a callback written again on its own would be a third
+    const result = await locker.begin(async (tx) => {
+      await tx`lock table sms_monitor.sms_message_events in share mode`;
+      const head = post(PATH, params(sids[0]!));
+      await until('the first write waits for the lock', waiting);
+      const others = sids.slice(1).map((sid) => post(PATH, params(sid)));
+      await until('the others are queued', () => t.server.webhookWrites.queued === others.length);
+      let answered = 0;
+      const all = [head, ...others].map((r) => r.then((res) => { answered++; return res.status; }));
+      let cancelled = 0;
+      await until('every callback answered', async () => {
+        if (answered === all.length) return true;
+        if (await waiting()) { await cancelWaitingWrite(); cancelled++; }
+        return false;
+      });
+      return { statuses: await Promise.all(all), cancelled };
+    });
+    expect(result.cancelled).toBe(2);
+    expect(result.statuses[0]).toBeGreaterThanOrEqual(500);
+    expect(result.statuses).toEqual(Array(6).fill(result.statuses[0]));
+    expect(await logged('SMJ')).toEqual({});
+  });
 });

@@ -3,21 +3,30 @@
 // One write at a time: a request arriving at an idle server is written at once; requests arriving
 // while a write is under way wait in the queue and go into the next write together (up to
 // `maxRequests`). After a write of several requests the next write also waits for as many requests
-// as that write held, but no longer than that write took: under load the groups keep their size
-// instead of shrinking to whatever arrived during the last write, and a quiet server adds no delay.
+// as that write held, but no longer than that write's statement took and never longer than
+// MAX_GROUP_WAIT_MS: under load the groups keep their size instead of shrinking to whatever arrived
+// during the last write; at a server gone quiet after a burst, one request waits that long once
+// (the wait's short group sets the next target), and a failed write resets the wait to none.
 // A write is one statement, one round trip: the connection of the writer pool (writerPool) is
 // sms_monitor_writer with the statement timeout from its start, so the call runs as its own
 // transaction without a BEGIN, SET and COMMIT of its own.
 // Each request's promise settles only after the statement holding its events committed (or
-// failed), so nothing answered 2xx is lost. When a group of several requests fails (one request's
-// bad event raises 22023 and the function writes nothing, or anything else), each request is
-// written again on its own: its own result or its own error, with the event index of its own
-// array; the other requests' events are not refused because of it. A retried callback is written
+// failed), so nothing answered 2xx is lost. When a group of several requests is refused with 22023
+// (one request's bad event; the function writes nothing), each request is written again on its
+// own: its own result or its own error, with the event index of its own array; the other requests'
+// events are not refused because of it. Any other error (a timeout, the database gone) fails every
+// request of the group at once with it, so no request waits behind retries that would meet it too. A retried callback is written
 // again like any other; the fold counts each (message, status) once.
 import postgres from 'postgres';
 
 /** The role webhook requests write as, once their signature holds. */
 const WRITER_ROLE = 'sms_monitor_writer';
+
+/** The longest a write waits for its group to fill (ms), however long the last write took. */
+export const MAX_GROUP_WAIT_MS = 20;
+
+/** SQLSTATE of a refused input: one request's events, which the others must not share. */
+const INVALID_PARAMETER = '22023';
 
 export type WriterPool = postgres.Sql<Record<string, postgres.PostgresType>>;
 
@@ -97,33 +106,42 @@ export class EventBatcher {
     if (this.writing || this.queue.length === 0) return;
     const group = this.queue.splice(0, this.maxRequests);
     this.writing = true;
-    const began = performance.now();
-    void this.flush(group).finally(() => {
+    void this.flush(group).then((tookMs) => {
+      this.target = tookMs === undefined ? 1 : group.length;
+      this.lastWriteMs = tookMs === undefined ? 0 : Math.min(tookMs, MAX_GROUP_WAIT_MS);
+    }).finally(() => {
       this.writing = false;
-      this.target = group.length;
-      this.lastWriteMs = performance.now() - began;
       this.pump();
     });
   }
 
-  private async flush(group: Pending[]): Promise<void> {
+  /** Writes a group; resolves with the group statement's duration (ms), or undefined when it failed. */
+  private async flush(group: Pending[]): Promise<number | undefined> {
+    const began = performance.now();
     try {
       await this.write(group.length === 1 ? group[0]!.events : group.flatMap((p) => p.events));
+      const tookMs = performance.now() - began;
       for (const p of group) p.resolve(group.length);
+      return tookMs;
     } catch (error) {
-      if (group.length === 1) {
-        group[0]!.reject(error);
-        return;
+      if (group.length === 1 || (error as { code?: unknown }).code !== INVALID_PARAMETER) {
+        for (const p of group) p.reject(error);
+        return undefined;
       }
-      // one request's events spoiled the group (or the group met a conflict): each on its own
-      for (const p of group) {
+      // one request's events spoiled the group: each on its own, until an error that is not its own
+      for (const [i, p] of group.entries()) {
         try {
           await this.write(p.events);
           p.resolve(1);
         } catch (own) {
           p.reject(own);
+          if ((own as { code?: unknown }).code !== INVALID_PARAMETER) {
+            for (const rest of group.slice(i + 1)) rest.reject(own);
+            return undefined;
+          }
         }
       }
+      return undefined;
     }
   }
 
