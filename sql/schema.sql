@@ -2778,7 +2778,7 @@ CREATE FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with ti
 -- Name: FUNCTION _apply_sms_message_retention(p_now timestamp with time zone, p_days integer); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes messages untouched for p_days days, message log rows recorded before then, and the minute and hour buckets before the whole hour containing then (advancing _message_bucket_cut).';
+COMMENT ON FUNCTION sms_monitor._apply_sms_message_retention(p_now timestamp with time zone, p_days integer) IS 'Internal: deletes the minute and hour buckets before the whole hour containing now - p_days (advancing _message_bucket_cut), messages untouched since the clock-skew bound before that cut, and message log rows recorded before now - p_days.';
 
 --
 -- Name: _apply_sms_retention(timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
