@@ -11,13 +11,15 @@
 // sms_monitor_writer with the statement timeout from its start, so the call runs as its own
 // transaction without a BEGIN, SET and COMMIT of its own.
 // Each request's promise settles only after the statement holding its events committed (or
-// failed), so nothing answered 2xx is lost. When a group of several requests is refused with 22023
-// (one request's bad event; the function writes nothing), each request is written again on its
-// own: its own result or its own error, with the event index of its own array; the other requests'
-// events are not refused because of it. Any other error (a timeout, the database gone) fails every
-// request of the group at once with it, so no request waits behind retries that would meet it too. A retried callback is written
-// again like any other; the fold counts each (message, status) once.
+// failed), so nothing answered 2xx is lost. When a group of several requests is refused for its
+// input (SQLSTATE class 22, such as 22023: one request's bad event; the function writes nothing),
+// each request is written again on its own: its own result or its own error, with the event index
+// of its own array; the other requests' events are not refused because of it. Any other error (a
+// timeout, the database gone) fails every request of the group at once with it, so no request
+// waits behind retries that would meet it too. A retried callback is written again like any
+// other; the fold counts each (message, status) once.
 import postgres from 'postgres';
+import { classifyError } from '../../client/errors.ts';
 
 /** The role webhook requests write as, once their signature holds. */
 const WRITER_ROLE = 'sms_monitor_writer';
@@ -25,8 +27,8 @@ const WRITER_ROLE = 'sms_monitor_writer';
 /** The longest a write waits for its group to fill (ms), however long the last write took. */
 export const MAX_GROUP_WAIT_MS = 20;
 
-/** SQLSTATE of a refused input: one request's events, which the others must not share. */
-const INVALID_PARAMETER = '22023';
+/** A refusal of the input (class 22, the shared classifier's `invalid`): one request's events, not the group's. */
+const refusedInput = (error: unknown): boolean => classifyError(error).kind === 'invalid';
 
 export type WriterPool = postgres.Sql<Record<string, postgres.PostgresType>>;
 
@@ -124,7 +126,7 @@ export class EventBatcher {
       for (const p of group) p.resolve(group.length);
       return tookMs;
     } catch (error) {
-      if (group.length === 1 || (error as { code?: unknown }).code !== INVALID_PARAMETER) {
+      if (group.length === 1 || !refusedInput(error)) {
         for (const p of group) p.reject(error);
         return undefined;
       }
@@ -135,7 +137,7 @@ export class EventBatcher {
           p.resolve(1);
         } catch (own) {
           p.reject(own);
-          if ((own as { code?: unknown }).code !== INVALID_PARAMETER) {
+          if (!refusedInput(own)) {
             for (const rest of group.slice(i + 1)) rest.reject(own);
             return undefined;
           }
