@@ -53,6 +53,17 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
   };
 }
 
+/**
+ * The rollup job's length and pause in seconds: run_sms_rollups's defaults, read from the installed
+ * procedure (the one place they are written), so the bench runs it as the pg_cron job does.
+ */
+export async function rollupJobDefaults(sql: postgres.Sql): Promise<{ seconds: number; pause: number }> {
+  const [r] = await sql<{ args: string }[]>`select pg_get_function_arguments('sms_monitor.run_sms_rollups'::regproc) as args`;
+  const m = /p_seconds integer DEFAULT ([\d.]+), IN p_pause_seconds double precision DEFAULT ([\d.]+)/.exec(r!.args);
+  if (!m) throw new Error(`run_sms_rollups's arguments not understood: ${r!.args}`);
+  return { seconds: Number(m[1]), pause: Number(m[2]) };
+}
+
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

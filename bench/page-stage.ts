@@ -16,8 +16,8 @@ export function sleep(ms: number): Promise<void> {
 /**
  * The bench's stand-in for pg_cron on the databases of one round: at every whole UTC minute it
  * starts, each in its own session as pg_cron's background workers do, the bodies of
- * `sms-monitor-rollup` (`call sms_monitor.run_sms_rollups()`, which folds and rolls up every 2 s
- * for 45 s) and `sms-monitor-check-alerts` (`select sms_monitor.check_sms_alerts()`), with the
+ * `sms-monitor-rollup` (`call sms_monitor.run_sms_rollups()`, which folds and rolls up at its default pause
+ * for its default length) and `sms-monitor-check-alerts` (`select sms_monitor.check_sms_alerts()`), with the
  * commands install_sms_monitor_schedule() registers. Like pg_cron, a job whose last run is still
  * active is not started again.
  */
@@ -25,17 +25,20 @@ export class MinuteCron {
   private timer: NodeJS.Timeout | undefined;
   private readonly running = new Map<string, postgres.PendingQuery<postgres.Row[]>>();
   private stopped = false;
+  private pause = 1;
   readonly errors: Error[] = [];
 
   /**
-   * `continuous`: instead of the rollup job, rollup_sms_messages() and rollup_sms_metrics() every
-   * 2 s without a break (the job's procedure stops after 45 s of each minute).
+   * `continuous`: instead of the rollup job, rollup_sms_messages() and rollup_sms_metrics() at the
+   * job's pause without its break (the job's procedure stops before each whole minute).
    */
   constructor(private readonly sessions: Array<{ name: string; rollup: postgres.Sql; check: postgres.Sql; continuous?: boolean }>) {}
 
-  start(): void {
-    // the rollup job as if pg_cron had started it at the last whole minute: the rest of its 45 s
-    const left = Math.floor(45 - (Date.now() % 60_000) / 1000);
+  /** `job`: run_sms_rollups's defaults (rollupJobDefaults in bench/lib.ts). */
+  start(job: { seconds: number; pause: number }): void {
+    this.pause = job.pause;
+    // the rollup job as if pg_cron had started it at the last whole minute: the rest of its length
+    const left = Math.floor(job.seconds - (Date.now() % 60_000) / 1000);
     for (const s of this.sessions) {
       if (s.continuous) void this.continuousRollup(s.name, s.rollup);
       else if (left > 0) this.run(`${s.name}/rollup`, () => s.rollup`call sms_monitor.run_sms_rollups(${left})`);
@@ -83,11 +86,11 @@ export class MinuteCron {
       } finally {
         this.running.delete(`${name}/continuous`);
       }
-      if (!this.stopped) await sleep(2_000);
+      if (!this.stopped) await sleep(this.pause * 1_000);
     }
   }
 
-  /** Stops the schedule and cancels the runs still active (the rollup runs 45 s). */
+  /** Stops the schedule and cancels the runs still active (the rollup job's run, most of a minute). */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -75,11 +75,16 @@ export async function seedScale(sql: postgres.Sql, total: number): Promise<Scale
   await sql`vacuum analyze sms_monitor.sms_metric_events`;
   await sql`vacuum analyze sms_monitor.sms_metric_rollups_system_daily`;
   await sql`vacuum analyze sms_monitor.sms_metric_active_users_daily`;
+  return { ...(await scaleState(sql)), seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+/** What a seeded database holds: the events its rollups represent and its rows (seconds: 0). */
+export async function scaleState(sql: postgres.Sql): Promise<ScaleSeed> {
   const [r] = await sql<{ events: string; log: string; rollups: string; daily: string }[]>`
     select (select sum(sample_count) from sms_monitor.sms_metric_rollups)::text as events,
            (select count(*) from sms_monitor.sms_metric_events)::text as log,
            (select count(*) from sms_monitor.sms_metric_rollups)::text as rollups,
            (select count(*) from sms_monitor.sms_metric_rollups_daily)::text as daily`;
   return { events: Number(r!.events), logRows: Number(r!.log), rollupRows: Number(r!.rollups), dailyRows: Number(r!.daily),
-    seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+    seconds: 0 };
 }

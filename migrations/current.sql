@@ -1,3 +1,12 @@
 -- Work in progress for the next migration (tests apply it on top of the committed ones).
 -- Tables and indexes inline; functions and views with --!include functions/<name>.sql.
 -- Commit it with: bash scripts/migration-commit.sh
+
+--!include functions/run_sms_rollups.sql
+--!include functions/install_sms_monitor_schedule.sql
+--!include functions/check_sms_alerts.sql
+--!include functions/record_sms_message_events.sql
+--!include functions/rollup_sms_messages.sql
+--!include functions/rollup_sms_metrics.sql
+--!include functions/_alert_window_stats.sql
+--!include functions/_message_stats.sql

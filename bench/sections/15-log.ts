@@ -7,7 +7,7 @@
 //     0.23x and 2.07x; without the wait, the ratio is the CPU a call costs beside the INSERT's;
 // (2) record_sms_events in batches of 1,000 (4 connections) beside a raw batched INSERT of the same
 //     JSON into that table;
-// (3) the rollup at 10,000 events/s: (a) as deployed (run_sms_rollups: a rollup every 2 s), the
+// (3) the rollup at 10,000 events/s: (a) as deployed (run_sms_rollups at the job's pause), the
 //     tail's length and a live reader (api_today_metrics) sampled throughout; (b) a minute of
 //     events left to one run: its duration and the reader before, during and after it;
 // (4) storage bytes per event in the log and in the rollups.
@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { median, percentile, printTable, type BenchDatabase, type BenchSection } from '../lib.ts';
+import { median, percentile, printTable, rollupJobDefaults, type BenchDatabase, type BenchSection } from '../lib.ts';
 
 const ROUNDS = 5;
 const PGBENCH_SECONDS = 10;
@@ -110,7 +110,7 @@ async function run(db: BenchDatabase): Promise<void> {
   printTable(['path', `events/s (median of ${ROUNDS})`, 'ratio to raw (median of rounds)', 'ratio spread (min-max)'],
     ratioRows(batchPaths.map(([name]) => name), batched));
 
-  // (3) the rollup at 10,000 events/s: (a) as deployed, run_sms_rollups (a rollup every 2 s) beside
+  // (3) the rollup at 10,000 events/s: (a) as deployed, run_sms_rollups (at the job's pause) beside
   // the writer, with a reader and the tail's length sampled throughout; (b) a whole minute of
   // events left to one rollup run (what a once-a-minute rollup would find)
   await sql`select sms_monitor.rollup_sms_metrics()`;
@@ -134,7 +134,8 @@ async function run(db: BenchDatabase): Promise<void> {
   };
   const roller = db.connect(1);
   // postgres.js sends a query when it is awaited or executed: start the job now
-  const rolling = roller`call sms_monitor.run_sms_rollups(${ROLLUP_SECONDS + 5}, 2)`.execute();
+  const job = await rollupJobDefaults(sql);
+  const rolling = roller`call sms_monitor.run_sms_rollups(${ROLLUP_SECONDS + 5})`.execute();
   let writing = true;
   const live: number[] = [];
   const tails: number[] = [];
@@ -150,7 +151,7 @@ async function run(db: BenchDatabase): Promise<void> {
   await sampling;
   await rolling;
   console.log(`\n(3a) ${ROLLUP_SECONDS} s at ${Math.round(steady.rate).toLocaleString('en-US')} events/s with run_sms_rollups ` +
-    `(a rollup every 2 s), ${live.length} samples\n`);
+    `(a rollup every ${job.pause} s), ${live.length} samples\n`);
   printTable(['measure', 'value'], [
     ['tail (rows not rolled up yet), median', median(tails)],
     ['tail, max', Math.max(...tails)],

@@ -1,11 +1,11 @@
 // Rollup keeps up: 10,000 events/s through record_sms_events (4 writers, batches of 500, paced to a
 // schedule) for SMS_MONITOR_BENCH_SUSTAINED_SECONDS (default 300) while the rollup runs as pg_cron
-// runs it: the bench issues the job's body, `call sms_monitor.run_sms_rollups()` (a rollup every
-// 2 s for 45 s), at every whole minute from the start, as the `sms-monitor-rollup` job does.
+// runs it: the bench issues the job's body, `call sms_monitor.run_sms_rollups()` (a rollup at
+// its default pause for its default length, less than a minute), at every whole minute from the start, as the `sms-monitor-rollup` job does.
 // Printed: the achieved rate; the lag from a batch's commit to the first watermark sample that
 // covers its last id (watermark sampled every 100 ms; median, p95, max); and the latency of
 // each reader (the SQL functions the dashboard endpoints call, and check_sms_alerts with every seeded
-// rule enabled) with no writes, while run_sms_rollups runs, and in the 15 s between its runs.
+// rule enabled) with no writes, while run_sms_rollups runs, and in the seconds between its runs.
 import { median, percentile, printTable, type BenchSection } from '../lib.ts';
 
 const SECONDS = Number(process.env.SMS_MONITOR_BENCH_SUSTAINED_SECONDS ?? 300);

@@ -6,9 +6,9 @@
 //     baseline (_alert_cost_baseline), every message rule alone (_alert_message_values per rule),
 //     all rules (_alert_rule_values), api_health and api_today_metrics;
 // (2) api_today_metrics p50 / p95 while a writer records 10,000 events/s (batches of 1,000 every
-//     100 ms, the same 6 types and users) and run_sms_rollups rolls up every 2 s, sampled every
+//     100 ms, the same 6 types and users) and run_sms_rollups rolls up at the job's pause, sampled every
 //     100 ms for SMS_MONITOR_BENCH_TODAY_SECONDS (default 40, at least 10), with the tail (log rows past the watermark) sampled beside.
-import { median, percentile, printTable, type BenchSection } from '../lib.ts';
+import { median, percentile, printTable, rollupJobDefaults, type BenchSection } from '../lib.ts';
 
 const SEED_EVENTS = 150_000;
 const SECONDS = Number(process.env.SMS_MONITOR_BENCH_TODAY_SECONDS ?? 40);
@@ -65,7 +65,8 @@ const section: BenchSection = {
 
     const writer = db.connect(1);
     const roller = db.connect(1);
-    const rolling = roller`call sms_monitor.run_sms_rollups(${SECONDS + 3}, 2)`.execute();
+    const job = await rollupJobDefaults(sql);
+    const rolling = roller`call sms_monitor.run_sms_rollups(${SECONDS + 3})`.execute();
     let writing = true;
     const during: number[] = [];
     const tails: number[] = [];
@@ -90,7 +91,7 @@ const section: BenchSection = {
     writing = false;
     await sampling;
     await rolling;
-    console.log(`\n(2) ${SECONDS} s at ${Math.round(rate).toLocaleString('en-US')} events/s with run_sms_rollups (a rollup every 2 s), `
+    console.log(`\n(2) ${SECONDS} s at ${Math.round(rate).toLocaleString('en-US')} events/s with run_sms_rollups (a rollup every ${job.pause} s), `
       + `${during.length} samples\n`);
     printTable(['measure', 'value'], [
       ['api_today_metrics p50, ms, idle (from (1))', median(idle.get('api_today_metrics()')!)],

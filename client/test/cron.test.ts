@@ -44,7 +44,7 @@ describe('pg_cron schedule', () => {
       expect(job?.command).toBe('select sms_monitor.check_sms_alerts()');
       const since = (await db<{ since: Date }[]>`select now() as since`)[0]!.since;
       // pg_cron starts the job at the next whole minute (up to 60 s away) and records its outcome once
-      // the rollup job running beside it ends (up to 45 s later: pg_cron 1.4's launcher waits for it).
+      // the rollup job running beside it ends (up to 55 s later: pg_cron 1.4's launcher waits for it).
       // A generous deadline, only ever reached on failure.
       const deadline = Date.now() + 200_000;
       let run: { status: string; return_message: string } | undefined;

@@ -35,6 +35,7 @@ declare
   v_h_hi timestamptz;
   v_m timestamptz[];   -- minute buckets added: [v_m[1], v_m[2]) and [v_m[3], v_m[4])
   v_s timestamptz[];   -- minute buckets subtracted: [v_s[1], v_s[2]) and [v_s[3], v_s[4])
+  v_any boolean;
 begin
   if v_lo < p_from then
     v_lo := v_lo + interval '1 minute';
@@ -42,6 +43,26 @@ begin
   if v_hi <= v_lo or not has_table_privilege('sms_monitor.sms_message_minute_stats', 'select') then
     v_lo := p_to;
     v_hi := p_to;
+  end if;
+  -- Nothing to read: no message entering in the window (its edges) and no bucket row of this kind
+  -- in the hours [v_lo, v_hi) touches (every bucket range below lies in them): no rows, without
+  -- planning the query below, which is most of a read's cost when it finds nothing (three index
+  -- probes instead). The buckets are probed in a statement of their own, only by a caller that may
+  -- read them (a statement naming them is refused to any other, executed or not).
+  v_any := exists (select from sms_monitor.sms_messages s
+                    where coalesce(s.sent_at, s.final_at) >= p_from and coalesce(s.sent_at, s.final_at) < p_to);
+  if not v_any and v_lo < v_hi then
+    v_h_lo := date_bin('1 hour', v_lo, timestamptz '2000-01-01 00:00:00+00');
+    v_h_hi := date_bin('1 hour', v_hi, timestamptz '2000-01-01 00:00:00+00') + interval '1 hour';
+    v_any := exists (select from sms_monitor.sms_message_minute_stats t
+                      where ((p_dimension is null and t.dimension is null) or t.dimension = p_dimension)
+                        and t.minute >= v_h_lo and t.minute < v_h_hi)
+          or exists (select from sms_monitor.sms_message_hour_stats t
+                      where ((p_dimension is null and t.dimension is null) or t.dimension = p_dimension)
+                        and t.minute >= v_h_lo and t.minute < v_h_hi);
+  end if;
+  if not v_any then
+    return;
   end if;
   -- [v_lo, v_hi) from the minute buckets, or, where it crosses an hour's start (and p_step is whole
   -- hours), the whole hours from the hour buckets and each partial hour at an end from its minutes,

@@ -35,7 +35,7 @@ begin
       to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') using errcode = '22023';
   end if;
   -- message events committed before this check count in it: fold them first (the rollup job folds
-  -- every 2 s, but not in the 15 s of each minute between its runs, when this check starts)
+  -- about every second, but not in the last 5 s of each minute, between its runs, when this check starts)
   perform sms_monitor.rollup_sms_messages();
   return query select * from sms_monitor._alert_evaluate(p_now, false);
 end;

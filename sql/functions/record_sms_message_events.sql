@@ -3,7 +3,7 @@
 -- is appended to the log sms_message_events, its status mapped (repeats included: the log is the
 -- raw truth). Checking and appending are one statement over the whole batch; only a batch with a
 -- bad element goes on to the element-by-element search for the first problem. Writers only
--- append; the fold (rollup_sms_messages, every 2 s) applies the log to sms_messages and the
+-- append; the fold (rollup_sms_messages, about every second) applies the log to sms_messages and the
 -- counters, counting each (message, status) once whatever the order or repetition. Returns how
 -- many events were accepted (whether a (message, status) is new is only known when it is folded).
 --

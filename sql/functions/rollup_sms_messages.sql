@@ -1,4 +1,4 @@
--- The message fold (every 2 s by run_sms_rollups, before rollup_sms_metrics): claims the message
+-- The message fold (about every second by run_sms_rollups, before rollup_sms_metrics): claims the message
 -- log rows past the 'sms_messages' watermark (_rollup_claim_range: serialized by an advisory lock,
 -- waits out writers holding lower ids) and folds them into sms_messages and the counters
 -- (_fold_message_events) in the same transaction, so every event is folded exactly once however

@@ -1,4 +1,4 @@
--- The incremental rollup (every 2 s by run_sms_rollups, the pg_cron job 'sms-monitor-rollup'; also refresh_sms_metrics_daily
+-- The incremental rollup (about every second by run_sms_rollups, the pg_cron job 'sms-monitor-rollup'; also refresh_sms_metrics_daily
 -- and apply_sms_retention): adds the log rows past the watermark into sms_metric_rollups, one
 -- transaction with the watermark (_rollup_claim_range), so every event counts exactly once however
 -- runs overlap, retry or die; the day grains (sms_metric_rollups_daily per user, sms_metric_rollups_system_daily

@@ -1,15 +1,17 @@
 -- The pg_cron rollup job's body (sms-monitor-rollup, every minute): runs rollup_sms_messages() (the
 -- message fold, whose counters go to sms_metric_events) and then rollup_sms_metrics() every
--- p_pause_seconds (default 2) for p_seconds (default 45), committing after each run, so the
--- not-yet-rolled-up tail that live reads add stays a few seconds long instead of a minute
--- (pg_cron 1.4 schedules whole minutes only; it does not start a job while its last run is active).
+-- p_pause_seconds (default 1) for p_seconds (default 55), committing after each run, so the
+-- not-yet-rolled-up tail that live reads add stays about a second long instead of a minute.
+-- Why 55 s and not the whole minute: pg_cron 1.4 schedules whole minutes only, and while a job
+-- runs past the next minute its launcher starts no job at all (sms-monitor-check-alerts included)
+-- until that job ends; ending 5 s before the minute leaves room for the last run.
 -- A procedure so that it can commit: it must be CALLed outside an explicit transaction block, and
 -- it is security invoker without a SET clause (either would forbid COMMIT); every name is
 -- schema-qualified. Each run is exactly once on its own (both rollups), so stopping it at any
 -- point loses and doubles nothing.
 create or replace procedure sms_monitor.run_sms_rollups(
-  p_seconds integer default 45,
-  p_pause_seconds double precision default 2
+  p_seconds integer default 55,
+  p_pause_seconds double precision default 1
 )
 language plpgsql
 as $$
@@ -37,7 +39,7 @@ end;
 $$;
 
 comment on procedure sms_monitor.run_sms_rollups(integer, double precision) is
-  'The rollup job: rollup_sms_messages() and rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (45), '
+  'The rollup job: rollup_sms_messages() and rollup_sms_metrics() every p_pause_seconds (1) for p_seconds (55), '
   'committing each run. CALL it '
   'outside a transaction block. Bad arguments: 22023.';
 revoke all on procedure sms_monitor.run_sms_rollups(integer, double precision) from public;
