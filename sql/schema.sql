@@ -602,7 +602,7 @@ COMMENT ON COLUMN sms_monitor.sms_alert_silences.group_value IS 'NULL: the whole
 -- Name: run_sms_rollups(integer, double precision); Type: PROCEDURE; Schema: sms_monitor
 --
 
-CREATE PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer DEFAULT 45, IN p_pause_seconds double precision DEFAULT 2)
+CREATE PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer DEFAULT 55, IN p_pause_seconds double precision DEFAULT 1)
     LANGUAGE plpgsql
     AS $$
 declare
@@ -632,7 +632,7 @@ $$;
 -- Name: PROCEDURE run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) IS 'The rollup job: rollup_sms_messages() and rollup_sms_metrics() every p_pause_seconds (2) for p_seconds (45), committing each run. CALL it outside a transaction block. Bad arguments: 22023.';
+COMMENT ON PROCEDURE sms_monitor.run_sms_rollups(IN p_seconds integer, IN p_pause_seconds double precision) IS 'The rollup job: rollup_sms_messages() and rollup_sms_metrics() every p_pause_seconds (1) for p_seconds (55), committing each run. CALL it outside a transaction block. Bad arguments: 22023.';
 
 --
 -- Name: metric_types; Type: TABLE; Schema: sms_monitor
@@ -2106,6 +2106,12 @@ ALTER TABLE sms_monitor.sms_metric_rollups_daily ENABLE ROW LEVEL SECURITY;
 CREATE POLICY sms_metric_rollups_daily_reader_all ON sms_monitor.sms_metric_rollups_daily FOR SELECT TO sms_monitor_reader USING (true);
 
 --
+-- Name: sms_metric_rollups_daily sms_metric_rollups_daily_self_own; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_rollups_daily_self_own ON sms_monitor.sms_metric_rollups_daily FOR SELECT TO sms_monitor_self USING ((user_id = sms_monitor._caller_user_id()));
+
+--
 -- Name: sms_metric_rollups sms_metric_rollups_reader_all; Type: POLICY; Schema: sms_monitor
 --
 
@@ -2238,6 +2244,7 @@ GRANT SELECT ON TABLE sms_monitor.sms_messages TO sms_monitor_self;
 --
 
 GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups_daily TO sms_monitor_reader;
+GRANT SELECT ON TABLE sms_monitor.sms_metric_rollups_daily TO sms_monitor_self;
 
 --
 -- Name: TABLE sms_metrics_user_daily; Type: ACL; Schema: sms_monitor
@@ -4034,7 +4041,7 @@ CREATE FUNCTION sms_monitor.install_sms_monitor_schedule() RETURNS TABLE(jobname
 -- Name: FUNCTION install_sms_monitor_schedule(); Type: COMMENT; Schema: sms_monitor
 --
 
-COMMENT ON FUNCTION sms_monitor.install_sms_monitor_schedule() IS 'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-rollup (every minute: run_sms_rollups, a rollup every 2 s), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
+COMMENT ON FUNCTION sms_monitor.install_sms_monitor_schedule() IS 'Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-rollup (every minute: run_sms_rollups, a rollup every second for 55 s), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise).';
 
 --
 -- Name: lift_sms_alert_silence(bigint, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor

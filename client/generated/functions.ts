@@ -317,7 +317,7 @@ export interface SmsMonitorFunctions {
     };
     setof: true;
   };
-  /** Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-rollup (every minute: run_sms_rollups, a rollup every 2 s), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise). */
+  /** Registers (or updates) the pg_cron jobs by name: sms-monitor-check-alerts (every minute), sms-monitor-rollup (every minute: run_sms_rollups, a rollup every second for 55 s), sms-monitor-retention (03:17 UTC). Needs pg_cron (55000 otherwise). */
   install_sms_monitor_schedule: {
     args: {}
     returns: {

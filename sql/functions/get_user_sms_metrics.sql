@@ -3,6 +3,9 @@
 -- are present with zero counts and NULL rates/means. Counts are numeric, never bigint: a sum of
 -- buckets can never overflow a reader (each bucket holds at most 1e15, but a day has many).
 -- Readers and admins may ask for anyone; the self-only role (PostgREST) only for its own sub.
+-- Read from the user's day grain (sms_metric_rollups_daily: a row per type and day, whatever the
+-- minute or hour rows it sums) plus the user's log rows past the rollup's watermark, in one
+-- snapshot: live, each value once.
 create or replace function sms_monitor.get_user_sms_metrics(
   p_user_id uuid,
   p_days integer default 30,
@@ -68,9 +71,18 @@ begin
              / nullif(sum(m.sample_count) filter (where m.metric_type = 'avg_delivery_time_ms'), 0) as delivery_ms,
            sum(m.metric_value) filter (where m.metric_type = 'avg_generation_time_ms')
              / nullif(sum(m.sample_count) filter (where m.metric_type = 'avg_generation_time_ms'), 0) as generation_ms
-      from sms_monitor.sms_metrics m
-     where m.user_id = p_user_id
-       and m.metric_date between v_today - (p_days - 1) and v_today
+      from (
+        select d.metric_date, d.metric_type, d.metric_value, d.sample_count
+          from sms_monitor.sms_metric_rollups_daily d
+         where d.user_id = p_user_id
+           and d.metric_date between v_today - (p_days - 1) and v_today
+        union all
+        select e.metric_date, e.metric_type, e.metric_value, 1
+          from sms_monitor.sms_metric_events e
+         where e.id > sms_monitor._rollup_watermark('sms_metrics')
+           and e.user_id = p_user_id
+           and e.metric_date between v_today - (p_days - 1) and v_today
+      ) m
      group by m.metric_date
   )
   select g.d::date,

@@ -1,7 +1,7 @@
 -- get_user_sms_metrics: one row per day for the last p_days days including today; self-only reads.
 begin;
 set local search_path = pgtap, sms_monitor, pg_catalog;
-select plan(15);
+select plan(20);
 
 -- now() is fixed inside this transaction, so "today" is stable for the whole test.
 select sms_monitor._record_metric(sms_monitor.reporting_today(), 8, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 4);
@@ -71,6 +71,33 @@ select is(pg_temp.as_self('e0000000-0000-0000-0000-000000000001', 'e0000000-0000
 select is(pg_temp.as_self('not-a-uuid', 'e0000000-0000-0000-0000-000000000001'),
   '42501 user_id: permission denied to read metrics of user e0000000-0000-0000-0000-000000000001',
   'a malformed sub reads nothing');
+
+-- Rolled up (the day grain) plus a value recorded after the rollup (the log tail): the same days,
+-- each value once, for readers and for the self-only role.
+create temp table before_rollup as
+select * from sms_monitor.get_user_sms_metrics('e0000000-0000-0000-0000-000000000001', 4);
+select sms_monitor.rollup_sms_metrics();
+select is((select count(*)::int from sms_monitor.sms_metric_events
+            where id > sms_monitor._rollup_watermark('sms_metrics')), 0, 'everything rolled up');
+select results_eq($$select * from sms_monitor.get_user_sms_metrics('e0000000-0000-0000-0000-000000000001', 4)$$,
+  $$select * from before_rollup$$, 'the rolled-up days read as they did from the log');
+select sms_monitor._record_metric(sms_monitor.reporting_today(), 10, 'e0000000-0000-0000-0000-000000000001', 'sent_count', 2);
+select is((select sent_count::text || '|' || delivery_rate_percent
+             from sms_monitor.get_user_sms_metrics('e0000000-0000-0000-0000-000000000001', 1)),
+  '6|50.00', 'today: 4 rolled up + 2 in the tail, 3 / 6 delivered');
+select is(pg_temp.as_self('e0000000-0000-0000-0000-000000000001', 'e0000000-0000-0000-0000-000000000001'), '6',
+  'the self-only caller reads its rolled-up and its new figures');
+create function pg_temp.self_day_users(p_sub text) returns text language plpgsql as $$
+declare v text;
+begin
+  perform set_config('request.jwt.claims', json_build_object('sub', p_sub)::text, true);
+  set local role sms_monitor_self;
+  select string_agg(distinct d.user_id::text, ',') into v from sms_monitor.sms_metric_rollups_daily d;
+  reset role;
+  return v;
+end $$;
+select is(pg_temp.self_day_users('e0000000-0000-0000-0000-000000000001'), 'e0000000-0000-0000-0000-000000000001',
+  'the self-only role sees its own rows of the day grain, not the other user''s');
 
 select * from finish();
 rollback;
