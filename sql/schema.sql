@@ -300,6 +300,22 @@ COMMENT ON TABLE sms_monitor.sms_alert_rule_state IS 'Internal per-rule state: s
 COMMENT ON COLUMN sms_monitor.sms_alert_rule_state.last_error IS 'When the last evaluation of the rule failed (last_action = ''error''): "SQLSTATE: message"; NULL otherwise.';
 
 --
+-- Name: sms_metric_active_user_counts; Type: TABLE; Schema: sms_monitor
+--
+
+CREATE TABLE sms_monitor.sms_metric_active_user_counts (
+    metric_date date NOT NULL,
+    users bigint NOT NULL,
+    CONSTRAINT sms_metric_active_user_counts_users_check CHECK ((users > 0))
+);
+
+--
+-- Name: TABLE sms_metric_active_user_counts; Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON TABLE sms_monitor.sms_metric_active_user_counts IS 'How many sms_metric_active_users_daily rows (users with any rolled-up value) each reporting day has; kept by statement triggers on that table (_active_user_counts_apply). sms_metrics_daily reads it.';
+
+--
 -- Name: sms_metric_active_users_daily; Type: TABLE; Schema: sms_monitor
 --
 
@@ -365,6 +381,14 @@ COMMENT ON TABLE sms_monitor.sms_metric_rollups_system_daily IS 'Rolled-up days 
 --
 
 CREATE VIEW sms_monitor.sms_metrics_daily AS
+ WITH tail AS MATERIALIZED (
+         SELECT e.metric_date,
+            e.metric_type,
+            e.metric_value,
+            e.user_id
+           FROM sms_monitor.sms_metric_events e
+          WHERE (e.id > sms_monitor._rollup_watermark('sms_metrics'::text))
+        )
  SELECT s.metric_date,
     s.scheduled_count,
     s.sent_count,
@@ -400,9 +424,9 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_delivery_time_ms'::text)) AS delivery_time_samples,
             sum(m.metric_value) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_sum,
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_samples,
-            (COALESCE(( SELECT count(*) AS count
-                   FROM sms_monitor.sms_metric_active_users_daily a
-                  WHERE (a.metric_date = m.metric_date)), (0)::bigint) + count(DISTINCT m.new_user)) AS active_users
+            (COALESCE(( SELECT c.users
+                   FROM sms_monitor.sms_metric_active_user_counts c
+                  WHERE (c.metric_date = m.metric_date)), (0)::bigint) + count(m.new_user)) AS active_users
            FROM ( SELECT d.metric_date,
                     d.metric_type,
                     d.metric_value,
@@ -410,18 +434,26 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
                     NULL::uuid AS new_user
                    FROM sms_monitor.sms_metric_rollups_system_daily d
                 UNION ALL
-                 SELECT e.metric_date,
-                    e.metric_type,
-                    e.metric_value,
-                    1,
-                        CASE
-                            WHEN ((e.user_id <> sms_monitor._system_wide_user()) AND (NOT (EXISTS ( SELECT
-                               FROM sms_monitor.sms_metric_active_users_daily a
-                              WHERE ((a.metric_date = e.metric_date) AND (a.user_id = e.user_id)))))) THEN e.user_id
-                            ELSE NULL::uuid
-                        END AS "case"
-                   FROM sms_monitor.sms_metric_events e
-                  WHERE (e.id > sms_monitor._rollup_watermark('sms_metrics'::text))) m
+                 SELECT t.metric_date,
+                    t.metric_type,
+                    sum(t.metric_value) AS sum,
+                    count(*) AS count,
+                    NULL::uuid AS uuid
+                   FROM tail t
+                  GROUP BY t.metric_date, t.metric_type
+                UNION ALL
+                 SELECT p.metric_date,
+                    NULL::text,
+                    NULL::numeric,
+                    NULL::bigint,
+                    p.user_id
+                   FROM ( SELECT DISTINCT t.metric_date,
+                            t.user_id
+                           FROM tail t
+                          WHERE (t.user_id <> sms_monitor._system_wide_user())) p
+                  WHERE (( SELECT true
+                           FROM sms_monitor.sms_metric_active_users_daily a
+                          WHERE ((a.metric_date = p.metric_date) AND (a.user_id = p.user_id))) IS NULL)) m
           GROUP BY m.metric_date) s;
 
 --
@@ -1484,6 +1516,13 @@ ALTER TABLE ONLY sms_monitor.sms_metric_active_minutes
     ADD CONSTRAINT sms_metric_active_minutes_pkey PRIMARY KEY (metric_date, metric_hour, user_id);
 
 --
+-- Name: sms_metric_active_user_counts sms_metric_active_user_counts_pkey; Type: CONSTRAINT; Schema: sms_monitor
+--
+
+ALTER TABLE ONLY sms_monitor.sms_metric_active_user_counts
+    ADD CONSTRAINT sms_metric_active_user_counts_pkey PRIMARY KEY (metric_date);
+
+--
 -- Name: sms_metric_active_users_daily sms_metric_active_users_daily_pkey; Type: CONSTRAINT; Schema: sms_monitor
 --
 
@@ -1748,6 +1787,18 @@ CREATE TRIGGER sms_alert_thresholds_before_delete BEFORE DELETE ON sms_monitor.s
 --
 
 CREATE TRIGGER sms_alert_thresholds_validate BEFORE INSERT OR UPDATE ON sms_monitor.sms_alert_thresholds FOR EACH ROW EXECUTE FUNCTION sms_monitor._alert_thresholds_validate();
+
+--
+-- Name: sms_metric_active_users_daily sms_metric_active_users_daily_counts_delete; Type: TRIGGER; Schema: sms_monitor
+--
+
+CREATE TRIGGER sms_metric_active_users_daily_counts_delete AFTER DELETE ON sms_monitor.sms_metric_active_users_daily REFERENCING OLD TABLE AS old_pairs FOR EACH STATEMENT EXECUTE FUNCTION sms_monitor._active_user_counts_apply();
+
+--
+-- Name: sms_metric_active_users_daily sms_metric_active_users_daily_counts_insert; Type: TRIGGER; Schema: sms_monitor
+--
+
+CREATE TRIGGER sms_metric_active_users_daily_counts_insert AFTER INSERT ON sms_monitor.sms_metric_active_users_daily REFERENCING NEW TABLE AS new_pairs FOR EACH STATEMENT EXECUTE FUNCTION sms_monitor._active_user_counts_apply();
 
 --
 -- Name: sms_metrics sms_metrics_insert; Type: TRIGGER; Schema: sms_monitor
@@ -2052,6 +2103,18 @@ ALTER TABLE sms_monitor.sms_metric_active_minutes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY sms_metric_active_minutes_reader_all ON sms_monitor.sms_metric_active_minutes FOR SELECT TO sms_monitor_reader USING (true);
 
 --
+-- Name: sms_metric_active_user_counts; Type: ROW SECURITY; Schema: sms_monitor
+--
+
+ALTER TABLE sms_monitor.sms_metric_active_user_counts ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sms_metric_active_user_counts sms_metric_active_user_counts_reader_all; Type: POLICY; Schema: sms_monitor
+--
+
+CREATE POLICY sms_metric_active_user_counts_reader_all ON sms_monitor.sms_metric_active_user_counts FOR SELECT TO sms_monitor_reader USING (true);
+
+--
 -- Name: sms_metric_active_users_daily; Type: ROW SECURITY; Schema: sms_monitor
 --
 
@@ -2205,6 +2268,12 @@ GRANT SELECT ON TABLE sms_monitor.sms_alert_history TO sms_monitor_notifier;
 --
 
 GRANT SELECT ON TABLE sms_monitor.sms_alert_rule_state TO sms_monitor_reader;
+
+--
+-- Name: TABLE sms_metric_active_user_counts; Type: ACL; Schema: sms_monitor
+--
+
+GRANT SELECT ON TABLE sms_monitor.sms_metric_active_user_counts TO sms_monitor_reader;
 
 --
 -- Name: TABLE sms_metric_active_users_daily; Type: ACL; Schema: sms_monitor
@@ -2403,6 +2472,21 @@ GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_self;
 GRANT SELECT ON TABLE sms_monitor.sms_rollup_watermarks TO sms_monitor_admin;
 
 -- ==== functions (bodies in sql/functions/) ====
+
+--
+-- Name: _active_user_counts_apply(); Type: FUNCTION; Schema: sms_monitor
+--
+
+CREATE FUNCTION sms_monitor._active_user_counts_apply() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    -- body: sql/functions/_active_user_counts_apply.sql
+
+--
+-- Name: FUNCTION _active_user_counts_apply(); Type: COMMENT; Schema: sms_monitor
+--
+
+COMMENT ON FUNCTION sms_monitor._active_user_counts_apply() IS 'Internal: statement trigger of sms_metric_active_users_daily (after INSERT, after DELETE) that keeps sms_metric_active_user_counts, its rows per day.';
 
 --
 -- Name: _alert_acknowledge(uuid, text, timestamp with time zone); Type: FUNCTION; Schema: sms_monitor
@@ -4443,6 +4527,12 @@ CREATE AGGREGATE sms_monitor._latency_histogram_sum(integer[]) (
 --
 
 COMMENT ON AGGREGATE sms_monitor._latency_histogram_sum(integer[]) IS 'Internal: the sum of latency histograms.';
+
+--
+-- Name: FUNCTION _active_user_counts_apply(); Type: ACL; Schema: sms_monitor
+--
+
+REVOKE ALL ON FUNCTION sms_monitor._active_user_counts_apply() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _alert_acknowledge(p_alert_id uuid, p_by text, p_now timestamp with time zone); Type: ACL; Schema: sms_monitor

@@ -353,6 +353,11 @@ export interface SmsMetricActiveMinutes {
   user_id: string;
 }
 
+export interface SmsMetricActiveUserCounts {
+  metric_date: Timestamp;
+  users: number;
+}
+
 export interface SmsMetricActiveUsersDaily {
   metric_date: Timestamp;
   user_id: string;
@@ -491,6 +496,7 @@ export interface DB {
   sms_message_statuses: SmsMessageStatuses;
   sms_messages: SmsMessages;
   sms_metric_active_minutes: SmsMetricActiveMinutes;
+  sms_metric_active_user_counts: SmsMetricActiveUserCounts;
   sms_metric_active_users_daily: SmsMetricActiveUsersDaily;
   sms_metric_events: SmsMetricEvents;
   sms_metric_rollups: SmsMetricRollups;

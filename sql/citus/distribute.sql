@@ -7,8 +7,9 @@
 --     workers, shard by shard;
 --   reference tables (a copy on every node): metric_types, settings, sms_rollup_watermarks;
 --   everything else (alerting, outbox, batch ids, the system-wide day rollups
---     sms_metric_rollups_system_daily and sms_metric_active_users_daily: keyed by day, a dozen rows
---     and a row per active user a day, and the alert-window grains sms_metric_rollups_system,
+--     sms_metric_rollups_system_daily, sms_metric_active_users_daily and sms_metric_active_user_counts
+--     (kept by triggers on the users table, local tables as it): keyed by day, a dozen rows, a row per
+--     active user a day and one count a day, and the alert-window grains sms_metric_rollups_system,
 --     sms_metric_active_minutes and sms_metrics_window_grains: keyed by day and hour) stays on the coordinator.
 do $$
 declare

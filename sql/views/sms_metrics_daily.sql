@@ -1,14 +1,21 @@
 -- One row per reporting day (metric_date is already in the reporting timezone: rows are bucketed
 -- at record time), live: the system-wide day rollups (sms_metric_rollups_system_daily, a row per day
 -- and metric type) plus the log rows past the rollup's watermark, in one snapshot, so a value counts
--- from its commit on, once. A filter on metric_date reaches both tables' date ranges. Active users:
--- users (not the system-wide nil UUID) with any value that day: the rolled-up ones
--- (sms_metric_active_users_daily) plus those the tail adds, found in the same single scan of the
--- tail that sums its values.
+-- from its commit on, once. A filter on metric_date reaches the day rollups' key and the tail's rows.
+-- Active users: users (not the system-wide nil UUID) with any value that day: the rolled-up ones
+-- (sms_metric_active_user_counts: the rows of sms_metric_active_users_daily a day) plus those the
+-- tail adds. The tail is read once (materialized) for its sums and for its distinct (day, user)
+-- pairs, each looked up in the day's users by key.
 -- Sums are summed, timings are sum / samples (true means, never an average of averages), rates come from the day's summed counts and are NULL when there is nothing to divide
 -- by. numeric without a typmod: a ratio above 999 % (duplicate receipts) never overflows, and the
 -- counters are numeric too (not bigint): no sum of accepted buckets can make a reader fail.
 create or replace view sms_monitor.sms_metrics_daily as
+with tail as materialized (
+  -- the log rows past the rollup's watermark, read once for the sums and for the new users
+  select e.metric_date, e.metric_type, e.metric_value, e.user_id
+    from sms_monitor.sms_metric_events e
+   where e.id > sms_monitor._rollup_watermark('sms_metrics')
+)
 select s.metric_date,
        s.scheduled_count, s.sent_count, s.delivered_count, s.failed_count, s.cancelled_count,
        s.llm_success_count, s.template_fallback_count, s.opt_out_count,
@@ -38,22 +45,25 @@ select s.metric_date,
            sum(m.sample_count) filter (where m.metric_type = 'avg_delivery_time_ms') as delivery_time_samples,
            sum(m.metric_value) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_sum,
            sum(m.sample_count) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_samples,
-           -- the day's users: the rolled-up ones (an index probe per day) plus those only in the tail
-           -- so far (marked in the tail's one scan below)
-           coalesce((select count(*) from sms_monitor.sms_metric_active_users_daily a
-                      where a.metric_date = m.metric_date), 0)
-           + count(distinct m.new_user) as active_users
+           -- the day's users: the rolled-up ones (their count, one row a day) plus those only in the
+           -- tail so far (the third part below, a row per such user and day)
+           coalesce((select c.users from sms_monitor.sms_metric_active_user_counts c
+                      where c.metric_date = m.metric_date), 0)
+           + count(m.new_user) as active_users
       from (
         select d.metric_date, d.metric_type, d.metric_value, d.sample_count, null::uuid as new_user
           from sms_monitor.sms_metric_rollups_system_daily d
         union all
-        select e.metric_date, e.metric_type, e.metric_value, 1,
-               case when e.user_id <> sms_monitor._system_wide_user()
-                     and not exists (select from sms_monitor.sms_metric_active_users_daily a
-                                      where a.metric_date = e.metric_date and a.user_id = e.user_id)
-                    then e.user_id end
-          from sms_monitor.sms_metric_events e
-         where e.id > sms_monitor._rollup_watermark('sms_metrics')
+        select t.metric_date, t.metric_type, sum(t.metric_value), count(*), null::uuid
+          from tail t group by t.metric_date, t.metric_type
+        union all
+        -- each distinct (day, user) of the tail looked up once in the day's users by their key (a
+        -- scalar subquery: one index probe a pair, never a hash of the whole users table)
+        select p.metric_date, null, null, null, p.user_id
+          from (select distinct t.metric_date, t.user_id from tail t
+                 where t.user_id <> sms_monitor._system_wide_user()) p
+         where (select true from sms_monitor.sms_metric_active_users_daily a
+                 where a.metric_date = p.metric_date and a.user_id = p.user_id) is null
       ) m
      group by m.metric_date
   ) s;
