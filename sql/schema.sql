@@ -406,8 +406,8 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
     round((s.generation_time_sum / NULLIF(s.generation_time_samples, (0)::numeric)), 2) AS avg_generation_time_ms,
     round((((100)::numeric * s.delivered_count) / NULLIF(s.sent_count, (0)::numeric)), 2) AS delivery_rate_percent,
     round((((100)::numeric * s.llm_success_count) / NULLIF((s.llm_success_count + s.template_fallback_count), (0)::numeric)), 2) AS llm_success_rate_percent,
-    s.active_users
-   FROM ( SELECT m.metric_date,
+    (COALESCE(c.users, (0)::bigint) + s.new_users) AS active_users
+   FROM (( SELECT m.metric_date,
             COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'scheduled_count'::text)), (0)::numeric) AS scheduled_count,
             COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'sent_count'::text)), (0)::numeric) AS sent_count,
             COALESCE(sum(m.metric_value) FILTER (WHERE (m.metric_type = 'delivered_count'::text)), (0)::numeric) AS delivered_count,
@@ -424,9 +424,7 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_delivery_time_ms'::text)) AS delivery_time_samples,
             sum(m.metric_value) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_sum,
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_samples,
-            (COALESCE(( SELECT c.users
-                   FROM sms_monitor.sms_metric_active_user_counts c
-                  WHERE (c.metric_date = m.metric_date)), (0)::bigint) + count(m.new_user)) AS active_users
+            count(m.new_user) AS new_users
            FROM ( SELECT d.metric_date,
                     d.metric_type,
                     d.metric_value,
@@ -454,7 +452,8 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
                   WHERE (( SELECT true
                            FROM sms_monitor.sms_metric_active_users_daily a
                           WHERE ((a.metric_date = p.metric_date) AND (a.user_id = p.user_id))) IS NULL)) m
-          GROUP BY m.metric_date) s;
+          GROUP BY m.metric_date) s
+     LEFT JOIN sms_monitor.sms_metric_active_user_counts c ON ((c.metric_date = s.metric_date)));
 
 --
 -- Name: VIEW sms_metrics_daily; Type: COMMENT; Schema: sms_monitor

@@ -3,9 +3,9 @@
 -- and metric type) plus the log rows past the rollup's watermark, in one snapshot, so a value counts
 -- from its commit on, once. A filter on metric_date reaches the day rollups' key and the tail's rows.
 -- Active users: users (not the system-wide nil UUID) with any value that day: the rolled-up ones
--- (sms_metric_active_user_counts: the rows of sms_metric_active_users_daily a day) plus those the
--- tail adds. The tail is read once (materialized) for its sums and for its distinct (day, user)
--- pairs, each looked up in the day's users by key.
+-- (sms_metric_active_user_counts, the rows of sms_metric_active_users_daily a day, joined by day)
+-- plus those the tail adds. The tail is read once (materialized) for its sums and for its distinct
+-- (day, user) pairs, each looked up in the day's users by key.
 -- Sums are summed, timings are sum / samples (true means, never an average of averages), rates come from the day's summed counts and are NULL when there is nothing to divide
 -- by. numeric without a typmod: a ratio above 999 % (duplicate receipts) never overflows, and the
 -- counters are numeric too (not bigint): no sum of accepted buckets can make a reader fail.
@@ -26,7 +26,7 @@ select s.metric_date,
        round(100 * s.delivered_count::numeric / nullif(s.sent_count, 0), 2) as delivery_rate_percent,
        round(100 * s.llm_success_count::numeric
              / nullif(s.llm_success_count + s.template_fallback_count, 0), 2) as llm_success_rate_percent,
-       s.active_users
+       coalesce(c.users, 0) + s.new_users as active_users
   from (
     select m.metric_date,
            coalesce(sum(m.metric_value) filter (where m.metric_type = 'scheduled_count'), 0) as scheduled_count,
@@ -45,11 +45,9 @@ select s.metric_date,
            sum(m.sample_count) filter (where m.metric_type = 'avg_delivery_time_ms') as delivery_time_samples,
            sum(m.metric_value) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_sum,
            sum(m.sample_count) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_samples,
-           -- the day's users: the rolled-up ones (their count, one row a day) plus those only in the
-           -- tail so far (the third part below, a row per such user and day)
-           coalesce((select c.users from sms_monitor.sms_metric_active_user_counts c
-                      where c.metric_date = m.metric_date), 0)
-           + count(m.new_user) as active_users
+           -- the day's users only in the tail so far (the third part below, a row per such user
+           -- and day); the rolled-up ones are the day's count, joined below
+           count(m.new_user) as new_users
       from (
         select d.metric_date, d.metric_type, d.metric_value, d.sample_count, null::uuid as new_user
           from sms_monitor.sms_metric_rollups_system_daily d
@@ -66,7 +64,8 @@ select s.metric_date,
                  where a.metric_date = p.metric_date and a.user_id = p.user_id) is null
       ) m
      group by m.metric_date
-  ) s;
+  ) s
+  left join sms_monitor.sms_metric_active_user_counts c on c.metric_date = s.metric_date;
 
 comment on view sms_monitor.sms_metrics_daily is
   'One row per reporting day: counters, costs, true mean timings, rates from summed counts (NULL '
