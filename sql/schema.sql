@@ -381,14 +381,6 @@ COMMENT ON TABLE sms_monitor.sms_metric_rollups_system_daily IS 'Rolled-up days 
 --
 
 CREATE VIEW sms_monitor.sms_metrics_daily AS
- WITH tail AS MATERIALIZED (
-         SELECT e.metric_date,
-            e.metric_type,
-            e.metric_value,
-            e.user_id
-           FROM sms_monitor.sms_metric_events e
-          WHERE (e.id > sms_monitor._rollup_watermark('sms_metrics'::text))
-        )
  SELECT s.metric_date,
     s.scheduled_count,
     s.sent_count,
@@ -424,7 +416,7 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_delivery_time_ms'::text)) AS delivery_time_samples,
             sum(m.metric_value) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_sum,
             sum(m.sample_count) FILTER (WHERE (m.metric_type = 'avg_generation_time_ms'::text)) AS generation_time_samples,
-            count(m.new_user) AS new_users
+            count(DISTINCT m.new_user) AS new_users
            FROM ( SELECT d.metric_date,
                     d.metric_type,
                     d.metric_value,
@@ -432,26 +424,18 @@ CREATE VIEW sms_monitor.sms_metrics_daily AS
                     NULL::uuid AS new_user
                    FROM sms_monitor.sms_metric_rollups_system_daily d
                 UNION ALL
-                 SELECT t.metric_date,
-                    t.metric_type,
-                    sum(t.metric_value) AS sum,
-                    count(*) AS count,
-                    NULL::uuid AS uuid
-                   FROM tail t
-                  GROUP BY t.metric_date, t.metric_type
-                UNION ALL
-                 SELECT p.metric_date,
-                    NULL::text,
-                    NULL::numeric,
-                    NULL::bigint,
-                    p.user_id
-                   FROM ( SELECT DISTINCT t.metric_date,
-                            t.user_id
-                           FROM tail t
-                          WHERE (t.user_id <> sms_monitor._system_wide_user())) p
-                  WHERE (( SELECT true
-                           FROM sms_monitor.sms_metric_active_users_daily a
-                          WHERE ((a.metric_date = p.metric_date) AND (a.user_id = p.user_id))) IS NULL)) m
+                 SELECT e.metric_date,
+                    e.metric_type,
+                    e.metric_value,
+                    1,
+                        CASE
+                            WHEN ((e.user_id <> sms_monitor._system_wide_user()) AND (NOT (EXISTS ( SELECT
+                               FROM sms_monitor.sms_metric_active_users_daily a
+                              WHERE ((a.metric_date = e.metric_date) AND (a.user_id = e.user_id)))))) THEN e.user_id
+                            ELSE NULL::uuid
+                        END AS "case"
+                   FROM sms_monitor.sms_metric_events e
+                  WHERE (e.id > sms_monitor._rollup_watermark('sms_metrics'::text))) m
           GROUP BY m.metric_date) s
      LEFT JOIN sms_monitor.sms_metric_active_user_counts c ON ((c.metric_date = s.metric_date)));
 

@@ -1,21 +1,16 @@
 -- One row per reporting day (metric_date is already in the reporting timezone: rows are bucketed
 -- at record time), live: the system-wide day rollups (sms_metric_rollups_system_daily, a row per day
 -- and metric type) plus the log rows past the rollup's watermark, in one snapshot, so a value counts
--- from its commit on, once. A filter on metric_date reaches the day rollups' key and the tail's rows.
--- Active users: users (not the system-wide nil UUID) with any value that day: the rolled-up ones
+-- from its commit on, once. A filter on metric_date reaches both tables' date ranges. Active users:
+-- users (not the system-wide nil UUID) with any value that day: the rolled-up ones
 -- (sms_metric_active_user_counts, the rows of sms_metric_active_users_daily a day, joined by day)
--- plus those the tail adds. The tail is read once (materialized) for its sums and for its distinct
--- (day, user) pairs, each looked up in the day's users by key.
+-- plus those the tail adds, found in the same single scan of the tail that sums its values (a tail
+-- row's user is looked up among the day's users; the planner hashes them when they fit in
+-- work_mem, else probes their key per row).
 -- Sums are summed, timings are sum / samples (true means, never an average of averages), rates come from the day's summed counts and are NULL when there is nothing to divide
 -- by. numeric without a typmod: a ratio above 999 % (duplicate receipts) never overflows, and the
 -- counters are numeric too (not bigint): no sum of accepted buckets can make a reader fail.
 create or replace view sms_monitor.sms_metrics_daily as
-with tail as materialized (
-  -- the log rows past the rollup's watermark, read once for the sums and for the new users
-  select e.metric_date, e.metric_type, e.metric_value, e.user_id
-    from sms_monitor.sms_metric_events e
-   where e.id > sms_monitor._rollup_watermark('sms_metrics')
-)
 select s.metric_date,
        s.scheduled_count, s.sent_count, s.delivered_count, s.failed_count, s.cancelled_count,
        s.llm_success_count, s.template_fallback_count, s.opt_out_count,
@@ -45,23 +40,20 @@ select s.metric_date,
            sum(m.sample_count) filter (where m.metric_type = 'avg_delivery_time_ms') as delivery_time_samples,
            sum(m.metric_value) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_sum,
            sum(m.sample_count) filter (where m.metric_type = 'avg_generation_time_ms') as generation_time_samples,
-           -- the day's users only in the tail so far (the third part below, a row per such user
-           -- and day); the rolled-up ones are the day's count, joined below
-           count(m.new_user) as new_users
+           -- the day's users only in the tail so far (marked in the tail's one scan below); the
+           -- rolled-up ones are the day's count, joined below
+           count(distinct m.new_user) as new_users
       from (
         select d.metric_date, d.metric_type, d.metric_value, d.sample_count, null::uuid as new_user
           from sms_monitor.sms_metric_rollups_system_daily d
         union all
-        select t.metric_date, t.metric_type, sum(t.metric_value), count(*), null::uuid
-          from tail t group by t.metric_date, t.metric_type
-        union all
-        -- each distinct (day, user) of the tail looked up once in the day's users by their key (a
-        -- scalar subquery: one index probe a pair, never a hash of the whole users table)
-        select p.metric_date, null, null, null, p.user_id
-          from (select distinct t.metric_date, t.user_id from tail t
-                 where t.user_id <> sms_monitor._system_wide_user()) p
-         where (select true from sms_monitor.sms_metric_active_users_daily a
-                 where a.metric_date = p.metric_date and a.user_id = p.user_id) is null
+        select e.metric_date, e.metric_type, e.metric_value, 1,
+               case when e.user_id <> sms_monitor._system_wide_user()
+                     and not exists (select from sms_monitor.sms_metric_active_users_daily a
+                                      where a.metric_date = e.metric_date and a.user_id = e.user_id)
+                    then e.user_id end
+          from sms_monitor.sms_metric_events e
+         where e.id > sms_monitor._rollup_watermark('sms_metrics')
       ) m
      group by m.metric_date
   ) s
