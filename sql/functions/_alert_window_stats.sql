@@ -76,14 +76,8 @@ begin
   return query
   with tail as materialized (
     -- the log rows past the watermark of the table that holds their place in the window, summed
-    -- per user in the one scan (a few thousand users, not a row per value for the two reads below)
-    select e.user_id,
-           sum(e.metric_value) filter (where e.metric_type = 'sent_count') as sent,
-           sum(e.metric_value) filter (where e.metric_type = 'delivered_count') as delivered,
-           sum(e.metric_value) filter (where e.metric_type = 'llm_success_count') as llm_success,
-           sum(e.metric_value) filter (where e.metric_type = 'template_fallback_count') as template_fallback,
-           sum(e.metric_value) filter (where e.metric_type = 'llm_cost_usd') as llm_cost,
-           sum(e.metric_value) filter (where e.metric_type = 'opt_out_count') as opt_outs,
+    -- per user and type in the one scan (fewer rows for the two reads below than a row per value)
+    select e.user_id, e.metric_type, sum(e.metric_value) as metric_value,
            bool_or(e.metric_type = 'daily_limit_hit_count' and e.metric_value > 0) as hit_limit
       from sms_monitor.sms_metric_events e
      where e.id > least(v_grains, v_rolled)
@@ -95,7 +89,7 @@ begin
              else (e.metric_date > v_from_date or e.metric_hour * 60 + coalesce(e.metric_minute, 59) >= v_from_mod)
                   and (e.metric_date < v_to_date or e.metric_hour * 60 + coalesce(e.metric_minute, 0) <= v_to_mod)
            end
-     group by e.user_id
+     group by e.user_id, e.metric_type
   ), sums as (
     select d.metric_type, d.metric_value
       from sms_monitor.sms_metric_rollups_system_daily d
@@ -122,6 +116,8 @@ begin
       from sms_monitor.sms_metric_rollups_system m
      where v_to_date > v_last_day and m.metric_date = v_to_date and m.metric_hour = v_to_hour
        and m.metric_minute > v_to_minute and m.metric_type = any (v_types)
+    union all
+    select t.metric_type, t.metric_value from tail t
   ), users as (
     select a.user_id, false as hit_limit
       from sms_monitor.sms_metric_active_users_daily a
@@ -158,22 +154,15 @@ begin
     select x.user_id, bool_or(x.hit_limit) as hit_limit from users x group by x.user_id
   )
   select v_from, v_to + interval '1 minute',
-         coalesce(r.sent, 0) + coalesce(t.sent, 0), coalesce(r.delivered, 0) + coalesce(t.delivered, 0),
-         coalesce(r.llm_success, 0) + coalesce(t.llm_success, 0),
-         coalesce(r.template_fallback, 0) + coalesce(t.template_fallback, 0),
-         coalesce(r.llm_cost, 0) + coalesce(t.llm_cost, 0), coalesce(r.opt_outs, 0) + coalesce(t.opt_outs, 0),
+         coalesce(sum(s.metric_value) filter (where s.metric_type = 'sent_count'), 0),
+         coalesce(sum(s.metric_value) filter (where s.metric_type = 'delivered_count'), 0),
+         coalesce(sum(s.metric_value) filter (where s.metric_type = 'llm_success_count'), 0),
+         coalesce(sum(s.metric_value) filter (where s.metric_type = 'template_fallback_count'), 0),
+         coalesce(sum(s.metric_value) filter (where s.metric_type = 'llm_cost_usd'), 0),
+         coalesce(sum(s.metric_value) filter (where s.metric_type = 'opt_out_count'), 0),
          (select count(*) from u),
          (select count(*) from u where u.hit_limit)
-    from (select sum(s.metric_value) filter (where s.metric_type = 'sent_count') as sent,
-                 sum(s.metric_value) filter (where s.metric_type = 'delivered_count') as delivered,
-                 sum(s.metric_value) filter (where s.metric_type = 'llm_success_count') as llm_success,
-                 sum(s.metric_value) filter (where s.metric_type = 'template_fallback_count') as template_fallback,
-                 sum(s.metric_value) filter (where s.metric_type = 'llm_cost_usd') as llm_cost,
-                 sum(s.metric_value) filter (where s.metric_type = 'opt_out_count') as opt_outs
-            from sums s) r,
-         (select sum(t.sent) as sent, sum(t.delivered) as delivered, sum(t.llm_success) as llm_success,
-                 sum(t.template_fallback) as template_fallback, sum(t.llm_cost) as llm_cost, sum(t.opt_outs) as opt_outs
-            from tail t) t;
+    from sums s;
 end;
 $$;
 
